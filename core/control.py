@@ -1,0 +1,40 @@
+"""Cooperative stop/pause for long-running generators (training, classification).
+
+The work loop calls `checkpoint()` at safe points (once per step); another thread calls
+`request_stop()`, `pause()` or `resume()`. Nothing is ever interrupted mid-step."""
+
+from __future__ import annotations
+
+import threading
+
+
+class RunControl:
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # wake a paused loop so it can see the stop
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def checkpoint(self) -> bool:
+        """Block while paused; return True when the loop should stop now."""
+        while not self._running.wait(timeout=0.1):
+            if self._stop.is_set():
+                break
+        return self._stop.is_set()
