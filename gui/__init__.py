@@ -1,0 +1,1 @@
+"""Loupe's Qt user interface (PySide6 + pyqtgraph). Widgets show plain data; no training logic here."""

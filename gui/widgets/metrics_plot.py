@@ -1,0 +1,292 @@
+"""Live training curves: loss, accuracy and learning rate against (fractional) epochs.
+
+Events can arrive hundreds of times a second; `add_*` only append to numpy buffers and a
+~15 Hz timer pushes them to pyqtgraph, so the GUI thread never redraws per event.
+Accuracies are fractions (0..1) in the events and are drawn in percent."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from core.events import EpochEnded, StepEnded
+
+pg.setConfigOptions(antialias=True, background="w", foreground="k")
+
+REDRAW_INTERVAL_MS = 66  # ~15 Hz: smooth to the eye, cheap for long runs
+EMA_BETA = 0.95  # loss smoothing; debiased, so the first steps are not pulled towards 0
+
+TRAIN_COLOR = (31, 119, 180)  # blue
+VAL_COLOR = (230, 110, 0)  # orange
+LR_COLOR = (44, 140, 60)  # green
+
+
+class _Series:
+    """A growable pair of float arrays (amortised O(1) append, no copy on read)."""
+
+    def __init__(self) -> None:
+        self._x = np.empty(256)
+        self._y = np.empty(256)
+        self.size = 0
+
+    def append(self, x: float, y: float) -> None:
+        # A resumed run restarts at an earlier x: drop the points it replaces so the
+        # curve never doubles back on itself.
+        if self.size and x <= self._x[self.size - 1]:
+            self.size = int(np.searchsorted(self._x[: self.size], x, side="left"))
+        if self.size == len(self._x):
+            self._x = np.concatenate([self._x, np.empty(len(self._x))])
+            self._y = np.concatenate([self._y, np.empty(len(self._y))])
+        self._x[self.size] = x
+        self._y[self.size] = y
+        self.size += 1
+
+    def clear(self) -> None:
+        self.size = 0
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[: self.size]
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._y[: self.size]
+
+
+def _number(value: Any) -> float:
+    """metrics.csv values arrive as strings, possibly empty."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _pen(color: Any, width: float = 2.0, dashed: bool = False) -> Any:
+    style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+    return pg.mkPen(color, width=width, style=style)
+
+
+class MetricsPlots(QWidget):
+    """Three stacked plots sharing the epoch axis: loss, accuracy, learning rate.
+
+    `curves` maps a name to its PlotDataItem: train_loss_raw, train_loss_smooth, val_loss,
+    train_acc, val_acc, lr. `overlays` maps a compared run's name to its (val loss, val acc)
+    items."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.loss_plot = self._make_plot("lossPlot", "loss")
+        self.accuracy_plot = self._make_plot("accuracyPlot", "accuracy %")
+        self.lr_plot = self._make_plot("lrPlot", "learning rate")
+        self.accuracy_plot.setXLink(self.loss_plot)
+        self.lr_plot.setXLink(self.loss_plot)
+        # One "epoch" caption under the bottom plot is enough; the space goes to the curves.
+        self.loss_plot.setLabel("bottom", None)
+        self.accuracy_plot.setLabel("bottom", None)
+        # "x0.001" appended to the label would not fit the short plot.
+        self.lr_plot.getAxis("left").enableAutoSIPrefix(False)
+        self.lr_plot.setMinimumHeight(130)
+
+        loss_legend = self.loss_plot.addLegend(offset=(-10, 10))
+        acc_legend = self.accuracy_plot.addLegend(offset=(-10, -10))  # curves rise: legend below
+        for legend in (loss_legend, acc_legend):
+            legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+
+        light_train = (*TRAIN_COLOR, 80)
+        self.curves: dict[str, pg.PlotDataItem] = {
+            "train_loss_raw": self._curve(
+                self.loss_plot, "train loss (step)", _pen(light_train, 1)
+            ),
+            "train_loss_smooth": self._curve(
+                self.loss_plot, "train loss (smoothed)", _pen(TRAIN_COLOR, 2.5)
+            ),
+            "val_loss": self._curve(self.loss_plot, "val loss", _pen(VAL_COLOR), symbol=VAL_COLOR),
+            "train_acc": self._curve(
+                self.accuracy_plot, "train acc", _pen(TRAIN_COLOR), symbol=TRAIN_COLOR
+            ),
+            "val_acc": self._curve(
+                self.accuracy_plot, "val acc", _pen(VAL_COLOR), symbol=VAL_COLOR
+            ),
+            "lr": self._curve(self.lr_plot, None, _pen(LR_COLOR)),
+        }
+        self.overlays: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self._series = {name: _Series() for name in self.curves}
+        self._ema_raw = 0.0
+        self._ema_count = 0
+        self._dirty = False
+
+        # Stacked with equal widths: pyqtgraph links x ranges by pixel position, so plots of
+        # different widths side by side would show different epoch ranges.
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.loss_plot, 5)
+        layout.addWidget(self.accuracy_plot, 4)
+        layout.addWidget(self.lr_plot, 2)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_INTERVAL_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._timer.start()
+
+    # -- building ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _make_plot(object_name: str, y_label: str) -> pg.PlotWidget:
+        plot = pg.PlotWidget()
+        # PlotWidget(objectName=...) would go to the PlotItem, not to the Qt widget.
+        plot.setObjectName(object_name)
+        plot.setLabel("left", y_label)
+        plot.setLabel("bottom", "epoch")
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.getAxis("left").setWidth(62)  # same width in all three keeps the epochs aligned
+        plot.setMenuEnabled(False)
+        plot.setMinimumSize(200, 110)
+        return plot
+
+    @staticmethod
+    def _curve(
+        plot: pg.PlotWidget, name: str | None, pen: Any, symbol: Any = None, dashed: bool = False
+    ) -> pg.PlotDataItem:
+        options: dict[str, Any] = {"pen": pen, "name": name}
+        if symbol is not None:
+            options.update(symbol="o", symbolSize=6, symbolBrush=symbol, symbolPen=None)
+        item = plot.plot(**options)
+        item.setClipToView(True)
+        item.setDownsampling(auto=True, method="peak")
+        return item
+
+    # -- live data --------------------------------------------------------------------------
+
+    def add_step(self, ev: StepEnded) -> None:
+        # The step's x is where it ends, so the last step of epoch 0 sits at 1.0 next to
+        # the validation point of epoch 0.
+        x = (ev.global_step + 1) / max(1, ev.steps_per_epoch)
+        self._append_step(x, ev.loss, ev.lr)
+
+    def add_epoch(self, ev: EpochEnded) -> None:
+        self._append_epoch(ev.epoch + 1, ev.val_loss, ev.train_acc, ev.val_acc)
+
+    def clear(self) -> None:
+        """Forget the current run (overlays of other runs stay)."""
+        for series in self._series.values():
+            series.clear()
+        self._ema_raw = 0.0
+        self._ema_count = 0
+        self._dirty = True
+
+    def set_history(
+        self, steps: Iterable[tuple[float, float, float]], epochs: Iterable[Mapping[str, Any]]
+    ) -> None:
+        """Show a finished run: steps are (epoch_float, loss, lr); epochs are metrics.csv rows
+        (epoch 0-based, as in EpochEnded; accuracies as fractions)."""
+        self.clear()
+        for x, loss, lr in steps:
+            self._append_step(float(x), float(loss), float(lr))
+        has_steps = self._series["lr"].size > 0
+        for row in epochs:
+            x = _number(row.get("epoch")) + 1
+            if math.isnan(x):
+                continue
+            self._append_epoch(
+                x,
+                _number(row.get("val_loss")),
+                _number(row.get("train_acc")),
+                _number(row.get("val_acc")),
+            )
+            if not has_steps:  # no per-step log: the per-epoch lr is the best we have
+                self._series["lr"].append(x, _number(row.get("lr")))
+        self._redraw()
+
+    def _append_step(self, x: float, loss: float, lr: float) -> None:
+        raw = self._series["train_loss_raw"]
+        if raw.size and x <= raw.x[-1]:  # resumed run: restart smoothing from scratch
+            self._ema_raw, self._ema_count = 0.0, 0
+        raw.append(x, loss)
+        if math.isfinite(loss):
+            self._ema_raw = EMA_BETA * self._ema_raw + (1 - EMA_BETA) * loss
+            self._ema_count += 1
+            self._series["train_loss_smooth"].append(
+                x, self._ema_raw / (1 - EMA_BETA**self._ema_count)
+            )
+        self._series["lr"].append(x, lr)
+        self._dirty = True
+
+    def _append_epoch(self, x: float, val_loss: float, train_acc: float, val_acc: float) -> None:
+        self._series["val_loss"].append(x, val_loss)
+        self._series["train_acc"].append(x, 100.0 * train_acc)
+        self._series["val_acc"].append(x, 100.0 * val_acc)
+        self._dirty = True
+
+    def _on_timer_timeout(self) -> None:
+        if self._dirty:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        self._dirty = False
+        for name, curve in self.curves.items():
+            series = self._series[name]
+            # connect="finite": a NaN (diverged step, missing csv value) leaves a gap.
+            curve.setData(series.x.copy(), series.y.copy(), connect="finite")
+
+    # -- comparing runs ---------------------------------------------------------------------
+
+    def add_overlay(self, name: str, epochs: Iterable[Mapping[str, Any]], color: Any) -> None:
+        """Draw another run's val loss and val acc (metrics.csv rows) dashed, for comparison."""
+        self.remove_overlay(name)
+        rows = list(epochs)
+        x = np.array([_number(r.get("epoch")) + 1 for r in rows])
+        val_loss = np.array([_number(r.get("val_loss")) for r in rows])
+        val_acc = 100.0 * np.array([_number(r.get("val_acc")) for r in rows])
+        pen = _pen(color, 2, dashed=True)
+        loss_item = self._curve(self.loss_plot, f"{name}: val loss", pen)
+        acc_item = self._curve(self.accuracy_plot, f"{name}: val acc", pen)
+        loss_item.setData(x, val_loss, connect="finite")
+        acc_item.setData(x, val_acc, connect="finite")
+        self.overlays[name] = (loss_item, acc_item)
+
+    def remove_overlay(self, name: str) -> None:
+        items = self.overlays.pop(name, None)
+        if items:
+            self.loss_plot.removeItem(items[0])  # also drops it from the legend
+            self.accuracy_plot.removeItem(items[1])
+
+    def clear_overlays(self) -> None:
+        for name in list(self.overlays):
+            self.remove_overlay(name)
+
+
+def _demo() -> MetricsPlots:
+    from gui.widgets.demo_data import demo_class_names, demo_epochs, demo_steps
+
+    plots = MetricsPlots()
+    names = demo_class_names(5)
+    for ev in demo_steps(epochs=8, steps_per_epoch=50):
+        plots.add_step(ev)
+    for ev in demo_epochs(names, epochs=8):
+        plots.add_epoch(ev)
+    older = [
+        {"epoch": e.epoch, "val_loss": e.val_loss * 1.15, "val_acc": e.val_acc * 0.92}
+        for e in demo_epochs(names, epochs=8, seed=3)
+    ]
+    plots.add_overlay("run 2024-05-01", older, (120, 60, 170))
+    plots.resize(800, 700)
+    return plots
+
+
+if __name__ == "__main__":
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv)
+    widget = _demo()
+    widget.setWindowTitle("MetricsPlots demo")
+    widget.show()
+    sys.exit(app.exec())
