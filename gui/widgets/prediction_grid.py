@@ -1,0 +1,376 @@
+"""A scrollable grid of validation thumbnails with their true and predicted labels.
+
+Each image becomes a QPixmap once, when it arrives; painting then only blits it, so the grid
+stays smooth while new epochs replace the content."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from core.events import PredictionSample, PredictionsSampled
+
+THUMBNAIL_SIZE = 96  # px, longest side of a tile's picture
+TILE_PADDING = 6  # px around the picture, inside the coloured border
+RIGHT_COLOR = QColor(46, 125, 50)  # green
+WRONG_COLOR = QColor(198, 40, 40)  # red
+WRONG_BACKGROUND = QColor(253, 236, 234)  # pale red: mistakes stand out when scanning the grid
+
+SampleRole = Qt.ItemDataRole.UserRole + 1  # the PredictionSample
+CorrectRole = Qt.ItemDataRole.UserRole + 2  # bool
+ThumbnailRole = Qt.ItemDataRole.UserRole + 3  # QPixmap, at most THUMBNAIL_SIZE
+TrueLabelRole = Qt.ItemDataRole.UserRole + 4  # str
+PredictedLabelRole = Qt.ItemDataRole.UserRole + 5  # str
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def tile_is_correct(sample: PredictionSample) -> bool:
+    return sample.true_index == sample.pred_index
+
+
+def tile_color(correct: bool) -> QColor:
+    return QColor(RIGHT_COLOR if correct else WRONG_COLOR)
+
+
+def numpy_to_qimage(array: np.ndarray) -> QImage:
+    """An independent QImage (the numpy buffer may be freed or reused by the sender)."""
+    array = np.asarray(array)
+    if array.dtype != np.uint8:
+        array = np.clip(array, 0, 255).astype(np.uint8)
+    if array.ndim == 2:
+        array = np.repeat(array[:, :, None], 3, axis=2)
+    array = np.ascontiguousarray(array)
+    height, width, channels = array.shape
+    fmt = QImage.Format.Format_RGBA8888 if channels == 4 else QImage.Format.Format_RGB888
+    return QImage(array.data, width, height, channels * width, fmt).copy()
+
+
+def class_label(class_names: Sequence[str], index: int) -> str:
+    return class_names[index] if 0 <= index < len(class_names) else f"class {index}"
+
+
+class PredictionGridModel(QAbstractListModel):
+    """One row per sampled validation image."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._samples: list[PredictionSample] = []
+        self._thumbnails: list[QPixmap] = []
+        self.class_names: list[str] = []
+        # Every validation image's (true, predicted), to count a filter over the whole set.
+        self.all_true: list[int] = []
+        self.all_pred: list[int] = []
+
+    def set_predictions(self, ev: PredictionsSampled) -> None:
+        thumbnails = [self._thumbnail(s.image) for s in ev.samples]
+        same_rows = len(ev.samples) == len(self._samples) and ev.class_names == self.class_names
+        if not same_rows:
+            self.beginResetModel()
+        self._samples = list(ev.samples)
+        self._thumbnails = thumbnails
+        self.class_names = list(ev.class_names)
+        self.all_true, self.all_pred = list(ev.all_true), list(ev.all_pred)
+        if same_rows:
+            # Usually the same images every epoch: an in-place update keeps the view's
+            # scroll position and selection.
+            if self._samples:
+                self.dataChanged.emit(self.index(0), self.index(len(self._samples) - 1))
+        else:
+            self.endResetModel()
+
+    @staticmethod
+    def _thumbnail(image: np.ndarray) -> QPixmap:
+        qimage = numpy_to_qimage(image)
+        if max(qimage.width(), qimage.height()) != THUMBNAIL_SIZE:
+            qimage = qimage.scaled(
+                THUMBNAIL_SIZE,
+                THUMBNAIL_SIZE,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        return QPixmap.fromImage(qimage)
+
+    def sample(self, row: int) -> PredictionSample:
+        return self._samples[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._samples)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._samples):
+            return None
+        sample = self._samples[index.row()]
+        true_label = class_label(self.class_names, sample.true_index)
+        pred_label = class_label(self.class_names, sample.pred_index)
+        if role == SampleRole:
+            return sample
+        if role == CorrectRole:
+            return tile_is_correct(sample)
+        if role in (ThumbnailRole, Qt.ItemDataRole.DecorationRole):
+            return self._thumbnails[index.row()]
+        if role == TrueLabelRole:
+            return true_label
+        if role == PredictedLabelRole:
+            return pred_label
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{true_label} → {pred_label}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            top = "<br>".join(
+                f"{class_label(self.class_names, c)}: {p * 100:.1f} %" for c, p in sample.top_k
+            )
+            return (
+                f"<b>{sample.path}</b><br>true: {true_label}<br>"
+                f"predicted: {pred_label} ({sample.confidence * 100:.1f} %)<br><br>{top}"
+            )
+        return None
+
+
+class PredictionFilterProxy(QSortFilterProxyModel):
+    """Keeps the tiles of one confusion cell (true and/or predicted class) or only mistakes."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.true_index: int | None = None
+        self.pred_index: int | None = None
+        self.only_mistakes = False
+
+    def set_filter(
+        self, true_index: int | None, pred_index: int | None, only_mistakes: bool
+    ) -> None:
+        # Qt >= 6.10 wants begin/endFilterChange; invalidateFilter() is deprecated there.
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+        self.true_index, self.pred_index, self.only_mistakes = true_index, pred_index, only_mistakes
+        if hasattr(self, "endFilterChange"):
+            self.endFilterChange()
+        else:
+            self.invalidateFilter()
+
+    def accepts(self, true_index: int, pred_index: int) -> bool:
+        return (
+            (self.true_index is None or true_index == self.true_index)
+            and (self.pred_index is None or pred_index == self.pred_index)
+            and not (self.only_mistakes and true_index == pred_index)
+        )
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        sample = self.sourceModel().index(source_row, 0, source_parent).data(SampleRole)
+        return sample is not None and self.accepts(sample.true_index, sample.pred_index)
+
+
+class PredictionTileDelegate(QStyledItemDelegate):
+    """Thumbnail above two lines ("true …", "pred … 87 %"), framed green when right, red when wrong."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        line = option.fontMetrics.height()
+        side = THUMBNAIL_SIZE + 2 * TILE_PADDING
+        return QSize(side + 20, side + 2 * line + 6)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        correct = bool(index.data(CorrectRole))
+        color = tile_color(correct)
+        rect = option.rect.adjusted(2, 2, -2, -2)
+
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        background = (
+            option.palette.color(QPalette.ColorRole.Highlight).lighter(170)
+            if selected
+            else QColor(255, 255, 255)
+            if correct
+            else WRONG_BACKGROUND
+        )
+        painter.setPen(QPen(color, 3 if selected else 2))
+        painter.setBrush(background)
+        painter.drawRoundedRect(rect, 5, 5)
+
+        pixmap: QPixmap | None = index.data(ThumbnailRole)
+        box = QRect(rect.left(), rect.top() + TILE_PADDING, rect.width(), THUMBNAIL_SIZE)
+        if pixmap is not None and not pixmap.isNull():
+            x = box.left() + (box.width() - pixmap.width()) // 2
+            y = box.top() + (box.height() - pixmap.height()) // 2
+            painter.drawPixmap(x, y, pixmap)
+
+        text_rect = rect.adjusted(6, 0, -6, 0)
+        line = option.fontMetrics.height()
+        top = box.bottom() + 4
+        align = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
+        true_text = option.fontMetrics.elidedText(
+            f"true: {index.data(TrueLabelRole)}", Qt.TextElideMode.ElideRight, text_rect.width()
+        )
+        painter.setPen(option.palette.color(QPalette.ColorRole.Text))
+        painter.drawText(QRect(text_rect.left(), top, text_rect.width(), line), align, true_text)
+
+        # The prediction is bold: measure with the bold font or it overflows the frame.
+        font = QFont(option.font)
+        font.setBold(True)
+        bold = QFontMetrics(font)
+        sample: PredictionSample | None = index.data(SampleRole)
+        confidence = f" {sample.confidence * 100:.0f}%" if sample is not None else ""
+        pred_text = bold.elidedText(
+            f"pred: {index.data(PredictedLabelRole)}",
+            Qt.TextElideMode.ElideRight,
+            text_rect.width() - bold.horizontalAdvance(confidence),
+        )
+        painter.setFont(font)
+        painter.setPen(color)
+        painter.drawText(
+            QRect(text_rect.left(), top + line, text_rect.width(), line),
+            align,
+            pred_text + confidence,
+        )
+        painter.restore()
+
+
+class PredictionGrid(QListView):
+    """The grid. `sampleActivated` (double-click or Enter) and `sampleSelected` (current tile
+    changed) carry the PredictionSample; `filterChanged` carries a readable description."""
+
+    sampleActivated = Signal(object)
+    sampleSelected = Signal(object)
+    filterChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("predictionGrid")
+        self.source_model = PredictionGridModel(self)
+        self.proxy = PredictionFilterProxy(self)
+        self.proxy.setSourceModel(self.source_model)
+        self.setModel(self.proxy)
+        self.setItemDelegate(PredictionTileDelegate(self))
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setUniformItemSizes(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setWrapping(True)
+        self.setSpacing(4)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.verticalScrollBar().setSingleStep(24)
+        self.setMinimumWidth(THUMBNAIL_SIZE + 2 * TILE_PADDING + 40)
+        self.activated.connect(self._on_view_activated)
+        self.selectionModel().currentChanged.connect(self._on_selection_current_changed)
+
+    def set_predictions(self, ev: PredictionsSampled) -> None:
+        """Replace the tiles; filters, scroll position and the selected image are kept."""
+        scroll = self.verticalScrollBar().value()
+        current = self.currentIndex().data(SampleRole)
+        self.source_model.set_predictions(ev)
+        if current is not None and not self.currentIndex().isValid():
+            self._select_path(current.path)
+        self.doItemsLayout()  # lay out now so the old scroll value is still in range
+        self.verticalScrollBar().setValue(scroll)
+        self.filterChanged.emit(self.filter_description())
+
+    def _select_path(self, path: str) -> None:
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            if index.data(SampleRole).path == path:
+                self.setCurrentIndex(index)
+                return
+
+    def set_filter(self, true_index: int | None, pred_index: int | None) -> None:
+        """Show only one confusion cell (either index may be None for "any")."""
+        self.proxy.set_filter(true_index, pred_index, self.proxy.only_mistakes)
+        self.filterChanged.emit(self.filter_description())
+
+    def set_only_mistakes(self, only_mistakes: bool) -> None:
+        self.proxy.set_filter(self.proxy.true_index, self.proxy.pred_index, only_mistakes)
+        self.filterChanged.emit(self.filter_description())
+
+    def clear_filter(self) -> None:
+        self.proxy.set_filter(None, None, False)
+        self.filterChanged.emit(self.filter_description())
+
+    def filter_description(self) -> str:
+        names = self.source_model.class_names
+        shown, total = self.proxy.rowCount(), self.source_model.rowCount()
+        parts = []
+        if self.proxy.true_index is not None:
+            parts.append(f"true {class_label(names, self.proxy.true_index)}")
+        if self.proxy.pred_index is not None:
+            parts.append(f"predicted as {class_label(names, self.proxy.pred_index)}")
+        if self.proxy.only_mistakes:
+            parts.append("mistakes only")
+        if not parts:
+            return f"All {total} sampled images"
+        text = f"{', '.join(parts).capitalize()}: {shown} of {total} sampled images"
+        pairs = zip(self.source_model.all_true, self.source_model.all_pred, strict=False)
+        in_val = sum(self.proxy.accepts(t, p) for t, p in pairs)
+        if self.source_model.all_true:
+            text += f" ({in_val} in the whole validation set)"
+        return text
+
+    def _on_view_activated(self, index: QModelIndex) -> None:
+        sample = index.data(SampleRole)
+        if sample is not None:
+            self.sampleActivated.emit(sample)
+
+    def _on_selection_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        sample = current.data(SampleRole)
+        if sample is not None:
+            self.sampleSelected.emit(sample)
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        if self.model().rowCount() == 0:
+            # An empty white box reads as "broken"; say why it is empty.
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            text = (
+                "No sampled image matches this filter"
+                if self.source_model.rowCount()
+                else "Predictions appear here after the first epoch"
+            )
+            painter.drawText(
+                self.viewport().rect(),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                text,
+            )
+            painter.end()
+
+
+def _demo() -> PredictionGrid:
+    from gui.widgets.demo_data import demo_class_names, demo_predictions
+
+    names = demo_class_names(11)
+    grid = PredictionGrid()
+    grid.set_predictions(demo_predictions(names, epoch=2, count=60))
+    grid.filterChanged.connect(grid.setWindowTitle)
+    grid.sampleActivated.connect(lambda s: print("activated", s.path))
+    grid.resize(760, 560)
+    return grid
+
+
+if __name__ == "__main__":
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv)
+    widget = _demo()
+    widget.show()
+    sys.exit(app.exec())
