@@ -1,0 +1,252 @@
+"""Everything a run needs before its first step: scan, defaults, model, data, optimizer,
+and (when resuming) the state from last.ckpt. A generator, so progress reaches the user."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.augment import IMAGENET_MEAN, IMAGENET_STD
+from core.batches import CachedSource, StreamingSource, cache_bytes, decode_into_array
+from core.checkpoints import LAST_CKPT, load_checkpoint
+from core.config import TrainConfig, to_dict
+from core.control import RunControl
+from core.cpu_threads import SpeedMeter, ThreadTuner
+from core.datasets import DatasetScan, add_skipped, scan_dataset
+from core.defaults import resolve_auto
+from core.device import (
+    Precision,
+    choose_precision,
+    configure_backends,
+    describe_device,
+    memory_hint,
+    resolve_device,
+)
+from core.errors import LoupeError
+from core.evaluation import make_thumbnails, pick_sample_indices
+from core.events import LogMessage, RunStarted, TrainEvent
+from core.models import build_model, count_parameters, weights_status
+from core.optim import build_loss, build_optimizer, lr_factor
+from core.run_folder import RunFolder
+
+PROGRESS_SECONDS = 2.0
+
+
+@dataclass
+class Setup:
+    cfg: TrainConfig
+    device: torch.device
+    precision: Precision
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    scaler: Any
+    criterion: nn.Module
+    gen: torch.Generator
+    train: CachedSource | StreamingSource
+    val: CachedSource | StreamingSource
+    class_names: list[str]
+    steps_per_epoch: int
+    eval_batch_size: int
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    sample_indices: list[int]
+    thumbnails: list[np.ndarray]
+    start_epoch: int
+    global_step: int
+    best_acc: float | None
+    best_epoch: int | None
+    param_count: int
+    tuner: ThreadTuner
+    speed: SpeedMeter
+    started_event: RunStarted
+
+
+def _steps(n: int, batch_size: int) -> int:
+    full, rest = divmod(n, batch_size)
+    return full + (1 if rest > 1 or (rest == 1 and full == 0) else 0)
+
+
+def _workers(cfg: TrainConfig) -> int:
+    if cfg.num_workers >= 0:
+        return cfg.num_workers
+    cpus = os.cpu_count() or 1
+    return max(0, min(6, cpus - 1))  # leave a core for the training loop and the window
+
+
+def _scan(cfg: TrainConfig) -> Generator[TrainEvent, None, DatasetScan]:
+    yield LogMessage("info", f"Scanning {os.path.abspath(cfg.data_dir)} ...")
+    scan = scan_dataset(cfg.data_dir, cfg.val_split, cfg.seed)
+    report = scan.report
+    yield LogMessage(
+        "info",
+        f"Found {len(report.class_names)} classes, {len(scan.train)} training and "
+        f"{len(scan.val)} validation images ({report.layout} layout).",
+    )
+    for w in report.warnings:
+        yield LogMessage("warning", w)
+    for skipped in report.skipped[:20]:
+        yield LogMessage("warning", f"Skipped {skipped.path}: {skipped.reason}")
+    if len(report.skipped) > 20:
+        yield LogMessage("warning", f"... and {len(report.skipped) - 20} more skipped files.")
+    if len(report.class_names) < 2:
+        raise LoupeError(f"{cfg.data_dir}: training needs at least two classes (subfolders).")
+    if not scan.train or not scan.val:
+        raise LoupeError(
+            f"{cfg.data_dir}: need images for both training and validation "
+            f"(have {len(scan.train)} and {len(scan.val)})."
+        )
+    return scan
+
+
+def _sources(cfg, scan, device, control) -> Generator[TrainEvent, None, tuple | None]:
+    size = cfg.image_size
+    samples = scan.train + scan.val
+    need = cache_bytes(len(samples), size)
+    if need > cfg.cache_memory_mb * 2**20:
+        workers = _workers(cfg)
+        yield LogMessage(
+            "info",
+            f"Dataset needs {need / 2**20:.0f} MB at {size} px, over the {cfg.cache_memory_mb} MB cache "
+            f"budget: streaming from disk with {workers} worker(s).",
+        )
+        return (
+            StreamingSource(scan.train, size, "crop", device, workers),
+            StreamingSource(scan.val, size, "crop", device, workers),
+        )
+    storage = device if device.type == "cuda" and need < memory_hint(device) else torch.device("cpu")
+    yield LogMessage("info", f"Decoding {len(samples)} images once into memory ({need / 2**20:.0f} MB) ...")
+    decoder = decode_into_array([s.path for s in samples], size, "crop", lambda: control.stop_requested)
+    last = time.perf_counter()
+    try:
+        while True:
+            done, total = next(decoder)
+            if time.perf_counter() - last > PROGRESS_SECONDS:
+                last = time.perf_counter()
+                yield LogMessage("info", f"Decoded {done} of {total} images ...")
+    except StopIteration as stop:
+        arrays, kept, skipped = stop.value
+    if control.stop_requested:
+        return None
+    for path, reason in skipped:
+        add_skipped(scan.report, path, reason)
+        yield LogMessage("warning", f"Skipped {path}: {reason}")
+    n_train = len(scan.train)
+    kept_arr = np.asarray(kept, dtype=np.int64)
+    is_train = kept_arr < n_train
+    labels = [samples[i].label for i in kept]
+    paths = [samples[i].path for i in kept]
+    train_rows, val_rows = np.flatnonzero(is_train), np.flatnonzero(~is_train)
+    return (
+        CachedSource(arrays[train_rows], [labels[i] for i in train_rows],
+                     [paths[i] for i in train_rows], storage, device),
+        CachedSource(arrays[val_rows], [labels[i] for i in val_rows],
+                     [paths[i] for i in val_rows], storage, device),
+    )
+
+
+def prepare(
+    cfg: TrainConfig, folder: RunFolder, control: RunControl
+) -> Generator[TrainEvent, None, Setup | None]:
+    scan = yield from _scan(cfg)
+    report = scan.report
+    class_names = list(report.class_names)
+    device = resolve_device(cfg.device)
+    configure_backends(device)
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+
+    cfg, notes = resolve_auto(
+        cfg, report, device.type, lambda a: weights_status(a) in ("cached", "downloadable")
+    )
+    for note in notes:
+        yield LogMessage("info", note)
+    if cfg.pretrained:
+        yield LogMessage("info", f"Loading ImageNet weights for {cfg.arch} ...")
+    model = build_model(cfg.arch, len(class_names), cfg.pretrained, cfg.weights_file, cfg.freeze_backbone)
+    param_count = count_parameters(model)
+    precision = choose_precision(device, cfg.mixed_precision)
+    model = model.to(device).to(memory_format=torch.channels_last)
+
+    sources = yield from _sources(cfg, scan, device, control)
+    if sources is None:
+        return None
+    train, val = sources
+    if len(train) == 0 or len(val) == 0:
+        raise LoupeError(f"{cfg.data_dir}: no readable images left for training or validation.")
+    steps_per_epoch = _steps(len(train), cfg.batch_size)
+    total_steps = steps_per_epoch * cfg.epochs
+
+    optimizer = build_optimizer(model.parameters(), cfg, cfg.lr)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: lr_factor(cfg, step, total_steps, steps_per_epoch)
+    )
+    train_counts = [report.counts.get("train", {}).get(c, 0) for c in class_names]
+    criterion = build_loss(cfg, train_counts).to(device)
+    scaler = torch.amp.GradScaler(device.type) if precision.use_scaler else None
+
+    start_epoch, global_step, best_acc, best_epoch = 0, 0, None, None
+    if cfg.resume:
+        ckpt = load_checkpoint(folder.file(LAST_CKPT))
+        if ckpt.get("class_names") != class_names:
+            raise LoupeError(
+                f"Cannot resume {folder.path}: the dataset's classes changed "
+                f"({ckpt.get('class_names')} then, {class_names} now)."
+            )
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        scheduler.load_state_dict(ckpt["scheduler"])
+        if scaler is not None and ckpt.get("scaler"):
+            scaler.load_state_dict(ckpt["scaler"])
+        gen.set_state(ckpt["generator"])
+        start_epoch, global_step = int(ckpt["next_epoch"]), int(ckpt["global_step"])
+        best_acc, best_epoch = ckpt.get("best_acc"), ckpt.get("best_epoch")
+        if start_epoch >= cfg.epochs:
+            raise LoupeError(
+                f"{folder.path} has already trained {start_epoch} epochs: ask for more epochs "
+                f"(e.g. --epochs {start_epoch + 5}) to extend it."
+            )
+        folder.load_history(start_epoch)
+        yield LogMessage("info", f"Resuming at epoch {start_epoch + 1} of {cfg.epochs}.")
+
+    folder.write_json("config.json", to_dict(cfg))
+    folder.write_json("dataset.json", report.to_dict())
+    dev_name = describe_device(device)
+    folder.update_summary(
+        status="running", dataset=os.path.abspath(cfg.data_dir), arch=cfg.arch, epochs=cfg.epochs,
+        image_size=cfg.image_size, class_names=class_names, device=dev_name,
+        best_val_acc=best_acc, best_epoch=best_epoch, epochs_completed=start_epoch,
+    )
+    val_labels = [int(v) for v in (val.labels.tolist() if torch.is_tensor(val.labels) else val.labels)]
+    sample_indices = pick_sample_indices(val_labels, cfg.prediction_samples, torch.Generator().manual_seed(cfg.seed))
+    thumbnails = make_thumbnails(val.images_at(sample_indices)) if sample_indices else []
+    tuner = ThreadTuner(enabled=device.type == "cpu", fixed=cfg.cpu_threads)
+    data_mode = train.mode
+    yield LogMessage(
+        "info",
+        f"{cfg.arch}: {param_count:,} parameters on {dev_name}, {precision.label}, "
+        f"{cfg.image_size} px, batch {cfg.batch_size}, lr {cfg.lr:g}.",
+    )
+    started = RunStarted(
+        run_dir=folder.path, config=to_dict(cfg), dataset=report.to_dict(), class_names=class_names,
+        device=dev_name, arch=cfg.arch, param_count=param_count, train_images=len(train),
+        val_images=len(val), steps_per_epoch=steps_per_epoch, start_epoch=start_epoch,
+        data_mode=data_mode,
+    )
+    return Setup(
+        cfg=cfg, device=device, precision=precision, model=model, optimizer=optimizer,
+        scheduler=scheduler, scaler=scaler, criterion=criterion, gen=gen, train=train, val=val,
+        class_names=class_names, steps_per_epoch=steps_per_epoch,
+        eval_batch_size=cfg.batch_size * 2, mean=IMAGENET_MEAN, std=IMAGENET_STD,
+        sample_indices=sample_indices, thumbnails=thumbnails, start_epoch=start_epoch,
+        global_step=global_step, best_acc=best_acc, best_epoch=best_epoch,
+        param_count=param_count, tuner=tuner, speed=SpeedMeter(), started_event=started,
+    )
+
