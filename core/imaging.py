@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import struct
-import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,10 +30,11 @@ _TAIL_BYTES = 1024
 _EXIF_ORIENTATION = 0x0112
 _WHITE = (255, 255, 255)
 
-# `warnings.catch_warnings` swaps a process-wide filter list, so two threads inside it can
-# restore each other's filters. The lock serialises only the cheap header parse (Image.open),
-# and `_check_pixel_limit` repeats the bomb test without relying on warning filters at all.
-_open_lock = threading.Lock()
+# Pillow only *warns* between MAX_IMAGE_PIXELS and twice that; Loupe refuses such images.
+# `warnings.catch_warnings` is not thread-safe before Python 3.14 (it swaps a process-wide
+# filter list, and quick_check runs in a thread pool), so the filter is installed once, for
+# this one category, and `_check_pixel_limit` repeats the test without relying on filters.
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
 
 def is_image_name(name: str) -> bool:
@@ -99,9 +99,7 @@ def _opened(path: str) -> Iterator[ImageFile.ImageFile]:
     """Image.open with the size checks and error mapping; the file is closed on exit."""
     _check_not_empty(path)
     try:
-        with _open_lock, warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(path)
+        img = Image.open(path)
     except UnidentifiedImageError:
         raise ImageLoadError(path, "not an image") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
