@@ -12,7 +12,7 @@ import os
 import struct
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -104,7 +104,7 @@ def _opened(path: str) -> Iterator[ImageFile.ImageFile]:
         raise ImageLoadError(path, "not an image") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ImageLoadError(path, _too_large_reason(_header_size(path))) from error
-    except OSError as error:
+    except (OSError, ValueError, EOFError, struct.error) as error:
         raise ImageLoadError(path, f"unreadable: {_short_detail(error)}") from error
     with img:
         _check_pixel_limit(path, img.size)
@@ -121,8 +121,6 @@ def _is_truncation(error: BaseException) -> bool:
 def _decode(path: str, img: ImageFile.ImageFile) -> None:
     try:
         img.load()
-    except ImageLoadError:
-        raise
     except (OSError, EOFError, SyntaxError, ValueError, struct.error) as error:
         if _is_truncation(error):
             raise ImageLoadError(path, "truncated") from error
@@ -191,13 +189,12 @@ def open_rgb(path: str, draft_size: int | None = None) -> Image.Image:
         if draft_size and img.format in _JPEG_FORMATS:
             img.draft("RGB", (draft_size, draft_size))
         _decode(path, img)
-        try:
-            orientation = _orientation(img)
-            if orientation != 1:
+        if _orientation(img) != 1:
+            # A broken EXIF block must not make the image unreadable: keep it as stored.
+            with suppress(Exception):
                 img = ImageOps.exif_transpose(img)
+        try:
             return to_rgb(img)
-        except ImageLoadError:
-            raise
         except (OSError, ValueError) as error:
             raise ImageLoadError(path, f"unreadable: {_short_detail(error)}") from error
 
