@@ -1,0 +1,47 @@
+"""Small helpers shared by the sorting tests: fake classified files and tree snapshots."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from core.results import ClassifiedImage
+
+
+def make_file(path: Path, content: bytes | None = None, mtime: int | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content if content is not None else os.urandom(64) + path.name.encode())
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+def result(path: Path, label: str, confidence: float = 0.9) -> ClassifiedImage:
+    return ClassifiedImage(str(path), label, confidence, ((label, confidence),))
+
+
+def sha(path: Path | str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def snapshot(root: Path, ignore_suffix: str = ".jsonl") -> dict[str, str]:
+    """relative path -> sha256 for files, "<dir>" for folders (empty ones included)."""
+    tree: dict[str, str] = {}
+    for folder, dirs, files in os.walk(root):
+        for d in dirs:
+            tree[os.path.relpath(os.path.join(folder, d), root)] = "<dir>"
+        for f in files:
+            if not f.endswith(ignore_suffix):
+                full = os.path.join(folder, f)
+                tree[os.path.relpath(full, root)] = sha(full)
+    return tree
+
+
+def files_under(root: Path) -> list[str]:
+    return sorted(
+        os.path.relpath(os.path.join(folder, f), root)
+        for folder, _, files in os.walk(root)
+        for f in files
+        if not f.endswith(".jsonl")
+    )
