@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 UNSURE_FOLDER = "_unsure"
+MAX_NAME_ATTEMPTS = 10_000  # "name (1)" ... before giving up on one file
 MAX_FOLDER_NAME_CHARS = 100  # well under every file system's 255, leaves room for " (n)"
 
 # Errors about the destination as a whole: retrying with the next file cannot help.
@@ -247,7 +248,7 @@ class _SortRun:
         self._ensure_folder(op, folder)
         taken = self.names_in[folder]
         original = os.path.basename(op.source)
-        while True:
+        for _ in range(MAX_NAME_ATTEMPTS):
             name = _free_name(planned, original, taken)
             destination = os.path.join(folder, name)
             taken.add(name_key(name))
@@ -256,6 +257,8 @@ class _SortRun:
                 break
             except FileExistsError:
                 continue  # appeared since we listed the folder: try the next number
+        else:  # a file system that answers "exists" to every name: give up on this file
+            raise FileExistsError(errno.EEXIST, "no free file name", destination)
         placed = PlacedFile(
             "move" if self.plan.move else "copy", op.source, destination, size, sha, op.label
         )
