@@ -72,6 +72,8 @@ class ClassMetricsModel(QAbstractTableModel):
         if role == SortRole:
             if column == 0:
                 return value.lower()
+            # float(): numpy scalars would reach Qt as opaque objects that do not sort.
+            value = float(value)
             return value if math.isfinite(value) else -1.0
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
