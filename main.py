@@ -1,0 +1,37 @@
+"""Loupe: `python main.py` opens the window; `python main.py train|classify|models|export|undo`
+runs the command line; `python main.py --self-test` checks an installation headlessly."""
+
+from __future__ import annotations
+
+import sys
+
+CLI_COMMANDS = {"train", "classify", "models", "export", "undo", "-h", "--help", "--version"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--self-test" in argv:
+        from core.selftest import run_self_test
+        from gui.selfcheck import check_qt
+
+        return run_self_test(extra_checks=[("qt", check_qt)])
+    if argv and argv[0] in CLI_COMMANDS:
+        from core.cli import run_cli
+
+        return run_cli(argv)
+    if argv and not argv[0].startswith("-"):
+        from core.cli import run_cli
+
+        return run_cli(argv)  # an unknown command gets argparse's one-line error
+    # The window: torch is imported later, in the background, so it appears at once.
+    from gui.app import run_gui
+
+    return run_gui([sys.argv[0], *argv])
+
+
+if __name__ == "__main__":
+    if sys.platform == "win32" or getattr(sys, "frozen", False):
+        import multiprocessing
+
+        multiprocessing.freeze_support()  # DataLoader workers in a bundled app
+    sys.exit(main())
