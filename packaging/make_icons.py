@@ -7,6 +7,7 @@ PNGs are rendered with QtSvg (part of PySide6-Essentials), the .ico is written b
 macOS .icns is made on a Mac by packaging/macos/make_dmg.sh with `iconutil` from these PNGs.
 
 Run from the repository root:  .venv/bin/python packaging/make_icons.py
+Extra sizes (the macOS iconset wants 1024 px):  make_icons.py --render 1024 out.png
 """
 
 from __future__ import annotations
@@ -196,22 +197,29 @@ def write_ico(png_dir: Path, path: Path) -> None:
     )
 
 
-def main() -> int:
+def icon_svg_for(size: int) -> str:
+    return make_svg(SMALL if size <= SMALL_VARIANT_MAX_PX else DETAILED)
+
+
+def main(argv: list[str]) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
     _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 (keeps Qt alive)
+    if argv[:1] == ["--render"] and len(argv) == 3:
+        size = int(argv[1])
+        render_png(icon_svg_for(size), size, Path(argv[2]))
+        return 0
     ICON_DIR.mkdir(parents=True, exist_ok=True)
     detailed, small = make_svg(DETAILED), make_svg(SMALL)
     (ICON_DIR / "loupe.svg").write_text(detailed, encoding="utf-8")
     (ICON_DIR / "loupe-small.svg").write_text(small, encoding="utf-8")
     for size in PNG_SIZES:
-        svg = small if size <= SMALL_VARIANT_MAX_PX else detailed
-        render_png(svg, size, ICON_DIR / f"loupe-{size}.png")
+        render_png(icon_svg_for(size), size, ICON_DIR / f"loupe-{size}.png")
     write_ico(ICON_DIR, ICON_DIR / "loupe.ico")
     print(f"wrote icons to {ICON_DIR}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
