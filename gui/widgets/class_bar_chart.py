@@ -1,0 +1,195 @@
+"""Images per class as a bar chart: one bar per class, stacked by split (train/val/test).
+
+Class names are the x tick labels, shortened with "…" to the width one bar gets so they
+never overlap; hovering a bar shows the full name and the counts per split."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
+
+pg.setConfigOptions(antialias=True, background="w", foreground="k")
+
+# Same blue/orange as the training curves (train/val); test in green.
+SPLIT_COLORS: dict[str, tuple[int, int, int]] = {
+    "images": (47, 111, 222),
+    "train": (31, 119, 180),
+    "val": (230, 110, 0),
+    "test": (44, 140, 60),
+}
+BAR_WIDTH = 0.7  # in class slots: the gap between bars keeps neighbours apart
+MAX_VALUE_LABELS = 30  # above this many classes the numbers on the bars would collide
+
+
+class ClassBarChart(QWidget):
+    """`set_counts(class_names, {series: {class: count}})`; a series per split, stacked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot_widget = pg.PlotWidget()
+        self.plot_widget.setObjectName("classBarPlot")
+        self.plot_widget.setMinimumHeight(180)
+        self.plot_widget.setMenuEnabled(False)
+        plot = self.plot_widget.getPlotItem()
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.showGrid(x=False, y=True, alpha=0.25)
+        plot.setLabel("left", "images")
+        # One row of keys at the top right, above the headroom left over the bars.
+        self._legend = plot.addLegend(offset=(-10, 4), labelTextColor="k", colCount=3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot_widget)
+
+        self._class_names: list[str] = []
+        self._series: dict[str, list[int]] = {}
+        self._bars: list[pg.BarGraphItem] = []
+        self._value_labels: list[pg.TextItem] = []
+        # Tick labels depend on the plot's pixel width: recompute once the resize settles.
+        self._relabel_timer = QTimer(self, singleShot=True, interval=0)
+        self._relabel_timer.timeout.connect(self._update_tick_labels)
+        plot.getViewBox().sigResized.connect(self._relabel_timer.start)
+        self.plot_widget.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+
+    # ---- data -------------------------------------------------------------------------------
+
+    def set_counts(
+        self, class_names: Sequence[str], counts: Mapping[str, Mapping[str, int]]
+    ) -> None:
+        """counts: series name (split) -> class -> number of images. Series are stacked in
+        the order given; a series with no images at all is left out of the legend."""
+        self.clear()
+        self._class_names = list(class_names)
+        for name, per_class in counts.items():
+            values = [int(per_class.get(c, 0)) for c in self._class_names]
+            if any(values):
+                self._series[name] = values
+        plot = self.plot_widget.getPlotItem()
+        x = list(range(len(self._class_names)))
+        bottom = [0] * len(x)
+        for name, values in self._series.items():
+            r, g, b = SPLIT_COLORS.get(name, (120, 120, 120))
+            bars = pg.BarGraphItem(
+                x=x,
+                y0=bottom,
+                height=values,
+                width=BAR_WIDTH,
+                brush=pg.mkBrush(r, g, b, 220),
+                pen=pg.mkPen(255, 255, 255, width=1),
+            )
+            plot.addItem(bars)
+            self._bars.append(bars)
+            bottom = [a + v for a, v in zip(bottom, values, strict=True)]
+        if len(self._series) > 1:  # a single series needs no key
+            for bars, name in zip(self._bars, self._series, strict=True):
+                self._legend.addItem(bars, name)
+        if len(x) <= MAX_VALUE_LABELS:
+            for i, total in enumerate(bottom):
+                label = pg.TextItem(str(total), color=(60, 70, 80), anchor=(0.5, 1.0))
+                label.setPos(i, total)
+                plot.addItem(label)
+                self._value_labels.append(label)
+        top = max(bottom, default=0)
+        plot.setXRange(-0.6, max(len(x) - 0.4, 0.4), padding=0)
+        # Headroom for the numbers above the tallest bar (and the legend, when shown).
+        headroom = 1.25 if len(self._series) > 1 else 1.15
+        plot.setYRange(0, max(top * headroom, 1), padding=0)
+        self._update_tick_labels()
+
+    def clear(self) -> None:
+        plot = self.plot_widget.getPlotItem()
+        for item in [*self._bars, *self._value_labels]:
+            plot.removeItem(item)
+        self._legend.clear()
+        self._bars, self._value_labels = [], []
+        self._class_names, self._series = [], {}
+        plot.getAxis("bottom").setTicks([[]])
+
+    def class_names(self) -> list[str]:
+        return list(self._class_names)
+
+    def series(self) -> dict[str, list[int]]:
+        """What is drawn: series name -> count per class, in class order."""
+        return {name: list(values) for name, values in self._series.items()}
+
+    def totals(self) -> list[int]:
+        return [sum(v) for v in zip(*self._series.values(), strict=True)] if self._series else []
+
+    # ---- labels and hover -------------------------------------------------------------------
+
+    def _update_tick_labels(self) -> None:
+        axis = self.plot_widget.getPlotItem().getAxis("bottom")
+        n = len(self._class_names)
+        if not n:
+            axis.setTicks([[]])
+            return
+        view_width = self.plot_widget.getPlotItem().getViewBox().width()
+        slot = max(view_width / max(n, 1), 1.0)
+        metrics = QFontMetrics(axis.style.get("tickFont") or QFont())
+        # When even "a…" does not fit, label every k-th class; hover still names each bar.
+        step = 1
+        while step < n and slot * step < metrics.horizontalAdvance("Ab…") + 6:
+            step += 1
+        ticks = [
+            (i, metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(slot * step) - 6))
+            for i, name in enumerate(self._class_names)
+            if i % step == 0
+        ]
+        axis.setTicks([ticks])
+
+    def _on_scene_mouse_moved(self, scene_pos: QPointF) -> None:
+        index = self._bar_at(scene_pos)
+        if index is None:
+            QToolTip.hideText()
+            return
+        parts = [f"{name}: {values[index]}" for name, values in self._series.items()]
+        text = f"<b>{self._class_names[index]}</b><br>" + "<br>".join(parts)
+        if len(self._series) > 1:
+            text += f"<br>total: {sum(v[index] for v in self._series.values())}"
+        view = self.plot_widget
+        global_pos = view.mapToGlobal(view.mapFromScene(scene_pos))
+        QToolTip.showText(global_pos, text, view)
+
+    def _bar_at(self, scene_pos: QPointF) -> int | None:
+        if not self._class_names:
+            return None
+        box = self.plot_widget.getPlotItem().getViewBox()
+        if not box.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = box.mapSceneToView(scene_pos)
+        index = round(point.x())
+        if not 0 <= index < len(self._class_names) or abs(point.x() - index) > BAR_WIDTH / 2:
+            return None
+        total = sum(v[index] for v in self._series.values())
+        return index if 0 <= point.y() <= max(total, 1) else None
+
+
+def _demo() -> ClassBarChart:
+    chart = ClassBarChart()
+    names = ["cat", "dog", "horse", "a rather long class name", "zebra", "bird"]
+    chart.set_counts(
+        names,
+        {
+            "train": dict(zip(names, [120, 95, 60, 30, 80, 15], strict=True)),
+            "val": dict(zip(names, [30, 24, 15, 8, 20, 4], strict=True)),
+            "test": dict(zip(names, [30, 24, 15, 8, 20, 4], strict=True)),
+        },
+    )
+    chart.resize(640, 320)
+    return chart
+
+
+if __name__ == "__main__":
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv)
+    widget = _demo()
+    widget.setWindowTitle("ClassBarChart demo")
+    widget.show()
+    sys.exit(app.exec())
