@@ -1,0 +1,541 @@
+"""One finished (or running) run folder, shown in full: curves, confusion matrix, per-class
+metrics and settings; or several runs compared on the same curves.
+
+Run folders are written by core.training while a run goes on and may be half-written,
+hand-edited or from another Loupe version: every value read here may be missing or of the
+wrong type, and each is checked before it is shown. Only core.run_folder is imported from the
+engine (it does not import torch)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.events import ClassMetrics
+from core.run_folder import read_metrics, read_steps
+from gui.widgets.class_metrics_table import ClassMetricsTable
+from gui.widgets.confusion_matrix import ConfusionMatrixView
+from gui.widgets.metrics_plot import MetricsPlots
+
+# status in run.json -> (word shown, colour). "cancelled" reads as "stopped": the user stopped it.
+STATUS_STYLE: dict[str, tuple[str, str]] = {
+    "completed": ("completed", "#2E7D32"),
+    "early_stopped": ("early stopped", "#00796B"),
+    "cancelled": ("stopped", "#A15C00"),
+    "interrupted": ("interrupted", "#BF360C"),
+    "failed": ("failed", "#C62828"),
+    "running": ("running", "#1565C0"),
+    "unreadable": ("unreadable", "#6B7280"),
+}
+# Compared runs: distinct hues that stay apart when drawn dashed on white.
+COMPARE_COLORS = [
+    (31, 119, 180),
+    (230, 110, 0),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (90, 90, 90),
+    (188, 189, 34),
+    (23, 190, 207),
+]
+MAX_LEGEND_NAME = 28  # characters; the full folder name is in the header above the plots
+
+SETTING_LABELS = {
+    "data_dir": "dataset folder",
+    "out_dir": "run folder",
+    "arch": "architecture",
+    "pretrained": "ImageNet pretrained",
+    "weights_file": "weights file",
+    "freeze_backbone": "freeze backbone",
+    "lr": "learning rate",
+    "warmup_epochs": "warm-up epochs",
+    "step_size": "LR step (epochs)",
+    "step_gamma": "LR step factor",
+    "image_size": "image size (px)",
+    "val_split": "validation split",
+    "class_balanced": "class-balanced loss",
+    "early_stopping_patience": "early-stopping patience",
+    "mixed_precision": "mixed precision",
+    "cpu_threads": "CPU threads",
+    "num_workers": "data loader workers",
+    "cache_memory_mb": "image cache (MB)",
+    "prediction_samples": "prediction samples",
+    "resume": "resumed",
+    "hflip": "horizontal flip",
+    "vflip": "vertical flip",
+    "random_resized_crop": "random resized crop",
+    "crop_scale_min": "smallest crop (area)",
+    "rotation_degrees": "rotation (°)",
+    "color_jitter": "colour jitter",
+    "trivial_augment": "TrivialAugment",
+}
+
+
+# ---- reading a run folder ---------------------------------------------------------------------
+
+
+def number(value: Any) -> float | None:
+    """A finite float, or None for anything else (missing, text, NaN, a list...)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
+
+
+def status_style(status: Any) -> tuple[str, str]:
+    text = str(status or "unknown")
+    return STATUS_STYLE.get(text, (text.replace("_", " "), "#6B7280"))
+
+
+def parse_time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def format_time(value: Any) -> str:
+    moment = parse_time(value)
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def format_percent(fraction: Any) -> str:
+    value = number(fraction)
+    return "—" if value is None else f"{100 * value:.1f} %"
+
+
+def _read_json(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _tolerant_csv(path: str) -> list[dict[str, float]]:
+    """metrics.csv/steps.csv with bad cells dropped (core's readers raise on the first one)."""
+    rows: list[dict[str, float]] = []
+    try:
+        with open(path, newline="", encoding="utf-8", errors="replace") as f:
+            for row in csv.DictReader(f):
+                values = {k: number(v) for k, v in row.items() if isinstance(k, str)}
+                rows.append({k: v for k, v in values.items() if v is not None})
+    except (OSError, csv.Error):
+        pass
+    return [r for r in rows if "epoch" in r]
+
+
+@dataclass
+class RunData:
+    run_dir: str
+    summary: dict[str, Any]
+    config: dict[str, Any] = field(default_factory=dict)
+    metrics: list[dict[str, float]] = field(default_factory=list)
+    steps: list[tuple[float, float, float]] = field(default_factory=list)  # (epoch x, loss, lr)
+    confusion: list[list[int]] = field(default_factory=list)
+    class_names: list[str] = field(default_factory=list)
+    per_class: list[ClassMetrics] = field(default_factory=list)
+    eval_epoch: int | None = None  # 0-based epoch evaluation.json belongs to
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(os.path.normpath(self.run_dir))
+
+
+def load_run(run_dir: str, summary: dict[str, Any] | None = None) -> RunData:
+    """Everything the detail pane shows, read from the folder; never raises."""
+    if summary is None:
+        raw = _read_json(os.path.join(run_dir, "run.json"))
+        summary = raw if isinstance(raw, dict) else {}
+    data = RunData(run_dir, summary)
+    config = _read_json(os.path.join(run_dir, "config.json"))
+    data.config = config if isinstance(config, dict) else {}
+    try:
+        data.metrics = read_metrics(run_dir)
+    except (ValueError, TypeError, OSError, csv.Error):
+        data.metrics = _tolerant_csv(os.path.join(run_dir, "metrics.csv"))
+        data.problems.append("metrics.csv has unreadable values (skipped).")
+    data.metrics = [r for r in data.metrics if number(r.get("epoch")) is not None]
+    data.steps = _step_points(run_dir, data)
+    _load_evaluation(data)
+    return data
+
+
+def _step_points(run_dir: str, data: RunData) -> list[tuple[float, float, float]]:
+    try:
+        rows = read_steps(run_dir)
+    except (ValueError, TypeError, OSError, csv.Error):
+        rows = _tolerant_csv(os.path.join(run_dir, "steps.csv"))
+    rows = [r for r in rows if all(number(r.get(k)) is not None for k in ("epoch", "step", "loss"))]
+    if not rows:
+        return []
+    # The last step of every epoch is always logged, so the largest step index gives the
+    # epoch length once one epoch is complete; before that, estimate it from the data size.
+    steps_per_epoch = max(int(r["step"]) for r in rows) + 1
+    if not data.metrics:
+        steps_per_epoch = max(steps_per_epoch, _estimated_steps_per_epoch(run_dir, data.config))
+    return [
+        (r["epoch"] + (r["step"] + 1) / steps_per_epoch, r["loss"], r.get("lr", math.nan))
+        for r in rows
+    ]
+
+
+def _estimated_steps_per_epoch(run_dir: str, config: dict[str, Any]) -> int:
+    report = _read_json(os.path.join(run_dir, "dataset.json"))
+    batch = number(config.get("batch_size"))
+    try:
+        train = sum(int(n) for n in report["counts"]["train"].values())
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return 0
+    return math.ceil(train / batch) if batch and batch >= 1 else 0
+
+
+def _load_evaluation(data: RunData) -> None:
+    raw = _read_json(os.path.join(data.run_dir, "evaluation.json"))
+    if raw is None:
+        return
+    try:
+        names = [str(n) for n in raw.get("class_names", [])]
+        confusion = [[int(v) for v in row] for row in raw.get("confusion", [])]
+        if confusion and any(len(row) != len(confusion) for row in confusion):
+            raise ValueError("confusion matrix is not square")
+        per_class = [
+            ClassMetrics(
+                str(m["name"]),
+                number(m.get("precision")) or 0.0,
+                number(m.get("recall")) or 0.0,
+                number(m.get("f1")) or 0.0,
+                int(m.get("support", 0)),
+            )
+            for m in raw.get("per_class", [])
+        ]
+        epoch = number(raw.get("epoch"))
+    except (AttributeError, TypeError, ValueError, KeyError):
+        data.problems.append("evaluation.json is malformed (not shown).")
+        return
+    data.class_names, data.confusion, data.per_class = names, confusion, per_class
+    data.eval_epoch = None if epoch is None else int(epoch)
+
+
+# ---- showing it -------------------------------------------------------------------------------
+
+
+def _flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}: "))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _setting_label(key: str) -> str:
+    prefix, _, last = key.rpartition(": ")
+    label = SETTING_LABELS.get(last, last.replace("_", " "))
+    return f"{prefix}: {label}" if prefix else label
+
+
+def _setting_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ", ".join(_setting_text(v) for v in value)
+    return str(value)
+
+
+def _legend_name(name: str) -> str:
+    return name if len(name) <= MAX_LEGEND_NAME else name[: MAX_LEGEND_NAME - 1] + "…"
+
+
+class RunDetail(QWidget):
+    """Header (name, status, summary, why it ended) over tabs: Curves, Confusion matrix,
+    Per class, Settings. `show_runs([one])` shows a run; `show_runs([a, b, ...])` compares."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("runDetail")
+        self.runs: list[RunData] = []
+
+        self.title = QLabel(objectName="runTitle")
+        self.title.setProperty("role", "heading")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_chip = QLabel(objectName="runStatus")
+        self.summary_label = QLabel(objectName="runSummary")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+        self.reason_label = QLabel(objectName="runReason")
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.plots = MetricsPlots()
+        self.confusion = ConfusionMatrixView()
+        self.class_table = ClassMetricsTable()
+        self.evaluation_note = QLabel(wordWrap=True)
+        self.evaluation_note.setProperty("role", "muted")
+        self.settings_table = QTableWidget(objectName="runSettings")
+        self.settings_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.settings_table.setAlternatingRowColors(True)
+        self.settings_table.verticalHeader().hide()
+        self.settings_table.setWordWrap(False)
+        self.tabs = QTabWidget(objectName="runTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.plots, "Curves")
+        evaluation = QWidget()
+        eval_layout = QVBoxLayout(evaluation)
+        eval_layout.setContentsMargins(4, 6, 4, 4)
+        eval_layout.addWidget(self.evaluation_note)
+        eval_layout.addWidget(self.confusion, 3)
+        eval_layout.addWidget(self.class_table, 2)
+        self.tabs.addTab(evaluation, "Evaluation")
+        self.tabs.addTab(self.settings_table, "Settings")
+
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        header.addWidget(self.status_chip, 0, Qt.AlignmentFlag.AlignTop)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.reason_label)
+        layout.addWidget(self.tabs, 1)
+
+        self.placeholder = QLabel(
+            "Select a run to see its curves, confusion matrix and settings.\n"
+            "Select several (Ctrl+click) to compare them.",
+            alignment=Qt.AlignmentFlag.AlignCenter,
+        )
+        self.placeholder.setProperty("role", "muted")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(page)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+        self._main_curves_in_legend = True
+
+    # -- public ------------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        self.runs = []
+        self.plots.clear_overlays()
+        self.plots.set_history([], [])
+        self.stack.setCurrentWidget(self.placeholder)
+
+    def show_runs(self, runs: list[RunData]) -> None:
+        """One run: its full detail. Several: the first is the one whose evaluation is shown,
+        all of them are overlaid on the curves."""
+        if not runs:
+            self.clear()
+            return
+        self.runs = list(runs)
+        self.stack.setCurrentIndex(1)
+        self.plots.clear_overlays()
+        if len(runs) == 1:
+            self._show_single(runs[0])
+        else:
+            self._show_comparison(runs)
+        self._show_evaluation(runs[0], compared=len(runs) > 1)
+        self._show_settings(runs)
+
+    # -- one run -----------------------------------------------------------------------------
+
+    def _show_single(self, run: RunData) -> None:
+        s = run.summary
+        self.title.setText(run.name)
+        self.title.setToolTip(run.run_dir)
+        word, color = status_style(s.get("status"))
+        self._set_chip(word, color)
+        self.summary_label.setText(self._summary_html(run))
+        reason = str(s.get("reason") or "")
+        if s.get("status") == "interrupted":
+            reason = reason or "Loupe was closed or crashed while this run was training."
+        problems = " ".join(run.problems)
+        self.reason_label.setText(" ".join(t for t in (reason, problems) if t))
+        self.reason_label.setStyleSheet(f"color: {color};")
+        self.reason_label.setVisible(bool(self.reason_label.text()))
+        self._set_main_curves_in_legend(True)
+        self.plots.lr_plot.show()
+        self.plots.set_history(run.steps, run.metrics)
+
+    def _summary_html(self, run: RunData) -> str:
+        s, config = run.summary, run.config
+        dataset = str(s.get("dataset") or config.get("data_dir") or "")
+        classes = s.get("class_names") if isinstance(s.get("class_names"), list) else []
+        parts = [f"<b>{_esc(os.path.basename(os.path.normpath(dataset)) or '—')}</b>"]
+        if classes:
+            parts[0] += f" ({len(classes)} classes)"
+        for key in ("arch", "device"):
+            if s.get(key):
+                parts.append(_esc(str(s[key])))
+        if number(s.get("image_size")):
+            parts.append(f"{int(number(s['image_size']))} px")
+        best = format_percent(s.get("best_val_acc"))
+        best_epoch = number(s.get("best_epoch"))
+        line2 = [f"best val accuracy <b>{best}</b>"]
+        if best_epoch is not None:
+            line2[0] += f" (epoch {int(best_epoch) + 1})"
+        done, total = number(s.get("epochs_completed")), number(s.get("epochs"))
+        if done is not None:
+            line2.append(f"{int(done)} of {int(total)} epochs" if total else f"{int(done)} epochs")
+        started, finished = parse_time(s.get("started")), parse_time(s.get("finished"))
+        if started:
+            line2.append(f"started {started:%Y-%m-%d %H:%M}")
+            end = finished or parse_time(s.get("updated"))
+            if end and end >= started:
+                took = format_duration((end - started).total_seconds())
+                line2.append(f"took {took}" if finished else f"{took} so far")
+        return " · ".join(parts) + "<br>" + " · ".join(line2)
+
+    def _set_chip(self, word: str, color: str) -> None:
+        self.status_chip.setText(word)
+        self.status_chip.setStyleSheet(
+            f"color: white; background: {color}; border-radius: 8px; padding: 2px 10px;"
+            "font-weight: 600;"
+        )
+
+    # -- several runs ------------------------------------------------------------------------
+
+    def _show_comparison(self, runs: list[RunData]) -> None:
+        self.title.setText(f"Comparing {len(runs)} runs")
+        self.title.setToolTip("")
+        self._set_chip("compare", "#52606D")
+        lines = []
+        for i, run in enumerate(runs):
+            rgb = COMPARE_COLORS[i % len(COMPARE_COLORS)]
+            word, color = status_style(run.summary.get("status"))
+            lines.append(
+                f"<span style='color: rgb{rgb};'>&#9644;</span> {_esc(run.name)}: "
+                f"<b>{format_percent(run.summary.get('best_val_acc'))}</b> "
+                f"<span style='color: {color};'>{word}</span>"
+            )
+        self.summary_label.setText("<br>".join(lines))
+        self.reason_label.setText(
+            "Dashed: validation loss and accuracy of each run. "
+            f"The evaluation tab shows {runs[0].name}."
+        )
+        self.reason_label.setStyleSheet("color: #52606D;")
+        self.reason_label.show()
+        # Only the overlays are drawn: the current run's own curves would be unnamed twins.
+        self.plots.set_history([], [])
+        self._set_main_curves_in_legend(False)
+        self.plots.lr_plot.hide()
+        for i, run in enumerate(runs):
+            name = _legend_name(run.name)
+            while name in self.plots.overlays:  # two folders eliding to the same text
+                name += "'"
+            self.plots.add_overlay(name, run.metrics, COMPARE_COLORS[i % len(COMPARE_COLORS)])
+
+    def _set_main_curves_in_legend(self, shown: bool) -> None:
+        if shown == self._main_curves_in_legend:
+            return
+        self._main_curves_in_legend = shown
+        for plot in (self.plots.loss_plot, self.plots.accuracy_plot):
+            legend = plot.getPlotItem().legend
+            for curve in self.plots.curves.values():
+                if curve.name() is None or curve.getViewBox() is not plot.getViewBox():
+                    continue
+                if shown:
+                    legend.addItem(curve, curve.name())
+                else:
+                    legend.removeItem(curve)
+
+    # -- tabs --------------------------------------------------------------------------------
+
+    def _show_evaluation(self, run: RunData, compared: bool) -> None:
+        self.confusion.set_matrix(run.confusion, run.class_names)
+        self.class_table.set_metrics(run.per_class)
+        if run.eval_epoch is None:
+            note = "No evaluation yet: the run has not finished an epoch."
+        else:
+            note = f"Validation images after epoch {run.eval_epoch + 1}"
+            best = number(run.summary.get("best_epoch"))
+            if best is not None and int(best) != run.eval_epoch:
+                note += f" (the saved model is the best one, from epoch {int(best) + 1})"
+            note += "."
+        if compared:
+            note = f"{run.name}: {note}"
+        self.evaluation_note.setText(note)
+        has_eval = run.eval_epoch is not None
+        self.confusion.setVisible(has_eval)
+        self.class_table.setVisible(has_eval)
+
+    def _show_settings(self, runs: list[RunData]) -> None:
+        flats = [_flatten(run.config) for run in runs]
+        keys = list(dict.fromkeys(k for flat in flats for k in flat))
+        differs = {k for k in keys if len({_setting_text(f.get(k)) for f in flats}) > 1}
+        if len(runs) > 1:  # what differs is what the comparison is about: list it first
+            keys.sort(key=lambda k: k not in differs)
+        table = self.settings_table
+        table.clear()
+        headers = ["setting"] + (["value"] if len(runs) == 1 else [r.name for r in runs])
+        table.setColumnCount(len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        table.setRowCount(len(keys))
+        bold = QFont(table.font())
+        bold.setBold(True)
+        for row, key in enumerate(keys):
+            label = QTableWidgetItem(_setting_label(key))
+            label.setToolTip(key)
+            table.setItem(row, 0, label)
+            for col, flat in enumerate(flats, start=1):
+                item = QTableWidgetItem(_setting_text(flat.get(key)))
+                item.setToolTip(item.text())
+                table.setItem(row, col, item)
+            if key in differs:
+                for col in range(len(headers)):
+                    table.item(row, col).setFont(bold)
+                    table.item(row, col).setBackground(QColor(255, 244, 204))
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        table.resizeColumnsToContents()
+        header.setStretchLastSection(True)
+        if not keys:
+            table.setRowCount(1)
+            table.setItem(0, 0, QTableWidgetItem("config.json is missing or unreadable"))
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
