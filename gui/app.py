@@ -1,0 +1,85 @@
+"""Start the Loupe window: `run_gui(argv) -> exit code` (called by main.py)."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from core import APP_NAME, __version__
+
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for size in ICON_SIZES:
+        path = RESOURCES / "icons" / f"loupe-{size}.png"
+        if path.is_file():
+            icon.addFile(str(path))
+    return icon
+
+
+def style_sheet() -> str:
+    path = RESOURCES / "style.qss"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:  # a missing stylesheet only costs looks
+        return ""
+
+
+def configure_application(app: QApplication) -> None:
+    """Names (QSettings, QStandardPaths), Fusion style, Loupe's stylesheet and icon."""
+    QCoreApplication.setOrganizationName(APP_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    app.setStyle("Fusion")
+    app.setStyleSheet(style_sheet())
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("loupe")
+
+
+def _install_excepthook() -> None:
+    """An exception in a slot would otherwise only reach the terminal, which most users never
+    see: show it in a dialog too (once at a time)."""
+    showing = False
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        nonlocal showing
+        text = "".join(traceback.format_exception(kind, value, tb))
+        sys.stderr.write(text)
+        if showing or QApplication.instance() is None:
+            return
+        showing = True
+        try:
+            box = QMessageBox(QMessageBox.Icon.Critical, "Loupe: unexpected error", str(value))
+            box.setDetailedText(text)
+            box.exec()
+        finally:
+            showing = False
+
+    sys.excepthook = hook
+
+
+def run_gui(argv: list[str] | None = None) -> int:
+    """Show the main window and run the event loop; returns the exit code."""
+    argv = list(sys.argv if argv is None else argv) or [APP_NAME]
+    app = QApplication.instance() or QApplication(argv)
+    configure_application(app)
+    _install_excepthook()
+
+    from gui.main_window import MainWindow  # after the QApplication: widgets need it
+
+    window = MainWindow()
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(run_gui())

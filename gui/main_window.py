@@ -1,0 +1,524 @@
+"""Loupe's main window: four pages (Data, Train, Runs, Classify) behind a navigation list,
+the device line in the status bar, and the one training run in progress.
+
+torch is never imported here: TorchLoader brings it in on a thread, TrainWorker trains on
+another. The GUI thread only moves plain event objects into widgets."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import time
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.config import TrainConfig, from_dict
+from gui.about_dialog import AboutDialog
+from gui.settings_store import SettingsStore
+from gui.torch_loader import TorchLoaderThread
+from gui.train_worker import FitFunction, TrainRunner, TrainWorker
+from gui.widgets.runs_view import RunsView
+from gui.widgets.training_dashboard import TrainingDashboard
+
+# TODO(main window): drop these guards and the stand-ins below once the settings and classify
+# helpers' widgets land in gui/widgets/.
+try:
+    from gui.widgets.dataset_view import DatasetView
+except ImportError:
+    DatasetView = None
+try:
+    from gui.widgets.model_settings import ModelSettingsPanel
+except ImportError:
+    ModelSettingsPanel = None
+try:
+    from gui.widgets.classify_view import ClassifyView
+except ImportError:
+    ClassifyView = None
+
+PAGES = ("Data", "Train", "Runs", "Classify")
+DATA_PAGE, TRAIN_PAGE, RUNS_PAGE, CLASSIFY_PAGE = range(4)
+NAV_STYLE = """
+QListWidget#navList { background: #E9EDF2; border: none; border-right: 1px solid #D5DBE3;
+    padding-top: 6px; }
+QListWidget#navList::item { color: #1F2933; padding: 4px 6px; margin: 1px 6px; border-radius: 6px; }
+QListWidget#navList::item:hover { background: #DDE3EA; }
+QListWidget#navList::item:selected { background: #FFFFFF; color: #2F6FDE; font-weight: 600; }
+"""
+CLOSE_TIMEOUT_S = 20.0  # a CPU step of a big model can take seconds; after this we still wait
+
+
+def run_folder_name(data_dir: str, arch: str, when: float | None = None) -> str:
+    """<YYYYmmdd-HHMMSS>-<dataset name>-<arch>, safe on every file system."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    name = os.path.basename(os.path.normpath(data_dir)) or "dataset"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "dataset"
+    arch = re.sub(r"[^A-Za-z0-9._-]+", "_", arch or "auto")
+    return f"{stamp}-{name[:40]}-{arch}"
+
+
+def new_run_dir(workspace: str, data_dir: str, arch: str) -> str:
+    """A fresh run folder path in `workspace` (suffixed when two runs start in one second)."""
+    base = os.path.join(workspace, run_folder_name(data_dir, arch))
+    path, n = base, 2
+    while os.path.exists(path):
+        path, n = f"{base}-{n}", n + 1
+    return path
+
+
+class _StandInDatasetView(QWidget):
+    """TODO(main window): temporary stand-in with DatasetView's interface (no scan)."""
+
+    datasetLoaded = Signal(str, object)
+    datasetFailed = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._path, self._recent = "", []
+        self.path_edit = QLineEdit(objectName="datasetPathEdit")
+        self.path_edit.returnPressed.connect(lambda: self.load(self.path_edit.text()))
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Dataset folder (the real Data page is coming):"))
+        layout.addWidget(self.path_edit)
+        layout.addStretch(1)
+
+    def load(self, path: str) -> None:
+        if not os.path.isdir(path):
+            self.datasetFailed.emit(f"Not a folder: {path}")
+            return
+        self._path = path
+        self.path_edit.setText(path)
+        self._recent = [path, *[p for p in self._recent if p != path]]
+        self.datasetLoaded.emit(path, None)
+
+    def current_path(self) -> str:
+        return self._path
+
+    def recent(self) -> list[str]:
+        return list(self._recent)
+
+    def set_recent(self, paths: list[str]) -> None:
+        self._recent = list(paths)
+
+
+class _StandInSettingsPanel(QWidget):
+    """TODO(main window): temporary stand-in with ModelSettingsPanel's interface."""
+
+    changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Model settings are coming; training uses the defaults."))
+        layout.addStretch(1)
+
+    def set_architectures(self, architectures: list) -> None: ...
+    def set_devices(self, devices: list) -> None: ...
+    def set_dataset_report(self, report: object) -> None: ...
+    def state(self) -> dict:
+        return {}
+
+    def restore(self, state: dict) -> None: ...
+    def build_config(self, data_dir: str, out_dir: str) -> TrainConfig:
+        return TrainConfig(data_dir=data_dir, out_dir=out_dir)
+
+    def problems(self, data_dir: str) -> list[str]:
+        return TrainConfig(data_dir=data_dir, out_dir="").validate()
+
+
+def _placeholder(text: str) -> QWidget:
+    label = QLabel(text)
+    label.setObjectName("placeholderPage")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setProperty("role", "muted")
+    return label
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: SettingsStore | None = None, load_torch: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Loupe")
+        self.setAcceptDrops(True)
+        self.settings = settings or SettingsStore()
+        self.torch_info: dict[str, Any] | None = None
+        self.workspace = self.settings.workspace()
+        self._closing = False
+        # Tests replace this to answer "stop the run and close?" without a dialog.
+        self.confirm_close = self._ask_close_during_training
+
+        self.runner = TrainRunner(self)
+        self.runner.ended.connect(self._on_runner_ended)
+        self.loader = TorchLoaderThread(self)
+        self.loader.loader.deviceDetected.connect(self._on_loader_device_detected)
+        self.loader.loader.loaded.connect(self._on_loader_loaded)
+        self.loader.loader.failed.connect(self._on_loader_failed)
+
+        self._build_pages()
+        self._build_menus()
+        self._build_status_bar()
+        self._restore_settings()
+        if load_torch:
+            # After the first paint: the window must not wait for torch.
+            QTimer.singleShot(0, self._start_loader)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build_pages(self) -> None:
+        self.dataset_view = DatasetView() if DatasetView else _StandInDatasetView()
+        self.settings_panel = (
+            ModelSettingsPanel() if ModelSettingsPanel else _StandInSettingsPanel()
+        )
+        self.dashboard = TrainingDashboard()
+        self.runs_view = RunsView()
+        self.classify_view = ClassifyView() if ClassifyView else None
+
+        settings_scroll = QScrollArea()
+        settings_scroll.setObjectName("settingsScroll")
+        settings_scroll.setWidget(self.settings_panel)
+        settings_scroll.setWidgetResizable(True)
+        settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        settings_scroll.setMinimumWidth(320)
+        self.train_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.train_splitter.setObjectName("trainSplitter")
+        self.train_splitter.addWidget(settings_scroll)
+        self.train_splitter.addWidget(self.dashboard)
+        self.train_splitter.setStretchFactor(0, 0)
+        self.train_splitter.setStretchFactor(1, 1)
+        self.train_splitter.setSizes([360, 1200])
+        self.train_splitter.setChildrenCollapsible(False)
+
+        classify_page = self.classify_view or _placeholder(
+            "Classify: choose a trained model and a folder of images (coming soon)."
+        )
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("pages")
+        for widget in (self.dataset_view, self.train_splitter, self.runs_view, classify_page):
+            self.pages.addWidget(widget)
+
+        style = self.style()
+        icons = (
+            QStyle.StandardPixmap.SP_DirOpenIcon,
+            QStyle.StandardPixmap.SP_MediaPlay,
+            QStyle.StandardPixmap.SP_FileDialogDetailedView,
+            QStyle.StandardPixmap.SP_FileDialogContentsView,
+        )
+        self.nav = QListWidget()
+        self.nav.setObjectName("navList")
+        self.nav.setIconSize(QSize(24, 24))
+        self.nav.setSpacing(2)
+        for index, (name, icon) in enumerate(zip(PAGES, icons, strict=True)):
+            item = QListWidgetItem(style.standardIcon(icon), name)
+            item.setToolTip(f"{name} (Ctrl+{index + 1})")
+            item.setSizeHint(QSize(112, 44))
+            self.nav.addItem(item)
+        self.nav.setFixedWidth(124)
+        self.nav.setFrameShape(QListWidget.Shape.NoFrame)
+        self.nav.setStyleSheet(NAV_STYLE)
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.dataset_view.datasetLoaded.connect(self._on_dataset_loaded)
+        self.dataset_view.datasetFailed.connect(self._on_dataset_failed)
+        self.dashboard.trainRequested.connect(self._on_train_requested)
+        self.dashboard.stopRequested.connect(self.runner.request_stop)
+        self.dashboard.pauseRequested.connect(self._on_pause_requested)
+        self.runs_view.resumeRequested.connect(self._on_resume_requested)
+        self.runs_view.classifyWithRun.connect(self._on_classify_with_run)
+        self.runs_view.workspaceChanged.connect(self._on_workspace_changed)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        open_action = QAction("&Open dataset folder…", self)
+        open_action.setShortcut(QKeySequence.StandardKey.Open)
+        open_action.triggered.connect(self._on_open_dataset_triggered)
+        workspace_action = QAction("Choose &workspace folder…", self)
+        workspace_action.triggered.connect(self._on_choose_workspace_triggered)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        for action in (open_action, workspace_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        for index, name in enumerate(PAGES):
+            action = QAction(name, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _=False, i=index: self.show_page(i))
+            view_menu.addAction(action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about_action = QAction("&About Loupe", self)
+        about_action.triggered.connect(self.show_about)
+        help_menu.addAction(about_action)
+
+    def _build_status_bar(self) -> None:
+        self.device_label = QLabel("Detecting device…")
+        self.device_label.setObjectName("deviceLabel")
+        self.device_label.setToolTip("The device training uses when set to Auto")
+        self.statusBar().addPermanentWidget(self.device_label)
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1440, 900)
+        state = self.settings.splitter_state("train")
+        if state is not None:
+            self.train_splitter.restoreState(state)
+        self.settings_panel.restore(self.settings.model_settings())
+        self.dataset_view.set_recent(self.settings.recent_datasets())
+        self._set_workspace(self.workspace)
+        last = self.settings.last_dataset()
+        page = self.settings.current_page()
+        self.show_page(page if 0 <= page < len(PAGES) else DATA_PAGE)
+        if last and os.path.isdir(last):
+            self.dataset_view.load(last)
+
+    def save_settings(self) -> None:
+        self.settings.set_geometry(self.saveGeometry())
+        self.settings.set_splitter_state("train", self.train_splitter.saveState())
+        self.settings.set_current_page(self.pages.currentIndex())
+        self.settings.set_model_settings(self.settings_panel.state())
+        self.settings.set_recent_datasets(self.dataset_view.recent())
+        self.settings.set_workspace(self.workspace)
+        self.settings.sync()
+
+    def _set_workspace(self, path: str) -> None:
+        self.workspace = path
+        self.settings.set_workspace(path)
+        if self.runs_view.workspace() != path:
+            self.runs_view.set_workspace(path)
+        if self.classify_view is not None and hasattr(self.classify_view, "set_workspace"):
+            self.classify_view.set_workspace(path)
+
+    # -- pages and dialogs ------------------------------------------------------------------
+
+    def show_page(self, index: int) -> None:
+        self.nav.setCurrentRow(index)
+
+    def current_page(self) -> int:
+        return self.pages.currentIndex()
+
+    def show_about(self) -> AboutDialog:
+        info = self.torch_info or {}
+        dialog = AboutDialog(
+            self,
+            info.get("torch_version"),
+            info.get("torchvision_version"),
+            info.get("device_line"),
+        )
+        dialog.open()
+        return dialog
+
+    def load_dataset(self, path: str) -> None:
+        """Open a dataset folder (menu, drop, tests): the Data page scans it off the GUI thread."""
+        self.show_page(DATA_PAGE)
+        self.dataset_view.load(path)
+
+    def _on_open_dataset_triggered(self) -> None:
+        start = self.dataset_view.current_path() or os.path.expanduser("~")
+        path = QFileDialog.getExistingDirectory(
+            self, "Dataset folder (one subfolder per class)", start
+        )
+        if path:
+            self.load_dataset(path)
+
+    def _on_choose_workspace_triggered(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Workspace folder for runs", self.workspace)
+        if path:
+            self._set_workspace(path)
+
+    def _on_workspace_changed(self, path: str) -> None:
+        if path and path != self.workspace:
+            self._set_workspace(path)
+
+    def _on_dataset_loaded(self, path: str, report: object) -> None:
+        self.settings.set_last_dataset(path)
+        self.settings_panel.set_dataset_report(report)
+        self.statusBar().showMessage(f"Dataset: {path}", 5000)
+
+    def _on_dataset_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+
+    def _on_classify_with_run(self, run_dir: str) -> None:
+        if self.classify_view is not None:
+            self.classify_view.set_model(run_dir)
+        self.show_page(CLASSIFY_PAGE)
+
+    # -- drag and drop a dataset folder -----------------------------------------------------
+
+    @staticmethod
+    def _dropped_folder(event: QDragEnterEvent | QDropEvent) -> str | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        folders = [
+            u.toLocalFile() for u in urls if u.isLocalFile() and os.path.isdir(u.toLocalFile())
+        ]
+        return folders[0] if folders else None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_folder(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        folder = self._dropped_folder(event)
+        if folder:
+            event.acceptProposedAction()
+            self.load_dataset(folder)
+
+    # -- torch loading ----------------------------------------------------------------------
+
+    def _start_loader(self) -> None:
+        if not self._closing:
+            self.loader.start()
+
+    def _on_loader_device_detected(self, line: str) -> None:
+        self.device_label.setText(line)
+
+    def _on_loader_loaded(self, info: dict) -> None:
+        self.torch_info = info
+        self.device_label.setText(info.get("device_line", self.device_label.text()))
+        self.device_label.setToolTip(
+            f"PyTorch {info.get('torch_version')}, loaded in {info.get('seconds', 0):.1f} s"
+        )
+        self.settings_panel.set_devices(info["devices"])
+        self.settings_panel.set_architectures(info["architectures"])
+
+    def _on_loader_failed(self, message: str) -> None:
+        self.device_label.setText("PyTorch unavailable")
+        self.dashboard.show_error(message)
+
+    # -- training ---------------------------------------------------------------------------
+
+    def _on_train_requested(self) -> None:
+        if self.runner.is_running():
+            return
+        data_dir = self.dataset_view.current_path()
+        if not data_dir:
+            self.dashboard.show_error(
+                "Choose a dataset folder first: on the Data page, with File ▸ Open, or by "
+                "dropping a folder onto the window."
+            )
+            return
+        problems = self.settings_panel.problems(data_dir)
+        if problems:
+            self.dashboard.show_error("Cannot start training:\n• " + "\n• ".join(problems))
+            return
+        config = self.settings_panel.build_config(data_dir, "")
+        config = dataclasses.replace(
+            config, out_dir=new_run_dir(self.workspace, data_dir, config.arch)
+        )
+        self.start_training(config)
+
+    def start_training(self, config: TrainConfig, fit: FitFunction | None = None) -> TrainWorker:
+        """Start a run (the Train button, Resume from the Runs page, tests with a fake fit)."""
+        worker = self.runner.start(config, fit=fit)
+        d = self.dashboard
+        worker.runStarted.connect(d.on_run_started)
+        worker.logMessage.connect(d.on_log_message)
+        worker.stepEnded.connect(d.on_step_ended)
+        worker.epochEnded.connect(d.on_epoch_ended)
+        worker.predictionsSampled.connect(d.on_predictions_sampled)
+        worker.checkpointSaved.connect(d.on_checkpoint_saved)
+        worker.runFinished.connect(d.on_run_finished)
+        worker.runFinished.connect(self._on_run_finished)
+        verb = "Resuming" if config.resume else "Training on"
+        d.start_run(f"{verb} {config.data_dir} → {config.out_dir}")
+        self.settings_panel.setEnabled(False)  # edits would not reach the running engine
+        self.show_page(TRAIN_PAGE)
+        return worker
+
+    def _on_pause_requested(self, paused: bool) -> None:
+        if paused:
+            self.runner.pause()
+        else:
+            self.runner.resume()
+
+    def _on_run_finished(self, ev: object) -> None:
+        self.statusBar().showMessage(self.dashboard.status_label.text(), 15000)
+        self.runs_view.refresh()
+
+    def _on_runner_ended(self) -> None:
+        self.dashboard.set_running(False)
+        self.settings_panel.setEnabled(True)
+
+    def _on_resume_requested(self, run_dir: str, epochs: int) -> None:
+        if self.runner.is_running():
+            self.dashboard.show_error("Stop the current run before resuming another one.")
+            self.show_page(TRAIN_PAGE)
+            return
+        try:
+            with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as f:
+                config = from_dict(json.load(f))
+        except (OSError, ValueError, TypeError) as exc:
+            self.dashboard.show_error(
+                f"Cannot resume {run_dir}: config.json is unreadable ({exc})."
+            )
+            self.show_page(TRAIN_PAGE)
+            return
+        config = dataclasses.replace(config, resume=True, out_dir=run_dir, epochs=int(epochs))
+        self.start_training(config)
+
+    # -- closing ----------------------------------------------------------------------------
+
+    def _ask_close_during_training(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Training in progress",
+            "A training run is in progress. Stop it and close Loupe?\n\n"
+            "The best model so far is kept in its run folder.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closing:
+            event.accept()
+            return
+        if self.runner.is_running():
+            if not self.confirm_close():
+                event.ignore()
+                return
+            self.statusBar().showMessage("Stopping the training run…")
+            self.setEnabled(False)  # events are processed while waiting: no new clicks
+            self.runner.shutdown(CLOSE_TIMEOUT_S)
+        self._closing = True
+        self.save_settings()
+        self.hide()
+        for view in (self.dataset_view, self.runs_view, self.classify_view):
+            if view is not None and hasattr(view, "shutdown"):
+                view.shutdown()
+        self.loader.shutdown()  # a torch import cannot be interrupted: wait for it
+        event.accept()

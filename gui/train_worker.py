@@ -1,0 +1,191 @@
+"""Runs `core.training.fit` on a QThread and re-emits its events as Qt signals.
+
+The GUI thread never waits on the worker: events cross threads as queued signals carrying
+the frozen event dataclasses (plain data), and stop/pause go through core.control.RunControl,
+which is thread-safe. `TrainRunner` owns one worker and its thread for one run."""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThread, Signal, Slot
+
+from core.config import TrainConfig
+from core.control import RunControl
+from core.events import (
+    CheckpointSaved,
+    EpochEnded,
+    LogMessage,
+    PredictionsSampled,
+    RunFinished,
+    RunStarted,
+    StepEnded,
+)
+
+FitFunction = Callable[[TrainConfig, RunControl], Iterable[Any]]
+
+
+def _default_fit(config: TrainConfig, control: RunControl) -> Iterable[Any]:
+    # Imported here, on the worker thread: core.training imports torch.
+    from core.training import fit
+
+    return fit(config, control)
+
+
+class TrainWorker(QObject):
+    """One signal per event type (payload: the event itself), then `finished()` exactly once.
+
+    A crash outside the engine (an import error, a bug here) still ends with a RunFinished
+    of status "failed", so the window always learns why the run ended."""
+
+    runStarted = Signal(object)
+    logMessage = Signal(object)
+    stepEnded = Signal(object)
+    epochEnded = Signal(object)
+    predictionsSampled = Signal(object)
+    checkpointSaved = Signal(object)
+    runFinished = Signal(object)
+    finished = Signal()
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        control: RunControl | None = None,
+        fit: FitFunction | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.control = control or RunControl()
+        self._fit = fit or _default_fit
+        # Set from the worker thread; read by the GUI thread without an event loop round-trip.
+        self.done = threading.Event()
+        self._routes = {
+            RunStarted: self.runStarted,
+            LogMessage: self.logMessage,
+            StepEnded: self.stepEnded,
+            EpochEnded: self.epochEnded,
+            PredictionsSampled: self.predictionsSampled,
+            CheckpointSaved: self.checkpointSaved,
+            RunFinished: self.runFinished,
+        }
+
+    @Slot()
+    def run(self) -> None:
+        finished_sent = False
+        try:
+            for event in self._fit(self.config, self.control):
+                signal = self._routes.get(type(event))
+                if signal is None:
+                    continue  # an event type this window does not know yet
+                signal.emit(event)
+                finished_sent = finished_sent or isinstance(event, RunFinished)
+        except BaseException as exc:  # noqa: BLE001 - the window must hear about any failure
+            self.logMessage.emit(LogMessage("error", traceback.format_exc()))
+            if not finished_sent:
+                reason = f"Training crashed: {type(exc).__name__}: {exc}"
+                self.runFinished.emit(
+                    RunFinished("failed", reason, self.config.out_dir, 0, None, None, None)
+                )
+                finished_sent = True
+        if not finished_sent:
+            self.runFinished.emit(
+                RunFinished(
+                    "failed",
+                    "The training ended without a result.",
+                    self.config.out_dir,
+                    0,
+                    None,
+                    None,
+                    None,
+                )
+            )
+        self.done.set()
+        self.finished.emit()
+
+
+class TrainRunner(QObject):
+    """Starts a TrainWorker on a fresh QThread and shuts both down cleanly.
+
+    Connect to `runner.worker`'s signals after `start()`; `ended()` comes after the thread
+    has stopped, so a new run can start from that slot."""
+
+    ended = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thread: QThread | None = None
+        self.worker: TrainWorker | None = None
+
+    def is_running(self) -> bool:
+        return self.thread is not None
+
+    @property
+    def control(self) -> RunControl | None:
+        return self.worker.control if self.worker is not None else None
+
+    def start(self, config: TrainConfig, fit: FitFunction | None = None) -> TrainWorker:
+        if self.thread is not None:
+            raise RuntimeError("a training run is already in progress")
+        thread = QThread(self)
+        thread.setObjectName("trainThread")
+        worker = TrainWorker(config, fit=fit)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        # Direct: quit() is thread-safe and must not depend on the GUI thread's event loop.
+        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        thread.finished.connect(self._on_thread_finished)
+        self.thread, self.worker = thread, worker
+        thread.start()
+        return worker
+
+    def request_stop(self) -> None:
+        if self.worker is not None:
+            self.worker.control.request_stop()
+
+    def pause(self) -> None:
+        if self.worker is not None:
+            self.worker.control.pause()
+
+    def resume(self) -> None:
+        if self.worker is not None:
+            self.worker.control.resume()
+
+    def shutdown(self, timeout_s: float = 20.0) -> bool:
+        """Stop the run and wait for it: events keep flowing while waiting (so the window
+        repaints and the last events arrive); after `timeout_s` the thread is still waited
+        for, since destroying a running QThread aborts the process. Returns True when the
+        worker ended within the timeout."""
+        thread, worker = self.thread, self.worker
+        if thread is None or worker is None:
+            return True
+        worker.control.request_stop()
+        deadline = time.monotonic() + timeout_s
+        while not worker.done.is_set() and time.monotonic() < deadline:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            worker.done.wait(0.02)
+        in_time = worker.done.is_set()
+        thread.quit()
+        thread.wait()
+        # Deliver what the worker queued last (RunFinished) before the owner goes away.
+        QCoreApplication.processEvents()
+        self._cleanup()
+        return in_time
+
+    def _on_thread_finished(self) -> None:
+        # A late, queued `finished` of an old thread must not end a newer run.
+        if self.thread is not None and self.sender() is self.thread:
+            self._cleanup()
+
+    def _cleanup(self) -> None:
+        thread = self.thread
+        if thread is None:
+            return
+        # The worker has no parent: dropping the reference deletes it (its thread is done).
+        self.thread = self.worker = None
+        thread.wait()
+        thread.deleteLater()
+        self.ended.emit()
