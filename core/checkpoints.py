@@ -86,7 +86,9 @@ def resolve_model_paths(path: str) -> tuple[str, str]:
         weights_path = path
     for p in (meta_path, weights_path):
         if not os.path.isfile(p):
-            raise ModelFileError(f"{folder}: no {os.path.basename(p)} (has this run saved a model yet?)")
+            raise ModelFileError(
+                f"{folder}: no {os.path.basename(p)} (has this run saved a model yet?)"
+            )
     return meta_path, weights_path
 
 
@@ -137,11 +139,16 @@ def load_model(path: str) -> tuple[nn.Module, ModelMeta]:
         state = load_file(weights_path)
     except (SafetensorError, OSError, ValueError) as exc:
         raise ModelFileError(f"{weights_path}: not a valid safetensors file ({exc}).") from exc
-    result = model.load_state_dict(state, strict=False)
+    mismatch = f"{weights_path} does not match {meta.arch} with {len(meta.class_names)} classes"
+    try:
+        result = model.load_state_dict(state, strict=False)
+    except RuntimeError as exc:  # tensors of the wrong shape
+        first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
+        raise ModelFileError(f"{mismatch} ({first}).") from exc
     if result.missing_keys or result.unexpected_keys or not state:
         raise ModelFileError(
-            f"{weights_path} does not match {meta.arch} with {len(meta.class_names)} classes "
-            f"(missing {len(result.missing_keys)} tensors, unexpected {len(result.unexpected_keys)})."
+            f"{mismatch} (missing {len(result.missing_keys)} tensors, "
+            f"unexpected {len(result.unexpected_keys)})."
         )
     model.eval()
     return model, meta
@@ -155,7 +162,9 @@ def save_checkpoint(path: str, payload: dict[str, Any]) -> None:
 
 def load_checkpoint(path: str) -> dict[str, Any]:
     if not os.path.isfile(path):
-        raise LoupeError(f"Cannot resume: {path} does not exist (was the run started with --out here?).")
+        raise LoupeError(
+            f"Cannot resume: {path} does not exist (was the run started with --out here?)."
+        )
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:

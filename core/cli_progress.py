@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import TextIO
 
@@ -62,16 +63,38 @@ class _Line:
 
 
 class TrainProgress(_Line):
+    """Messages from before the run starts are held back briefly: a run that fails at once
+    (no such folder, no classes) then prints just its one-line error."""
+
+    HOLD_SECONDS = 1.5
+
     def __init__(self, stream: TextIO) -> None:
         super().__init__(stream)
         self.epochs = 0
+        self._held: list[str] | None = []
+        self._t0 = time.monotonic()
+
+    def _release(self) -> None:
+        for text in self._held or []:
+            self.message(text)
+        self._held = None
 
     def handle(self, event: TrainEvent) -> None:
         if isinstance(event, LogMessage):
-            if event.level != "info" or not self.tty or "Decoded" not in event.text:
-                prefix = "" if event.level == "info" else f"{event.level}: "
+            if event.level == "error":
+                # The final error line repeats it; engine tracebacks only when debugging.
+                if os.environ.get("LOUPE_DEBUG"):
+                    self.message(event.text.rstrip())
+                return
+            prefix = "" if event.level == "info" else f"{event.level}: "
+            if self._held is not None:
+                self._held.append(prefix + event.text.rstrip())
+                if time.monotonic() - self._t0 > self.HOLD_SECONDS:
+                    self._release()
+            else:
                 self.message(prefix + event.text.rstrip())
         elif isinstance(event, RunStarted):
+            self._release()
             self.epochs = int(event.config["epochs"])
             self.message(f"Training {event.arch} on {event.device}; run folder {event.run_dir}")
         elif isinstance(event, StepEnded):

@@ -35,7 +35,9 @@ def register(name: str, description: str) -> Callable:
     return wrap
 
 
-@register("loupe_net", "Loupe's small, fast ResNet-style CNN for small images (default up to 64 px)")
+@register(
+    "loupe_net", "Loupe's small, fast ResNet-style CNN for small images (default up to 64 px)"
+)
 def _loupe_net(num_classes: int) -> nn.Module:
     return LoupeNet(num_classes)
 
@@ -83,8 +85,8 @@ def architecture_names(include_all: bool = False) -> list[str]:
     return names
 
 
-# Need auxiliary heads or extra arguments that a plain classifier does not have.
-_UNSUPPORTED = {"googlenet", "inception_v3"}
+# Need auxiliary heads, or classify with a conv layer instead of a Linear head.
+_UNSUPPORTED = {"googlenet", "inception_v3", "squeezenet1_0", "squeezenet1_1"}
 
 
 def arch_info(name: str) -> ArchInfo:

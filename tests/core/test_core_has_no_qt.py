@@ -1,0 +1,53 @@
+"""The engine never imports Qt: it must run headless, in the CLI and in worker threads."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import core
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_importing_every_core_module_loads_no_qt():
+    names = [f"core.{m.name}" for m in pkgutil.iter_modules(core.__path__)]
+    assert "core.training" in names and "core.inference" in names
+    code = (
+        "import importlib, sys\n"
+        f"for name in {names!r}: importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'PyQt5', 'PyQt6', 'shiboken6'))\n"
+        "print(repr(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_light_core_modules_do_not_import_torch():
+    """The window imports these at start-up; torch must wait for the background loader."""
+    light = [
+        "core.config",
+        "core.events",
+        "core.errors",
+        "core.results",
+        "core.control",
+        "core.datasets",
+        "core.imaging",
+        "core.run_folder",
+        "core.sorting",
+        "core.export",
+        "core.atomic",
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {light!r}: importlib.import_module(name)\n"
+        "print('torch' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
