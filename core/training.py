@@ -142,6 +142,10 @@ class _Trainer:
                 per_class, confusion, improved, self.best_acc,
             )
             yield PredictionsSampled(epoch, s.class_names, ev.samples, ev.true, ev.pred)
+            if epoch == s.start_epoch:
+                warning = _long_run_warning(seconds * (cfg.epochs - epoch - 1), s.device.type)
+                if warning:
+                    yield LogMessage("warning", warning)
             self.folder.add_epoch(
                 dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, val_loss=ev.loss,
                      val_acc=ev.accuracy, lr=lr, seconds=round(seconds, 3))
@@ -309,3 +313,17 @@ class _Trainer:
         self._save_last(epoch)
         yield CheckpointSaved(self.folder.file(LAST_CKPT), "last", epoch)
 
+
+
+LONG_RUN_SECONDS = 3600
+
+
+def _long_run_warning(remaining_seconds: float, device_type: str) -> str | None:
+    """Say so early when a run will take hours, rather than let it run silently."""
+    if remaining_seconds < LONG_RUN_SECONDS:
+        return None
+    hours = remaining_seconds / 3600
+    advice = "a smaller image size, fewer epochs or a smaller model"
+    if device_type == "cpu":
+        advice += ", or a machine with a GPU"
+    return f"At this speed the run needs about {hours:.1f} more hours. To go faster try {advice}."
