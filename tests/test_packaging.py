@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import configparser
-import fnmatch
 import importlib.util
 import mmap
 import os
@@ -41,28 +40,19 @@ def spec_tree() -> ast.Module:
 
 
 def spec_namespace() -> dict:
-    """The spec's helper functions and tables, executed without PyInstaller.
+    """The spec's definitions (everything before `a = Analysis(...)`), run without PyInstaller.
 
-    Only plain definitions are run: the Analysis/EXE/COLLECT calls need PyInstaller's globals.
+    PyInstaller's imports are replaced by stubs; the Analysis/EXE/COLLECT calls are not run.
     """
-    wanted = {
-        "read_core_constants",
-        "trimmed_patterns",
-        "trim_reason",
-        "TRIMMED_BINARIES",
-        "CPU_ONLY_TRIMMED_BINARIES",
-        "EXCLUDES",
-    }
     nodes = []
     for node in spec_tree().body:
-        names = set()
-        if isinstance(node, ast.FunctionDef):
-            names = {node.name}
-        elif isinstance(node, ast.Assign):
-            names = {t.id for t in node.targets if isinstance(t, ast.Name)}
-        if names & wanted:
-            nodes.append(node)
-    namespace = {"ast": ast, "fnmatch": fnmatch, "os": os, "sys": sys, "Path": Path}
+        call = node.value if isinstance(node, ast.Assign) else None
+        if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "Analysis":
+            break
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("PyInstaller"):
+            continue
+        nodes.append(node)
+    namespace = {"SPECPATH": str(PACKAGING), "collect_submodules": lambda _name: []}
     exec(compile(ast.Module(body=nodes, type_ignores=[]), str(SPEC), "exec"), namespace)
     return namespace
 
@@ -188,6 +178,9 @@ def test_trimming_keeps_what_torch_links_and_drops_the_extras():
         "nvidia/nccl/lib/libnccl.so.2",
         "nvidia/nvshmem/lib/libnvshmem_host.so.3",
         "torch/lib/cudnn64_9.dll",
+        # cudnnGetVersion lives here: torch.backends.cudnn.version() aborts without it.
+        "nvidia/cudnn/lib/libcudnn_graph.so.9",
+        "torch/lib/cudnn_graph64_9.dll",
     ]
     for name in kept_everywhere:
         assert reason(name, cuda) is None and reason(name, cpu) is None, name
