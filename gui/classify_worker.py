@@ -1,0 +1,309 @@
+"""Classify a folder off the GUI thread.
+
+`ClassifyWorker` (a QObject moved to a QThread) loads the model, lists the folder and iterates
+core.inference.classify_paths. Results are gathered and emitted in lists at most every
+FLUSH_INTERVAL seconds, so 50,000 images make a few hundred signals, not 50,000.
+torch is imported inside the worker thread only (core.inference imports it).
+
+`BackgroundCall` runs any `fn(progress, should_stop)` on its own QThread (sorting, undo).
+
+`ClassifyRunner` owns the thread: `start(...)`, `stop()` (cooperative, through RunControl:
+the engine checks it before every file), `wait()`. It re-emits the worker's signals on the
+GUI thread and emits `finished(status, message)` once the thread has really ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+
+from core.control import RunControl
+from core.errors import LoupeError
+from core.results import ClassifiedImage, ClassifyProgress, UnreadableImage
+
+FLUSH_INTERVAL = 0.1  # s between result batches: smooth streaming, few signals
+MAX_BUFFER = 4096  # results; flush earlier on a very fast device to bound latency
+log = logging.getLogger(__name__)
+
+
+def describe_duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+class ClassifyWorker(QObject):
+    modelLoaded = Signal(object)  # core.inference.LoadedModel
+    listed = Signal(int)  # number of image files found
+    resultsReady = Signal(list)  # list[ClassifiedImage]
+    unreadableFound = Signal(list)  # list[UnreadableImage]
+    progressed = Signal(object)  # ClassifyProgress (the latest at each flush)
+    finished = Signal(str, str)  # status "finished" | "stopped" | "failed", message
+
+    def __init__(
+        self,
+        model_path: str,
+        folder: str,
+        recursive: bool = True,
+        device: str = "auto",
+        batch_size: int = 32,
+        loaded_model: Any = None,
+        control: RunControl | None = None,
+    ) -> None:
+        super().__init__()
+        self.model_path = model_path
+        self.folder = folder
+        self.recursive = recursive
+        self.device = device
+        self.batch_size = batch_size
+        self.loaded_model = loaded_model
+        self.control = control or RunControl()
+        self._results: list[ClassifiedImage] = []
+        self._unreadable: list[UnreadableImage] = []
+        self._progress: ClassifyProgress | None = None
+        self._last_flush = 0.0
+
+    def stop(self) -> None:
+        """Thread-safe: the engine stops before its next file."""
+        self.control.request_stop()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            status, message = self._classify()
+        except LoupeError as exc:
+            status, message = "failed", str(exc)
+        except Exception as exc:  # a bug must end the run visibly, not hang the GUI
+            log.error("classification failed:\n%s", traceback.format_exc())
+            status, message = "failed", f"{type(exc).__name__}: {exc}"
+        self._flush()
+        self.finished.emit(status, message)
+
+    def _classify(self) -> tuple[str, str]:
+        from core.inference import classify_paths, list_images, load_model_for_inference
+
+        started = time.perf_counter()
+        model = self.loaded_model
+        if model is None:
+            model = load_model_for_inference(self.model_path, self.device)
+            self.modelLoaded.emit(model)
+        if self.control.stop_requested:
+            return "stopped", "Stopped before any image was classified."
+        try:
+            paths = list_images(self.folder, self.recursive)
+        except OSError as exc:
+            raise LoupeError(
+                f"Cannot read the folder {self.folder}: {exc.strerror or exc}"
+            ) from exc
+        self.listed.emit(len(paths))
+        if not paths:
+            where = "in this folder or its subfolders" if self.recursive else "in this folder"
+            return "finished", f"No images found {where}."
+        classified = unreadable = 0
+        self._last_flush = time.perf_counter()
+        for item in classify_paths(model, paths, batch_size=self.batch_size, control=self.control):
+            if isinstance(item, ClassifiedImage):
+                self._results.append(item)
+                classified += 1
+            elif isinstance(item, UnreadableImage):
+                self._unreadable.append(item)
+                unreadable += 1
+            else:
+                self._progress = item
+            now = time.perf_counter()
+            if now - self._last_flush >= FLUSH_INTERVAL or len(self._results) >= MAX_BUFFER:
+                self._flush()
+                self._last_flush = now
+        seconds = time.perf_counter() - started
+        bad = f"; {unreadable:,} unreadable" if unreadable else ""
+        if self.control.stop_requested:
+            return "stopped", f"Stopped: {classified:,} of {len(paths):,} images classified{bad}."
+        rate = classified / seconds if seconds > 0 else 0.0
+        return (
+            "finished",
+            f"Classified {classified:,} images in {describe_duration(seconds)} "
+            f"({rate:,.0f} images/s){bad}.",
+        )
+
+    def _flush(self) -> None:
+        if self._results:
+            batch, self._results = self._results, []
+            self.resultsReady.emit(batch)
+        if self._unreadable:
+            batch_u, self._unreadable = self._unreadable, []
+            self.unreadableFound.emit(batch_u)
+        if self._progress is not None:
+            self.progressed.emit(self._progress)
+            self._progress = None
+
+
+class ClassifyRunner(QObject):
+    """One classification at a time, on its own QThread."""
+
+    modelLoaded = Signal(object)
+    listed = Signal(int)
+    resultsReady = Signal(list)
+    unreadableFound = Signal(list)
+    progressed = Signal(object)
+    finished = Signal(str, str)  # after the thread has ended
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: ClassifyWorker | None = None
+        self._outcome = ("failed", "The classification thread ended without a result.")
+
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    def start(self, model_path: str, folder: str, recursive: bool = True, **kwargs: Any) -> None:
+        if self._thread is not None:
+            raise RuntimeError("a classification is already running")
+        worker = ClassifyWorker(model_path, folder, recursive, **kwargs)
+        thread = QThread(self)
+        thread.setObjectName("classifyThread")
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        # Direct: quit from the worker thread itself, so wait() on the GUI thread cannot
+        # deadlock on a quit that is still queued behind it.
+        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        worker.modelLoaded.connect(self.modelLoaded)
+        worker.listed.connect(self.listed)
+        worker.resultsReady.connect(self.resultsReady)
+        worker.unreadableFound.connect(self.unreadableFound)
+        worker.progressed.connect(self.progressed)
+        worker.finished.connect(self._on_worker_finished)
+        thread.finished.connect(self._on_thread_finished)
+        self._thread, self._worker = thread, worker
+        self._outcome = ("failed", "The classification thread ended without a result.")
+        thread.start()
+
+    def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+
+    def wait(self, timeout_ms: int = 10000) -> bool:
+        """Block until the thread ends (for shutdown and tests); True if it did."""
+        if self._thread is None:
+            return True
+        ended = self._thread.wait(timeout_ms)
+        if ended:
+            # Deliver what the worker queued for us (last results, its outcome) in order,
+            # then finish; the queued thread-finished call then finds nothing to do.
+            QCoreApplication.sendPostedEvents(self, 0)
+            self._on_thread_finished()
+        return ended
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        self.stop()
+        return self.wait(timeout_ms)
+
+    def _on_worker_finished(self, status: str, message: str) -> None:
+        self._outcome = (status, message)
+
+    def _on_thread_finished(self) -> None:
+        thread, worker = self._thread, self._worker
+        if thread is None:
+            return  # already handled (wait() ran first)
+        thread.wait()  # `finished` is emitted just before the thread is marked not running
+        self._thread = self._worker = None
+        if worker is not None:
+            worker.deleteLater()
+        thread.deleteLater()
+        self.finished.emit(*self._outcome)
+
+
+PROGRESS_INTERVAL = 0.05  # s between progress signals of a BackgroundCall
+Work = Callable[[Callable[[int, int], None], Callable[[], bool]], Any]
+
+
+class _CallWorker(QObject):
+    progressed = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(str, object)  # message, the exception
+    done = Signal()
+
+    def __init__(self, fn: Work) -> None:
+        super().__init__()
+        self.fn = fn
+        self.stop_requested = False
+        self._last = 0.0
+
+    def _progress(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done >= total or now - self._last >= PROGRESS_INTERVAL:
+            self._last = now
+            self.progressed.emit(done, total)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.fn(self._progress, lambda: self.stop_requested)
+        except LoupeError as exc:
+            self.failed.emit(str(exc), exc)
+        except OSError as exc:
+            self.failed.emit(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), exc)
+        except Exception as exc:  # shown to the user rather than lost in a thread
+            self.failed.emit(f"{type(exc).__name__}: {exc}", exc)
+        else:
+            self.succeeded.emit(result)
+        self.done.emit()
+
+
+class BackgroundCall(QObject):
+    """Run `fn(progress, should_stop)` on its own thread; `ended` fires after the thread ends."""
+
+    progressed = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(str, object)
+    ended = Signal()
+
+    def __init__(self, fn: Work, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._worker = _CallWorker(fn)
+        self._thread: QThread | None = QThread(self)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
+        self._worker.progressed.connect(self.progressed)
+        self._worker.succeeded.connect(self.succeeded)
+        self._worker.failed.connect(self.failed)
+        self._thread.finished.connect(self._on_thread_finished)
+
+    def start(self) -> None:
+        if self._thread is not None:
+            self._thread.start()
+
+    def request_stop(self) -> None:
+        self._worker.stop_requested = True  # a plain bool: read between files, GIL-safe
+
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.isRunning()
+
+    def wait(self, timeout_ms: int = 30000) -> bool:
+        if self._thread is None:
+            return True
+        ended = self._thread.wait(timeout_ms)
+        if ended:
+            QCoreApplication.sendPostedEvents(self, 0)  # deliver its last signals first
+            self._on_thread_finished()
+        return ended
+
+    def _on_thread_finished(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        thread.wait()
+        self._worker.deleteLater()
+        thread.deleteLater()
+        self.ended.emit()

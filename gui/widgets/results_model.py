@@ -1,0 +1,418 @@
+"""Classification results as Qt models: one row per classified image, plus a filtered and
+sorted view of them.
+
+`ResultsModel` holds the rows (appended in batches while a folder is classified); its
+DecorationRole is the thumbnail, requested from a ThumbnailCache only when a view asks.
+`ResultsFilterModel` shows a subset in some order. It is written for 50,000 rows: a filter or
+sort change is one numpy/sort pass (tens of ms), and rows arriving while classification runs
+are merged into place with bisect, one beginInsertRows per contiguous run, so the view keeps
+its scroll position. (QSortFilterProxyModel would call Python for every comparison: seconds
+for 50,000 rows.)
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+
+from core.results import ClassifiedImage
+from gui.widgets.thumbnail_cache import ThumbnailCache
+
+ResultRole = Qt.ItemDataRole.UserRole + 1  # the ClassifiedImage
+PathRole = Qt.ItemDataRole.UserRole + 2  # str
+LabelRole = Qt.ItemDataRole.UserRole + 3  # str, the predicted class
+ConfidenceRole = Qt.ItemDataRole.UserRole + 4  # float 0..1
+UnsureRole = Qt.ItemDataRole.UserRole + 5  # bool: confidence below the unsure threshold
+
+UNSURE = "\x00unsure"  # class filter value: every image below the unsure threshold
+SORT_KEYS = ("name", "confidence")
+DEFAULT_UNSURE_THRESHOLD = 0.5
+THUMBNAIL_NOTIFY_MS = 40  # coalesce finished thumbnails into one repaint per frame or so
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def name_key(path: str) -> str:
+    """Sort key for "name": the file name as a person reads it (case-insensitive)."""
+    return os.path.basename(path).casefold()
+
+
+def tooltip_text(result: ClassifiedImage, unsure: bool) -> str:
+    lines = [result.path, ""]
+    lines += [f"{label}: {p * 100:.1f} %" for label, p in result.top_k]
+    if unsure:
+        lines.append("(unsure: below the confidence threshold)")
+    return "\n".join(lines)
+
+
+class ResultsModel(QAbstractListModel):
+    """Every classified image, in the order they arrived."""
+
+    unsureThresholdChanged = Signal(float)
+    classesChanged = Signal()  # class names or per-class counts changed
+
+    def __init__(self, thumbnails: ThumbnailCache | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.thumbnails = thumbnails
+        self.class_names: list[str] = []
+        self._results: list[ClassifiedImage] = []
+        self._confidence: list[float] = []
+        self._name_keys: list[str] = []
+        self._row_of_path: dict[str, int] = {}
+        self._counts: Counter[str] = Counter()
+        self._unsure_threshold = DEFAULT_UNSURE_THRESHOLD
+        self._arrays: dict[str, np.ndarray] = {}  # numpy copies for filtering, rebuilt lazily
+        self._changed_rows: set[int] = set()
+        self._notify = QTimer(self)
+        self._notify.setSingleShot(True)
+        self._notify.setInterval(THUMBNAIL_NOTIFY_MS)
+        self._notify.timeout.connect(self._emit_thumbnails_changed)
+        if thumbnails is not None:
+            thumbnails.thumbnailReady.connect(self._on_thumbnails_ready)
+
+    # -- contents ------------------------------------------------------------------------
+    def set_class_names(self, names: Sequence[str]) -> None:
+        self.class_names = list(names)
+        self.classesChanged.emit()
+
+    def append_results(self, results: Sequence[ClassifiedImage]) -> None:
+        """Add a batch (one beginInsertRows for the lot). A path seen before is skipped."""
+        fresh = [r for r in results if r.path not in self._row_of_path]
+        fresh = list({r.path: r for r in fresh}.values())  # a batch repeating a path
+        if not fresh:
+            return
+        first = len(self._results)
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        for offset, result in enumerate(fresh):
+            self._results.append(result)
+            self._confidence.append(float(result.confidence))
+            self._name_keys.append(name_key(result.path))
+            self._row_of_path[result.path] = first + offset
+            self._counts[result.label] += 1
+        self._arrays.clear()
+        self.endInsertRows()
+        self.classesChanged.emit()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._results.clear()
+        self._confidence.clear()
+        self._name_keys.clear()
+        self._row_of_path.clear()
+        self._counts.clear()
+        self._arrays.clear()
+        self._changed_rows.clear()
+        self.endResetModel()
+        self.classesChanged.emit()
+
+    def result(self, row: int) -> ClassifiedImage:
+        return self._results[row]
+
+    def results(self) -> list[ClassifiedImage]:
+        """All rows, in arrival order (a new list; the model keeps its own)."""
+        return list(self._results)
+
+    def row_of(self, path: str) -> int | None:
+        return self._row_of_path.get(path)
+
+    def label_counts(self) -> dict[str, int]:
+        return dict(self._counts)
+
+    def unsure_count(self) -> int:
+        return int(np.count_nonzero(self.confidence_array() < self._unsure_threshold))
+
+    def labels(self) -> list[str]:
+        """Class names of the model, then any other label seen (e.g. results from elsewhere)."""
+        extra = sorted(set(self._counts) - set(self.class_names))
+        return self.class_names + extra
+
+    # -- per-row values for ResultsFilterModel ---------------------------------------------
+    def confidence_of(self, row: int) -> float:
+        return self._confidence[row]
+
+    def name_key_of(self, row: int) -> str:
+        return self._name_keys[row]
+
+    def label_of(self, row: int) -> str:
+        return self._results[row].label
+
+    def confidence_array(self) -> np.ndarray:
+        if "confidence" not in self._arrays:
+            self._arrays["confidence"] = np.asarray(self._confidence, dtype=np.float64)
+        return self._arrays["confidence"]
+
+    def label_mask(self, label: str) -> np.ndarray:
+        key = "label:" + label
+        if key not in self._arrays:
+            self._arrays[key] = np.fromiter(
+                (r.label == label for r in self._results), dtype=bool, count=len(self._results)
+            )
+        return self._arrays[key]
+
+    # -- unsure threshold ----------------------------------------------------------------
+    @property
+    def unsure_threshold(self) -> float:
+        return self._unsure_threshold
+
+    def set_unsure_threshold(self, threshold: float) -> None:
+        threshold = min(max(float(threshold), 0.0), 1.0)
+        if threshold == self._unsure_threshold:
+            return
+        self._unsure_threshold = threshold
+        if self._results:
+            self.dataChanged.emit(self.index(0), self.index(len(self._results) - 1), [UnsureRole])
+        self.unsureThresholdChanged.emit(threshold)
+
+    def is_unsure(self, row: int) -> bool:
+        # `not >=` counts a NaN confidence as unsure, as core.sorting does.
+        return not self._confidence[row] >= self._unsure_threshold
+
+    # -- Qt model ------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._results)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = index.row()
+        if not index.isValid() or not 0 <= row < len(self._results):
+            return None
+        result = self._results[row]
+        if role == Qt.ItemDataRole.DecorationRole:
+            # A miss queues a decode and answers None (the delegate paints a placeholder);
+            # a file that cannot be decoded answers a null QImage.
+            return self.thumbnails.get(result.path) if self.thumbnails is not None else None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return os.path.basename(result.path)
+        if role == ResultRole:
+            return result
+        if role == PathRole:
+            return result.path
+        if role == LabelRole:
+            return result.label
+        if role == ConfidenceRole:
+            return result.confidence
+        if role == UnsureRole:
+            return self.is_unsure(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip_text(result, self.is_unsure(row))
+        return None
+
+    def _on_thumbnails_ready(self, path: str) -> None:
+        row = self._row_of_path.get(path)
+        if row is not None:
+            self._changed_rows.add(row)
+            if not self._notify.isActive():
+                self._notify.start()
+
+    def _emit_thumbnails_changed(self) -> None:
+        if not self._changed_rows:
+            return
+        rows = [r for r in self._changed_rows if r < len(self._results)]
+        self._changed_rows.clear()
+        if rows:
+            roles = [Qt.ItemDataRole.DecorationRole]
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)), roles)
+
+
+class ResultsFilterModel(QAbstractListModel):
+    """The rows of a ResultsModel that pass the filters, in the chosen order.
+
+    Filters: class (None = all, a class name, or UNSURE), confidence range [low, high].
+    Order: "name" (file name) or "confidence", ascending or descending; ties by name, then
+    arrival. Internally the accepted source rows are kept in ascending key order; a
+    descending view reads that list backwards.
+    """
+
+    filterChanged = Signal()  # the set or order of shown rows was rebuilt
+
+    def __init__(self, source: ResultsModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._class: str | None = None
+        self._low = 0.0
+        self._high = 1.0
+        self._sort_key = "name"
+        self._descending = False
+        self._ascending_rows: list[int] = []  # source rows, ascending by self._key
+        self._inverse: np.ndarray | None = None  # source row -> proxy row (-1 hidden), lazy
+        self._key: Callable[[int], Any] = self._name_key
+        source.modelAboutToBeReset.connect(self.beginResetModel)
+        source.modelReset.connect(self._on_source_reset)
+        source.rowsInserted.connect(self._on_source_rows_inserted)
+        source.dataChanged.connect(self._on_source_data_changed)
+        source.unsureThresholdChanged.connect(self._on_unsure_threshold_changed)
+        self._rebuild()
+
+    def sourceModel(self) -> ResultsModel:
+        return self._source
+
+    # -- filter and sort settings ----------------------------------------------------------
+    @property
+    def class_filter(self) -> str | None:
+        return self._class
+
+    @property
+    def confidence_range(self) -> tuple[float, float]:
+        return self._low, self._high
+
+    @property
+    def sort_key(self) -> str:
+        return self._sort_key
+
+    @property
+    def descending(self) -> bool:
+        return self._descending
+
+    def set_class_filter(self, label: str | None) -> None:
+        if label != self._class:
+            self._class = label
+            self.invalidate()
+
+    def set_confidence_range(self, low: float, high: float) -> None:
+        low, high = float(low), float(high)
+        if (low, high) != (self._low, self._high):
+            self._low, self._high = low, high
+            self.invalidate()
+
+    def set_sort(self, key: str, descending: bool = False) -> None:
+        if key not in SORT_KEYS:
+            raise ValueError(f"sort key must be one of {SORT_KEYS}, got {key!r}")
+        if (key, descending) != (self._sort_key, self._descending):
+            self._sort_key, self._descending = key, descending
+            self._key = self._name_key if key == "name" else self._confidence_key
+            self.invalidate()
+
+    def invalidate(self) -> None:
+        """Re-filter and re-sort everything (a filter or the sort changed)."""
+        self.beginResetModel()
+        self._rebuild()
+        self.endResetModel()
+        self.filterChanged.emit()
+
+    # -- rows ----------------------------------------------------------------------------
+    def source_row(self, row: int) -> int:
+        rows = self._ascending_rows
+        return rows[len(rows) - 1 - row] if self._descending else rows[row]
+
+    def mapToSource(self, index: Index) -> QModelIndex:
+        if not index.isValid() or not 0 <= index.row() < len(self._ascending_rows):
+            return QModelIndex()
+        return self._source.index(self.source_row(index.row()))
+
+    def mapFromSource(self, source_index: Index) -> QModelIndex:
+        if not source_index.isValid():
+            return QModelIndex()
+        if self._inverse is None:
+            inverse = np.full(self._source.rowCount(), -1, dtype=np.int64)
+            rows = np.asarray(self._ascending_rows, dtype=np.int64)
+            order = np.arange(len(rows), dtype=np.int64)
+            inverse[rows] = order[::-1] if self._descending else order
+            self._inverse = inverse
+        src = source_index.row()
+        row = int(self._inverse[src]) if src < len(self._inverse) else -1
+        return self.index(row) if row >= 0 else QModelIndex()
+
+    def result(self, row: int) -> ClassifiedImage:
+        return self._source.result(self.source_row(row))
+
+    def shown_results(self) -> list[ClassifiedImage]:
+        """What the view shows, in its order."""
+        return [self.result(r) for r in range(len(self._ascending_rows))]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._ascending_rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._ascending_rows):
+            return None
+        return self._source.data(self._source.index(self.source_row(index.row())), role)
+
+    # -- filtering -----------------------------------------------------------------------
+    def _name_key(self, row: int) -> tuple[str, int]:
+        return self._source.name_key_of(row), row
+
+    def _confidence_key(self, row: int) -> tuple[float, str, int]:
+        conf = self._source.confidence_of(row)
+        return (conf if conf == conf else -1.0), self._source.name_key_of(row), row  # NaN first
+
+    def _accepts(self, row: int) -> bool:
+        src = self._source
+        conf = src.confidence_of(row)
+        if not self._low <= conf <= self._high:
+            return False
+        if self._class == UNSURE:
+            return src.is_unsure(row)
+        return self._class is None or src.label_of(row) == self._class
+
+    def _accepted_mask(self) -> np.ndarray:
+        src = self._source
+        conf = src.confidence_array()
+        with np.errstate(invalid="ignore"):
+            mask = (conf >= self._low) & (conf <= self._high)
+            if self._class == UNSURE:
+                mask &= ~(conf >= src.unsure_threshold)
+            elif self._class is not None:
+                mask &= src.label_mask(self._class)
+        return mask
+
+    def _rebuild(self) -> None:
+        rows = np.flatnonzero(self._accepted_mask()).tolist()
+        rows.sort(key=self._key)
+        self._ascending_rows = rows
+        self._inverse = None
+
+    # -- source changes ------------------------------------------------------------------
+    def _on_source_reset(self) -> None:
+        self._rebuild()
+        self.endResetModel()
+        self.filterChanged.emit()
+
+    def _on_source_rows_inserted(self, parent: Index, first: int, last: int) -> None:
+        new_rows = [r for r in range(first, last + 1) if self._accepts(r)]
+        if not new_rows:
+            return
+        key = self._key
+        new_rows.sort(key=key)
+        rows = self._ascending_rows
+        positions = [bisect.bisect_right(rows, key(r), key=key) for r in new_rows]
+        groups = [
+            (pos, [r for _, r in grp])
+            for pos, grp in itertools.groupby(zip(positions, new_rows, strict=True), lambda t: t[0])
+        ]
+        # Highest position first: inserting there leaves the lower positions valid.
+        for pos, group in reversed(groups):
+            first_row = len(rows) - pos if self._descending else pos
+            self.beginInsertRows(QModelIndex(), first_row, first_row + len(group) - 1)
+            rows[pos:pos] = group
+            self._inverse = None
+            self.endInsertRows()
+
+    def _on_source_data_changed(self, top_left: Index, bottom_right: Index, roles: list) -> None:
+        n = len(self._ascending_rows)
+        if not n:
+            return
+        if top_left.row() == bottom_right.row():
+            index = self.mapFromSource(top_left)
+            if index.isValid():
+                self.dataChanged.emit(index, index, roles)
+            return
+        # A range of source rows is scattered in this order: repaint the lot (cheap in a view).
+        self.dataChanged.emit(self.index(0), self.index(n - 1), roles)
+
+    def _on_unsure_threshold_changed(self, _threshold: float) -> None:
+        if self._class == UNSURE:
+            self.invalidate()

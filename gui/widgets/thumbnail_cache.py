@@ -1,0 +1,206 @@
+"""Thumbnails decoded lazily, off the GUI thread, kept in a bounded LRU cache.
+
+`get(path)` answers at once: the cached QImage, or None after queueing a decode (the caller
+paints a placeholder and waits for `thumbnailReady(path)`). Only what a view asks for is
+decoded, so a folder of 50,000 photos costs what the visible tiles cost.
+
+Why it stays smooth when scrolling fast through 50,000 tiles:
+- QImageReader.setScaledSize decodes JPEGs at reduced size (2-5x faster than a full decode);
+- requests run newest first (rising QThreadPool priority) and only MAX_PENDING wait in the
+  queue: tiles scrolled past are dropped with QThreadPool.tryTake before they cost anything;
+- a file that cannot be decoded is remembered as failed instead of retried on every paint.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThread, QThreadPool, Signal
+from PySide6.QtGui import QImage, QImageReader
+
+DEFAULT_SIZE = 128  # px, longest side
+DEFAULT_MAX_IMAGES = 2000  # ~2000 * 128*128*4 bytes = 128 MB at most
+DEFAULT_MAX_BYTES = 160 * 1024 * 1024
+MAX_PENDING = 256  # queued decodes; older ones are dropped (they scrolled out of view)
+
+
+def decode_thumbnail(path: str, size: int) -> QImage:
+    """The image at `path` scaled to fit size x size (EXIF orientation applied). Null on failure."""
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)  # phone photos are stored sideways with an EXIF tag
+    reader.setAllocationLimit(1024)  # MB; a 12k x 12k photo needs 576 MB before scaling
+    full = reader.size()
+    # For 90/270-degree EXIF rotations the stored size is the transposed one; the scaled
+    # size is applied before the transform, so fitting into a square is right either way.
+    if full.isValid() and not full.isEmpty() and max(full.width(), full.height()) > size:
+        reader.setScaledSize(full.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio))
+    image = reader.read()
+    if image.isNull():
+        return image
+    if max(image.width(), image.height()) > size:  # formats that ignore setScaledSize
+        image = image.scaled(
+            size,
+            size,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+    # One pixel format for every tile: painting never converts.
+    if image.format() != QImage.Format.Format_ARGB32_Premultiplied:
+        image = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    return image
+
+
+class _Relay(QObject):
+    """Carries results from pool threads to the cache's thread (queued connection)."""
+
+    decoded = Signal(str, int, QImage)  # path, generation, image (null when unreadable)
+
+
+class _DecodeTask(QRunnable):
+    def __init__(self, relay: _Relay, path: str, size: int, generation: int) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the cache holds it until done, so tryTake stays safe
+        self.relay = relay
+        self.path = path
+        self.size = size
+        self.generation = generation
+
+    def run(self) -> None:
+        try:
+            image = decode_thumbnail(self.path, self.size)
+        except Exception:  # never let a bad file kill a pool thread
+            image = QImage()
+        self.relay.decoded.emit(self.path, self.generation, image)
+
+
+class ThumbnailCache(QObject):
+    """Path -> thumbnail QImage, decoded on demand in a private thread pool."""
+
+    thumbnailReady = Signal(str)  # path: get(path) now returns the image (or FAILED)
+    FAILED = QImage()  # returned for files that could not be decoded (a null image)
+
+    def __init__(
+        self,
+        size: int = DEFAULT_SIZE,
+        max_images: int = DEFAULT_MAX_IMAGES,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        threads: int | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.size = size
+        self.max_images = max_images
+        self.max_bytes = max_bytes
+        self._images: OrderedDict[str, QImage] = OrderedDict()  # least recently used first
+        self._bytes = 0
+        self._failed: set[str] = set()
+        self._pending: OrderedDict[str, _DecodeTask] = OrderedDict()  # oldest request first
+        self._priority = itertools.count()
+        self._generation = 0  # bumped by clear(): late results of old requests are ignored
+        self._pool = QThreadPool(self)
+        # Leave the GUI thread a core: it paints while the pool decodes.
+        ideal = QThread.idealThreadCount()
+        self._pool.setMaxThreadCount(threads or max(1, min(4, ideal - 1)))
+        self._relay = _Relay()
+        self._relay.decoded.connect(self._on_relay_decoded, Qt.ConnectionType.QueuedConnection)
+        self.decoded_count = 0  # decodes finished, for tests and benchmarks
+
+    # -- queries -------------------------------------------------------------------------
+    def get(self, path: str) -> QImage | None:
+        """The thumbnail if cached (FAILED if unreadable); else None, and a decode is queued."""
+        image = self._images.get(path)
+        if image is not None:
+            self._images.move_to_end(path)
+            return image
+        if path in self._failed:
+            return self.FAILED
+        self.request(path)
+        return None
+
+    def peek(self, path: str) -> QImage | None:
+        """Cached thumbnail without queueing anything or touching the LRU order."""
+        return self._images.get(path)
+
+    def __contains__(self, path: str) -> bool:
+        return path in self._images
+
+    def __len__(self) -> int:
+        return len(self._images)
+
+    @property
+    def cached_bytes(self) -> int:
+        return self._bytes
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    # -- requests ------------------------------------------------------------------------
+    def request(self, path: str) -> None:
+        """Queue a decode (newest requests first); a repeated request is moved to the front."""
+        task = self._pending.get(path)
+        if task is not None:
+            # Asked again (still visible): give it a fresh, higher priority.
+            if self._pool.tryTake(task):
+                self._pool.start(task, next(self._priority) % 2**30)
+            self._pending.move_to_end(path)
+            return
+        task = _DecodeTask(self._relay, path, self.size, self._generation)
+        self._pending[path] = task
+        self._pool.start(task, next(self._priority) % 2**30)
+        while len(self._pending) > MAX_PENDING and self._drop_oldest_request():
+            pass
+
+    def _drop_oldest_request(self) -> bool:
+        for path, task in self._pending.items():
+            # False: already running; it stays pending until its result arrives.
+            if self._pool.tryTake(task):
+                del self._pending[path]
+                return True
+        return False
+
+    def clear(self) -> None:
+        """Forget every thumbnail and queued request (e.g. a new folder or a new tile size)."""
+        self._generation += 1
+        for task in list(self._pending.values()):
+            self._pool.tryTake(task)
+        self._pending.clear()
+        self._images.clear()
+        self._failed.clear()
+        self._bytes = 0
+
+    def set_size(self, size: int) -> None:
+        if size != self.size:
+            self.size = size
+            self.clear()
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Drop queued decodes and wait for running ones (call before the app quits)."""
+        self.clear()
+        self._pool.clear()
+        return self._pool.waitForDone(timeout_ms)
+
+    # -- results -------------------------------------------------------------------------
+    def _on_relay_decoded(self, path: str, generation: int, image: QImage) -> None:
+        if generation != self._generation:
+            return  # requested before clear(): stale
+        self._pending.pop(path, None)
+        self.decoded_count += 1
+        if image.isNull():
+            self._failed.add(path)
+        else:
+            self._store(path, image)
+        self.thumbnailReady.emit(path)
+
+    def _store(self, path: str, image: QImage) -> None:
+        old = self._images.pop(path, None)
+        if old is not None:
+            self._bytes -= old.sizeInBytes()
+        self._images[path] = image
+        self._bytes += image.sizeInBytes()
+        while self._images and (
+            len(self._images) > self.max_images or self._bytes > self.max_bytes
+        ):
+            _, evicted = self._images.popitem(last=False)
+            self._bytes -= evicted.sizeInBytes()
