@@ -1,19 +1,10 @@
 """One finished (or running) run folder, shown in full: curves, confusion matrix, per-class
-metrics and settings; or several runs compared on the same curves.
-
-Run folders are written by core.training while a run goes on and may be half-written,
-hand-edited or from another Loupe version: every value read here may be missing or of the
-wrong type, and each is checked before it is shown. Only core.run_folder is imported from the
-engine (it does not import torch)."""
+metrics and settings; or several runs compared on the same curves. The data comes from
+gui.widgets.run_records.load_run."""
 
 from __future__ import annotations
 
-import csv
-import json
-import math
 import os
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -31,230 +22,45 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.events import ClassMetrics
-from core.run_folder import read_metrics, read_steps
 from gui.widgets.class_metrics_table import ClassMetricsTable
 from gui.widgets.confusion_matrix import ConfusionMatrixView
 from gui.widgets.metrics_plot import MetricsPlots
+from gui.widgets.run_records import (
+    RunData,
+    format_duration,
+    format_percent,
+    number,
+    parse_time,
+    status_style,
+)
 
-# status in run.json -> (word shown, colour). "cancelled" reads as "stopped": the user stopped it.
-STATUS_STYLE: dict[str, tuple[str, str]] = {
-    "completed": ("completed", "#2E7D32"),
-    "early_stopped": ("early stopped", "#00796B"),
-    "cancelled": ("stopped", "#A15C00"),
-    "interrupted": ("interrupted", "#BF360C"),
-    "failed": ("failed", "#C62828"),
-    "running": ("running", "#1565C0"),
-    "unreadable": ("unreadable", "#6B7280"),
-}
 # Compared runs: distinct hues that stay apart when drawn dashed on white.
+# fmt: off
 COMPARE_COLORS = [
-    (31, 119, 180),
-    (230, 110, 0),
-    (44, 160, 44),
-    (214, 39, 40),
-    (148, 103, 189),
-    (140, 86, 75),
-    (227, 119, 194),
-    (90, 90, 90),
-    (188, 189, 34),
-    (23, 190, 207),
+    (31, 119, 180), (230, 110, 0), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+    (140, 86, 75), (227, 119, 194), (90, 90, 90), (188, 189, 34), (23, 190, 207),
 ]
+# fmt: on
+MAX_CLASS_TABLE_HEIGHT = 280  # px; more classes scroll, the matrix keeps the rest
 MAX_LEGEND_NAME = 28  # characters; the full folder name is in the header above the plots
 
+# config.json keys in words; the others are shown with "_" as spaces.
+# fmt: off
 SETTING_LABELS = {
-    "data_dir": "dataset folder",
-    "out_dir": "run folder",
-    "arch": "architecture",
-    "pretrained": "ImageNet pretrained",
-    "weights_file": "weights file",
-    "freeze_backbone": "freeze backbone",
-    "lr": "learning rate",
-    "warmup_epochs": "warm-up epochs",
-    "step_size": "LR step (epochs)",
-    "step_gamma": "LR step factor",
-    "image_size": "image size (px)",
-    "val_split": "validation split",
-    "class_balanced": "class-balanced loss",
-    "early_stopping_patience": "early-stopping patience",
-    "mixed_precision": "mixed precision",
-    "cpu_threads": "CPU threads",
-    "num_workers": "data loader workers",
-    "cache_memory_mb": "image cache (MB)",
-    "prediction_samples": "prediction samples",
-    "resume": "resumed",
-    "hflip": "horizontal flip",
-    "vflip": "vertical flip",
-    "random_resized_crop": "random resized crop",
-    "crop_scale_min": "smallest crop (area)",
-    "rotation_degrees": "rotation (°)",
-    "color_jitter": "colour jitter",
+    "data_dir": "dataset folder", "out_dir": "run folder", "arch": "architecture",
+    "pretrained": "ImageNet pretrained", "weights_file": "weights file",
+    "freeze_backbone": "freeze backbone", "lr": "learning rate", "warmup_epochs": "warm-up epochs",
+    "step_size": "LR step (epochs)", "step_gamma": "LR step factor", "image_size": "image size (px)",
+    "val_split": "validation split", "class_balanced": "class-balanced loss",
+    "early_stopping_patience": "early-stopping patience", "mixed_precision": "mixed precision",
+    "cpu_threads": "CPU threads", "num_workers": "data loader workers",
+    "cache_memory_mb": "image cache (MB)", "prediction_samples": "prediction samples",
+    "resume": "resumed", "hflip": "horizontal flip", "vflip": "vertical flip",
+    "random_resized_crop": "random resized crop", "crop_scale_min": "smallest crop (area)",
+    "rotation_degrees": "rotation (°)", "color_jitter": "colour jitter",
     "trivial_augment": "TrivialAugment",
 }
-
-
-# ---- reading a run folder ---------------------------------------------------------------------
-
-
-def number(value: Any) -> float | None:
-    """A finite float, or None for anything else (missing, text, NaN, a list...)."""
-    if isinstance(value, bool):
-        return None
-    try:
-        result = float(value)
-    except (TypeError, ValueError):
-        return None
-    return result if math.isfinite(result) else None
-
-
-def status_style(status: Any) -> tuple[str, str]:
-    text = str(status or "unknown")
-    return STATUS_STYLE.get(text, (text.replace("_", " "), "#6B7280"))
-
-
-def parse_time(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-def format_time(value: Any) -> str:
-    moment = parse_time(value)
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
-
-
-def format_duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def format_percent(fraction: Any) -> str:
-    value = number(fraction)
-    return "—" if value is None else f"{100 * value:.1f} %"
-
-
-def _read_json(path: str) -> Any:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
-def _tolerant_csv(path: str) -> list[dict[str, float]]:
-    """metrics.csv/steps.csv with bad cells dropped (core's readers raise on the first one)."""
-    rows: list[dict[str, float]] = []
-    try:
-        with open(path, newline="", encoding="utf-8", errors="replace") as f:
-            for row in csv.DictReader(f):
-                values = {k: number(v) for k, v in row.items() if isinstance(k, str)}
-                rows.append({k: v for k, v in values.items() if v is not None})
-    except (OSError, csv.Error):
-        pass
-    return [r for r in rows if "epoch" in r]
-
-
-@dataclass
-class RunData:
-    run_dir: str
-    summary: dict[str, Any]
-    config: dict[str, Any] = field(default_factory=dict)
-    metrics: list[dict[str, float]] = field(default_factory=list)
-    steps: list[tuple[float, float, float]] = field(default_factory=list)  # (epoch x, loss, lr)
-    confusion: list[list[int]] = field(default_factory=list)
-    class_names: list[str] = field(default_factory=list)
-    per_class: list[ClassMetrics] = field(default_factory=list)
-    eval_epoch: int | None = None  # 0-based epoch evaluation.json belongs to
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return os.path.basename(os.path.normpath(self.run_dir))
-
-
-def load_run(run_dir: str, summary: dict[str, Any] | None = None) -> RunData:
-    """Everything the detail pane shows, read from the folder; never raises."""
-    if summary is None:
-        raw = _read_json(os.path.join(run_dir, "run.json"))
-        summary = raw if isinstance(raw, dict) else {}
-    data = RunData(run_dir, summary)
-    config = _read_json(os.path.join(run_dir, "config.json"))
-    data.config = config if isinstance(config, dict) else {}
-    try:
-        data.metrics = read_metrics(run_dir)
-    except (ValueError, TypeError, OSError, csv.Error):
-        data.metrics = _tolerant_csv(os.path.join(run_dir, "metrics.csv"))
-        data.problems.append("metrics.csv has unreadable values (skipped).")
-    data.metrics = [r for r in data.metrics if number(r.get("epoch")) is not None]
-    data.steps = _step_points(run_dir, data)
-    _load_evaluation(data)
-    return data
-
-
-def _step_points(run_dir: str, data: RunData) -> list[tuple[float, float, float]]:
-    try:
-        rows = read_steps(run_dir)
-    except (ValueError, TypeError, OSError, csv.Error):
-        rows = _tolerant_csv(os.path.join(run_dir, "steps.csv"))
-    rows = [r for r in rows if all(number(r.get(k)) is not None for k in ("epoch", "step", "loss"))]
-    if not rows:
-        return []
-    # The last step of every epoch is always logged, so the largest step index gives the
-    # epoch length once one epoch is complete; before that, estimate it from the data size.
-    steps_per_epoch = max(int(r["step"]) for r in rows) + 1
-    if not data.metrics:
-        steps_per_epoch = max(steps_per_epoch, _estimated_steps_per_epoch(run_dir, data.config))
-    return [
-        (r["epoch"] + (r["step"] + 1) / steps_per_epoch, r["loss"], r.get("lr", math.nan))
-        for r in rows
-    ]
-
-
-def _estimated_steps_per_epoch(run_dir: str, config: dict[str, Any]) -> int:
-    report = _read_json(os.path.join(run_dir, "dataset.json"))
-    batch = number(config.get("batch_size"))
-    try:
-        train = sum(int(n) for n in report["counts"]["train"].values())
-    except (TypeError, KeyError, ValueError, AttributeError):
-        return 0
-    return math.ceil(train / batch) if batch and batch >= 1 else 0
-
-
-def _load_evaluation(data: RunData) -> None:
-    raw = _read_json(os.path.join(data.run_dir, "evaluation.json"))
-    if raw is None:
-        return
-    try:
-        names = [str(n) for n in raw.get("class_names", [])]
-        confusion = [[int(v) for v in row] for row in raw.get("confusion", [])]
-        if confusion and any(len(row) != len(confusion) for row in confusion):
-            raise ValueError("confusion matrix is not square")
-        per_class = [
-            ClassMetrics(
-                str(m["name"]),
-                number(m.get("precision")) or 0.0,
-                number(m.get("recall")) or 0.0,
-                number(m.get("f1")) or 0.0,
-                int(m.get("support", 0)),
-            )
-            for m in raw.get("per_class", [])
-        ]
-        epoch = number(raw.get("epoch"))
-    except (AttributeError, TypeError, ValueError, KeyError):
-        data.problems.append("evaluation.json is malformed (not shown).")
-        return
-    data.class_names, data.confusion, data.per_class = names, confusion, per_class
-    data.eval_epoch = None if epoch is None else int(epoch)
-
-
-# ---- showing it -------------------------------------------------------------------------------
+# fmt: on
 
 
 def _flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -286,7 +92,11 @@ def _setting_text(value: Any) -> str:
 
 
 def _legend_name(name: str) -> str:
-    return name if len(name) <= MAX_LEGEND_NAME else name[: MAX_LEGEND_NAME - 1] + "…"
+    """Elided in the middle: run folders often share a date prefix and differ at the end."""
+    if len(name) <= MAX_LEGEND_NAME:
+        return name
+    head = (MAX_LEGEND_NAME - 1) // 2
+    return name[:head] + "…" + name[-(MAX_LEGEND_NAME - 1 - head) :]
 
 
 class RunDetail(QWidget):
@@ -321,13 +131,20 @@ class RunDetail(QWidget):
         self.settings_table.setWordWrap(False)
         self.tabs = QTabWidget(objectName="runTabs")
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.plots, "Curves")
+        self.no_curves_label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.no_curves_label.setProperty("role", "muted")
+        self.curves_stack = QStackedWidget()
+        self.curves_stack.addWidget(self.plots)
+        self.curves_stack.addWidget(self.no_curves_label)
+        self.tabs.addTab(self.curves_stack, "Curves")
+        # The table under the matrix takes the height of its rows (up to a limit), the matrix
+        # the rest: the detail pane is narrow, side by side both would be cramped.
         evaluation = QWidget()
         eval_layout = QVBoxLayout(evaluation)
         eval_layout.setContentsMargins(4, 6, 4, 4)
         eval_layout.addWidget(self.evaluation_note)
-        eval_layout.addWidget(self.confusion, 3)
-        eval_layout.addWidget(self.class_table, 2)
+        eval_layout.addWidget(self.confusion, 1)
+        eval_layout.addWidget(self.class_table)
         self.tabs.addTab(evaluation, "Evaluation")
         self.tabs.addTab(self.settings_table, "Settings")
 
@@ -370,9 +187,20 @@ class RunDetail(QWidget):
         if not runs:
             self.clear()
             return
+        if [r.run_dir for r in runs] != [r.run_dir for r in self.runs]:
+            # Another run: forget the zoom of the previous one (a refresh of the same run keeps it).
+            for plot in (self.plots.loss_plot, self.plots.accuracy_plot, self.plots.lr_plot):
+                plot.enableAutoRange()
         self.runs = list(runs)
         self.stack.setCurrentIndex(1)
         self.plots.clear_overlays()
+        has_curves = any(run.metrics or run.steps for run in runs)
+        self.curves_stack.setCurrentIndex(0 if has_curves else 1)
+        self.no_curves_label.setText(
+            "No curves: this run has no readable metrics.csv."
+            if runs[0].summary.get("status") == "unreadable"
+            else "No curves yet: the run ended (or is still preparing) before its first step."
+        )
         if len(runs) == 1:
             self._show_single(runs[0])
         else:
@@ -402,9 +230,14 @@ class RunDetail(QWidget):
 
     def _summary_html(self, run: RunData) -> str:
         s, config = run.summary, run.config
+        if s.get("status") == "unreadable":
+            return (
+                "Loupe cannot read this folder's run summary (run.json): open the folder to look."
+            )
         dataset = str(s.get("dataset") or config.get("data_dir") or "")
         classes = s.get("class_names") if isinstance(s.get("class_names"), list) else []
-        parts = [f"<b>{_esc(os.path.basename(os.path.normpath(dataset)) or '—')}</b>"]
+        name = os.path.basename(os.path.normpath(dataset)) if dataset else "unknown dataset"
+        parts = [f"<b>{_esc(name)}</b>"]
         if classes:
             parts[0] += f" ({len(classes)} classes)"
         for key in ("arch", "device"):
@@ -487,6 +320,11 @@ class RunDetail(QWidget):
     def _show_evaluation(self, run: RunData, compared: bool) -> None:
         self.confusion.set_matrix(run.confusion, run.class_names)
         self.class_table.set_metrics(run.per_class)
+        rows = self.class_table.model().rowCount()
+        row_height = self.class_table.verticalHeader().defaultSectionSize()
+        header_height = self.class_table.horizontalHeader().sizeHint().height()
+        needed = header_height + rows * row_height + 2 * self.class_table.frameWidth() + 2
+        self.class_table.setMaximumHeight(min(needed, MAX_CLASS_TABLE_HEIGHT))
         if run.eval_epoch is None:
             note = "No evaluation yet: the run has not finished an epoch."
         else:

@@ -1,5 +1,6 @@
-"""The Runs page: every run folder in the workspace, the selected one in detail, several
-compared, and the actions on them (resume, classify, open, delete).
+"""The Runs page: every run folder in the workspace (gui.widgets.run_records), the selected
+one in detail (gui.widgets.run_detail), several compared, and the actions on them (resume,
+classify, open, delete).
 
 The list follows the disk: a QFileSystemWatcher on the workspace (and on the folders of
 running runs) triggers a debounced rescan, and while a run is marked running a slow timer
@@ -9,30 +10,24 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QFile,
     QFileSystemWatcher,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QColor, QDesktopServices, QFont
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -40,181 +35,16 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from core.run_folder import read_run_summary
-from gui.widgets.run_detail import (
-    RunDetail,
-    format_duration,
-    format_percent,
-    format_time,
-    load_run,
-    number,
-    parse_time,
-    status_style,
-)
+from gui.widgets.run_detail import RunDetail
+from gui.widgets.run_records import can_resume, has_model, load_run, number, scan_workspace
+from gui.widgets.runs_table import COLUMNS, RunDirRole, RunsTable
 
-COLUMNS = ("date", "dataset", "architecture", "best val acc", "epochs", "status")
-SortRole = Qt.ItemDataRole.UserRole + 1  # numbers and ISO dates, so columns sort by value
-RunDirRole = Qt.ItemDataRole.UserRole + 2
 RESCAN_DELAY_MS = 400  # a training epoch writes several files: rescan once they are all there
 RUNNING_POLL_MS = 4000  # notices a training process that died (it writes nothing when it does)
-RESUMABLE = {"completed", "cancelled", "early_stopped", "interrupted"}
-# Files that make a folder a Loupe run even when its run.json cannot be read.
-RUN_MARKERS = ("run.json", "config.json", "metrics.csv", "model.json", "last.ckpt")
-
-Index = QModelIndex | QPersistentModelIndex
-
-
-def scan_workspace(workspace: str) -> list[dict[str, Any]]:
-    """Run summaries (core.run_folder.read_run_summary) of every folder in `workspace`, newest
-    first. A folder that looks like a run but whose run.json cannot be read is listed with
-    status "unreadable"; other folders are skipped."""
-    try:
-        names = sorted(os.listdir(workspace))
-    except OSError:
-        return []
-    runs = []
-    for name in names:
-        path = os.path.join(workspace, name)
-        if not os.path.isdir(path):
-            continue
-        try:
-            summary = read_run_summary(path)
-        except Exception:  # a run.json holding a list or a number: not a summary
-            summary = None
-        if isinstance(summary, dict):
-            runs.append(summary)
-        elif any(os.path.exists(os.path.join(path, m)) for m in RUN_MARKERS):
-            runs.append(_unreadable(path))
-    runs.sort(key=lambda s: str(s.get("started", "")), reverse=True)
-    return runs
-
-
-def _unreadable(path: str) -> dict[str, Any]:
-    try:
-        started = format_time_iso(os.path.getmtime(path))
-    except OSError:
-        started = ""
-    reason = (
-        "run.json is not a valid run summary."
-        if os.path.exists(os.path.join(path, "run.json"))
-        else "This folder has no run.json."
-    )
-    return {
-        "run_dir": os.path.abspath(path),
-        "status": "unreadable",
-        "started": started,
-        "reason": reason,
-    }
-
-
-def format_time_iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def has_checkpoint(summary: dict[str, Any]) -> bool:
-    return os.path.isfile(os.path.join(summary.get("run_dir", ""), "last.ckpt"))
-
-
-def has_model(summary: dict[str, Any]) -> bool:
-    folder = summary.get("run_dir", "")
-    return all(os.path.isfile(os.path.join(folder, f)) for f in ("model.json", "model.safetensors"))
-
-
-def can_resume(summary: dict[str, Any]) -> bool:
-    return summary.get("status") in RESUMABLE and has_checkpoint(summary)
-
-
-class RunsTableModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.runs: list[dict[str, Any]] = []
-
-    def set_runs(self, runs: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self.runs = list(runs)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.runs)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        run = self.runs[index.row()]
-        column = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(run, column)
-        if role == SortRole:
-            return self._sort_value(run, column)
-        if role == RunDirRole:
-            return run.get("run_dir", "")
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(run, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column == "status":
-            return QColor(status_style(run.get("status"))[1])
-        if role == Qt.ItemDataRole.FontRole and column == "status":
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in ("best val acc", "epochs"):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    @staticmethod
-    def _text(run: dict[str, Any], column: str) -> str:
-        if column == "date":
-            return format_time(run.get("started"))
-        if column == "dataset":
-            dataset = str(run.get("dataset") or "")
-            return os.path.basename(os.path.normpath(dataset)) if dataset else "—"
-        if column == "architecture":
-            return str(run.get("arch") or "—")
-        if column == "best val acc":
-            return format_percent(run.get("best_val_acc"))
-        if column == "epochs":
-            done, total = number(run.get("epochs_completed")), number(run.get("epochs"))
-            if done is None:
-                return "—"
-            return f"{int(done)} / {int(total)}" if total is not None else str(int(done))
-        return status_style(run.get("status"))[0]
-
-    @staticmethod
-    def _sort_value(run: dict[str, Any], column: str) -> Any:
-        if column == "date":
-            return str(run.get("started") or "")
-        if column == "best val acc":
-            value = number(run.get("best_val_acc"))
-            return -1.0 if value is None else value  # runs without a result sort below 0 %
-        if column == "epochs":
-            return number(run.get("epochs_completed")) or 0.0
-        return RunsTableModel._text(run, column).lower()
-
-    @staticmethod
-    def _tooltip(run: dict[str, Any], column: str) -> str:
-        if column == "dataset":
-            return str(run.get("dataset") or "")
-        if column == "status":
-            return str(run.get("reason") or status_style(run.get("status"))[0])
-        lines = [str(run.get("run_dir", ""))]
-        started, finished = parse_time(run.get("started")), parse_time(run.get("finished"))
-        if started and finished and finished >= started:
-            lines.append(f"took {format_duration((finished - started).total_seconds())}")
-        return "\n".join(lines)
 
 
 class RunsView(QWidget):
@@ -229,6 +59,7 @@ class RunsView(QWidget):
         super().__init__(parent)
         self._workspace = ""
         self._shown_key: tuple = ()
+        self._sized = False
 
         self.workspace_edit = QLineEdit(objectName="workspaceEdit", readOnly=True)
         self.workspace_edit.setPlaceholderText("No workspace folder chosen")
@@ -241,25 +72,8 @@ class RunsView(QWidget):
         top.addWidget(self.change_button)
         top.addWidget(self.refresh_button)
 
-        self.model = RunsTableModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SortRole)
-        self.table = QTableView(objectName="runsList")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table = RunsTable()
+        self.model, self.proxy = self.table.runs_model, self.table.proxy
         self.empty_label = QLabel(objectName="runsEmptyLabel", wordWrap=True)
         self.empty_label.setProperty("role", "muted")
 
@@ -346,15 +160,27 @@ class RunsView(QWidget):
         selected = self.selected_run_dirs()
         current = self._current_run_dir()
         runs = scan_workspace(self._workspace) if self._workspace else []
-        blocker = self.table.selectionModel().blockSignals(True)
-        try:
-            self.model.set_runs(runs)
-            self._select(selected, current)
-        finally:
-            self.table.selectionModel().blockSignals(blocker)
+        # Unchanged (the usual answer to the running-run poll): no model reset, which would
+        # close an open menu and lose the scroll position.
+        if runs != self.model.runs:
+            blocker = self.table.selectionModel().blockSignals(True)
+            try:
+                self.table.set_runs(runs)
+                self._select(selected, current)
+            finally:
+                self.table.selectionModel().blockSignals(blocker)
         self._watch(runs)
         self._update_empty_label()
         self._on_selection_changed()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            # The whole table visible when the window allows, the rest to the curves.
+            total = max(self.splitter.width(), 2)
+            left = min(self.table.wanted_width(), total // 2)
+            self.splitter.setSizes([left, total - left])
 
     def _watch(self, runs: list[dict[str, Any]]) -> None:
         wanted = set()
@@ -390,7 +216,7 @@ class RunsView(QWidget):
     def selected_runs(self) -> list[dict[str, Any]]:
         """Selected runs in table order, the current (last clicked) one first."""
         rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
-        runs = [self.model.runs[self.proxy.mapToSource(self.proxy.index(r, 0)).row()] for r in rows]
+        runs = [self.table.run_at(r) for r in rows]
         current = self._current_run_dir()
         runs.sort(key=lambda s: s.get("run_dir") != current)
         return runs
@@ -414,7 +240,7 @@ class RunsView(QWidget):
         current_index = QModelIndex()
         for row in range(self.proxy.rowCount()):
             index = self.proxy.index(row, 0)
-            run_dir = index.data(RunDirRole)
+            run_dir = self.table.run_dir_at(row)
             if run_dir in run_dirs:
                 last = self.proxy.index(row, len(COLUMNS) - 1)
                 selection.select(index, last)
@@ -469,7 +295,7 @@ class RunsView(QWidget):
         # Several selected runs are already compared; the button brings the curves to the front.
         self._shown_key = ()
         self._on_selection_changed()
-        self.detail.tabs.setCurrentWidget(self.detail.plots)
+        self.detail.tabs.setCurrentWidget(self.detail.curves_stack)
 
     def _on_resume_clicked(self) -> None:
         runs = self.selected_runs()

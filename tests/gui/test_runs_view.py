@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QFile, Qt
 
-from gui.widgets.runs_view import COLUMNS, RUNNING_POLL_MS, RunDirRole, RunsView
+from gui.widgets.runs_table import COLUMNS, RunDirRole
+from gui.widgets.runs_view import RUNNING_POLL_MS, RunsView
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS_HEADER = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]

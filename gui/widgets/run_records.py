@@ -1,0 +1,252 @@
+"""Run folders as plain data: the summaries of a workspace's runs and everything one run's
+detail shows, read defensively (no Qt, no torch).
+
+Run folders are written by core.training while a run goes on and may be half-written,
+hand-edited or from another Loupe version: every value read here may be missing or of the
+wrong type, and each is checked before it is used. Only core.run_folder is imported from the
+engine (it does not import torch)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from core.events import ClassMetrics
+from core.run_folder import read_metrics, read_run_summary, read_steps
+
+# status in run.json -> (word shown, colour). "cancelled" reads as "stopped": the user stopped it.
+STATUS_STYLE: dict[str, tuple[str, str]] = {
+    "completed": ("completed", "#2E7D32"),
+    "early_stopped": ("early stopped", "#00796B"),
+    "cancelled": ("stopped", "#A15C00"),
+    "interrupted": ("interrupted", "#BF360C"),
+    "failed": ("failed", "#C62828"),
+    "running": ("running", "#1565C0"),
+    "unreadable": ("unreadable", "#6B7280"),
+}
+RESUMABLE = {"completed", "cancelled", "early_stopped", "interrupted"}
+# Files that make a folder a Loupe run even when its run.json cannot be read.
+RUN_MARKERS = ("run.json", "config.json", "metrics.csv", "model.json", "last.ckpt")
+
+
+def scan_workspace(workspace: str) -> list[dict[str, Any]]:
+    """Run summaries (core.run_folder.read_run_summary) of every folder in `workspace`, newest
+    first. A folder that looks like a run but whose run.json cannot be read is listed with
+    status "unreadable"; other folders are skipped."""
+    try:
+        names = sorted(os.listdir(workspace))
+    except OSError:
+        return []
+    runs = []
+    for name in names:
+        path = os.path.join(workspace, name)
+        if not os.path.isdir(path):
+            continue
+        try:
+            summary = read_run_summary(path)
+        except Exception:  # a run.json holding a list or a number: not a summary
+            summary = None
+        if isinstance(summary, dict):
+            runs.append(summary)
+        elif any(os.path.exists(os.path.join(path, m)) for m in RUN_MARKERS):
+            runs.append(_unreadable(path))
+    runs.sort(key=lambda s: str(s.get("started", "")), reverse=True)
+    return runs
+
+
+def _unreadable(path: str) -> dict[str, Any]:
+    try:
+        started = format_time_iso(os.path.getmtime(path))
+    except OSError:
+        started = ""
+    reason = (
+        "run.json is not a valid run summary."
+        if os.path.exists(os.path.join(path, "run.json"))
+        else "This folder has no run.json."
+    )
+    return {
+        "run_dir": os.path.abspath(path),
+        "status": "unreadable",
+        "started": started,
+        "reason": reason,
+    }
+
+
+def format_time_iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def has_checkpoint(summary: dict[str, Any]) -> bool:
+    return os.path.isfile(os.path.join(summary.get("run_dir", ""), "last.ckpt"))
+
+
+def has_model(summary: dict[str, Any]) -> bool:
+    folder = summary.get("run_dir", "")
+    return all(os.path.isfile(os.path.join(folder, f)) for f in ("model.json", "model.safetensors"))
+
+
+def can_resume(summary: dict[str, Any]) -> bool:
+    return summary.get("status") in RESUMABLE and has_checkpoint(summary)
+
+
+def number(value: Any) -> float | None:
+    """A finite float, or None for anything else (missing, text, NaN, a list...)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
+
+
+def status_style(status: Any) -> tuple[str, str]:
+    text = str(status or "unknown")
+    return STATUS_STYLE.get(text, (text.replace("_", " "), "#6B7280"))
+
+
+def parse_time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def format_time(value: Any) -> str:
+    moment = parse_time(value)
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def format_percent(fraction: Any) -> str:
+    value = number(fraction)
+    return "—" if value is None else f"{100 * value:.1f} %"
+
+
+def _read_json(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _tolerant_csv(path: str) -> list[dict[str, float]]:
+    """metrics.csv/steps.csv with bad cells dropped (core's readers raise on the first one)."""
+    rows: list[dict[str, float]] = []
+    try:
+        with open(path, newline="", encoding="utf-8", errors="replace") as f:
+            for row in csv.DictReader(f):
+                values = {k: number(v) for k, v in row.items() if isinstance(k, str)}
+                rows.append({k: v for k, v in values.items() if v is not None})
+    except (OSError, csv.Error):
+        pass
+    return [r for r in rows if "epoch" in r]
+
+
+@dataclass
+class RunData:
+    run_dir: str
+    summary: dict[str, Any]
+    config: dict[str, Any] = field(default_factory=dict)
+    metrics: list[dict[str, float]] = field(default_factory=list)
+    steps: list[tuple[float, float, float]] = field(default_factory=list)  # (epoch x, loss, lr)
+    confusion: list[list[int]] = field(default_factory=list)
+    class_names: list[str] = field(default_factory=list)
+    per_class: list[ClassMetrics] = field(default_factory=list)
+    eval_epoch: int | None = None  # 0-based epoch evaluation.json belongs to
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(os.path.normpath(self.run_dir))
+
+
+def load_run(run_dir: str, summary: dict[str, Any] | None = None) -> RunData:
+    """Everything the detail pane shows, read from the folder; never raises."""
+    if summary is None:
+        raw = _read_json(os.path.join(run_dir, "run.json"))
+        summary = raw if isinstance(raw, dict) else {}
+    data = RunData(run_dir, summary)
+    config = _read_json(os.path.join(run_dir, "config.json"))
+    data.config = config if isinstance(config, dict) else {}
+    try:
+        data.metrics = read_metrics(run_dir)
+    except (ValueError, TypeError, OSError, csv.Error):
+        data.metrics = _tolerant_csv(os.path.join(run_dir, "metrics.csv"))
+        data.problems.append("metrics.csv has unreadable values (skipped).")
+    data.metrics = [r for r in data.metrics if number(r.get("epoch")) is not None]
+    data.steps = _step_points(run_dir, data)
+    _load_evaluation(data)
+    return data
+
+
+def _step_points(run_dir: str, data: RunData) -> list[tuple[float, float, float]]:
+    try:
+        rows = read_steps(run_dir)
+    except (ValueError, TypeError, OSError, csv.Error):
+        rows = _tolerant_csv(os.path.join(run_dir, "steps.csv"))
+    rows = [r for r in rows if all(number(r.get(k)) is not None for k in ("epoch", "step", "loss"))]
+    if not rows:
+        return []
+    # The last step of every epoch is always logged, so the largest step index gives the
+    # epoch length once one epoch is complete; before that, estimate it from the data size.
+    steps_per_epoch = max(int(r["step"]) for r in rows) + 1
+    if not data.metrics:
+        steps_per_epoch = max(steps_per_epoch, _estimated_steps_per_epoch(run_dir, data.config))
+    return [
+        (r["epoch"] + (r["step"] + 1) / steps_per_epoch, r["loss"], r.get("lr", math.nan))
+        for r in rows
+    ]
+
+
+def _estimated_steps_per_epoch(run_dir: str, config: dict[str, Any]) -> int:
+    report = _read_json(os.path.join(run_dir, "dataset.json"))
+    batch = number(config.get("batch_size"))
+    try:
+        train = sum(int(n) for n in report["counts"]["train"].values())
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return 0
+    return math.ceil(train / batch) if batch and batch >= 1 else 0
+
+
+def _load_evaluation(data: RunData) -> None:
+    raw = _read_json(os.path.join(data.run_dir, "evaluation.json"))
+    if raw is None:
+        return
+    try:
+        names = [str(n) for n in raw.get("class_names", [])]
+        confusion = [[int(v) for v in row] for row in raw.get("confusion", [])]
+        if confusion and any(len(row) != len(confusion) for row in confusion):
+            raise ValueError("confusion matrix is not square")
+        per_class = [
+            ClassMetrics(
+                str(m["name"]),
+                number(m.get("precision")) or 0.0,
+                number(m.get("recall")) or 0.0,
+                number(m.get("f1")) or 0.0,
+                int(m.get("support", 0)),
+            )
+            for m in raw.get("per_class", [])
+        ]
+        epoch = number(raw.get("epoch"))
+    except (AttributeError, TypeError, ValueError, KeyError):
+        data.problems.append("evaluation.json is malformed (not shown).")
+        return
+    data.class_names, data.confusion, data.per_class = names, confusion, per_class
+    data.eval_epoch = None if epoch is None else int(epoch)
