@@ -110,6 +110,10 @@ class RunDetail(QWidget):
 
         self.title = QLabel(objectName="runTitle")
         self.title.setProperty("role", "heading")
+        title_font = QFont(self.title.font())  # also without the app's style sheet
+        title_font.setBold(True)
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
+        self.title.setFont(title_font)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_chip = QLabel(objectName="runStatus")
         self.summary_label = QLabel(objectName="runSummary")

@@ -250,3 +250,51 @@ def _load_evaluation(data: RunData) -> None:
         return
     data.class_names, data.confusion, data.per_class = names, confusion, per_class
     data.eval_epoch = None if epoch is None else int(epoch)
+
+
+# ---- demo ---------------------------------------------------------------------------------------
+
+
+# fmt: off
+def write_demo_run(
+    workspace: str, name: str, status: str, started: str, val_accs: list[float], epochs: int,
+    arch: str = "resnet18", dataset: str = "/home/me/photos/flowers",
+) -> str:
+    """A made-up run folder in core.training's format, for `python -m gui.widgets.runs_view`
+    (the real ones need torch and minutes)."""
+    run = os.path.join(workspace, name)
+    os.makedirs(run, exist_ok=True)
+    classes = ["daisy", "rose", "tulip"]
+    best = max(val_accs, default=None)
+    summary = dict(
+        started=started, status=status, dataset=dataset, arch=arch, epochs=epochs,
+        epochs_completed=len(val_accs), best_val_acc=best, class_names=classes, image_size=128,
+        best_epoch=val_accs.index(best) if val_accs else None, device="CPU (8 cores)",
+        reason=f"Demo run ({status}).",
+    )
+    config = dict(data_dir=dataset, out_dir=run, arch=arch, epochs=epochs, batch_size=32, lr=1e-3)
+    with open(os.path.join(run, "run.json"), "w", encoding="utf-8") as f:
+        json.dump(summary, f)
+    with open(os.path.join(run, "config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f)
+    steps = 20
+    with open(os.path.join(run, "metrics.csv"), "w", encoding="utf-8") as f:
+        f.write("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds\n")
+        for e, acc in enumerate(val_accs):
+            f.write(f"{e},{1.2 * 0.7**e},{acc - 0.04},{2.2 * (1 - acc)},{acc},0.001,30\n")
+    with open(os.path.join(run, "steps.csv"), "w", encoding="utf-8") as f:
+        f.write("epoch,step,global_step,loss,lr\n")
+        for g in range(len(val_accs) * steps):
+            lr = 1e-3 * 0.5 * (1 + math.cos(math.pi * g / (epochs * steps)))
+            f.write(f"{g // steps},{g % steps},{g},{1.3 * 0.7 ** (g / steps) + 0.05 * (g % 3)},{lr}\n")
+    if val_accs:
+        evaluation = dict(
+            epoch=len(val_accs) - 1, class_names=classes,
+            confusion=[[18, 2, 0], [1, 17, 2], [0, 3, 17]],
+            per_class=[dict(name=c, precision=0.9, recall=0.85, f1=0.87, support=20) for c in classes],
+        )
+        with open(os.path.join(run, "evaluation.json"), "w", encoding="utf-8") as f:
+            json.dump(evaluation, f)
+        open(os.path.join(run, "last.ckpt"), "wb").close()
+    return run
+# fmt: on

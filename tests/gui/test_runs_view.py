@@ -476,3 +476,13 @@ def test_importing_the_runs_view_does_not_import_torch():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_demo_shows_made_up_runs(qtbot):
+    from gui.widgets.runs_view import _demo
+
+    demo = _demo()
+    qtbot.addWidget(demo)
+    assert column_texts(demo, "status") == ["failed", "stopped", "completed"]
+    demo.select_runs([demo.table.run_dir_at(1), demo.table.run_dir_at(2)])
+    assert len(demo.detail.plots.overlays) == 2
