@@ -1,0 +1,90 @@
+"""Training presets: named sets of values for the settings panel. Plain Python (no Qt).
+
+Values are keyed like the panel's fields: TrainConfig field names, and "augment.<name>" for
+AugmentConfig fields. A preset only sets the fields it names; the others keep what the
+user chose (architecture, device, batch size...)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+QUICK, BALANCED, BEST, CUSTOM = "Quick", "Balanced", "Best accuracy", "Custom"
+PRESET_NAMES: tuple[str, ...] = (QUICK, BALANCED, BEST)
+
+DESCRIPTIONS: dict[str, str] = {
+    QUICK: "A first result in minutes: few epochs at a small image size.",
+    BALANCED: "Loupe's defaults: a good model in a reasonable time.",
+    BEST: "More epochs, pretrained weights when available, stronger augmentation and label "
+    "smoothing: slower, usually a few points more accurate.",
+    CUSTOM: "Your own settings.",
+}
+
+QUICK_IMAGE_SIZE = 96  # px: a quarter of the pixels of 192, still enough to tell photos apart
+
+
+@dataclass(frozen=True)
+class PresetContext:
+    """What a preset may depend on: the chosen model and the dataset, when known."""
+
+    weights_status: str | None = None  # "cached" | "downloadable" | "unavailable" | "none"
+    fixed_image_size: int | None = None  # ViTs: only this size works
+    small_images: bool = False  # the dataset's images are at most ~64 px: auto is best
+
+
+_BALANCED: dict[str, Any] = {
+    "epochs": 10,
+    "image_size": 0,
+    "augment.hflip": True,
+    "augment.random_resized_crop": True,
+    "augment.crop_scale_min": 0.35,
+    "augment.rotation_degrees": 0.0,
+    "augment.color_jitter": 0.0,
+    "augment.trivial_augment": False,
+    "label_smoothing": 0.0,
+    "early_stopping_patience": 0,
+}
+
+
+def preset_values(name: str, context: PresetContext | None = None) -> dict[str, Any]:
+    """The fields preset `name` sets; {} for Custom or an unknown name."""
+    context = context or PresetContext()
+    if name == BALANCED:
+        return dict(_BALANCED)
+    if name == QUICK:
+        # Small images are already fast at their own size; ViTs only run at one size.
+        keep_auto = context.small_images or context.fixed_image_size is not None
+        return {**_BALANCED, "epochs": 5, "image_size": 0 if keep_auto else QUICK_IMAGE_SIZE}
+    if name == BEST:
+        values = {
+            **_BALANCED,
+            "epochs": 30,
+            "augment.crop_scale_min": 0.25,
+            "augment.rotation_degrees": 10.0,
+            "augment.color_jitter": 0.2,
+            "label_smoothing": 0.1,
+            "early_stopping_patience": 8,
+        }
+        if context.weights_status in ("cached", "downloadable"):
+            values["pretrained"] = True
+        return values
+    return {}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return math.isclose(float(a), float(b), rel_tol=1e-6, abs_tol=1e-9)
+        except (TypeError, ValueError):
+            return False
+    return a == b
+
+
+def matching_preset(values: dict[str, Any], context: PresetContext | None = None) -> str:
+    """The first preset whose every field equals `values`, else Custom."""
+    for name in PRESET_NAMES:
+        wanted = preset_values(name, context)
+        if all(key in values and _same(values[key], v) for key, v in wanted.items()):
+            return name
+    return CUSTOM
