@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -123,6 +123,9 @@ class RunsView(QWidget):
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.table.customContextMenuRequested.connect(self._on_context_menu)
+        delete_key = QShortcut(QKeySequence.StandardKey.Delete, self.table)
+        delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_key.activated.connect(self._on_delete_clicked)
         self.watcher.directoryChanged.connect(self._rescan_timer.start)
         self._rescan_timer.timeout.connect(self.refresh)
         self._poll_timer.timeout.connect(self.refresh)
@@ -175,6 +178,9 @@ class RunsView(QWidget):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
+        # Coming back to the page: the workspace may have been created (first training) or
+        # changed while nothing watched it.
+        self.refresh()
         if not self._sized:
             self._sized = True
             # The whole table visible when the window allows, the rest to the curves.

@@ -427,6 +427,28 @@ def test_delete_moves_to_trash_after_asking(view, tmp_path, monkeypatch):
     assert view.detail.stack.currentWidget() is view.detail.placeholder
 
 
+def test_open_folder_opens_the_run_folder(view, tmp_path, monkeypatch):
+    run = write_run(tmp_path, "run")
+    view.set_workspace(str(tmp_path))
+    opened = []
+    monkeypatch.setattr(
+        "gui.widgets.runs_view.QDesktopServices.openUrl", lambda url: opened.append(url) or True
+    )
+    view.select_runs([str(run)])
+    view.open_button.click()
+    assert [url.toLocalFile() for url in opened] == [str(run)]
+
+
+def test_showing_the_page_finds_a_workspace_created_meanwhile(view, qtbot, tmp_path):
+    workspace = tmp_path / "runs"  # the default workspace does not exist before the first run
+    view.set_workspace(str(workspace))
+    view.hide()
+    write_run(workspace, "first")
+    view.show()
+    qtbot.waitExposed(view)
+    assert column_texts(view, "status") == ["completed"]
+
+
 def test_delete_without_a_trash_asks_again_before_deleting_for_good(view, tmp_path, monkeypatch):
     run = write_run(tmp_path, "run")
     view.set_workspace(str(tmp_path))
