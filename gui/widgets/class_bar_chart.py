@@ -1,15 +1,17 @@
 """Images per class as a bar chart: one bar per class, stacked by split (train/val/test).
 
-Class names are the x tick labels, shortened with "…" to the width one bar gets so they
-never overlap; hovering a bar shows the full name and the counts per split."""
+Class names are the x tick labels: level while each bar has room for a readable name
+(shortened with "…"), else turned upright (many classes), and every k-th one only when
+even upright labels would overlap. Hovering a bar shows the full name
+and the counts per split."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
 
 pg.setConfigOptions(antialias=True, background="w", foreground="k")
@@ -23,6 +25,40 @@ SPLIT_COLORS: dict[str, tuple[int, int, int]] = {
 }
 BAR_WIDTH = 0.7  # in class slots: the gap between bars keeps neighbours apart
 MAX_VALUE_LABELS = 30  # above this many classes the numbers on the bars would collide
+LEVEL_LABEL_MIN_SLOT = 72  # px per bar from which level, elided labels still read well
+MAX_UPRIGHT_LABEL = 120  # px: longer upright names are elided, so the plot keeps its height
+
+
+class ClassAxis(pg.AxisItem):
+    """A bottom axis that can draw its labels upright (rotated 90°), ending at their tick.
+    pyqtgraph only draws level labels and drops those that overlap."""
+
+    def __init__(self) -> None:
+        super().__init__("bottom")
+        self.upright_labels: list[tuple[float, str]] = []  # (x in data units, text)
+
+    def set_upright_labels(self, labels: list[tuple[float, str]], height: int | None) -> None:
+        self.upright_labels = labels
+        self.setHeight(height)
+        self.picture = None  # pyqtgraph caches the drawing
+        self.update()
+
+    def drawPicture(self, p: QPainter, axisSpec, tickSpecs, textSpecs) -> None:  # noqa: N803
+        super().drawPicture(p, axisSpec, tickSpecs, textSpecs)
+        view = self.linkedView()
+        if not self.upright_labels or view is None:
+            return
+        metrics = p.fontMetrics()
+        top = max(0, self.style["tickLength"]) + 3
+        for x, text in self.upright_labels:
+            px = self.mapFromScene(view.mapViewToScene(QPointF(x, 0))).x()
+            p.save()
+            p.translate(px, top)
+            p.rotate(-90)  # text runs bottom to top and ends just under the tick
+            width = metrics.horizontalAdvance(text) + 2
+            rect = QRectF(-width, -metrics.height() / 2, width, metrics.height())
+            p.drawText(rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
+            p.restore()
 
 
 class ClassBarChart(QWidget):
@@ -30,7 +66,8 @@ class ClassBarChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot_widget = pg.PlotWidget()
+        self.axis = ClassAxis()
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.axis})
         self.plot_widget.setObjectName("classBarPlot")
         self.plot_widget.setMinimumHeight(180)
         self.plot_widget.setMenuEnabled(False)
@@ -122,24 +159,46 @@ class ClassBarChart(QWidget):
     # ---- labels and hover -------------------------------------------------------------------
 
     def _update_tick_labels(self) -> None:
-        axis = self.plot_widget.getPlotItem().getAxis("bottom")
+        axis = self.axis
         n = len(self._class_names)
         if not n:
             axis.setTicks([[]])
+            axis.set_upright_labels([], None)
             return
         view_width = self.plot_widget.getPlotItem().getViewBox().width()
-        slot = max(view_width / max(n, 1), 1.0)
+        slot = max(view_width / n, 1.0)
         metrics = QFontMetrics(axis.style.get("tickFont") or QFont())
-        # When even "a…" does not fit, label every k-th class; hover still names each bar.
+        widest = max(metrics.horizontalAdvance(name) for name in self._class_names)
+        if widest + 6 <= slot or slot >= LEVEL_LABEL_MIN_SLOT:  # level, elided if need be
+            axis.set_upright_labels([], None)
+            width = int(slot) - 6
+            elide = Qt.TextElideMode.ElideRight
+            axis.setTicks(
+                [
+                    [
+                        (i, metrics.elidedText(name, elide, width))
+                        for i, name in enumerate(self._class_names)
+                    ]
+                ]
+            )
+            return
+        # Upright: a label needs one line height of width; label every k-th class if even
+        # that is too much (hovering still names each bar).
         step = 1
-        while step < n and slot * step < metrics.horizontalAdvance("Ab…") + 6:
+        while step < n and slot * step < metrics.height() + 2:
             step += 1
-        ticks = [
-            (i, metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(slot * step) - 6))
+        labels = [
+            (i, metrics.elidedText(name, Qt.TextElideMode.ElideRight, MAX_UPRIGHT_LABEL))
             for i, name in enumerate(self._class_names)
             if i % step == 0
         ]
-        axis.setTicks([ticks])
+        longest = max(metrics.horizontalAdvance(text) for _, text in labels)
+        axis.setTicks([[(i, "") for i, _ in labels]])
+        axis.set_upright_labels(labels, longest + max(0, axis.style["tickLength"]) + 10)
+
+    def upright_labels(self) -> list[str]:
+        """The upright class labels drawn (empty when labels are level)."""
+        return [text for _, text in self.axis.upright_labels]
 
     def _on_scene_mouse_moved(self, scene_pos: QPointF) -> None:
         index = self._bar_at(scene_pos)

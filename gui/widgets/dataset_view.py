@@ -239,8 +239,12 @@ class DatasetView(QWidget):
             self.load(self.path_edit.text())
 
     def set_scan_options(self, val_split: float, seed: int) -> None:
-        """Validation share and seed for the next scan (the Train page's settings)."""
+        """Validation share and seed for the next scan (the Train page's settings). The
+        summary of a flat dataset on show follows at once: training scans again anyway."""
         self.val_split, self.seed = float(val_split), int(seed)
+        if self._scan is not None and abs(val_split - self._loaded_val_split) > 1e-9:
+            self._loaded_val_split = self.val_split
+            self.summary_label.setText(summary_text(self._scan.report, self.val_split))
 
     def current_path(self) -> str:
         """The folder of the dataset on show ('' before one loaded)."""

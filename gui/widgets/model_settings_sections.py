@@ -127,7 +127,7 @@ def weights_file_field() -> tuple[Binding, QToolButton, QHBoxLayout]:
     """Line edit + browse button for a local weights file; the binding reads None when empty."""
     edit = QLineEdit()
     edit.setObjectName("weightsFileEdit")
-    edit.setPlaceholderText("optional .pth / .pt / .safetensors")
+    edit.setPlaceholderText("optional")
     edit.setToolTip(TOOLTIPS["weights_file"])
     edit.setClearButtonEnabled(True)
     browse = QToolButton()

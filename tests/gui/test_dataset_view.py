@@ -179,3 +179,25 @@ def test_empty_path_asks_for_a_folder(qtbot, view):
     type_path_and_enter(qtbot, view, Path(" "))
     assert "choose a dataset folder" in view.error_label.text().lower()
     assert not view.is_scanning()
+
+
+def test_chart_turns_long_class_names_upright(qtbot):
+    from gui.widgets.class_bar_chart import ClassBarChart
+
+    chart = ClassBarChart()
+    qtbot.addWidget(chart)
+    chart.resize(500, 300)
+    chart.show()
+    short = ["a", "b", "c"]
+    chart.set_counts(short, {"images": {"a": 1, "b": 2, "c": 3}})
+    qtbot.waitUntil(lambda: chart.plot_widget.getPlotItem().getViewBox().width() > 100)
+    chart._update_tick_labels()
+    assert chart.upright_labels() == []
+    long_names = [f"a very long class name number {i}" for i in range(40)]
+    chart.set_counts(long_names, {"images": dict.fromkeys(long_names, 5)})
+    labels = chart.upright_labels()
+    assert 0 < len(labels) <= 40
+    assert labels[0].startswith("a very long") and all(
+        len(t) <= len(long_names[0]) + 1 for t in labels
+    )
+    assert chart.totals() == [5] * 40
