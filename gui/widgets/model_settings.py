@@ -38,19 +38,24 @@ from gui.presets import (
 )
 from gui.widgets.hyperparameter_fields import TOOLTIPS, Binding, check
 from gui.widgets.model_settings_sections import (
-    AUTO_DESCRIPTION,
-    FALLBACK_ARCHITECTURES,
     align_form_labels,
-    arch_item_text,
+    arch_combo,
     build_advanced_sections,
     build_training_fields,
-    config_problems,
     config_values,
-    image_size_hint,
-    imbalance_hint,
     muted_label,
+    problems_label,
     set_applicable,
     weights_file_field,
+)
+from gui.widgets.model_settings_text import (
+    AUTO_DESCRIPTION,
+    FALLBACK_ARCHITECTURES,
+    arch_item_text,
+    config_problems,
+    image_size_hint,
+    imbalance_hint,
+    pretrained_blocker,
     weights_text,
 )
 
@@ -89,13 +94,7 @@ class ModelSettingsPanel(QWidget):
 
         model = QGroupBox("Model")
         form = QFormLayout(model)
-        self.archCombo = QComboBox()
-        self.archCombo.setObjectName("archCombo")
-        self.archCombo.setToolTip(TOOLTIPS["arch"])
-        self.archCombo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.archCombo.setMinimumContentsLength(14)
+        self.archCombo = arch_combo()
         self._fill_arch_combo(FALLBACK_ARCHITECTURES, with_info=False)
         self.arch_description = muted_label("archDescription")
         self.arch_details = muted_label("archDetails")
@@ -149,14 +148,7 @@ class ModelSettingsPanel(QWidget):
         self.optimizerCombo = advanced["optimizer"].widget
         self.valSplitSpin = advanced["val_split"].widget
 
-        self.problems_label = QLabel()
-        self.problems_label.setObjectName("problemsLabel")
-        self.problems_label.setWordWrap(True)
-        self.problems_label.setProperty("role", "error")
-        self.problems_label.setStyleSheet(
-            "QLabel { color: #C2362F; background: #FCEDEC; border-radius: 4px; padding: 4px 6px; }"
-        )
-        self.problems_label.setVisible(False)
+        self.problems_label = problems_label()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -323,7 +315,6 @@ class ModelSettingsPanel(QWidget):
         values = self.values()
         augment = {k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("augment.")}
         plain = {k: v for k, v in values.items() if not k.startswith("augment.")}
-        plain["pretrained"] = bool(plain["pretrained"]) and self.pretrainedCheck.isEnabled()
         config = TrainConfig(data_dir=data_dir, out_dir=out_dir)
         return dataclasses.replace(
             config, **plain, augment=dataclasses.replace(AugmentConfig(), **augment)
@@ -400,18 +391,9 @@ class ModelSettingsPanel(QWidget):
             )
             self.arch_details.setText(weights_text(info, with_params=True) if info else "")
         weights_file = bool(self.weightsFileEdit.text().strip())
-        status = info.get("weights")
         if arch == "auto":
-            why = "With 'auto', Loupe uses ImageNet weights for photos by itself when it can."
-            self.pretrainedCheck.setChecked(False)
-        elif weights_file:
-            why = "A local weights file is used instead of ImageNet's."
-        elif status == "none":
-            why = f"{arch} has no pretrained weights."
-        elif status == "unavailable":
-            why = f"ImageNet weights for {arch} are not downloaded and this computer is offline."
-        else:
-            why = ""
+            self.pretrainedCheck.setChecked(False)  # auto decides this by itself
+        why = pretrained_blocker(arch, info.get("weights"), weights_file)
         set_applicable(self.pretrainedCheck, not why, why, TOOLTIPS["pretrained"])
         starts_trained = self.pretrainedCheck.isChecked() or weights_file
         set_applicable(
@@ -469,7 +451,46 @@ class ModelSettingsPanel(QWidget):
             self,
             "Choose a weights file",
             start,
-            "Weights (*.pth *.pt *.safetensors);;All files (*)",
+            "Weights (*.pth *.pt *.safetensors *.bin *.ckpt);;All files (*)",
         )
         if path:
             self.weightsFileEdit.setText(path)
+
+
+def _demo() -> ModelSettingsPanel:
+    """The panel as torch would fill it: a few architectures, two devices."""
+    from types import SimpleNamespace
+
+    panel = ModelSettingsPanel()
+    panel.set_architectures(
+        [
+            {"name": "loupe_net", "description": "Loupe's small CNN for small images",
+             "params": 620_000, "weights": "none", "min_image_size": 8, "fixed_image_size": None},
+            {"name": "resnet18", "description": "ResNet-18: a sturdy all-rounder",
+             "params": 11_181_642, "weights": "downloadable", "min_image_size": 32,
+             "fixed_image_size": None},
+            {"name": "vit_b_16", "description": "ViT-B/16: Vision Transformer, needs 224 px",
+             "params": 85_806_346, "weights": "cached", "min_image_size": 224,
+             "fixed_image_size": 224},
+        ]
+    )  # fmt: skip
+    panel.set_devices(
+        [SimpleNamespace(key="auto", label="Auto (CPU)"), SimpleNamespace(key="cpu", label="CPU")]
+    )
+    panel.changed.connect(lambda: print(panel.problems("demo") or "ok"))
+    return panel
+
+
+if __name__ == "__main__":
+    import sys
+
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    app = QApplication(sys.argv)
+    scroll = QScrollArea()
+    scroll.setWidget(_demo())
+    scroll.setWidgetResizable(True)
+    scroll.setWindowTitle("ModelSettingsPanel demo")
+    scroll.resize(380, 900)
+    scroll.show()
+    sys.exit(app.exec())

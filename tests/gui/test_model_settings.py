@@ -308,3 +308,18 @@ def test_learning_rate_arrows_step_along_one_two_five(panel):
     spin.stepBy(-2)
     assert spin.value() == pytest.approx(0.001)
     assert spin.text() == "0.001"
+
+
+def test_a_device_from_last_session_that_is_gone_falls_back_to_auto(panel):
+    panel.restore({"values": {"device": "cuda:1"}})
+    assert panel.build_config("/d", "/o").device == "cuda:1"  # until the list is known
+    panel.set_devices([Device("auto", "Auto"), Device("cpu", "CPU")])
+    assert panel.build_config("/d", "/o").device == "auto"
+    assert child(panel, QComboBox, "deviceCombo").currentText() == "Auto"
+
+
+def test_quick_preset_keeps_a_vit_at_its_fixed_size(loaded):
+    select_arch(loaded, "vit_b_16")
+    loaded.apply_preset(QUICK)
+    assert loaded.build_config("/d", "/o").image_size == 0
+    assert loaded.problems("/d") == []
