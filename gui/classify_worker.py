@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 
 
 def describe_duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
+    if seconds < 9.95:
+        return f"{max(seconds, 0.0):.1f} s"
+    seconds = int(round(seconds))
     if seconds < 60:
         return f"{seconds} s"
     minutes, seconds = divmod(seconds, 60)

@@ -7,7 +7,6 @@ model.json, and the model itself is loaded by the worker thread (gui.classify_wo
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -17,31 +16,28 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QProgressBar,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from core.export import write_results_csv, write_results_json
 from core.results import ClassifiedImage, ClassifyProgress, UnreadableImage
-from core.sort_manifest import read_manifest
-from core.sorting import SortOutcome, SortPlan, undo_sort
+from core.sorting import SortOutcome, SortPlan, UndoOutcome, undo_sort
 from gui.classify_worker import BackgroundCall, ClassifyRunner, describe_duration
 from gui.widgets.classify_inputs import (
     ERROR_STYLE,
     FolderChooser,
     ModelChooser,
+    ResultsFilterBar,
     is_model_path,
     model_folder,
 )
 from gui.widgets.image_detail import ImageDetailDialog
 from gui.widgets.results_model import ResultsFilterModel, ResultsModel
-from gui.widgets.results_view import ResultsFilterBar, ResultsView
-from gui.widgets.sort_dialog import SortDialog
+from gui.widgets.results_view import ResultsView, UnreadableFiles
+from gui.widgets.sort_dialog import SortDialog, moved_paths, undo_outcome_text
 from gui.widgets.thumbnail_cache import ThumbnailCache
 
 MAX_EXPORT_TOP_K = 5
@@ -60,7 +56,6 @@ class ClassifyView(QWidget):
         super().__init__(parent)
         self.setObjectName("classifyView")
         self.setAcceptDrops(True)
-        self._unreadable: list[UnreadableImage] = []
         self._loaded: tuple[str, float, Any] | None = None  # (folder, mtime, LoadedModel)
         self._total = 0
         self._classified_folder = ""
@@ -106,19 +101,11 @@ class ClassifyView(QWidget):
             "Choose a model and a folder of images, then press Classify.\n"
             "The images appear here as they are classified."
         )
-        self.filter_bar = ResultsFilterBar(self.results_model, self.proxy, self)
+        self.filter_bar = ResultsFilterBar(self.results_model, self.proxy, self, count_in_bar=False)
 
-        self.unreadable_toggle = QToolButton(self)
-        self.unreadable_toggle.setObjectName("unreadableToggle")
-        self.unreadable_toggle.setCheckable(True)
-        self.unreadable_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.unreadable_toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.unreadable_toggle.setAutoRaise(True)
-        self.unreadable_list = QListWidget(self)
-        self.unreadable_list.setObjectName("unreadableList")
-        self.unreadable_list.setUniformItemSizes(True)
-        self.unreadable_list.setMaximumHeight(140)
-        self.unreadable_list.setVisible(False)
+        self.unreadable_files = UnreadableFiles(self)
+        self.unreadable_toggle = self.unreadable_files.toggle
+        self.unreadable_list = self.unreadable_files.list
 
         self.export_csv_button = self._button("Export CSV…", "exportCsvButton",
             "Save the images shown (path, class, confidence, top 5) as CSV")  # fmt: skip
@@ -138,6 +125,8 @@ class ClassifyView(QWidget):
         run_row.addWidget(self.progress_bar, 1)
         run_row.addWidget(self.progress_label)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.filter_bar.count_label)
+        bottom.addSpacing(12)
         bottom.addWidget(self.unreadable_toggle)
         bottom.addStretch(1)
         for button in (self.export_csv_button, self.export_json_button, self.sort_button,
@@ -152,7 +141,6 @@ class ClassifyView(QWidget):
         layout.addWidget(self.results_view, 1)
         layout.addWidget(self.unreadable_list)
         layout.addLayout(bottom)
-        self._show_unreadable_count()
 
     def _button(self, text: str, name: str, tooltip: str) -> QPushButton:
         button = QPushButton(text, self)
@@ -166,7 +154,6 @@ class ClassifyView(QWidget):
         self.folder_chooser.recentChanged.connect(self.recentFoldersChanged)
         self.classify_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
-        self.unreadable_toggle.toggled.connect(self._on_unreadable_toggled)
         self.results_view.resultActivated.connect(self.show_result)
         self.export_csv_button.clicked.connect(lambda: self.export_csv())
         self.export_json_button.clicked.connect(lambda: self.export_json())
@@ -184,7 +171,7 @@ class ClassifyView(QWidget):
         runner.modelLoaded.connect(self._on_model_loaded)
         runner.listed.connect(self._on_listed)
         runner.resultsReady.connect(self.results_model.append_results)
-        runner.unreadableFound.connect(self._on_unreadable)
+        runner.unreadableFound.connect(self.unreadable_files.add)
         runner.progressed.connect(self._on_progress)
         runner.finished.connect(self._on_finished)
 
@@ -274,9 +261,7 @@ class ClassifyView(QWidget):
         )
         self.results_view.set_class_names(self.results_model.class_names)
         self.results_view.set_empty_text("Classifying… the first images appear in a moment.")
-        self._unreadable.clear()
-        self.unreadable_list.clear()
-        self._show_unreadable_count()
+        self.unreadable_files.clear()
         self._total = 0
         self._classified_folder = folder
         self.folder_chooser.remember(folder)
@@ -328,14 +313,6 @@ class ClassifyView(QWidget):
             f"{progress.images_per_second:,.0f} images/s · about {left} left"
         )
 
-    def _on_unreadable(self, items: list[UnreadableImage]) -> None:
-        self._unreadable.extend(items)
-        for item in items:
-            entry = QListWidgetItem(f"{os.path.basename(item.path)} — {item.reason}")
-            entry.setToolTip(item.path)
-            self.unreadable_list.addItem(entry)
-        self._show_unreadable_count()
-
     def _on_finished(self, status: str, message: str) -> None:
         if status == "finished":
             self.progress_bar.setRange(0, max(self._total, 1))
@@ -343,6 +320,7 @@ class ClassifyView(QWidget):
         elif self.progress_bar.maximum() == 0:
             self.progress_bar.setRange(0, 1)
         self.progress_label.setText("")
+        self.filter_bar.refresh()  # exact counts now, not after the throttle
         self._set_status(message, error=status == "failed")
         self.results_view.set_empty_text(
             "No images were classified." if status != "failed" else "Classification failed."
@@ -350,23 +328,8 @@ class ClassifyView(QWidget):
         self._update_buttons()
         self.classificationFinished.emit(status, message)
 
-    def _show_unreadable_count(self) -> None:
-        n = len(self._unreadable)
-        self.unreadable_toggle.setText(
-            f"{n:,} unreadable file{'' if n == 1 else 's'}" if n else "No unreadable files"
-        )
-        self.unreadable_toggle.setEnabled(bool(n))
-        if not n:
-            self.unreadable_toggle.setChecked(False)
-
-    def _on_unreadable_toggled(self, shown: bool) -> None:
-        self.unreadable_list.setVisible(shown)
-        self.unreadable_toggle.setArrowType(
-            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
-        )
-
     def unreadable(self) -> list[UnreadableImage]:
-        return list(self._unreadable)
+        return list(self.unreadable_files.items)
 
     def _set_status(self, text: str, error: bool = False) -> None:
         self.status_label.setText(text)
@@ -429,7 +392,8 @@ class ClassifyView(QWidget):
         model = {"path": self.model_path(), **{k: v for k, v in info.items() if k != "class_names"}}
         classes = info.get("class_names")
         return self._export(
-            lambda: write_results_json(results, path, classes, model, self._unreadable), path
+            lambda: write_results_json(results, path, classes, model, self.unreadable_files.items),
+            path,
         )
 
     def _export(self, write: Any, path: str) -> int:
@@ -486,14 +450,9 @@ class ClassifyView(QWidget):
         call.start()
         return call
 
-    def _on_undo_done(self, outcome: Any, manifest: str, move: bool) -> None:
+    def _on_undo_done(self, outcome: UndoOutcome, manifest: str, move: bool) -> None:
         self._last_sort = None
-        text = f"Undo: {outcome.restored:,} file{'' if outcome.restored == 1 else 's'} restored."
-        if outcome.skipped:
-            text += f" {len(outcome.skipped):,} left alone:"
-            for path, reason in outcome.skipped[:10]:
-                text += f"\n• {os.path.basename(path)}: {reason}"
-        self._set_status(text, error=bool(outcome.skipped))
+        self._set_status(undo_outcome_text(outcome), error=bool(outcome.skipped))
         if move:
             self._follow_moves(manifest, undo=True)
 
@@ -504,27 +463,10 @@ class ClassifyView(QWidget):
     def _follow_moves(self, manifest: str, undo: bool) -> None:
         """After a move (or its undo) point the results at where the files are now, so
         thumbnails and the detail view keep working."""
-        try:
-            placed = read_manifest(manifest).placed
-        except Exception:  # the sort/undo itself succeeded; stale paths are a minor issue
-            return
-        moves = (
-            {p.destination: p.source for p in placed}
-            if undo
-            else {p.source: p.destination for p in placed}
-        )
-        moves = {a: b for a, b in moves.items() if os.path.exists(b) and not os.path.exists(a)}
-        if not moves:
-            return
-        updated = [
-            replace(r, path=moves[r.path]) if r.path in moves else r
-            for r in self.results_model.results()
-        ]
-        self.thumbnails.clear()
-        names = self.results_model.class_names
-        self.results_model.clear()
-        self.results_model.set_class_names(names)
-        self.results_model.append_results(updated)
+        moves = moved_paths(manifest, undo)
+        if moves:
+            self.thumbnails.clear()
+            self.results_model.replace_paths(moves)
 
     # -- shutdown ------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 10000) -> None:

@@ -17,6 +17,7 @@ import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -119,6 +120,12 @@ class ResultsModel(QAbstractListModel):
         self._changed_rows.clear()
         self.endResetModel()
         self.classesChanged.emit()
+
+    def replace_paths(self, moves: dict[str, str]) -> None:
+        """Point rows at files that were moved (old path -> new path)."""
+        updated = [replace(r, path=moves[r.path]) if r.path in moves else r for r in self._results]
+        self.clear()
+        self.append_results(updated)
 
     def result(self, row: int) -> ClassifiedImage:
         return self._results[row]

@@ -4,46 +4,50 @@ than the few dozen tiles on screen.
 
 A tile: the thumbnail (a placeholder until it is decoded off-thread), the file name, the
 predicted class with a colour dot, and the confidence as text and as a bar. Images below the
-unsure threshold get an amber dashed border and an "unsure" badge."""
+unsure threshold get an amber dashed border and an "unsure" badge.
+
+Also here: `UnreadableFiles`, the collapsible list of files that could not be read."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from PySide6.QtCore import (
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QPoint,
     QRect,
     QRectF,
     QSize,
     Qt,
-    QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QDoubleSpinBox,
-    QHBoxLayout,
-    QLabel,
     QListView,
+    QListWidget,
+    QListWidgetItem,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QToolButton,
     QWidget,
 )
 
-from gui.widgets.results_model import (
-    UNSURE,
-    ConfidenceRole,
-    LabelRole,
-    ResultRole,
-    ResultsFilterModel,
-    ResultsModel,
-    UnsureRole,
-)
+from core.results import UnreadableImage
+from gui.widgets.results_model import ConfidenceRole, LabelRole, ResultRole, UnsureRole
 from gui.widgets.thumbnail_cache import DEFAULT_SIZE
 
 PADDING = 6  # px inside the tile border
@@ -161,10 +165,13 @@ class ResultTileDelegate(QStyledItemDelegate):
                 painter.setPen(PLACEHOLDER_TEXT)
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "no preview")
             return
-        target = QRect(0, 0, image.width(), image.height())
-        if image.width() > rect.width() or image.height() > rect.height():
-            target.setSize(image.size().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio))
+        # Fit the tile either way: small images (icons, 32 px datasets) are enlarged too.
+        target = QRect(
+            QPoint(0, 0), image.size().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        )
         target.moveCenter(rect.center())
+        if target.size() != image.size():
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         painter.drawImage(target, image)
 
     @staticmethod
@@ -254,7 +261,6 @@ class ResultsView(QListView):
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(2000)
         self.setSpacing(5)
-        self.setGridSize(QSize())  # tiles sized by the delegate
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalScrollBar().setSingleStep(32)
@@ -281,19 +287,38 @@ class ResultsView(QListView):
         model = self.model()
         if model is None or model.rowCount() == 0:
             return range(0)
-        first = self.indexAt(self.viewport().rect().topLeft() + self._inset())
-        last = self.indexAt(self.viewport().rect().bottomRight() - self._inset())
+        area = self.viewport().rect()
+        first = self.indexAt(area.topLeft() + QPoint(self.spacing() + 2, self.spacing() + 2))
         start = first.row() if first.isValid() else 0
-        stop = last.row() + 1 if last.isValid() else model.rowCount()
+        stop = start
+        # Tiles are laid out row by row: walk until one starts below the viewport.
+        while stop < model.rowCount():
+            rect = self.visualRect(model.index(stop, 0))
+            if rect.top() > area.bottom():
+                break
+            stop += 1
         return range(start, stop)
-
-    def _inset(self) -> QPoint:
-        return QPoint(self.spacing() + 2, self.spacing() + 2)
 
     def _on_index_activated(self, index: QModelIndex) -> None:
         result = index.data(ResultRole)
         if result is not None:
             self.resultActivated.emit(result)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._fit_grid()
+        super().resizeEvent(event)
+
+    def _fit_grid(self) -> None:
+        """Share the spare width between the columns, so the grid fills the view instead of
+        leaving a strip of empty space on the right."""
+        tile = self.tile_size()
+        scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        width = self.width() - 2 * self.frameWidth() - scrollbar - 2
+        gap = 2 * self.spacing()
+        columns = max(1, width // (tile.width() + gap))
+        cell = QSize(max(tile.width() + gap, width // columns), tile.height() + gap)
+        if cell != self.gridSize():
+            self.setGridSize(cell)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -308,145 +333,49 @@ class ResultsView(QListView):
             )
 
 
-SORT_CHOICES = [  # (label, key, descending)
-    ("File name (A → Z)", "name", False),
-    ("File name (Z → A)", "name", True),
-    ("Confidence (low → high)", "confidence", False),
-    ("Confidence (high → low)", "confidence", True),
-]
+class UnreadableFiles(QObject):
+    """Files that could not be classified: a toggle ("4 unreadable files") that shows a list
+    with each file's reason. Never an error dialog: a bad file is not a failed run."""
 
-
-def _percent_spin(parent: QWidget, name: str, value: float, tooltip: str) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox(parent)
-    spin.setObjectName(name)
-    spin.setRange(0.0, 100.0)
-    spin.setDecimals(0)
-    spin.setSingleStep(5.0)
-    spin.setSuffix(" %")
-    spin.setValue(value)
-    spin.setToolTip(tooltip)
-    spin.setKeyboardTracking(False)  # filter once the number is typed, not per keystroke
-    return spin
-
-
-class ResultsFilterBar(QWidget):
-    """Class filter, confidence range, unsure threshold, sort order and "Showing N of M"."""
-
-    def __init__(
-        self, source: ResultsModel, proxy: ResultsFilterModel, parent: QWidget | None = None
-    ):
+    def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self.source = source
-        self.proxy = proxy
+        self.items: list[UnreadableImage] = []
+        self.toggle = QToolButton(parent)
+        self.toggle.setObjectName("unreadableToggle")
+        self.toggle.setCheckable(True)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.toggle.setAutoRaise(True)
+        self.list = QListWidget(parent)
+        self.list.setObjectName("unreadableList")
+        self.list.setUniformItemSizes(True)
+        self.list.setMaximumHeight(140)
+        self.list.setVisible(False)
+        self.toggle.toggled.connect(self._on_toggled)
+        self._update_toggle()
 
-        self.class_combo = QComboBox(self)
-        self.class_combo.setObjectName("classFilterCombo")
-        self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.class_combo.setMinimumContentsLength(12)
-        self.class_combo.setToolTip("Show one predicted class, or the unsure images of every class")
-        self.min_spin = _percent_spin(
-            self, "minConfidenceSpin", 0, "Hide images below this confidence"
+    def clear(self) -> None:
+        self.items.clear()
+        self.list.clear()
+        self._update_toggle()
+
+    def add(self, items: list[UnreadableImage]) -> None:
+        self.items.extend(items)
+        for item in items:
+            entry = QListWidgetItem(f"{os.path.basename(item.path)} — {item.reason}")
+            entry.setToolTip(item.path)
+            self.list.addItem(entry)
+        self._update_toggle()
+
+    def _update_toggle(self) -> None:
+        n = len(self.items)
+        self.toggle.setText(
+            f"{n:,} unreadable file{'' if n == 1 else 's'}" if n else "No unreadable files"
         )
-        self.max_spin = _percent_spin(
-            self, "maxConfidenceSpin", 100, "Hide images above this confidence"
-        )
-        self.unsure_spin = _percent_spin(
-            self,
-            "unsureThresholdSpin",
-            source.unsure_threshold * 100,
-            "Images below this confidence count as unsure: amber tiles, the “Unsure” filter, "
-            "and the “_unsure” folder when sorting",
-        )
-        self.sort_combo = QComboBox(self)
-        self.sort_combo.setObjectName("sortCombo")
-        for label, key, descending in SORT_CHOICES:
-            self.sort_combo.addItem(label, (key, descending))
-        self.count_label = QLabel(self)
-        self.count_label.setObjectName("resultsCountLabel")
+        self.toggle.setEnabled(bool(n))
+        if not n:
+            self.toggle.setChecked(False)
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for text, widget in (
-            ("Class:", self.class_combo),
-            ("Confidence:", self.min_spin),
-            ("to", self.max_spin),
-            ("Unsure below:", self.unsure_spin),
-            ("Sort:", self.sort_combo),
-        ):
-            label = QLabel(text, self)
-            label.setBuddy(widget)
-            layout.addSpacing(6)
-            layout.addWidget(label)
-            layout.addWidget(widget)
-        layout.addStretch(1)
-        layout.addWidget(self.count_label)
-
-        self.class_combo.currentIndexChanged.connect(self._on_class_changed)
-        self.min_spin.valueChanged.connect(self._on_range_changed)
-        self.max_spin.valueChanged.connect(self._on_range_changed)
-        self.unsure_spin.valueChanged.connect(
-            lambda value: source.set_unsure_threshold(value / 100.0)
-        )
-        self.sort_combo.currentIndexChanged.connect(self._on_sort_changed)
-        # Counts change with every streamed batch: refresh at most every 150 ms.
-        self._refresh = QTimer(self)
-        self._refresh.setSingleShot(True)
-        self._refresh.setInterval(150)
-        self._refresh.timeout.connect(self.refresh)
-        for signal in (source.classesChanged, source.unsureThresholdChanged, proxy.rowsInserted,
-                       proxy.modelReset, proxy.filterChanged):  # fmt: skip
-            signal.connect(self._schedule_refresh)
-        self.refresh()
-
-    def _schedule_refresh(self, *_args: Any) -> None:
-        if not self._refresh.isActive():
-            self._refresh.start()
-
-    def refresh(self) -> None:
-        """Class list with counts, and the "Showing N of M" line."""
-        counts = self.source.label_counts()
-        total = self.source.rowCount()
-        wanted: list[tuple[str, Any]] = [(f"All classes ({total:,})", None)]
-        wanted += [(f"{name} ({counts.get(name, 0):,})", name) for name in self.source.labels()]
-        wanted.append((f"Unsure ({self.source.unsure_count():,})", UNSURE))
-        combo = self.class_combo
-        current = combo.currentData()
-        same_values = [combo.itemData(i) for i in range(combo.count())] == [v for _, v in wanted]
-        combo.blockSignals(True)
-        if not same_values:
-            combo.clear()
-            for text, value in wanted:
-                combo.addItem(text, value)
-        else:
-            for i, (text, _) in enumerate(wanted):
-                combo.setItemText(i, text)
-        index = combo.findData(current) if current is not None else 0
-        combo.setCurrentIndex(max(index, 0))
-        combo.blockSignals(False)
-        if combo.currentData() != self.proxy.class_filter:  # the filtered class vanished
-            self.proxy.set_class_filter(combo.currentData())
-        shown = self.proxy.rowCount()
-        self.count_label.setText(f"Showing {shown:,} of {total:,}" if total else "No results")
-
-    def set_class_filter(self, value: str | None) -> None:
-        self.refresh()
-        index = self.class_combo.findData(value) if value is not None else 0
-        if index >= 0:
-            self.class_combo.setCurrentIndex(index)
-
-    def _on_class_changed(self, _index: int) -> None:
-        self.proxy.set_class_filter(self.class_combo.currentData())
-
-    def _on_range_changed(self, _value: float) -> None:
-        low, high = self.min_spin.value(), self.max_spin.value()
-        if low > high:  # keep the range valid: move the other end
-            other = self.max_spin if self.sender() is self.min_spin else self.min_spin
-            other.blockSignals(True)
-            other.setValue(low if other is self.max_spin else high)
-            other.blockSignals(False)
-            low, high = self.min_spin.value(), self.max_spin.value()
-        self.proxy.set_confidence_range(low / 100.0, high / 100.0)
-
-    def _on_sort_changed(self, _index: int) -> None:
-        key, descending = self.sort_combo.currentData()
-        self.proxy.set_sort(key, descending)
+    def _on_toggled(self, shown: bool) -> None:
+        self.list.setVisible(shown)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)

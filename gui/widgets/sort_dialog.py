@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.results import ClassifiedImage
-from core.sorting import SortAborted, SortOutcome, SortPlan, execute_sort, plan_sort
+from core.sort_manifest import read_manifest
+from core.sorting import SortAborted, SortOutcome, SortPlan, UndoOutcome, execute_sort, plan_sort
 from gui.classify_worker import BackgroundCall
 
 ERROR_STYLE = "color: #c62828;"
@@ -51,6 +52,26 @@ def outcome_text(outcome: SortOutcome, move: bool) -> str:
         if len(outcome.failed) > MAX_LISTED_FAILURES:
             text += f"\n… and {len(outcome.failed) - MAX_LISTED_FAILURES:,} more"
     return text
+
+
+def undo_outcome_text(outcome: UndoOutcome) -> str:
+    text = f"Undo: {outcome.restored:,} file{'' if outcome.restored == 1 else 's'} restored."
+    if outcome.skipped:
+        text += f" {len(outcome.skipped):,} left alone:"
+        for path, reason in outcome.skipped[:MAX_LISTED_FAILURES]:
+            text += f"\n• {os.path.basename(path)}: {reason}"
+    return text
+
+
+def moved_paths(manifest: str, undo: bool = False) -> dict[str, str]:
+    """Old path -> new path of the files a move sort placed (or, with undo, put back):
+    only those that really are at the new path now."""
+    try:
+        placed = read_manifest(manifest).placed
+    except Exception:  # the sort itself succeeded; results keeping old paths is minor
+        return {}
+    pairs = [(p.destination, p.source) if undo else (p.source, p.destination) for p in placed]
+    return {a: b for a, b in pairs if os.path.exists(b) and not os.path.exists(a)}
 
 
 class SortDialog(QDialog):
@@ -104,6 +125,7 @@ class SortDialog(QDialog):
         self.threshold_spin.setDecimals(1)
         self.threshold_spin.setSuffix(" %")
         self.threshold_spin.setValue(unsure_threshold * 100)
+        self.threshold_spin.setMaximumWidth(120)
         self.threshold_spin.setToolTip(
             "Images whose confidence is below this go to the “_unsure” folder. 0 % sorts every "
             "image into its predicted class."
