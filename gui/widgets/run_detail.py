@@ -27,7 +27,8 @@ from gui.widgets.confusion_matrix import ConfusionMatrixView
 from gui.widgets.metrics_plot import MetricsPlots
 from gui.widgets.run_records import (
     RunData,
-    format_duration,
+    duration_text,
+    end_reason,
     format_percent,
     number,
     parse_time,
@@ -221,11 +222,8 @@ class RunDetail(QWidget):
         word, color = status_style(s.get("status"))
         self._set_chip(word, color)
         self.summary_label.setText(self._summary_html(run))
-        reason = str(s.get("reason") or "")
-        if s.get("status") == "interrupted":
-            reason = reason or "Loupe was closed or crashed while this run was training."
         problems = " ".join(run.problems)
-        self.reason_label.setText(" ".join(t for t in (reason, problems) if t))
+        self.reason_label.setText(" ".join(t for t in (end_reason(s), problems) if t))
         self.reason_label.setStyleSheet(f"color: {color};")
         self.reason_label.setVisible(bool(self.reason_label.text()))
         self._set_main_curves_in_legend(True)
@@ -257,13 +255,11 @@ class RunDetail(QWidget):
         done, total = number(s.get("epochs_completed")), number(s.get("epochs"))
         if done is not None:
             line2.append(f"{int(done)} of {int(total)} epochs" if total else f"{int(done)} epochs")
-        started, finished = parse_time(s.get("started")), parse_time(s.get("finished"))
+        started = parse_time(s.get("started"))
         if started:
             line2.append(f"started {started:%Y-%m-%d %H:%M}")
-            end = finished or parse_time(s.get("updated"))
-            if end and end >= started:
-                took = format_duration((end - started).total_seconds())
-                line2.append(f"took {took}" if finished else f"{took} so far")
+        if duration_text(s):
+            line2.append(duration_text(s))
         return " · ".join(parts) + "<br>" + " · ".join(line2)
 
     def _set_chip(self, word: str, color: str) -> None:

@@ -138,6 +138,35 @@ def format_percent(fraction: Any) -> str:
     return "—" if value is None else f"{100 * value:.1f} %"
 
 
+def end_reason(summary: dict[str, Any]) -> str:
+    """Why the run ended, in words. A resumed run keeps the previous session's "reason" and
+    "finished" in run.json until it ends again, so those are ignored while it is not over."""
+    status = summary.get("status")
+    if status == "running":
+        return ""
+    if status == "interrupted":
+        return (
+            "Loupe was closed or crashed while this run was training: resume it to continue "
+            "from its last finished epoch."
+        )
+    return str(summary.get("reason") or "")
+
+
+def duration_text(summary: dict[str, Any]) -> str:
+    """ "took 42 min 10 s", "12 min so far" (running) or "ran for 5 min" (interrupted)."""
+    status = summary.get("status")
+    started = parse_time(summary.get("started"))
+    if status == "running":
+        end, words = datetime.now(), "{} so far"
+    elif status == "interrupted":
+        end, words = parse_time(summary.get("updated")), "ran for {}"
+    else:
+        end, words = parse_time(summary.get("finished")), "took {}"
+    if not started or not end or end < started:
+        return ""
+    return words.format(format_duration((end - started).total_seconds()))
+
+
 def _read_json(path: str) -> Any:
     try:
         with open(path, encoding="utf-8") as f:
@@ -225,6 +254,12 @@ def _estimated_steps_per_epoch(run_dir: str, config: dict[str, Any]) -> int:
     return math.ceil(train / batch) if batch and batch >= 1 else 0
 
 
+def _metric(value: Any) -> float:
+    """NaN when missing or undefined (a class never predicted has no precision): shown as "–"."""
+    result = number(value)
+    return math.nan if result is None else result
+
+
 def _load_evaluation(data: RunData) -> None:
     raw = _read_json(os.path.join(data.run_dir, "evaluation.json"))
     if raw is None:
@@ -237,9 +272,9 @@ def _load_evaluation(data: RunData) -> None:
         per_class = [
             ClassMetrics(
                 str(m["name"]),
-                number(m.get("precision")) or 0.0,
-                number(m.get("recall")) or 0.0,
-                number(m.get("f1")) or 0.0,
+                _metric(m.get("precision")),
+                _metric(m.get("recall")),
+                _metric(m.get("f1")),
                 int(m.get("support", 0)),
             )
             for m in raw.get("per_class", [])

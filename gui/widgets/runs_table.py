@@ -17,11 +17,11 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from gui.widgets.run_records import (
-    format_duration,
+    duration_text,
+    end_reason,
     format_percent,
     format_time,
     number,
-    parse_time,
     status_style,
 )
 
@@ -113,11 +113,10 @@ class RunsTableModel(QAbstractTableModel):
         if column == "dataset":
             return str(run.get("dataset") or "")
         if column == "status":
-            return str(run.get("reason") or status_style(run.get("status"))[0])
+            return end_reason(run) or status_style(run.get("status"))[0]
         lines = [str(run.get("run_dir", ""))]
-        started, finished = parse_time(run.get("started")), parse_time(run.get("finished"))
-        if started and finished and finished >= started:
-            lines.append(f"took {format_duration((finished - started).total_seconds())}")
+        if duration_text(run):
+            lines.append(duration_text(run))
         return "\n".join(lines)
 
 

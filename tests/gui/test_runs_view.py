@@ -394,12 +394,35 @@ def test_a_run_whose_process_died_is_interrupted_and_resumable(view, tmp_path):
         pid=int(dead.stdout),
         val_accs=(0.5,),
         epochs=4,
+        # Left over from the session before it was resumed: not why it ended this time.
+        reason="Finished 1 epochs; best validation accuracy 50.0%.",
+        finished="2024-05-01T09:00:00",
+        updated="2024-05-01T10:30:00",
     )
     view.set_workspace(str(tmp_path))
     assert column_texts(view, "status") == ["interrupted"]
     view.select_runs([str(run)])
     assert view.resume_button.isEnabled()
     assert view.detail.status_chip.text() == "interrupted"
+    assert "crashed" in view.detail.reason_label.text()
+    assert "Finished" not in view.detail.reason_label.text()
+    assert "ran for 30 min" in view.detail.summary_label.text()
+
+
+def test_a_running_run_shows_no_stale_reason(view, tmp_path):
+    run = write_run(
+        tmp_path,
+        "again",
+        status="running",
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        reason="Finished 3 epochs.",
+    )
+    view.set_workspace(str(tmp_path))
+    view.select_runs([str(run)])
+    assert view.detail.status_chip.text() == "running"
+    assert view.detail.reason_label.isHidden()
+    assert "so far" in view.detail.summary_label.text()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a private trash needs XDG")
