@@ -13,13 +13,12 @@ import re
 import time
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QStyle,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -37,23 +35,11 @@ from gui.about_dialog import AboutDialog
 from gui.settings_store import SettingsStore
 from gui.torch_loader import TorchLoaderThread
 from gui.train_worker import FitFunction, TrainRunner, TrainWorker
+from gui.widgets.classify_view import ClassifyView
+from gui.widgets.dataset_view import DatasetView
+from gui.widgets.model_settings import ModelSettingsPanel
 from gui.widgets.runs_view import RunsView
 from gui.widgets.training_dashboard import TrainingDashboard
-
-# TODO(main window): drop these guards and the stand-ins below once the settings and classify
-# helpers' widgets land in gui/widgets/.
-try:
-    from gui.widgets.dataset_view import DatasetView
-except ImportError:
-    DatasetView = None
-try:
-    from gui.widgets.model_settings import ModelSettingsPanel
-except ImportError:
-    ModelSettingsPanel = None
-try:
-    from gui.widgets.classify_view import ClassifyView
-except ImportError:
-    ClassifyView = None
 
 PAGES = ("Data", "Train", "Runs", "Classify")
 DATA_PAGE, TRAIN_PAGE, RUNS_PAGE, CLASSIFY_PAGE = range(4)
@@ -83,74 +69,6 @@ def new_run_dir(workspace: str, data_dir: str, arch: str) -> str:
     while os.path.exists(path):
         path, n = f"{base}-{n}", n + 1
     return path
-
-
-class _StandInDatasetView(QWidget):
-    """TODO(main window): temporary stand-in with DatasetView's interface (no scan)."""
-
-    datasetLoaded = Signal(str, object)
-    datasetFailed = Signal(str)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._path, self._recent = "", []
-        self.path_edit = QLineEdit(objectName="datasetPathEdit")
-        self.path_edit.returnPressed.connect(lambda: self.load(self.path_edit.text()))
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Dataset folder (the real Data page is coming):"))
-        layout.addWidget(self.path_edit)
-        layout.addStretch(1)
-
-    def load(self, path: str) -> None:
-        if not os.path.isdir(path):
-            self.datasetFailed.emit(f"Not a folder: {path}")
-            return
-        self._path = path
-        self.path_edit.setText(path)
-        self._recent = [path, *[p for p in self._recent if p != path]]
-        self.datasetLoaded.emit(path, None)
-
-    def current_path(self) -> str:
-        return self._path
-
-    def recent(self) -> list[str]:
-        return list(self._recent)
-
-    def set_recent(self, paths: list[str]) -> None:
-        self._recent = list(paths)
-
-
-class _StandInSettingsPanel(QWidget):
-    """TODO(main window): temporary stand-in with ModelSettingsPanel's interface."""
-
-    changed = Signal()
-
-    def __init__(self) -> None:
-        super().__init__()
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Model settings are coming; training uses the defaults."))
-        layout.addStretch(1)
-
-    def set_architectures(self, architectures: list) -> None: ...
-    def set_devices(self, devices: list) -> None: ...
-    def set_dataset_report(self, report: object) -> None: ...
-    def state(self) -> dict:
-        return {}
-
-    def restore(self, state: dict) -> None: ...
-    def build_config(self, data_dir: str, out_dir: str) -> TrainConfig:
-        return TrainConfig(data_dir=data_dir, out_dir=out_dir)
-
-    def problems(self, data_dir: str) -> list[str]:
-        return TrainConfig(data_dir=data_dir, out_dir="").validate()
-
-
-def _placeholder(text: str) -> QWidget:
-    label = QLabel(text)
-    label.setObjectName("placeholderPage")
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setProperty("role", "muted")
-    return label
 
 
 class MainWindow(QMainWindow):
@@ -184,13 +102,11 @@ class MainWindow(QMainWindow):
     # -- building ---------------------------------------------------------------------------
 
     def _build_pages(self) -> None:
-        self.dataset_view = DatasetView() if DatasetView else _StandInDatasetView()
-        self.settings_panel = (
-            ModelSettingsPanel() if ModelSettingsPanel else _StandInSettingsPanel()
-        )
+        self.dataset_view = DatasetView()
+        self.settings_panel = ModelSettingsPanel()
         self.dashboard = TrainingDashboard()
         self.runs_view = RunsView()
-        self.classify_view = ClassifyView() if ClassifyView else None
+        self.classify_view = ClassifyView()
 
         settings_scroll = QScrollArea()
         settings_scroll.setObjectName("settingsScroll")
@@ -207,12 +123,9 @@ class MainWindow(QMainWindow):
         self.train_splitter.setSizes([360, 1200])
         self.train_splitter.setChildrenCollapsible(False)
 
-        classify_page = self.classify_view or _placeholder(
-            "Classify: choose a trained model and a folder of images (coming soon)."
-        )
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
-        for widget in (self.dataset_view, self.train_splitter, self.runs_view, classify_page):
+        for widget in (self.dataset_view, self.train_splitter, self.runs_view, self.classify_view):
             self.pages.addWidget(widget)
 
         style = self.style()
@@ -252,6 +165,8 @@ class MainWindow(QMainWindow):
         self.runs_view.resumeRequested.connect(self._on_resume_requested)
         self.runs_view.classifyWithRun.connect(self._on_classify_with_run)
         self.runs_view.workspaceChanged.connect(self._on_workspace_changed)
+        self.classify_view.recentFoldersChanged.connect(self.settings.set_recent_classify_folders)
+        self.settings_panel.changed.connect(self._on_settings_panel_changed)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -297,6 +212,8 @@ class MainWindow(QMainWindow):
             self.train_splitter.restoreState(state)
         self.settings_panel.restore(self.settings.model_settings())
         self.dataset_view.set_recent(self.settings.recent_datasets())
+        self.classify_view.set_recent(self.settings.recent_classify_folders())
+        self._on_settings_panel_changed()
         self._set_workspace(self.workspace)
         last = self.settings.last_dataset()
         page = self.settings.current_page()
@@ -318,8 +235,7 @@ class MainWindow(QMainWindow):
         self.settings.set_workspace(path)
         if self.runs_view.workspace() != path:
             self.runs_view.set_workspace(path)
-        if self.classify_view is not None and hasattr(self.classify_view, "set_workspace"):
-            self.classify_view.set_workspace(path)
+        self.classify_view.set_workspace(path)
 
     # -- pages and dialogs ------------------------------------------------------------------
 
@@ -367,12 +283,16 @@ class MainWindow(QMainWindow):
         self.settings_panel.set_dataset_report(report)
         self.statusBar().showMessage(f"Dataset: {path}", 5000)
 
+    def _on_settings_panel_changed(self) -> None:
+        # The Data page previews the same train/val split the run will use.
+        config = self.settings_panel.build_config("", "")
+        self.dataset_view.set_scan_options(config.val_split, config.seed)
+
     def _on_dataset_failed(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
 
     def _on_classify_with_run(self, run_dir: str) -> None:
-        if self.classify_view is not None:
-            self.classify_view.set_model(run_dir)
+        self.classify_view.set_model(run_dir)
         self.show_page(CLASSIFY_PAGE)
 
     # -- drag and drop a dataset folder -----------------------------------------------------
@@ -439,6 +359,7 @@ class MainWindow(QMainWindow):
         config = dataclasses.replace(
             config, out_dir=new_run_dir(self.workspace, data_dir, config.arch)
         )
+        self.settings.set_model_settings(self.settings_panel.state())
         self.start_training(config)
 
     def start_training(self, config: TrainConfig, fit: FitFunction | None = None) -> TrainWorker:
@@ -518,7 +439,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.hide()
         for view in (self.dataset_view, self.runs_view, self.classify_view):
-            if view is not None and hasattr(view, "shutdown"):
+            if hasattr(view, "shutdown"):  # pages that own threads stop them here
                 view.shutdown()
         self.loader.shutdown()  # a torch import cannot be interrupted: wait for it
         event.accept()

@@ -101,6 +101,13 @@ class SettingsStore:
         if path:
             self.set_recent_datasets([path, *[p for p in self.recent_datasets() if p != path]])
 
+    def recent_classify_folders(self) -> list[str]:
+        return [p for p in self._json("classify/recent", []) if isinstance(p, str)]
+
+    def set_recent_classify_folders(self, paths: list[str]) -> None:
+        unique = list(dict.fromkeys(p for p in paths if p))[:MAX_RECENT]
+        self.qsettings.setValue("classify/recent", json.dumps(unique))
+
     # -- model settings (ModelSettingsPanel.state()) ---------------------------------------
 
     def model_settings(self) -> dict[str, Any]:

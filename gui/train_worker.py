@@ -184,8 +184,10 @@ class TrainRunner(QObject):
         thread = self.thread
         if thread is None:
             return
-        # The worker has no parent: dropping the reference deletes it (its thread is done).
         self.thread = self.worker = None
         thread.wait()
-        thread.deleteLater()
+        # Hand the finished thread to Python: it goes when the last reference goes (a
+        # deleteLater would leave dangling wrappers in callers that kept one). The worker
+        # never had a parent.
+        thread.setParent(None)
         self.ended.emit()

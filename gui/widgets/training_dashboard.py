@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -150,10 +151,13 @@ class TrainingDashboard(QWidget):
         self.progress_details = QLabel("")
         self.progress_details.setObjectName("progressDetails")
         self.progress_details.setProperty("role", "muted")
-        self.progress_details.setMinimumWidth(300)
+        # Long texts ("Finished 10 epochs; ...") must not widen the window: elide instead.
+        self.progress_details.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )
         self._progress_row = QHBoxLayout()
-        self._progress_row.addWidget(self.progress_bar, 1)
-        self._progress_row.addWidget(self.progress_details)
+        self._progress_row.addWidget(self.progress_bar, 3)
+        self._progress_row.addWidget(self.progress_details, 2)
 
         self.error_banner = QLabel()
         self.error_banner.setObjectName("errorBanner")
@@ -181,6 +185,7 @@ class TrainingDashboard(QWidget):
         self.filter_label = QLabel("Predictions appear after the first epoch")
         self.filter_label.setObjectName("predictionFilterLabel")
         self.filter_label.setProperty("role", "muted")
+        self.filter_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.mistakes_check = QCheckBox("Mistakes only")
         self.mistakes_check.setObjectName("mistakesOnlyCheck")
         self.show_all_button = QPushButton("Show all")

@@ -1,6 +1,9 @@
 """TrainWorker/TrainRunner (events cross threads as signals; stop, pause, shutdown) and
 TorchLoader (torch off the GUI thread)."""
 
+# Fixtures come from tests.gui.helpers: imported by name, used as arguments.
+# ruff: noqa: F401, F811
+
 from __future__ import annotations
 
 import re
@@ -12,7 +15,7 @@ import pytest
 from core.events import LogMessage, RunFinished, StepEnded
 from gui.main_window import new_run_dir, run_folder_name
 from gui.train_worker import TrainRunner, TrainWorker
-from tests.gui.helpers import shapes_dataset, tiny_config  # noqa: F401 - fixture
+from tests.gui.helpers import shapes_dataset, tiny_config
 
 pytestmark = pytest.mark.usefixtures("qapp")
 
@@ -36,7 +39,7 @@ def _finished(status: str = "completed") -> RunFinished:
     return RunFinished(status, "done", "/tmp/x", 1, 0.5, 0, None)
 
 
-def test_real_run_arrives_as_signals_in_order(qtbot, shapes_dataset, tmp_path):  # noqa: F811
+def test_real_run_arrives_as_signals_in_order(qtbot, shapes_dataset, tmp_path):
     runner = TrainRunner()
     worker = runner.start(tiny_config(shapes_dataset, tmp_path / "run"))
     seen = _record(worker)
