@@ -56,7 +56,12 @@ class RunFolder:
         self.steps = [r for r in _read_csv(self.file("steps.csv")) if int(r["epoch"]) < before_epoch]
         if os.path.isfile(self.file("run.json")):
             with open(self.file("run.json"), encoding="utf-8") as f:
-                self.summary = json.load(f)
+                summary = json.load(f)
+            if isinstance(summary, dict):
+                # The run goes on: how it ended last time no longer applies.
+                for stale in ("reason", "finished"):
+                    summary.pop(stale, None)
+                self.summary = summary
 
     def add_epoch(self, row: dict[str, Any]) -> None:
         self.metrics.append(row)
@@ -85,6 +90,8 @@ def read_run_summary(run_dir: str) -> dict[str, Any] | None:
         with open(path, encoding="utf-8") as f:
             summary = json.load(f)
     except (OSError, ValueError):
+        return None
+    if not isinstance(summary, dict):
         return None
     if summary.get("status") == "running" and summary.get("host") == socket.gethostname():
         pid = summary.get("pid")
