@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTextBrowser,
@@ -117,7 +118,8 @@ class DatasetView(QWidget):
         self.path_edit = QLineEdit()
         self.path_edit.setObjectName("datasetPathEdit")
         self.path_edit.setPlaceholderText("Dataset folder (one subfolder per class)")
-        self.path_edit.setClearButtonEnabled(True)
+        # As tall as the buttons beside it (style.qss makes buttons taller than line edits).
+        self.path_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.path_edit.returnPressed.connect(self._on_path_edit_return_pressed)
         self.browse_button = QPushButton("Browse…")
         self.browse_button.setObjectName("browseDatasetButton")

@@ -98,7 +98,6 @@ def weights_file_field() -> tuple[Binding, QToolButton, QHBoxLayout]:
     edit.setObjectName("weightsFileEdit")
     edit.setPlaceholderText("optional")
     edit.setToolTip(TOOLTIPS["weights_file"])
-    edit.setClearButtonEnabled(True)
     browse = QToolButton()
     browse.setObjectName("weightsFileBrowse")
     browse.setText("…")
