@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 
-from PySide6.QtCore import QStandardPaths, Qt, QThread, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -88,6 +88,36 @@ class _ScanThread(QThread):
             return
         if not self._cancelled.is_set():
             self.succeeded.emit(self.scan_id, scan)
+
+
+class _ScanKeeper(QObject):
+    """Holds every scan thread until it has finished, even when its view is deleted first
+    (a test or a window closed without shutdown()): a QThread destroyed while it runs aborts
+    the process. Lives in the GUI thread, so `finished` reaches it queued, after the run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.live: set[_ScanThread] = set()
+
+    def keep(self, thread: _ScanThread) -> None:
+        self.live.add(thread)
+        thread.finished.connect(self._on_thread_finished)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        for thread in [t for t in self.live if t.isFinished()]:
+            thread.wait()
+            self.live.discard(thread)
+
+
+_keeper: _ScanKeeper | None = None
+
+
+def _keep_until_finished(thread: _ScanThread) -> None:
+    global _keeper
+    if _keeper is None:
+        _keeper = _ScanKeeper()
+    _keeper.keep(thread)
 
 
 class DatasetView(QWidget):
@@ -230,6 +260,7 @@ class DatasetView(QWidget):
         thread.failed.connect(self._on_scan_failed)
         thread.finished.connect(self._reap_threads)
         self._threads[scan_id] = thread
+        _keep_until_finished(thread)
         self.error_label.setVisible(False)
         self.progress_bar.setRange(0, 0)  # busy until the walk has counted the files
         self.progress_bar.setFormat("Looking for images…")

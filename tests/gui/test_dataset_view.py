@@ -201,3 +201,28 @@ def test_chart_turns_long_class_names_upright(qtbot):
         len(t) <= len(long_names[0]) + 1 for t in labels
     )
     assert chart.totals() == [5] * 40
+
+
+def test_deleting_the_view_mid_scan_does_not_abort(qtbot, tmp_path, monkeypatch):
+    release, finished = threading.Event(), threading.Event()
+    real_scan = dataset_view_module.scan_dataset
+
+    def slow_scan(*args, **kwargs):
+        release.wait(5)
+        try:
+            return real_scan(*args, **kwargs)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(dataset_view_module, "scan_dataset", slow_scan)
+    root = make_shapes_dataset(tmp_path / "shapes", per_class=2, size=16)
+    doomed = DatasetView()
+    doomed.load(str(root))
+    doomed.deleteLater()
+    del doomed  # no reference to the view or its thread is left in this test
+    qtbot.wait(20)
+    # Without a keeper the running QThread would be destroyed here: "QThread: Destroyed
+    # while thread is still running" and the whole test process aborts.
+    release.set()
+    assert finished.wait(SCAN_TIMEOUT_MS / 1000)
+    qtbot.waitUntil(lambda: not dataset_view_module._keeper.live, timeout=SCAN_TIMEOUT_MS)
