@@ -295,8 +295,8 @@ class ClassifyView(QWidget):
             return -1.0
 
     def _on_model_loaded(self, model: Any) -> None:
-        path = self.model_path()
-        self._loaded = (model_folder(path), self._model_mtime(path), model)
+        # model.path, not the combo: the user may have picked another model meanwhile.
+        self._loaded = (model_folder(model.path), self._model_mtime(model.path), model)
         self.progress_label.setText("Listing images…")
 
     def _on_listed(self, total: int) -> None:
@@ -477,3 +477,24 @@ class ClassifyView(QWidget):
         if self._undo_call is not None:
             self._undo_call.wait(timeout_ms)
         self.thumbnails.shutdown(timeout_ms)
+
+
+if __name__ == "__main__":
+    # python -m gui.widgets.classify_view [WORKSPACE | MODEL] [FOLDER]
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv)
+    page = ClassifyView()
+    args = sys.argv[1:]
+    if args and os.path.isfile(os.path.join(args[0], "model.json")):
+        page.set_model(args[0])
+    elif args:
+        page.set_workspace(args[0])
+    if len(args) > 1:
+        page.set_folder(args[1])
+    page.resize(1200, 800)
+    page.show()
+    app.aboutToQuit.connect(page.shutdown)
+    sys.exit(app.exec())

@@ -87,7 +87,10 @@ def test_model_combo_lists_the_workspace_runs_and_describes_the_model(view, work
 
 def test_classifies_every_readable_image_and_lists_unreadable_ones(qtbot, view, photos):
     folder, corrupt = photos
+    batches = []
+    view.runner.resultsReady.connect(batches.append)
     status, message = classify(qtbot, view, folder)
+    assert len(batches) < 24  # gathered into lists, not one signal per image
     assert status == "finished", message
     readable = sorted(str(p) for p in folder.rglob("*.jpg") if p.parent.name != "broken")
     assert sorted(r.path for r in view.results_model.results()) == readable
@@ -331,3 +334,26 @@ def test_importing_the_page_does_not_import_torch():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_sort_dialog_explains_a_bad_destination(qtbot, view, photos, tmp_path):
+    classify(qtbot, view, photos[0])
+    dialog = view.open_sort_dialog()
+    assert dialog.dest_edit.text().endswith("to_classify sorted")  # a sibling folder by default
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    dialog.dest_edit.setText(str(blocker))
+    dialog.update_preview()
+    assert "is a file" in dialog.preview_label.text()
+    assert not dialog.sort_button.isEnabled()
+    dialog.dest_edit.setText("")
+    dialog.update_preview()
+    assert "Choose a destination" in dialog.preview_label.text()
+    dialog.close()
+
+
+def test_shutdown_while_classifying_leaves_no_thread(qtbot, view, photos):
+    view.set_folder(str(photos[0]))
+    assert view.start()
+    view.shutdown()
+    assert not view.is_running()
