@@ -2,16 +2,14 @@
 found: images per class, a few samples of each, and the files it cannot use, in plain words.
 
 The scan (core.datasets.scan_dataset) checks every image's header, which takes seconds to
-minutes on a big or slow disk, so it runs in a QThread and reports back by queued signals.
-A newer load cancels an older one: its progress callback raises, which stops the checks
-within one progress interval (the folder walk before them cannot be interrupted)."""
+minutes on a big or slow disk, so it runs in a QThread (gui.widgets.dataset_scan) and
+reports back by queued signals; a newer load cancels an older one."""
 
 from __future__ import annotations
 
 import os
-import threading
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -32,11 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.datasets import DatasetReport, DatasetScan, scan_dataset
-from core.errors import DatasetError
+from core.datasets import DatasetReport, DatasetScan
 from gui.widgets.class_bar_chart import ClassBarChart
 from gui.widgets.dataset_report_text import issues_html, summary_text
 from gui.widgets.dataset_samples import SampleGrid
+from gui.widgets.dataset_scan import ScanThread, keep_until_finished
 
 MAX_RECENT = 10
 EMPTY_HINT = (
@@ -47,77 +45,6 @@ EMPTY_HINT = (
     "<p style='color:#52606D'>Already split? A folder with <code>train/</code> and "
     "<code>val/</code> (and optionally <code>test/</code>) subfolders works too.</p>"
 )
-
-
-class _ScanCancelled(Exception):
-    """Raised from the progress callback to stop a scan nobody waits for any more."""
-
-
-class _ScanThread(QThread):
-    """Runs one scan_dataset call; every signal carries the scan's id so late results of a
-    cancelled or superseded scan can be told apart."""
-
-    progressed = Signal(int, int, int)  # scan id, done, total
-    succeeded = Signal(int, object)  # scan id, DatasetScan
-    failed = Signal(int, str)  # scan id, message
-
-    def __init__(self, scan_id: int, path: str, val_split: float, seed: int) -> None:
-        super().__init__()
-        self.scan_id, self.path, self.val_split, self.seed = scan_id, path, val_split, seed
-        self._cancelled = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-
-    def _progress(self, done: int, total: int) -> None:
-        if self._cancelled.is_set():
-            raise _ScanCancelled
-        self.progressed.emit(self.scan_id, done, total)
-
-    def run(self) -> None:
-        try:
-            # Looked up at call time so tests can wrap it.
-            scan = scan_dataset(self.path, self.val_split, self.seed, progress=self._progress)
-        except _ScanCancelled:
-            return
-        except DatasetError as error:
-            self.failed.emit(self.scan_id, str(error))
-            return
-        except Exception as error:  # a bug or an OS error: still a message, never a crash
-            self.failed.emit(self.scan_id, f"Could not scan {self.path}: {error}")
-            return
-        if not self._cancelled.is_set():
-            self.succeeded.emit(self.scan_id, scan)
-
-
-class _ScanKeeper(QObject):
-    """Holds every scan thread until it has finished, even when its view is deleted first
-    (a test or a window closed without shutdown()): a QThread destroyed while it runs aborts
-    the process. Lives in the GUI thread, so `finished` reaches it queued, after the run."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.live: set[_ScanThread] = set()
-
-    def keep(self, thread: _ScanThread) -> None:
-        self.live.add(thread)
-        thread.finished.connect(self._on_thread_finished)
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        for thread in [t for t in self.live if t.isFinished()]:
-            thread.wait()
-            self.live.discard(thread)
-
-
-_keeper: _ScanKeeper | None = None
-
-
-def _keep_until_finished(thread: _ScanThread) -> None:
-    global _keeper
-    if _keeper is None:
-        _keeper = _ScanKeeper()
-    _keeper.keep(thread)
 
 
 class DatasetView(QWidget):
@@ -136,7 +63,7 @@ class DatasetView(QWidget):
         self.val_split, self.seed = 0.2, 0  # for the next scan (set_scan_options)
         self._next_scan_id = 0
         self._active_id = -1
-        self._threads: dict[int, _ScanThread] = {}
+        self._threads: dict[int, ScanThread] = {}
         self._build()
         app = QApplication.instance()
         if app is not None:
@@ -254,13 +181,13 @@ class DatasetView(QWidget):
         scan_id = self._next_scan_id
         self._next_scan_id += 1
         self._active_id = scan_id
-        thread = _ScanThread(scan_id, path, self.val_split, self.seed)
+        thread = ScanThread(scan_id, path, self.val_split, self.seed)
         thread.progressed.connect(self._on_scan_progressed)
         thread.succeeded.connect(self._on_scan_succeeded)
         thread.failed.connect(self._on_scan_failed)
         thread.finished.connect(self._reap_threads)
         self._threads[scan_id] = thread
-        _keep_until_finished(thread)
+        keep_until_finished(thread)
         self.error_label.setVisible(False)
         self.progress_bar.setRange(0, 0)  # busy until the walk has counted the files
         self.progress_bar.setFormat("Looking for images…")

@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QLabel, QLineEdit
 
-import gui.widgets.dataset_view as dataset_view_module
+import gui.widgets.dataset_scan as dataset_scan_module
 from gui.widgets.dataset_report_text import plain_reason
 from gui.widgets.dataset_view import DatasetView
 from tests.core.image_factory import make_image, make_shapes_dataset, write_all_corrupt
@@ -111,13 +111,13 @@ def test_folder_without_class_folders_explains_the_layout(qtbot, view, tmp_path)
 
 def test_scan_runs_off_the_gui_thread(qtbot, view, tmp_path, monkeypatch):
     scan_threads: list[int] = []
-    real_scan = dataset_view_module.scan_dataset
+    real_scan = dataset_scan_module.scan_dataset
 
     def recording_scan(*args, **kwargs):
         scan_threads.append(threading.get_ident())
         return real_scan(*args, **kwargs)
 
-    monkeypatch.setattr(dataset_view_module, "scan_dataset", recording_scan)
+    monkeypatch.setattr(dataset_scan_module, "scan_dataset", recording_scan)
     root = make_shapes_dataset(tmp_path / "shapes", per_class=3, size=16)
     with qtbot.waitSignal(view.datasetLoaded, timeout=SCAN_TIMEOUT_MS):
         view.load(str(root))
@@ -126,14 +126,14 @@ def test_scan_runs_off_the_gui_thread(qtbot, view, tmp_path, monkeypatch):
 
 def test_newer_load_wins_over_a_slow_older_scan(qtbot, view, tmp_path, monkeypatch):
     release = threading.Event()
-    real_scan = dataset_view_module.scan_dataset
+    real_scan = dataset_scan_module.scan_dataset
 
     def scan(path, *args, **kwargs):
         if "slow" in path:
             release.wait(5)
         return real_scan(path, *args, **kwargs)
 
-    monkeypatch.setattr(dataset_view_module, "scan_dataset", scan)
+    monkeypatch.setattr(dataset_scan_module, "scan_dataset", scan)
     slow = make_shapes_dataset(tmp_path / "slow", classes=("circle", "square"), per_class=3)
     fast = make_shapes_dataset(tmp_path / "fast", per_class=2)
     loaded: list[str] = []
@@ -205,7 +205,7 @@ def test_chart_turns_long_class_names_upright(qtbot):
 
 def test_deleting_the_view_mid_scan_does_not_abort(qtbot, tmp_path, monkeypatch):
     release, finished = threading.Event(), threading.Event()
-    real_scan = dataset_view_module.scan_dataset
+    real_scan = dataset_scan_module.scan_dataset
 
     def slow_scan(*args, **kwargs):
         release.wait(5)
@@ -214,7 +214,7 @@ def test_deleting_the_view_mid_scan_does_not_abort(qtbot, tmp_path, monkeypatch)
         finally:
             finished.set()
 
-    monkeypatch.setattr(dataset_view_module, "scan_dataset", slow_scan)
+    monkeypatch.setattr(dataset_scan_module, "scan_dataset", slow_scan)
     root = make_shapes_dataset(tmp_path / "shapes", per_class=2, size=16)
     doomed = DatasetView()
     doomed.load(str(root))
@@ -225,4 +225,4 @@ def test_deleting_the_view_mid_scan_does_not_abort(qtbot, tmp_path, monkeypatch)
     # while thread is still running" and the whole test process aborts.
     release.set()
     assert finished.wait(SCAN_TIMEOUT_MS / 1000)
-    qtbot.waitUntil(lambda: not dataset_view_module._keeper.live, timeout=SCAN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not dataset_scan_module._keeper.live, timeout=SCAN_TIMEOUT_MS)
