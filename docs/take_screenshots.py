@@ -49,7 +49,7 @@ def main() -> int:
 
     scratch = tempfile.mkdtemp(prefix="loupe-shots-")
     os.environ["LOUPE_SETTINGS_DIR"] = os.path.join(scratch, "settings")
-    from PySide6.QtWidgets import QApplication, QSpinBox
+    from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QSpinBox
 
     from gui.app import configure_application
     from gui.main_window import CLASSIFY_PAGE, DATA_PAGE, RUNS_PAGE, TRAIN_PAGE, MainWindow
@@ -76,8 +76,8 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    def shoot(name: str, widget=None) -> None:
-        settle(0.6)
+    def shoot(name: str, widget=None, settle_s: float = 0.6) -> None:
+        settle(settle_s)
         path = out / f"screenshot-{name}.png"
         (widget or window).grab().save(str(path))
         print("saved", path)
@@ -87,10 +87,20 @@ def main() -> int:
     shoot("data")
 
     window.show_page(TRAIN_PAGE)
-    epochs = window.findChild(QSpinBox, "epochsSpin")
-    if epochs is not None:
-        epochs.setValue(args.epochs)
+    # Small batches: two epochs are then enough steps for the curves to show learning.
+    for kind, name, value in (
+        (QSpinBox, "epochsSpin", args.epochs),
+        (QSpinBox, "batchSizeSpin", 16),
+        (QDoubleSpinBox, "learningRateSpin", 0.003),
+    ):
+        spin = window.findChild(kind, name)
+        if spin is not None:
+            spin.setValue(value)
     window.dashboard.train_button.click()
+    val_acc = window.dashboard.plots.curves["val_acc"]
+    wait_until(lambda: val_acc.xData is not None and len(val_acc.xData) >= 1, 600, "epoch 1")
+    if window.runner.is_running():
+        shoot("train-running", settle_s=0.2)
     wait_until(lambda: not window.runner.is_running(), 600, "the training run")
     shoot("train")
 
@@ -103,6 +113,13 @@ def main() -> int:
     shoot("runs")
 
     window.show_page(CLASSIFY_PAGE)
+    classify = window.classify_view
+    run_dirs = [r["run_dir"] for r in window.runs_view.runs()]
+    if run_dirs and hasattr(classify, "start"):
+        classify.set_model(run_dirs[0])
+        classify.set_folder(str(dataset))
+        if classify.start():
+            wait_until(lambda: not classify.is_running(), 300, "classification")
     shoot("classify")
 
     window.show_page(DATA_PAGE)

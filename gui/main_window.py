@@ -387,8 +387,11 @@ class MainWindow(QMainWindow):
             self.runner.resume()
 
     def _on_run_finished(self, ev: object) -> None:
+        # The thread ends a moment after its last event: Train waits for that (runner.ended).
+        self.dashboard.train_button.setEnabled(not self.runner.is_running())
         self.statusBar().showMessage(self.dashboard.status_label.text(), 15000)
         self.runs_view.refresh()
+        self.classify_view.set_workspace(self.workspace)  # offer the new model there too
 
     def _on_runner_ended(self) -> None:
         self.dashboard.set_running(False)
