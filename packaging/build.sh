@@ -62,13 +62,16 @@ build_s=$(( $(date +%s) - start ))
 bundle_bytes=$(du -sb "$BUNDLE" | cut -f1)
 echo "== PyInstaller: ${build_s} s, bundle $(numfmt --to=iec "$bundle_bytes") ($bundle_bytes bytes) in $BUNDLE"
 
-# Every library the bundle links must resolve, inside the bundle or from the system. Known gaps:
-# libcuda.so.1 is the NVIDIA driver's (absent on machines without one; torch then runs on the CPU),
-# and Qt's GTK theme plugin needs GTK, which Qt skips when it is missing.
+# Every library the bundle links must resolve, inside the bundle or from the system. torch/lib is
+# on the path because torchvision's extensions find libc10 & co. as libraries torch already loaded.
+# Known gaps, all from the target system: libcuda.so.1 (the NVIDIA driver; without it torch runs
+# on the CPU), GTK for Qt's GTK theme plugin and libwayland-* for its Wayland plugin (Qt skips a
+# plugin whose libraries are missing).
+internal="$BUNDLE/_internal"
 unresolved="$(find "$BUNDLE" -name '*.so*' -type f -print0 \
-    | xargs -0 -n 50 env LD_LIBRARY_PATH="$BUNDLE/_internal" ldd 2>/dev/null \
+    | xargs -0 -n 50 env LD_LIBRARY_PATH="$internal:$internal/torch/lib" ldd 2>/dev/null \
     | grep 'not found' | awk '{print $1}' | sort -u \
-    | grep -v -E '^(libcuda\.so\.1|libgtk-3\.so\.0|libgdk-3\.so\.0)$' || true)"
+    | grep -v -E '^(libcuda\.so\.1|libgtk-3\.so\.0|libgdk-3\.so\.0|libwayland-[a-z]+\.so\.[0-9]+)$' || true)"
 if [[ -n "$unresolved" ]]; then
     echo "== warning: libraries linked by the bundle but found nowhere:" $unresolved
 fi
