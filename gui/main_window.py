@@ -9,8 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
-import time
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -34,7 +32,7 @@ from core.config import TrainConfig, from_dict
 from gui.about_dialog import AboutDialog
 from gui.settings_store import SettingsStore
 from gui.torch_loader import TorchLoaderThread
-from gui.train_worker import FitFunction, TrainRunner, TrainWorker
+from gui.train_worker import FitFunction, TrainRunner, TrainWorker, new_run_dir
 from gui.widgets.classify_view import ClassifyView
 from gui.widgets.dataset_view import DatasetView
 from gui.widgets.model_settings import ModelSettingsPanel
@@ -51,24 +49,6 @@ QListWidget#navList::item:hover { background: #DDE3EA; }
 QListWidget#navList::item:selected { background: #FFFFFF; color: #2F6FDE; font-weight: 600; }
 """
 CLOSE_TIMEOUT_S = 20.0  # a CPU step of a big model can take seconds; after this we still wait
-
-
-def run_folder_name(data_dir: str, arch: str, when: float | None = None) -> str:
-    """<YYYYmmdd-HHMMSS>-<dataset name>-<arch>, safe on every file system."""
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
-    name = os.path.basename(os.path.normpath(data_dir)) or "dataset"
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "dataset"
-    arch = re.sub(r"[^A-Za-z0-9._-]+", "_", arch or "auto")
-    return f"{stamp}-{name[:40]}-{arch}"
-
-
-def new_run_dir(workspace: str, data_dir: str, arch: str) -> str:
-    """A fresh run folder path in `workspace` (suffixed when two runs start in one second)."""
-    base = os.path.join(workspace, run_folder_name(data_dir, arch))
-    path, n = base, 2
-    while os.path.exists(path):
-        path, n = f"{base}-{n}", n + 1
-    return path
 
 
 class MainWindow(QMainWindow):

@@ -6,6 +6,8 @@ which is thread-safe. `TrainRunner` owns one worker and its thread for one run."
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 import time
 import traceback
@@ -34,6 +36,24 @@ def _default_fit(config: TrainConfig, control: RunControl) -> Iterable[Any]:
     from core.training import fit
 
     return fit(config, control)
+
+
+def run_folder_name(data_dir: str, arch: str, when: float | None = None) -> str:
+    """<YYYYmmdd-HHMMSS>-<dataset name>-<arch>, safe on every file system."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    name = os.path.basename(os.path.normpath(data_dir)) or "dataset"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "dataset"
+    arch = re.sub(r"[^A-Za-z0-9._-]+", "_", arch or "auto")
+    return f"{stamp}-{name[:40]}-{arch}"
+
+
+def new_run_dir(workspace: str, data_dir: str, arch: str) -> str:
+    """A fresh run folder path in `workspace` (suffixed when two runs start in one second)."""
+    base = os.path.join(workspace, run_folder_name(data_dir, arch))
+    path, n = base, 2
+    while os.path.exists(path):
+        path, n = f"{base}-{n}", n + 1
+    return path
 
 
 class TrainWorker(QObject):

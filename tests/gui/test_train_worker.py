@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.events import LogMessage, RunFinished, StepEnded
-from gui.main_window import new_run_dir, run_folder_name
-from gui.train_worker import TrainRunner, TrainWorker
+from gui.train_worker import TrainRunner, TrainWorker, new_run_dir, run_folder_name
 from tests.gui.helpers import shapes_dataset, tiny_config
 
 pytestmark = pytest.mark.usefixtures("qapp")
