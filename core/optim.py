@@ -44,7 +44,8 @@ def lr_factor(cfg: TrainConfig, step: int, total_steps: int, steps_per_epoch: in
         t = min(1.0, (step - peak) / max(1, total_steps - peak))
         return 1e-4 + (1 - 1e-4) * (1 + math.cos(math.pi * t)) / 2
     # cosine with linear warm-up
-    warmup = min(int(cfg.warmup_epochs * steps_per_epoch), total_steps // 2)
+    # Short runs must not spend half their steps warming up: at most a fifth of the run.
+    warmup = min(int(cfg.warmup_epochs * steps_per_epoch), total_steps // 5)
     if step < warmup:
         return (step + 1) / (warmup + 1)
     t = min(1.0, (step - warmup) / max(1, total_steps - warmup))
