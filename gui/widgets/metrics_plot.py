@@ -25,6 +25,18 @@ EMA_BETA = 0.95  # loss smoothing; debiased, so the first steps are not pulled t
 TRAIN_COLOR = (31, 119, 180)  # blue
 VAL_COLOR = (230, 110, 0)  # orange
 LR_COLOR = (44, 140, 60)  # green
+LEGEND_MARGIN = 8  # px between a legend and the plot's edge
+LEGEND_BRUSH = (255, 255, 255, 170)  # see-through: a point it still covers stays visible
+# Legend offsets, in order of preference: top-right, top-left, bottom-right, bottom-left
+# (pyqtgraph: a negative offset counts from the right/bottom edge).
+LEGEND_CORNERS = (
+    (-LEGEND_MARGIN, LEGEND_MARGIN),
+    (LEGEND_MARGIN, LEGEND_MARGIN),
+    (-LEGEND_MARGIN, -LEGEND_MARGIN),
+    (LEGEND_MARGIN, -LEGEND_MARGIN),
+)
+LR_HEADROOM = 1.1  # the learning-rate axis runs from 0 to 110 % of the largest rate
+LR_FOOTROOM = 0.05  # and a little below 0, so the "0" tick gets a label and a rate of 0 shows
 
 
 class _Series:
@@ -67,6 +79,94 @@ def _number(value: Any) -> float:
         return math.nan
 
 
+def format_learning_rate_ticks(values: Iterable[float], spacing: float, top: float) -> list[str]:
+    """Tick labels for a learning-rate axis whose largest visible value is `top`.
+
+    Small rates read best in scientific notation ("1e-4", "2.5e-4"): decimals would be
+    "0.00025". From 0.002 up, plain decimals ("0.001", "0.0015", "0.1") are shorter."""
+    values = list(values)
+    if spacing <= 0 or not math.isfinite(spacing):
+        return [f"{v:g}" for v in values]
+    step_exp = math.floor(math.log10(spacing))
+    scientific = abs(top) < 2e-3
+    labels = []
+    for v in values:
+        if abs(v) < spacing * 1e-3:
+            labels.append("0")
+        elif scientific:
+            digits = max(0, math.floor(math.log10(abs(v))) - step_exp)
+            mantissa, exponent = f"{v:.{digits}e}".split("e")
+            if "." in mantissa:
+                mantissa = mantissa.rstrip("0").rstrip(".")
+            labels.append(f"{mantissa}e{int(exponent)}")
+        else:
+            places = max(0, -step_exp)
+            labels.append(f"{v:.{places}f}")
+    return labels
+
+
+class LearningRateAxis(pg.AxisItem):
+    """Left axis of the learning-rate plot: "1e-4"-style labels for small rates."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        top = max(abs(r) for r in self.range) * scale
+        return format_learning_rate_ticks([v * scale for v in values], spacing * scale, top)
+
+
+def _curve_points(item: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
+    x, y = item.getOriginalDataset()
+    if x is None or y is None or len(x) == 0:
+        return np.empty(0), np.empty(0)
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    keep = np.isfinite(x) & np.isfinite(y)
+    return x[keep], y[keep]
+
+
+def legend_cost(plot: pg.PlotWidget, offset: tuple[float, float]) -> float:
+    """How much of the plotted data a legend at this corner offset would cover.
+
+    Data points count 5 (markers, real measurements); the lines between them are sampled
+    at 100 places per curve, so a steep line between two epochs counts too."""
+    view = plot.getViewBox()
+    legend = plot.getPlotItem().legend
+    width, height = view.width(), view.height()
+    (x_min, x_max), (y_min, y_max) = view.viewRange()
+    if legend is None or width <= 0 or height <= 0 or x_max <= x_min or y_max <= y_min:
+        return 0.0
+    pad = 4  # px: a point just outside the box still touches it visually
+    left = offset[0] if offset[0] > 0 else width + offset[0] - legend.width()
+    top = offset[1] if offset[1] > 0 else height + offset[1] - legend.height()
+    right, bottom = left + legend.width(), top + legend.height()
+
+    def covered(xs: np.ndarray, ys: np.ndarray) -> int:
+        px = (xs - x_min) / (x_max - x_min) * width
+        py = (y_max - ys) / (y_max - y_min) * height
+        inside = (px > left - pad) & (px < right + pad) & (py > top - pad) & (py < bottom + pad)
+        return int(np.count_nonzero(inside))
+
+    cost = 0.0
+    for item in plot.getPlotItem().listDataItems():
+        if not item.isVisible():
+            continue
+        x, y = _curve_points(item)
+        if len(x) == 0:
+            continue
+        cost += 5 * covered(x, y)
+        if len(x) > 1 and np.all(np.diff(x) > 0):
+            dense_x = np.linspace(x[0], x[-1], 100)
+            cost += covered(dense_x, np.interp(dense_x, x, y))
+    return cost
+
+
+def best_legend_corner(plot: pg.PlotWidget, current: tuple[float, float]) -> tuple[float, float]:
+    """The corner covering the least data; the current one wins ties, so it does not jump."""
+    costs = {corner: legend_cost(plot, corner) for corner in LEGEND_CORNERS}
+    best = min(LEGEND_CORNERS, key=lambda corner: costs[corner])
+    if current in costs and costs[current] <= costs[best]:
+        return current
+    return best
+
+
 def _pen(color: Any, width: float = 2.0, dashed: bool = False) -> Any:
     style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
     return pg.mkPen(color, width=width, style=style)
@@ -83,20 +183,22 @@ class MetricsPlots(QWidget):
         super().__init__(parent)
         self.loss_plot = self._make_plot("lossPlot", "loss")
         self.accuracy_plot = self._make_plot("accuracyPlot", "accuracy %")
-        self.lr_plot = self._make_plot("lrPlot", "learning rate")
+        self.lr_plot = self._make_plot("lrPlot", "learning rate", LearningRateAxis("left"))
         self.accuracy_plot.setXLink(self.loss_plot)
         self.lr_plot.setXLink(self.loss_plot)
         # One "epoch" caption under the bottom plot is enough; the space goes to the curves.
         self.loss_plot.setLabel("bottom", None)
         self.accuracy_plot.setLabel("bottom", None)
-        # "x0.001" appended to the label would not fit the short plot.
+        # "x0.001" appended to the label would not fit the short plot; the ticks say "1e-4".
         self.lr_plot.getAxis("left").enableAutoSIPrefix(False)
         self.lr_plot.setMinimumHeight(130)
 
-        loss_legend = self.loss_plot.addLegend(offset=(-10, 10))
-        acc_legend = self.accuracy_plot.addLegend(offset=(-10, -10))  # curves rise: legend below
-        for legend in (loss_legend, acc_legend):
-            legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+        # Legends start top-right and move to the corner that hides the least data
+        # (accuracy rises into the top-right, loss falls into the bottom-right).
+        self._legend_state: dict[str, tuple[Any, ...]] = {}
+        for plot in (self.loss_plot, self.accuracy_plot):
+            legend = plot.addLegend(offset=LEGEND_CORNERS[0])
+            legend.setBrush(pg.mkBrush(*LEGEND_BRUSH))
 
         light_train = (*TRAIN_COLOR, 80)
         self.curves: dict[str, pg.PlotDataItem] = {
@@ -138,8 +240,8 @@ class MetricsPlots(QWidget):
     # -- building ---------------------------------------------------------------------------
 
     @staticmethod
-    def _make_plot(object_name: str, y_label: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget()
+    def _make_plot(object_name: str, y_label: str, left_axis: Any = None) -> pg.PlotWidget:
+        plot = pg.PlotWidget(axisItems={"left": left_axis} if left_axis is not None else None)
         # PlotWidget(objectName=...) would go to the PlotItem, not to the Qt widget.
         plot.setObjectName(object_name)
         plot.setLabel("left", y_label)
@@ -227,6 +329,7 @@ class MetricsPlots(QWidget):
     def _on_timer_timeout(self) -> None:
         if self._dirty:
             self._redraw()
+        self._place_legends()
 
     def _redraw(self) -> None:
         self._dirty = False
@@ -234,6 +337,47 @@ class MetricsPlots(QWidget):
             series = self._series[name]
             # connect="finite": a NaN (diverged step, missing csv value) leaves a gap.
             curve.setData(series.x.copy(), series.y.copy(), connect="finite")
+        self._fit_lr_range()
+
+    def _fit_lr_range(self) -> None:
+        """0 .. 110 % of the largest rate: a constant rate is a flat line near the top, not a
+        line at "0" on an axis autoscaled to +-0.5."""
+        lr = self._series["lr"].y
+        lr = lr[np.isfinite(lr)]
+        top = float(lr.max()) if len(lr) else 0.0
+        if top > 0:
+            self.lr_plot.setYRange(-top * LR_FOOTROOM, top * LR_HEADROOM, padding=0)
+        else:
+            self.lr_plot.enableAutoRange(axis="y")
+
+    def _place_legends(self) -> None:
+        """Move each legend to its least crowded corner, but only when something that
+        matters changed (data, view range, plot or legend size): cheap at 15 Hz."""
+        for plot in (self.loss_plot, self.accuracy_plot):
+            legend = plot.getPlotItem().legend
+            view = plot.getViewBox()
+            items = plot.getPlotItem().listDataItems()
+            state = (
+                legend.width(),
+                legend.height(),
+                view.width(),
+                view.height(),
+                tuple(np.ravel(view.viewRange())),
+                tuple((id(i), len(_curve_points(i)[0]), i.isVisible()) for i in items),
+            )
+            if self._legend_state.get(plot.objectName()) == state:
+                continue
+            self._legend_state[plot.objectName()] = state
+            current = self.legend_corner(plot)
+            corner = best_legend_corner(plot, current)
+            if corner != current:
+                legend.setOffset(corner)
+
+    @staticmethod
+    def legend_corner(plot: pg.PlotWidget) -> tuple[float, float]:
+        """The legend's offset, one of LEGEND_CORNERS."""
+        # LegendItem.offset is shadowed by an attribute setOffset never updates: use opts.
+        return tuple(plot.getPlotItem().legend.opts["offset"])
 
     # -- comparing runs ---------------------------------------------------------------------
 

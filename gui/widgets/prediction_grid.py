@@ -19,7 +19,17 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPalette,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -33,6 +43,11 @@ from core.events import PredictionSample, PredictionsSampled
 
 THUMBNAIL_SIZE = 96  # px, longest side of a tile's picture
 TILE_PADDING = 6  # px around the picture, inside the coloured border
+TEXT_MARGIN = 4  # px between the coloured border and the labels
+MIN_TILE_WIDTH = THUMBNAIL_SIZE + 2 * TILE_PADDING + 14  # px; 3 columns fit a 400 px grid
+MAX_TEXT_WIDTH = 150  # px; longer class names are elided (the tooltip has them in full)
+CONFIDENCE_GAP = 6  # px between the predicted name and its confidence
+TRUE_PREFIX = "true: "
 RIGHT_COLOR = QColor(46, 125, 50)  # green
 WRONG_COLOR = QColor(198, 40, 40)  # red
 WRONG_BACKGROUND = QColor(253, 236, 234)  # pale red: mistakes stand out when scanning the grid
@@ -180,13 +195,46 @@ class PredictionFilterProxy(QSortFilterProxyModel):
         return sample is not None and self.accepts(sample.true_index, sample.pred_index)
 
 
+def tile_text_width(font: QFont, class_names: Sequence[str]) -> int:
+    """Text width a tile needs so that "true: <name>" and "<predicted name>   100%" fit for
+    every class, capped: a longer name is elided and shown in full in the tooltip."""
+    regular = QFontMetrics(font)
+    bold = QFontMetrics(_bold(font))
+    widest = 0
+    for name in class_names:
+        widest = max(
+            widest,
+            regular.horizontalAdvance(f"{TRUE_PREFIX}{name}"),
+            bold.horizontalAdvance(name) + CONFIDENCE_GAP + bold.horizontalAdvance("100%"),
+        )
+    return min(widest, MAX_TEXT_WIDTH)
+
+
+def _bold(font: QFont) -> QFont:
+    bold = QFont(font)
+    bold.setBold(True)
+    return bold
+
+
 class PredictionTileDelegate(QStyledItemDelegate):
-    """Thumbnail above two lines ("true …", "pred … 87 %"), framed green when right, red when wrong."""
+    """Thumbnail above two lines: "true: <class>" and the predicted class in bold with its
+    confidence right-aligned; framed green when right, red when wrong.
+
+    Tiles are at least `min_width` wide (set by the grid from the class names); the grid
+    shares spare row width between the columns, so the text gets all the room there is."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.min_width = MIN_TILE_WIDTH
+        self.width = MIN_TILE_WIDTH  # what the grid's cells allow, at least min_width
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        line = option.fontMetrics.height()
-        side = THUMBNAIL_SIZE + 2 * TILE_PADDING
-        return QSize(side + 20, side + 2 * line + 6)
+        return self.tile_size(option.font, max(self.width, self.min_width))
+
+    def tile_size(self, font: QFont, width: int | None = None) -> QSize:
+        line = QFontMetrics(font).height()
+        height = THUMBNAIL_SIZE + 2 * TILE_PADDING + 2 * line + 8
+        return QSize(self.min_width if width is None else width, height)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         painter.save()
@@ -214,33 +262,31 @@ class PredictionTileDelegate(QStyledItemDelegate):
             y = box.top() + (box.height() - pixmap.height()) // 2
             painter.drawPixmap(x, y, pixmap)
 
-        text_rect = rect.adjusted(6, 0, -6, 0)
+        text = rect.adjusted(TEXT_MARGIN, 0, -TEXT_MARGIN, 0)
         line = option.fontMetrics.height()
         top = box.bottom() + 4
-        align = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         true_text = option.fontMetrics.elidedText(
-            f"true: {index.data(TrueLabelRole)}", Qt.TextElideMode.ElideRight, text_rect.width()
+            f"{TRUE_PREFIX}{index.data(TrueLabelRole)}", Qt.TextElideMode.ElideRight, text.width()
         )
         painter.setPen(option.palette.color(QPalette.ColorRole.Text))
-        painter.drawText(QRect(text_rect.left(), top, text_rect.width(), line), align, true_text)
+        painter.drawText(QRect(text.left(), top, text.width(), line), left, true_text)
 
         # The prediction is bold: measure with the bold font or it overflows the frame.
-        font = QFont(option.font)
-        font.setBold(True)
+        font = _bold(option.font)
         bold = QFontMetrics(font)
         sample: PredictionSample | None = index.data(SampleRole)
-        confidence = f" {sample.confidence * 100:.0f}%" if sample is not None else ""
+        confidence = f"{sample.confidence * 100:.0f}%" if sample is not None else ""
+        name_width = text.width() - bold.horizontalAdvance(confidence) - CONFIDENCE_GAP
         pred_text = bold.elidedText(
-            f"pred: {index.data(PredictedLabelRole)}",
-            Qt.TextElideMode.ElideRight,
-            text_rect.width() - bold.horizontalAdvance(confidence),
+            str(index.data(PredictedLabelRole)), Qt.TextElideMode.ElideRight, max(0, name_width)
         )
+        line_rect = QRect(text.left(), top + line, text.width(), line)
         painter.setFont(font)
         painter.setPen(color)
+        painter.drawText(line_rect, left, pred_text)
         painter.drawText(
-            QRect(text_rect.left(), top + line, text_rect.width(), line),
-            align,
-            pred_text + confidence,
+            line_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, confidence
         )
         painter.restore()
 
@@ -260,17 +306,18 @@ class PredictionGrid(QListView):
         self.proxy = PredictionFilterProxy(self)
         self.proxy.setSourceModel(self.source_model)
         self.setModel(self.proxy)
-        self.setItemDelegate(PredictionTileDelegate(self))
+        self.delegate = PredictionTileDelegate(self)
+        self.setItemDelegate(self.delegate)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setUniformItemSizes(True)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
         self.setWrapping(True)
-        self.setSpacing(4)
+        self.setSpacing(2)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalScrollBar().setSingleStep(24)
-        self.setMinimumWidth(THUMBNAIL_SIZE + 2 * TILE_PADDING + 40)
+        self.setMinimumWidth(MIN_TILE_WIDTH + 40)
         self.activated.connect(self._on_view_activated)
         self.selectionModel().currentChanged.connect(self._on_selection_current_changed)
 
@@ -278,6 +325,10 @@ class PredictionGrid(QListView):
         """Replace the tiles; filters, scroll position and the selected image are kept."""
         scroll = self.verticalScrollBar().value()
         current = self.currentIndex().data(SampleRole)
+        if list(ev.class_names) != self.source_model.class_names:
+            text = tile_text_width(self.font(), ev.class_names)
+            self.delegate.min_width = max(MIN_TILE_WIDTH, text + 2 * TEXT_MARGIN + 4)
+            self._fit_grid()
         self.source_model.set_predictions(ev)
         if current is not None and not self.currentIndex().isValid():
             self._select_path(current.path)
@@ -323,6 +374,27 @@ class PredictionGrid(QListView):
         if self.source_model.all_true:
             text += f" ({in_val} in the whole validation set)"
         return text
+
+    def tile_size(self) -> QSize:
+        """The smallest tile; the grid cells are wider when the row has room to spare."""
+        return self.delegate.tile_size(self.font())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._fit_grid()
+        super().resizeEvent(event)
+
+    def _fit_grid(self) -> None:
+        """Share the spare width between the columns: no empty strip on the right, and
+        longer class names get the room."""
+        tile = self.tile_size()
+        scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        width = self.width() - 2 * self.frameWidth() - scrollbar - 2
+        gap = 2 * self.spacing()
+        columns = max(1, width // (tile.width() + gap))
+        cell = QSize(max(tile.width() + gap, width // columns), tile.height() + gap)
+        if cell != self.gridSize():
+            self.delegate.width = cell.width() - gap
+            self.setGridSize(cell)
 
     def _on_view_activated(self, index: QModelIndex) -> None:
         sample = index.data(SampleRole)

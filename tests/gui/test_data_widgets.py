@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
@@ -23,8 +24,14 @@ from gui.widgets.demo_data import (
 )
 from gui.widgets.image_detail import ImageDetailDialog
 from gui.widgets.log_panel import MAX_LINES, LogPanel
-from gui.widgets.metrics_plot import MetricsPlots
+from gui.widgets.metrics_plot import (
+    LEGEND_CORNERS,
+    MetricsPlots,
+    format_learning_rate_ticks,
+    legend_cost,
+)
 from gui.widgets.prediction_grid import (
+    MAX_TEXT_WIDTH,
     RIGHT_COLOR,
     WRONG_COLOR,
     CorrectRole,
@@ -177,6 +184,63 @@ def test_overlays_are_dashed_listed_in_the_legend_and_removable(plots):
     assert "older run: val loss" not in legend_labels
 
 
+def _constant_lr_steps(lr: float, steps: int = 20) -> list[StepEnded]:
+    return [StepEnded(0, i, i, steps, loss=2.0 - i / steps, lr=lr, images_per_second=1,
+                      eta_seconds=0) for i in range(steps)]  # fmt: skip
+
+
+@pytest.mark.parametrize("lr", [1e-4, 0.003, 0.1])
+def test_a_constant_learning_rate_is_drawn_near_the_top_of_an_axis_from_zero(qtbot, plots, lr):
+    for ev in _constant_lr_steps(lr):
+        plots.add_step(ev)
+    qtbot.waitUntil(lambda: _points(plots.curves["lr"]) == 20, timeout=2000)
+    low, high = plots.lr_plot.getViewBox().viewRange()[1]
+    assert low <= 0 < lr < high <= 1.15 * lr  # not an autoscaled +-0.5 band around the line
+    assert low > -0.1 * lr
+
+
+def test_learning_rate_ticks_are_scientific_for_small_rates():
+    assert format_learning_rate_ticks([0.0, 1e-4, 2e-4], 1e-4, 2.2e-4) == ["0", "1e-4", "2e-4"]
+    assert format_learning_rate_ticks([5e-5, 1e-4, 1.5e-4], 5e-5, 1.6e-4) == [
+        "5e-5",
+        "1e-4",
+        "1.5e-4",
+    ]
+    assert format_learning_rate_ticks([1e-6, 3e-6], 1e-6, 3.3e-6) == ["1e-6", "3e-6"]
+    # From 0.002 up, decimals are short enough.
+    assert format_learning_rate_ticks([0.0, 0.001, 0.002, 0.003], 0.001, 0.0033) == [
+        "0",
+        "0.001",
+        "0.002",
+        "0.003",
+    ]
+    assert format_learning_rate_ticks([0.05, 0.1], 0.05, 0.11) == ["0.05", "0.10"]
+
+
+def test_the_lr_axis_labels_its_ticks_with_the_formatter(plots):
+    axis = plots.lr_plot.getAxis("left")
+    axis.setRange(0, 2.2e-4)
+    assert axis.tickStrings([1e-4, 2e-4], 1.0, 1e-4) == ["1e-4", "2e-4"]
+
+
+def test_legends_move_to_the_corner_that_hides_the_least_data(qtbot, plots):
+    plots.resize(600, 700)
+    plots.show()
+    qtbot.waitExposed(plots)
+    # One epoch: train and val accuracy sit at the right edge, at the top and at the bottom,
+    # where a right-hand legend would hide them.
+    for ev in _constant_lr_steps(0.01):
+        plots.add_step(ev)
+    first = demo_epochs(NAMES, epochs=1)[0]
+    plots.add_epoch(dataclasses.replace(first, train_acc=0.8, val_acc=0.27))
+    acc = plots.accuracy_plot
+    qtbot.waitUntil(lambda: plots.legend_corner(acc)[0] > 0, timeout=3000)  # a left corner
+    corner = plots.legend_corner(acc)
+    assert legend_cost(acc, corner) == min(legend_cost(acc, c) for c in LEGEND_CORNERS)
+    assert legend_cost(acc, corner) == 0
+    assert legend_cost(acc, LEGEND_CORNERS[0]) > 0  # the old top-right place covered a point
+
+
 # -- prediction grid --------------------------------------------------------------------------
 
 
@@ -274,6 +338,58 @@ def test_scroll_position_is_kept_when_an_epoch_arrives(qtbot, grid):
     assert bar.value() == 200
     grid.set_predictions(demo_predictions(NAMES, epoch=2, count=100))  # other size: reset path
     assert bar.value() == 200
+
+
+FASHION = [
+    "T-shirt_top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle_boot",
+]  # fmt: skip
+
+
+def _tile_texts_fit(grid) -> bool:
+    """Every predicted name plus "100%" fits a tile without eliding."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    bold = QFont(grid.font())
+    bold.setBold(True)
+    metrics = QFontMetrics(bold)
+    tile = grid.visualRect(grid.model().index(0, 0)).width()
+    need = max(metrics.horizontalAdvance(n) for n in FASHION) + metrics.horizontalAdvance("100%")
+    return need < tile - 12
+
+
+def test_tiles_are_wide_enough_for_ten_long_class_names(qtbot, grid):
+    grid.resize(430, 500)
+    grid.set_predictions(demo_predictions(FASHION, count=30))
+    grid.show()
+    qtbot.waitExposed(grid)
+    assert _tile_texts_fit(grid)
+    # The tiles share the row: no empty strip on the right.
+    rects = [grid.visualRect(grid.model().index(r, 0)) for r in range(4)]
+    in_first_row = [r for r in rects if r.top() == rects[0].top()]
+    assert len(in_first_row) >= 2
+    assert grid.viewport().width() - in_first_row[-1].right() < rects[0].width() // 2
+
+
+def test_a_very_long_class_name_is_capped_and_in_the_tooltip(qtbot, grid):
+    names = [*FASHION[:9], "great_crested_grebe_in_winter_plumage"]
+    ev = demo_predictions(names, count=40)
+    grid.set_predictions(ev)
+    assert grid.delegate.min_width <= MAX_TEXT_WIDTH + 20
+    row = next(i for i, s in enumerate(ev.samples) if s.pred_index == 9)
+    tooltip = grid.model().index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "great_crested_grebe_in_winter_plumage" in tooltip
+    assert names[ev.samples[row].true_index] in tooltip
+
+
+def test_tiles_widen_with_the_view(qtbot, grid):
+    grid.set_predictions(demo_predictions(NAMES, count=20))
+    grid.resize(300, 400)
+    grid.show()
+    qtbot.waitExposed(grid)
+    narrow = grid.visualRect(grid.model().index(0, 0)).width()
+    grid.resize(330, 400)  # not room for another column: the tiles take the space
+    qtbot.waitUntil(lambda: grid.visualRect(grid.model().index(0, 0)).width() > narrow)
 
 
 # -- confusion matrix -------------------------------------------------------------------------
