@@ -5,8 +5,8 @@ Compares, on the same model, device and photos:
   (b) a naive loop: PIL open + torchvision Resize/CenterCrop/ToTensor/Normalize, one image per
       forward pass (the same preprocessing as (a): shorter side to the model size, centre crop)
   (c) the model alone: forward passes on synthetic tensors at (a)'s batch size (the ceiling)
-and measures peak memory (max RSS) of classify_folder over 1,000 and 10,000 small JPEGs,
-each size in its own subprocess.
+and measures peak memory (max RSS) of classify_folder over 1,000 and 10,000 small JPEGs
+(640x480, model input 128 px by default to keep the run short), each in its own subprocess.
 
 Photos are synthesised (smooth gradients + shapes + sensor-like noise, so JPEG sizes are like
 a camera's: ~0.3-0.6 bytes/pixel) and cached under --cache-dir. The model is untrained
@@ -58,7 +58,7 @@ def synth_photo(rng: np.random.Generator, width: int, height: int) -> Image.Imag
         (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=fill)
     pixels = np.asarray(img, dtype=np.int16)
     # Sensor noise and texture: what makes real photos 0.3-0.6 bytes/pixel as JPEG.
-    noise = rng.integers(-9, 10, size=(height, width, 1), dtype=np.int16)
+    noise = rng.integers(-14, 15, size=(height, width, 1), dtype=np.int16)
     pixels = np.clip(pixels + noise, 0, 255).astype(np.uint8)
     return Image.fromarray(pixels, "RGB")
 
@@ -220,6 +220,13 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--memory-sizes", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument(
+        "--memory-image-size",
+        type=int,
+        default=128,
+        help="model input size for the memory runs (smaller = faster; memory stays flat either "
+        "way); 0 = --image-size",
+    )
     parser.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(), "loupe-bench"))
     parser.add_argument(
         "--memory-run", nargs=2, metavar=("MODEL", "FOLDER"), help=argparse.SUPPRESS
@@ -231,10 +238,10 @@ def main() -> None:
 
     cache = Path(args.cache_dir)
     t0 = time.perf_counter()
-    photos_dir = cache / f"photos-{args.min_mp:g}-{args.max_mp:g}mp"
+    photos_dir = cache / f"photos-v2-{args.min_mp:g}-{args.max_mp:g}mp"
     paths = make_photos(photos_dir, args.photos, args.min_mp, args.max_mp)
     # The folder may hold more photos from an earlier, bigger run: classify exactly these.
-    run_dir = cache / f"run-{args.photos}"
+    run_dir = cache / f"run-v2-{args.min_mp:g}-{args.max_mp:g}mp-{args.photos}"
     if not run_dir.exists():
         for p in paths:
             target = run_dir / p.parent.name / p.name
@@ -262,7 +269,9 @@ def main() -> None:
         f"(torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs), "
         f"batch {args.batch_size}"
     )
-    time_loupe(lm, run_dir / CLASSES[0], args.batch_size)  # warm-up: pool, allocator, cuDNN
+    from core.inference import classify_paths
+
+    list(classify_paths(lm, [str(p) for p in paths[:2]]))  # warm-up: pool, allocator, cuDNN
     seconds_a, n_a = time_loupe(lm, run_dir, args.batch_size)
     naive_paths = paths[: args.naive_photos or len(paths)]
     time_naive(lm, naive_paths[:2])  # warm-up
@@ -279,25 +288,20 @@ def main() -> None:
         f"ratios: a/b = {a / b:.2f}x faster than naive; a/c = {a / forward:.0%} of the model-only ceiling"
     )
 
+    memory_size = args.memory_image_size or args.image_size
+    memory_model = model_dir
+    if args.memory_sizes and memory_size != args.image_size:
+        memory_model = make_model(
+            cache / f"model-{args.arch}-{memory_size}", args.arch, memory_size
+        )
+    if args.memory_sizes:
+        print(f"memory runs: {args.arch} at {memory_size} px, each in a fresh process")
     for count in args.memory_sizes:
         folder = cache / f"small-640x480-{count}"
         make_small_jpegs(folder, count)
-        out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--memory-run",
-                str(model_dir),
-                str(folder),
-                "--device",
-                args.device,
-                "--batch-size",
-                str(args.batch_size),
-            ],  # fmt: skip
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        command = [sys.executable, __file__, "--memory-run", str(memory_model), str(folder)]
+        command += ["--device", args.device, "--batch-size", str(args.batch_size)]
+        out = subprocess.run(command, capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
             f"memory, {r['images']:>6,} JPEGs 640x480: peak RSS {r['peak_mb']:7.0f} MB "
