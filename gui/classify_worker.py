@@ -25,23 +25,11 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 from core.control import RunControl
 from core.errors import LoupeError
 from core.results import ClassifiedImage, ClassifyProgress, UnreadableImage
+from gui.formatting import format_duration
 
 FLUSH_INTERVAL = 0.1  # s between result batches: smooth streaming, few signals
 MAX_BUFFER = 4096  # results; flush earlier on a very fast device to bound latency
 log = logging.getLogger(__name__)
-
-
-def describe_duration(seconds: float) -> str:
-    if seconds < 9.95:
-        return f"{max(seconds, 0.0):.1f} s"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 class ClassifyWorker(QObject):
@@ -133,7 +121,7 @@ class ClassifyWorker(QObject):
         rate = classified / seconds if seconds > 0 else 0.0
         return (
             "finished",
-            f"Classified {classified:,} images in {describe_duration(seconds)} "
+            f"Classified {classified:,} images in {format_duration(seconds)} "
             f"({rate:,.0f} images/s){bad}.",
         )
 

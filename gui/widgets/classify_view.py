@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from core.export import write_results_csv, write_results_json
 from core.results import ClassifiedImage, ClassifyProgress, UnreadableImage
 from core.sorting import SortOutcome, SortPlan, UndoOutcome, undo_sort
-from gui.classify_worker import BackgroundCall, ClassifyRunner, describe_duration
+from gui.classify_worker import BackgroundCall, ClassifyRunner, format_duration
 from gui.widgets.classify_inputs import (
     ERROR_STYLE,
     FolderChooser,
@@ -308,7 +308,7 @@ class ClassifyView(QWidget):
     def _on_progress(self, progress: ClassifyProgress) -> None:
         self.progress_bar.setMaximum(max(progress.total, 1))
         self.progress_bar.setValue(progress.done)
-        left = describe_duration(progress.eta_seconds)
+        left = format_duration(progress.eta_seconds)
         self.progress_label.setText(
             f"{progress.images_per_second:,.0f} images/s · about {left} left"
         )

@@ -18,6 +18,7 @@ from typing import Any
 
 from core.events import ClassMetrics
 from core.run_folder import read_metrics, read_run_summary, read_steps
+from gui.formatting import format_duration
 
 # status in run.json -> (word shown, colour). "cancelled" reads as "stopped": the user stopped it.
 STATUS_STYLE: dict[str, tuple[str, str]] = {
@@ -120,17 +121,6 @@ def parse_time(value: Any) -> datetime | None:
 def format_time(value: Any) -> str:
     moment = parse_time(value)
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
-
-
-def format_duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def format_percent(fraction: Any) -> str:

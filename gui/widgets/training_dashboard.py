@@ -32,6 +32,7 @@ from core.events import (
     RunStarted,
     StepEnded,
 )
+from gui.formatting import format_duration
 from gui.widgets.class_metrics_table import ClassMetricsTable
 from gui.widgets.confusion_matrix import ConfusionMatrixView
 from gui.widgets.image_detail import ImageDetailDialog
@@ -44,18 +45,6 @@ BANNER_STYLE = (
     "QLabel { color: #7F1D1D; background: #FDECEA; border: 1px solid #E8A5A0;"
     " border-radius: 5px; padding: 6px 10px; }"
 )
-
-
-def format_duration(seconds: float) -> str:
-    """Short, readable: '45 s', '3 min 05 s', '2 h 07 min'."""
-    seconds = max(0, int(round(seconds)))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def finished_text(ev: RunFinished) -> str:
