@@ -174,7 +174,8 @@ class _RotatedHeader(QHeaderView):
         name = str(self.model().headerData(logical_index, Qt.Orientation.Horizontal))
         metrics = self.fontMetrics()
         painter.save()
-        if metrics.horizontalAdvance(name) <= rect.width() - 8:
+        # All upright or all across: a mix of both reads as a glitch.
+        if not self._needs_rotation():
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, name)
         else:
             text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, rect.height() - 10)
@@ -236,7 +237,7 @@ class ConfusionMatrixView(QWidget):
         vertical.setHighlightSections(False)
 
         self.caption = QLabel(
-            "Rows: true class · columns: predicted class · colour: share of the true class"
+            "Rows: true class · columns: predicted · colour: share of the true class"
         )
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet("color: #555;")

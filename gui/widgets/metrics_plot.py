@@ -36,7 +36,9 @@ LEGEND_CORNERS = (
     (LEGEND_MARGIN, -LEGEND_MARGIN),
 )
 LR_HEADROOM = 1.1  # the learning-rate axis runs from 0 to 110 % of the largest rate
-LR_FOOTROOM = 0.05  # and a little below 0, so the "0" tick gets a label and a rate of 0 shows
+# ... and a little below 0: pyqtgraph drops a tick label that would stick out of the plot,
+# so 0 needs half a line of room to be labelled; a rate of 0 then stays off the axis line.
+LR_FOOTROOM = 0.1
 
 
 class _Series:

@@ -196,7 +196,7 @@ def test_a_constant_learning_rate_is_drawn_near_the_top_of_an_axis_from_zero(qtb
     qtbot.waitUntil(lambda: _points(plots.curves["lr"]) == 20, timeout=2000)
     low, high = plots.lr_plot.getViewBox().viewRange()[1]
     assert low <= 0 < lr < high <= 1.15 * lr  # not an autoscaled +-0.5 band around the line
-    assert low > -0.1 * lr
+    assert low >= -0.11 * lr  # a little room under 0 for its tick label
 
 
 def test_learning_rate_ticks_are_scientific_for_small_rates():
