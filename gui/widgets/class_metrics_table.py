@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 from core.events import ClassMetrics
 
 COLUMNS = ("class", "precision", "recall", "F1", "support")
-OVERALL = "overall (macro avg)"
+OVERALL = "overall"  # short: the class column is narrow on the dashboard
+OVERALL_TOOLTIP = "Overall: the macro average, in which every class counts the same"
 WEAK_F1 = 0.5  # below this a class is shown in red: it needs more or cleaner images
 SortRole = Qt.ItemDataRole.UserRole + 1  # the number behind a cell, for sorting and tests
 
@@ -93,7 +94,7 @@ class ClassMetricsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and self.is_overall(index.row()):
             return QColor(240, 240, 240)
         if role == Qt.ItemDataRole.ToolTipRole and column == 0:
-            return value
+            return OVERALL_TOOLTIP if self.is_overall(index.row()) else value
         return None
 
     def headerData(

@@ -236,9 +236,7 @@ class ConfusionMatrixView(QWidget):
         vertical.setSectionsClickable(True)
         vertical.setHighlightSections(False)
 
-        self.caption = QLabel(
-            "Rows: true class · columns: predicted · colour: share of the true class"
-        )
+        self.caption = QLabel("Rows: true class · columns: predicted · colour: share of the row")
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet("color: #555;")
 

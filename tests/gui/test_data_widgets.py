@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage
 
 from core.events import ClassMetrics, EpochEnded, StepEnded
 from gui.widgets.class_metrics_table import ClassMetricsTable, SortRole
@@ -348,8 +348,6 @@ FASHION = [
 
 def _tile_texts_fit(grid) -> bool:
     """Every predicted name plus "100%" fits a tile without eliding."""
-    from PySide6.QtGui import QFont, QFontMetrics
-
     bold = QFont(grid.font())
     bold.setBold(True)
     metrics = QFontMetrics(bold)
@@ -462,7 +460,16 @@ def test_class_metrics_table_values_and_overall_row(qtbot):
     assert model.rowCount() == 3
     assert model.index(0, 1).data() == "90.0 %"
     assert model.index(2, 0).data().startswith("overall")
+    assert "macro average" in model.index(2, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert _metric_rows(table)[2][1:] == pytest.approx([0.7, 0.7, 0.7, 40])
+    # As narrow as on the dashboard, the bold "overall" still fits its column.
+    table.resize(400, 300)
+    table.show()
+    qtbot.waitExposed(table)
+    bold = QFont(table.font())
+    bold.setBold(True)
+    label = model.index(2, 0).data()
+    assert QFontMetrics(bold).horizontalAdvance(label) + 8 < table.columnWidth(0)
 
 
 def test_class_metrics_sorting_keeps_overall_last(qtbot):
