@@ -35,6 +35,7 @@ from core.events import (
 from gui.formatting import format_duration
 from gui.widgets.class_metrics_table import ClassMetricsTable
 from gui.widgets.confusion_matrix import ConfusionMatrixView
+from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.image_detail import ImageDetailDialog
 from gui.widgets.log_panel import LogPanel
 from gui.widgets.metrics_plot import MetricsPlots
@@ -154,10 +155,10 @@ class TrainingDashboard(QWidget):
         self.error_banner.setWordWrap(True)
         self.error_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_banner.hide()
-        self.run_info = QLabel()
+        # One line: a wrapped run folder path would push the plots down.
+        self.run_info = ElidedLabel()
         self.run_info.setObjectName("runInfo")
         self.run_info.setProperty("role", "muted")
-        self.run_info.setWordWrap(True)
         self.run_info.hide()
 
         self.train_button.clicked.connect(self.trainRequested)
@@ -254,7 +255,7 @@ class TrainingDashboard(QWidget):
         self._epochs = self._steps_per_epoch = self._start_epoch = 0
         self._started_at = time.monotonic()
         self._paused_at, self._paused_total = None, 0.0
-        self.run_info.setText(description)
+        self.run_info.set_parts("", description)
         self.run_info.setVisible(bool(description))
         self.status_label.setText("preparing…")
         self.progress_bar.setRange(0, 0)  # busy until the engine knows the step count
@@ -280,12 +281,12 @@ class TrainingDashboard(QWidget):
         self._start_epoch = ev.start_epoch
         self._class_names = list(ev.class_names)
         mode = "cached in memory" if ev.data_mode == "cache" else "streamed from disk"
-        self.run_info.setText(
+        self.run_info.set_parts(
             f"{ev.arch} · {ev.param_count:,} parameters · {ev.device} · "
             f"{len(ev.class_names)} classes · {ev.train_images} training / {ev.val_images} "
-            f"validation images ({mode}) · {ev.run_dir}"
+            f"validation images ({mode}) · ",
+            ev.run_dir,
         )
-        self.run_info.setToolTip(ev.run_dir)
         self.run_info.show()
         self.progress_bar.setRange(0, max(1, self._epochs * self._steps_per_epoch))
         self.progress_bar.setValue(self._start_epoch * self._steps_per_epoch)
