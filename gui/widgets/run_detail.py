@@ -4,7 +4,6 @@ gui.widgets.run_records.load_run."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -27,6 +26,8 @@ from gui.widgets.confusion_matrix import ConfusionMatrixView
 from gui.widgets.metrics_plot import MetricsPlots
 from gui.widgets.run_records import (
     RunData,
+    compare_labels,
+    dataset_name,
     duration_text,
     end_reason,
     format_percent,
@@ -43,7 +44,6 @@ COMPARE_COLORS = [
 ]
 # fmt: on
 MAX_CLASS_TABLE_HEIGHT = 280  # px; more classes scroll, the matrix keeps the rest
-MAX_LEGEND_NAME = 28  # characters; the full folder name is in the header above the plots
 
 # config.json keys in words; the others are shown with "_" as spaces.
 # fmt: off
@@ -90,14 +90,6 @@ def _setting_text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_setting_text(v) for v in value)
     return str(value)
-
-
-def _legend_name(name: str) -> str:
-    """Elided in the middle: run folders often share a date prefix and differ at the end."""
-    if len(name) <= MAX_LEGEND_NAME:
-        return name
-    head = (MAX_LEGEND_NAME - 1) // 2
-    return name[:head] + "…" + name[-(MAX_LEGEND_NAME - 1 - head) :]
 
 
 class RunDetail(QWidget):
@@ -210,8 +202,9 @@ class RunDetail(QWidget):
             self._show_single(runs[0])
         else:
             self._show_comparison(runs)
-        self._show_evaluation(runs[0], compared=len(runs) > 1)
-        self._show_settings(runs)
+        names = compare_labels(runs) if len(runs) > 1 else []
+        self._show_evaluation(runs[0], names[0] if names else None)
+        self._show_settings(runs, names)
 
     # -- one run -----------------------------------------------------------------------------
 
@@ -219,6 +212,7 @@ class RunDetail(QWidget):
         s = run.summary
         self.title.setText(run.name)
         self.title.setToolTip(run.run_dir)
+        self.summary_label.setToolTip("")
         word, color = status_style(s.get("status"))
         self._set_chip(word, color)
         self.summary_label.setText(self._summary_html(run))
@@ -231,14 +225,13 @@ class RunDetail(QWidget):
         self.plots.set_history(run.steps, run.metrics)
 
     def _summary_html(self, run: RunData) -> str:
-        s, config = run.summary, run.config
+        s = run.summary
         if s.get("status") == "unreadable":
             return (
                 "Loupe cannot read this folder's run summary (run.json): open the folder to look."
             )
-        dataset = str(s.get("dataset") or config.get("data_dir") or "")
         classes = s.get("class_names") if isinstance(s.get("class_names"), list) else []
-        name = os.path.basename(os.path.normpath(dataset)) if dataset else "unknown dataset"
+        name = dataset_name(run) or "unknown dataset"
         parts = [f"<b>{_esc(name)}</b>"]
         if classes:
             parts[0] += f" ({len(classes)} classes)"
@@ -275,19 +268,23 @@ class RunDetail(QWidget):
         self.title.setText(f"Comparing {len(runs)} runs")
         self.title.setToolTip("")
         self._set_chip("compare", "#52606D")
+        labels = compare_labels(runs)
+        # The legend names runs by their short labels; this list pairs each with its folder.
         lines = []
-        for i, run in enumerate(runs):
+        for i, (run, label) in enumerate(zip(runs, labels, strict=True)):
             rgb = COMPARE_COLORS[i % len(COMPARE_COLORS)]
             word, color = status_style(run.summary.get("status"))
             lines.append(
-                f"<span style='color: rgb{rgb};'>&#9644;</span> {_esc(run.name)}: "
+                f"<span style='color: rgb{rgb};'>&#9644;</span> <b>{_esc(label)}</b>: "
                 f"<b>{format_percent(run.summary.get('best_val_acc'))}</b> "
-                f"<span style='color: {color};'>{word}</span>"
+                f"<span style='color: {color};'>{word}</span> "
+                f"<span style='color: #52606D;'>· {_esc(run.name)}</span>"
             )
         self.summary_label.setText("<br>".join(lines))
+        self.summary_label.setToolTip("\n".join(run.run_dir for run in runs))
         self.reason_label.setText(
             "Dashed: validation loss and accuracy of each run. "
-            f"The evaluation tab shows {runs[0].name}."
+            f"The evaluation tab shows {labels[0]}."
         )
         self.reason_label.setStyleSheet("color: #52606D;")
         self.reason_label.show()
@@ -295,11 +292,8 @@ class RunDetail(QWidget):
         self.plots.set_history([], [])
         self._set_main_curves_in_legend(False)
         self.plots.lr_plot.hide()
-        for i, run in enumerate(runs):
-            name = _legend_name(run.name)
-            while name in self.plots.overlays:  # two folders eliding to the same text
-                name += "'"
-            self.plots.add_overlay(name, run.metrics, COMPARE_COLORS[i % len(COMPARE_COLORS)])
+        for i, (run, label) in enumerate(zip(runs, labels, strict=True)):
+            self.plots.add_overlay(label, run.metrics, COMPARE_COLORS[i % len(COMPARE_COLORS)])
 
     def _set_main_curves_in_legend(self, shown: bool) -> None:
         if shown == self._main_curves_in_legend:
@@ -317,7 +311,8 @@ class RunDetail(QWidget):
 
     # -- tabs --------------------------------------------------------------------------------
 
-    def _show_evaluation(self, run: RunData, compared: bool) -> None:
+    def _show_evaluation(self, run: RunData, compared_as: str | None) -> None:
+        """`compared_as`: the run's label when several runs are compared."""
         self.confusion.set_matrix(run.confusion, run.class_names)
         self.class_table.set_metrics(run.per_class)
         rows = self.class_table.model().rowCount()
@@ -333,14 +328,15 @@ class RunDetail(QWidget):
             if best is not None and int(best) != run.eval_epoch:
                 note += f" (the saved model is the best one, from epoch {int(best) + 1})"
             note += "."
-        if compared:
-            note = f"{run.name}: {note}"
+        if compared_as:
+            note = f"{compared_as}: {note}"
         self.evaluation_note.setText(note)
         has_eval = run.eval_epoch is not None
         self.confusion.setVisible(has_eval)
         self.class_table.setVisible(has_eval)
 
-    def _show_settings(self, runs: list[RunData]) -> None:
+    def _show_settings(self, runs: list[RunData], labels: list[str]) -> None:
+        """One run: setting, value. Several: a column per run, headed by its `labels` entry."""
         flats = [_flatten(run.config) for run in runs]
         keys = list(dict.fromkeys(k for flat in flats for k in flat))
         differs = {k for k in keys if len({_setting_text(f.get(k)) for f in flats}) > 1}
@@ -348,9 +344,12 @@ class RunDetail(QWidget):
             keys.sort(key=lambda k: k not in differs)
         table = self.settings_table
         table.clear()
-        headers = ["setting"] + (["value"] if len(runs) == 1 else [r.name for r in runs])
+        headers = ["setting"] + (labels if len(runs) > 1 else ["value"])
         table.setColumnCount(len(headers))
         table.setHorizontalHeaderLabels(headers)
+        if len(runs) > 1:
+            for col, run in enumerate(runs, start=1):
+                table.horizontalHeaderItem(col).setToolTip(run.run_dir)
         table.setRowCount(len(keys))
         bold = QFont(table.font())
         bold.setBold(True)

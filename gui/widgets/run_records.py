@@ -33,6 +33,7 @@ STATUS_STYLE: dict[str, tuple[str, str]] = {
 RESUMABLE = {"completed", "cancelled", "early_stopped", "interrupted"}
 # Files that make a folder a Loupe run even when its run.json cannot be read.
 RUN_MARKERS = ("run.json", "config.json", "metrics.csv", "model.json", "last.ckpt")
+MAX_LABEL_CHARS = 28  # a compared run without a start time is named by its folder, this short
 
 
 def scan_workspace(workspace: str) -> list[dict[str, Any]]:
@@ -194,6 +195,46 @@ class RunData:
     @property
     def name(self) -> str:
         return os.path.basename(os.path.normpath(self.run_dir))
+
+
+def compare_labels(runs: list[RunData]) -> list[str]:
+    """Short names for compared runs, for legends and column headers: start time and
+    architecture ("17:21:19 loupe_net"), with the date when the runs span several days
+    ("2026-11-27 09:05 loupe_net") and the dataset when they differ. Folder names are too long for a legend and share their start."""
+    starts = [parse_time(run.summary.get("started")) for run in runs]
+    days = {start.date() for start in starts if start}
+    datasets = {dataset_name(run) for run in runs}
+    labels = []
+    for run, start in zip(runs, starts, strict=True):
+        if start is None:  # an unreadable run.json: the folder name is all there is
+            labels.append(_elided(run.name, MAX_LABEL_CHARS))
+            continue
+        # Several days: the date as the run list's date column writes it, to find it there.
+        parts = [format_time(start.isoformat()) if len(days) > 1 else f"{start:%H:%M:%S}"]
+        if len(datasets) > 1:
+            parts.append(dataset_name(run))
+        parts.append(str(run.summary.get("arch") or run.config.get("arch") or ""))
+        labels.append(" ".join(p for p in parts if p))
+    plain = list(labels)
+    for i, label in enumerate(plain):  # two runs started in the same second
+        copies = plain[:i].count(label)
+        if copies:
+            labels[i] = f"{label} ({copies + 1})"
+    return labels
+
+
+def dataset_name(run: RunData) -> str:
+    """The dataset folder's own name ("flowers"), or "" when the run does not say."""
+    dataset = str(run.summary.get("dataset") or run.config.get("data_dir") or "")
+    return os.path.basename(os.path.normpath(dataset)) if dataset else ""
+
+
+def _elided(text: str, limit: int) -> str:
+    """Cut in the middle: run folders often share a date prefix and differ at the end."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[-(limit - 1 - head) :]
 
 
 def load_run(run_dir: str, summary: dict[str, Any] | None = None) -> RunData:

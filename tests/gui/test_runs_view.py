@@ -224,17 +224,24 @@ def test_compare_overlays_the_selected_runs_and_goes_back(view, tmp_path):
     assert view.compare_button.isEnabled()
     view.compare_button.click()
     plots = view.detail.plots
-    assert set(plots.overlays) == {"run-a", "run-b"}
-    loss_item, acc_item = plots.overlays["run-b"]
+    # Named by start (the runs span two days) and architecture; folder names are too long.
+    a_label, b_label = "2024-05-01 10:00 resnet18", "2024-05-02 10:00 mobilenet_v3_small"
+    assert set(plots.overlays) == {a_label, b_label}
+    loss_item, acc_item = plots.overlays[b_label]
     assert list(acc_item.getOriginalDataset()[0]) == [1.0, 2.0, 3.0]
     assert curve_x(view, "val_acc") == []  # only the named overlays are drawn
     legend = plots.accuracy_plot.getPlotItem().legend
     labels = [label.text for _sample, label in legend.items]
-    assert labels == ["run-a: val acc", "run-b: val acc"]
+    assert labels == [f"{a_label}: val acc", f"{b_label}: val acc"]
     assert view.detail.title.text() == "Comparing 2 runs"
+    summary = view.detail.summary_label.text()
+    assert "run-a" in summary and "run-b" in summary  # the full folder names, next to the labels
+    assert str(a) in view.detail.summary_label.toolTip()
     # The settings tab lists what differs first.
     settings = view.detail.settings_table
     assert settings.columnCount() == 3
+    assert settings.horizontalHeaderItem(1).text() == a_label
+    assert settings.horizontalHeaderItem(1).toolTip() == str(a)
     assert settings.item(0, 0).text() == "run folder" or settings.item(0, 0).font().bold()
     assert settings.item(0, 0).font().bold()
 
