@@ -59,6 +59,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.settings = settings or SettingsStore()
         self.torch_info: dict[str, Any] | None = None
+        # The last scanned dataset (path, DatasetReport): names the folder of an "auto" run.
+        self._dataset_scan: tuple[str, Any] | None = None
         self.workspace = self.settings.workspace()
         self._closing = False
         # Tests replace this to answer "stop the run and close?" without a dialog.
@@ -260,6 +262,7 @@ class MainWindow(QMainWindow):
 
     def _on_dataset_loaded(self, path: str, report: object) -> None:
         self.settings.set_last_dataset(path)
+        self._dataset_scan = (path, report)
         self.settings_panel.set_dataset_report(report)
         self.statusBar().showMessage(f"Dataset: {path}", 5000)
 
@@ -336,8 +339,10 @@ class MainWindow(QMainWindow):
             self.dashboard.show_error("Cannot start training:\n• " + "\n• ".join(problems))
             return
         config = self.settings_panel.build_config(data_dir, "")
+        scan = self._dataset_scan
+        report = scan[1] if scan is not None and scan[0] == data_dir else None
         config = dataclasses.replace(
-            config, out_dir=new_run_dir(self.workspace, data_dir, config.arch)
+            config, out_dir=new_run_dir(self.workspace, data_dir, config.arch, report)
         )
         self.settings.set_model_settings(self.settings_panel.state())
         self.start_training(config)

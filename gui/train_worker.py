@@ -18,6 +18,8 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThread, S
 
 from core.config import TrainConfig
 from core.control import RunControl
+from core.datasets import DatasetReport
+from core.defaults import SMALL_IMAGE_MAX
 from core.events import (
     CheckpointSaved,
     EpochEnded,
@@ -47,9 +49,22 @@ def run_folder_name(data_dir: str, arch: str, when: float | None = None) -> str:
     return f"{stamp}-{name[:40]}-{arch}"
 
 
-def new_run_dir(workspace: str, data_dir: str, arch: str) -> str:
-    """A fresh run folder path in `workspace` (suffixed when two runs start in one second)."""
-    base = os.path.join(workspace, run_folder_name(data_dir, arch))
+def expected_arch(arch: str, report: DatasetReport | None) -> str:
+    """The architecture a run will train, as far as it is known before torch is loaded:
+    "auto" becomes loupe_net for small images (core.defaults.resolve_auto's first rule);
+    for photos the choice depends on the device and on the weights at hand, so it stays
+    "auto"."""
+    if arch != "auto" or report is None or not report.median_size:
+        return arch or "auto"
+    return "loupe_net" if min(report.median_size) <= SMALL_IMAGE_MAX else "auto"
+
+
+def new_run_dir(
+    workspace: str, data_dir: str, arch: str, report: DatasetReport | None = None
+) -> str:
+    """A fresh run folder path in `workspace` (suffixed when two runs start in one second).
+    `report`: the dataset's scan, when known, so that an "auto" architecture can be named."""
+    base = os.path.join(workspace, run_folder_name(data_dir, expected_arch(arch, report)))
     path, n = base, 2
     while os.path.exists(path):
         path, n = f"{base}-{n}", n + 1

@@ -12,8 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from core.datasets import DatasetReport
 from core.events import LogMessage, RunFinished, StepEnded
-from gui.train_worker import TrainRunner, TrainWorker, new_run_dir, run_folder_name
+from gui.train_worker import (
+    TrainRunner,
+    TrainWorker,
+    expected_arch,
+    new_run_dir,
+    run_folder_name,
+)
 from tests.gui.helpers import shapes_dataset, tiny_config
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -153,6 +160,21 @@ def test_run_folder_names_are_dated_and_safe(tmp_path):
     first.mkdir()
     second = new_run_dir(str(tmp_path), "/data/cats", "auto")
     assert second != str(first) and Path(second).name.startswith(first.name)
+
+
+def _report(median_size: tuple[int, int] | None) -> DatasetReport:
+    return DatasetReport("/data/cats", "flat", ["a", "b"], {}, median_size=median_size)
+
+
+def test_an_auto_run_folder_names_the_architecture_when_the_images_are_small(tmp_path):
+    # Small images always train loupe_net (core.defaults); photos depend on device and weights.
+    assert expected_arch("auto", _report((64, 48))) == "loupe_net"
+    assert expected_arch("auto", _report((640, 65))) == "auto"
+    assert expected_arch("auto", _report(None)) == "auto"
+    assert expected_arch("auto", None) == "auto"
+    assert expected_arch("resnet18", _report((32, 32))) == "resnet18"
+    path = new_run_dir(str(tmp_path), "/data/cats", "auto", _report((32, 32)))
+    assert Path(path).name.endswith("-cats-loupe_net")
 
 
 def test_torch_loader_reports_devices_and_architectures(qtbot):

@@ -208,6 +208,19 @@ def test_train_without_a_dataset_explains_what_to_do(qtbot, tmp_path):
     assert "dataset folder" in window.dashboard.error_banner.text()
 
 
+def test_an_auto_run_on_small_images_is_named_after_loupe_net(
+    qtbot, tmp_path, shapes_dataset, monkeypatch
+):
+    window = make_window(qtbot, tmp_path)
+    _choose_dataset(qtbot, window, shapes_dataset)  # 32 px images: auto means loupe_net
+    window.settings_panel.restore({"values": {"arch": "auto"}})
+    started = []
+    monkeypatch.setattr(window, "start_training", started.append)
+    window.dashboard.train_button.click()
+    assert len(started) == 1 and started[0].arch == "auto"  # the engine still decides
+    assert re.fullmatch(r"\d{8}-\d{6}-shapes-loupe_net", Path(started[0].out_dir).name)
+
+
 def test_window_stays_responsive_while_training(qtbot, tmp_path, shapes_dataset, monkeypatch):
     # Measure training, not the first `import torch` (one-off, seconds of C code holding the
     # GIL; in the app it happens in the background while the user picks a dataset).
