@@ -243,12 +243,6 @@ def _demo() -> ClassBarChart:
 
 
 if __name__ == "__main__":
-    import sys
+    from gui.widgets.demo_app import run_demo
 
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv)
-    widget = _demo()
-    widget.setWindowTitle("ClassBarChart demo")
-    widget.show()
-    sys.exit(app.exec())
+    run_demo(_demo, "ClassBarChart demo")

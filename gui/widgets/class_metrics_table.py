@@ -162,12 +162,6 @@ def _demo(class_count: int = 8) -> ClassMetricsTable:
 
 
 if __name__ == "__main__":
-    import sys
+    from gui.widgets.demo_app import run_demo
 
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv)
-    widget = _demo()
-    widget.setWindowTitle("ClassMetricsTable demo")
-    widget.show()
-    sys.exit(app.exec())
+    run_demo(_demo, "ClassMetricsTable demo")

@@ -483,18 +483,7 @@ if __name__ == "__main__":
     # python -m gui.widgets.classify_view [WORKSPACE | MODEL] [FOLDER]
     import sys
 
-    from PySide6.QtWidgets import QApplication
+    from gui.widgets.demo_app import run_demo
+    from gui.widgets.page_demos import classify_view_demo
 
-    app = QApplication(sys.argv)
-    page = ClassifyView()
-    args = sys.argv[1:]
-    if args and os.path.isfile(os.path.join(args[0], "model.json")):
-        page.set_model(args[0])
-    elif args:
-        page.set_workspace(args[0])
-    if len(args) > 1:
-        page.set_folder(args[1])
-    page.resize(1200, 800)
-    page.show()
-    app.aboutToQuit.connect(page.shutdown)
-    sys.exit(app.exec())
+    run_demo(lambda: classify_view_demo(sys.argv[1:]), "ClassifyView")

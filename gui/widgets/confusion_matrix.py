@@ -286,11 +286,7 @@ def _demo(class_count: int = 6) -> ConfusionMatrixView:
 if __name__ == "__main__":
     import sys
 
-    from PySide6.QtWidgets import QApplication
+    from gui.widgets.demo_app import run_demo
 
-    app = QApplication(sys.argv)
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 6
-    widget = _demo(count)
-    widget.setWindowTitle(f"ConfusionMatrixView demo ({count} classes)")
-    widget.show()
-    sys.exit(app.exec())
+    run_demo(lambda: _demo(count), f"ConfusionMatrixView demo ({count} classes)")

@@ -375,19 +375,12 @@ def _clean_path(path: str) -> str:
     return os.path.expanduser(path) if path else ""
 
 
-def _demo(path: str | None = None) -> DatasetView:
-    view = DatasetView()
-    view.resize(1100, 700)
-    if path:
-        view.load(path)
-    return view
-
-
 if __name__ == "__main__":
     import sys
 
-    app = QApplication(sys.argv)
-    widget = _demo(sys.argv[1] if len(sys.argv) > 1 else None)
-    widget.setWindowTitle("DatasetView demo")
-    widget.show()
-    sys.exit(app.exec())
+    from gui.widgets.demo_app import run_demo
+    from gui.widgets.page_demos import dataset_view_demo
+
+    run_demo(
+        lambda: dataset_view_demo(sys.argv[1] if len(sys.argv) > 1 else None), "DatasetView demo"
+    )

@@ -256,10 +256,6 @@ def _demo() -> ImageDetailDialog:
 
 
 if __name__ == "__main__":
-    import sys
+    from gui.widgets.demo_app import run_demo
 
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv)
-    widget = _demo()
-    sys.exit(app.exec())
+    run_demo(_demo, "ImageDetailDialog demo")

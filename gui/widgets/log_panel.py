@@ -61,12 +61,6 @@ def _demo() -> LogPanel:
 
 
 if __name__ == "__main__":
-    import sys
+    from gui.widgets.demo_app import run_demo
 
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv)
-    widget = _demo()
-    widget.setWindowTitle("LogPanel demo")
-    widget.show()
-    sys.exit(app.exec())
+    run_demo(_demo, "LogPanel demo")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from core.config import AugmentConfig, TrainConfig
 from core.datasets import DatasetReport
+from core.defaults import SMALL_IMAGE_MAX
 from gui.presets import (
     BALANCED,
     CUSTOM,
@@ -266,7 +267,7 @@ class ModelSettingsPanel(QWidget):
 
     def _small_images(self) -> bool:
         size = self._report.median_size if self._report else None
-        return bool(size and min(size) <= 64)
+        return bool(size and min(size) <= SMALL_IMAGE_MAX)
 
     # ---- presets ----------------------------------------------------------------------------
 
@@ -457,40 +458,8 @@ class ModelSettingsPanel(QWidget):
             self.weightsFileEdit.setText(path)
 
 
-def _demo() -> ModelSettingsPanel:
-    """The panel as torch would fill it: a few architectures, two devices."""
-    from types import SimpleNamespace
-
-    panel = ModelSettingsPanel()
-    panel.set_architectures(
-        [
-            {"name": "loupe_net", "description": "Loupe's small CNN for small images",
-             "params": 620_000, "weights": "none", "min_image_size": 8, "fixed_image_size": None},
-            {"name": "resnet18", "description": "ResNet-18: a sturdy all-rounder",
-             "params": 11_181_642, "weights": "downloadable", "min_image_size": 32,
-             "fixed_image_size": None},
-            {"name": "vit_b_16", "description": "ViT-B/16: Vision Transformer, needs 224 px",
-             "params": 85_806_346, "weights": "cached", "min_image_size": 224,
-             "fixed_image_size": 224},
-        ]
-    )  # fmt: skip
-    panel.set_devices(
-        [SimpleNamespace(key="auto", label="Auto (CPU)"), SimpleNamespace(key="cpu", label="CPU")]
-    )
-    panel.changed.connect(lambda: print(panel.problems("demo") or "ok"))
-    return panel
-
-
 if __name__ == "__main__":
-    import sys
+    from gui.widgets.demo_app import run_demo
+    from gui.widgets.page_demos import scrolled_model_settings_demo
 
-    from PySide6.QtWidgets import QApplication, QScrollArea
-
-    app = QApplication(sys.argv)
-    scroll = QScrollArea()
-    scroll.setWidget(_demo())
-    scroll.setWidgetResizable(True)
-    scroll.setWindowTitle("ModelSettingsPanel demo")
-    scroll.resize(380, 900)
-    scroll.show()
-    sys.exit(app.exec())
+    run_demo(scrolled_model_settings_demo, "ModelSettingsPanel demo")

@@ -395,39 +395,10 @@ class RunsView(QWidget):
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
 
-def _demo(workspace: str | None = None) -> RunsView:
-    """The given workspace, or three made-up runs in a temporary folder."""
-    if not workspace:
-        import atexit
-        import tempfile
-
-        from gui.widgets.run_records import write_demo_run
-
-        workspace = tempfile.mkdtemp(prefix="loupe-runs-demo-")
-        atexit.register(shutil.rmtree, workspace, True)
-        accs = [0.55, 0.71, 0.8, 0.86, 0.88, 0.9, 0.91, 0.9]
-        # fmt: off
-        write_demo_run(workspace, "2024-05-01_flowers_resnet18", "completed",
-                       "2024-05-01T10:00:00", accs, 8)
-        write_demo_run(workspace, "2024-05-02_flowers_mobilenet", "cancelled",
-                       "2024-05-02T11:30:00", [a - 0.07 for a in accs[:5]], 12,
-                       arch="mobilenet_v3_small")
-        write_demo_run(workspace, "2024-05-03_birds_resnet50", "failed",
-                       "2024-05-03T09:00:00", [], 10, arch="resnet50", dataset="/data/birds")
-        # fmt: on
-    view = RunsView()
-    view.set_workspace(workspace)
-    view.resize(1400, 850)
-    return view
-
-
 if __name__ == "__main__":
     import sys
 
-    from PySide6.QtWidgets import QApplication
+    from gui.widgets.demo_app import run_demo
+    from gui.widgets.page_demos import runs_view_demo
 
-    app = QApplication(sys.argv)
-    widget = _demo(sys.argv[1] if len(sys.argv) > 1 else None)
-    widget.setWindowTitle("RunsView")
-    widget.show()
-    sys.exit(app.exec())
+    run_demo(lambda: runs_view_demo(sys.argv[1] if len(sys.argv) > 1 else None), "RunsView")

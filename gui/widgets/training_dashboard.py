@@ -429,36 +429,8 @@ class TrainingDashboard(QWidget):
         return self._detail
 
 
-def _demo() -> TrainingDashboard:
-    from gui.widgets.demo_data import (
-        demo_class_names,
-        demo_epochs,
-        demo_log,
-        demo_predictions,
-        demo_steps,
-    )
-
-    names = demo_class_names(6)
-    dash = TrainingDashboard()
-    dash.start_run()
-    for message in demo_log():
-        dash.on_log_message(message)
-    for step in demo_steps(epochs=4, steps_per_epoch=50):
-        dash.on_step_ended(step)
-    dash._class_names = names
-    for epoch in demo_epochs(names, epochs=4):
-        dash.on_epoch_ended(epoch)
-    dash.on_predictions_sampled(demo_predictions(names, epoch=3, count=40))
-    dash.resize(1280, 820)
-    return dash
-
-
 if __name__ == "__main__":
-    import sys
+    from gui.widgets.demo_app import run_demo
+    from gui.widgets.page_demos import training_dashboard_demo
 
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv)
-    widget = _demo()
-    widget.show()
-    sys.exit(app.exec())
+    run_demo(training_dashboard_demo, "TrainingDashboard demo")

@@ -531,9 +531,9 @@ def test_importing_the_runs_view_does_not_import_torch():
 
 
 def test_demo_shows_made_up_runs(qtbot):
-    from gui.widgets.runs_view import _demo
+    from gui.widgets.page_demos import runs_view_demo
 
-    demo = _demo()
+    demo = runs_view_demo()
     qtbot.addWidget(demo)
     assert column_texts(demo, "status") == ["failed", "stopped", "completed"]
     demo.select_runs([demo.table.run_dir_at(1), demo.table.run_dir_at(2)])
