@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -39,7 +38,7 @@ from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.image_detail import ImageDetailDialog
 from gui.widgets.log_panel import LogPanel
 from gui.widgets.metrics_plot import MetricsPlots
-from gui.widgets.prediction_grid import PredictionGrid, SampleRole
+from gui.widgets.predictions_pane import PredictionsPane
 
 PROGRESS_INTERVAL_MS = 500
 BANNER_STYLE = (
@@ -84,7 +83,6 @@ class TrainingDashboard(QWidget):
         self._steps_per_epoch = 0
         self._start_epoch = 0
         self._class_names: list[str] = []
-        self._detail: ImageDetailDialog | None = None
 
         self._build_controls()
         self._build_body()
@@ -167,34 +165,14 @@ class TrainingDashboard(QWidget):
 
     def _build_body(self) -> None:
         self.plots = MetricsPlots()
-        self.grid = PredictionGrid()
+        self.predictions = PredictionsPane()
+        self.grid = self.predictions.grid
+        self.filter_label = self.predictions.filter_label
+        self.mistakes_check = self.predictions.mistakes_check
+        self.show_all_button = self.predictions.show_all_button
         self.matrix = ConfusionMatrixView()
         self.class_table = ClassMetricsTable()
         self.log = LogPanel()
-
-        self.filter_label = QLabel("Predictions appear after the first epoch")
-        self.filter_label.setObjectName("predictionFilterLabel")
-        self.filter_label.setProperty("role", "muted")
-        self.filter_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.mistakes_check = QCheckBox("Mistakes only")
-        self.mistakes_check.setObjectName("mistakesOnlyCheck")
-        self.show_all_button = QPushButton("Show all")
-        self.show_all_button.setObjectName("showAllButton")
-        self.show_all_button.setToolTip("Clear the confusion-matrix filter")
-        heading = QLabel("Validation predictions")
-        heading.setProperty("role", "heading")
-        bar = QHBoxLayout()
-        bar.addWidget(heading)
-        bar.addStretch(1)
-        bar.addWidget(self.mistakes_check)
-        bar.addWidget(self.show_all_button)
-        predictions = QWidget()
-        box = QVBoxLayout(predictions)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(2)
-        box.addLayout(bar)
-        box.addWidget(self.filter_label)
-        box.addWidget(self.grid, 1)
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("dashboardTabs")
@@ -203,7 +181,7 @@ class TrainingDashboard(QWidget):
         self.tabs.addTab(self.log, "Log")
 
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
-        self.right_splitter.addWidget(predictions)
+        self.right_splitter.addWidget(self.predictions)
         self.right_splitter.addWidget(self.tabs)
         self.right_splitter.setStretchFactor(0, 3)
         self.right_splitter.setStretchFactor(1, 2)
@@ -215,14 +193,13 @@ class TrainingDashboard(QWidget):
         self.body.setStretchFactor(1, 5)
         self.body.setChildrenCollapsible(False)
 
-        self.grid.filterChanged.connect(self.filter_label.setText)
-        self.grid.clicked.connect(self._on_grid_clicked)
-        self.grid.sampleActivated.connect(self._show_sample)
-        self.matrix.cellClicked.connect(self._on_matrix_cell_clicked)
-        self.matrix.trueClassClicked.connect(lambda row: self._filter(row, None))
-        self.matrix.predictedClassClicked.connect(lambda col: self._filter(None, col))
-        self.show_all_button.clicked.connect(self._on_show_all_button_clicked)
-        self.mistakes_check.toggled.connect(self.grid.set_only_mistakes)
+        # A click in the matrix filters the tiles to that cell, row or column.
+        self.matrix.cellClicked.connect(self.predictions.set_filter)
+        self.matrix.trueClassClicked.connect(lambda row: self.predictions.set_filter(row, None))
+        self.matrix.predictedClassClicked.connect(
+            lambda col: self.predictions.set_filter(None, col)
+        )
+        self.predictions.showAllRequested.connect(self.matrix.clear_highlight)
 
     # -- state ------------------------------------------------------------------------------
 
@@ -247,9 +224,7 @@ class TrainingDashboard(QWidget):
         self.log.clear()
         self.matrix.set_matrix([], [])
         self.class_table.set_metrics([])
-        self.grid.set_predictions(PredictionsSampled(0, [], []))
-        self.grid.clear_filter()
-        self.mistakes_check.setChecked(False)
+        self.predictions.clear()
         self.hide_error()
         self._last_step = None
         self._epochs = self._steps_per_epoch = self._start_epoch = 0
@@ -316,7 +291,7 @@ class TrainingDashboard(QWidget):
 
     def on_predictions_sampled(self, ev: PredictionsSampled) -> None:
         self._class_names = list(ev.class_names)
-        self.grid.set_predictions(ev)
+        self.predictions.set_predictions(ev)
 
     def on_checkpoint_saved(self, ev: CheckpointSaved) -> None:
         if ev.kind == "best":  # "last" is saved every epoch: not worth a line
@@ -402,31 +377,8 @@ class TrainingDashboard(QWidget):
             self.status_label.setText("resuming…")
         self.pauseRequested.emit(paused)
 
-    # -- predictions and matrix -------------------------------------------------------------
-
-    def _filter(self, true_index: int | None, pred_index: int | None) -> None:
-        self.grid.set_filter(true_index, pred_index)
-
-    def _on_matrix_cell_clicked(self, true_index: int, pred_index: int) -> None:
-        self._filter(true_index, pred_index)
-
-    def _on_show_all_button_clicked(self) -> None:
-        self.mistakes_check.setChecked(False)
-        self.grid.clear_filter()
-        self.matrix.clear_highlight()
-
-    def _on_grid_clicked(self, index: QModelIndex) -> None:
-        sample = index.data(SampleRole)
-        if sample is not None:
-            self._show_sample(sample)
-
-    def _show_sample(self, sample: object) -> None:
-        if self._detail is None:
-            self._detail = ImageDetailDialog(self)
-        self._detail.show_sample(sample, self.grid.source_model.class_names)
-
     def detail_dialog(self) -> ImageDetailDialog | None:
-        return self._detail
+        return self.predictions.detail_dialog()
 
 
 if __name__ == "__main__":
