@@ -14,7 +14,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -38,9 +38,9 @@ from gui.presets import (
     preset_values,
 )
 from gui.widgets.hyperparameter_fields import TOOLTIPS, Binding, check
+from gui.widgets.model_choice_combos import ArchitectureCombo
 from gui.widgets.model_settings_sections import (
     align_form_labels,
-    arch_combo,
     build_advanced_sections,
     build_training_fields,
     config_values,
@@ -51,8 +51,6 @@ from gui.widgets.model_settings_sections import (
 )
 from gui.widgets.model_settings_text import (
     AUTO_DESCRIPTION,
-    FALLBACK_ARCHITECTURES,
-    arch_item_text,
     config_problems,
     image_size_hint,
     imbalance_hint,
@@ -71,7 +69,6 @@ class ModelSettingsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._arch_info: dict[str, dict[str, Any]] = {}
-        self._device_key = "auto"  # kept while the device list is not known yet
         self._report: DatasetReport | None = None
         self._data_dir = ""
         self._updating = 0  # > 0 while presets/restore set many controls at once
@@ -95,19 +92,13 @@ class ModelSettingsPanel(QWidget):
 
         model = QGroupBox("Model")
         form = QFormLayout(model)
-        self.archCombo = arch_combo()
-        self._fill_arch_combo(FALLBACK_ARCHITECTURES, with_info=False)
+        self.archCombo = ArchitectureCombo()
         self.arch_description = muted_label("archDescription")
         self.arch_details = muted_label("archDetails")
         form.addRow("Architecture", self.archCombo)
         form.addRow(self.arch_description)
         form.addRow(self.arch_details)
-        self.bindings["arch"] = Binding(
-            self.archCombo,
-            self._current_arch,
-            self._select_arch,
-            self.archCombo.currentIndexChanged,
-        )
+        self.bindings["arch"] = self.archCombo.binding()
         pretrained = check("pretrained", "pretrainedCheck", "Start from ImageNet weights")
         freeze = check(
             "freeze_backbone", "freezeCheck", "Freeze backbone (train only the last layer)"
@@ -135,14 +126,6 @@ class ModelSettingsPanel(QWidget):
             ("class_balanced", "classBalancedCheck"),
         ):
             setattr(self, attr, fields[key].widget)
-        # Connected before _connect's handler, so the key is current when changed() fires.
-        self.deviceCombo.currentIndexChanged.connect(self._on_device_combo_changed)
-        self.bindings["device"] = Binding(
-            self.deviceCombo,
-            lambda: self._device_key,
-            self._select_device,
-            self.deviceCombo.currentIndexChanged,
-        )
 
         self.sections, advanced = build_advanced_sections()
         self.bindings.update(advanced)
@@ -176,31 +159,12 @@ class ModelSettingsPanel(QWidget):
 
     # ---- architectures and devices ----------------------------------------------------------
 
-    def _fill_arch_combo(self, names: Sequence[str], with_info: bool) -> None:
-        current = self._current_arch() if self.archCombo.count() else "auto"
-        self.archCombo.blockSignals(True)
-        self.archCombo.clear()
-        self.archCombo.addItem("auto", "auto")
-        self.archCombo.setItemData(0, AUTO_DESCRIPTION, Qt.ItemDataRole.ToolTipRole)
-        for name in names:
-            info = self._arch_info.get(name, {}) if with_info else {}
-            self.archCombo.addItem(arch_item_text(name, info), name)
-            if info:
-                self.archCombo.setItemData(
-                    self.archCombo.count() - 1,
-                    f"{info.get('description', '')}\n{weights_text(info)}",
-                    Qt.ItemDataRole.ToolTipRole,
-                )
-        index = self.archCombo.findData(current)
-        self.archCombo.setCurrentIndex(max(index, 0))
-        self.archCombo.blockSignals(False)
-
     def set_architectures(self, architectures: Sequence[dict[str, Any]]) -> None:
         """From the torch loader: [{"name","description","params","weights",
         "min_image_size","fixed_image_size"}]. Keeps the selection when it still exists."""
         self._arch_info = {a["name"]: dict(a) for a in architectures if a.get("name")}
         before = self._current_arch()
-        self._fill_arch_combo(list(self._arch_info), with_info=True)
+        self.archCombo.fill(list(self._arch_info), self._arch_info)
         if self._current_arch() != before:
             self._on_control_changed()
         else:
@@ -208,40 +172,11 @@ class ModelSettingsPanel(QWidget):
 
     def set_devices(self, devices: Sequence[Any]) -> None:
         """DeviceChoice-like objects with .key and .label (or (key, label) pairs)."""
-        wanted = self._device_key
-        combo: QComboBox = self.deviceCombo
-        combo.blockSignals(True)
-        combo.clear()
-        for device in devices:
-            key, label = (device.key, device.label) if hasattr(device, "key") else device
-            combo.addItem(label, key)
-        if combo.count() == 0:
-            combo.addItem("Auto", "auto")
-        index = combo.findData(wanted)
-        combo.setCurrentIndex(max(index, 0))
-        combo.blockSignals(False)
-        # A device from last session that is gone now falls back to the first (auto): what
-        # the combo shows is what the run uses.
-        self._device_key = combo.currentData()
+        self.deviceCombo.set_devices(devices)
         self._refresh()
 
     def _current_arch(self) -> str:
-        return self.archCombo.currentData() or "auto"
-
-    def _select_arch(self, name: Any) -> None:
-        name = str(name or "auto")
-        if self.archCombo.findData(name) < 0:  # restored before the list arrived
-            self.archCombo.addItem(name, name)
-        self.archCombo.setCurrentIndex(self.archCombo.findData(name))
-
-    def _select_device(self, key: Any) -> None:
-        self._device_key = str(key or "auto")
-        index = self.deviceCombo.findData(self._device_key)
-        if index >= 0:
-            self.deviceCombo.setCurrentIndex(index)
-
-    def _on_device_combo_changed(self, _index: int) -> None:
-        self._device_key = self.deviceCombo.currentData() or "auto"
+        return self.archCombo.current_arch()
 
     def arch_info(self, name: str | None = None) -> dict[str, Any]:
         return self._arch_info.get(name or self._current_arch(), {})

@@ -7,7 +7,6 @@ import dataclasses
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -28,6 +27,7 @@ from gui.widgets.hyperparameter_fields import (
     precision_check,
     scientific_spin,
 )
+from gui.widgets.model_choice_combos import DeviceCombo
 
 OPTIMIZERS = [
     ("AdamW", "adamw"),
@@ -68,16 +68,6 @@ def set_applicable(
         in_use = bool(getattr(widget, "isChecked", lambda: False)())
     widget.setEnabled(applicable or in_use)
     widget.setToolTip(tooltip if applicable else f"{why}\n\n{tooltip}")
-
-
-def arch_combo() -> QComboBox:
-    combo = QComboBox()
-    combo.setObjectName("archCombo")
-    combo.setToolTip(TOOLTIPS["arch"])
-    # Long names with their parameter counts must not widen the whole panel.
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(14)
-    return combo
 
 
 def problems_label() -> QLabel:
@@ -133,11 +123,8 @@ def align_form_labels(forms: list[QFormLayout]) -> None:
 
 
 def _hint_label(name: str) -> QLabel:
-    label = QLabel()
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setProperty("role", "muted")
-    label.setStyleSheet("QLabel { color: #52606D; }")
+    """A muted hint, hidden until there is something to say."""
+    label = muted_label(name)
     label.setVisible(False)
     return label
 
@@ -151,7 +138,7 @@ def build_training_fields(form: QFormLayout) -> dict[str, Binding]:
         "image_size": int_spin(
             "image_size", "imageSizeSpin", 0, 1024, step=16, special="auto", suffix=" px"
         ),
-        "device": combo("device", "deviceCombo", [("Auto", "auto")]),
+        "device": DeviceCombo().binding(),
         "mixed_precision": precision_check("mixed_precision", "mixedPrecisionCheck"),
         "class_balanced": check(
             "class_balanced", "classBalancedCheck", "Balance classes (weight rare classes more)"
