@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -22,10 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.export import write_results_csv, write_results_json
 from core.results import ClassifiedImage, ClassifyProgress, UnreadableImage
-from core.sorting import SortOutcome, SortPlan, UndoOutcome, undo_sort
-from gui.classify_worker import BackgroundCall, ClassifyRunner, format_duration
+from gui.classify_worker import BackgroundCall, ClassifyRunner
+from gui.formatting import format_duration
 from gui.widgets.classify_inputs import (
     ERROR_STYLE,
     FolderChooser,
@@ -35,12 +33,11 @@ from gui.widgets.classify_inputs import (
     model_folder,
 )
 from gui.widgets.image_detail import ImageDetailDialog
+from gui.widgets.results_actions import ResultsActions
 from gui.widgets.results_model import ResultsFilterModel, ResultsModel
 from gui.widgets.results_view import ResultsView, UnreadableFiles
-from gui.widgets.sort_dialog import SortDialog, moved_paths, undo_outcome_text
+from gui.widgets.sort_dialog import SortDialog
 from gui.widgets.thumbnail_cache import ThumbnailCache
-
-MAX_EXPORT_TOP_K = 5
 
 
 class ClassifyView(QWidget):
@@ -59,15 +56,13 @@ class ClassifyView(QWidget):
         self._loaded: tuple[str, float, Any] | None = None  # (folder, mtime, LoadedModel)
         self._total = 0
         self._classified_folder = ""
-        self._last_sort: tuple[str, bool] | None = None  # (manifest, move)
-        self._undo_call: BackgroundCall | None = None
-        self._sort_dialog: SortDialog | None = None
         self._detail: ImageDetailDialog | None = None
 
         self.thumbnails = ThumbnailCache(parent=self)
         self.results_model = ResultsModel(self.thumbnails, self)
         self.proxy = ResultsFilterModel(self.results_model, self)
         self.runner = ClassifyRunner(self)
+        self.actions = ResultsActions(self)
         self._build()
         self._connect()
         self._update_buttons()
@@ -159,6 +154,8 @@ class ClassifyView(QWidget):
         self.export_json_button.clicked.connect(lambda: self.export_json())
         self.sort_button.clicked.connect(lambda: self.open_sort_dialog())
         self.undo_sort_button.clicked.connect(self.undo_last_sort)
+        self.actions.statusChanged.connect(self._set_status)
+        self.actions.busyChanged.connect(self._update_buttons)
         # Rows arrive in many small inserts while classifying: update the buttons once after.
         self._buttons_timer = QTimer(self)
         self._buttons_timer.setSingleShot(True)
@@ -342,11 +339,11 @@ class ClassifyView(QWidget):
         self.classify_button.setEnabled(not running and not self.problem())
         self.classify_button.setToolTip(self.problem() or "Classify every image in the folder")
         self.cancel_button.setEnabled(running)
-        busy = running or self._undo_call is not None
+        busy = running or self.actions.is_undoing()
         for button in (self.export_csv_button, self.export_json_button):
             button.setEnabled(has_rows)
         self.sort_button.setEnabled(has_rows and not busy)
-        self.undo_sort_button.setEnabled(self._last_sort is not None and not busy)
+        self.undo_sort_button.setEnabled(self.actions.can_undo() and not busy)
 
     # -- results -------------------------------------------------------------------------
     def show_result(self, result: ClassifiedImage) -> None:
@@ -358,124 +355,29 @@ class ClassifyView(QWidget):
     def shown_results(self) -> list[ClassifiedImage]:
         return self.proxy.shown_results()
 
-    def _shown_note(self) -> str:
-        shown, total = self.proxy.rowCount(), self.results_model.rowCount()
-        return f" (the {shown:,} images shown of {total:,})" if shown != total else ""
+    def source_folder(self) -> str:
+        """The folder the results come from (or the one chosen, before any run)."""
+        return self._classified_folder or self.folder()
 
-    def _ask_save_path(self, title: str, name: str, file_filter: str) -> str:
-        start = os.path.join(
-            self._classified_folder or self.folder() or os.path.expanduser("~"), name
-        )
-        path, _ = QFileDialog.getSaveFileName(self, title, start, file_filter)
-        return path
-
+    # -- export and sorting (gui.widgets.results_actions) --------------------------------
     def export_csv(self, path: str | None = None) -> int:
-        """Write the rows shown, in view order: path,label,confidence then top-k columns.
-        Asks for the file when `path` is None; returns the number of rows written."""
-        path = path or self._ask_save_path(
-            "Export results as CSV", "loupe-results.csv", "CSV (*.csv)"
-        )
-        if not path:
-            return 0
-        results = self.shown_results()
-        top_k = min(MAX_EXPORT_TOP_K, max((len(r.top_k) for r in results), default=0))
-        return self._export(lambda: write_results_csv(results, path, top_k=top_k), path)
+        """Write the rows shown (asks for the file when `path` is None); the row count."""
+        return self.actions.export_csv(path)
 
     def export_json(self, path: str | None = None) -> int:
-        path = path or self._ask_save_path(
-            "Export results as JSON", "loupe-results.json", "JSON (*.json)"
-        )
-        if not path:
-            return 0
-        results = self.shown_results()
-        info = dict(self.model_info or {})
-        model = {"path": self.model_path(), **{k: v for k, v in info.items() if k != "class_names"}}
-        classes = info.get("class_names")
-        return self._export(
-            lambda: write_results_json(results, path, classes, model, self.unreadable_files.items),
-            path,
-        )
+        return self.actions.export_json(path)
 
-    def _export(self, write: Any, path: str) -> int:
-        try:
-            rows = write()
-        except OSError as exc:
-            self._set_status(f"Could not export to {path}: {exc.strerror or exc}", error=True)
-            return 0
-        self._set_status(f"Exported {rows:,} results{self._shown_note()} to {path}.")
-        return rows
-
-    # -- sorting -------------------------------------------------------------------------
     def open_sort_dialog(self) -> SortDialog:
-        """Non-modal dialog over the results shown; the sort runs when the user confirms."""
-        if self._sort_dialog is not None and self._sort_dialog.is_running():
-            self._sort_dialog.raise_()
-            return self._sort_dialog
-        source = self._classified_folder or self.folder()
-        destination = f"{source.rstrip(os.sep)} sorted" if source else ""
-        note = self._shown_note()
-        note = f"Sorting{note}; clear the filters to sort all images." if note else ""
-        dialog = SortDialog(
-            self.shown_results(), self.results_model.unsure_threshold, destination, note, self
-        )
-        dialog.sortFinished.connect(self._on_sort_finished)
-        self._sort_dialog = dialog
-        dialog.show()
-        return dialog
-
-    def _on_sort_finished(self, outcome: SortOutcome, plan: SortPlan) -> None:
-        self._last_sort = (outcome.manifest_path or "", plan.move)
-        verb = "Moved" if plan.move else "Copied"
-        self._set_status(
-            f"{verb} {outcome.done:,} files into {plan.dest_root}. “Undo sort” reverses it."
-        )
-        if plan.move:
-            self._follow_moves(outcome.manifest_path or "", undo=False)
-        self._update_buttons()
+        return self.actions.open_sort_dialog()
 
     def undo_last_sort(self) -> BackgroundCall | None:
-        """Reverse the last sort in the background; returns the running call (None if none)."""
-        if self._last_sort is None or self._undo_call is not None:
-            return None
-        manifest, move = self._last_sort
-        call = BackgroundCall(lambda _progress, _stop: undo_sort(manifest), self)
-        call.succeeded.connect(lambda outcome: self._on_undo_done(outcome, manifest, move))
-        call.failed.connect(
-            lambda message, _exc: self._set_status(f"Undo failed: {message}", error=True)
-        )
-        call.ended.connect(self._on_undo_ended)
-        self._undo_call = call
-        self._set_status("Undoing the last sort…")
-        self._update_buttons()
-        call.start()
-        return call
-
-    def _on_undo_done(self, outcome: UndoOutcome, manifest: str, move: bool) -> None:
-        self._last_sort = None
-        self._set_status(undo_outcome_text(outcome), error=bool(outcome.skipped))
-        if move:
-            self._follow_moves(manifest, undo=True)
-
-    def _on_undo_ended(self) -> None:
-        self._undo_call = None
-        self._update_buttons()
-
-    def _follow_moves(self, manifest: str, undo: bool) -> None:
-        """After a move (or its undo) point the results at where the files are now, so
-        thumbnails and the detail view keep working."""
-        moves = moved_paths(manifest, undo)
-        if moves:
-            self.thumbnails.clear()
-            self.results_model.replace_paths(moves)
+        return self.actions.undo_last_sort()
 
     # -- shutdown ------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 10000) -> None:
         """Stop and wait for every background thread (classification, sort, undo, thumbnails)."""
         self.runner.shutdown(timeout_ms)
-        if self._sort_dialog is not None and self._sort_dialog.is_running():
-            self._sort_dialog.wait(timeout_ms)
-        if self._undo_call is not None:
-            self._undo_call.wait(timeout_ms)
+        self.actions.shutdown(timeout_ms)
         self.thumbnails.shutdown(timeout_ms)
 
 
