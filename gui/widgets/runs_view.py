@@ -2,9 +2,8 @@
 one in detail (gui.widgets.run_detail), several compared, and the actions on them (resume,
 classify, open, delete).
 
-The list follows the disk: a QFileSystemWatcher on the workspace (and on the folders of
-running runs) triggers a debounced rescan, and while a run is marked running a slow timer
-also rescans, since a crashed training process changes no file."""
+The list follows the disk: gui.widgets.workspace_watcher asks for a rescan when run folders
+appear, change or go."""
 
 from __future__ import annotations
 
@@ -14,12 +13,10 @@ from typing import Any
 
 from PySide6.QtCore import (
     QFile,
-    QFileSystemWatcher,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
     Qt,
-    QTimer,
     QUrl,
     Signal,
 )
@@ -42,9 +39,7 @@ from PySide6.QtWidgets import (
 from gui.widgets.run_detail import RunDetail
 from gui.widgets.run_records import can_resume, has_model, load_run, number, scan_workspace
 from gui.widgets.runs_table import COLUMNS, RunDirRole, RunsTable
-
-RESCAN_DELAY_MS = 400  # a training epoch writes several files: rescan once they are all there
-RUNNING_POLL_MS = 4000  # notices a training process that died (it writes nothing when it does)
+from gui.widgets.workspace_watcher import WorkspaceWatcher
 
 
 class RunsView(QWidget):
@@ -110,9 +105,7 @@ class RunsView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
 
-        self.watcher = QFileSystemWatcher(self)
-        self._rescan_timer = QTimer(self, singleShot=True, interval=RESCAN_DELAY_MS)
-        self._poll_timer = QTimer(self, interval=RUNNING_POLL_MS)
+        self.watcher = WorkspaceWatcher(self)
 
         self.change_button.clicked.connect(self._on_change_clicked)
         self.refresh_button.clicked.connect(self.refresh)
@@ -126,9 +119,7 @@ class RunsView(QWidget):
         delete_key = QShortcut(QKeySequence.StandardKey.Delete, self.table)
         delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
         delete_key.activated.connect(self._on_delete_clicked)
-        self.watcher.directoryChanged.connect(self._rescan_timer.start)
-        self._rescan_timer.timeout.connect(self.refresh)
-        self._poll_timer.timeout.connect(self.refresh)
+        self.watcher.changed.connect(self.refresh)
         self._update_empty_label()
         self._update_buttons()
 
@@ -172,7 +163,7 @@ class RunsView(QWidget):
                 self._select(selected, current)
             finally:
                 self.table.selectionModel().blockSignals(blocker)
-        self._watch(runs)
+        self.watcher.watch(self._workspace, runs)
         self._update_empty_label()
         self._on_selection_changed()
 
@@ -187,23 +178,6 @@ class RunsView(QWidget):
             total = max(self.splitter.width(), 2)
             left = min(self.table.wanted_width(), total // 2)
             self.splitter.setSizes([left, total - left])
-
-    def _watch(self, runs: list[dict[str, Any]]) -> None:
-        wanted = set()
-        if self._workspace and os.path.isdir(self._workspace):
-            wanted.add(self._workspace)
-        running = [r["run_dir"] for r in runs if r.get("status") == "running"]
-        # A run's files are replaced atomically (a rename), so the folder is watched, not them.
-        wanted.update(d for d in running if os.path.isdir(d))
-        watched = set(self.watcher.directories())
-        if watched - wanted:
-            self.watcher.removePaths(list(watched - wanted))
-        if wanted - watched:
-            self.watcher.addPaths(sorted(wanted - watched))
-        if running and not self._poll_timer.isActive():
-            self._poll_timer.start()
-        elif not running:
-            self._poll_timer.stop()
 
     def _update_empty_label(self) -> None:
         if not self._workspace:

@@ -15,7 +15,8 @@ import pytest
 from PySide6.QtCore import QFile, Qt
 
 from gui.widgets.runs_table import COLUMNS, RunDirRole
-from gui.widgets.runs_view import RUNNING_POLL_MS, RunsView
+from gui.widgets.runs_view import RunsView
+from gui.widgets.workspace_watcher import RUNNING_POLL_MS
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS_HEADER = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
