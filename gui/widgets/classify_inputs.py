@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.run_folder import list_runs
-from gui.widgets.results_model import UNSURE, ResultsFilterModel, ResultsModel
+from gui.widgets.results_filter import ResultsFilterModel
+from gui.widgets.results_model import UNSURE, ResultsModel
 
 CHOOSE_MODEL = "\x00choose"  # item data of "Choose model file…"
 MAX_RECENT = 10

@@ -34,7 +34,8 @@ from gui.widgets.classify_inputs import (
 )
 from gui.widgets.image_detail import ImageDetailDialog
 from gui.widgets.results_actions import ResultsActions
-from gui.widgets.results_model import ResultsFilterModel, ResultsModel
+from gui.widgets.results_filter import ResultsFilterModel
+from gui.widgets.results_model import ResultsModel
 from gui.widgets.results_view import ResultsView, UnreadableFiles
 from gui.widgets.sort_dialog import SortDialog
 from gui.widgets.thumbnail_cache import ThumbnailCache

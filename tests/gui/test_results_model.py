@@ -14,12 +14,12 @@ from PySide6.QtTest import QAbstractItemModelTester
 
 from core.results import ClassifiedImage
 from gui.widgets.classify_inputs import ResultsFilterBar
+from gui.widgets.results_filter import ResultsFilterModel
 from gui.widgets.results_model import (
     UNSURE,
     ConfidenceRole,
     LabelRole,
     ResultRole,
-    ResultsFilterModel,
     ResultsModel,
     UnsureRole,
     name_key,
