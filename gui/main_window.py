@@ -7,47 +7,36 @@ another. The GUI thread only moves plain event objects into widgets."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QScrollArea,
     QSplitter,
     QStackedWidget,
-    QStyle,
     QWidget,
 )
 
-from core.config import TrainConfig, from_dict
+from core.config import TrainConfig
 from gui.about_dialog import AboutDialog
+from gui.navigation import CLASSIFY_PAGE, DATA_PAGE, PAGES, TRAIN_PAGE, PageNavigation
 from gui.settings_store import SettingsStore
 from gui.torch_loader import TorchLoaderThread
-from gui.train_worker import FitFunction, TrainRunner, TrainWorker, new_run_dir
+from gui.train_worker import FitFunction, TrainRunner, TrainWorker, new_run_dir, resume_config
 from gui.widgets.classify_view import ClassifyView
 from gui.widgets.dataset_view import DatasetView
 from gui.widgets.model_settings import ModelSettingsPanel
 from gui.widgets.runs_view import RunsView
 from gui.widgets.training_dashboard import TrainingDashboard
+from gui.window_menus import build_menus
 
-PAGES = ("Data", "Train", "Runs", "Classify")
-DATA_PAGE, TRAIN_PAGE, RUNS_PAGE, CLASSIFY_PAGE = range(4)
-NAV_STYLE = """
-QListWidget#navList { background: #E9EDF2; border: none; border-right: 1px solid #D5DBE3;
-    padding-top: 6px; }
-QListWidget#navList::item { color: #1F2933; padding: 4px 6px; margin: 1px 6px; border-radius: 6px; }
-QListWidget#navList::item:hover { background: #DDE3EA; }
-QListWidget#navList::item:selected { background: #FFFFFF; color: #2F6FDE; font-weight: 600; }
-"""
 CLOSE_TIMEOUT_S = 20.0  # a CPU step of a big model can take seconds; after this we still wait
 
 
@@ -110,25 +99,7 @@ class MainWindow(QMainWindow):
         for widget in (self.dataset_view, self.train_splitter, self.runs_view, self.classify_view):
             self.pages.addWidget(widget)
 
-        style = self.style()
-        icons = (
-            QStyle.StandardPixmap.SP_DirOpenIcon,
-            QStyle.StandardPixmap.SP_MediaPlay,
-            QStyle.StandardPixmap.SP_FileDialogDetailedView,
-            QStyle.StandardPixmap.SP_FileDialogContentsView,
-        )
-        self.nav = QListWidget()
-        self.nav.setObjectName("navList")
-        self.nav.setIconSize(QSize(24, 24))
-        self.nav.setSpacing(2)
-        for index, (name, icon) in enumerate(zip(PAGES, icons, strict=True)):
-            item = QListWidgetItem(style.standardIcon(icon), name)
-            item.setToolTip(f"{name} (Ctrl+{index + 1})")
-            item.setSizeHint(QSize(112, 44))
-            self.nav.addItem(item)
-        self.nav.setFixedWidth(124)
-        self.nav.setFrameShape(QListWidget.Shape.NoFrame)
-        self.nav.setStyleSheet(NAV_STYLE)
+        self.nav = PageNavigation()
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
 
         central = QWidget()
@@ -151,31 +122,13 @@ class MainWindow(QMainWindow):
         self.settings_panel.changed.connect(self._on_settings_panel_changed)
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        open_action = QAction("&Open dataset folder…", self)
-        open_action.setShortcut(QKeySequence.StandardKey.Open)
-        open_action.triggered.connect(self._on_open_dataset_triggered)
-        workspace_action = QAction("Choose &workspace folder…", self)
-        workspace_action.triggered.connect(self._on_choose_workspace_triggered)
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        for action in (open_action, workspace_action):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        file_menu.addAction(quit_action)
-
-        view_menu = self.menuBar().addMenu("&View")
-        for index, name in enumerate(PAGES):
-            action = QAction(name, self)
-            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
-            action.triggered.connect(lambda _=False, i=index: self.show_page(i))
-            view_menu.addAction(action)
-
-        help_menu = self.menuBar().addMenu("&Help")
-        about_action = QAction("&About Loupe", self)
-        about_action.triggered.connect(self.show_about)
-        help_menu.addAction(about_action)
+        build_menus(
+            self,
+            open_dataset=self._on_open_dataset_triggered,
+            choose_workspace=self._on_choose_workspace_triggered,
+            show_page=self.show_page,
+            show_about=self.show_about,
+        )
 
     def _build_status_bar(self) -> None:
         self.device_label = QLabel("Detecting device…")
@@ -388,15 +341,13 @@ class MainWindow(QMainWindow):
             self.show_page(TRAIN_PAGE)
             return
         try:
-            with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as f:
-                config = from_dict(json.load(f))
+            config = resume_config(run_dir, epochs)
         except (OSError, ValueError, TypeError) as exc:
             self.dashboard.show_error(
                 f"Cannot resume {run_dir}: config.json is unreadable ({exc})."
             )
             self.show_page(TRAIN_PAGE)
             return
-        config = dataclasses.replace(config, resume=True, out_dir=run_dir, epochs=int(epochs))
         self.start_training(config)
 
     # -- closing ----------------------------------------------------------------------------

@@ -6,6 +6,8 @@ which is thread-safe. `TrainRunner` owns one worker and its thread for one run."
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
 import threading
@@ -16,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThread, Signal, Slot
 
-from core.config import TrainConfig
+from core.config import TrainConfig, from_dict
 from core.control import RunControl
 from core.datasets import DatasetReport
 from core.defaults import SMALL_IMAGE_MAX
@@ -69,6 +71,15 @@ def new_run_dir(
     while os.path.exists(path):
         path, n = f"{base}-{n}", n + 1
     return path
+
+
+def resume_config(run_dir: str, epochs: int) -> TrainConfig:
+    """The config to continue `run_dir` until `epochs` epochs in total: the run's own
+    config.json, resumed into the same folder. Raises OSError/ValueError/TypeError when
+    config.json is missing or unreadable."""
+    with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as f:
+        config = from_dict(json.load(f))
+    return dataclasses.replace(config, resume=True, out_dir=run_dir, epochs=int(epochs))
 
 
 class TrainWorker(QObject):

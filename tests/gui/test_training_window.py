@@ -340,6 +340,23 @@ def test_dashboard_filters_predictions_and_opens_the_detail_dialog(qtbot):
     dialog.close()
 
 
+def test_menus_switch_pages_and_open_folders(qtbot, tmp_path):
+    from PySide6.QtGui import QKeySequence
+
+    window = make_window(qtbot, tmp_path)
+    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+    view_actions = [a for a in menus["&View"].actions() if not a.isSeparator()]
+    assert [a.text() for a in view_actions] == ["Data", "Train", "Runs", "Classify"]
+    assert view_actions[2].shortcut() == QKeySequence("Ctrl+3")
+    view_actions[2].trigger()
+    assert window.current_page() == 2
+    view_actions[1].trigger()
+    assert window.current_page() == TRAIN_PAGE
+    file_texts = [a.text() for a in menus["&File"].actions() if not a.isSeparator()]
+    assert file_texts == ["&Open dataset folder…", "Choose &workspace folder…", "&Quit"]
+    assert menus["&File"].actions()[0].shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+
+
 def test_about_dialog_names_the_version(qtbot, tmp_path):
     from core import __version__
 

@@ -1,0 +1,41 @@
+"""The main window's left column: one entry per page, with an icon and its shortcut."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QWidget
+
+PAGES = ("Data", "Train", "Runs", "Classify")
+DATA_PAGE, TRAIN_PAGE, RUNS_PAGE, CLASSIFY_PAGE = range(4)
+PAGE_ICONS = (
+    QStyle.StandardPixmap.SP_DirOpenIcon,
+    QStyle.StandardPixmap.SP_MediaPlay,
+    QStyle.StandardPixmap.SP_FileDialogDetailedView,
+    QStyle.StandardPixmap.SP_FileDialogContentsView,
+)
+NAV_STYLE = """
+QListWidget#navList { background: #E9EDF2; border: none; border-right: 1px solid #D5DBE3;
+    padding-top: 6px; }
+QListWidget#navList::item { color: #1F2933; padding: 4px 6px; margin: 1px 6px; border-radius: 6px; }
+QListWidget#navList::item:hover { background: #DDE3EA; }
+QListWidget#navList::item:selected { background: #FFFFFF; color: #2F6FDE; font-weight: 600; }
+"""
+
+
+class PageNavigation(QListWidget):
+    """objectName "navList"; `currentRowChanged(int)` is the page to show."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("navList")
+        self.setIconSize(QSize(24, 24))
+        self.setSpacing(2)
+        style = self.style()
+        for index, (name, icon) in enumerate(zip(PAGES, PAGE_ICONS, strict=True)):
+            item = QListWidgetItem(style.standardIcon(icon), name)
+            item.setToolTip(f"{name} (Ctrl+{index + 1})")
+            item.setSizeHint(QSize(112, 44))
+            self.addItem(item)
+        self.setFixedWidth(124)
+        self.setFrameShape(QListWidget.Shape.NoFrame)
+        self.setStyleSheet(NAV_STYLE)
