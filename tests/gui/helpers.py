@@ -9,7 +9,8 @@ Fixtures:
 Helpers:
     tiny_config(data_dir, out_dir, **overrides) -> TrainConfig   (fast, deterministic)
     make_window(qtbot, tmp_path, load_torch=False) -> MainWindow (isolated settings + workspace)
-    run_tiny_training(data_dir, out_dir, **overrides) -> list of events (no Qt)"""
+    run_tiny_training(data_dir, out_dir, **overrides) -> list of events (no Qt)
+    folder_drop(path) -> QDropEvent                              (a file manager's drop)"""
 
 from __future__ import annotations
 
@@ -85,3 +86,22 @@ def make_window(qtbot: Any, tmp_path: Path, load_torch: bool = False):
     qtbot.addWidget(window)
     window.show()
     return window
+
+
+def folder_drop(path: str | Path):
+    """The drop event of `path` dragged from a file manager, for a widget's dropEvent()."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    # The event does not own its mime data: keep it alive as long as the event.
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    event._mime = mime
+    return event

@@ -6,14 +6,14 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 import gui.widgets.dataset_scan as dataset_scan_module
 from gui.widgets.dataset_report_text import plain_reason
 from gui.widgets.dataset_view import DatasetView
 from tests.core.image_factory import make_image, make_shapes_dataset, write_all_corrupt
+from tests.gui.helpers import folder_drop
 
 SCAN_TIMEOUT_MS = 15_000
 
@@ -161,15 +161,7 @@ def test_recent_folders_round_trip_and_menu(qtbot, view, tmp_path):
 
 def test_dropping_a_folder_loads_it(qtbot, view, tmp_path):
     root = make_shapes_dataset(tmp_path / "dropped", per_class=2, size=16)
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(root))])
-    event = QDropEvent(
-        QPointF(10, 10),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
+    event = folder_drop(root)
     with qtbot.waitSignal(view.datasetLoaded, timeout=SCAN_TIMEOUT_MS):
         view.dropEvent(event)
     assert view.current_path() == str(root.resolve())

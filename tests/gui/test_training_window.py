@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QLineEdit
 from gui.main_window import CLASSIFY_PAGE, DATA_PAGE, TRAIN_PAGE
 from tests.core.image_factory import make_shapes_dataset
 from tests.gui.helpers import (
+    folder_drop,
     make_window,
     shapes_dataset,
     tiny_config,
@@ -54,6 +55,14 @@ def _choose_dataset(qtbot, window, path: Path) -> None:
     qtbot.waitUntil(lambda: window.dataset_view.current_path() != "", timeout=20_000)
 
 
+def _ready_to_train(qtbot, tmp_path, dataset: Path, monkeypatch, **values):
+    """A window with `dataset` loaded and the fast settings (plus `values`) on the Train page."""
+    window = make_window(qtbot, tmp_path)
+    _choose_dataset(qtbot, window, dataset)
+    _fast_settings(window, monkeypatch, **values)
+    return window
+
+
 def _wait_for_end(qtbot, window, timeout_ms: int = 60_000) -> None:
     qtbot.waitUntil(lambda: not window.runner.is_running(), timeout=timeout_ms)
 
@@ -80,9 +89,7 @@ def test_train_from_the_window_shows_curves_predictions_and_saves_the_model(
     shapes_dataset,
     monkeypatch,
 ):
-    window = make_window(qtbot, tmp_path)
-    _choose_dataset(qtbot, window, shapes_dataset)
-    _fast_settings(window, monkeypatch)
+    window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch)
     qtbot.mouseClick(
         window.findChild(type(window.dashboard.train_button), "trainButton"),
         Qt.MouseButton.LeftButton,
@@ -115,9 +122,7 @@ def test_train_from_the_window_shows_curves_predictions_and_saves_the_model(
 
 
 def test_stop_during_training_keeps_the_model(qtbot, tmp_path, shapes_dataset, monkeypatch):
-    window = make_window(qtbot, tmp_path)
-    _choose_dataset(qtbot, window, shapes_dataset)
-    _fast_settings(window, monkeypatch, epochs=500)
+    window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=500)
     window.dashboard.train_button.click()
     qtbot.waitUntil(lambda: _points(window, "val_acc") >= 1, timeout=30_000)
     assert window.runner.is_running()
@@ -135,9 +140,7 @@ def test_stop_during_training_keeps_the_model(qtbot, tmp_path, shapes_dataset, m
 
 
 def test_pause_and_resume_from_the_dashboard(qtbot, tmp_path, shapes_dataset, monkeypatch):
-    window = make_window(qtbot, tmp_path)
-    _choose_dataset(qtbot, window, shapes_dataset)
-    _fast_settings(window, monkeypatch, epochs=500)
+    window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=500)
     dash = window.dashboard
     dash.train_button.click()
     qtbot.waitUntil(lambda: dash._last_step is not None, timeout=30_000)
@@ -162,9 +165,7 @@ def test_closing_during_training_asks_then_stops_cleanly(
     shapes_dataset,
     monkeypatch,
 ):
-    window = make_window(qtbot, tmp_path)
-    _choose_dataset(qtbot, window, shapes_dataset)
-    _fast_settings(window, monkeypatch, epochs=500)
+    window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=500)
     window.dashboard.train_button.click()
     qtbot.waitUntil(lambda: window.dashboard._last_step is not None, timeout=30_000)
     thread = window.runner.thread
@@ -226,9 +227,7 @@ def test_window_stays_responsive_while_training(qtbot, tmp_path, shapes_dataset,
     # GIL; in the app it happens in the background while the user picks a dataset).
     import core.training  # noqa: F401
 
-    window = make_window(qtbot, tmp_path)
-    _choose_dataset(qtbot, window, shapes_dataset)
-    _fast_settings(window, monkeypatch, epochs=12)
+    window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=12)
     gaps: list[float] = []
     last = [time.perf_counter()]
 
@@ -279,16 +278,7 @@ def test_settings_are_remembered_between_sessions(qtbot, tmp_path, shapes_datase
 def test_dropping_a_folder_loads_it_as_the_dataset(qtbot, tmp_path, shapes_dataset):
     window = make_window(qtbot, tmp_path)
     window.show_page(TRAIN_PAGE)
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(shapes_dataset))])
-    event = QDropEvent(
-        QPointF(50, 50),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    window.dropEvent(event)
+    window.dropEvent(folder_drop(shapes_dataset))
     assert window.current_page() == DATA_PAGE
     qtbot.waitUntil(lambda: window.dataset_view.current_path() != "", timeout=20_000)
     assert Path(window.dataset_view.current_path()) == shapes_dataset
