@@ -20,12 +20,13 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from core.control import RunControl
 from core.errors import LoupeError
 from core.results import ClassifiedImage, ClassifyProgress, UnreadableImage
 from gui.formatting import format_duration
+from gui.worker_thread import wait_for_thread, worker_thread
 
 FLUSH_INTERVAL = 0.1  # s between result batches: smooth streaming, few signals
 MAX_BUFFER = 4096  # results; flush earlier on a very fast device to bound latency
@@ -160,13 +161,7 @@ class ClassifyRunner(QObject):
         if self._thread is not None:
             raise RuntimeError("a classification is already running")
         worker = ClassifyWorker(model_path, folder, recursive, **kwargs)
-        thread = QThread(self)
-        thread.setObjectName("classifyThread")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        # Direct: quit from the worker thread itself, so wait() on the GUI thread cannot
-        # deadlock on a quit that is still queued behind it.
-        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        thread = worker_thread(worker, worker.finished, self, "classifyThread")
         worker.modelLoaded.connect(self.modelLoaded)
         worker.listed.connect(self.listed)
         worker.resultsReady.connect(self.resultsReady)
@@ -184,15 +179,7 @@ class ClassifyRunner(QObject):
 
     def wait(self, timeout_ms: int = 10000) -> bool:
         """Block until the thread ends (for shutdown and tests); True if it did."""
-        if self._thread is None:
-            return True
-        ended = self._thread.wait(timeout_ms)
-        if ended:
-            # Deliver what the worker queued for us (last results, its outcome) in order,
-            # then finish; the queued thread-finished call then finds nothing to do.
-            QCoreApplication.sendPostedEvents(self, 0)
-            self._on_thread_finished()
-        return ended
+        return wait_for_thread(self, self._thread, timeout_ms, self._on_thread_finished)
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         self.stop()
@@ -261,10 +248,9 @@ class BackgroundCall(QObject):
     def __init__(self, fn: Work, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._worker = _CallWorker(fn)
-        self._thread: QThread | None = QThread(self)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
+        self._thread: QThread | None = worker_thread(
+            self._worker, self._worker.done, self, "backgroundCallThread"
+        )
         self._worker.progressed.connect(self.progressed)
         self._worker.succeeded.connect(self.succeeded)
         self._worker.failed.connect(self.failed)
@@ -281,13 +267,7 @@ class BackgroundCall(QObject):
         return self._thread is not None and self._thread.isRunning()
 
     def wait(self, timeout_ms: int = 30000) -> bool:
-        if self._thread is None:
-            return True
-        ended = self._thread.wait(timeout_ms)
-        if ended:
-            QCoreApplication.sendPostedEvents(self, 0)  # deliver its last signals first
-            self._on_thread_finished()
-        return ended
+        return wait_for_thread(self, self._thread, timeout_ms, self._on_thread_finished)
 
     def _on_thread_finished(self) -> None:
         thread, self._thread = self._thread, None

@@ -10,7 +10,9 @@ import time
 import traceback
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from gui.worker_thread import worker_thread
 
 
 def device_line(devices: list[Any]) -> str:
@@ -111,13 +113,8 @@ class TorchLoaderThread(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.thread = QThread(self)
-        self.thread.setObjectName("torchLoaderThread")
         self.loader = TorchLoader()
-        self.loader.moveToThread(self.thread)
-        self.thread.started.connect(self.loader.run)
-        # Direct: quit() is thread-safe and must not wait for the GUI thread's event loop.
-        self.loader.finished.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
+        self.thread = worker_thread(self.loader, self.loader.finished, self, "torchLoaderThread")
         self.result: dict[str, Any] | None = None
         self.loader.loaded.connect(self._on_loader_loaded)
 

@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, Signal, Slot
 
 from core.config import TrainConfig, from_dict
 from core.control import RunControl
@@ -31,6 +31,7 @@ from core.events import (
     RunStarted,
     StepEnded,
 )
+from gui.worker_thread import worker_thread
 
 FitFunction = Callable[[TrainConfig, RunControl], Iterable[Any]]
 
@@ -176,13 +177,8 @@ class TrainRunner(QObject):
     def start(self, config: TrainConfig, fit: FitFunction | None = None) -> TrainWorker:
         if self.thread is not None:
             raise RuntimeError("a training run is already in progress")
-        thread = QThread(self)
-        thread.setObjectName("trainThread")
         worker = TrainWorker(config, fit=fit)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        # Direct: quit() is thread-safe and must not depend on the GUI thread's event loop.
-        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        thread = worker_thread(worker, worker.finished, self, "trainThread")
         thread.finished.connect(self._on_thread_finished)
         self.thread, self.worker = thread, worker
         thread.start()
