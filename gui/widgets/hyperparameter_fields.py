@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
@@ -188,6 +188,30 @@ class CollapsibleSection(QWidget):
 # ---- control factories: each returns a Binding whose widget carries its tooltip ---------------
 
 
+SpinBox = TypeVar("SpinBox", QSpinBox, QDoubleSpinBox)
+
+
+def _set_up_spin(
+    spin: SpinBox,
+    key: str,
+    name: str,
+    minimum: float,
+    maximum: float,
+    step: float | None = None,
+    special: str = "",
+    suffix: str = "",
+) -> SpinBox:
+    """What every spin box of the panel shares: name, range, step, texts, tooltip."""
+    spin.setObjectName(name)
+    spin.setRange(minimum, maximum)
+    if step is not None:
+        spin.setSingleStep(step)
+    spin.setSpecialValueText(special)  # shown at the minimum, e.g. "auto" for 0
+    spin.setSuffix(suffix)
+    spin.setToolTip(TOOLTIPS.get(key, ""))
+    return spin
+
+
 def int_spin(
     key: str,
     name: str,
@@ -197,13 +221,7 @@ def int_spin(
     special: str = "",
     suffix: str = "",
 ) -> Binding:
-    spin = QSpinBox()
-    spin.setObjectName(name)
-    spin.setRange(minimum, maximum)
-    spin.setSingleStep(step)
-    spin.setSpecialValueText(special)  # shown at the minimum, e.g. "auto" for 0
-    spin.setSuffix(suffix)
-    spin.setToolTip(TOOLTIPS.get(key, ""))
+    spin = _set_up_spin(QSpinBox(), key, name, minimum, maximum, step, special, suffix)
     spin.setAccelerated(True)
     return Binding(spin, spin.value, lambda v: spin.setValue(int(float(v))), spin.valueChanged)
 
@@ -220,12 +238,8 @@ def float_spin(
 ) -> Binding:
     """scale: shown value = stored value * scale (e.g. 100 to show a fraction in %)."""
     spin = QDoubleSpinBox()
-    spin.setObjectName(name)
-    spin.setDecimals(decimals)
-    spin.setRange(minimum, maximum)
-    spin.setSingleStep(step)
-    spin.setSuffix(suffix)
-    spin.setToolTip(TOOLTIPS.get(key, ""))
+    spin.setDecimals(decimals)  # before the range, which is rounded to it
+    _set_up_spin(spin, key, name, minimum, maximum, step, suffix=suffix)
     return Binding(
         spin,
         lambda: round(spin.value() / scale, decimals + 4),
@@ -235,11 +249,7 @@ def float_spin(
 
 
 def scientific_spin(key: str, name: str, maximum: float, special: str = "") -> Binding:
-    spin = ScientificSpinBox()
-    spin.setObjectName(name)
-    spin.setRange(0.0, maximum)
-    spin.setSpecialValueText(special)
-    spin.setToolTip(TOOLTIPS.get(key, ""))
+    spin = _set_up_spin(ScientificSpinBox(), key, name, 0.0, maximum, special=special)
     return Binding(spin, spin.value, lambda v: spin.setValue(float(v)), spin.valueChanged)
 
 
