@@ -2,26 +2,33 @@
 against the model's own ceiling.
 
 For each case (small PNGs, photo-sized JPEGs) it measures training images per second of:
-  loupe   core.training.fit on a generated folder dataset. Figure: images / time summed over
-          the StepEnded report windows of every epoch after the first (the first epoch is
-          warm-up: thread tuning, allocator, first batches). Those windows cover batching,
-          augmentation and the step, not validation or checkpoints; "loupe, whole epochs"
-          divides the training images by EpochEnded.seconds (validation and saving included).
-          The one-off scan + decode into the cache is reported separately ("prepare").
+  loupe   core.training.fit on a generated folder dataset. Figure: the median images/s of
+          the StepEnded report windows (>= 0.25 s each) after the warm-up, i.e. after the
+          first epoch and after the CPU thread tuner has chosen; the mean is printed too.
+          The windows cover batching, augmentation and the step, not validation or
+          checkpoints; "whole epochs" divides the training images by EpochEnded.seconds
+          (validation and saving included). The one-off scan + decode into the cache
+          ("prepare") is reported separately.
   naive   PyTorch's CIFAR-10 tutorial loop: ImageFolder + PIL transforms (RandomResizedCrop,
           RandomHorizontalFlip, ToTensor, Normalize), DataLoader(batch_size=4, shuffle=True,
-          num_workers=2 by default), the same architecture, SGD, plain fp32, torch's default
-          thread count, `loss.item()` every step as in the tutorial. Timed from its 10th batch
-          to the end of one pass (worker start-up excluded).
+          num_workers=2 as in the tutorial), the same architecture, SGD, plain fp32, torch's
+          default thread count, `loss.item()` every step as in the tutorial. Mean images/s
+          from its 10th batch (worker start-up excluded) to the end of one pass or a time
+          cap. On the CPU, when Loupe's tuner chose another thread count, the loop runs
+          again at that count, to separate the thread count from the data pipeline.
   pure    forward + backward + optimizer step only, on synthetic tensors already on the
           device: same model, Loupe's batch size, optimizer, precision, channels_last and
-          the thread count Loupe's tuner chose. The ceiling for any data pipeline.
+          the thread count Loupe's tuner chose. Median step. The ceiling for any pipeline.
   data    Loupe's data path alone (CachedSource.batches + augment_batch, no model), to show
-          where the gap between "loupe" and "pure" goes.
+          how much of a step the data costs.
 
-    python benchmarks/train_throughput.py            # both cases, ~5-7 min on 2 CPU cores
-    python benchmarks/train_throughput.py --quick    # ~1-2 min
-    python benchmarks/train_throughput.py --device cuda --small-images 20000 --epochs 4
+Medians, because on a shared machine other jobs slow some steps by 2-8x; the load average
+is printed at the start and the end.
+
+    python benchmarks/train_throughput.py            # both cases, ~3-5 min on 2 CPU cores
+    python benchmarks/train_throughput.py --quick    # ~1.5-3 min
+    python benchmarks/train_throughput.py --precision on --no-naive    # bf16 autocast on CPU
+    python benchmarks/train_throughput.py --device cuda --small-images 50000 --photo-images 5000
 
 Datasets are generated under /tmp/loupe-bench (reused when present)."""
 
@@ -132,7 +139,9 @@ def _step_sizes(n: int, batch: int) -> list[int]:
     return sizes
 
 
-def run_loupe(case: Case, data_dir: str, device: str, threads: int, runs_dir: str) -> LoupeResult:
+def run_loupe(
+    case: Case, data_dir: str, device: str, threads: int, precision: str, runs_dir: str
+) -> LoupeResult:
     from core.config import TrainConfig, from_dict
     from core.device import choose_precision, resolve_device
     from core.events import EpochEnded, LogMessage, RunFinished, RunStarted, StepEnded
@@ -143,6 +152,7 @@ def run_loupe(case: Case, data_dir: str, device: str, threads: int, runs_dir: st
     cfg = TrainConfig(
         data_dir=data_dir, out_dir=out, arch=case.arch, image_size=case.image_size,
         epochs=case.epochs, batch_size=case.batch_size, device=device, cpu_threads=threads,
+        mixed_precision=precision,
     )  # fmt: skip
     # On the CPU the first steps try each thread count; they are warm-up too.
     tuning = dev.type == "cpu" and threads == 0
@@ -341,20 +351,21 @@ def run_case(case: Case, args: argparse.Namespace, default_threads: int) -> list
     on_cpu = resolve_device(args.device).type == "cpu"
 
     t = time.perf_counter()
-    loupe = run_loupe(case, data_dir, args.device, args.threads, runs_dir)
+    loupe = run_loupe(case, data_dir, args.device, args.threads, args.precision, runs_dir)
     print(f"  loupe: {loupe.images_per_second:,.0f} img/s median, {loupe.mean_images_per_second:,.0f} "
           f"mean, {loupe.threads} thread(s) ({time.perf_counter() - t:.0f} s)", flush=True)  # fmt: skip
     pure = _timed("pure step", run_pure, case, loupe, args.device, args.pure_seconds)
     data = _timed("data path", run_data_path, case, loupe, args.device)
     naive_threads = args.naive_threads or default_threads
-    naive = _timed(
-        f"naive, {naive_threads} thread(s)", run_naive, case, data_dir, args.device,
-        args.naive_workers, naive_threads, args.naive_seconds,
-    )  # fmt: skip
+    naive = naive_same = None
+    if not args.no_naive:
+        naive = _timed(
+            f"naive, {naive_threads} thread(s)", run_naive, case, data_dir, args.device,
+            args.naive_workers, naive_threads, args.naive_seconds,
+        )  # fmt: skip
     # On the CPU torch's default thread count can be the slow one on a small shared machine;
     # the tutorial loop again at Loupe's count separates that from the data pipeline.
-    naive_same = None
-    if on_cpu and loupe.threads != naive_threads:
+    if not args.no_naive and on_cpu and loupe.threads != naive_threads:
         naive_same = _timed(
             f"naive, {loupe.threads} thread(s)", run_naive, case, data_dir, args.device,
             args.naive_workers, loupe.threads, args.naive_seconds,
@@ -373,21 +384,14 @@ def run_case(case: Case, args: argparse.Namespace, default_threads: int) -> list
             loupe.epoch_images_per_second,
             f"epochs 2-{case.epochs}, incl. validation + checkpoints; one-off prepare "
             f"(scan + decode + build) {loupe.prepare_seconds:.1f} s"),
-        Row(case.name, NAIVE, 4, f"{naive_threads if on_cpu else 'GPU'} + {w} workers", "fp32",
-            naive, naive_note),
     ]  # fmt: skip
+    if naive is not None:
+        naive_thr = f"{naive_threads if on_cpu else 'GPU'} + {w} workers"
+        rows.append(Row(case.name, NAIVE, 4, naive_thr, "fp32", naive, naive_note))
     if naive_same is not None:
-        rows.append(
-            Row(
-                case.name,
-                NAIVE_SAME,
-                4,
-                f"{loupe.threads} + {w} workers",
-                "fp32",
-                naive_same,
-                "as above, at Loupe's thread count",
-            )  # fmt: skip
-        )
+        same_thr = f"{loupe.threads} + {w} workers"
+        note = "as above, at Loupe's thread count"
+        rows.append(Row(case.name, NAIVE_SAME, 4, same_thr, "fp32", naive_same, note))
     rows += [
         Row(case.name, PURE, case.batch_size, thr, loupe.precision, pure,
             "synthetic tensors in memory; median step"),
@@ -413,10 +417,11 @@ def print_table(rows: list[Row]) -> None:
     for case in dict.fromkeys(r.case for r in rows):
         by = {r.pipeline: r.images_per_second for r in rows if r.case == case}
         loupe = by[LOUPE]
-        line = f"{case}: Loupe / naive = {loupe / by[NAIVE]:.1f}x"
+        line = f"{case}: Loupe / pure step = {loupe / by[PURE]:.0%} of the model's ceiling"
+        if NAIVE in by:
+            line += f"; Loupe / naive = {loupe / by[NAIVE]:.1f}x"
         if NAIVE_SAME in by:
             line += f" ({loupe / by[NAIVE_SAME]:.1f}x at the same thread count)"
-        line += f"; Loupe / pure step = {loupe / by[PURE]:.0%} of the model's ceiling"
         print(line)
 
 
@@ -449,11 +454,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=0, help="Loupe epochs (>= 2; first is warm-up)")
     p.add_argument("--batch-size", type=int, default=0, help="Loupe and pure-step batch (64)")
     p.add_argument("--threads", type=int, default=0, help="CPU threads for Loupe; 0 = its tuner")
+    p.add_argument(
+        "--precision", choices=("auto", "on", "off"), default="auto",
+        help="Loupe's mixed_precision (auto: bf16/fp16 on CUDA, fp32 on CPU; on: bf16 on CPU)",
+    )  # fmt: skip
     p.add_argument("--small-images", type=int, default=0, help="32x32 PNGs (3000)")
     p.add_argument("--small-arch", default="loupe_net")
     p.add_argument("--photo-images", type=int, default=0, help="500x375 JPEGs (600)")
     p.add_argument("--photo-arch", default="resnet18")
     p.add_argument("--photo-size", type=int, default=128, help="training px for the photos case")
+    p.add_argument("--no-naive", action="store_true", help="skip the tutorial loop")
     p.add_argument("--naive-workers", type=int, default=2, help="tutorial DataLoader workers")
     p.add_argument("--naive-threads", type=int, default=0, help="0 = torch's default")
     p.add_argument("--naive-images", type=int, default=0, help="images in the tutorial's pass")
