@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.results import UnreadableImage
+from gui.widgets.grid_fit import fitted_cell
 from gui.widgets.results_model import ConfidenceRole, LabelRole, ResultRole, UnsureRole
 from gui.widgets.thumbnail_cache import DEFAULT_SIZE
 
@@ -309,14 +310,7 @@ class ResultsView(QListView):
         super().resizeEvent(event)
 
     def _fit_grid(self) -> None:
-        """Share the spare width between the columns, so the grid fills the view instead of
-        leaving a strip of empty space on the right."""
-        tile = self.tile_size()
-        scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
-        width = self.width() - 2 * self.frameWidth() - scrollbar - 2
-        gap = 2 * self.spacing()
-        columns = max(1, width // (tile.width() + gap))
-        cell = QSize(max(tile.width() + gap, width // columns), tile.height() + gap)
+        cell = fitted_cell(self, self.tile_size())
         if cell != self.gridSize():
             self.setGridSize(cell)
 
