@@ -7,6 +7,7 @@ TIFFs, odd modes) fall back to Loupe's own PIL path."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
@@ -132,7 +133,7 @@ class SampleGrid(QScrollArea):
             name, Qt.TextElideMode.ElideRight, NAME_WIDTH
         )
         label = QLabel(
-            f"<b>{_html(shown)}</b><br><span style='color:#52606D'>{total} images</span>"
+            f"<b>{html.escape(shown)}</b><br><span style='color:#52606D'>{total} images</span>"
         )
         label.setFixedWidth(NAME_WIDTH + 8)
         label.setToolTip(name)
@@ -174,7 +175,3 @@ class SampleGrid(QScrollArea):
         else:
             tile.setPixmap(QPixmap.fromImage(image))
         self._pending -= 1
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

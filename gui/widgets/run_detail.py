@@ -4,6 +4,7 @@ gui.widgets.run_records.load_run."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -232,12 +233,12 @@ class RunDetail(QWidget):
             )
         classes = s.get("class_names") if isinstance(s.get("class_names"), list) else []
         name = dataset_name(run) or "unknown dataset"
-        parts = [f"<b>{_esc(name)}</b>"]
+        parts = [f"<b>{html.escape(name)}</b>"]
         if classes:
             parts[0] += f" ({len(classes)} classes)"
         for key in ("arch", "device"):
             if s.get(key):
-                parts.append(_esc(str(s[key])))
+                parts.append(html.escape(str(s[key])))
         if number(s.get("image_size")):
             parts.append(f"{int(number(s['image_size']))} px")
         best = format_percent(s.get("best_val_acc"))
@@ -275,10 +276,10 @@ class RunDetail(QWidget):
             rgb = COMPARE_COLORS[i % len(COMPARE_COLORS)]
             word, color = status_style(run.summary.get("status"))
             lines.append(
-                f"<span style='color: rgb{rgb};'>&#9644;</span> <b>{_esc(label)}</b>: "
+                f"<span style='color: rgb{rgb};'>&#9644;</span> <b>{html.escape(label)}</b>: "
                 f"<b>{format_percent(run.summary.get('best_val_acc'))}</b> "
                 f"<span style='color: {color};'>{word}</span> "
-                f"<span style='color: #52606D;'>· {_esc(run.name)}</span>"
+                f"<span style='color: #52606D;'>· {html.escape(run.name)}</span>"
             )
         self.summary_label.setText("<br>".join(lines))
         self.summary_label.setToolTip("\n".join(run.run_dir for run in runs))
@@ -372,7 +373,3 @@ class RunDetail(QWidget):
         if not keys:
             table.setRowCount(1)
             table.setItem(0, 0, QTableWidgetItem("config.json is missing or unreadable"))
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

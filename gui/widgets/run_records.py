@@ -194,7 +194,7 @@ class RunData:
 
     @property
     def name(self) -> str:
-        return os.path.basename(os.path.normpath(self.run_dir))
+        return folder_name(self.run_dir)
 
 
 def compare_labels(runs: list[RunData]) -> list[str]:
@@ -223,10 +223,14 @@ def compare_labels(runs: list[RunData]) -> list[str]:
     return labels
 
 
+def folder_name(path: str) -> str:
+    """A folder's own name ("flowers" for "/data/flowers/"), "" for no path."""
+    return os.path.basename(os.path.normpath(path)) if path else ""
+
+
 def dataset_name(run: RunData) -> str:
     """The dataset folder's own name ("flowers"), or "" when the run does not say."""
-    dataset = str(run.summary.get("dataset") or run.config.get("data_dir") or "")
-    return os.path.basename(os.path.normpath(dataset)) if dataset else ""
+    return folder_name(str(run.summary.get("dataset") or run.config.get("data_dir") or ""))
 
 
 def _elided(text: str, limit: int) -> str:

@@ -3,7 +3,6 @@ accuracy, epochs, status), sortable by value, several rows selectable for compar
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from PySide6.QtCore import (
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 from gui.widgets.run_records import (
     duration_text,
     end_reason,
+    folder_name,
     format_percent,
     format_time,
     number,
@@ -84,8 +84,7 @@ class RunsTableModel(QAbstractTableModel):
         if column == "date":
             return format_time(run.get("started"))
         if column == "dataset":
-            dataset = str(run.get("dataset") or "")
-            return os.path.basename(os.path.normpath(dataset)) if dataset else "—"
+            return folder_name(str(run.get("dataset") or "")) or "—"
         if column == "architecture":
             return str(run.get("arch") or "—")
         if column == "best val acc":
