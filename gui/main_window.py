@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from core.config import TrainConfig
 from gui.about_dialog import AboutDialog
-from gui.navigation import CLASSIFY_PAGE, DATA_PAGE, PAGES, TRAIN_PAGE, PageNavigation
+from gui.navigation import CLASSIFY_PAGE, DATA_PAGE, PAGES, RUNS_PAGE, TRAIN_PAGE, PageNavigation
 from gui.settings_store import SettingsStore
 from gui.torch_loader import TorchLoaderThread
 from gui.train_worker import FitFunction, TrainRunner, TrainWorker, new_run_dir, resume_config
@@ -36,6 +36,9 @@ from gui.widgets.model_settings import ModelSettingsPanel
 from gui.widgets.runs_view import RunsView
 from gui.widgets.training_dashboard import TrainingDashboard
 from gui.window_menus import build_menus
+
+# The page indexes are part of the window's interface (show_page, current_page).
+__all__ = ["CLASSIFY_PAGE", "DATA_PAGE", "RUNS_PAGE", "TRAIN_PAGE", "MainWindow"]
 
 CLOSE_TIMEOUT_S = 20.0  # a CPU step of a big model can take seconds; after this we still wait
 

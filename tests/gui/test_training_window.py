@@ -21,7 +21,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QLineEdit
 
-from gui.main_window import CLASSIFY_PAGE, DATA_PAGE, TRAIN_PAGE
+from gui.main_window import CLASSIFY_PAGE, DATA_PAGE, RUNS_PAGE, TRAIN_PAGE
 from tests.core.image_factory import make_shapes_dataset
 from tests.gui.helpers import (
     folder_drop,
@@ -339,7 +339,7 @@ def test_menus_switch_pages_and_open_folders(qtbot, tmp_path):
     assert [a.text() for a in view_actions] == ["Data", "Train", "Runs", "Classify"]
     assert view_actions[2].shortcut() == QKeySequence("Ctrl+3")
     view_actions[2].trigger()
-    assert window.current_page() == 2
+    assert window.current_page() == RUNS_PAGE
     view_actions[1].trigger()
     assert window.current_page() == TRAIN_PAGE
     file_texts = [a.text() for a in menus["&File"].actions() if not a.isSeparator()]
