@@ -18,7 +18,7 @@ from core.batches import CachedSource, StreamingSource, cache_bytes, decode_into
 from core.checkpoints import LAST_CKPT, load_checkpoint
 from core.config import TrainConfig, to_dict
 from core.control import RunControl
-from core.cpu_threads import SpeedMeter, ThreadTuner
+from core.cpu_threads import CpuTuner, SpeedMeter, cpu_candidates
 from core.datasets import DatasetScan, add_skipped, scan_dataset
 from core.defaults import resolve_auto
 from core.device import (
@@ -64,7 +64,7 @@ class Setup:
     best_acc: float | None
     best_epoch: int | None
     param_count: int
-    tuner: ThreadTuner
+    tuner: CpuTuner
     speed: SpeedMeter
     started_event: RunStarted
 
@@ -121,9 +121,15 @@ def _sources(cfg, scan, device, control) -> Generator[TrainEvent, None, tuple | 
             StreamingSource(scan.train, size, "crop", device, workers),
             StreamingSource(scan.val, size, "crop", device, workers),
         )
-    storage = device if device.type == "cuda" and need < memory_hint(device) else torch.device("cpu")
-    yield LogMessage("info", f"Decoding {len(samples)} images once into memory ({need / 2**20:.0f} MB) ...")
-    decoder = decode_into_array([s.path for s in samples], size, "crop", lambda: control.stop_requested)
+    storage = (
+        device if device.type == "cuda" and need < memory_hint(device) else torch.device("cpu")
+    )
+    yield LogMessage(
+        "info", f"Decoding {len(samples)} images once into memory ({need / 2**20:.0f} MB) ..."
+    )
+    decoder = decode_into_array(
+        [s.path for s in samples], size, "crop", lambda: control.stop_requested
+    )
     last = time.perf_counter()
     try:
         while True:
@@ -145,10 +151,20 @@ def _sources(cfg, scan, device, control) -> Generator[TrainEvent, None, tuple | 
     paths = [samples[i].path for i in kept]
     train_rows, val_rows = np.flatnonzero(is_train), np.flatnonzero(~is_train)
     return (
-        CachedSource(arrays[train_rows], [labels[i] for i in train_rows],
-                     [paths[i] for i in train_rows], storage, device),
-        CachedSource(arrays[val_rows], [labels[i] for i in val_rows],
-                     [paths[i] for i in val_rows], storage, device),
+        CachedSource(
+            arrays[train_rows],
+            [labels[i] for i in train_rows],
+            [paths[i] for i in train_rows],
+            storage,
+            device,
+        ),
+        CachedSource(
+            arrays[val_rows],
+            [labels[i] for i in val_rows],
+            [paths[i] for i in val_rows],
+            storage,
+            device,
+        ),
     )
 
 
@@ -170,7 +186,9 @@ def prepare(
         yield LogMessage("info", note)
     if cfg.pretrained:
         yield LogMessage("info", f"Loading ImageNet weights for {cfg.arch} ...")
-    model = build_model(cfg.arch, len(class_names), cfg.pretrained, cfg.weights_file, cfg.freeze_backbone)
+    model = build_model(
+        cfg.arch, len(class_names), cfg.pretrained, cfg.weights_file, cfg.freeze_backbone
+    )
     param_count = count_parameters(model)
     precision = choose_precision(device, cfg.mixed_precision)
     model = model.to(device).to(memory_format=torch.channels_last)
@@ -220,14 +238,29 @@ def prepare(
     folder.write_json("dataset.json", report.to_dict())
     dev_name = describe_device(device)
     folder.update_summary(
-        status="running", dataset=os.path.abspath(cfg.data_dir), arch=cfg.arch, epochs=cfg.epochs,
-        image_size=cfg.image_size, class_names=class_names, device=dev_name,
-        best_val_acc=best_acc, best_epoch=best_epoch, epochs_completed=start_epoch,
+        status="running",
+        dataset=os.path.abspath(cfg.data_dir),
+        arch=cfg.arch,
+        epochs=cfg.epochs,
+        image_size=cfg.image_size,
+        class_names=class_names,
+        device=dev_name,
+        best_val_acc=best_acc,
+        best_epoch=best_epoch,
+        epochs_completed=start_epoch,
     )
-    val_labels = [int(v) for v in (val.labels.tolist() if torch.is_tensor(val.labels) else val.labels)]
-    sample_indices = pick_sample_indices(val_labels, cfg.prediction_samples, torch.Generator().manual_seed(cfg.seed))
+    val_labels = [
+        int(v) for v in (val.labels.tolist() if torch.is_tensor(val.labels) else val.labels)
+    ]
+    sample_indices = pick_sample_indices(
+        val_labels, cfg.prediction_samples, torch.Generator().manual_seed(cfg.seed)
+    )
     thumbnails = make_thumbnails(val.images_at(sample_indices)) if sample_indices else []
-    tuner = ThreadTuner(enabled=device.type == "cpu", fixed=cfg.cpu_threads)
+    # On the CPU, thread count and bf16 are chosen by timing the first steps (core.cpu_threads).
+    candidates = (
+        cpu_candidates(cfg.cpu_threads, cfg.mixed_precision) if device.type == "cpu" else []
+    )
+    tuner = CpuTuner(candidates, precision)
     data_mode = train.mode
     yield LogMessage(
         "info",
@@ -235,18 +268,44 @@ def prepare(
         f"{cfg.image_size} px, batch {cfg.batch_size}, lr {cfg.lr:g}.",
     )
     started = RunStarted(
-        run_dir=folder.path, config=to_dict(cfg), dataset=report.to_dict(), class_names=class_names,
-        device=dev_name, arch=cfg.arch, param_count=param_count, train_images=len(train),
-        val_images=len(val), steps_per_epoch=steps_per_epoch, start_epoch=start_epoch,
+        run_dir=folder.path,
+        config=to_dict(cfg),
+        dataset=report.to_dict(),
+        class_names=class_names,
+        device=dev_name,
+        arch=cfg.arch,
+        param_count=param_count,
+        train_images=len(train),
+        val_images=len(val),
+        steps_per_epoch=steps_per_epoch,
+        start_epoch=start_epoch,
         data_mode=data_mode,
     )
     return Setup(
-        cfg=cfg, device=device, precision=precision, model=model, optimizer=optimizer,
-        scheduler=scheduler, scaler=scaler, criterion=criterion, gen=gen, train=train, val=val,
-        class_names=class_names, steps_per_epoch=steps_per_epoch,
-        eval_batch_size=cfg.batch_size * 2, mean=IMAGENET_MEAN, std=IMAGENET_STD,
-        sample_indices=sample_indices, thumbnails=thumbnails, start_epoch=start_epoch,
-        global_step=global_step, best_acc=best_acc, best_epoch=best_epoch,
-        param_count=param_count, tuner=tuner, speed=SpeedMeter(), started_event=started,
+        cfg=cfg,
+        device=device,
+        precision=precision,
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        scaler=scaler,
+        criterion=criterion,
+        gen=gen,
+        train=train,
+        val=val,
+        class_names=class_names,
+        steps_per_epoch=steps_per_epoch,
+        eval_batch_size=cfg.batch_size * 2,
+        mean=IMAGENET_MEAN,
+        std=IMAGENET_STD,
+        sample_indices=sample_indices,
+        thumbnails=thumbnails,
+        start_epoch=start_epoch,
+        global_step=global_step,
+        best_acc=best_acc,
+        best_epoch=best_epoch,
+        param_count=param_count,
+        tuner=tuner,
+        speed=SpeedMeter(),
+        started_event=started,
     )
-

@@ -126,8 +126,17 @@ class _Trainer:
                 yield from self._save_on_stop(epoch)
                 return "cancelled", self._stop_reason(epoch)
             ev = evaluate(
-                s.model, s.val, s.eval_batch_size, len(s.class_names), s.device, s.precision,
-                s.mean, s.std, s.sample_indices, s.thumbnails, should_stop=None,
+                s.model,
+                s.val,
+                s.eval_batch_size,
+                len(s.class_names),
+                s.device,
+                s.tuner.precision,
+                s.mean,
+                s.std,
+                s.sample_indices,
+                s.thumbnails,
+                should_stop=None,
             )
             improved = self.best_acc is None or ev.accuracy > self.best_acc
             if improved:
@@ -138,8 +147,18 @@ class _Trainer:
             per_class = per_class_metrics(ev.confusion, s.class_names)
             confusion = ev.confusion.tolist()
             yield EpochEnded(
-                epoch, cfg.epochs, train_loss, train_acc, ev.loss, ev.accuracy, lr, seconds,
-                per_class, confusion, improved, self.best_acc,
+                epoch,
+                cfg.epochs,
+                train_loss,
+                train_acc,
+                ev.loss,
+                ev.accuracy,
+                lr,
+                seconds,
+                per_class,
+                confusion,
+                improved,
+                self.best_acc,
             )
             yield PredictionsSampled(epoch, s.class_names, ev.samples, ev.true, ev.pred)
             if epoch == s.start_epoch:
@@ -147,13 +166,24 @@ class _Trainer:
                 if warning:
                     yield LogMessage("warning", warning)
             self.folder.add_epoch(
-                dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, val_loss=ev.loss,
-                     val_acc=ev.accuracy, lr=lr, seconds=round(seconds, 3))
+                dict(
+                    epoch=epoch,
+                    train_loss=train_loss,
+                    train_acc=train_acc,
+                    val_loss=ev.loss,
+                    val_acc=ev.accuracy,
+                    lr=lr,
+                    seconds=round(seconds, 3),
+                )
             )
             self.folder.write_json(
                 "evaluation.json",
-                dict(epoch=epoch, class_names=s.class_names, confusion=confusion,
-                     per_class=[dataclasses.asdict(m) for m in per_class]),
+                dict(
+                    epoch=epoch,
+                    class_names=s.class_names,
+                    confusion=confusion,
+                    per_class=[dataclasses.asdict(m) for m in per_class],
+                ),
             )
             if improved:
                 self._save_best(epoch, ev.loss, ev.accuracy)
@@ -161,8 +191,11 @@ class _Trainer:
             self._save_last(epoch + 1)
             yield CheckpointSaved(self.folder.file(LAST_CKPT), "last", epoch)
             self.folder.update_summary(
-                status="running", best_val_acc=self.best_acc, best_epoch=self.best_epoch,
-                epochs_completed=self.epochs_done, last_val_acc=ev.accuracy,
+                status="running",
+                best_val_acc=self.best_acc,
+                best_epoch=self.best_epoch,
+                epochs_completed=self.epochs_done,
+                last_val_acc=ev.accuracy,
             )
             if cfg.early_stopping_patience:
                 patience_left = cfg.early_stopping_patience if improved else patience_left - 1
@@ -201,9 +234,9 @@ class _Trainer:
         for step, (images, labels, _idx) in enumerate(s.train.batches(cfg.batch_size, True, s.gen)):
             if self.control.checkpoint():
                 return 0.0, 0.0, True
-            s.tuner.before_step(s.global_step)
+            precision = s.tuner.before_step(s.global_step)
             x = augment_batch(images, cfg.augment, s.gen, s.mean, s.std)
-            with autocast(dev, s.precision):
+            with autocast(dev, precision):
                 logits = model(x)
                 loss = s.criterion(logits, labels)
             opt.zero_grad(set_to_none=True)
@@ -240,8 +273,13 @@ class _Trainer:
                 remaining = (cfg.epochs - epoch) * s.steps_per_epoch - step - 1
                 eta = remaining * cfg.batch_size / max(s.speed.value, 1e-9)
                 self.folder.add_step(
-                    dict(epoch=epoch, step=step, global_step=s.global_step - 1,
-                         loss=round(mean_loss, 6), lr=lr)
+                    dict(
+                        epoch=epoch,
+                        step=step,
+                        global_step=s.global_step - 1,
+                        loss=round(mean_loss, 6),
+                        lr=lr,
+                    )
                 )
                 yield StepEnded(
                     epoch, step, s.global_step - 1, s.steps_per_epoch, mean_loss, lr, ips, eta
@@ -312,7 +350,6 @@ class _Trainer:
         # Resuming repeats the interrupted epoch from its start.
         self._save_last(epoch)
         yield CheckpointSaved(self.folder.file(LAST_CKPT), "last", epoch)
-
 
 
 LONG_RUN_SECONDS = 3600
