@@ -136,8 +136,12 @@ class _Trainer:
                 s.std,
                 s.sample_indices,
                 s.thumbnails,
-                should_stop=None,
+                # A big validation set on a CPU takes a while: a stop must not wait for it.
+                should_stop=lambda: self.control.stop_requested,
             )
+            if ev is None:
+                yield from self._save_on_stop(epoch + 1)  # this epoch's training is complete
+                return "cancelled", self._stop_reason(epoch)
             improved = self.best_acc is None or ev.accuracy > self.best_acc
             if improved:
                 self.best_acc, self.best_epoch = ev.accuracy, epoch
@@ -342,7 +346,8 @@ class _Trainer:
 
     def _save_on_stop(self, epoch: int) -> Iterator[TrainEvent]:
         """A stopped run keeps its best model; if it stopped before the first validation,
-        the current weights are saved so there is something to use or resume."""
+        the current weights are saved so there is something to use or resume. Resuming
+        starts at `epoch` (the interrupted one, from its start, unless its training ended)."""
         if not self.model_saved:
             save_model(self.setup.model, self.folder.path, self._model_meta(None, None, None))
             self.model_saved = True

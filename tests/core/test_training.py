@@ -250,3 +250,21 @@ def test_early_stopping(shapes_data, tmp_path):
     finished = list(fit(cfg))[-1]
     assert finished.status == "early_stopped"
     assert finished.epochs_completed < 40
+
+
+def test_stop_during_validation_does_not_wait_for_it(shapes_data, tmp_path):
+    import torch
+
+    control = RunControl()
+    cfg = TrainConfig(
+        data_dir=shapes_data, out_dir=str(tmp_path / "run"), epochs=5, batch_size=16, device="cpu"
+    )
+    events = []
+    for event in fit(cfg, control):
+        events.append(event)
+        if isinstance(event, StepEnded) and event.step == event.steps_per_epoch - 1:
+            control.request_stop()  # the epoch's training is over; validation comes next
+    assert events[-1].status == "cancelled"
+    assert not _of(events, EpochEnded)  # validation was abandoned, not finished
+    ckpt = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)
+    assert ckpt["next_epoch"] == 1  # the trained epoch is kept: resuming goes on from epoch 2
