@@ -19,7 +19,7 @@ from core.checkpoints import LAST_CKPT, load_checkpoint
 from core.config import TrainConfig, to_dict
 from core.control import RunControl
 from core.cpu_threads import CpuTuner, SpeedMeter, cpu_candidates
-from core.datasets import DatasetScan, add_skipped, scan_dataset
+from core.datasets import DatasetReport, DatasetScan, add_skipped, scan_dataset
 from core.defaults import resolve_auto
 from core.device import (
     Precision,
@@ -67,6 +67,7 @@ class Setup:
     tuner: CpuTuner
     speed: SpeedMeter
     started_event: RunStarted
+    report: DatasetReport  # updated when streaming finds more unreadable files
 
 
 def _steps(n: int, batch_size: int) -> int:
@@ -308,4 +309,5 @@ def prepare(
         tuner=tuner,
         speed=SpeedMeter(),
         started_event=started,
+        report=report,
     )

@@ -19,6 +19,7 @@ from core.batches import StreamingSource
 from core.checkpoints import LAST_CKPT, MODEL_WEIGHTS, save_checkpoint, save_model
 from core.config import TrainConfig, to_dict
 from core.control import RunControl
+from core.datasets import add_skipped
 from core.errors import LoupeError
 from core.evaluation import autocast, evaluate
 from core.events import (
@@ -299,11 +300,30 @@ class _Trainer:
         return float(loss_sum) / max(1, seen), float(correct) / max(1, seen), False
 
     def _report_stream_skips(self) -> Iterator[TrainEvent]:
-        for source in (self.setup.train, self.setup.val):
+        """Files that only a full decode found broken (streaming mode): logged, and added to
+        dataset.json so the report stays the complete list of skipped files."""
+        found = False
+        for split, source in (("train", self.setup.train), ("val", self.setup.val)):
             skipped = getattr(source, "skipped", None)
             while skipped:
                 path, reason = skipped.pop(0)
+                found = True
+                add_skipped(
+                    self.setup.report,
+                    path,
+                    reason,
+                    split=split,
+                    class_name=self._class_of(source, path),
+                )
                 yield LogMessage("warning", f"Skipped {path}: {reason}")
+        if found:
+            self.folder.write_json("dataset.json", self.setup.report.to_dict())
+
+    def _class_of(self, source, path: str) -> str | None:
+        try:
+            return self.setup.class_names[int(source.labels[source.paths.index(path)])]
+        except (ValueError, IndexError):
+            return None
 
     # -- saving --------------------------------------------------------------------------
     def _model_meta(self, epoch: int | None, val_loss: float | None, val_acc: float | None) -> dict:
