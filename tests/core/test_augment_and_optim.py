@@ -77,9 +77,15 @@ def test_class_weights_favour_rare_classes_and_losses_build():
     assert 0 < loss(logits, target) < plain * 10
 
 
-def test_streaming_path_trains_when_the_cache_budget_is_too_small(shapes_data, tmp_path):
+def test_streaming_path_trains_when_the_cache_budget_is_too_small(tmp_path):
+    import json
+
+    from tests.core.image_factory import make_shapes_dataset, write_png_short_pixel_data
+
+    data = make_shapes_dataset(tmp_path / "data", per_class=30, size=32, seed=1)
+    broken = write_png_short_pixel_data(data / "square" / "broken.png")  # only decoding tells
     cfg = TrainConfig(
-        data_dir=shapes_data,
+        data_dir=str(data),
         out_dir=str(tmp_path / "run"),
         epochs=3,
         batch_size=16,
@@ -88,6 +94,8 @@ def test_streaming_path_trains_when_the_cache_budget_is_too_small(shapes_data, t
         device="cpu",
     )
     events = list(fit(cfg))
+    report = json.load(open(tmp_path / "run" / "dataset.json"))
+    assert str(broken) in {s["path"] for s in report["skipped"]}
     started = next(e for e in events if isinstance(e, RunStarted))
     assert started.data_mode == "stream"
     assert events[-1].status == "completed", events[-1].reason
