@@ -9,24 +9,12 @@ from typing import Any
 
 from core.config import TrainConfig
 from core.datasets import DatasetReport
+from core.model_catalog import FEATURED, LOUPE_ARCHITECTURES
 
 AUTO_DESCRIPTION = "Loupe picks: small CNN for small images, pretrained model for photos"
 # Offered before torch has loaded (core.models imports torch, so the list cannot come from
 # there at start-up); set_architectures replaces it with the real list a few seconds later.
-FALLBACK_ARCHITECTURES = (
-    "loupe_net",
-    "simple_cnn",
-    "resnet18",
-    "resnet34",
-    "resnet50",
-    "mobilenet_v3_small",
-    "mobilenet_v3_large",
-    "efficientnet_b0",
-    "efficientnet_b2",
-    "convnext_tiny",
-    "regnet_y_400mf",
-    "vit_b_16",
-)
+FALLBACK_ARCHITECTURES = (*LOUPE_ARCHITECTURES, *FEATURED)
 # .bin: PyTorch state dicts as some hubs name them; .ckpt: a Loupe run's checkpoint.
 WEIGHTS_EXTENSIONS = (".pth", ".pt", ".safetensors", ".bin", ".ckpt")
 SMALL_IMAGE_MAX = 64  # px, as core.defaults: up to here "auto" trains near the native size
