@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.events import PredictionSample, PredictionsSampled
+from gui.widgets.grid_fit import fitted_cell
 
 THUMBNAIL_SIZE = 96  # px, longest side of a tile's picture
 TILE_PADDING = 6  # px around the picture, inside the coloured border
@@ -386,14 +387,9 @@ class PredictionGrid(QListView):
     def _fit_grid(self) -> None:
         """Share the spare width between the columns: no empty strip on the right, and
         longer class names get the room."""
-        tile = self.tile_size()
-        scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
-        width = self.width() - 2 * self.frameWidth() - scrollbar - 2
-        gap = 2 * self.spacing()
-        columns = max(1, width // (tile.width() + gap))
-        cell = QSize(max(tile.width() + gap, width // columns), tile.height() + gap)
+        cell = fitted_cell(self, self.tile_size())
         if cell != self.gridSize():
-            self.delegate.width = cell.width() - gap
+            self.delegate.width = cell.width() - 2 * self.spacing()
             self.setGridSize(cell)
 
     def _on_view_activated(self, index: QModelIndex) -> None:
