@@ -44,8 +44,8 @@ def make_thumbnails(images: torch.Tensor, max_side: int = 96) -> list[np.ndarray
 
 
 def pick_sample_indices(labels: list[int], count: int, gen: torch.Generator) -> list[int]:
-    """A fixed, class-balanced subset of validation images (round-robin over classes), so the
-    grid shows every class and the same images from epoch to epoch."""
+    """A fixed, class-balanced subset of validation images, in round-robin class order, so the
+    top of the grid already shows every class, and the same images from epoch to epoch."""
     by_class: dict[int, list[int]] = {}
     order = torch.randperm(len(labels), generator=gen).tolist()
     for i in order:
@@ -56,7 +56,7 @@ def pick_sample_indices(labels: list[int], count: int, gen: torch.Generator) -> 
         for q in queues:
             if q and len(picked) < count:
                 picked.append(q.pop())
-    return sorted(picked)
+    return picked
 
 
 @torch.inference_mode()
