@@ -268,3 +268,20 @@ def test_stop_during_validation_does_not_wait_for_it(shapes_data, tmp_path):
     assert not _of(events, EpochEnded)  # validation was abandoned, not finished
     ckpt = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)
     assert ckpt["next_epoch"] == 1  # the trained epoch is kept: resuming goes on from epoch 2
+
+
+def test_gpu_out_of_memory_suggests_a_smaller_batch(shapes_data, tmp_path, monkeypatch):
+    import torch
+
+    import core.training
+
+    def out_of_memory(*args, **kwargs):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(core.training, "augment_batch", out_of_memory)
+    cfg = TrainConfig(
+        data_dir=shapes_data, out_dir=str(tmp_path / "run"), epochs=1, batch_size=64, device="cpu"
+    )
+    finished = list(fit(cfg))[-1]
+    assert finished.status == "failed"
+    assert "out of memory" in finished.reason and "batch size 32" in finished.reason
