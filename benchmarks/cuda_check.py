@@ -47,6 +47,8 @@ def _train(data: str, out: str, **overrides):
 def main() -> int:
     import torch
 
+    from core.config import AugmentConfig
+
     if not torch.cuda.is_available():
         print("no CUDA GPU visible: nothing to check")
         return 2
@@ -96,7 +98,7 @@ def main() -> int:
                     str(tmp_path / "r4"),
                     epochs=2,
                     batch_size=256,
-                    augment=__import__("core.config", fromlist=["AugmentConfig"]).AugmentConfig(
+                    augment=AugmentConfig(
                         rotation_degrees=15, color_jitter=0.3, trivial_augment=True
                     ),
                 ),
