@@ -82,9 +82,9 @@ def _color_jitter(x: torch.Tensor, strength: float, gen: torch.Generator) -> tor
     c = _uniform(n, 1 - strength, 1 + strength, gen, x.device).view(shape)
     s = _uniform(n, 1 - strength, 1 + strength, gen, x.device).view(shape)
     x = x * b
-    gray = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
+    gray = 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
     x = (x - gray.mean(dim=(2, 3), keepdim=True)) * c + gray.mean(dim=(2, 3), keepdim=True)
-    gray = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
+    gray = 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
     x = (x - gray) * s + gray
     return x.clamp_(0.0, 1.0)
 

@@ -67,7 +67,9 @@ class CachedSource:
 
     mode = "cache"
 
-    def __init__(self, images: np.ndarray, labels: Sequence[int], paths: Sequence[str], storage, device):
+    def __init__(
+        self, images: np.ndarray, labels: Sequence[int], paths: Sequence[str], storage, device
+    ):
         # NHWC numpy -> NCHW tensor, stored on the GPU when it fits there (then a batch is one
         # gather, no host-to-device copy), else in RAM and copied batch by batch.
         self.images = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous().to(storage)
@@ -79,7 +81,9 @@ class CachedSource:
     def __len__(self) -> int:
         return len(self.paths)
 
-    def batches(self, batch_size: int, shuffle: bool, gen: torch.Generator | None) -> Iterator[Batch]:
+    def batches(
+        self, batch_size: int, shuffle: bool, gen: torch.Generator | None
+    ) -> Iterator[Batch]:
         n = len(self)
         order = torch.randperm(n, generator=gen) if shuffle else torch.arange(n)
         order = order.to(self.storage)
@@ -123,7 +127,9 @@ class StreamingSource:
 
     mode = "stream"
 
-    def __init__(self, samples: Sequence[Sample], size: int, resize_mode: str, device, workers: int):
+    def __init__(
+        self, samples: Sequence[Sample], size: int, resize_mode: str, device, workers: int
+    ):
         self.dataset = _FileDataset(samples, size, resize_mode)
         self.paths = [s.path for s in samples]
         self.labels = [s.label for s in samples]
@@ -152,7 +158,9 @@ class StreamingSource:
             )
         return self._loaders[key]
 
-    def batches(self, batch_size: int, shuffle: bool, gen: torch.Generator | None) -> Iterator[Batch]:
+    def batches(
+        self, batch_size: int, shuffle: bool, gen: torch.Generator | None
+    ) -> Iterator[Batch]:
         for images, labels, idx in self._loader(batch_size, shuffle, gen):
             bad = labels < 0
             if bool(bad.any()):

@@ -78,7 +78,9 @@ class TrainConfig:
         if self.lr < 0:
             problems.append("Learning rate cannot be negative.")
         if self.optimizer not in OPTIMIZERS:
-            problems.append(f"Unknown optimizer '{self.optimizer}' (choose {', '.join(OPTIMIZERS)}).")
+            problems.append(
+                f"Unknown optimizer '{self.optimizer}' (choose {', '.join(OPTIMIZERS)})."
+            )
         if self.schedule not in SCHEDULES:
             problems.append(f"Unknown schedule '{self.schedule}' (choose {', '.join(SCHEDULES)}).")
         if self.loss not in LOSSES:
@@ -95,7 +97,9 @@ class TrainConfig:
                 "a frozen random backbone cannot learn."
             )
         if self.pretrained and self.weights_file:
-            problems.append("Use either ImageNet pretrained weights or a local weights file, not both.")
+            problems.append(
+                "Use either ImageNet pretrained weights or a local weights file, not both."
+            )
         if not 0.0 < self.augment.crop_scale_min <= 1.0:
             problems.append("Crop scale must be in (0, 1].")
         return problems

@@ -70,7 +70,9 @@ def resolve_auto(
         notes.append(f"{arch} only works at {info.fixed_image_size} px: using that.")
         size = info.fixed_image_size
     if size < info.min_image_size:
-        notes.append(f"{arch} needs at least {info.min_image_size} px: using {info.min_image_size}.")
+        notes.append(
+            f"{arch} needs at least {info.min_image_size} px: using {info.min_image_size}."
+        )
         size = info.min_image_size
     lr = cfg.lr or default_lr(cfg.optimizer, cfg.batch_size, pretrained or bool(cfg.weights_file))
     resolved = dataclasses.replace(cfg, arch=arch, image_size=size, pretrained=pretrained, lr=lr)

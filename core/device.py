@@ -49,7 +49,9 @@ def resolve_device(name: str) -> torch.device:
             )
         dev = torch.device(name if ":" in name else "cuda:0")
         if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise LoupeError(f"GPU {dev.index} does not exist: this machine has {torch.cuda.device_count()}.")
+            raise LoupeError(
+                f"GPU {dev.index} does not exist: this machine has {torch.cuda.device_count()}."
+            )
         return dev
     if name == "mps":
         if not _mps_available():
@@ -99,7 +101,9 @@ def choose_precision(dev: torch.device, setting: str) -> Precision:
 
 def configure_backends(dev: torch.device) -> None:
     if dev.type == "cuda":
-        torch.backends.cudnn.benchmark = True  # fixed input sizes: let cuDNN pick its fastest kernels
+        torch.backends.cudnn.benchmark = (
+            True  # fixed input sizes: let cuDNN pick its fastest kernels
+        )
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
 

@@ -93,7 +93,9 @@ def evaluate(
             if i in wanted:
                 sample_probs[i] = torch.softmax(logits[row], 0).cpu()
     if not all_true:
-        return Evaluation(0.0, 0.0, torch.zeros(num_classes, num_classes, dtype=torch.long), [], [], [])
+        return Evaluation(
+            0.0, 0.0, torch.zeros(num_classes, num_classes, dtype=torch.long), [], [], []
+        )
     true = torch.cat(all_true).cpu()  # one sync per epoch
     pred = torch.cat(all_pred).cpu()
     cm = confusion_matrix(true, pred, num_classes)

@@ -109,5 +109,11 @@ class RunFinished:
 
 
 TrainEvent = (
-    RunStarted | LogMessage | StepEnded | EpochEnded | PredictionsSampled | CheckpointSaved | RunFinished
+    RunStarted
+    | LogMessage
+    | StepEnded
+    | EpochEnded
+    | PredictionsSampled
+    | CheckpointSaved
+    | RunFinished
 )

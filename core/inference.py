@@ -59,13 +59,18 @@ def list_images(folder: str, recursive: bool = True) -> list[str]:
     found: list[str] = []
     if not recursive:
         with os.scandir(folder) as entries:
-            found = [e.path for e in entries if e.is_file() and not e.name.startswith(".")
-                     and is_image_name(e.name)]
+            found = [
+                e.path
+                for e in entries
+                if e.is_file() and not e.name.startswith(".") and is_image_name(e.name)
+            ]
         return sorted(found)
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         found.extend(
-            os.path.join(dirpath, f) for f in filenames if not f.startswith(".") and is_image_name(f)
+            os.path.join(dirpath, f)
+            for f in filenames
+            if not f.startswith(".") and is_image_name(f)
         )
     return sorted(found)
 
@@ -75,7 +80,9 @@ def _decode_workers() -> int:
 
 
 @torch.inference_mode()
-def _infer(lm: LoadedModel, arrays: list[np.ndarray], top_k: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _infer(
+    lm: LoadedModel, arrays: list[np.ndarray], top_k: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
     if lm.device.type == "cuda":
         x = x.pin_memory().to(lm.device, non_blocking=True)

@@ -21,7 +21,9 @@ def per_class_metrics(confusion: torch.Tensor, class_names: list[str]) -> list[C
     precision = torch.where(predicted > 0, tp / predicted.clamp(min=1), torch.zeros_like(tp))
     recall = torch.where(support > 0, tp / support.clamp(min=1), torch.zeros_like(tp))
     denom = precision + recall
-    f1 = torch.where(denom > 0, 2 * precision * recall / denom.clamp(min=1e-12), torch.zeros_like(tp))
+    f1 = torch.where(
+        denom > 0, 2 * precision * recall / denom.clamp(min=1e-12), torch.zeros_like(tp)
+    )
     return [
         ClassMetrics(name, float(precision[i]), float(recall[i]), float(f1[i]), int(support[i]))
         for i, name in enumerate(class_names)

@@ -63,7 +63,11 @@ class FocalLoss(nn.Module):
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         ce = F.cross_entropy(
-            logits, target, weight=self.weight, reduction="none", label_smoothing=self.label_smoothing
+            logits,
+            target,
+            weight=self.weight,
+            reduction="none",
+            label_smoothing=self.label_smoothing,
         )
         p_true = torch.softmax(logits.float(), 1).gather(1, target[:, None]).squeeze(1)
         return ((1 - p_true) ** self.gamma * ce).mean()

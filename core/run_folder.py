@@ -52,8 +52,12 @@ class RunFolder:
 
     def load_history(self, before_epoch: int) -> None:
         """On resume: keep the rows of epochs already done, drop any beyond the checkpoint."""
-        self.metrics = [r for r in _read_csv(self.file("metrics.csv")) if int(r["epoch"]) < before_epoch]
-        self.steps = [r for r in _read_csv(self.file("steps.csv")) if int(r["epoch"]) < before_epoch]
+        self.metrics = [
+            r for r in _read_csv(self.file("metrics.csv")) if int(r["epoch"]) < before_epoch
+        ]
+        self.steps = [
+            r for r in _read_csv(self.file("steps.csv")) if int(r["epoch"]) < before_epoch
+        ]
         if os.path.isfile(self.file("run.json")):
             with open(self.file("run.json"), encoding="utf-8") as f:
                 summary = json.load(f)
