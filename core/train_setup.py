@@ -15,7 +15,7 @@ from torch import nn
 
 from core.augment import IMAGENET_MEAN, IMAGENET_STD
 from core.batches import CachedSource, StreamingSource, cache_bytes, decode_into_array
-from core.checkpoints import LAST_CKPT, load_checkpoint
+from core.checkpoints import LAST_CKPT, MODEL_WEIGHTS, load_checkpoint
 from core.config import TrainConfig, to_dict
 from core.control import RunControl
 from core.cpu_threads import CpuTuner, SpeedMeter, cpu_candidates
@@ -34,6 +34,7 @@ from core.evaluation import make_thumbnails, pick_sample_indices
 from core.events import LogMessage, RunStarted, TrainEvent
 from core.models import build_model, count_parameters, weights_status
 from core.optim import build_loss, build_optimizer, lr_factor
+from core.resume import compatible_config, restore
 from core.run_folder import RunFolder
 
 PROGRESS_SECONDS = 2.0
@@ -172,6 +173,15 @@ def _sources(cfg, scan, device, control) -> Generator[TrainEvent, None, tuple | 
 def prepare(
     cfg: TrainConfig, folder: RunFolder, control: RunControl
 ) -> Generator[TrainEvent, None, Setup | None]:
+    ckpt = None
+    if cfg.resume:
+        ckpt = load_checkpoint(folder.file(LAST_CKPT))
+        cfg = compatible_config(ckpt, cfg, folder.path)
+    elif any(os.path.exists(folder.file(n)) for n in (LAST_CKPT, MODEL_WEIGHTS)):
+        raise LoupeError(
+            f"{folder.path} already holds a trained run: continue it with --resume, "
+            "or train into a new folder."
+        )
     scan = yield from _scan(cfg)
     report = scan.report
     class_names = list(report.class_names)
@@ -185,10 +195,16 @@ def prepare(
     )
     for note in notes:
         yield LogMessage("info", note)
-    if cfg.pretrained:
+    # Resuming loads every weight from last.ckpt: no need (nor network) for the start weights.
+    start_weights = ckpt is None
+    if cfg.pretrained and start_weights:
         yield LogMessage("info", f"Loading ImageNet weights for {cfg.arch} ...")
     model = build_model(
-        cfg.arch, len(class_names), cfg.pretrained, cfg.weights_file, cfg.freeze_backbone
+        cfg.arch,
+        len(class_names),
+        cfg.pretrained and start_weights,
+        cfg.weights_file if start_weights else None,
+        cfg.freeze_backbone,
     )
     param_count = count_parameters(model)
     precision = choose_precision(device, cfg.mixed_precision)
@@ -212,26 +228,23 @@ def prepare(
     scaler = torch.amp.GradScaler(device.type) if precision.use_scaler else None
 
     start_epoch, global_step, best_acc, best_epoch = 0, 0, None, None
-    if cfg.resume:
-        ckpt = load_checkpoint(folder.file(LAST_CKPT))
-        if ckpt.get("class_names") != class_names:
-            raise LoupeError(
-                f"Cannot resume {folder.path}: the dataset's classes changed "
-                f"({ckpt.get('class_names')} then, {class_names} now)."
-            )
-        model.load_state_dict(ckpt["model"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        scheduler.load_state_dict(ckpt["scheduler"])
-        if scaler is not None and ckpt.get("scaler"):
-            scaler.load_state_dict(ckpt["scaler"])
-        gen.set_state(ckpt["generator"])
-        start_epoch, global_step = int(ckpt["next_epoch"]), int(ckpt["global_step"])
-        best_acc, best_epoch = ckpt.get("best_acc"), ckpt.get("best_epoch")
-        if start_epoch >= cfg.epochs:
-            raise LoupeError(
-                f"{folder.path} has already trained {start_epoch} epochs: ask for more epochs "
-                f"(e.g. --epochs {start_epoch + 5}) to extend it."
-            )
+    if ckpt is not None:
+        point = restore(
+            ckpt,
+            cfg,
+            class_names,
+            model,
+            optimizer,
+            scheduler,
+            scaler,
+            gen,
+            steps_per_epoch,
+            folder.path,
+        )
+        start_epoch, global_step = point.start_epoch, point.global_step
+        best_acc, best_epoch = point.best_acc, point.best_epoch
+        for note in point.notes:
+            yield LogMessage("warning", note)
         folder.load_history(start_epoch)
         yield LogMessage("info", f"Resuming at epoch {start_epoch + 1} of {cfg.epochs}.")
 

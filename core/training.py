@@ -140,8 +140,8 @@ class _Trainer:
                 # A big validation set on a CPU takes a while: a stop must not wait for it.
                 should_stop=lambda: self.control.stop_requested,
             )
-            if ev is None:
-                yield from self._save_on_stop(epoch + 1)  # this epoch's training is complete
+            if ev is None:  # stopped during validation: the epoch is repeated on resume
+                yield from self._save_on_stop(epoch)
                 return "cancelled", self._stop_reason(epoch)
             improved = self.best_acc is None or ev.accuracy > self.best_acc
             if improved:
@@ -357,6 +357,7 @@ class _Trainer:
                 scheduler=s.scheduler.state_dict(),
                 scaler=s.scaler.state_dict() if s.scaler is not None else {},
                 generator=s.gen.get_state(),
+                torch_rng=torch.get_rng_state(),  # dropout masks and TrivialAugment
                 best_acc=self.best_acc,
                 best_epoch=self.best_epoch,
                 class_names=s.class_names,
@@ -367,7 +368,7 @@ class _Trainer:
     def _save_on_stop(self, epoch: int) -> Iterator[TrainEvent]:
         """A stopped run keeps its best model; if it stopped before the first validation,
         the current weights are saved so there is something to use or resume. Resuming
-        starts at `epoch` (the interrupted one, from its start, unless its training ended)."""
+        repeats the interrupted epoch from its start (the schedule restarts there too)."""
         if not self.model_saved:
             save_model(self.setup.model, self.folder.path, self._model_meta(None, None, None))
             self.model_saved = True

@@ -267,7 +267,7 @@ def test_stop_during_validation_does_not_wait_for_it(shapes_data, tmp_path):
     assert events[-1].status == "cancelled"
     assert not _of(events, EpochEnded)  # validation was abandoned, not finished
     ckpt = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)
-    assert ckpt["next_epoch"] == 1  # the trained epoch is kept: resuming goes on from epoch 2
+    assert ckpt["next_epoch"] == 0  # never validated: resuming repeats the epoch
 
 
 def test_gpu_out_of_memory_suggests_a_smaller_batch(shapes_data, tmp_path, monkeypatch):
@@ -285,3 +285,35 @@ def test_gpu_out_of_memory_suggests_a_smaller_batch(shapes_data, tmp_path, monke
     finished = list(fit(cfg))[-1]
     assert finished.status == "failed"
     assert "out of memory" in finished.reason and "batch size 32" in finished.reason
+
+
+def test_resume_with_new_batch_size_and_lr_trains_at_the_new_rate(shapes_data, tmp_path):
+    out = str(tmp_path / "run")
+    base = dict(data_dir=shapes_data, out_dir=out, device="cpu", schedule="constant")
+    list(fit(TrainConfig(**base, epochs=2, batch_size=8, lr=1e-3)))
+    events = list(fit(TrainConfig(**base, epochs=3, batch_size=32, lr=5e-3, resume=True)))
+    assert events[-1].status == "completed", events[-1].reason
+    (epoch,) = _of(events, EpochEnded)
+    assert epoch.lr == pytest.approx(5e-3)  # not 0, not the old rate
+
+
+def test_resume_refuses_another_architecture_in_one_line(shapes_data, tmp_path):
+    out = str(tmp_path / "run")
+    base = dict(data_dir=shapes_data, out_dir=out, device="cpu", batch_size=16)
+    list(fit(TrainConfig(**base, epochs=1, arch="loupe_net")))
+    finished = list(fit(TrainConfig(**base, epochs=2, arch="simple_cnn", resume=True)))[-1]
+    assert finished.status == "failed"
+    assert "simple_cnn" in finished.reason and "\n" not in finished.reason
+    # ... and the run is untouched: a plain resume still works.
+    again = list(fit(TrainConfig(**base, epochs=2, arch="loupe_net", resume=True)))[-1]
+    assert again.status == "completed", again.reason
+
+
+def test_training_into_a_finished_run_without_resume_is_refused(shapes_data, tmp_path):
+    out = str(tmp_path / "run")
+    cfg = TrainConfig(data_dir=shapes_data, out_dir=out, device="cpu", batch_size=16, epochs=1)
+    list(fit(cfg))
+    before = open(os.path.join(out, "model.safetensors"), "rb").read()
+    finished = list(fit(cfg))[-1]
+    assert finished.status == "failed" and "--resume" in finished.reason
+    assert open(os.path.join(out, "model.safetensors"), "rb").read() == before
