@@ -150,9 +150,11 @@ class StreamingSource:
                 batch_size=batch_size,
                 shuffle=shuffle,
                 generator=gen if shuffle else None,
-                num_workers=self.workers,
-                # Spawned workers (Windows/macOS) take seconds to start: keep them between epochs.
-                persistent_workers=self.workers > 0,
+                # Validation needs fewer workers; each is a process that imports torch.
+                num_workers=self.workers if shuffle else min(self.workers, 2),
+                # Spawned workers (Windows/macOS) take seconds to start: keep the training
+                # loader's between epochs (validation's live only while it runs).
+                persistent_workers=self.workers > 0 and shuffle,
                 pin_memory=self.device.type == "cuda",
                 drop_last=False,
             )

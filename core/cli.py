@@ -263,6 +263,10 @@ def run_cli(argv: list[str]) -> int:
     except LoupeError as exc:
         print(f"loupe: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # an output path that cannot be written, a full disk, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"loupe: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("loupe: interrupted", file=sys.stderr)
         return 130

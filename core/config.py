@@ -59,7 +59,9 @@ class TrainConfig:
     early_stopping_patience: int = 0  # epochs without val-accuracy gain; 0 = off
     seed: int = 0
     device: DeviceName = "auto"
-    mixed_precision: Precision = "auto"  # auto = on for CUDA (bf16 if supported), off on CPU
+    mixed_precision: Precision = (
+        "auto"  # auto: CUDA on (bf16 if supported); CPU bf16 if measured >=15 % faster
+    )
     cpu_threads: int = 0  # 0 = measure during the first steps and keep the faster count
     num_workers: int = -1  # DataLoader workers when the dataset does not fit the cache; -1 auto
     cache_memory_mb: int = 2048  # decode once into RAM/GPU when the uint8 cache fits this budget

@@ -106,7 +106,7 @@ class CpuTuner:
             return
         self.enabled = False
         speeds = {c: statistics.median(v) for c, v in self._times.items() if v}
-        self.chosen = max(speeds, key=speeds.get)
+        self.chosen = _pick(speeds)
         self._apply(self.chosen)
         measured = ", ".join(f"{c.label}: {ips:.0f} img/s" for c, ips in speeds.items())
         self._messages.append(f"CPU: using {self.chosen.label} (measured {measured}).")
@@ -114,6 +114,19 @@ class CpuTuner:
     def messages(self) -> list[str]:
         out, self._messages = self._messages, []
         return out
+
+
+BF16_MIN_GAIN = 1.15  # bf16 costs some precision: take it only for a clear speed-up
+
+
+def _pick(speeds: dict[CpuSetting, float]) -> CpuSetting:
+    fastest = max(speeds, key=speeds.get)
+    fp32 = {c: v for c, v in speeds.items() if not c.precision.enabled}
+    if fastest.precision.enabled and fp32:
+        best_fp32 = max(fp32, key=fp32.get)
+        if speeds[fastest] < BF16_MIN_GAIN * speeds[best_fp32]:
+            return best_fp32
+    return fastest
 
 
 class SpeedMeter:

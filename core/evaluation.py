@@ -74,7 +74,7 @@ def evaluate(
     should_stop=None,
 ) -> Evaluation | None:
     model.eval()
-    loss_sum = torch.zeros((), device=dev, dtype=torch.float64)
+    loss_sum = torch.zeros((), device=dev, dtype=torch.float32)  # MPS has no float64
     all_true, all_pred, all_idx = [], [], []
     wanted = {idx: k for k, idx in enumerate(sample_indices)}
     sample_probs: dict[int, torch.Tensor] = {}
@@ -84,7 +84,7 @@ def evaluate(
         with autocast(dev, precision):
             logits = model(normalize(images, mean, std))
         logits = logits.float()
-        loss_sum += F.cross_entropy(logits, labels, reduction="sum").double()
+        loss_sum += F.cross_entropy(logits, labels, reduction="sum")
         all_true.append(labels)
         all_pred.append(logits.argmax(1))
         all_idx.append(idx)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -111,6 +112,8 @@ def weights_cache_path(name: str) -> str | None:
 def _online() -> bool:
     if os.environ.get("LOUPE_OFFLINE") == "1":
         return False
+    if urllib.request.getproxies().get("https"):
+        return True  # behind a proxy a direct probe says nothing: let the download decide
     try:
         with socket.create_connection(("download.pytorch.org", 443), timeout=1.5):
             return True

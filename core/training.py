@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import os
 import time
 import traceback
@@ -335,7 +336,7 @@ class _Trainer:
             image_size=cfg.image_size,
             resize_mode="crop",
             normalization=dict(mean=list(s.mean), std=list(s.std)),
-            best=dict(epoch=epoch, val_acc=val_acc, val_loss=val_loss),
+            best=dict(epoch=epoch, val_acc=val_acc, val_loss=_finite_or_none(val_loss)),
             param_count=s.param_count,
             dataset=os.path.abspath(cfg.data_dir),
         )
@@ -376,6 +377,11 @@ class _Trainer:
         # Resuming repeats the interrupted epoch from its start.
         self._save_last(epoch)
         yield CheckpointSaved(self.folder.file(LAST_CKPT), "last", epoch)
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    """JSON has no NaN: an fp16 overflow in the validation loss must not fail the save."""
+    return value if value is not None and math.isfinite(value) else None
 
 
 LONG_RUN_SECONDS = 3600

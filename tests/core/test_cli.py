@@ -152,3 +152,11 @@ def test_self_test_passes():
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().endswith("self-test passed")
     assert os.linesep.join(["ok"]) in result.stdout
+
+
+def test_unwritable_output_is_a_one_line_error(cli_run, tmp_path):
+    _, data, out, _ = cli_run
+    result = loupe("classify", out, data, "--out", tmp_path / "missing" / "dir" / "r.csv")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("loupe: error: ")
