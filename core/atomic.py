@@ -11,6 +11,8 @@ import contextlib
 import json
 import os
 import secrets
+import sys
+import time
 import weakref
 from collections.abc import Iterator
 from typing import IO, Any
@@ -45,6 +47,20 @@ def _close_and_remove(file: IO[Any], path: str) -> None:
         file.close()
     with contextlib.suppress(OSError):
         os.remove(path)
+
+
+def _replace(source: str, target: str) -> None:
+    """os.replace, retried briefly on Windows, where a reader holding the target open (the
+    window reading run.json, an antivirus or sync client) makes it fail for a moment."""
+    attempts = 10 if sys.platform == "win32" else 1
+    for attempt in range(attempts):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 class AtomicFile:
@@ -93,7 +109,7 @@ class AtomicFile:
             self.file.flush()
             os.fsync(self.file.fileno())
             self.file.close()
-            os.replace(self.temp_path, self.path)
+            _replace(self.temp_path, self.path)
         except BaseException:
             self.abort()
             raise

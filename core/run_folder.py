@@ -8,6 +8,7 @@ import io
 import json
 import os
 import socket
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,13 +107,32 @@ def read_run_summary(run_dir: str) -> dict[str, Any] | None:
 
 
 def _pid_alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        return _windows_pid_alive(pid)
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except OSError:  # exists but belongs to someone else
         return True
     return True
+
+
+def _windows_pid_alive(pid: int) -> bool:
+    """os.kill(pid, 0) on Windows sends Ctrl+C instead of checking: ask the kernel."""
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return False
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def read_metrics(run_dir: str) -> list[dict[str, float]]:
