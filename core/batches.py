@@ -59,7 +59,13 @@ def decode_into_array(
                     skipped.append((paths[i], reason))
             yield min(start + chunk, len(paths)), len(paths)
     kept = np.flatnonzero(ok).tolist()
-    return out[ok], kept, skipped
+    if len(kept) < len(paths):
+        # Compact in place: boolean indexing would copy the whole cache once more.
+        for new, old in enumerate(kept):
+            if new != old:
+                out[new] = out[old]
+        out = out[: len(kept)]
+    return out, kept, skipped
 
 
 class CachedSource:
@@ -70,9 +76,10 @@ class CachedSource:
     def __init__(
         self, images: np.ndarray, labels: Sequence[int], paths: Sequence[str], storage, device
     ):
-        # NHWC numpy -> NCHW tensor, stored on the GPU when it fits there (then a batch is one
-        # gather, no host-to-device copy), else in RAM and copied batch by batch.
-        self.images = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous().to(storage)
+        # Kept as decoded (NHWC: no reordering copy of the whole cache); a batch is permuted to
+        # an NCHW view, which is then already in channels_last layout. Stored on the GPU when
+        # it fits there (a batch is one gather, no host-to-device copy), else in RAM.
+        self.images = torch.from_numpy(images).to(storage)
         self.labels = torch.as_tensor(list(labels), dtype=torch.long, device=storage)
         self.paths = list(paths)
         self.storage = storage
@@ -97,10 +104,11 @@ class CachedSource:
                 images = images.pin_memory() if nb else images
                 images = images.to(self.device, non_blocking=nb)
                 labels = labels.to(self.device, non_blocking=nb)
-            yield images, labels, idx
+            yield images.permute(0, 3, 1, 2), labels, idx
 
     def images_at(self, indices: Sequence[int]) -> torch.Tensor:
-        return self.images[torch.as_tensor(list(indices), device=self.storage)].to(self.device)
+        picked = self.images[torch.as_tensor(list(indices), device=self.storage)]
+        return picked.to(self.device).permute(0, 3, 1, 2)
 
 
 class _FileDataset(torch.utils.data.Dataset):

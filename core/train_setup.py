@@ -129,6 +129,26 @@ def _sources(cfg, scan, device, control) -> Generator[TrainEvent, None, tuple | 
     yield LogMessage(
         "info", f"Decoding {len(samples)} images once into memory ({need / 2**20:.0f} MB) ..."
     )
+    sources = []
+    # Train and validation decode into separate arrays: splitting one would copy the cache.
+    for split, split_samples in (("train", scan.train), ("val", scan.val)):
+        decoded = yield from _decode(split_samples, size, control)
+        if decoded is None:
+            return None
+        arrays, kept, skipped = decoded
+        label_of = {s.path: s.label for s in split_samples} if skipped else {}
+        for path, reason in skipped:
+            name = scan.report.class_names[label_of[path]]
+            add_skipped(scan.report, path, reason, split=split, class_name=name)
+            yield LogMessage("warning", f"Skipped {path}: {reason}")
+        labels = [split_samples[i].label for i in kept]
+        paths = [split_samples[i].path for i in kept]
+        sources.append(CachedSource(arrays, labels, paths, storage, device))
+        del arrays  # a GPU-stored cache no longer needs its host copy
+    return tuple(sources)
+
+
+def _decode(samples, size: int, control) -> Generator[TrainEvent, None, tuple | None]:
     decoder = decode_into_array(
         [s.path for s in samples], size, "crop", lambda: control.stop_requested
     )
@@ -140,34 +160,8 @@ def _sources(cfg, scan, device, control) -> Generator[TrainEvent, None, tuple | 
                 last = time.perf_counter()
                 yield LogMessage("info", f"Decoded {done} of {total} images ...")
     except StopIteration as stop:
-        arrays, kept, skipped = stop.value
-    if control.stop_requested:
-        return None
-    for path, reason in skipped:
-        add_skipped(scan.report, path, reason)
-        yield LogMessage("warning", f"Skipped {path}: {reason}")
-    n_train = len(scan.train)
-    kept_arr = np.asarray(kept, dtype=np.int64)
-    is_train = kept_arr < n_train
-    labels = [samples[i].label for i in kept]
-    paths = [samples[i].path for i in kept]
-    train_rows, val_rows = np.flatnonzero(is_train), np.flatnonzero(~is_train)
-    return (
-        CachedSource(
-            arrays[train_rows],
-            [labels[i] for i in train_rows],
-            [paths[i] for i in train_rows],
-            storage,
-            device,
-        ),
-        CachedSource(
-            arrays[val_rows],
-            [labels[i] for i in val_rows],
-            [paths[i] for i in val_rows],
-            storage,
-            device,
-        ),
-    )
+        result = stop.value
+    return None if control.stop_requested else result
 
 
 def prepare(
