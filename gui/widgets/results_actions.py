@@ -7,7 +7,8 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from core.export import write_results_csv, write_results_json
@@ -94,9 +95,11 @@ class ResultsActions(QObject):
 
     def open_sort_dialog(self) -> SortDialog:
         """Non-modal dialog over the results shown; the sort runs when the user confirms."""
-        if self._sort_dialog is not None and self._sort_dialog.is_running():
-            self._sort_dialog.raise_()
-            return self._sort_dialog
+        old = self._live_sort_dialog()
+        if old is not None and (old.is_running() or old.isVisible()):
+            old.raise_()
+            old.activateWindow()
+            return old
         view = self.view
         source = view.source_folder()
         destination = f"{source.rstrip(os.sep)} sorted" if source else ""
@@ -105,9 +108,18 @@ class ResultsActions(QObject):
         dialog = SortDialog(
             view.shown_results(), view.results_model.unsure_threshold, destination, note, view
         )
+        # Deleted once closed: every click makes a dialog over the results shown then.
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.sortFinished.connect(self._on_sort_finished)
         self._sort_dialog = dialog
         dialog.show()
+        return dialog
+
+    def _live_sort_dialog(self) -> SortDialog | None:
+        """The last sort dialog unless Qt has deleted it (closed)."""
+        dialog = self._sort_dialog
+        if dialog is not None and not shiboken6.isValid(dialog):
+            dialog = self._sort_dialog = None
         return dialog
 
     def _on_sort_finished(self, outcome: SortOutcome, plan: SortPlan) -> None:
@@ -157,7 +169,8 @@ class ResultsActions(QObject):
 
     def shutdown(self, timeout_ms: int) -> None:
         """Wait for a running sort or undo."""
-        if self._sort_dialog is not None and self._sort_dialog.is_running():
-            self._sort_dialog.wait(timeout_ms)
+        dialog = self._live_sort_dialog()
+        if dialog is not None and dialog.is_running():
+            dialog.wait(timeout_ms)
         if self._undo_call is not None:
             self._undo_call.wait(timeout_ms)

@@ -319,24 +319,34 @@ class SortDialog(QDialog):
         self.close_button.setText("Close")
         self.sort_button.setEnabled(False)
         if self._close_when_done:
-            super().close()
+            self._close_when_done = False
+            self.close()
+
+    def _ask_stop(self) -> None:
+        if self._call is not None:
+            self._call.request_stop()
+            self.status_label.setText("Stopping after the current file…")
 
     def _on_close_clicked(self) -> None:
         if self._call is not None:  # the button reads "Stop" while sorting
-            self._call.request_stop()
-            self.status_label.setText("Stopping after the current file…")
+            self._ask_stop()
         else:
-            self.close()
+            self.reject()
 
     def closeEvent(self, event: Any) -> None:
         if self._call is not None:
             # Stop between files; the dialog closes once the thread has ended.
-            self._call.request_stop()
+            self._ask_stop()
             self._close_when_done = True
-            self.status_label.setText("Stopping after the current file…")
             event.ignore()
             return
+        # QDialog.closeEvent calls reject() while visible, which hides: the close is accepted.
         super().closeEvent(event)
 
-    def reject(self) -> None:  # Escape
-        self.close()
+    def reject(self) -> None:  # Escape, Close
+        # Never call close() here: Qt's close handling calls reject() itself, and a nested
+        # close is refused, which left the dialog open for good.
+        if self._call is not None:
+            self._ask_stop()  # stays open to show what was done
+            return
+        super().reject()
