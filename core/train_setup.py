@@ -69,6 +69,7 @@ class Setup:
     speed: SpeedMeter
     started_event: RunStarted
     report: DatasetReport  # updated when streaming finds more unreadable files
+    t_start: float = 0.0  # when training proper began (perf_counter)
 
 
 def _steps(n: int, batch_size: int) -> int:

@@ -69,6 +69,7 @@ class _Trainer:
         self.best_epoch: int | None = None
         self.epochs_done = 0
         self.model_saved = False
+        self.long_run_warned = False
 
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> Iterator[TrainEvent]:
@@ -86,6 +87,7 @@ class _Trainer:
         self.epochs_done = setup.start_epoch
         self.model_saved = os.path.isfile(self.folder.file(MODEL_WEIGHTS)) and setup.start_epoch > 0
         yield setup.started_event
+        setup.t_start = time.perf_counter()
         status, reason = yield from self._epochs()
         yield self._finished(status, reason)
 
@@ -167,10 +169,8 @@ class _Trainer:
                 self.best_acc,
             )
             yield PredictionsSampled(epoch, s.class_names, ev.samples, ev.true, ev.pred)
-            if epoch == s.start_epoch:
-                warning = _long_run_warning(seconds * (cfg.epochs - epoch - 1), s.device.type)
-                if warning:
-                    yield LogMessage("warning", warning)
+            if epoch == s.start_epoch and not self.long_run_warned:
+                yield from self._warn_if_long(seconds * (cfg.epochs - epoch - 1))
             self.folder.add_epoch(
                 dict(
                     epoch=epoch,
@@ -292,6 +292,10 @@ class _Trainer:
                 )
                 for message in s.tuner.messages():
                     yield LogMessage("info", message)
+                # Say it early: once the speed is known (the CPU tuner done, 20 s in), not
+                # after a first epoch that may itself take most of an hour.
+                if not self.long_run_warned and not s.tuner.enabled and now - s.t_start > 20:
+                    yield from self._warn_if_long(eta)
                 report_loss.zero_()
                 report_n = report_images = 0
                 last_report = time.perf_counter()
@@ -299,6 +303,12 @@ class _Trainer:
             raise LoupeError("No training images could be read.")
         yield from self._report_stream_skips()
         return float(loss_sum) / max(1, seen), float(correct) / max(1, seen), False
+
+    def _warn_if_long(self, remaining_seconds: float) -> Iterator[TrainEvent]:
+        warning = _long_run_warning(remaining_seconds, self.setup.device.type)
+        self.long_run_warned = True
+        if warning:
+            yield LogMessage("warning", warning)
 
     def _report_stream_skips(self) -> Iterator[TrainEvent]:
         """Files that only a full decode found broken (streaming mode): logged, and added to

@@ -317,3 +317,24 @@ def test_training_into_a_finished_run_without_resume_is_refused(shapes_data, tmp
     finished = list(fit(cfg))[-1]
     assert finished.status == "failed" and "--resume" in finished.reason
     assert open(os.path.join(out, "model.safetensors"), "rb").read() == before
+
+
+def test_a_run_of_hours_is_announced_early(shapes_data, tmp_path, monkeypatch):
+    import core.training
+
+    monkeypatch.setattr(core.training, "LONG_RUN_SECONDS", 0.01)  # "hours" for this tiny run
+    cfg = TrainConfig(
+        data_dir=shapes_data,
+        out_dir=str(tmp_path / "run"),
+        epochs=3,
+        batch_size=16,
+        device="cpu",
+        cpu_threads=1,
+    )
+    events = list(fit(cfg))
+    warnings = [e.text for e in _of(events, LogMessage) if "more hours" in e.text]
+    assert len(warnings) == 1
+    first_epoch_end = events.index(_of(events, EpochEnded)[0])
+    assert events.index(next(e for e in _of(events, LogMessage) if "more hours" in e.text)) <= (
+        first_epoch_end + 2
+    )
