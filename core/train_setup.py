@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,8 +87,23 @@ def _workers(cfg: TrainConfig) -> int:
 
 
 def _scan(cfg: TrainConfig) -> Generator[TrainEvent, None, DatasetScan]:
+    """Scan on a helper thread so that a big folder (or a network drive) reports progress."""
     yield LogMessage("info", f"Scanning {os.path.abspath(cfg.data_dir)} ...")
-    scan = scan_dataset(cfg.data_dir, cfg.val_split, cfg.seed)
+    progress = [0, 0]
+
+    def on_progress(done: int, total: int) -> None:
+        progress[:] = [done, total]
+
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(scan_dataset, cfg.data_dir, cfg.val_split, cfg.seed, on_progress)
+        while True:
+            try:
+                scan = future.result(timeout=PROGRESS_SECONDS)
+                break
+            except FutureTimeout:
+                done, total = progress
+                if total:
+                    yield LogMessage("info", f"Checked {done:,} of {total:,} files ...")
     report = scan.report
     yield LogMessage(
         "info",
