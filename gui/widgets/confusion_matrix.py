@@ -213,9 +213,10 @@ class ConfusionMatrixView(QWidget):
     trueClassClicked = Signal(int)
     predictedClassClicked = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, name_prefix: str = "") -> None:
+        """`name_prefix` "run" names it runConfusionMatrix (the dashboard's is confusionMatrix)."""
         super().__init__(parent)
-        self.setObjectName("confusionMatrix")
+        self.setObjectName(f"{name_prefix}ConfusionMatrix" if name_prefix else "confusionMatrix")
         self.matrix_model = ConfusionMatrixModel(self)
         self.table = QTableView(self)
         self.table.setHorizontalHeader(_RotatedHeader(self.table))

@@ -174,6 +174,11 @@ def _pen(color: Any, width: float = 2.0, dashed: bool = False) -> Any:
     return pg.mkPen(color, width=width, style=style)
 
 
+def prefixed(prefix: str, name: str) -> str:
+    """prefixed("run", "lossPlot") -> "runLossPlot"; no prefix keeps the name."""
+    return f"{prefix}{name[0].upper()}{name[1:]}" if prefix else name
+
+
 class MetricsPlots(QWidget):
     """Three stacked plots sharing the epoch axis: loss, accuracy, learning rate.
 
@@ -181,11 +186,15 @@ class MetricsPlots(QWidget):
     train_acc, val_acc, lr. `overlays` maps a compared run's name to its (val loss, val acc)
     items."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, name_prefix: str = "") -> None:
+        """`name_prefix` "run" names the plots runLossPlot, runAccuracyPlot, runLrPlot: a
+        second instance in the window must not take the dashboard's automation names."""
         super().__init__(parent)
-        self.loss_plot = self._make_plot("lossPlot", "loss")
-        self.accuracy_plot = self._make_plot("accuracyPlot", "accuracy %")
-        self.lr_plot = self._make_plot("lrPlot", "learning rate", LearningRateAxis("left"))
+        self.loss_plot = self._make_plot(prefixed(name_prefix, "lossPlot"), "loss")
+        self.accuracy_plot = self._make_plot(prefixed(name_prefix, "accuracyPlot"), "accuracy %")
+        self.lr_plot = self._make_plot(
+            prefixed(name_prefix, "lrPlot"), "learning rate", LearningRateAxis("left")
+        )
         self.accuracy_plot.setXLink(self.loss_plot)
         self.lr_plot.setXLink(self.loss_plot)
         # One "epoch" caption under the bottom plot is enough; the space goes to the curves.

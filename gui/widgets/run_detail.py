@@ -117,8 +117,9 @@ class RunDetail(QWidget):
         self.reason_label.setWordWrap(True)
         self.reason_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.plots = MetricsPlots()
-        self.confusion = ConfusionMatrixView()
+        # Own names: the dashboard's lossPlot/confusionMatrix are the automation contract.
+        self.plots = MetricsPlots(name_prefix="run")
+        self.confusion = ConfusionMatrixView(name_prefix="run")
         self.class_table = ClassMetricsTable()
         self.evaluation_note = QLabel(wordWrap=True)
         self.evaluation_note.setProperty("role", "muted")

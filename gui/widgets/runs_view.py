@@ -76,7 +76,9 @@ class RunsView(QWidget):
         self.compare_button.setToolTip("Overlay the validation curves of the selected runs")
         self.resume_button = QPushButton("Resume / extend…", objectName="resumeButton")
         self.resume_button.setToolTip("Continue training from the run's last checkpoint")
-        self.classify_button = QPushButton("Classify with this model", objectName="classifyButton")
+        self.classify_button = QPushButton(
+            "Classify with this model", objectName="classifyWithRunButton"
+        )
         self.open_button = QPushButton("Open folder", objectName="openFolderButton")
         self.delete_button = QPushButton("Delete…", objectName="deleteRunButton")
         self.delete_button.setProperty("danger", True)
