@@ -77,6 +77,10 @@ class ClassifyWorker(QObject):
         except Exception as exc:  # a bug must end the run visibly, not hang the GUI
             log.error("classification failed:\n%s", traceback.format_exc())
             status, message = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            # The worker object may outlive the run (a caller's reference): let the model
+            # (GPU memory on CUDA) go with the run, not with the last reference to the worker.
+            self.loaded_model = None
         self._flush()
         self.finished.emit(status, message)
 
@@ -162,6 +166,9 @@ class ClassifyRunner(QObject):
             raise RuntimeError("a classification is already running")
         worker = ClassifyWorker(model_path, folder, recursive, **kwargs)
         thread = worker_thread(worker, worker.finished, self, "classifyThread")
+        # Deleted in its own thread as that thread ends (a deleteLater from the GUI thread
+        # after the end would never run).
+        thread.finished.connect(worker.deleteLater)
         worker.modelLoaded.connect(self.modelLoaded)
         worker.listed.connect(self.listed)
         worker.resultsReady.connect(self.resultsReady)
@@ -189,13 +196,11 @@ class ClassifyRunner(QObject):
         self._outcome = (status, message)
 
     def _on_thread_finished(self) -> None:
-        thread, worker = self._thread, self._worker
+        thread = self._thread
         if thread is None:
             return  # already handled (wait() ran first)
         thread.wait()  # `finished` is emitted just before the thread is marked not running
         self._thread = self._worker = None
-        if worker is not None:
-            worker.deleteLater()
         thread.deleteLater()
         self.finished.emit(*self._outcome)
 
@@ -234,6 +239,8 @@ class _CallWorker(QObject):
             self.failed.emit(f"{type(exc).__name__}: {exc}", exc)
         else:
             self.succeeded.emit(result)
+        finally:
+            self.fn = None  # what the work holds (a plan, a model) goes with the run
         self.done.emit()
 
 
@@ -251,6 +258,7 @@ class BackgroundCall(QObject):
         self._thread: QThread | None = worker_thread(
             self._worker, self._worker.done, self, "backgroundCallThread"
         )
+        self._thread.finished.connect(self._worker.deleteLater)  # in its thread, as it ends
         self._worker.progressed.connect(self.progressed)
         self._worker.succeeded.connect(self.succeeded)
         self._worker.failed.connect(self.failed)
@@ -274,6 +282,5 @@ class BackgroundCall(QObject):
         if thread is None:
             return
         thread.wait()
-        self._worker.deleteLater()
         thread.deleteLater()
         self.ended.emit()
