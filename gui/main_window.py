@@ -305,16 +305,20 @@ class MainWindow(QMainWindow):
 
     def start_training(self, config: TrainConfig, fit: FitFunction | None = None) -> TrainWorker:
         """Start a run (the Train button, Resume from the Runs page, tests with a fake fit)."""
-        worker = self.runner.start(config, fit=fit)
         d = self.dashboard
-        worker.runStarted.connect(d.on_run_started)
-        worker.logMessage.connect(d.on_log_message)
-        worker.stepEnded.connect(d.on_step_ended)
-        worker.epochEnded.connect(d.on_epoch_ended)
-        worker.predictionsSampled.connect(d.on_predictions_sampled)
-        worker.checkpointSaved.connect(d.on_checkpoint_saved)
-        worker.runFinished.connect(d.on_run_finished)
-        worker.runFinished.connect(self._on_run_finished)
+
+        def connect(worker: TrainWorker) -> None:
+            # Before the thread starts: a run that fails at once must still be reported.
+            worker.runStarted.connect(d.on_run_started)
+            worker.logMessage.connect(d.on_log_message)
+            worker.stepEnded.connect(d.on_step_ended)
+            worker.epochEnded.connect(d.on_epoch_ended)
+            worker.predictionsSampled.connect(d.on_predictions_sampled)
+            worker.checkpointSaved.connect(d.on_checkpoint_saved)
+            worker.runFinished.connect(d.on_run_finished)
+            worker.runFinished.connect(self._on_run_finished)
+
+        worker = self.runner.start(config, fit=fit, connect=connect)
         verb = "Resuming" if config.resume else "Training on"
         d.start_run(f"{verb} {config.data_dir} → {config.out_dir}")
         self.settings_panel.setEnabled(False)  # edits would not reach the running engine

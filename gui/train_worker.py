@@ -157,7 +157,8 @@ class TrainWorker(QObject):
 class TrainRunner(QObject):
     """Starts a TrainWorker on a fresh QThread and shuts both down cleanly.
 
-    Connect to `runner.worker`'s signals after `start()`; `ended()` comes after the thread
+    Connect to the worker's signals in `start(..., connect=...)`, which runs before the thread
+    starts (a run that fails at once emits before `start()` returns); `ended()` comes after the thread
     has stopped, so a new run can start from that slot."""
 
     ended = Signal()
@@ -174,13 +175,27 @@ class TrainRunner(QObject):
     def control(self) -> RunControl | None:
         return self.worker.control if self.worker is not None else None
 
-    def start(self, config: TrainConfig, fit: FitFunction | None = None) -> TrainWorker:
+    def start(
+        self,
+        config: TrainConfig,
+        fit: FitFunction | None = None,
+        connect: Callable[[TrainWorker], None] | None = None,
+    ) -> TrainWorker:
+        """`connect(worker)` is called before the thread starts: signals connected there
+        cannot be missed, even by a run that fails in its first microsecond."""
         if self.thread is not None:
             raise RuntimeError("a training run is already in progress")
         worker = TrainWorker(config, fit=fit)
         thread = worker_thread(worker, worker.finished, self, "trainThread")
         thread.finished.connect(self._on_thread_finished)
         self.thread, self.worker = thread, worker
+        if connect is not None:
+            try:
+                connect(worker)
+            except BaseException:
+                self.thread = self.worker = None
+                thread.setParent(None)
+                raise
         thread.start()
         return worker
 

@@ -26,8 +26,8 @@ from tests.gui.helpers import shapes_dataset, tiny_config
 pytestmark = pytest.mark.usefixtures("qapp")
 
 
-def _record(worker: TrainWorker) -> list:
-    seen: list = []
+def _record(worker: TrainWorker, seen: list | None = None) -> list:
+    seen = [] if seen is None else seen
     for name in (
         "runStarted",
         "logMessage",
@@ -47,8 +47,9 @@ def _finished(status: str = "completed") -> RunFinished:
 
 def test_real_run_arrives_as_signals_in_order(qtbot, shapes_dataset, tmp_path):
     runner = TrainRunner()
-    worker = runner.start(tiny_config(shapes_dataset, tmp_path / "run"))
-    seen = _record(worker)
+    seen: list = []
+    # Connected before the thread starts: not one event can be missed.
+    runner.start(tiny_config(shapes_dataset, tmp_path / "run"), connect=lambda w: _record(w, seen))
     with qtbot.waitSignal(runner.ended, timeout=60_000):
         pass
     names = [type(e).__name__ for e in seen]
@@ -88,8 +89,10 @@ def test_a_crash_outside_the_engine_ends_as_a_failed_run(qtbot):
         raise RuntimeError("boom")
 
     runner = TrainRunner()
-    worker = runner.start(tiny_config("/nowhere", "/nowhere/run"), fit=broken_fit)
-    seen = _record(worker)
+    seen: list = []
+    runner.start(
+        tiny_config("/nowhere", "/nowhere/run"), fit=broken_fit, connect=lambda w: _record(w, seen)
+    )
     with qtbot.waitSignal(runner.ended, timeout=10_000):
         pass
     finished = [e for e in seen if isinstance(e, RunFinished)]
