@@ -189,8 +189,12 @@ class ClassifyRunner(QObject):
         return wait_for_thread(self, self._thread, timeout_ms, self._on_thread_finished)
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Stop and wait for the end, past `timeout_ms` too (never leaves a running thread);
+        True if it ended in time."""
         self.stop()
-        return self.wait(timeout_ms)
+        return wait_for_thread(
+            self, self._thread, timeout_ms, self._on_thread_finished, keep_waiting=True
+        )
 
     def _on_worker_finished(self, status: str, message: str) -> None:
         self._outcome = (status, message)
@@ -276,6 +280,18 @@ class BackgroundCall(QObject):
 
     def wait(self, timeout_ms: int = 30000) -> bool:
         return wait_for_thread(self, self._thread, timeout_ms, self._on_thread_finished)
+
+    def shutdown(self, timeout_ms: int = 30000, stop: bool = True) -> bool:
+        """Wait for the end, past `timeout_ms` too (never leaves a running thread). With
+        `stop` the work is asked to stop first; without, only once `timeout_ms` has passed.
+        True if it ended in time."""
+        if not stop and self.wait(timeout_ms):
+            return True
+        self.request_stop()
+        ended = wait_for_thread(
+            self, self._thread, timeout_ms, self._on_thread_finished, keep_waiting=True
+        )
+        return ended and stop  # without `stop` it already had its time
 
     def _on_thread_finished(self) -> None:
         thread, self._thread = self._thread, None

@@ -35,6 +35,7 @@ from gui.widgets.class_bar_chart import ClassBarChart
 from gui.widgets.dataset_report_text import issues_html, summary_text
 from gui.widgets.dataset_samples import SampleGrid
 from gui.widgets.dataset_scan import ScanThread, keep_until_finished
+from gui.worker_thread import wait_patiently
 
 MAX_RECENT = 10
 EMPTY_HINT = (
@@ -236,7 +237,7 @@ class DatasetView(QWidget):
         self._active_id = -1
         self._cancel_scans()
         for thread in list(self._threads.values()):
-            thread.wait(timeout_ms)
+            wait_patiently(thread, timeout_ms)  # cancelled: ends after its current image
         self._reap_threads()
         self.samples.shutdown()
 

@@ -168,9 +168,10 @@ class ResultsActions(QObject):
             self.view.results_model.replace_paths(moves)
 
     def shutdown(self, timeout_ms: int) -> None:
-        """Wait for a running sort or undo."""
+        """Wait for a running sort (stopped between files after `timeout_ms`) or undo (cannot
+        stop): to the end, since a QThread destroyed while running aborts the process."""
         dialog = self._live_sort_dialog()
         if dialog is not None and dialog.is_running():
-            dialog.wait(timeout_ms)
+            dialog.shutdown(timeout_ms)
         if self._undo_call is not None:
-            self._undo_call.wait(timeout_ms)
+            self._undo_call.shutdown(timeout_ms, stop=False)

@@ -291,6 +291,11 @@ class SortDialog(QDialog):
     def wait(self, timeout_ms: int = 30000) -> bool:
         return self._call.wait(timeout_ms) if self._call is not None else True
 
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Window closing: let the sort finish for `timeout_ms`, then stop it between files and
+        wait for that; never leaves its thread running. True if it finished in time."""
+        return self._call.shutdown(timeout_ms, stop=False) if self._call is not None else True
+
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(total)
         self.progress.setValue(done)

@@ -4,6 +4,7 @@ model is GPU memory on CUDA) even while someone still has a reference to them.""
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 
 import shiboken6
@@ -45,3 +46,36 @@ def test_background_call_worker_is_deleted_and_drops_its_work(qtbot):
     gc.collect()
     assert gone() is None
     call.request_stop()  # harmless after the end
+
+
+def test_shutdown_waits_past_its_timeout(qtbot, tmp_path, monkeypatch):
+    """Never returns with the thread running (destroying a running QThread aborts)."""
+    import core.inference
+
+    def slow_load(path, device="auto"):
+        threading.Event().wait(0.5)  # a big model on a slow disk: cannot be stopped
+        return FakeModel()
+
+    monkeypatch.setattr(core.inference, "load_model_for_inference", slow_load)
+    runner = ClassifyRunner()
+    runner.start("unused.safetensors", str(tmp_path))
+    thread = runner._thread
+    with qtbot.waitSignal(runner.finished, timeout=10000):
+        assert not runner.shutdown(timeout_ms=10)  # not in time, but ended
+        assert thread.isFinished() and not runner.is_running()
+
+
+def test_background_call_shutdown_lets_work_finish_then_stops_it(qtbot):
+    started = threading.Event()
+
+    def endless(_progress, should_stop):
+        started.set()
+        while not should_stop():
+            threading.Event().wait(0.01)
+        return "stopped"
+
+    call = BackgroundCall(endless)
+    call.start()
+    assert started.wait(5)
+    assert not call.shutdown(timeout_ms=50, stop=False)
+    assert not call.is_running()

@@ -218,3 +218,23 @@ def test_deleting_the_view_mid_scan_does_not_abort(qtbot, tmp_path, monkeypatch)
     release.set()
     assert finished.wait(SCAN_TIMEOUT_MS / 1000)
     qtbot.waitUntil(lambda: not dataset_scan_module._keeper.live, timeout=SCAN_TIMEOUT_MS)
+
+
+def test_shutdown_waits_past_its_timeout_for_a_slow_scan(qtbot, monkeypatch, tmp_path):
+    """A QThread destroyed while running aborts the process: shutdown never gives up on one."""
+    real_scan = dataset_scan_module.scan_dataset
+
+    def slow_scan(*args, **kwargs):
+        threading.Event().wait(0.5)  # a slow disk: no progress call, so cancel cannot stop it
+        return real_scan(*args, **kwargs)
+
+    monkeypatch.setattr(dataset_scan_module, "scan_dataset", slow_scan)
+    data = make_shapes_dataset(tmp_path / "data", per_class=3, size=24)
+    widget = DatasetView()
+    qtbot.addWidget(widget)
+    widget.load(str(data))
+    threads = list(widget._threads.values())
+    assert threads and threads[0].isRunning()
+    widget.shutdown(timeout_ms=10)
+    assert all(t.isFinished() for t in threads)
+    assert not widget.is_scanning()

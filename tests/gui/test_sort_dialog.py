@@ -101,3 +101,17 @@ def test_classify_page_keeps_one_dialog_and_deletes_closed_ones(qtbot, results):
     assert len(view.findChildren(SortDialog)) == 1
     second.close()
     view.shutdown()
+
+
+def test_closing_the_page_stops_a_long_sort_and_waits_for_it(
+    qtbot, results, blocked_sort, tmp_path
+):
+    view = ClassifyView()
+    qtbot.addWidget(view)
+    view.results_model.append_results(results)
+    dialog = view.open_sort_dialog()
+    dialog.dest_edit.setText(str(tmp_path / "sorted"))
+    dialog.start()
+    assert dialog.is_running()
+    view.shutdown(timeout_ms=50)  # the sort had 50 ms to finish, then was stopped
+    assert not dialog.is_running()
