@@ -38,3 +38,30 @@ def test_progress_text_is_readable_over_the_fill_and_the_groove():
     # Centred text crosses the edge of the fill: it must read on both sides (WCAG AA: 4.5).
     assert _contrast(text, _colour(_rule(qss, "QProgressBar::chunk"), "background")) >= 4.5
     assert _contrast(text, _colour(bar, "background")) >= 4.5
+
+
+def _button_image(qtbot, qss: str, enabled: bool, **properties):
+    from PySide6.QtWidgets import QPushButton, QWidget
+
+    box = QWidget()
+    qtbot.addWidget(box)
+    box.setStyleSheet(qss)  # on a parent, not the app: other tests keep the default look
+    button = QPushButton("Stop", box)
+    for name, value in properties.items():
+        button.setProperty(name, value)
+    button.setEnabled(enabled)
+    button.resize(90, 32)
+    box.resize(100, 40)
+    box.show()
+    return button.grab().toImage()
+
+
+def test_disabled_danger_and_primary_buttons_look_disabled(qtbot):
+    qss = STYLE.read_text(encoding="utf-8")
+    plain_disabled = _button_image(qtbot, qss, False)
+    danger_enabled = _button_image(qtbot, qss, True, danger=True)
+    danger_disabled = _button_image(qtbot, qss, False, danger=True)
+    assert danger_disabled != danger_enabled
+    assert danger_disabled == plain_disabled  # the grey of any disabled button, not red
+    primary_enabled = _button_image(qtbot, qss, True, primary=True)
+    assert _button_image(qtbot, qss, False, primary=True) != primary_enabled
