@@ -55,6 +55,9 @@ class MainWindow(QMainWindow):
         self._dataset_scan: tuple[str, Any] | None = None
         self.workspace = self.settings.workspace()
         self._closing = False
+        # Why Train refused, while that is on the banner: "problems" (settings: it goes once
+        # they are fixed), "dataset" (none or still scanning: it goes once one is loaded).
+        self._banner_reason = ""
         # Tests replace this to answer "stop the run and close?" without a dialog.
         self.confirm_close = self._ask_close_during_training
 
@@ -221,11 +224,30 @@ class MainWindow(QMainWindow):
         self._dataset_scan = (path, report)
         self.settings_panel.set_dataset_report(report)
         self.statusBar().showMessage(f"Dataset: {path}", 5000)
+        if self._banner_reason == "dataset":
+            self._hide_refusal()
 
     def _on_settings_panel_changed(self) -> None:
         # The Data page previews the same train/val split the run will use.
         config = self.settings_panel.build_config("", "")
         self.dataset_view.set_scan_options(config.val_split, config.seed)
+        if self._banner_reason == "problems":
+            problems = self.settings_panel.problems(self.dataset_view.current_path())
+            if problems:
+                self._show_problems(problems)  # what is left to fix
+            else:
+                self._hide_refusal()
+
+    def _show_refusal(self, reason: str, text: str) -> None:
+        self.dashboard.show_error(text)
+        self._banner_reason = reason
+
+    def _show_problems(self, problems: list[str]) -> None:
+        self._show_refusal("problems", "Cannot start training:\n• " + "\n• ".join(problems))
+
+    def _hide_refusal(self) -> None:
+        self._banner_reason = ""
+        self.dashboard.hide_error()
 
     def _on_dataset_failed(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
@@ -276,23 +298,33 @@ class MainWindow(QMainWindow):
 
     def _on_loader_failed(self, message: str) -> None:
         self.device_label.setText("PyTorch unavailable")
-        self.dashboard.show_error(message)
+        self._show_refusal("torch", message)
 
     # -- training ---------------------------------------------------------------------------
 
     def _on_train_requested(self) -> None:
         if self.runner.is_running():
             return
+        self._banner_reason = ""
+        if self.dataset_view.is_scanning():
+            # current_path() is still the previous dataset: training it would surprise.
+            self._show_refusal(
+                "dataset",
+                "The dataset is still being checked on the Data page: press Train again "
+                "once the scan has finished.",
+            )
+            return
         data_dir = self.dataset_view.current_path()
         if not data_dir:
-            self.dashboard.show_error(
+            self._show_refusal(
+                "dataset",
                 "Choose a dataset folder first: on the Data page, with File ▸ Open, or by "
-                "dropping a folder onto the window."
+                "dropping a folder onto the window.",
             )
             return
         problems = self.settings_panel.problems(data_dir)
         if problems:
-            self.dashboard.show_error("Cannot start training:\n• " + "\n• ".join(problems))
+            self._show_problems(problems)
             return
         config = self.settings_panel.build_config(data_dir, "")
         scan = self._dataset_scan
@@ -306,6 +338,7 @@ class MainWindow(QMainWindow):
     def start_training(self, config: TrainConfig, fit: FitFunction | None = None) -> TrainWorker:
         """Start a run (the Train button, Resume from the Runs page, tests with a fake fit)."""
         d = self.dashboard
+        self._banner_reason = ""  # the run's own banner (a failure) must stay
 
         def connect(worker: TrainWorker) -> None:
             # Before the thread starts: a run that fails at once must still be reported.

@@ -6,11 +6,13 @@ the Train button follow the state, a resumed run shows its history."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject
 
+from tests.core.image_factory import make_shapes_dataset
 from tests.gui.helpers import make_window, shapes_dataset, tiny_config, trained_run_dir
 
 CONTRACT_NAMES = [
@@ -77,3 +79,56 @@ def test_a_run_that_fails_at_once_is_reported(qtbot, tmp_path, monkeypatch):
     qtbot.waitSignal(window.runner.ended, timeout=10_000).wait()
     qtbot.waitUntil(lambda: "failed" in window.dashboard.status_label.text(), timeout=5000)
     assert "broken at once" in window.dashboard.log.toPlainText()
+
+
+def _load(qtbot, window, path) -> None:
+    with qtbot.waitSignal(window.dataset_view.datasetLoaded, timeout=20_000):
+        window.load_dataset(str(path))
+
+
+def test_cannot_start_banner_goes_once_the_settings_are_fixed(
+    qtbot, tmp_path, shapes_dataset, monkeypatch
+):
+    window = make_window(qtbot, tmp_path)
+    _load(qtbot, window, shapes_dataset)
+    panel, banner = window.settings_panel, window.dashboard.error_banner
+    problems = ["first thing", "second thing"]
+    monkeypatch.setattr(panel, "problems", lambda data_dir=None: list(problems))
+    window.dashboard.train_button.click()
+    assert not banner.isHidden() and "second thing" in banner.text()
+    assert not window.runner.is_running()
+    problems.pop()
+    panel.changed.emit()
+    assert not banner.isHidden() and "second thing" not in banner.text()
+    problems.clear()
+    panel.changed.emit()
+    assert banner.isHidden()
+
+
+def test_train_during_a_new_scan_explains_instead_of_training_the_old_dataset(
+    qtbot, tmp_path, shapes_dataset, monkeypatch
+):
+    import gui.widgets.dataset_scan as dataset_scan_module
+
+    window = make_window(qtbot, tmp_path)
+    _load(qtbot, window, shapes_dataset)
+    release = threading.Event()
+    real_scan = dataset_scan_module.scan_dataset
+
+    def slow_scan(*args, **kwargs):
+        release.wait(10)
+        return real_scan(*args, **kwargs)
+
+    monkeypatch.setattr(dataset_scan_module, "scan_dataset", slow_scan)
+    other = make_shapes_dataset(tmp_path / "other", per_class=4, size=24)
+    window.load_dataset(str(other))
+    assert window.dataset_view.is_scanning()
+    window.dashboard.train_button.click()
+    banner = window.dashboard.error_banner
+    try:
+        assert not window.runner.is_running()
+        assert not banner.isHidden() and "still being checked" in banner.text()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not window.dataset_view.is_scanning(), timeout=20_000)
+    assert banner.isHidden()
