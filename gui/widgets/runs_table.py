@@ -159,8 +159,13 @@ class RunsTable(QTableView):
             header.resizeSection(column, min(header.sectionSize(column), MAX_COLUMN_WIDTH))
 
     def wanted_width(self) -> int:
+        """The width that shows every column whole, the last one (status, stretched) at its
+        content or header width, plus the vertical scroll bar and the frame."""
         header = self.horizontalHeader()
-        return sum(header.sectionSize(c) for c in range(len(COLUMNS) - 1)) + 110
+        last = len(COLUMNS) - 1
+        status = max(self.sizeHintForColumn(last), header.sectionSizeHint(last), 90)
+        columns = sum(header.sectionSize(c) for c in range(last)) + status
+        return columns + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
 
     def run_dir_at(self, row: int) -> str:
         return self.proxy.index(row, 0).data(RunDirRole)

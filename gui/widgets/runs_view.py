@@ -41,6 +41,10 @@ from gui.widgets.run_records import can_resume, has_model, load_run, number, sca
 from gui.widgets.runs_table import COLUMNS, RunDirRole, RunsTable
 from gui.widgets.workspace_watcher import WorkspaceWatcher
 
+# The table may take this share of the page to show every column whole; the run's curves
+# and matrix keep the rest (still ~500 px in a 1440 px window).
+MAX_TABLE_SHARE = 0.6
+
 
 class RunsView(QWidget):
     """Signals: workspaceChanged(path), resumeRequested(run_dir, total_epochs),
@@ -54,7 +58,7 @@ class RunsView(QWidget):
         super().__init__(parent)
         self._workspace = ""
         self._shown_key: tuple = ()
-        self._sized = False
+        self._user_sized = False  # the splitter was dragged: leave it where the user put it
 
         self.workspace_edit = QLineEdit(objectName="workspaceEdit", readOnly=True)
         self.workspace_edit.setPlaceholderText("No workspace folder chosen")
@@ -102,6 +106,7 @@ class RunsView(QWidget):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -165,6 +170,7 @@ class RunsView(QWidget):
                 self._select(selected, current)
             finally:
                 self.table.selectionModel().blockSignals(blocker)
+            self._fit_splitter()  # the columns were fitted to the new runs
         self.watcher.watch(self._workspace, runs)
         self._update_empty_label()
         self._on_selection_changed()
@@ -174,11 +180,21 @@ class RunsView(QWidget):
         # Coming back to the page: the workspace may have been created (first training) or
         # changed while nothing watched it.
         self.refresh()
-        if not self._sized:
-            self._sized = True
-            # The whole table visible when the window allows, the rest to the curves.
-            total = max(self.splitter.width(), 2)
-            left = min(self.table.wanted_width(), total // 2)
+        self._fit_splitter()
+
+    def _on_splitter_moved(self, *_args: Any) -> None:
+        self._user_sized = True
+
+    def _fit_splitter(self) -> None:
+        """The whole table (status included) when the window allows, the rest to the curves;
+        again as runs appear, until the user drags the splitter."""
+        if self._user_sized or not self.isVisible():
+            return
+        total = sum(self.splitter.sizes()) or self.splitter.width()
+        margins = self.table.parentWidget().layout().contentsMargins()
+        wanted = self.table.wanted_width() + margins.left() + margins.right()
+        left = min(wanted, int(total * MAX_TABLE_SHARE))
+        if self.splitter.sizes()[0] != left:
             self.splitter.setSizes([left, total - left])
 
     def _update_empty_label(self) -> None:

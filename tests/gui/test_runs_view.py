@@ -539,3 +539,27 @@ def test_demo_shows_made_up_runs(qtbot):
     assert column_texts(demo, "status") == ["failed", "stopped", "completed"]
     demo.select_runs([demo.table.run_dir_at(1), demo.table.run_dir_at(2)])
     assert len(demo.detail.plots.overlays) == 2
+
+
+def test_every_column_is_whole_in_a_1440_px_window(qtbot, tmp_path):
+    """Status, the last column, was cut off: the table gets the width its columns need."""
+    for i, status in enumerate(("completed", "cancelled", "early_stopped", "failed")):
+        write_run(
+            tmp_path,
+            f"run{i}",
+            status=status,
+            dataset="/data/a_rather_long_dataset_folder_name",
+            arch="efficientnet_b0",
+        )
+    widget = RunsView()
+    qtbot.addWidget(widget)
+    widget.resize(1300, 800)  # the page in a 1440 x 900 window, beside the navigation
+    widget.set_workspace(str(tmp_path))
+    widget.show()
+    qtbot.waitExposed(widget)
+    table, header = widget.table, widget.table.horizontalHeader()
+    last = len(COLUMNS) - 1
+    needed = max(table.sizeHintForColumn(last), header.sectionSizeHint(last))
+    right_edge = header.sectionViewportPosition(last) + needed
+    assert right_edge <= table.viewport().width()
+    assert widget.detail.width() >= 450  # the curves keep room
