@@ -33,6 +33,7 @@ from gui.train_worker import FitFunction, TrainRunner, TrainWorker, new_run_dir,
 from gui.widgets.classify_view import ClassifyView
 from gui.widgets.dataset_view import DatasetView
 from gui.widgets.model_settings import ModelSettingsPanel
+from gui.widgets.run_records import load_run
 from gui.widgets.runs_view import RunsView
 from gui.widgets.training_dashboard import TrainingDashboard
 from gui.window_menus import build_menus
@@ -351,9 +352,13 @@ class MainWindow(QMainWindow):
             worker.runFinished.connect(d.on_run_finished)
             worker.runFinished.connect(self._on_run_finished)
 
+        # A resumed run continues its curves: read them before the run appends to the files.
+        history = load_run(config.out_dir) if config.resume else None
         worker = self.runner.start(config, fit=fit, connect=connect)
         verb = "Resuming" if config.resume else "Training on"
         d.start_run(f"{verb} {config.data_dir} → {config.out_dir}")
+        if history is not None:
+            d.plots.set_history(history.steps, history.metrics)
         self.settings_panel.setEnabled(False)  # edits would not reach the running engine
         self.show_page(TRAIN_PAGE)
         return worker

@@ -6,6 +6,7 @@ the Train button follow the state, a resumed run shows its history."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -132,3 +133,24 @@ def test_train_during_a_new_scan_explains_instead_of_training_the_old_dataset(
         release.set()
     qtbot.waitUntil(lambda: not window.dataset_view.is_scanning(), timeout=20_000)
     assert banner.isHidden()
+
+
+def test_a_resumed_run_starts_with_its_curves_so_far(qtbot, tmp_path, trained_run_dir):
+    run_dir = tmp_path / "workspace" / trained_run_dir.name
+    shutil.copytree(trained_run_dir, run_dir)
+    window = make_window(qtbot, tmp_path)
+    release = threading.Event()
+
+    def waiting_fit(config, control):
+        release.wait(10)  # no event yet: what the plots show comes from the run folder
+        yield from ()
+
+    config = tiny_config(tmp_path / "data", run_dir, epochs=4, resume=True)
+    try:
+        window.start_training(config, fit=waiting_fit)
+        curves = window.dashboard.plots.curves
+        assert list(curves["val_acc"].xData) == [1.0, 2.0]  # the two epochs already trained
+        assert len(curves["train_loss_raw"].xData) > 0
+    finally:
+        release.set()
+    qtbot.waitSignal(window.runner.ended, timeout=10_000).wait()
