@@ -194,7 +194,9 @@ class FolderChooser(QWidget):
         self.browse_button.setObjectName("classifyBrowseButton")
         self.recent_button = QToolButton(self)
         self.recent_button.setObjectName("classifyRecentButton")
-        self.recent_button.setText("Recent")
+        # Our own arrow in the text: Qt's menu indicator overlaps the text (as on the Data page).
+        self.recent_button.setText("Recent ▾")
+        self.recent_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
         self.recent_button.setToolTip("Folders classified before")
         self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.recent_menu = QMenu(self.recent_button)

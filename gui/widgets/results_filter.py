@@ -133,10 +133,10 @@ class ResultsFilterModel(QAbstractListModel):
         return self._source.data(self._source.index(self.source_row(index.row())), role)
 
     # -- filtering -----------------------------------------------------------------------
-    def _name_key(self, row: int) -> tuple[str, int]:
+    def _name_key(self, row: int) -> tuple[Any, int]:
         return self._source.name_key_of(row), row
 
-    def _confidence_key(self, row: int) -> tuple[float, str, int]:
+    def _confidence_key(self, row: int) -> tuple[float, Any, int]:
         conf = self._source.confidence_of(row)
         return (conf if conf == conf else -1.0), self._source.name_key_of(row), row  # NaN first
 

@@ -8,6 +8,7 @@ gui.widgets.results_filter shows a filtered, sorted subset of them.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -41,9 +42,16 @@ THUMBNAIL_NOTIFY_MS = 40  # coalesce finished thumbnails into one repaint per fr
 Index = QModelIndex | QPersistentModelIndex
 
 
-def name_key(path: str) -> str:
-    """Sort key for "name": the file name as a person reads it (case-insensitive)."""
-    return os.path.basename(path).casefold()
+_DIGITS = re.compile(r"(\d+)")
+
+
+def name_key(path: str) -> tuple[tuple[str | int, ...], str]:
+    """Sort key for "name": the file name as a person reads it, case-insensitive, numbers by
+    value (img_2 before img_10). re.split puts text at even and numbers at odd positions, so
+    two keys never compare a str with an int; the whole name breaks ties (img_02, img_2)."""
+    name = os.path.basename(path).casefold()
+    parts = _DIGITS.split(name)
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), name
 
 
 def tooltip_text(result: ClassifiedImage, unsure: bool) -> str:
@@ -66,7 +74,7 @@ class ResultsModel(QAbstractListModel):
         self.class_names: list[str] = []
         self._results: list[ClassifiedImage] = []
         self._confidence: list[float] = []
-        self._name_keys: list[str] = []
+        self._name_keys: list[tuple[tuple[str | int, ...], str]] = []
         self._row_of_path: dict[str, int] = {}
         self._counts: Counter[str] = Counter()
         self._unsure_threshold = DEFAULT_UNSURE_THRESHOLD
@@ -145,7 +153,7 @@ class ResultsModel(QAbstractListModel):
     def confidence_of(self, row: int) -> float:
         return self._confidence[row]
 
-    def name_key_of(self, row: int) -> str:
+    def name_key_of(self, row: int) -> tuple[tuple[str | int, ...], str]:
         return self._name_keys[row]
 
     def label_of(self, row: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -301,3 +302,23 @@ def test_empty_models(qapp):
     assert proxy.rowCount(proxy.index(0)) == 0
     assert proxy.data(QModelIndex()) is None
     assert np.isclose(ResultsModel().unsure_threshold, 0.5)
+
+
+def test_name_sort_is_natural_numbers_by_value(qapp):
+    names = ["img_10.jpg", "IMG_2.jpg", "img_1.jpg", "img_02.jpg", "a10b2.jpg", "a10b10.jpg"]
+    source = ResultsModel()
+    proxy = ResultsFilterModel(source)
+    source.set_class_names(CLASSES)
+    # Streamed in two batches: rows arriving later are inserted with the same key.
+    made = [ClassifiedImage(f"/p/{n}", CLASSES[0], 0.9, ((CLASSES[0], 0.9),)) for n in names]
+    source.append_results(made[:3])
+    source.append_results(made[3:])
+    shown = [Path(p).name for p in shown_paths(proxy)]
+    assert shown == [
+        "a10b2.jpg",
+        "a10b10.jpg",
+        "img_1.jpg",
+        "img_02.jpg",
+        "IMG_2.jpg",
+        "img_10.jpg",
+    ]
