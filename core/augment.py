@@ -6,6 +6,7 @@ normalisation: far faster than per-image PIL transforms, and it runs on the GPU.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -17,10 +18,25 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
+def to_device(t: torch.Tensor, device) -> torch.Tensor:
+    """A small CPU tensor to `device` without a sync point: a plain copy from pageable memory
+    makes the CPU wait for the GPU's queue every step; a pinned, non-blocking one does not."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return t.pin_memory().to(device, non_blocking=True)
+    return t.to(device)
+
+
+@functools.cache
+def _stats(mean: tuple, std: tuple, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    m = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1).to(device)
+    s = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1).to(device)
+    return m, s
+
+
 def normalize(x: torch.Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> torch.Tensor:
     """uint8 (B,3,H,W) -> float, normalised, channels_last."""
-    m = torch.tensor(mean, device=x.device, dtype=torch.float32).view(1, 3, 1, 1)
-    s = torch.tensor(std, device=x.device, dtype=torch.float32).view(1, 3, 1, 1)
+    m, s = _stats(tuple(mean), tuple(std), x.device)  # made once per device, not per step
     if x.dtype == torch.uint8:
         x = x.float().div_(255.0)
     out = (x - m) / s
@@ -28,7 +44,7 @@ def normalize(x: torch.Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> torch.Te
 
 
 def _uniform(n: int, lo: float, hi: float, gen: torch.Generator, device) -> torch.Tensor:
-    return torch.rand(n, generator=gen).mul_(hi - lo).add_(lo).to(device)
+    return to_device(torch.rand(n, generator=gen).mul_(hi - lo).add_(lo), device)
 
 
 def _affine_params(n: int, cfg: AugmentConfig, gen: torch.Generator, device) -> torch.Tensor:
@@ -53,7 +69,7 @@ def _affine_params(n: int, cfg: AugmentConfig, gen: torch.Generator, device) -> 
     theta = torch.stack(
         [torch.stack([sx * cos, -sy * sin, tx], 1), torch.stack([sx * sin, sy * cos, ty], 1)], 1
     )
-    return theta.to(device)
+    return to_device(theta, device)
 
 
 def _needs_warp(cfg: AugmentConfig) -> bool:
