@@ -11,13 +11,17 @@ from core.datasets import DatasetReport
 
 SMALL_IMAGE_MAX = 64  # median side (px) up to which images count as "small"
 
-# Base learning rates per optimizer, for a batch of 64; scaled linearly with the batch size
-# (the usual rule of thumb), and lower when fine-tuning pretrained weights.
+# Base learning rates per optimizer for a batch of 64, scaled with the batch size: linearly
+# for SGD (Goyal et al.'s rule), by the square root for the adaptive optimizers, whose
+# per-parameter normalisation makes linear scaling far too timid for small batches. Lower
+# when fine-tuning pretrained weights.
 _BASE_LR = {"sgd": 0.05, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3}
 
 
 def default_lr(optimizer: str, batch_size: int, fine_tuning: bool) -> float:
-    lr = _BASE_LR.get(optimizer, 1e-3) * batch_size / 64
+    ratio = batch_size / 64
+    scale = ratio if optimizer == "sgd" else ratio**0.5
+    lr = _BASE_LR.get(optimizer, 1e-3) * scale
     return lr * (0.3 if fine_tuning else 1.0)
 
 

@@ -64,7 +64,9 @@ def _check_train(state: dict) -> str:
         out_dir=out,
         arch="loupe_net",
         epochs=1,
-        batch_size=16,
+        batch_size=8,
+        lr=3e-3,  # one short epoch: a brisk, constant rate so it visibly learns
+        schedule="constant",
         image_size=32,
         device="cpu",
     )
