@@ -16,11 +16,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_self_test(extra_checks=[("qt", check_qt)])
     if argv and argv[0] in CLI_COMMANDS:
-        from core.cli import run_cli
+        from core.cli.commands import run_cli
 
         return run_cli(argv)
     if argv and not argv[0].startswith("-"):
-        from core.cli import run_cli
+        from core.cli.commands import run_cli
 
         return run_cli(argv)  # an unknown command gets argparse's one-line error
     # The window: torch is imported later, in the background, so it appears at once.

@@ -1,7 +1,7 @@
 """How fast does Loupe classify a folder of photos, and does memory stay flat?
 
 Compares, on the same model, device and photos:
-  (a) Loupe: core.inference.classify_folder (parallel decode with JPEG draft, batched inference)
+  (a) Loupe: core.infer.inference.classify_folder (parallel decode with JPEG draft, batched inference)
   (b) a naive loop: PIL open + torchvision Resize/CenterCrop/ToTensor/Normalize, one image per
       forward pass (the same preprocessing as (a): shorter side to the model size, centre crop)
   (c) the model alone: forward passes on synthetic tensors at (a)'s batch size (the ceiling)
@@ -106,8 +106,8 @@ def make_small_jpegs(folder: Path, count: int, size: tuple[int, int] = (640, 480
 
 # -- model -------------------------------------------------------------------------------------
 def make_model(folder: Path, arch: str, image_size: int) -> Path:
-    from core.checkpoints import save_model
-    from core.models import build_model
+    from core.models.checkpoints import save_model
+    from core.models.registry import build_model
 
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / "model.json").exists():
@@ -134,8 +134,8 @@ def sync(device) -> None:
 
 
 def time_loupe(lm, folder: Path, batch_size: int) -> tuple[float, int]:
-    from core.inference import classify_folder
-    from core.results import ClassifiedImage
+    from core.infer.inference import classify_folder
+    from core.infer.results import ClassifiedImage
 
     started = time.perf_counter()
     n = sum(
@@ -170,7 +170,7 @@ def time_naive(lm, paths: list[Path]) -> tuple[float, int]:
 def time_forward(lm, batch_size: int, batches: int) -> float:
     import torch
 
-    from core.evaluation import autocast
+    from core.train.evaluation import autocast
 
     x = torch.randn(batch_size, 3, lm.image_size, lm.image_size, device=lm.device)
     x = x.contiguous(memory_format=torch.channels_last)
@@ -191,8 +191,8 @@ def rss_now_mb() -> float:
 
 def memory_run(model_dir: str, folder: str, device: str, batch_size: int) -> None:
     """Subprocess body: load, classify `folder`, print peak RSS as JSON."""
-    from core.inference import classify_folder, load_model_for_inference
-    from core.results import ClassifiedImage
+    from core.infer.inference import classify_folder, load_model_for_inference
+    from core.infer.results import ClassifiedImage
 
     lm = load_model_for_inference(model_dir, device)
     baseline = rss_now_mb()
@@ -258,7 +258,7 @@ def main() -> None:
 
     import torch
 
-    from core.inference import load_model_for_inference
+    from core.infer.inference import load_model_for_inference
 
     model_dir = make_model(
         cache / f"model-{args.arch}-{args.image_size}", args.arch, args.image_size
@@ -269,7 +269,7 @@ def main() -> None:
         f"(torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs), "
         f"batch {args.batch_size}"
     )
-    from core.inference import classify_paths
+    from core.infer.inference import classify_paths
 
     list(classify_paths(lm, [str(p) for p in paths[:2]]))  # warm-up: pool, allocator, cuDNN
     seconds_a, n_a = time_loupe(lm, run_dir, args.batch_size)

@@ -26,9 +26,9 @@ def _dataset(root: Path, per_class: int, size: int) -> str:
 
 
 def _train(data: str, out: str, **overrides):
-    from core.config import TrainConfig
     from core.events import RunStarted, StepEnded
-    from core.training import fit
+    from core.train.config import TrainConfig
+    from core.train.loop import fit
 
     cfg = TrainConfig(data_dir=data, out_dir=out, device="cuda", **overrides)
     speeds, started, last = [], None, None
@@ -47,7 +47,7 @@ def _train(data: str, out: str, **overrides):
 def main() -> int:
     import torch
 
-    from core.config import AugmentConfig
+    from core.train.config import AugmentConfig
 
     if not torch.cuda.is_available():
         print("no CUDA GPU visible: nothing to check")
@@ -122,8 +122,8 @@ def main() -> int:
 
 
 def _check_inference(tmp_path: Path, data: str) -> int:
-    from core.inference import classify_folder, load_model_for_inference
-    from core.results import ClassifiedImage
+    from core.infer.inference import classify_folder, load_model_for_inference
+    from core.infer.results import ClassifiedImage
 
     try:
         lm = load_model_for_inference(str(tmp_path / "r1"), "cuda")
@@ -144,7 +144,7 @@ def _check_fp16_scaler() -> int:
     import torch
 
     from core.device import Precision
-    from core.models import build_model
+    from core.models.registry import build_model
 
     try:
         model = build_model("loupe_net", 3).cuda().to(memory_format=torch.channels_last)

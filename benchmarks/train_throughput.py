@@ -2,7 +2,7 @@
 against the model's own ceiling.
 
 For each case (small PNGs, photo-sized JPEGs) it measures training images per second of:
-  loupe   core.training.fit on a generated folder dataset. Figure: the median images/s of
+  loupe   core.train.loop.fit on a generated folder dataset. Figure: the median images/s of
           the StepEnded report windows (>= 0.25 s each) after the warm-up, i.e. after the
           first epoch and after the CPU thread tuner has chosen; the mean is printed too.
           The windows cover batching, augmentation and the step, not validation or
@@ -142,10 +142,10 @@ def _step_sizes(n: int, batch: int) -> list[int]:
 def run_loupe(
     case: Case, data_dir: str, device: str, threads: int, precision: str, runs_dir: str
 ) -> LoupeResult:
-    from core.config import TrainConfig, from_dict
     from core.device import choose_precision, resolve_device
     from core.events import EpochEnded, LogMessage, RunFinished, RunStarted, StepEnded
-    from core.training import fit
+    from core.train.config import TrainConfig, from_dict
+    from core.train.loop import fit
 
     dev = resolve_device(device)
     out = tempfile.mkdtemp(prefix=f"{case.name}-", dir=runs_dir)
@@ -219,7 +219,7 @@ def run_naive(
     from torchvision import datasets, transforms
 
     from core.device import resolve_device
-    from core.models import build_model
+    from core.models.registry import build_model
 
     torch.set_num_threads(threads)
     dev = resolve_device(device)
@@ -267,9 +267,9 @@ def run_pure(case: Case, lr: LoupeResult, device: str, max_seconds: float) -> fl
     """Median images/s over single steps (robust to other jobs on a shared machine), after
     PURE_WARMUP_STEPS, for case.pure_steps steps or max_seconds, whichever comes first."""
     from core.device import choose_precision, configure_backends, resolve_device
-    from core.evaluation import autocast
-    from core.models import build_model
-    from core.optim import build_optimizer
+    from core.models.registry import build_model
+    from core.train.evaluation import autocast
+    from core.train.optim import build_optimizer
 
     cfg = lr.cfg
     dev = resolve_device(device)
@@ -307,15 +307,15 @@ def run_pure(case: Case, lr: LoupeResult, device: str, max_seconds: float) -> fl
 
 # -- (d) Loupe's data path alone ------------------------------------------------------------
 def run_data_path(case: Case, lr: LoupeResult, device: str) -> float:
-    from core.augment import augment_batch
-    from core.batches import CachedSource
+    from core.data.augment import augment_batch
+    from core.data.batches import CachedSource
     from core.device import memory_hint, resolve_device
 
     dev = resolve_device(device)
     torch.set_num_threads(lr.threads)
     n, s = lr.train_images, case.image_size
     arr = np.random.default_rng(0).integers(0, 256, size=(n, s, s, 3), dtype=np.uint8)
-    # Same placement rule as core.train_setup: on the GPU when it fits there.
+    # Same placement rule as core.train.setup: on the GPU when it fits there.
     storage = dev if dev.type == "cuda" and arr.nbytes < memory_hint(dev) else torch.device("cpu")
     source = CachedSource(arr, [i % case.classes for i in range(n)], [""] * n, storage, dev)
     gen = torch.Generator().manual_seed(0)

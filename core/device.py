@@ -87,7 +87,7 @@ class Precision:
 def choose_precision(dev: torch.device, setting: str) -> Precision:
     """auto: mixed precision on CUDA (bf16 where the GPU supports it), fp32 elsewhere.
     On CPU, 'on' uses bf16 autocast: faster on CPUs with AMX/AVX512-BF16 for ResNets,
-    slower for MobileNets; with 'auto' the CPU tuner (core.cpu_threads) times both."""
+    slower for MobileNets; with 'auto' the CPU tuner (core.train.cpu_tuner) times both."""
     if setting == "off":
         return Precision(False, None, False)
     if dev.type == "cuda":

@@ -1,4 +1,4 @@
-"""Typed events yielded by `core.training.fit`. Only plain data: floats, ints, strings,
+"""Typed events yielded by `core.train.loop.fit`. Only plain data: floats, ints, strings,
 lists and small uint8 numpy arrays, so they can cross threads (never CUDA tensors)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ RunStatus = Literal["completed", "cancelled", "early_stopped", "failed"]
 class RunStarted:
     run_dir: str
     config: dict[str, Any]  # the full resolved config (auto values filled in)
-    dataset: dict[str, Any]  # the dataset report (core.datasets.DatasetReport.to_dict())
+    dataset: dict[str, Any]  # the dataset report (core.data.datasets.DatasetReport.to_dict())
     class_names: list[str]
     device: str  # human words: "NVIDIA RTX 4090 (24 GB)" or "CPU (8 threads)"
     arch: str

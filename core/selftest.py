@@ -44,7 +44,7 @@ def _check_torch(state: dict) -> str:
 
 
 def _check_dataset(state: dict) -> str:
-    from core.datasets import scan_dataset
+    from core.data.datasets import scan_dataset
 
     root = os.path.join(state["tmp"], "data")
     _make_dataset(root)
@@ -55,8 +55,8 @@ def _check_dataset(state: dict) -> str:
 
 
 def _check_train(state: dict) -> str:
-    from core.config import TrainConfig
-    from core.training import fit
+    from core.train.config import TrainConfig
+    from core.train.loop import fit
 
     out = os.path.join(state["tmp"], "run")
     cfg = TrainConfig(
@@ -79,9 +79,9 @@ def _check_train(state: dict) -> str:
 
 
 def _check_classify(state: dict) -> str:
-    from core.export import write_results_csv
-    from core.inference import classify_folder, load_model_for_inference
-    from core.results import ClassifiedImage
+    from core.infer.inference import classify_folder, load_model_for_inference
+    from core.infer.results import ClassifiedImage
+    from core.infer.results_export import write_results_csv
 
     lm = load_model_for_inference(state["run"], "cpu")
     results = [r for r in classify_folder(lm, state["data"]) if isinstance(r, ClassifiedImage)]
@@ -95,7 +95,7 @@ def _check_classify(state: dict) -> str:
 def _check_reload(state: dict) -> str:
     import torch
 
-    from core.checkpoints import load_model, save_model
+    from core.models.checkpoints import load_model, save_model
 
     model, meta = load_model(state["run"])
     copy = os.path.join(state["tmp"], "copy")

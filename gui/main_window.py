@@ -24,18 +24,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.config import TrainConfig
+from core.train.config import TrainConfig
 from gui.about_dialog import AboutDialog
+from gui.classify.classify_view import ClassifyView
+from gui.data.dataset_view import DatasetView
 from gui.navigation import CLASSIFY_PAGE, DATA_PAGE, PAGES, RUNS_PAGE, TRAIN_PAGE, PageNavigation
+from gui.runs.run_records import load_run
+from gui.runs.runs_view import RunsView
 from gui.settings_store import SettingsStore
 from gui.torch_loader import TorchLoaderThread
-from gui.train_worker import FitFunction, TrainRunner, TrainWorker, new_run_dir, resume_config
-from gui.widgets.classify_view import ClassifyView
-from gui.widgets.dataset_view import DatasetView
-from gui.widgets.model_settings import ModelSettingsPanel
-from gui.widgets.run_records import load_run
-from gui.widgets.runs_view import RunsView
-from gui.widgets.training_dashboard import TrainingDashboard
+from gui.train.model_settings import ModelSettingsPanel
+from gui.train.train_worker import FitFunction, TrainRunner, TrainWorker, new_run_dir, resume_config
+from gui.train.training_dashboard import TrainingDashboard
 from gui.window_menus import build_menus
 
 # The page indexes are part of the window's interface (show_page, current_page).

@@ -31,7 +31,7 @@ def device_line(devices: list[Any]) -> str:
 
 
 def _architectures(interrupted) -> list[dict[str, Any]]:
-    from core.models import list_architectures, parameter_count, weights_status
+    from core.models.registry import list_architectures, parameter_count, weights_status
 
     result = []
     for info in list_architectures():
@@ -84,7 +84,7 @@ class TorchLoader(QObject):
             # Training needs these too; importing them here keeps the first Train click fast.
             import torchvision
 
-            import core.training  # noqa: F401
+            import core.train.loop  # noqa: F401
 
             if not thread.isInterruptionRequested():
                 self.loaded.emit(

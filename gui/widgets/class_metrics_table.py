@@ -153,7 +153,7 @@ class ClassMetricsTable(QTableView):
 
 
 def _demo(class_count: int = 8) -> ClassMetricsTable:
-    from gui.widgets.demo_data import demo_class_names, demo_epochs
+    from gui.demo.demo_data import demo_class_names, demo_epochs
 
     table = ClassMetricsTable()
     table.set_metrics(demo_epochs(demo_class_names(class_count), epochs=8)[0].per_class)
@@ -162,6 +162,6 @@ def _demo(class_count: int = 8) -> ClassMetricsTable:
 
 
 if __name__ == "__main__":
-    from gui.widgets.demo_app import run_demo
+    from gui.demo.demo_app import run_demo
 
     run_demo(_demo, "ClassMetricsTable demo")

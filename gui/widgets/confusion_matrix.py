@@ -274,7 +274,7 @@ class ConfusionMatrixView(QWidget):
 
 
 def _demo(class_count: int = 6) -> ConfusionMatrixView:
-    from gui.widgets.demo_data import demo_class_names, demo_confusion
+    from gui.demo.demo_data import demo_class_names, demo_confusion
 
     view = ConfusionMatrixView()
     names = demo_class_names(class_count)
@@ -287,7 +287,7 @@ def _demo(class_count: int = 6) -> ConfusionMatrixView:
 if __name__ == "__main__":
     import sys
 
-    from gui.widgets.demo_app import run_demo
+    from gui.demo.demo_app import run_demo
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 6
     run_demo(lambda: _demo(count), f"ConfusionMatrixView demo ({count} classes)")

@@ -245,7 +245,7 @@ class ImageDetailDialog(QDialog):
 
 
 def _demo() -> ImageDetailDialog:
-    from gui.widgets.demo_data import demo_class_names, demo_predictions
+    from gui.demo.demo_data import demo_class_names, demo_predictions
 
     names = demo_class_names(11)
     predictions = demo_predictions(names, epoch=1)
@@ -256,6 +256,6 @@ def _demo() -> ImageDetailDialog:
 
 
 if __name__ == "__main__":
-    from gui.widgets.demo_app import run_demo
+    from gui.demo.demo_app import run_demo
 
     run_demo(_demo, "ImageDetailDialog demo")

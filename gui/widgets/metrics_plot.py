@@ -418,7 +418,7 @@ class MetricsPlots(QWidget):
 
 
 def _demo() -> MetricsPlots:
-    from gui.widgets.demo_data import demo_class_names, demo_epochs, demo_steps
+    from gui.demo.demo_data import demo_class_names, demo_epochs, demo_steps
 
     plots = MetricsPlots()
     names = demo_class_names(5)

@@ -422,7 +422,7 @@ class PredictionGrid(QListView):
 
 
 def _demo() -> PredictionGrid:
-    from gui.widgets.demo_data import demo_class_names, demo_predictions
+    from gui.demo.demo_data import demo_class_names, demo_predictions
 
     names = demo_class_names(11)
     grid = PredictionGrid()

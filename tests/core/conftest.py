@@ -15,8 +15,8 @@ def shapes_data(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def trained_run(shapes_data, tmp_path_factory):
-    from core.config import TrainConfig
-    from core.training import fit
+    from core.train.config import TrainConfig
+    from core.train.loop import fit
 
     out = str(tmp_path_factory.mktemp("runs") / "run")
     cfg = TrainConfig(data_dir=shapes_data, out_dir=out, epochs=6, batch_size=16, device="cpu")

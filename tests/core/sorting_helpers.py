@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from core.results import ClassifiedImage
+from core.infer.results import ClassifiedImage
 
 
 def make_file(path: Path, content: bytes | None = None, mtime: int | None = None) -> Path:

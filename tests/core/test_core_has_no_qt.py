@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_importing_every_core_module_loads_no_qt():
-    names = [f"core.{m.name}" for m in pkgutil.iter_modules(core.__path__)]
-    assert "core.training" in names and "core.inference" in names
+    names = [m.name for m in pkgutil.walk_packages(core.__path__, "core.")]
+    assert "core.train.loop" in names and "core.infer.inference" in names
     code = (
         "import importlib, sys\n"
         f"for name in {names!r}: importlib.import_module(name)\n"
@@ -30,17 +30,17 @@ def test_importing_every_core_module_loads_no_qt():
 def test_light_core_modules_do_not_import_torch():
     """The window imports these at start-up; torch must wait for the background loader."""
     light = [
-        "core.config",
+        "core.train.config",
         "core.events",
         "core.errors",
-        "core.results",
+        "core.infer.results",
         "core.control",
-        "core.datasets",
-        "core.imaging",
-        "core.run_folder",
-        "core.sorting",
-        "core.export",
-        "core.atomic",
+        "core.data.datasets",
+        "core.data.imaging",
+        "core.files.run_folder",
+        "core.files.sorting",
+        "core.infer.results_export",
+        "core.files.atomic",
     ]
     code = (
         "import importlib, sys\n"

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from core.config import TrainConfig
+from core.train.config import TrainConfig
 from tests.core.image_factory import make_shapes_dataset
 
 TINY = dict(
@@ -47,7 +47,7 @@ def make_tiny_config(config: TrainConfig, **overrides: Any) -> TrainConfig:
 
 
 def run_tiny_training(data_dir: str | Path, out_dir: str | Path, **overrides: Any) -> list:
-    from core.training import fit
+    from core.train.loop import fit
 
     return list(fit(tiny_config(data_dir, out_dir, **overrides)))
 

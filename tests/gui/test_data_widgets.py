@@ -12,9 +12,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage
 
 from core.events import ClassMetrics, EpochEnded, StepEnded
-from gui.widgets.class_metrics_table import ClassMetricsTable, SortRole
-from gui.widgets.confusion_matrix import ConfusionMatrixView, CountRole, RowFractionRole
-from gui.widgets.demo_data import (
+from gui.demo.demo_data import (
     demo_class_names,
     demo_confusion,
     demo_epochs,
@@ -22,8 +20,10 @@ from gui.widgets.demo_data import (
     demo_predictions,
     demo_steps,
 )
+from gui.train.log_panel import MAX_LINES, LogPanel
+from gui.widgets.class_metrics_table import ClassMetricsTable, SortRole
+from gui.widgets.confusion_matrix import ConfusionMatrixView, CountRole, RowFractionRole
 from gui.widgets.image_detail import ImageDetailDialog
-from gui.widgets.log_panel import MAX_LINES, LogPanel
 from gui.widgets.metrics_plot import (
     LEGEND_CORNERS,
     MetricsPlots,
@@ -571,32 +571,32 @@ def test_image_detail_for_a_training_sample(qtbot):
 @pytest.mark.parametrize(
     "module",
     [
-        "metrics_plot",
-        "prediction_grid",
-        "confusion_matrix",
-        "class_metrics_table",
-        "log_panel",
-        "image_detail",
+        "gui.widgets.metrics_plot",
+        "gui.widgets.prediction_grid",
+        "gui.widgets.confusion_matrix",
+        "gui.widgets.class_metrics_table",
+        "gui.train.log_panel",
+        "gui.widgets.image_detail",
     ],
 )
 def test_each_demo_builds_and_renders(qtbot, module, tmp_path):
     import importlib
 
-    widget = importlib.import_module(f"gui.widgets.{module}")._demo()
+    widget = importlib.import_module(module)._demo()
     qtbot.addWidget(widget)
     widget.show()
     qtbot.wait(50)
     image: QImage = widget.grab().toImage()
     assert image.width() > 100 and image.height() > 100
-    assert image.save(str(tmp_path / f"{module}.png"))
+    assert image.save(str(tmp_path / f"{module.rsplit('.', 1)[-1]}.png"))
 
 
 def test_widgets_do_not_import_torch():
     code = (
         "import sys\n"
         "import gui.widgets.metrics_plot, gui.widgets.prediction_grid, gui.widgets.confusion_matrix\n"
-        "import gui.widgets.class_metrics_table, gui.widgets.log_panel, gui.widgets.image_detail\n"
-        "import gui.widgets.demo_data\n"
+        "import gui.widgets.class_metrics_table, gui.train.log_panel, gui.widgets.image_detail\n"
+        "import gui.demo.demo_data\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"
     )
     env_python = sys.executable

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QImage
 
-from gui.widgets import page_demos
+from gui.demo import page_demos
 
 
 @pytest.mark.parametrize(

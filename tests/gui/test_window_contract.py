@@ -74,7 +74,7 @@ def test_a_run_that_fails_at_once_is_reported(qtbot, tmp_path, monkeypatch):
 
     def failing_fit(config, control):
         raise RuntimeError("broken at once")
-        yield  # a generator, like core.training.fit
+        yield  # a generator, like core.train.loop.fit
 
     window.start_training(tiny_config(tmp_path, tmp_path / "workspace" / "run"), fit=failing_fit)
     qtbot.waitSignal(window.runner.ended, timeout=10_000).wait()
@@ -109,7 +109,7 @@ def test_cannot_start_banner_goes_once_the_settings_are_fixed(
 def test_train_during_a_new_scan_explains_instead_of_training_the_old_dataset(
     qtbot, tmp_path, shapes_dataset, monkeypatch
 ):
-    import gui.widgets.dataset_scan as dataset_scan_module
+    import gui.data.dataset_scan as dataset_scan_module
 
     window = make_window(qtbot, tmp_path)
     _load(qtbot, window, shapes_dataset)

@@ -1,0 +1,272 @@
+"""Loupe's command line: train, classify, models, export, undo. It drives the same engine
+as the window. User errors print one line and exit non-zero; never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+
+from core import APP_NAME, __version__
+from core.errors import LoupeError
+from core.train.config import OPTIMIZERS, TrainConfig, from_dict
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse's convention)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="loupe", description=f"{APP_NAME} {__version__}: train and use image classifiers."
+    )
+    p.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train a classifier on DATA_DIR (one subfolder per class)")
+    t.add_argument("data_dir", metavar="DATA_DIR")
+    t.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder to write")
+    t.add_argument("--arch", default=None, help="architecture (see 'models'); default: auto")
+    t.add_argument("--epochs", type=_positive_int, default=None)
+    t.add_argument("--batch-size", type=_positive_int, default=None)
+    t.add_argument("--lr", type=float, default=None, help="learning rate; default: auto")
+    t.add_argument("--optimizer", choices=OPTIMIZERS, default=None)
+    t.add_argument("--image-size", type=int, default=None, help="pixels; default: auto")
+    t.add_argument("--val-split", type=float, default=None, help="held-out fraction (default 0.2)")
+    t.add_argument("--pretrained", action="store_true", default=None, help="ImageNet weights")
+    t.add_argument("--weights", default=None, metavar="FILE", help="local .pth/.pt/.safetensors")
+    t.add_argument("--freeze-backbone", action="store_true", default=None)
+    t.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:N or mps")
+    t.add_argument("--seed", type=int, default=None)
+    t.add_argument("--resume", action="store_true", help="continue RUN_DIR from its last.ckpt")
+
+    c = sub.add_parser("classify", help="classify every image in IMAGES_DIR with a trained model")
+    c.add_argument("model", metavar="RUN_DIR", help="run folder, model folder or model.safetensors")
+    c.add_argument("images", metavar="IMAGES_DIR")
+    c.add_argument("--out", required=True, metavar="results.csv")
+    c.add_argument("--top-k", type=_positive_int, default=1, help="extra top-k columns (default 1)")
+    c.add_argument("--batch-size", type=_positive_int, default=32)
+    c.add_argument("--no-recursive", action="store_true", help="do not look into subfolders")
+    c.add_argument("--device", default="auto")
+    c.add_argument("--json", default=None, metavar="FILE", help="also write results as JSON")
+    c.add_argument(
+        "--sort-into", default=None, metavar="DEST", help="copy images into DEST/<class>/"
+    )
+    c.add_argument("--move", action="store_true", help="with --sort-into: move instead of copy")
+    c.add_argument(
+        "--min-confidence",
+        type=_fraction,
+        default=0.0,
+        help="with --sort-into: below this, images go to DEST/_unsure/",
+    )
+
+    m = sub.add_parser("models", help="list the architectures")
+    m.add_argument("--all", action="store_true", help="every torchvision classification model")
+    m.add_argument("--classes", type=_positive_int, default=10, help="head size for the counts")
+
+    e = sub.add_parser(
+        "export", help="export a trained model (TorchScript, ONNX or a model folder)"
+    )
+    e.add_argument("model", metavar="RUN_DIR")
+    e.add_argument("--out", required=True, metavar="PATH")
+    e.add_argument("--format", choices=("torchscript", "onnx", "folder"), default="torchscript")
+
+    u = sub.add_parser("undo", help="undo a sort, using the manifest it wrote")
+    u.add_argument("manifest", metavar="MANIFEST")
+    return p
+
+
+def _train_config(args: argparse.Namespace) -> TrainConfig:
+    given = {
+        "arch": args.arch,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "optimizer": args.optimizer,
+        "image_size": args.image_size,
+        "val_split": args.val_split,
+        "pretrained": args.pretrained,
+        "weights_file": args.weights,
+        "freeze_backbone": args.freeze_backbone,
+        "device": args.device,
+        "seed": args.seed,
+    }
+    given = {k: v for k, v in given.items() if v is not None}
+    if args.resume:
+        path = os.path.join(args.out, "config.json")
+        try:
+            with open(path, encoding="utf-8") as f:
+                saved = from_dict(json.load(f))
+        except (OSError, ValueError, TypeError) as exc:
+            raise LoupeError(f"Cannot resume: {path} is missing or unreadable ({exc}).") from exc
+        return dataclasses.replace(
+            saved, data_dir=args.data_dir, out_dir=args.out, resume=True, **given
+        )
+    return TrainConfig(data_dir=args.data_dir, out_dir=args.out, **given)
+
+
+def _check_folder(path: str, what: str) -> None:
+    if not os.path.exists(path):
+        raise LoupeError(f"{what} not found: {path}")
+    if not os.path.isdir(path):
+        raise LoupeError(f"{what} is not a folder: {path}")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from core.cli.progress import TrainProgress
+    from core.train.loop import fit
+
+    _check_folder(args.data_dir, "Dataset folder")
+    cfg = _train_config(args)
+    problems = cfg.validate()
+    if problems:
+        raise LoupeError(" ".join(problems))
+    progress = TrainProgress(sys.stderr)
+    finished = None
+    try:
+        for event in fit(cfg):
+            progress.handle(event)
+            finished = event
+    except KeyboardInterrupt:
+        progress.close()
+        print("Interrupted: the best model so far is in the run folder.", file=sys.stderr)
+        return 130
+    progress.close()
+    if finished is None or finished.status == "failed":
+        reason = finished.reason if finished else "no result"
+        print(f"loupe: error: {reason}", file=sys.stderr)
+        return 1
+    print(f"{finished.reason} Model: {finished.model_path}")
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from core.cli.progress import ClassifyProgressLine
+    from core.infer.inference import classify_paths, list_images, load_model_for_inference
+    from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
+    from core.infer.results_export import ResultsCsvWriter, write_results_json
+
+    _check_folder(args.images, "Images folder")
+    lm = load_model_for_inference(args.model, args.device)
+    paths = list_images(args.images, recursive=not args.no_recursive)
+    if not paths:
+        raise LoupeError(f"No images found in {args.images}.")
+    keep = args.json is not None or args.sort_into is not None
+    kept: list[ClassifiedImage] = []
+    unreadable: list[UnreadableImage] = []
+    line = ClassifyProgressLine(sys.stderr)
+    top_k = max(1, args.top_k)
+    with ResultsCsvWriter(args.out, top_k=top_k if args.top_k > 1 else 0) as writer:
+        for item in classify_paths(lm, paths, batch_size=args.batch_size, top_k=max(top_k, 1)):
+            if isinstance(item, ClassifiedImage):
+                writer.write(item)
+                if keep:
+                    kept.append(item)
+            elif isinstance(item, UnreadableImage):
+                unreadable.append(item)
+                line.message(f"unreadable: {item.path}: {item.reason}")
+            elif isinstance(item, ClassifyProgress):
+                line.update(item)
+        classified = writer.rows_written
+    line.close()
+    print(
+        f"Classified {classified} images into {args.out}"
+        + (f"; {len(unreadable)} unreadable (listed above)" if unreadable else ""),
+        file=sys.stderr,
+    )
+    if args.json:
+        write_results_json(
+            kept, args.json, lm.class_names, {"path": lm.path, "arch": lm.meta.arch}, unreadable
+        )
+    if args.sort_into and kept:
+        from core.files.sorting import execute_sort, plan_sort
+
+        plan = plan_sort(kept, args.sort_into, move=args.move, min_confidence=args.min_confidence)
+        print(plan.summary(), file=sys.stderr)
+        outcome = execute_sort(plan)
+        for path, reason in outcome.failed:
+            print(f"not sorted: {path}: {reason}", file=sys.stderr)
+        print(
+            f"Sorted {outcome.done} files. Undo with: python main.py undo {outcome.manifest_path}",
+            file=sys.stderr,
+        )
+    return 0 if classified > 0 else 1
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from core.models.registry import list_architectures, parameter_count, weights_status
+
+    print(f"{'architecture':<22}{'parameters':>14}  {'ImageNet weights':<18}description")
+    for info in list_architectures(include_all=args.all):
+        status = weights_status(info.name, check_network=False)
+        words = {"cached": "cached", "unavailable": "not cached", "none": "-"}.get(status, status)
+        count = parameter_count(info.name, args.classes)
+        print(f"{info.name:<22}{count:>14,}  {words:<18}{info.description}")
+    print(
+        f"\nParameter counts for a {args.classes}-class head. 'not cached' weights download on "
+        "first use with --pretrained when online; offline, pass --weights FILE."
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from core.infer.model_export import export_model
+
+    path = export_model(args.model, args.out, args.format)
+    print(f"Exported {args.format} model to {path}")
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from core.files.sorting import undo_sort
+
+    outcome = undo_sort(args.manifest)
+    for path, reason in outcome.skipped:
+        print(f"not restored: {path}: {reason}", file=sys.stderr)
+    print(f"Restored {outcome.restored} files.")
+    return 0 if not outcome.skipped else 1
+
+
+COMMANDS = {
+    "train": cmd_train,
+    "classify": cmd_classify,
+    "models": cmd_models,
+    "export": cmd_export,
+    "undo": cmd_undo,
+}
+
+
+def run_cli(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        build_parser().print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except LoupeError as exc:
+        print(f"loupe: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # an output path that cannot be written, a full disk, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"loupe: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("loupe: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,204 @@
+"""Where training batches come from: every image decoded once into a uint8 tensor cache
+(when it fits the memory budget) or streamed from disk by a DataLoader with workers.
+Both yield uint8 (B,3,S,S) batches on the training device; augmentation happens later,
+in batches, on that device (core.data.augment)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+
+from core.data.datasets import Sample
+from core.data.imaging import load_square, open_rgb
+from core.errors import ImageLoadError
+
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # images uint8, labels, sample indices
+
+
+def cache_bytes(count: int, size: int) -> int:
+    return count * 3 * size * size
+
+
+def decode_threads() -> int:
+    return max(1, min(8, (os.cpu_count() or 1)))
+
+
+def decode_into_array(
+    paths: Sequence[str],
+    size: int,
+    resize_mode: str,
+    should_stop: Callable[[], bool] | None = None,
+) -> Generator[tuple[int, int], None, tuple[np.ndarray, list[int], list[tuple[str, str]]]]:
+    """Decode every image once, in parallel (PIL releases the GIL while decoding).
+    Yields (done, total) as it goes; returns (N_ok,S,S,3) uint8, the indices that decoded,
+    and (path, reason) for the files that did not."""
+    out = np.empty((len(paths), size, size, 3), dtype=np.uint8)
+    ok = np.zeros(len(paths), dtype=bool)
+    skipped: list[tuple[str, str]] = []
+
+    def work(i: int) -> tuple[int, str | None]:
+        try:
+            out[i] = load_square(paths[i], size, resize_mode)
+            return i, None
+        except ImageLoadError as exc:
+            return i, exc.reason
+
+    chunk = 256
+    with ThreadPoolExecutor(decode_threads()) as pool:
+        for start in range(0, len(paths), chunk):
+            if should_stop and should_stop():
+                break
+            for i, reason in pool.map(work, range(start, min(start + chunk, len(paths)))):
+                if reason is None:
+                    ok[i] = True
+                else:
+                    skipped.append((paths[i], reason))
+            yield min(start + chunk, len(paths)), len(paths)
+    kept = np.flatnonzero(ok).tolist()
+    if len(kept) < len(paths):
+        # Compact in place: boolean indexing would copy the whole cache once more.
+        for new, old in enumerate(kept):
+            if new != old:
+                out[new] = out[old]
+        out = out[: len(kept)]
+    return out, kept, skipped
+
+
+class CachedSource:
+    """All images decoded once at training resolution and kept as one uint8 tensor."""
+
+    mode = "cache"
+
+    def __init__(
+        self, images: np.ndarray, labels: Sequence[int], paths: Sequence[str], storage, device
+    ):
+        # Kept as decoded (NHWC: no reordering copy of the whole cache); a batch is permuted to
+        # an NCHW view, which is then already in channels_last layout. Stored on the GPU when
+        # it fits there (a batch is one gather, no host-to-device copy), else in RAM.
+        self.images = torch.from_numpy(images).to(storage)
+        self.labels = torch.as_tensor(list(labels), dtype=torch.long, device=storage)
+        self.paths = list(paths)
+        self.storage = storage
+        self.device = device
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def batches(
+        self, batch_size: int, shuffle: bool, gen: torch.Generator | None
+    ) -> Iterator[Batch]:
+        n = len(self)
+        order = torch.randperm(n, generator=gen) if shuffle else torch.arange(n)
+        order = order.to(self.storage)
+        nb = self.device.type == "cuda"
+        for start in range(0, n, batch_size):
+            idx = order[start : start + batch_size]
+            if shuffle and len(idx) == 1 and n > 1:
+                break  # BatchNorm cannot train on a batch of one
+            images, labels = self.images[idx], self.labels[idx]
+            if self.storage != self.device:
+                images = images.pin_memory() if nb else images
+                images = images.to(self.device, non_blocking=nb)
+                labels = labels.to(self.device, non_blocking=nb)
+            yield images.permute(0, 3, 1, 2), labels, idx
+
+    def images_at(self, indices: Sequence[int]) -> torch.Tensor:
+        picked = self.images[torch.as_tensor(list(indices), device=self.storage)]
+        return picked.to(self.device).permute(0, 3, 1, 2)
+
+
+class _FileDataset(torch.utils.data.Dataset):
+    def __init__(self, samples: Sequence[Sample], size: int, resize_mode: str) -> None:
+        self.samples = list(samples)
+        self.size = size
+        self.resize_mode = resize_mode
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, i: int):
+        s = self.samples[i]
+        try:
+            arr = load_square(s.path, self.size, self.resize_mode)
+            return torch.from_numpy(arr).permute(2, 0, 1), s.label, i
+        except ImageLoadError:
+            # Reported by the main process (it re-reads the file to name the reason).
+            return torch.zeros(3, self.size, self.size, dtype=torch.uint8), -1, i
+
+
+class StreamingSource:
+    """Images decoded on the fly by DataLoader workers (JPEGs decoded at reduced scale)."""
+
+    mode = "stream"
+
+    def __init__(
+        self, samples: Sequence[Sample], size: int, resize_mode: str, device, workers: int
+    ):
+        self.dataset = _FileDataset(samples, size, resize_mode)
+        self.paths = [s.path for s in samples]
+        self.labels = [s.label for s in samples]
+        self.device = device
+        self.workers = workers
+        self.skipped: list[tuple[str, str]] = []
+        self._seen_bad: set[int] = set()
+        self._loaders: dict[tuple[int, bool], torch.utils.data.DataLoader] = {}
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def _loader(self, batch_size: int, shuffle: bool, gen) -> torch.utils.data.DataLoader:
+        key = (batch_size, shuffle)
+        if key not in self._loaders:
+            self._loaders[key] = torch.utils.data.DataLoader(
+                self.dataset,
+                batch_size=batch_size,
+                shuffle=shuffle,
+                generator=gen if shuffle else None,
+                # Validation needs fewer workers; each is a process that imports torch.
+                num_workers=self.workers if shuffle else min(self.workers, 2),
+                # Spawned workers (Windows/macOS) take seconds to start: keep the training
+                # loader's between epochs (validation's live only while it runs).
+                persistent_workers=self.workers > 0 and shuffle,
+                pin_memory=self.device.type == "cuda",
+                drop_last=False,
+            )
+        return self._loaders[key]
+
+    def batches(
+        self, batch_size: int, shuffle: bool, gen: torch.Generator | None
+    ) -> Iterator[Batch]:
+        for images, labels, idx in self._loader(batch_size, shuffle, gen):
+            bad = labels < 0
+            if bool(bad.any()):
+                self._note_bad(idx[bad].tolist())
+                images, labels, idx = images[~bad], labels[~bad], idx[~bad]
+            if len(idx) == 0 or (shuffle and len(idx) == 1):
+                continue
+            nb = self.device.type == "cuda"
+            yield (
+                images.to(self.device, non_blocking=nb),
+                labels.to(self.device, non_blocking=nb),
+                idx,
+            )
+
+    def _note_bad(self, indices: list[int]) -> None:
+        for i in indices:
+            if i in self._seen_bad:
+                continue
+            self._seen_bad.add(i)
+            try:
+                open_rgb(self.paths[i])
+                reason = "unreadable"
+            except ImageLoadError as exc:
+                reason = exc.reason
+            self.skipped.append((self.paths[i], reason))
+
+    def images_at(self, indices: Sequence[int]) -> torch.Tensor:
+        return torch.stack([self.dataset[i][0] for i in indices]).to(self.device)
+
+    def close(self) -> None:
+        self._loaders.clear()  # ends persistent workers

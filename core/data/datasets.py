@@ -1,0 +1,410 @@
+"""Finding the images of a dataset folder, checking them, and splitting train/val.
+
+Two layouts are understood:
+  flat:  DATA/<class>/<images>  (Loupe holds out a seeded, stratified share for validation)
+  split: DATA/train/<class>, DATA/val/<class> ("valid"/"validation" too, any case) and an
+         optional DATA/test/<class>.
+Folders inside a class folder are searched too. numpy + PIL only (no torch).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+from core.data.imaging import IMAGE_EXTENSIONS, is_image_name, quick_check
+from core.errors import DatasetError
+
+Progress = Callable[[int, int], None]
+
+_VAL_NAMES = ("val", "valid", "validation")
+_SPLIT_NAMES = ("train", *_VAL_NAMES, "test")
+# Folders that archive tools and operating systems leave behind; never classes.
+_JUNK_FOLDERS = {"__macosx", "$recycle.bin", "system volume information"}
+_FEW_IMAGES = 10
+_IMBALANCE_RATIO = 5.0
+_PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress calls per second
+_CHECK_THREADS = 8  # the header checks wait on the disk, not the CPU
+_SKIPPED_WARNING = re.compile(r"^\d+ files? could not be read")
+
+
+@dataclass(frozen=True)
+class Sample:
+    path: str
+    label: int
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class DatasetReport:
+    root: str
+    layout: str  # "flat" (Loupe splits) or "split" (train/val[/test] folders)
+    class_names: list[str]  # sorted by name, like torchvision's ImageFolder
+    counts: dict[str, dict[str, int]]  # split -> class -> readable images
+    skipped: list[SkippedFile] = field(default_factory=list)
+    ignored: int = 0  # hidden entries and non-image files: not errors
+    min_size: tuple[int, int] | None = None  # (w, h) of the image with fewest pixels
+    max_size: tuple[int, int] | None = None  # (w, h) of the image with most pixels
+    median_size: tuple[int, int] | None = None  # (median w, median h)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Readable images in all splits."""
+        return sum(sum(per_class.values()) for per_class in self.counts.values())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict) -> DatasetReport:
+        def size(value) -> tuple[int, int] | None:
+            return None if value is None else (int(value[0]), int(value[1]))
+
+        return DatasetReport(
+            root=d["root"],
+            layout=d["layout"],
+            class_names=list(d["class_names"]),
+            counts={s: {c: int(n) for c, n in per.items()} for s, per in d["counts"].items()},
+            skipped=[SkippedFile(s["path"], s["reason"]) for s in d.get("skipped", [])],
+            ignored=int(d.get("ignored", 0)),
+            min_size=size(d.get("min_size")),
+            max_size=size(d.get("max_size")),
+            median_size=size(d.get("median_size")),
+            warnings=list(d.get("warnings", [])),
+        )
+
+
+@dataclass
+class DatasetScan:
+    report: DatasetReport
+    train: list[Sample]
+    val: list[Sample]
+    test: list[Sample]
+
+
+def _skipped_warning(n: int) -> str:
+    files = "file" if n == 1 else "files"
+    return f"{n} {files} could not be read and will be skipped (see the list of skipped files)."
+
+
+def add_skipped(
+    report: DatasetReport,
+    path: str,
+    reason: str,
+    split: str | None = None,
+    class_name: str | None = None,
+) -> None:
+    """Record a file that failed later (e.g. full decode during training). With split and
+    class_name given, the counts are corrected too. A path already listed is not added again."""
+    if any(s.path == path for s in report.skipped):
+        return
+    report.skipped.append(SkippedFile(path, reason))
+    per_class = report.counts.get(split or "", {})
+    if class_name in per_class and per_class[class_name] > 0:
+        per_class[class_name] -= 1
+    report.warnings = [w for w in report.warnings if not _SKIPPED_WARNING.match(w)]
+    report.warnings.append(_skipped_warning(len(report.skipped)))
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith(".") or name.lower() in _JUNK_FOLDERS
+
+
+def _visible_subfolders(folder: str) -> tuple[list[str], int]:
+    """Names of visible subfolders, sorted, and how many hidden entries were passed over."""
+    names, hidden = [], 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if _is_hidden(entry.name):
+                hidden += 1
+            elif entry.is_dir():
+                names.append(entry.name)
+    return sorted(names), hidden
+
+
+def _stray_files(folder: str) -> int:
+    """Visible files lying next to class folders: not in any class."""
+    with os.scandir(folder) as entries:
+        return sum(1 for e in entries if not _is_hidden(e.name) and e.is_file())
+
+
+def _images_under(folder: str) -> tuple[list[str], int]:
+    """All image files below folder (recursive, sorted) and the count of ignored entries."""
+    found, ignored = [], 0
+    for current, dirs, files in os.walk(folder):
+        hidden_dirs = [d for d in dirs if _is_hidden(d)]
+        ignored += len(hidden_dirs)
+        dirs[:] = sorted(d for d in dirs if not _is_hidden(d))  # prune hidden folders
+        for name in files:
+            if _is_hidden(name) or not is_image_name(name):
+                ignored += 1
+            else:
+                found.append(os.path.join(current, name))
+    return sorted(found), ignored
+
+
+def _find_split_folders(root: str, subfolders: list[str]) -> dict[str, str] | None:
+    """{"train": path, "val": path?, "test": path?} when root is a pre-split dataset."""
+    by_lower: dict[str, str] = {}
+    for name in subfolders:
+        by_lower.setdefault(name.lower(), name)
+    train = by_lower.get("train")
+    if train is None or not _visible_subfolders(os.path.join(root, train))[0]:
+        return None  # a "train" folder holding images directly is an ordinary class
+    found = {"train": os.path.join(root, train)}
+    for alias in _VAL_NAMES:
+        if alias in by_lower:
+            found["val"] = os.path.join(root, by_lower[alias])
+            break
+    if "test" in by_lower:
+        found["test"] = os.path.join(root, by_lower["test"])
+    return found
+
+
+def _split_key(seed: int, root: str, path: str) -> str:
+    # A hash of the relative path: the split depends only on the seed and the file names,
+    # not on listing order, and adding one file moves no other file across the split.
+    relative = os.path.relpath(path, root).replace(os.sep, "/")
+    return hashlib.blake2b(f"{seed}:{relative}".encode(), digest_size=8).hexdigest()
+
+
+def _hold_out(paths: list[str], val_split: float, seed: int, root: str) -> tuple[list, list]:
+    """Split one class: round(n * val_split) to val, at least 1 when n >= 2 and val_split > 0,
+    always leaving at least one for training."""
+    n = len(paths)
+    n_val = min(max(1, round(n * val_split)), n - 1) if val_split > 0 and n >= 2 else 0
+    ranked = sorted(paths, key=lambda p: (_split_key(seed, root, p), p))
+    val = set(ranked[:n_val])
+    return [p for p in paths if p not in val], [p for p in paths if p in val]
+
+
+def _check_all(paths: list[str], progress: Progress | None) -> list[tuple]:
+    """quick_check every path in a thread pool; results come back in input order."""
+    total = len(paths)
+    if progress:
+        progress(0, total)
+    results: list[tuple] = []
+    last_report = time.monotonic()
+    with ThreadPoolExecutor(max_workers=_CHECK_THREADS, thread_name_prefix="loupe-scan") as pool:
+        for result in pool.map(quick_check, paths):
+            results.append(result)
+            now = time.monotonic()
+            if progress and now - last_report >= _PROGRESS_INTERVAL_S and len(results) < total:
+                progress(len(results), total)
+                last_report = now
+    if progress:
+        progress(total, total)
+    return results
+
+
+def _size_stats(sizes: list[tuple[int, int]]) -> tuple:
+    if not sizes:
+        return None, None, None
+    by_area = sorted(sizes, key=lambda s: (s[0] * s[1], s))
+    median = (
+        int(statistics.median_low(s[0] for s in sizes)),
+        int(statistics.median_low(s[1] for s in sizes)),
+    )
+    return by_area[0], by_area[-1], median
+
+
+def _balance_warnings(class_totals: dict[str, int]) -> list[str]:
+    out = []
+    for name, n in class_totals.items():
+        if 0 < n < _FEW_IMAGES:
+            out.append(
+                f"Class '{name}' has only {n} image{'s' if n != 1 else ''}; "
+                f"aim for at least {_FEW_IMAGES}, ideally 50+."
+            )
+    present = {name: n for name, n in class_totals.items() if n > 0}
+    if len(present) >= 2:
+        largest = max(present, key=lambda c: (present[c], c))
+        smallest = min(present, key=lambda c: (present[c], c))
+        ratio = present[largest] / present[smallest]
+        if ratio > _IMBALANCE_RATIO:
+            out.append(
+                f"Classes are imbalanced: '{largest}' has {present[largest]} images but "
+                f"'{smallest}' only {present[smallest]} ({ratio:.1f}x). Turn on class-balanced "
+                f"weighting so the model does not simply favour '{largest}'."
+            )
+    return out
+
+
+def _collect(root: str) -> tuple[str, dict[str, dict[str, list[str]]], int, list[str]]:
+    """(layout, split -> class -> candidate image paths, ignored count, warnings)."""
+    try:
+        subfolders, hidden_at_root = _visible_subfolders(root)
+    except OSError as error:
+        raise DatasetError(f"Cannot read the dataset folder {root}: {error.strerror}") from None
+    warnings: list[str] = []
+    split_folders = _find_split_folders(root, subfolders)
+    # split name -> the folder whose subfolders are the classes
+    sources = split_folders or {"train": root}
+    ignored = 0
+    if split_folders:  # in a flat layout the loop below looks at root itself
+        ignored += hidden_at_root
+        known = {os.path.basename(p) for p in split_folders.values()}
+        for name in subfolders:
+            if name not in known:
+                ignored += 1
+                warnings.append(f"Folder '{name}' is not train, val or test and was ignored.")
+    found: dict[str, dict[str, list[str]]] = {}
+    for split, folder in sources.items():
+        class_folders, hidden = _visible_subfolders(folder)
+        ignored += hidden
+        if not class_folders:
+            raise DatasetError(
+                f"No class folders in {folder}: put each class's images in its own "
+                f"subfolder, e.g. {os.path.join(folder, 'cats')}."
+            )
+        stray = _stray_files(folder)
+        if stray:
+            ignored += stray
+            warnings.append(
+                f"{stray} file{'s' if stray != 1 else ''} directly inside '{folder}' "
+                "belong to no class folder and were ignored."
+            )
+        found[split] = {}
+        for name in class_folders:
+            images, not_images = _images_under(os.path.join(folder, name))
+            ignored += not_images
+            found[split][name] = images
+    return ("split" if split_folders else "flat"), found, ignored, warnings
+
+
+def _keep_readable(
+    found: dict[str, dict[str, list[str]]], check_images: bool, progress: Progress | None
+) -> tuple[dict[str, dict[str, list[str]]], list[SkippedFile], list[tuple[int, int]]]:
+    ordered = [(s, c, p) for s in found for c in found[s] for p in found[s][c]]
+    if check_images:
+        results = _check_all([p for _, _, p in ordered], progress)
+    else:
+        results = [(None, None)] * len(ordered)
+    readable: dict[str, dict[str, list[str]]] = {s: {c: [] for c in found[s]} for s in found}
+    skipped: list[SkippedFile] = []
+    sizes: list[tuple[int, int]] = []
+    for (split, name, path), (reason, size) in zip(ordered, results, strict=True):
+        if reason is not None:
+            skipped.append(SkippedFile(path, reason))
+            continue
+        readable[split][name].append(path)
+        if size is not None:
+            sizes.append(size)
+    return readable, skipped, sizes
+
+
+def _assign_splits(
+    readable: dict[str, dict[str, list[str]]],
+    class_names: list[str],
+    val_split: float,
+    seed: int,
+    root: str,
+    warnings: list[str],
+) -> dict[str, dict[str, list[str]]]:
+    """Hold out val from train when there is no val folder; warn about gaps in a split set."""
+    if "val" in readable:
+        for name in class_names:
+            if not readable["train"].get(name):
+                warnings.append(
+                    f"Class '{name}' has no images in the train folder, so the model "
+                    "cannot learn it."
+                )
+            if not readable["val"].get(name):
+                warnings.append(
+                    f"Class '{name}' has no images in the val folder, so its accuracy "
+                    "cannot be measured."
+                )
+        return readable
+    held: dict[str, dict[str, list[str]]] = {"train": {}, "val": {}}
+    for name in class_names:
+        train, val = _hold_out(readable["train"].get(name, []), val_split, seed, root)
+        held["train"][name], held["val"][name] = train, val
+    return {**readable, **held}
+
+
+def scan_dataset(
+    root: str,
+    val_split: float = 0.2,
+    seed: int = 0,
+    progress: Progress | None = None,
+    check_images: bool = True,
+) -> DatasetScan:
+    """Find classes and images under root, check each image's header, split train/val.
+
+    progress(done, total) is called from this thread during the image checks, at most
+    ~20 times a second. Raises DatasetError (one line naming the folder) when no dataset
+    can be built, ValueError for a val_split outside [0, 1)."""
+    if not 0.0 <= val_split < 1.0:
+        raise ValueError(f"val_split must be in [0, 1), not {val_split}")
+    root = os.path.normpath(os.path.abspath(os.path.expanduser(root)))
+    if not os.path.exists(root):
+        raise DatasetError(f"Dataset folder not found: {root}")
+    if not os.path.isdir(root):
+        raise DatasetError(f"Not a folder: {root} (choose the folder that holds the classes)")
+
+    layout, found, ignored, warnings = _collect(root)
+    if not any(paths for per_class in found.values() for paths in per_class.values()):
+        extensions = ", ".join(sorted(IMAGE_EXTENSIONS))
+        raise DatasetError(f"No images found in {root} (looked for {extensions}).")
+    readable, skipped, sizes = _keep_readable(found, check_images, progress)
+    if not any(paths for per_class in readable.values() for paths in per_class.values()):
+        first = skipped[0]
+        raise DatasetError(
+            f"No readable images in {root}: all {len(skipped)} image files failed "
+            f"(e.g. {os.path.basename(first.path)}: {first.reason})."
+        )
+
+    # A class with no readable image anywhere cannot be learnt: drop it, say why.
+    all_names = sorted({c for per_class in readable.values() for c in per_class})
+    class_names = [c for c in all_names if any(readable[s].get(c) for s in readable)]
+    for name in all_names:
+        if name not in class_names:
+            had_files = any(found[s].get(name) for s in found)
+            what = "no readable images" if had_files else "no images"
+            warnings.append(f"Class folder '{name}' has {what} and was ignored.")
+    if layout == "split" and "val" not in readable:
+        warnings.append(
+            f"No val folder found: {val_split:.0%} of each class in 'train' is held out "
+            "for validation."
+        )
+    readable = _assign_splits(readable, class_names, val_split, seed, root, warnings)
+
+    splits = [s for s in ("train", "val", "test") if s in readable]
+    counts = {s: {c: len(readable[s].get(c, [])) for c in class_names} for s in splits}
+    samples = {
+        s: [Sample(p, label) for label, c in enumerate(class_names) for p in readable[s].get(c, [])]
+        for s in splits
+    }
+    if len(class_names) == 1:
+        warnings.append(
+            f"Only one class found ('{class_names[0]}'); a classifier needs at least two classes."
+        )
+    warnings += _balance_warnings({c: sum(counts[s][c] for s in splits) for c in class_names})
+    if skipped:
+        warnings.append(_skipped_warning(len(skipped)))
+    min_size, max_size, median_size = _size_stats(sizes)
+    report = DatasetReport(
+        root=root,
+        layout=layout,
+        class_names=class_names,
+        counts=counts,
+        skipped=skipped,
+        ignored=ignored,
+        min_size=min_size,
+        max_size=max_size,
+        median_size=median_size,
+        warnings=warnings,
+    )
+    return DatasetScan(report, samples["train"], samples["val"], samples.get("test", []))

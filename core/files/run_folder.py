@@ -1,0 +1,158 @@
+"""One folder per run: config.json, dataset.json, metrics.csv, steps.csv, evaluation.json,
+run.json (summary for the runs list), model.safetensors + model.json, last.ckpt."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from core import __version__
+from core.files.atomic import atomic_write_json, atomic_write_text
+
+METRICS_HEADER = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
+STEPS_HEADER = ["epoch", "step", "global_step", "loss", "lr"]
+
+
+def _csv_text(header: list[str], rows: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=header, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def _read_csv(path: str) -> list[dict[str, str]]:
+    if not os.path.isfile(path):
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@dataclass
+class RunFolder:
+    path: str
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        os.makedirs(self.path, exist_ok=True)
+
+    def file(self, name: str) -> str:
+        return os.path.join(self.path, name)
+
+    def write_json(self, name: str, obj: Any) -> None:
+        atomic_write_json(self.file(name), obj)
+
+    def load_history(self, before_epoch: int) -> None:
+        """On resume: keep the rows of epochs already done, drop any beyond the checkpoint."""
+        self.metrics = [
+            r for r in _read_csv(self.file("metrics.csv")) if int(r["epoch"]) < before_epoch
+        ]
+        self.steps = [
+            r for r in _read_csv(self.file("steps.csv")) if int(r["epoch"]) < before_epoch
+        ]
+        if os.path.isfile(self.file("run.json")):
+            with open(self.file("run.json"), encoding="utf-8") as f:
+                summary = json.load(f)
+            if isinstance(summary, dict):
+                # The run goes on: how it ended last time no longer applies.
+                for stale in ("reason", "finished"):
+                    summary.pop(stale, None)
+                self.summary = summary
+
+    def add_epoch(self, row: dict[str, Any]) -> None:
+        self.metrics.append(row)
+        atomic_write_text(self.file("metrics.csv"), _csv_text(METRICS_HEADER, self.metrics))
+        atomic_write_text(self.file("steps.csv"), _csv_text(STEPS_HEADER, self.steps))
+
+    def add_step(self, row: dict[str, Any]) -> None:
+        self.steps.append(row)  # written with the epoch's metrics: no disk I/O per step
+
+    def update_summary(self, **values: Any) -> None:
+        if not self.summary:
+            self.summary = {
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "loupe_version": __version__,
+                "host": socket.gethostname(),
+            }
+        self.summary.update(values, updated=time.strftime("%Y-%m-%dT%H:%M:%S"), pid=os.getpid())
+        self.write_json("run.json", self.summary)
+
+
+def read_run_summary(run_dir: str) -> dict[str, Any] | None:
+    """run.json of a run folder (None if absent or unreadable). A run that says 'running'
+    but whose process is gone is reported as 'interrupted'."""
+    path = os.path.join(run_dir, "run.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            summary = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(summary, dict):
+        return None
+    if summary.get("status") == "running" and summary.get("host") == socket.gethostname():
+        pid = summary.get("pid")
+        if isinstance(pid, int) and pid != os.getpid() and not _pid_alive(pid):
+            summary["status"] = "interrupted"
+    summary["run_dir"] = os.path.abspath(run_dir)
+    return summary
+
+
+def _pid_alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        return _windows_pid_alive(pid)
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but belongs to someone else
+        return True
+    return True
+
+
+def _windows_pid_alive(pid: int) -> bool:
+    """os.kill(pid, 0) on Windows sends Ctrl+C instead of checking: ask the kernel."""
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return False
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+def read_metrics(run_dir: str) -> list[dict[str, float]]:
+    rows = _read_csv(os.path.join(run_dir, "metrics.csv"))
+    return [{k: float(v) for k, v in r.items() if v not in ("", None)} for r in rows]
+
+
+def read_steps(run_dir: str) -> list[dict[str, float]]:
+    rows = _read_csv(os.path.join(run_dir, "steps.csv"))
+    return [{k: float(v) for k, v in r.items() if v not in ("", None)} for r in rows]
+
+
+def list_runs(workspace: str) -> list[dict[str, Any]]:
+    """Summaries of every run folder directly under `workspace`, newest first."""
+    if not os.path.isdir(workspace):
+        return []
+    runs = []
+    for name in os.listdir(workspace):
+        summary = read_run_summary(os.path.join(workspace, name))
+        if summary is not None:
+            runs.append(summary)
+    runs.sort(key=lambda s: s.get("started", ""), reverse=True)
+    return runs

@@ -1,0 +1,351 @@
+"""Sort classified images into class folders, safely, with an undo.
+
+`plan_sort` decides where every file goes (`DEST/<class>/<name>`, or `DEST/_unsure/` below
+the confidence threshold) without touching the disk; the GUI shows `plan.summary()`.
+`execute_sort` carries the plan out:
+- nothing is overwritten: names are claimed with exclusive creation, a taken name (compared
+  case-insensitively, as Windows and macOS do) gets " (1)", " (2)", ... before the extension;
+- every copy is checked (size + sha256) before a move deletes its source;
+- a JSON-lines manifest records each step as it happens, so `undo_sort` works even after a
+  crash;
+- when the destination cannot be written (read-only, disk full) the sort stops with a
+  `SortAborted` naming the path; the file in hand is untouched and its partial copy removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import itertools
+import os
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.errors import LoupeError
+from core.files.file_transfer import (
+    SourceProblem,
+    VerificationFailed,
+    describe_os_error,
+    place_file,
+)
+from core.files.sort_manifest import ManifestWriter, PlacedFile
+from core.files.sort_undo import UndoOutcome, undo_sort
+from core.infer.results import ClassifiedImage
+
+__all__ = [
+    "UNSURE_FOLDER",
+    "SortAborted",
+    "SortOp",
+    "SortOutcome",
+    "SortPlan",
+    "UndoOutcome",
+    "execute_sort",
+    "plan_sort",
+    "safe_folder_name",
+    "undo_sort",
+]
+
+UNSURE_FOLDER = "_unsure"
+MAX_NAME_ATTEMPTS = 10_000  # "name (1)" ... before giving up on one file
+MAX_FOLDER_NAME_CHARS = 100  # well under every file system's 255, leaves room for " (n)"
+
+# Errors about the destination as a whole: retrying with the next file cannot help.
+_FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+_WINDOWS_RESERVED = (
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"COM{c}" for c in "123456789¹²³"}
+    | {f"LPT{c}" for c in "123456789¹²³"}
+)
+_FORBIDDEN_CHARS = set('<>:"/\\|?*') | {chr(c) for c in range(32)} | {"\x7f"}
+
+
+@dataclass(frozen=True)
+class SortOp:
+    source: str
+    destination: str  # as planned; execution may add " (n)" if the name got taken meanwhile
+    label: str  # the folder name under dest_root: a sanitised class name or "_unsure"
+
+
+@dataclass(frozen=True)
+class SortPlan:
+    dest_root: str
+    move: bool
+    min_confidence: float
+    ops: tuple[SortOp, ...]
+
+    def counts(self) -> dict[str, int]:
+        """Folder -> number of files; biggest first, "_unsure" last."""
+        counter = Counter(op.label for op in self.ops)
+        order = sorted(counter.items(), key=lambda kv: (kv[0] == UNSURE_FOLDER, -kv[1], kv[0]))
+        return dict(order)
+
+    def summary(self) -> str:
+        """E.g. "Copy 120 files into /dest: cats 70, dogs 45, _unsure 5"."""
+        n = len(self.ops)
+        text = f"{'Move' if self.move else 'Copy'} {n} file{'' if n == 1 else 's'} into {self.dest_root}"
+        parts = ", ".join(f"{folder} {count}" for folder, count in self.counts().items())
+        return f"{text}: {parts}" if parts else text
+
+
+@dataclass(frozen=True)
+class SortOutcome:
+    done: int  # files placed (and, for a move, removed from their source)
+    failed: tuple[tuple[str, str], ...]  # (source path, reason)
+    manifest_path: str | None  # None when the plan was empty and nothing was written
+    stopped: bool  # should_stop() ended the sort early
+
+
+class SortAborted(LoupeError):
+    """The destination cannot be written. `outcome` says what was done before that."""
+
+    def __init__(self, message: str, outcome: SortOutcome) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+def name_key(name: str) -> str:
+    """Two names that one of Windows/macOS/Linux would treat as the same file."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def safe_folder_name(label: str) -> str:
+    """A class name as a folder name that is valid on Windows, macOS and Linux and stays
+    inside the destination: no separators, no "..", no CON/NUL, no trailing dots/spaces."""
+    name = unicodedata.normalize("NFC", label)
+    name = "".join("_" if ch in _FORBIDDEN_CHARS else ch for ch in name).strip()
+    if name.startswith("."):  # a hidden folder (or "..") would look like lost files
+        name = "_" + name.lstrip(".")
+    name = name[:MAX_FOLDER_NAME_CHARS].rstrip(". ")  # Windows drops these silently
+    if not name:
+        return "_"
+    if name.split(".")[0].rstrip(" ").upper() in _WINDOWS_RESERVED:
+        name = "_" + name
+    return name
+
+
+def _numbered(name: str, n: int) -> str:
+    stem, ext = os.path.splitext(name)
+    return f"{stem} ({n}){ext}"
+
+
+def _folder_names(labels: Iterable[str]) -> dict[str, str]:
+    """Class name -> folder name, distinct even where names differ only in case or in
+    characters that sanitising replaced ("a/b" and "a_b")."""
+    taken = {name_key(UNSURE_FOLDER)}
+    mapping: dict[str, str] = {}
+    for label in sorted(set(labels)):  # sorted: the same classes always get the same folders
+        base = name = safe_folder_name(label)
+        for n in itertools.count(2):
+            if name_key(name) not in taken:
+                break
+            name = f"{base} ({n})"
+        taken.add(name_key(name))
+        mapping[label] = name
+    return mapping
+
+
+def _existing_names(folder: str) -> set[str]:
+    try:
+        return {name_key(n) for n in os.listdir(folder)}
+    except OSError:
+        return set()
+
+
+def _free_name(wanted: str, original: str, taken: set[str]) -> str:
+    if name_key(wanted) not in taken:
+        return wanted
+    for n in itertools.count(1):
+        candidate = _numbered(original, n)
+        if name_key(candidate) not in taken:
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def plan_sort(
+    results: Iterable[ClassifiedImage],
+    dest_root: str | os.PathLike[str],
+    move: bool = False,
+    min_confidence: float = 0.0,
+) -> SortPlan:
+    """Where each file would go. Reads the destination's folder listings to avoid names
+    already there; writes nothing. A file listed twice is sorted once."""
+    if not 0.0 <= min_confidence <= 1.0:
+        raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
+    root = os.path.abspath(os.fspath(dest_root))
+    unique: dict[str, tuple[str, ClassifiedImage]] = {}
+    for result in results:
+        source = os.path.abspath(result.path)
+        unique.setdefault(os.path.normcase(source), (source, result))
+    folders = _folder_names(result.label for _, result in unique.values())
+    taken: dict[str, set[str]] = {}
+    ops: list[SortOp] = []
+    for source, result in unique.values():
+        # `not >=` also sends a NaN confidence to _unsure.
+        unsure = not result.confidence >= min_confidence
+        folder = UNSURE_FOLDER if unsure else folders[result.label]
+        if folder not in taken:
+            taken[folder] = _existing_names(os.path.join(root, folder))
+        original = os.path.basename(source) or "file"
+        name = _free_name(original, original, taken[folder])
+        taken[folder].add(name_key(name))
+        ops.append(SortOp(source, os.path.join(root, folder, name), folder))
+    return SortPlan(root, move, float(min_confidence), tuple(ops))
+
+
+def default_manifest_path(dest_root: str) -> str:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = os.path.join(dest_root, f"loupe-sort-manifest-{stamp}.jsonl")
+    n = 2
+    while os.path.lexists(path):  # two sorts in one second
+        path = os.path.join(dest_root, f"loupe-sort-manifest-{stamp}-{n}.jsonl")
+        n += 1
+    return path
+
+
+class _SortRun:
+    """State of one execute_sort call."""
+
+    def __init__(self, plan: SortPlan, manifest: ManifestWriter) -> None:
+        self.plan = plan
+        self.manifest = manifest
+        self.done = 0
+        self.failed: list[tuple[str, str]] = []
+        self.names_in: dict[str, set[str]] = {}  # folder -> name keys taken, as found + placed
+
+    def outcome(self, stopped: bool = False) -> SortOutcome:
+        return SortOutcome(self.done, tuple(self.failed), self.manifest.path, stopped)
+
+    def abort(self, op: SortOp, path: str, error: OSError) -> SortAborted:
+        done = (
+            f" The {self.done} file(s) sorted before are listed in {self.manifest.path}"
+            " and can be undone."
+            if self.done
+            else ""
+        )
+        return SortAborted(
+            f"Sorting stopped: cannot write to {path} ({describe_os_error(error)}). "
+            f"Nothing was lost: {op.source} is untouched.{done}",
+            self.outcome(),
+        )
+
+    def _ensure_folder(self, op: SortOp, folder: str) -> None:
+        if folder in self.names_in:
+            return
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            pass
+        else:
+            try:
+                self.manifest.folder_created(folder)
+            except OSError as e:
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)
+                raise self.abort(op, self.manifest.path, e) from e
+        self.names_in[folder] = _existing_names(folder)
+
+    def _place(self, op: SortOp) -> PlacedFile:
+        """Claim a free name and put a verified copy there; record it in the manifest."""
+        folder, planned = os.path.split(op.destination)
+        self._ensure_folder(op, folder)
+        taken = self.names_in[folder]
+        original = os.path.basename(op.source)
+        for _ in range(MAX_NAME_ATTEMPTS):
+            name = _free_name(planned, original, taken)
+            destination = os.path.join(folder, name)
+            taken.add(name_key(name))
+            try:
+                size, sha = place_file(op.source, destination, self.plan.move)
+                break
+            except FileExistsError:
+                continue  # appeared since we listed the folder: try the next number
+        else:  # a file system that answers "exists" to every name: give up on this file
+            raise FileExistsError(errno.EEXIST, "no free file name", destination)
+        placed = PlacedFile(
+            "move" if self.plan.move else "copy", op.source, destination, size, sha, op.label
+        )
+        try:
+            self.manifest.file_placed(placed)
+        except OSError as e:
+            # An unrecorded file could not be undone: take it back while the source is intact.
+            with contextlib.suppress(OSError):
+                os.remove(destination)
+            raise self.abort(op, self.manifest.path, e) from e
+        return placed
+
+    def run_op(self, op: SortOp) -> None:
+        try:
+            placed = self._place(op)
+        except SourceProblem as e:
+            self.failed.append((op.source, e.reason))
+            return
+        except VerificationFailed as e:
+            self.failed.append((op.source, str(e)))
+            return
+        except OSError as e:
+            path = e.filename or os.path.dirname(op.destination)
+            if e.errno in _FATAL_ERRNOS:
+                raise self.abort(op, path, e) from e
+            self.failed.append((op.source, f"cannot write {path} ({describe_os_error(e)})"))
+            return
+        if self.plan.move:
+            try:
+                os.remove(op.source)
+            except FileNotFoundError:
+                pass  # gone already; its verified copy is in place
+            except OSError as e:
+                # Both copies exist; undo recognises an identical original and keeps it.
+                self.failed.append(
+                    (
+                        op.source,
+                        f"copied to {placed.destination}, but the original could not be "
+                        f"removed ({describe_os_error(e)})",
+                    )
+                )
+                return
+        self.done += 1
+
+
+def execute_sort(
+    plan: SortPlan,
+    manifest_path: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> SortOutcome:
+    """Carry out `plan`. Files that vanished or cannot be read are reported in
+    `outcome.failed`; an unwritable destination raises SortAborted. `progress(done, total)`
+    is called after every file; `should_stop()` is checked before every file."""
+    if not plan.ops:
+        return SortOutcome(0, (), None, False)
+    root = plan.dest_root
+    try:
+        os.makedirs(root, exist_ok=True)
+        path = manifest_path or default_manifest_path(root)
+        manifest = ManifestWriter(path, root, plan.move, plan.min_confidence)
+    except FileExistsError as e:
+        what = "already exists" if os.path.isdir(root) else "exists and is not a folder"
+        raise SortAborted(
+            f"Cannot sort into {root}: {e.filename or root} {what}. Nothing was changed.",
+            SortOutcome(0, (), None, False),
+        ) from e
+    except OSError as e:
+        raise SortAborted(
+            f"Cannot sort into {root}: cannot write to {e.filename or root} "
+            f"({describe_os_error(e)}). Nothing was changed.",
+            SortOutcome(0, (), None, False),
+        ) from e
+    run = _SortRun(plan, manifest)
+    try:
+        total = len(plan.ops)
+        for index, op in enumerate(plan.ops):
+            if should_stop is not None and should_stop():
+                return run.outcome(stopped=True)
+            run.run_op(op)
+            if progress is not None:
+                progress(index + 1, total)
+        return run.outcome()
+    finally:
+        manifest.close()

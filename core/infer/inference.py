@@ -1,0 +1,178 @@
+"""Classify images with a saved Loupe model, as a stream: files are decoded in parallel a
+bounded number ahead, inferred in batches under torch.inference_mode, and results are
+yielded as they come, so 100,000 files run in constant memory."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.control import RunControl
+from core.data.augment import normalize
+from core.data.imaging import is_image_name, load_square
+from core.device import Precision, choose_precision, configure_backends, resolve_device
+from core.errors import ImageLoadError
+from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
+from core.models.checkpoints import ModelMeta, load_model
+from core.train.evaluation import autocast
+
+ClassifyEvent = ClassifiedImage | UnreadableImage | ClassifyProgress
+
+
+@dataclass
+class LoadedModel:
+    model: nn.Module
+    meta: ModelMeta
+    device: torch.device
+    precision: Precision
+    path: str
+
+    @property
+    def class_names(self) -> list[str]:
+        return self.meta.class_names
+
+    @property
+    def image_size(self) -> int:
+        return self.meta.image_size
+
+
+def load_model_for_inference(path: str, device: str = "auto") -> LoadedModel:
+    """A run folder, model folder or model.safetensors -> a model ready on `device`."""
+    model, meta = load_model(path)
+    dev = resolve_device(device)
+    configure_backends(dev)
+    model = model.to(dev).to(memory_format=torch.channels_last).eval()
+    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    return LoadedModel(model, meta, dev, choose_precision(dev, "auto"), os.path.abspath(folder))
+
+
+def list_images(folder: str, recursive: bool = True) -> list[str]:
+    """Image files under `folder` (hidden files and folders skipped), sorted by path."""
+    found: list[str] = []
+    if not recursive:
+        with os.scandir(folder) as entries:
+            found = [
+                e.path
+                for e in entries
+                if e.is_file() and not e.name.startswith(".") and is_image_name(e.name)
+            ]
+        return sorted(found)
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found.extend(
+            os.path.join(dirpath, f)
+            for f in filenames
+            if not f.startswith(".") and is_image_name(f)
+        )
+    return sorted(found)
+
+
+def _decode_workers() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+@torch.inference_mode()
+def _infer(
+    lm: LoadedModel, arrays: list[np.ndarray], top_k: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
+    if lm.device.type == "cuda":
+        x = x.pin_memory().to(lm.device, non_blocking=True)
+    else:
+        x = x.to(lm.device)
+    with autocast(lm.device, lm.precision):
+        logits = lm.model(normalize(x, lm.meta.mean, lm.meta.std))
+    probs = torch.softmax(logits.float(), dim=1)
+    top = torch.topk(probs, min(top_k, probs.shape[1]), dim=1)
+    return top.values.cpu(), top.indices.cpu()  # sync point: one per batch
+
+
+def classify_paths(
+    lm: LoadedModel,
+    paths: Sequence[str],
+    batch_size: int = 32,
+    top_k: int = 5,
+    control: RunControl | None = None,
+    workers: int | None = None,
+) -> Iterator[ClassifyEvent]:
+    """Yields a ClassifiedImage or UnreadableImage per file (in input order within each
+    batch) and a ClassifyProgress after each batch. Stops at the next file once
+    `control.request_stop()` is called."""
+    size, mode = lm.image_size, lm.meta.resize_mode
+    names = lm.class_names
+    total = len(paths)
+
+    def decode(path: str) -> tuple[str, np.ndarray | None, str | None]:
+        try:
+            return path, load_square(path, size, mode), None
+        except ImageLoadError as exc:
+            return path, None, exc.reason
+        except OSError as exc:
+            return path, None, f"unreadable: {exc.strerror or exc}"
+
+    done = 0
+    t0 = time.perf_counter()
+    batch_paths: list[str] = []
+    batch_arrays: list[np.ndarray] = []
+
+    def flush() -> Iterator[ClassifyEvent]:
+        values, indices = _infer(lm, batch_arrays, top_k)
+        for path, vals, idxs in zip(batch_paths, values.tolist(), indices.tolist()):
+            ranked = tuple((names[i], float(v)) for v, i in zip(vals, idxs))
+            yield ClassifiedImage(path, ranked[0][0], ranked[0][1], ranked)
+        batch_paths.clear()
+        batch_arrays.clear()
+
+    def progress() -> ClassifyProgress:
+        elapsed = max(time.perf_counter() - t0, 1e-9)
+        ips = done / elapsed
+        return ClassifyProgress(done, total, ips, (total - done) / ips if ips > 0 else 0.0)
+
+    ahead = batch_size * 3  # decoded images in flight: bounds memory whatever the folder size
+    with ThreadPoolExecutor(workers or _decode_workers()) as pool:
+        queue: deque = deque()
+        source = iter(paths)
+
+        def fill() -> None:
+            while len(queue) < ahead:
+                path = next(source, None)
+                if path is None:
+                    return
+                queue.append(pool.submit(decode, path))
+
+        fill()
+        try:
+            while queue:
+                if control is not None and control.checkpoint():
+                    break
+                path, array, reason = queue.popleft().result()
+                fill()
+                done += 1
+                if array is None:
+                    yield UnreadableImage(path, reason or "unreadable")
+                    continue
+                batch_paths.append(path)
+                batch_arrays.append(array)
+                if len(batch_arrays) >= batch_size:
+                    yield from flush()
+                    yield progress()
+            if batch_arrays and not (control is not None and control.stop_requested):
+                yield from flush()
+            yield progress()
+        finally:
+            for future in queue:
+                future.cancel()
+
+
+def classify_folder(
+    lm: LoadedModel, folder: str, recursive: bool = True, **kwargs
+) -> Iterator[ClassifyEvent]:
+    yield from classify_paths(lm, list_images(folder, recursive), **kwargs)

@@ -1,0 +1,171 @@
+"""Model files and resumable checkpoints, all written atomically.
+
+A Loupe model is two files: model.safetensors (tensors only: loading cannot run code) and
+model.json beside it (architecture, class names in index order, image size, normalisation,
+best metrics). last.ckpt holds what resuming needs and is read with weights_only=True."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from core import __version__
+from core.errors import LoupeError, ModelFileError
+from core.files.atomic import atomic_write_bytes, atomic_write_json
+
+MODEL_FORMAT = "loupe-model"
+MODEL_FORMAT_VERSION = 1
+MODEL_WEIGHTS = "model.safetensors"
+MODEL_META = "model.json"
+LAST_CKPT = "last.ckpt"
+
+
+def _cpu_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
+
+
+def save_model(model: nn.Module, folder: str, meta: dict[str, Any]) -> str:
+    """Write model.safetensors then model.json (the JSON last: a folder whose JSON exists
+    always has weights that match it)."""
+    from safetensors.torch import save
+
+    data = save(_cpu_state(model), metadata={"format": MODEL_FORMAT})
+    weights_path = os.path.join(folder, MODEL_WEIGHTS)
+    atomic_write_bytes(weights_path, data)
+    full_meta = {
+        "format": MODEL_FORMAT,
+        "format_version": MODEL_FORMAT_VERSION,
+        "loupe_version": __version__,
+        "saved": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "weights": MODEL_WEIGHTS,
+        **meta,
+    }
+    atomic_write_json(os.path.join(folder, MODEL_META), full_meta)
+    return weights_path
+
+
+@dataclass(frozen=True)
+class ModelMeta:
+    arch: str
+    class_names: list[str]
+    image_size: int
+    resize_mode: str
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    raw: dict[str, Any]
+
+    @property
+    def val_acc(self) -> float | None:
+        best = self.raw.get("best") or {}
+        return best.get("val_acc")
+
+
+def resolve_model_paths(path: str) -> tuple[str, str]:
+    """(model.json, model.safetensors) from a run folder, a model folder or either file."""
+    path = os.path.abspath(os.path.expanduser(path))
+    if os.path.isdir(path):
+        folder = path
+    elif os.path.isfile(path) and path.endswith((".json", ".safetensors")):
+        folder = os.path.dirname(path)
+    elif not os.path.exists(path):
+        raise ModelFileError(f"Model not found: {path}")
+    else:
+        raise ModelFileError(
+            f"{path}: not a Loupe model (choose a run folder or its model.safetensors/model.json)."
+        )
+    meta_path = os.path.join(folder, MODEL_META)
+    weights_path = os.path.join(folder, MODEL_WEIGHTS)
+    if path.endswith(".safetensors"):
+        weights_path = path
+    for p in (meta_path, weights_path):
+        if not os.path.isfile(p):
+            raise ModelFileError(
+                f"{folder}: no {os.path.basename(p)} (has this run saved a model yet?)"
+            )
+    return meta_path, weights_path
+
+
+def read_model_meta(meta_path: str) -> ModelMeta:
+    try:
+        with open(meta_path, encoding="utf-8") as f:
+            raw = json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{meta_path}: not valid JSON ({exc}).") from exc
+    if not isinstance(raw, dict) or raw.get("format") != MODEL_FORMAT:
+        raise ModelFileError(f"{meta_path}: not a Loupe model description.")
+    if int(raw.get("format_version", 0)) > MODEL_FORMAT_VERSION:
+        raise ModelFileError(
+            f"{meta_path}: written by a newer Loupe (format {raw.get('format_version')}); update Loupe."
+        )
+    try:
+        names = raw["class_names"]
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise ValueError("class_names must be a non-empty list of strings")
+        norm = raw.get("normalization", {})
+        return ModelMeta(
+            arch=str(raw["arch"]),
+            class_names=names,
+            image_size=int(raw["image_size"]),
+            resize_mode=str(raw.get("resize_mode", "crop")),
+            mean=tuple(float(v) for v in norm.get("mean", (0.485, 0.456, 0.406))),
+            std=tuple(float(v) for v in norm.get("std", (0.229, 0.224, 0.225))),
+            raw=raw,
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ModelFileError(f"{meta_path}: malformed ({exc}).") from exc
+
+
+def load_model(path: str) -> tuple[nn.Module, ModelMeta]:
+    """Build the architecture named in model.json and load the safetensors weights (CPU)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from core.models.registry import build_model
+
+    meta_path, weights_path = resolve_model_paths(path)
+    meta = read_model_meta(meta_path)
+    try:
+        model = build_model(meta.arch, len(meta.class_names))
+    except LoupeError as exc:
+        raise ModelFileError(f"{meta_path}: {exc}") from exc
+    try:
+        state = load_file(weights_path)
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ModelFileError(f"{weights_path}: not a valid safetensors file ({exc}).") from exc
+    mismatch = f"{weights_path} does not match {meta.arch} with {len(meta.class_names)} classes"
+    try:
+        result = model.load_state_dict(state, strict=False)
+    except RuntimeError as exc:  # tensors of the wrong shape
+        first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
+        raise ModelFileError(f"{mismatch} ({first}).") from exc
+    if result.missing_keys or result.unexpected_keys or not state:
+        raise ModelFileError(
+            f"{mismatch} (missing {len(result.missing_keys)} tensors, "
+            f"unexpected {len(result.unexpected_keys)})."
+        )
+    model.eval()
+    return model, meta
+
+
+def save_checkpoint(path: str, payload: dict[str, Any]) -> None:
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def load_checkpoint(path: str) -> dict[str, Any]:
+    if not os.path.isfile(path):
+        raise LoupeError(
+            f"Cannot resume: {path} does not exist (was the run started with --out here?)."
+        )
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ModelFileError(f"{path}: not a readable Loupe checkpoint ({exc}).") from exc

@@ -1,0 +1,260 @@
+"""Model registry over torchvision's own API (list_models / get_model / get_model_weights),
+plus Loupe's small CNNs. The classifier head is replaced for the dataset's classes."""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlparse
+
+import torch
+import torchvision
+from torch import nn
+
+from core.errors import LoupeError, ModelFileError, WeightsUnavailableError
+from core.models.catalog import FEATURED, LOUPE_ARCHITECTURES
+from core.models.small_cnns import LoupeNet, SimpleCNN
+
+WeightsStatus = Literal["cached", "downloadable", "unavailable", "none"]
+
+_CUSTOM: dict[str, tuple[Callable[[int], nn.Module], str]] = {}
+
+
+def register(name: str, description: str) -> Callable:
+    """Register a builder `fn(num_classes) -> nn.Module`; duplicate names are an error."""
+
+    def wrap(fn: Callable[[int], nn.Module]) -> Callable[[int], nn.Module]:
+        if name in _CUSTOM:
+            raise ValueError(f"architecture '{name}' registered twice")
+        _CUSTOM[name] = (fn, description)
+        return fn
+
+    return wrap
+
+
+@register("loupe_net", LOUPE_ARCHITECTURES["loupe_net"])
+def _loupe_net(num_classes: int) -> nn.Module:
+    return LoupeNet(num_classes)
+
+
+@register("simple_cnn", LOUPE_ARCHITECTURES["simple_cnn"])
+def _simple_cnn(num_classes: int) -> nn.Module:
+    return SimpleCNN(num_classes)
+
+
+@dataclass(frozen=True)
+class ArchInfo:
+    name: str
+    description: str
+    source: Literal["loupe", "torchvision"]
+    has_pretrained: bool
+    min_image_size: int  # smallest input the architecture accepts
+    fixed_image_size: int | None  # ViTs only work at their trained resolution
+
+
+@functools.cache
+def _torchvision_names() -> tuple[str, ...]:
+    return tuple(torchvision.models.list_models(module=torchvision.models))
+
+
+def architecture_names(include_all: bool = False) -> list[str]:
+    names = [*list(_CUSTOM), *[n for n in FEATURED if n in _torchvision_names()]]
+    if include_all:
+        names += [n for n in _torchvision_names() if n not in names and n not in _UNSUPPORTED]
+    return names
+
+
+# Need auxiliary heads, or classify with a conv layer instead of a Linear head.
+_UNSUPPORTED = {"googlenet", "inception_v3", "squeezenet1_0", "squeezenet1_1"}
+
+
+def arch_info(name: str) -> ArchInfo:
+    if name in _CUSTOM:
+        return ArchInfo(name, _CUSTOM[name][1], "loupe", False, 8, None)
+    if name not in _torchvision_names() or name in _UNSUPPORTED:
+        raise LoupeError(
+            f"Unknown architecture '{name}'. Run 'python main.py models --all' to list them."
+        )
+    weights = _default_weights(name)
+    meta = weights.meta if weights is not None else {}
+    # Five stride-2 stages: below 32 px the feature map vanishes, whatever the metadata says.
+    min_size = max(32, meta.get("min_size", (32, 32))[0])
+    fixed = 224 if name.startswith(("vit_", "swin_", "maxvit")) else None
+    desc = FEATURED.get(name, f"torchvision {name}")
+    return ArchInfo(name, desc, "torchvision", weights is not None, int(min_size), fixed)
+
+
+def list_architectures(include_all: bool = False) -> list[ArchInfo]:
+    return [arch_info(n) for n in architecture_names(include_all)]
+
+
+def _default_weights(name: str):
+    try:
+        return torchvision.models.get_model_weights(name).DEFAULT
+    except (ValueError, AttributeError, KeyError):
+        return None
+
+
+def weights_cache_path(name: str) -> str | None:
+    weights = _default_weights(name)
+    if weights is None:
+        return None
+    filename = os.path.basename(urlparse(weights.url).path)
+    return os.path.join(torch.hub.get_dir(), "checkpoints", filename)
+
+
+@functools.cache
+def _online() -> bool:
+    if os.environ.get("LOUPE_OFFLINE") == "1":
+        return False
+    if urllib.request.getproxies().get("https"):
+        return True  # behind a proxy a direct probe says nothing: let the download decide
+    try:
+        with socket.create_connection(("download.pytorch.org", 443), timeout=1.5):
+            return True
+    except OSError:
+        return False
+
+
+def weights_status(name: str, check_network: bool = True) -> WeightsStatus:
+    """cached: in torch's download cache; downloadable: not cached but reachable;
+    unavailable: not cached and offline; none: the architecture has no pretrained weights."""
+    path = weights_cache_path(name) if name not in _CUSTOM else None
+    if path is None:
+        return "none"
+    if os.path.isfile(path):
+        return "cached"
+    if check_network and _online():
+        return "downloadable"
+    return "unavailable"
+
+
+def _find_head(model: nn.Module) -> tuple[nn.Module, str, nn.Module]:
+    """The last Linear layer (or 1x1 conv classifier): the layer that maps features to classes."""
+    found = None
+    for parent in model.modules():
+        for child_name, child in parent.named_children():
+            if isinstance(child, nn.Linear):
+                found = (parent, child_name, child)
+    if found is None:
+        raise LoupeError(f"Cannot find the classifier layer of {type(model).__name__}.")
+    return found
+
+
+def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
+    parent, name, head = _find_head(model)
+    if head.out_features != num_classes:
+        setattr(parent, name, nn.Linear(head.in_features, num_classes))
+    return model
+
+
+def head_parameters(model: nn.Module) -> list[nn.Parameter]:
+    return list(_find_head(model)[2].parameters())
+
+
+def build_model(
+    arch: str,
+    num_classes: int,
+    pretrained: bool = False,
+    weights_file: str | None = None,
+    freeze_backbone: bool = False,
+) -> nn.Module:
+    if arch in _CUSTOM:
+        if pretrained:
+            raise LoupeError(f"'{arch}' has no pretrained weights; train it from scratch.")
+        model = _CUSTOM[arch][0](num_classes)
+    else:
+        arch_info(arch)  # validates the name
+        if pretrained:
+            model = torchvision.models.get_model(arch, weights=None)
+            model.load_state_dict(_load_pretrained_state(arch))
+        elif weights_file:
+            model = torchvision.models.get_model(arch, weights=None)
+        else:
+            model = torchvision.models.get_model(arch, weights=None, num_classes=num_classes)
+    if weights_file:
+        load_weights_file(model, weights_file)
+    replace_head(model, num_classes)
+    if freeze_backbone:
+        for p in model.parameters():
+            p.requires_grad_(False)
+        for p in head_parameters(model):
+            p.requires_grad_(True)
+    return model
+
+
+def _load_pretrained_state(arch: str) -> dict[str, torch.Tensor]:
+    status = weights_status(arch)
+    if status == "none":
+        raise LoupeError(f"'{arch}' has no pretrained ImageNet weights in torchvision.")
+    if status == "unavailable":
+        raise WeightsUnavailableError(
+            f"ImageNet weights for {arch} are not cached ({weights_cache_path(arch)}) and "
+            "cannot be downloaded (offline). Fix: connect once so torchvision can download them, "
+            "copy that file into the cache folder, pass a local weights file (--weights FILE), "
+            "or train from scratch (no --pretrained)."
+        )
+    weights = _default_weights(arch)
+    try:
+        return weights.get_state_dict(progress=False, check_hash=True)
+    except Exception as exc:  # network errors, corrupt cache, hash mismatch
+        raise WeightsUnavailableError(
+            f"Could not load ImageNet weights for {arch} ({weights_cache_path(arch)}): {exc}"
+        ) from exc
+
+
+def read_state_dict(path: str) -> dict[str, torch.Tensor]:
+    """A state dict from .safetensors or .pth/.pt, never executing pickled code."""
+    if not os.path.isfile(path):
+        raise ModelFileError(f"Weights file not found: {path}")
+    try:
+        if path.lower().endswith(".safetensors"):
+            from safetensors.torch import load_file
+
+            state = load_file(path)
+        else:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ModelFileError(
+            f"{path}: not a loadable weights file (only plain tensors are accepted): {exc}"
+        ) from exc
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    if isinstance(state, dict) and "model" in state and isinstance(state["model"], dict):
+        state = state["model"]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ModelFileError(f"{path}: does not contain a state dict of tensors.")
+    return {k.removeprefix("module."): v for k, v in state.items()}
+
+
+def load_weights_file(model: nn.Module, path: str) -> None:
+    """Load matching tensors; a classifier head of another shape is skipped (it is replaced)."""
+    state = read_state_dict(path)
+    own = model.state_dict()
+    usable = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+    if len(usable) < max(1, len(own) // 2):
+        raise ModelFileError(
+            f"{path}: only {len(usable)} of {len(own)} tensors match {type(model).__name__}; "
+            "is it a state dict for this architecture?"
+        )
+    model.load_state_dict(usable, strict=False)
+
+
+def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+@functools.cache
+def parameter_count(arch: str, num_classes: int = 10) -> int:
+    """Parameters of `arch` with a `num_classes` head, counted without allocating weights."""
+    try:
+        with torch.device("meta"):
+            model = build_model(arch, num_classes)
+    except NotImplementedError:  # some builders (RegNet) compute widths with real tensors
+        model = build_model(arch, num_classes)
+    return count_parameters(model)

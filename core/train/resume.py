@@ -1,0 +1,105 @@
+"""Continue a run from its last.ckpt, safely: what would change the model's shape is refused
+with a one-line reason before anything is written; the schedule restarts from the epoch the
+run resumes at, with the learning rate now asked for."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from core.errors import LoupeError
+from core.train.config import TrainConfig
+from core.train.optim import lr_factor
+
+# Changing these would change the network itself: the saved weights would not fit.
+SHAPE_FIELDS = ("arch", "image_size", "freeze_backbone")
+
+
+@dataclass
+class ResumePoint:
+    start_epoch: int
+    global_step: int
+    best_acc: float | None
+    best_epoch: int | None
+    notes: list[str]
+
+
+def compatible_config(ckpt: dict[str, Any], cfg: TrainConfig, run_dir: str) -> TrainConfig:
+    """The config to resume with: values left on auto take what the run was trained with;
+    a changed architecture, image size or frozen backbone is refused."""
+    saved = ckpt.get("config") or {}
+    keep = {}
+    if cfg.arch == "auto" and saved.get("arch"):
+        keep["arch"] = saved["arch"]
+    if cfg.image_size == 0 and saved.get("image_size"):
+        keep["image_size"] = int(saved["image_size"])
+    if cfg.lr == 0 and saved.get("lr"):
+        keep["lr"] = float(saved["lr"])
+    cfg = dataclasses.replace(cfg, **keep)
+    for name in SHAPE_FIELDS:
+        if name in saved and saved[name] != getattr(cfg, name):
+            raise LoupeError(
+                f"Cannot resume {run_dir} with {name} {getattr(cfg, name)!r}: it was trained "
+                f"with {saved[name]!r}. Start a new run for a different model."
+            )
+    return cfg
+
+
+def restore(
+    ckpt: dict[str, Any],
+    cfg: TrainConfig,
+    class_names: list[str],
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LambdaLR,
+    scaler: Any,
+    gen: torch.Generator,
+    steps_per_epoch: int,
+    run_dir: str,
+) -> ResumePoint:
+    if ckpt.get("class_names") != class_names:
+        raise LoupeError(
+            f"Cannot resume {run_dir}: the dataset's classes changed "
+            f"({ckpt.get('class_names')} then, {class_names} now)."
+        )
+    try:
+        model.load_state_dict(ckpt["model"])
+    except (RuntimeError, KeyError) as exc:
+        raise LoupeError(f"Cannot resume {run_dir}: its weights do not fit {cfg.arch}.") from exc
+    notes: list[str] = []
+    saved = ckpt.get("config") or {}
+    if saved.get("optimizer", cfg.optimizer) == cfg.optimizer:
+        optimizer.load_state_dict(ckpt["optimizer"])
+    else:
+        notes.append(
+            f"Optimizer changed from {saved.get('optimizer')} to {cfg.optimizer}: "
+            "its state (momentum, averages) starts afresh."
+        )
+    if scaler is not None and ckpt.get("scaler"):
+        scaler.load_state_dict(ckpt["scaler"])
+    gen.set_state(ckpt["generator"])
+    if "torch_rng" in ckpt:
+        torch.set_rng_state(ckpt["torch_rng"])
+    start_epoch = int(ckpt["next_epoch"])
+    if start_epoch >= cfg.epochs:
+        raise LoupeError(
+            f"{run_dir} has already trained {start_epoch} epochs: ask for more epochs "
+            f"(e.g. --epochs {start_epoch + 5}) to extend it."
+        )
+    # The schedule is a function of the step; its position follows the epoch the run resumes
+    # at (not a saved step count: the batch size, and so the steps per epoch, may have
+    # changed), and its base is the learning rate asked for now.
+    global_step = start_epoch * steps_per_epoch
+    total = steps_per_epoch * cfg.epochs
+    for group in optimizer.param_groups:
+        group["initial_lr"] = cfg.lr
+        group["lr"] = cfg.lr * lr_factor(cfg, global_step, total, steps_per_epoch)
+    scheduler.base_lrs = [cfg.lr] * len(optimizer.param_groups)
+    scheduler.last_epoch = global_step
+    return ResumePoint(
+        start_epoch, global_step, ckpt.get("best_acc"), ckpt.get("best_epoch"), notes
+    )

@@ -1,0 +1,338 @@
+"""Everything a run needs before its first step: scan, defaults, model, data, optimizer,
+and (when resuming) the state from last.ckpt. A generator, so progress reaches the user."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.control import RunControl
+from core.data.augment import IMAGENET_MEAN, IMAGENET_STD
+from core.data.batches import CachedSource, StreamingSource, cache_bytes, decode_into_array
+from core.data.datasets import DatasetReport, DatasetScan, add_skipped, scan_dataset
+from core.device import (
+    Precision,
+    choose_precision,
+    configure_backends,
+    describe_device,
+    memory_hint,
+    resolve_device,
+)
+from core.errors import LoupeError
+from core.events import LogMessage, RunStarted, TrainEvent
+from core.files.run_folder import RunFolder
+from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS, load_checkpoint
+from core.models.registry import build_model, count_parameters, weights_status
+from core.train.config import TrainConfig, to_dict
+from core.train.cpu_tuner import CpuTuner, SpeedMeter, cpu_candidates
+from core.train.defaults import resolve_auto
+from core.train.evaluation import make_thumbnails, pick_sample_indices
+from core.train.optim import build_loss, build_optimizer, lr_factor
+from core.train.resume import compatible_config, restore
+
+PROGRESS_SECONDS = 2.0
+
+
+@dataclass
+class Setup:
+    cfg: TrainConfig
+    device: torch.device
+    precision: Precision
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    scaler: Any
+    criterion: nn.Module
+    gen: torch.Generator
+    train: CachedSource | StreamingSource
+    val: CachedSource | StreamingSource
+    class_names: list[str]
+    steps_per_epoch: int
+    eval_batch_size: int
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    sample_indices: list[int]
+    thumbnails: list[np.ndarray]
+    start_epoch: int
+    global_step: int
+    best_acc: float | None
+    best_epoch: int | None
+    param_count: int
+    tuner: CpuTuner
+    speed: SpeedMeter
+    started_event: RunStarted
+    report: DatasetReport  # updated when streaming finds more unreadable files
+    t_start: float = 0.0  # when training proper began (perf_counter)
+
+
+def _steps(n: int, batch_size: int) -> int:
+    full, rest = divmod(n, batch_size)
+    return full + (1 if rest > 1 or (rest == 1 and full == 0) else 0)
+
+
+def _workers(cfg: TrainConfig) -> int:
+    if cfg.num_workers >= 0:
+        return cfg.num_workers
+    cpus = os.cpu_count() or 1
+    return max(0, min(6, cpus - 1))  # leave a core for the training loop and the window
+
+
+def _scan(cfg: TrainConfig) -> Generator[TrainEvent, None, DatasetScan]:
+    """Scan on a helper thread so that a big folder (or a network drive) reports progress."""
+    yield LogMessage("info", f"Scanning {os.path.abspath(cfg.data_dir)} ...")
+    progress = [0, 0]
+
+    def on_progress(done: int, total: int) -> None:
+        progress[:] = [done, total]
+
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(scan_dataset, cfg.data_dir, cfg.val_split, cfg.seed, on_progress)
+        while True:
+            try:
+                scan = future.result(timeout=PROGRESS_SECONDS)
+                break
+            except FutureTimeout:
+                done, total = progress
+                if total:
+                    yield LogMessage("info", f"Checked {done:,} of {total:,} files ...")
+    report = scan.report
+    yield LogMessage(
+        "info",
+        f"Found {len(report.class_names)} classes, {len(scan.train)} training and "
+        f"{len(scan.val)} validation images ({report.layout} layout).",
+    )
+    for w in report.warnings:
+        yield LogMessage("warning", w)
+    for skipped in report.skipped[:20]:
+        yield LogMessage("warning", f"Skipped {skipped.path}: {skipped.reason}")
+    if len(report.skipped) > 20:
+        yield LogMessage("warning", f"... and {len(report.skipped) - 20} more skipped files.")
+    if len(report.class_names) < 2:
+        raise LoupeError(f"{cfg.data_dir}: training needs at least two classes (subfolders).")
+    if not scan.train or not scan.val:
+        raise LoupeError(
+            f"{cfg.data_dir}: need images for both training and validation "
+            f"(have {len(scan.train)} and {len(scan.val)})."
+        )
+    return scan
+
+
+def _sources(cfg, scan, device, control) -> Generator[TrainEvent, None, tuple | None]:
+    size = cfg.image_size
+    samples = scan.train + scan.val
+    need = cache_bytes(len(samples), size)
+    if need > cfg.cache_memory_mb * 2**20:
+        workers = _workers(cfg)
+        yield LogMessage(
+            "info",
+            f"Dataset needs {need / 2**20:.0f} MB at {size} px, over the {cfg.cache_memory_mb} MB cache "
+            f"budget: streaming from disk with {workers} worker(s).",
+        )
+        return (
+            StreamingSource(scan.train, size, "crop", device, workers),
+            StreamingSource(scan.val, size, "crop", device, workers),
+        )
+    storage = (
+        device if device.type == "cuda" and need < memory_hint(device) else torch.device("cpu")
+    )
+    yield LogMessage(
+        "info", f"Decoding {len(samples)} images once into memory ({need / 2**20:.0f} MB) ..."
+    )
+    sources = []
+    # Train and validation decode into separate arrays: splitting one would copy the cache.
+    for split, split_samples in (("train", scan.train), ("val", scan.val)):
+        decoded = yield from _decode(split_samples, size, control)
+        if decoded is None:
+            return None
+        arrays, kept, skipped = decoded
+        label_of = {s.path: s.label for s in split_samples} if skipped else {}
+        for path, reason in skipped:
+            name = scan.report.class_names[label_of[path]]
+            add_skipped(scan.report, path, reason, split=split, class_name=name)
+            yield LogMessage("warning", f"Skipped {path}: {reason}")
+        labels = [split_samples[i].label for i in kept]
+        paths = [split_samples[i].path for i in kept]
+        sources.append(CachedSource(arrays, labels, paths, storage, device))
+        del arrays  # a GPU-stored cache no longer needs its host copy
+    return tuple(sources)
+
+
+def _decode(samples, size: int, control) -> Generator[TrainEvent, None, tuple | None]:
+    decoder = decode_into_array(
+        [s.path for s in samples], size, "crop", lambda: control.stop_requested
+    )
+    last = time.perf_counter()
+    try:
+        while True:
+            done, total = next(decoder)
+            if time.perf_counter() - last > PROGRESS_SECONDS:
+                last = time.perf_counter()
+                yield LogMessage("info", f"Decoded {done} of {total} images ...")
+    except StopIteration as stop:
+        result = stop.value
+    return None if control.stop_requested else result
+
+
+def prepare(
+    cfg: TrainConfig, folder: RunFolder, control: RunControl
+) -> Generator[TrainEvent, None, Setup | None]:
+    ckpt = None
+    if cfg.resume:
+        ckpt = load_checkpoint(folder.file(LAST_CKPT))
+        cfg = compatible_config(ckpt, cfg, folder.path)
+    elif any(os.path.exists(folder.file(n)) for n in (LAST_CKPT, MODEL_WEIGHTS)):
+        raise LoupeError(
+            f"{folder.path} already holds a trained run: continue it with --resume, "
+            "or train into a new folder."
+        )
+    scan = yield from _scan(cfg)
+    report = scan.report
+    class_names = list(report.class_names)
+    device = resolve_device(cfg.device)
+    configure_backends(device)
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+
+    cfg, notes = resolve_auto(
+        cfg, report, device.type, lambda a: weights_status(a) in ("cached", "downloadable")
+    )
+    for note in notes:
+        yield LogMessage("info", note)
+    # Resuming loads every weight from last.ckpt: no need (nor network) for the start weights.
+    start_weights = ckpt is None
+    if cfg.pretrained and start_weights:
+        yield LogMessage("info", f"Loading ImageNet weights for {cfg.arch} ...")
+    model = build_model(
+        cfg.arch,
+        len(class_names),
+        cfg.pretrained and start_weights,
+        cfg.weights_file if start_weights else None,
+        cfg.freeze_backbone,
+    )
+    param_count = count_parameters(model)
+    precision = choose_precision(device, cfg.mixed_precision)
+    model = model.to(device).to(memory_format=torch.channels_last)
+
+    sources = yield from _sources(cfg, scan, device, control)
+    if sources is None:
+        return None
+    train, val = sources
+    if len(train) == 0 or len(val) == 0:
+        raise LoupeError(f"{cfg.data_dir}: no readable images left for training or validation.")
+    steps_per_epoch = _steps(len(train), cfg.batch_size)
+    total_steps = steps_per_epoch * cfg.epochs
+
+    optimizer = build_optimizer(model.parameters(), cfg, cfg.lr)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: lr_factor(cfg, step, total_steps, steps_per_epoch)
+    )
+    train_counts = [report.counts.get("train", {}).get(c, 0) for c in class_names]
+    criterion = build_loss(cfg, train_counts).to(device)
+    scaler = torch.amp.GradScaler(device.type) if precision.use_scaler else None
+
+    start_epoch, global_step, best_acc, best_epoch = 0, 0, None, None
+    if ckpt is not None:
+        point = restore(
+            ckpt,
+            cfg,
+            class_names,
+            model,
+            optimizer,
+            scheduler,
+            scaler,
+            gen,
+            steps_per_epoch,
+            folder.path,
+        )
+        start_epoch, global_step = point.start_epoch, point.global_step
+        best_acc, best_epoch = point.best_acc, point.best_epoch
+        for note in point.notes:
+            yield LogMessage("warning", note)
+        folder.load_history(start_epoch)
+        yield LogMessage("info", f"Resuming at epoch {start_epoch + 1} of {cfg.epochs}.")
+
+    folder.write_json("config.json", to_dict(cfg))
+    folder.write_json("dataset.json", report.to_dict())
+    dev_name = describe_device(device)
+    folder.update_summary(
+        status="running",
+        dataset=os.path.abspath(cfg.data_dir),
+        arch=cfg.arch,
+        epochs=cfg.epochs,
+        image_size=cfg.image_size,
+        class_names=class_names,
+        device=dev_name,
+        best_val_acc=best_acc,
+        best_epoch=best_epoch,
+        epochs_completed=start_epoch,
+    )
+    val_labels = [
+        int(v) for v in (val.labels.tolist() if torch.is_tensor(val.labels) else val.labels)
+    ]
+    sample_indices = pick_sample_indices(
+        val_labels, cfg.prediction_samples, torch.Generator().manual_seed(cfg.seed)
+    )
+    thumbnails = make_thumbnails(val.images_at(sample_indices)) if sample_indices else []
+    # On the CPU, thread count and bf16 are chosen by timing the first steps (core.train.cpu_tuner).
+    candidates = (
+        cpu_candidates(cfg.cpu_threads, cfg.mixed_precision) if device.type == "cpu" else []
+    )
+    tuner = CpuTuner(candidates, precision)
+    data_mode = train.mode
+    yield LogMessage(
+        "info",
+        f"{cfg.arch}: {param_count:,} parameters on {dev_name}, {precision.label}, "
+        f"{cfg.image_size} px, batch {cfg.batch_size}, lr {cfg.lr:g}.",
+    )
+    started = RunStarted(
+        run_dir=folder.path,
+        config=to_dict(cfg),
+        dataset=report.to_dict(),
+        class_names=class_names,
+        device=dev_name,
+        arch=cfg.arch,
+        param_count=param_count,
+        train_images=len(train),
+        val_images=len(val),
+        steps_per_epoch=steps_per_epoch,
+        start_epoch=start_epoch,
+        data_mode=data_mode,
+    )
+    return Setup(
+        cfg=cfg,
+        device=device,
+        precision=precision,
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        scaler=scaler,
+        criterion=criterion,
+        gen=gen,
+        train=train,
+        val=val,
+        class_names=class_names,
+        steps_per_epoch=steps_per_epoch,
+        eval_batch_size=cfg.batch_size * 2,
+        mean=IMAGENET_MEAN,
+        std=IMAGENET_STD,
+        sample_indices=sample_indices,
+        thumbnails=thumbnails,
+        start_epoch=start_epoch,
+        global_step=global_step,
+        best_acc=best_acc,
+        best_epoch=best_epoch,
+        param_count=param_count,
+        tuner=tuner,
+        speed=SpeedMeter(),
+        started_event=started,
+        report=report,
+    )

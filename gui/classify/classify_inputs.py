@@ -1,0 +1,403 @@
+"""The two choices of the Classify page: which model, which folder.
+
+`ModelChooser` lists the workspace's runs that saved a model, plus "Choose model file…", and
+describes the chosen model from its model.json (plain JSON: torch is not needed to show it).
+`FolderChooser` is the folder field with Browse, recent folders and "Include subfolders".
+`ResultsFilterBar` chooses which results the grid shows: class, confidence, unsure, order."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.files.run_folder import list_runs
+from gui.classify.results_filter import ResultsFilterModel
+from gui.classify.results_model import UNSURE, ResultsModel
+
+CHOOSE_MODEL = "\x00choose"  # item data of "Choose model file…"
+MAX_RECENT = 10
+INFO_STYLE = "color: #555;"
+ERROR_STYLE = "color: #c62828;"
+
+
+def model_folder(path: str) -> str:
+    """The folder holding model.json, from a run folder, model folder or either model file."""
+    path = os.path.abspath(os.path.expanduser(path))
+    return path if os.path.isdir(path) else os.path.dirname(path)
+
+
+def read_model_info(path: str) -> dict[str, Any]:
+    """arch, class_names, image_size, val_acc from model.json. Raises OSError/ValueError when
+    it is missing or does not describe a Loupe model."""
+    with open(os.path.join(model_folder(path), "model.json"), encoding="utf-8") as f:
+        raw = json.load(f)
+    if not isinstance(raw, dict) or not isinstance(raw.get("class_names"), list):
+        raise ValueError("model.json does not describe a Loupe model")
+    best = raw.get("best") if isinstance(raw.get("best"), dict) else {}
+    acc = best.get("val_acc")
+    return {
+        "arch": str(raw.get("arch", "?")),
+        "class_names": [str(n) for n in raw["class_names"]],
+        "image_size": int(raw.get("image_size", 0) or 0),
+        "val_acc": float(acc) if isinstance(acc, int | float) else None,
+    }
+
+
+def describe_model(info: dict[str, Any]) -> str:
+    names = info["class_names"]
+    shown = ", ".join(names[:8]) + (f", … ({len(names) - 8} more)" if len(names) > 8 else "")
+    acc = info.get("val_acc")
+    acc_text = f"validation accuracy {acc * 100:.1f} %" if acc is not None else "not validated"
+    return f"{info['arch']} · {info['image_size']} px · {acc_text}\n{len(names)} classes: {shown}"
+
+
+def is_model_path(path: str) -> bool:
+    if os.path.isdir(path):
+        return os.path.isfile(os.path.join(path, "model.json"))
+    return os.path.basename(path) == "model.json" or path.endswith(".safetensors")
+
+
+def run_item_text(run: dict[str, Any]) -> str:
+    """E.g. "20240501-120000-shapes · loupe_net · 92.3 % · shapes"."""
+    run_dir = str(run.get("run_dir", ""))
+    acc = run.get("best_val_acc")
+    text = f"{os.path.basename(run_dir)} · {run.get('arch', '?')}"
+    if isinstance(acc, int | float):
+        text += f" · {acc * 100:.1f} %"
+    dataset = os.path.basename(str(run.get("dataset", "")).rstrip("/\\"))
+    return text + (f" · {dataset}" if dataset else "")
+
+
+class ModelChooser(QWidget):
+    """`modelChanged(path)` ("" for none); `info` is the model.json summary or None."""
+
+    modelChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = ""
+        self.info: dict[str, Any] | None = None
+        self._previous = ""
+        self.combo = QComboBox(self)
+        self.combo.setObjectName("classifyModelCombo")
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.combo.setMinimumContentsLength(30)
+        self.info_label = QLabel(self)
+        self.info_label.setObjectName("classifyModelInfo")
+        self.info_label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.combo)
+        layout.addWidget(self.info_label)
+        self.combo.currentIndexChanged.connect(self._on_combo_changed)
+        self.refresh()
+
+    def set_workspace(self, path: str) -> None:
+        self.workspace = path
+        self.refresh()
+
+    def model_path(self) -> str:
+        data = self.combo.currentData()
+        return data if isinstance(data, str) and data != CHOOSE_MODEL else ""
+
+    def set_model(self, path: str) -> None:
+        """A run folder, a model folder or its model.json/.safetensors."""
+        self.refresh(select=model_folder(path) if path else "")
+
+    def refresh(self, select: str | None = None) -> None:
+        """Re-list the workspace's runs, keeping (or selecting) a model."""
+        combo = self.combo
+        keep = self.model_path() if select is None else select
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("(no model chosen)", "")
+        for run in list_runs(self.workspace) if self.workspace else []:
+            run_dir = str(run.get("run_dir", ""))
+            if os.path.isfile(os.path.join(run_dir, "model.json")):
+                combo.addItem(run_item_text(run), run_dir)
+                combo.setItemData(combo.count() - 1, run_dir, Qt.ItemDataRole.ToolTipRole)
+        if keep and combo.findData(keep) < 0:
+            combo.addItem(keep, keep)
+            combo.setItemData(combo.count() - 1, keep, Qt.ItemDataRole.ToolTipRole)
+        combo.insertSeparator(combo.count())
+        combo.addItem("Choose model file…", CHOOSE_MODEL)
+        combo.setCurrentIndex(max(combo.findData(keep), 0) if keep else 0)
+        combo.blockSignals(False)
+        self._show_info()
+
+    def _on_combo_changed(self, _index: int) -> None:
+        if self.combo.currentData() == CHOOSE_MODEL:
+            path, _ = QFileDialog.getOpenFileName(
+                self,
+                "Choose a Loupe model",
+                self.workspace,
+                "Loupe model (model.safetensors model.json);;All files (*)",
+            )
+            self.refresh(select=model_folder(path) if path else self._previous)
+            return
+        self._show_info()
+
+    def _show_info(self) -> None:
+        path = self.model_path()
+        changed = path != self._previous
+        self._previous = path
+        self.info = None
+        style = INFO_STYLE
+        if not path:
+            text = "Choose a model trained with Loupe: a run of the workspace, or a model file."
+        else:
+            try:
+                self.info = read_model_info(path)
+                text = describe_model(self.info)
+            except (OSError, ValueError, TypeError) as exc:
+                text, style = f"Cannot read this model: {exc}", ERROR_STYLE
+        self.info_label.setText(text)
+        self.info_label.setStyleSheet(style)
+        if changed:
+            self.modelChanged.emit(path)
+
+
+class FolderChooser(QWidget):
+    """`folderEntered()` when Enter is pressed in the field; `recentChanged(list)`."""
+
+    folderEntered = Signal()
+    folderChanged = Signal(str)
+    recentChanged = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._recent: list[str] = []
+        self.edit = QLineEdit(self)
+        self.edit.setObjectName("classifyFolderEdit")
+        self.edit.setPlaceholderText("Folder of images to classify (or drop it here)")
+        self.browse_button = QPushButton("Browse…", self)
+        self.browse_button.setObjectName("classifyBrowseButton")
+        self.recent_button = QToolButton(self)
+        self.recent_button.setObjectName("classifyRecentButton")
+        # Our own arrow in the text: Qt's menu indicator overlaps the text (as on the Data page).
+        self.recent_button.setText("Recent ▾")
+        self.recent_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
+        self.recent_button.setToolTip("Folders classified before")
+        self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.recent_menu = QMenu(self.recent_button)
+        self.recent_button.setMenu(self.recent_menu)
+        self.subfolders_check = QCheckBox("Include subfolders", self)
+        self.subfolders_check.setObjectName("classifySubfoldersCheck")
+        self.subfolders_check.setChecked(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.browse_button)
+        layout.addWidget(self.recent_button)
+        layout.addWidget(self.subfolders_check)
+        self.edit.returnPressed.connect(self.folderEntered)
+        self.edit.textChanged.connect(lambda _text: self.folderChanged.emit(self.folder()))
+        self.browse_button.clicked.connect(self._browse)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+
+    def folder(self) -> str:
+        text = self.edit.text().strip()
+        return os.path.abspath(os.path.expanduser(text)) if text else ""
+
+    def set_folder(self, path: str) -> None:
+        self.edit.setText(path)
+
+    def include_subfolders(self) -> bool:
+        return self.subfolders_check.isChecked()
+
+    def recent(self) -> list[str]:
+        return list(self._recent)
+
+    def set_recent(self, folders: list[str]) -> None:
+        self._recent = [f for f in folders if isinstance(f, str) and f][:MAX_RECENT]
+
+    def remember(self, folder: str) -> None:
+        self._recent = [folder] + [f for f in self._recent if f != folder][: MAX_RECENT - 1]
+        self.recentChanged.emit(self.recent())
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        if not self._recent:
+            self.recent_menu.addAction("(no recent folders)").setEnabled(False)
+        for folder in self._recent:
+            action = self.recent_menu.addAction(folder)
+            action.triggered.connect(lambda _=False, f=folder: self.set_folder(f))
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Folder of images to classify", self.folder()
+        )
+        if folder:
+            self.set_folder(folder)
+
+
+SORT_CHOICES = [  # (label, key, descending)
+    ("File name (A → Z)", "name", False),
+    ("File name (Z → A)", "name", True),
+    ("Confidence (low → high)", "confidence", False),
+    ("Confidence (high → low)", "confidence", True),
+]
+
+
+def _percent_spin(parent: QWidget, name: str, value: float, tooltip: str) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox(parent)
+    spin.setObjectName(name)
+    spin.setRange(0.0, 100.0)
+    spin.setDecimals(0)
+    spin.setSingleStep(5.0)
+    spin.setSuffix(" %")
+    spin.setValue(value)
+    spin.setToolTip(tooltip)
+    spin.setKeyboardTracking(False)  # filter once the number is typed, not per keystroke
+    return spin
+
+
+class ResultsFilterBar(QWidget):
+    """Class filter, confidence range, unsure threshold, sort order and "Showing N of M"."""
+
+    def __init__(
+        self,
+        source: ResultsModel,
+        proxy: ResultsFilterModel,
+        parent: QWidget | None = None,
+        count_in_bar: bool = True,
+    ):
+        super().__init__(parent)
+        self.source = source
+        self.proxy = proxy
+
+        self.class_combo = QComboBox(self)
+        self.class_combo.setObjectName("classFilterCombo")
+        self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.class_combo.setMinimumContentsLength(12)
+        self.class_combo.setToolTip("Show one predicted class, or the unsure images of every class")
+        self.min_spin = _percent_spin(
+            self, "minConfidenceSpin", 0, "Hide images below this confidence"
+        )
+        self.max_spin = _percent_spin(
+            self, "maxConfidenceSpin", 100, "Hide images above this confidence"
+        )
+        self.unsure_spin = _percent_spin(
+            self,
+            "unsureThresholdSpin",
+            source.unsure_threshold * 100,
+            "Images below this confidence count as unsure: amber tiles, the “Unsure” filter, "
+            "and the “_unsure” folder when sorting",
+        )
+        self.sort_combo = QComboBox(self)
+        self.sort_combo.setObjectName("sortCombo")
+        for label, key, descending in SORT_CHOICES:
+            self.sort_combo.addItem(label, (key, descending))
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("resultsCountLabel")
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for text, widget in (
+            ("Class:", self.class_combo),
+            ("Confidence:", self.min_spin),
+            ("to", self.max_spin),
+            ("Unsure below:", self.unsure_spin),
+            ("Sort:", self.sort_combo),
+        ):
+            label = QLabel(text, self)
+            label.setBuddy(widget)
+            layout.addSpacing(6)
+            layout.addWidget(label)
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        if count_in_bar:  # else the owner places count_label (e.g. under the grid)
+            layout.addWidget(self.count_label)
+
+        self.class_combo.currentIndexChanged.connect(self._on_class_changed)
+        self.min_spin.valueChanged.connect(self._on_range_changed)
+        self.max_spin.valueChanged.connect(self._on_range_changed)
+        self.unsure_spin.valueChanged.connect(
+            lambda value: source.set_unsure_threshold(value / 100.0)
+        )
+        self.sort_combo.currentIndexChanged.connect(self._on_sort_changed)
+        # Counts change with every streamed batch: refresh at most every 150 ms.
+        self._refresh = QTimer(self)
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(150)
+        self._refresh.timeout.connect(self.refresh)
+        for signal in (source.classesChanged, source.unsureThresholdChanged, proxy.rowsInserted):
+            signal.connect(self._schedule_refresh)
+        proxy.modelReset.connect(self._update_count)  # a filter change: say so at once
+        self.refresh()
+
+    def _schedule_refresh(self, *_args: Any) -> None:
+        if not self._refresh.isActive():
+            self._refresh.start()
+
+    def refresh(self) -> None:
+        """Class list with counts, and the "Showing N of M" line."""
+        counts = self.source.label_counts()
+        total = self.source.rowCount()
+        wanted: list[tuple[str, Any]] = [(f"All classes ({total:,})", None)]
+        wanted += [(f"{name} ({counts.get(name, 0):,})", name) for name in self.source.labels()]
+        wanted.append((f"Unsure ({self.source.unsure_count():,})", UNSURE))
+        combo = self.class_combo
+        current = combo.currentData()
+        same_values = [combo.itemData(i) for i in range(combo.count())] == [v for _, v in wanted]
+        combo.blockSignals(True)
+        if not same_values:
+            combo.clear()
+            for text, value in wanted:
+                combo.addItem(text, value)
+        else:
+            for i, (text, _) in enumerate(wanted):
+                combo.setItemText(i, text)
+        index = combo.findData(current) if current is not None else 0
+        combo.setCurrentIndex(max(index, 0))
+        combo.blockSignals(False)
+        if combo.currentData() != self.proxy.class_filter:  # the filtered class vanished
+            self.proxy.set_class_filter(combo.currentData())
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.source.rowCount()
+        self.count_label.setText(f"Showing {shown:,} of {total:,}" if total else "No results")
+
+    def set_class_filter(self, value: str | None) -> None:
+        self.refresh()
+        index = self.class_combo.findData(value) if value is not None else 0
+        if index >= 0:
+            self.class_combo.setCurrentIndex(index)
+
+    def _on_class_changed(self, _index: int) -> None:
+        self.proxy.set_class_filter(self.class_combo.currentData())
+
+    def _on_range_changed(self, _value: float) -> None:
+        low, high = self.min_spin.value(), self.max_spin.value()
+        if low > high:  # keep the range valid: move the other end
+            other = self.max_spin if self.sender() is self.min_spin else self.min_spin
+            other.blockSignals(True)
+            other.setValue(low if other is self.max_spin else high)
+            other.blockSignals(False)
+            low, high = self.min_spin.value(), self.max_spin.value()
+        self.proxy.set_confidence_range(low / 100.0, high / 100.0)
+
+    def _on_sort_changed(self, _index: int) -> None:
+        key, descending = self.sort_combo.currentData()
+        self.proxy.set_sort(key, descending)

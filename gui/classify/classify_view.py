@@ -1,0 +1,392 @@
+"""The Classify page: choose a model and a folder, classify it in the background, browse the
+results as a filterable thumbnail grid, export them, sort the files into class folders.
+
+Importing this module does not import torch: the model's description is read from its
+model.json, and the model itself is loaded by the worker thread (gui.classify.classify_worker)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
+from gui.classify.classify_inputs import (
+    ERROR_STYLE,
+    FolderChooser,
+    ModelChooser,
+    ResultsFilterBar,
+    is_model_path,
+    model_folder,
+)
+from gui.classify.classify_worker import BackgroundCall, ClassifyRunner
+from gui.classify.results_actions import ResultsActions
+from gui.classify.results_filter import ResultsFilterModel
+from gui.classify.results_model import ResultsModel
+from gui.classify.results_view import ResultsView, UnreadableFiles
+from gui.classify.sort_dialog import SortDialog
+from gui.formatting import format_duration
+from gui.widgets.image_detail import ImageDetailDialog
+from gui.widgets.thumbnail_cache import ThumbnailCache
+
+
+class ClassifyView(QWidget):
+    """`set_workspace(path)`, `set_model(path)`, `set_folder(path)`, `start()`, `cancel()`,
+    `export_csv(path)`, `export_json(path)`, `open_sort_dialog()`, `undo_last_sort()`,
+    `shutdown()` (call before the app quits). Signals: `classificationFinished(status,
+    message)`, `recentFoldersChanged(list)`."""
+
+    classificationFinished = Signal(str, str)  # "finished" | "stopped" | "failed", message
+    recentFoldersChanged = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("classifyView")
+        self.setAcceptDrops(True)
+        self._loaded: tuple[str, float, Any] | None = None  # (folder, mtime, LoadedModel)
+        self._total = 0
+        self._classified_folder = ""
+        self._detail: ImageDetailDialog | None = None
+
+        self.thumbnails = ThumbnailCache(parent=self)
+        self.results_model = ResultsModel(self.thumbnails, self)
+        self.proxy = ResultsFilterModel(self.results_model, self)
+        self.runner = ClassifyRunner(self)
+        self.actions = ResultsActions(self)
+        self._build()
+        self._connect()
+        self._update_buttons()
+
+    # -- layout --------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.model_chooser = ModelChooser(self)
+        self.model_combo = self.model_chooser.combo
+        self.folder_chooser = FolderChooser(self)
+        self.folder_edit = self.folder_chooser.edit
+        self.classify_button = QPushButton("Classify", self)
+        self.classify_button.setObjectName("classifyButton")
+        self.classify_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("cancelClassifyButton")
+
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setObjectName("classifyProgress")
+        self.progress_bar.setFormat("%v of %m")
+        self.progress_label = QLabel(self)
+        self.progress_label.setObjectName("classifyProgressLabel")
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("classifyStatusLabel")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label.setVisible(False)
+
+        self.results_view = ResultsView(parent=self)
+        self.results_view.setModel(self.proxy)
+        self.results_view.set_empty_text(
+            "Choose a model and a folder of images, then press Classify.\n"
+            "The images appear here as they are classified."
+        )
+        self.filter_bar = ResultsFilterBar(self.results_model, self.proxy, self, count_in_bar=False)
+
+        self.unreadable_files = UnreadableFiles(self)
+        self.unreadable_toggle = self.unreadable_files.toggle
+        self.unreadable_list = self.unreadable_files.list
+
+        self.export_csv_button = self._button("Export CSV…", "exportCsvButton",
+            "Save the images shown (path, class, confidence, top 5) as CSV")  # fmt: skip
+        self.export_json_button = self._button("Export JSON…", "exportJsonButton",
+            "Save the images shown, the model and the unreadable files as JSON")  # fmt: skip
+        self.sort_button = self._button("Sort into folders…", "sortButton",
+            "Copy or move the images shown into one folder per predicted class")  # fmt: skip
+        self.undo_sort_button = self._button("Undo sort", "undoSortButton",
+            "Reverse the last sort (only files still unchanged are touched)")  # fmt: skip
+
+        top = QFormLayout()
+        top.addRow("Model:", self.model_chooser)
+        top.addRow("Images:", self.folder_chooser)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.classify_button)
+        run_row.addWidget(self.cancel_button)
+        run_row.addWidget(self.progress_bar, 1)
+        run_row.addWidget(self.progress_label)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.filter_bar.count_label)
+        bottom.addSpacing(12)
+        bottom.addWidget(self.unreadable_toggle)
+        bottom.addStretch(1)
+        for button in (self.export_csv_button, self.export_json_button, self.sort_button,
+                       self.undo_sort_button):  # fmt: skip
+            bottom.addWidget(button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(run_row)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.results_view, 1)
+        layout.addWidget(self.unreadable_list)
+        layout.addLayout(bottom)
+
+    def _button(self, text: str, name: str, tooltip: str) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.setToolTip(tooltip)
+        return button
+
+    def _connect(self) -> None:
+        self.model_chooser.modelChanged.connect(self._on_model_changed)
+        self.folder_chooser.folderEntered.connect(self._on_folder_entered)
+        self.folder_chooser.recentChanged.connect(self.recentFoldersChanged)
+        self.classify_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.results_view.resultActivated.connect(self.show_result)
+        self.export_csv_button.clicked.connect(lambda: self.export_csv())
+        self.export_json_button.clicked.connect(lambda: self.export_json())
+        self.sort_button.clicked.connect(lambda: self.open_sort_dialog())
+        self.undo_sort_button.clicked.connect(self.undo_last_sort)
+        self.actions.statusChanged.connect(self._set_status)
+        self.actions.busyChanged.connect(self._update_buttons)
+        # Rows arrive in many small inserts while classifying: update the buttons once after.
+        self._buttons_timer = QTimer(self)
+        self._buttons_timer.setSingleShot(True)
+        self._buttons_timer.setInterval(100)
+        self._buttons_timer.timeout.connect(self._update_buttons)
+        self.proxy.modelReset.connect(self._buttons_timer.start)
+        self.proxy.rowsInserted.connect(self._buttons_timer.start)
+        self.folder_chooser.folderChanged.connect(self._buttons_timer.start)
+        runner = self.runner
+        runner.modelLoaded.connect(self._on_model_loaded)
+        runner.listed.connect(self._on_listed)
+        runner.resultsReady.connect(self.results_model.append_results)
+        runner.unreadableFound.connect(self.unreadable_files.add)
+        runner.progressed.connect(self._on_progress)
+        runner.finished.connect(self._on_finished)
+
+    # -- model and folder ----------------------------------------------------------------
+    @property
+    def model_info(self) -> dict[str, Any] | None:
+        return self.model_chooser.info
+
+    def set_workspace(self, path: str) -> None:
+        self.model_chooser.set_workspace(path)
+
+    def set_model(self, path: str) -> None:
+        """Preselect a model: a run folder, a model folder or its model.json/.safetensors."""
+        self.model_chooser.set_model(path)
+
+    def model_path(self) -> str:
+        return self.model_chooser.model_path()
+
+    def _on_model_changed(self, _path: str) -> None:
+        self._update_buttons()
+
+    def folder(self) -> str:
+        return self.folder_chooser.folder()
+
+    def set_folder(self, path: str) -> None:
+        self.folder_chooser.set_folder(path)
+        self._update_buttons()
+
+    def recent(self) -> list[str]:
+        return self.folder_chooser.recent()
+
+    def set_recent(self, folders: list[str]) -> None:
+        self.folder_chooser.set_recent(folders)
+
+    def _on_folder_entered(self) -> None:
+        self._update_buttons()
+        if self.classify_button.isEnabled():
+            self.start()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """A dropped model (run folder, model file) is chosen as the model; a folder (or a
+        file's folder) as the images."""
+        for url in event.mimeData().urls():
+            if not url.isLocalFile():
+                continue
+            path = url.toLocalFile()
+            if is_model_path(path):
+                self.set_model(path)
+            else:
+                self.set_folder(path if os.path.isdir(path) else os.path.dirname(path))
+            event.acceptProposedAction()
+            return
+
+    # -- classification ------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self.runner.is_running()
+
+    def problem(self) -> str:
+        if not self.model_path():
+            return "Choose a model."
+        if self.model_info is None:
+            return "The chosen model cannot be read."
+        folder = self.folder()
+        if not folder:
+            return "Choose a folder of images."
+        if not os.path.isdir(folder):
+            return f"{folder} is not a folder."
+        return ""
+
+    def start(self) -> bool:
+        """Classify the chosen folder with the chosen model; False (and a message) if not ready."""
+        if self.is_running():
+            return False
+        problem = self.problem()
+        if problem:
+            self._set_status(problem, error=True)
+            return False
+        folder, model = self.folder(), self.model_path()
+        self.thumbnails.clear()
+        self.results_model.clear()
+        self.results_model.set_class_names(
+            self.model_info["class_names"] if self.model_info else []
+        )
+        self.results_view.set_class_names(self.results_model.class_names)
+        self.results_view.set_empty_text("Classifying… the first images appear in a moment.")
+        self.unreadable_files.clear()
+        self._total = 0
+        self._classified_folder = folder
+        self.folder_chooser.remember(folder)
+        loaded = self._cached_model(model)
+        self.progress_bar.setRange(0, 0)  # busy until the folder is listed
+        self.progress_label.setText("Loading the model…" if loaded is None else "Listing images…")
+        self._set_status("")
+        self.runner.start(
+            model, folder, self.folder_chooser.include_subfolders(), loaded_model=loaded
+        )
+        self._update_buttons()
+        return True
+
+    def cancel(self) -> None:
+        if self.is_running():
+            self.runner.stop()
+            self.progress_label.setText("Stopping…")
+            self.cancel_button.setEnabled(False)
+
+    def _cached_model(self, path: str) -> Any:
+        if self._loaded is None:
+            return None
+        folder, mtime, model = self._loaded
+        return model if folder == model_folder(path) and mtime == self._model_mtime(path) else None
+
+    @staticmethod
+    def _model_mtime(path: str) -> float:
+        try:
+            return os.path.getmtime(os.path.join(model_folder(path), "model.safetensors"))
+        except OSError:
+            return -1.0
+
+    def _on_model_loaded(self, model: Any) -> None:
+        # model.path, not the combo: the user may have picked another model meanwhile.
+        self._loaded = (model_folder(model.path), self._model_mtime(model.path), model)
+        self.progress_label.setText("Listing images…")
+
+    def _on_listed(self, total: int) -> None:
+        self._total = total
+        self.progress_bar.setRange(0, max(total, 1))
+        self.progress_bar.setValue(0)
+        self.progress_label.setText(f"Found {total:,} images")
+
+    def _on_progress(self, progress: ClassifyProgress) -> None:
+        self.progress_bar.setMaximum(max(progress.total, 1))
+        self.progress_bar.setValue(progress.done)
+        left = format_duration(progress.eta_seconds)
+        self.progress_label.setText(
+            f"{progress.images_per_second:,.0f} images/s · about {left} left"
+        )
+
+    def _on_finished(self, status: str, message: str) -> None:
+        if status == "finished":
+            self.progress_bar.setRange(0, max(self._total, 1))
+            self.progress_bar.setValue(self._total)
+        elif self.progress_bar.maximum() == 0:
+            self.progress_bar.setRange(0, 1)
+        self.progress_label.setText("")
+        self.filter_bar.refresh()  # exact counts now, not after the throttle
+        self._set_status(message, error=status == "failed")
+        self.results_view.set_empty_text(
+            "No images were classified." if status != "failed" else "Classification failed."
+        )
+        self._update_buttons()
+        self.classificationFinished.emit(status, message)
+
+    def unreadable(self) -> list[UnreadableImage]:
+        return list(self.unreadable_files.items)
+
+    def _set_status(self, text: str, error: bool = False) -> None:
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet(ERROR_STYLE if error else "")
+        self.status_label.setVisible(bool(text))
+
+    def _update_buttons(self, *_args: Any) -> None:
+        running = self.is_running()
+        has_rows = self.proxy.rowCount() > 0
+        self.classify_button.setEnabled(not running and not self.problem())
+        self.classify_button.setToolTip(self.problem() or "Classify every image in the folder")
+        self.cancel_button.setEnabled(running)
+        busy = running or self.actions.is_undoing()
+        for button in (self.export_csv_button, self.export_json_button):
+            button.setEnabled(has_rows)
+        self.sort_button.setEnabled(has_rows and not busy)
+        self.undo_sort_button.setEnabled(self.actions.can_undo() and not busy)
+
+    # -- results -------------------------------------------------------------------------
+    def show_result(self, result: ClassifiedImage) -> None:
+        """The image large, with its top-5 probabilities."""
+        if self._detail is None:
+            self._detail = ImageDetailDialog(self)
+        self._detail.show_prediction(result.path, os.path.basename(result.path), list(result.top_k))
+
+    def shown_results(self) -> list[ClassifiedImage]:
+        return self.proxy.shown_results()
+
+    def source_folder(self) -> str:
+        """The folder the results come from (or the one chosen, before any run)."""
+        return self._classified_folder or self.folder()
+
+    # -- export and sorting (gui.classify.results_actions) --------------------------------
+    def export_csv(self, path: str | None = None) -> int:
+        """Write the rows shown (asks for the file when `path` is None); the row count."""
+        return self.actions.export_csv(path)
+
+    def export_json(self, path: str | None = None) -> int:
+        return self.actions.export_json(path)
+
+    def open_sort_dialog(self) -> SortDialog:
+        return self.actions.open_sort_dialog()
+
+    def undo_last_sort(self) -> BackgroundCall | None:
+        return self.actions.undo_last_sort()
+
+    # -- shutdown ------------------------------------------------------------------------
+    def shutdown(self, timeout_ms: int = 10000) -> None:
+        """Stop and wait for every background thread (classification, sort, undo, thumbnails)."""
+        self.runner.shutdown(timeout_ms)
+        self.actions.shutdown(timeout_ms)
+        self.thumbnails.shutdown(timeout_ms)
+
+
+if __name__ == "__main__":
+    # python -m gui.classify.classify_view [WORKSPACE | MODEL] [FOLDER]
+    import sys
+
+    from gui.demo.demo_app import run_demo
+    from gui.demo.page_demos import classify_view_demo
+
+    run_demo(lambda: classify_view_demo(sys.argv[1:]), "ClassifyView")

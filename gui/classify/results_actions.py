@@ -1,0 +1,177 @@
+"""What the Classify page does with its results: export the images shown (CSV, JSON), sort
+their files into one folder per class, and undo the last sort, in the background."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QFileDialog
+
+from core.files.sorting import SortOutcome, SortPlan, UndoOutcome, undo_sort
+from core.infer.results_export import write_results_csv, write_results_json
+from gui.classify.classify_worker import BackgroundCall
+from gui.classify.sort_dialog import SortDialog, moved_paths, undo_outcome_text
+
+if TYPE_CHECKING:
+    from gui.classify.classify_view import ClassifyView
+
+MAX_EXPORT_TOP_K = 5
+
+
+class ResultsActions(QObject):
+    """Acts on `view`'s results; says what happened through `statusChanged(text, error)` and
+    `busyChanged()` (a sort or an undo started or ended: the buttons follow)."""
+
+    statusChanged = Signal(str, bool)
+    busyChanged = Signal()
+
+    def __init__(self, view: ClassifyView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.last_sort: tuple[str, bool] | None = None  # (manifest, move)
+        self._undo_call: BackgroundCall | None = None
+        self._sort_dialog: SortDialog | None = None
+
+    def is_undoing(self) -> bool:
+        return self._undo_call is not None
+
+    def can_undo(self) -> bool:
+        return self.last_sort is not None
+
+    def shown_note(self) -> str:
+        """ " (the 120 images shown of 500)" while a filter hides some, else ""."""
+        shown, total = self.view.proxy.rowCount(), self.view.results_model.rowCount()
+        return f" (the {shown:,} images shown of {total:,})" if shown != total else ""
+
+    # -- export ------------------------------------------------------------------------------
+
+    def export_csv(self, path: str | None = None) -> int:
+        """Write the rows shown, in view order: path,label,confidence then top-k columns.
+        Asks for the file when `path` is None; returns the number of rows written."""
+        path = path or self._ask_save_path(
+            "Export results as CSV", "loupe-results.csv", "CSV (*.csv)"
+        )
+        if not path:
+            return 0
+        results = self.view.shown_results()
+        top_k = min(MAX_EXPORT_TOP_K, max((len(r.top_k) for r in results), default=0))
+        return self._export(lambda: write_results_csv(results, path, top_k=top_k), path)
+
+    def export_json(self, path: str | None = None) -> int:
+        path = path or self._ask_save_path(
+            "Export results as JSON", "loupe-results.json", "JSON (*.json)"
+        )
+        if not path:
+            return 0
+        view = self.view
+        results = view.shown_results()
+        info = dict(view.model_info or {})
+        model = {"path": view.model_path(), **{k: v for k, v in info.items() if k != "class_names"}}
+        classes = info.get("class_names")
+        unreadable = view.unreadable_files.items
+        return self._export(
+            lambda: write_results_json(results, path, classes, model, unreadable), path
+        )
+
+    def _ask_save_path(self, title: str, name: str, file_filter: str) -> str:
+        start = os.path.join(self.view.source_folder() or os.path.expanduser("~"), name)
+        path, _ = QFileDialog.getSaveFileName(self.view, title, start, file_filter)
+        return path
+
+    def _export(self, write: Callable[[], int], path: str) -> int:
+        try:
+            rows = write()
+        except OSError as exc:
+            self.statusChanged.emit(f"Could not export to {path}: {exc.strerror or exc}", True)
+            return 0
+        self.statusChanged.emit(f"Exported {rows:,} results{self.shown_note()} to {path}.", False)
+        return rows
+
+    # -- sorting -----------------------------------------------------------------------------
+
+    def open_sort_dialog(self) -> SortDialog:
+        """Non-modal dialog over the results shown; the sort runs when the user confirms."""
+        old = self._live_sort_dialog()
+        if old is not None and (old.is_running() or old.isVisible()):
+            old.raise_()
+            old.activateWindow()
+            return old
+        view = self.view
+        source = view.source_folder()
+        destination = f"{source.rstrip(os.sep)} sorted" if source else ""
+        note = self.shown_note()
+        note = f"Sorting{note}; clear the filters to sort all images." if note else ""
+        dialog = SortDialog(
+            view.shown_results(), view.results_model.unsure_threshold, destination, note, view
+        )
+        # Deleted once closed: every click makes a dialog over the results shown then.
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sortFinished.connect(self._on_sort_finished)
+        self._sort_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def _live_sort_dialog(self) -> SortDialog | None:
+        """The last sort dialog unless Qt has deleted it (closed)."""
+        dialog = self._sort_dialog
+        if dialog is not None and not shiboken6.isValid(dialog):
+            dialog = self._sort_dialog = None
+        return dialog
+
+    def _on_sort_finished(self, outcome: SortOutcome, plan: SortPlan) -> None:
+        self.last_sort = (outcome.manifest_path or "", plan.move)
+        verb = "Moved" if plan.move else "Copied"
+        self.statusChanged.emit(
+            f"{verb} {outcome.done:,} files into {plan.dest_root}. “Undo sort” reverses it.", False
+        )
+        if plan.move:
+            self._follow_moves(outcome.manifest_path or "", undo=False)
+        self.busyChanged.emit()
+
+    def undo_last_sort(self) -> BackgroundCall | None:
+        """Reverse the last sort in the background; returns the running call (None if none)."""
+        if self.last_sort is None or self._undo_call is not None:
+            return None
+        manifest, move = self.last_sort
+        call = BackgroundCall(lambda _progress, _stop: undo_sort(manifest), self)
+        call.succeeded.connect(lambda outcome: self._on_undo_done(outcome, manifest, move))
+        call.failed.connect(
+            lambda message, _exc: self.statusChanged.emit(f"Undo failed: {message}", True)
+        )
+        call.ended.connect(self._on_undo_ended)
+        self._undo_call = call
+        self.statusChanged.emit("Undoing the last sort…", False)
+        self.busyChanged.emit()
+        call.start()
+        return call
+
+    def _on_undo_done(self, outcome: UndoOutcome, manifest: str, move: bool) -> None:
+        self.last_sort = None
+        self.statusChanged.emit(undo_outcome_text(outcome), bool(outcome.skipped))
+        if move:
+            self._follow_moves(manifest, undo=True)
+
+    def _on_undo_ended(self) -> None:
+        self._undo_call = None
+        self.busyChanged.emit()
+
+    def _follow_moves(self, manifest: str, undo: bool) -> None:
+        """After a move (or its undo) point the results at where the files are now, so
+        thumbnails and the detail view keep working."""
+        moves = moved_paths(manifest, undo)
+        if moves:
+            self.view.thumbnails.clear()
+            self.view.results_model.replace_paths(moves)
+
+    def shutdown(self, timeout_ms: int) -> None:
+        """Wait for a running sort (stopped between files after `timeout_ms`) or undo (cannot
+        stop): to the end, since a QThread destroyed while running aborts the process."""
+        dialog = self._live_sort_dialog()
+        if dialog is not None and dialog.is_running():
+            dialog.shutdown(timeout_ms)
+        if self._undo_call is not None:
+            self._undo_call.shutdown(timeout_ms, stop=False)

@@ -1,0 +1,387 @@
+"""The Data page: choose a dataset folder, scan it off the GUI thread, and show what Loupe
+found: images per class, a few samples of each, and the files it cannot use, in plain words.
+
+The scan (core.data.datasets.scan_dataset) checks every image's header, which takes seconds to
+minutes on a big or slow disk, so it runs in a QThread (gui.data.dataset_scan) and
+reports back by queued signals; a newer load cancels an older one."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.data.datasets import DatasetReport, DatasetScan
+from gui.data.class_bar_chart import ClassBarChart
+from gui.data.dataset_report_text import issues_html, summary_text
+from gui.data.dataset_samples import SampleGrid
+from gui.data.dataset_scan import ScanThread, keep_until_finished
+from gui.worker_thread import wait_patiently
+
+MAX_RECENT = 10
+EMPTY_HINT = (
+    "<p style='font-size:12pt'><b>Choose a dataset folder</b></p>"
+    "<p>Put the images of each class in their own subfolder, for example<br>"
+    "<code>photos/cats/…</code> and <code>photos/dogs/…</code>, then choose <code>photos</code>"
+    " with <b>Browse…</b>, type its path above, or drop the folder here.</p>"
+    "<p style='color:#52606D'>Already split? A folder with <code>train/</code> and "
+    "<code>val/</code> (and optionally <code>test/</code>) subfolders works too.</p>"
+)
+
+
+class DatasetView(QWidget):
+    """Data page. `load(path)` scans in the background; `datasetLoaded(path, report)` or
+    `datasetFailed(message)` tell the rest of the window."""
+
+    datasetLoaded = Signal(str, object)  # root folder, core.data.datasets.DatasetReport
+    datasetFailed = Signal(str)  # a readable message
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self._recent: list[str] = []
+        self._scan: DatasetScan | None = None
+        self._loaded_val_split = 0.2
+        self.val_split, self.seed = 0.2, 0  # for the next scan (set_scan_options)
+        self._next_scan_id = 0
+        self._active_id = -1
+        self._threads: dict[int, ScanThread] = {}
+        self._build()
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    # ---- layout -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.path_edit = QLineEdit()
+        self.path_edit.setObjectName("datasetPathEdit")
+        self.path_edit.setPlaceholderText("Dataset folder (one subfolder per class)")
+        # As tall as the buttons beside it (style.qss makes buttons taller than line edits).
+        self.path_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.path_edit.returnPressed.connect(self._on_path_edit_return_pressed)
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.setObjectName("browseDatasetButton")
+        self.browse_button.clicked.connect(self._on_browse_clicked)
+        self.recent_button = QToolButton()
+        self.recent_button.setObjectName("recentDatasetsButton")
+        self.recent_button.setText("Recent ▾")
+        # The text carries the arrow: Qt's own indicator overlaps the text under style.qss.
+        self.recent_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
+        self.recent_button.setToolTip("Folders you opened before")
+        self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.recent_menu = QMenu(self.recent_button)
+        self.recent_button.setMenu(self.recent_menu)
+        self._rebuild_recent_menu()
+        path_row = QHBoxLayout()
+        path_row.addWidget(QLabel("Dataset folder:"))
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(self.browse_button)
+        path_row.addWidget(self.recent_button)
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("scanProgress")
+        self.progress_bar.setVisible(False)
+        self.error_label = self._label("datasetErrorLabel", role="error")
+        self.summary_label = self._label("datasetSummaryLabel")
+        self.summary_label.setStyleSheet("QLabel { font-weight: 600; }")
+
+        self.chart = ClassBarChart()
+        self.chart.setObjectName("classChart")
+        self.issues = QTextBrowser()
+        self.issues.setObjectName("datasetIssues")
+        self.issues.setOpenLinks(False)
+        self.samples = SampleGrid()
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self._card("Images per class", self.chart))
+        left.addWidget(self._card("Problems and warnings", self.issues))
+        left.setStretchFactor(0, 5)
+        left.setStretchFactor(1, 4)
+        results = QSplitter(Qt.Orientation.Horizontal)
+        results.addWidget(left)
+        results.addWidget(self._card("Sample images", self.samples))
+        # Extra width goes to the chart; the samples need only their fixed grid.
+        results.setStretchFactor(0, 1)
+        results.setStretchFactor(1, 0)
+        results.setChildrenCollapsible(False)
+        self._results_splitter = results
+        self._results_sized = False
+
+        empty = QLabel(EMPTY_HINT)
+        empty.setObjectName("datasetEmptyHint")
+        empty.setWordWrap(True)
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.setContentsMargins(40, 20, 40, 60)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(empty)
+        self.pages.addWidget(results)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 10)
+        layout.setSpacing(6)
+        layout.addLayout(path_row)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.pages, 1)
+
+    @staticmethod
+    def _label(name: str, role: str | None = None) -> QLabel:
+        label = QLabel()
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if role:
+            label.setProperty("role", role)
+            label.setStyleSheet("QLabel { color: #C2362F; }")  # red even without style.qss
+        label.setVisible(False)
+        return label
+
+    @staticmethod
+    def _card(title: str, content: QWidget) -> QFrame:
+        card = QFrame()
+        card.setProperty("role", "card")
+        heading = QLabel(title)
+        heading.setStyleSheet("QLabel { font-weight: 600; border: none; }")
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(8, 6, 8, 8)
+        layout.setSpacing(4)
+        layout.addWidget(heading)
+        layout.addWidget(content, 1)
+        return card
+
+    # ---- public API -------------------------------------------------------------------------
+
+    def load(self, path: str) -> None:
+        """Scan `path` in the background; a scan still running for another folder is cancelled."""
+        path = _clean_path(path)
+        self.path_edit.setText(path)
+        if not path:
+            self._show_error("Type or choose a dataset folder first.")
+            return
+        self._cancel_scans()
+        scan_id = self._next_scan_id
+        self._next_scan_id += 1
+        self._active_id = scan_id
+        thread = ScanThread(scan_id, path, self.val_split, self.seed)
+        thread.progressed.connect(self._on_scan_progressed)
+        thread.succeeded.connect(self._on_scan_succeeded)
+        thread.failed.connect(self._on_scan_failed)
+        thread.finished.connect(self._reap_threads)
+        self._threads[scan_id] = thread
+        keep_until_finished(thread)
+        self.error_label.setVisible(False)
+        self.progress_bar.setRange(0, 0)  # busy until the walk has counted the files
+        self.progress_bar.setFormat("Looking for images…")
+        self.progress_bar.setVisible(True)
+        thread.start()
+
+    def reload(self) -> None:
+        if self.path_edit.text().strip():
+            self.load(self.path_edit.text())
+
+    def set_scan_options(self, val_split: float, seed: int) -> None:
+        """Validation share and seed for the next scan (the Train page's settings). The
+        summary of a flat dataset on show follows at once: training scans again anyway."""
+        self.val_split, self.seed = float(val_split), int(seed)
+        if self._scan is not None and abs(val_split - self._loaded_val_split) > 1e-9:
+            self._loaded_val_split = self.val_split
+            self.summary_label.setText(summary_text(self._scan.report, self.val_split))
+
+    def current_path(self) -> str:
+        """The folder of the dataset on show ('' before one loaded)."""
+        return self._scan.report.root if self._scan else ""
+
+    def report(self) -> DatasetReport | None:
+        return self._scan.report if self._scan else None
+
+    def scan(self) -> DatasetScan | None:
+        return self._scan
+
+    def is_scanning(self) -> bool:
+        return self._active_id in self._threads
+
+    def recent(self) -> list[str]:
+        return list(self._recent)
+
+    def set_recent(self, paths: list[str]) -> None:
+        unique: list[str] = []
+        for p in paths or []:
+            if isinstance(p, str) and p and p not in unique:
+                unique.append(p)
+        self._recent = unique[:MAX_RECENT]
+        self._rebuild_recent_menu()
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        """Cancel scans and thumbnail jobs and wait for their threads: call before the
+        window closes (a QThread destroyed while running aborts the process)."""
+        self._active_id = -1
+        self._cancel_scans()
+        for thread in list(self._threads.values()):
+            wait_patiently(thread, timeout_ms)  # cancelled: ends after its current image
+        self._reap_threads()
+        self.samples.shutdown()
+
+    # ---- scan results -----------------------------------------------------------------------
+
+    def _on_scan_progressed(self, scan_id: int, done: int, total: int) -> None:
+        if scan_id != self._active_id:
+            return
+        self.progress_bar.setRange(0, max(total, 1))
+        self.progress_bar.setValue(done)
+        self.progress_bar.setFormat(f"Checking images: {done} of {total}")
+
+    def _on_scan_succeeded(self, scan_id: int, scan: DatasetScan) -> None:
+        thread = self._threads.get(scan_id)
+        val_split = thread.val_split if thread is not None else self.val_split
+        self._finish_thread(scan_id)
+        if scan_id != self._active_id:
+            return
+        self._active_id = -1
+        self.progress_bar.setVisible(False)
+        self._scan = scan
+        report = scan.report
+        self._loaded_val_split = val_split
+        self.path_edit.setText(report.root)
+        self._show_report(scan)
+        self._remember(report.root)
+        self.datasetLoaded.emit(report.root, report)
+
+    def _on_scan_failed(self, scan_id: int, message: str) -> None:
+        self._finish_thread(scan_id)
+        if scan_id != self._active_id:
+            return
+        self._active_id = -1
+        self._scan = None
+        self.samples.clear()
+        self.chart.clear()
+        self.pages.setCurrentIndex(0)
+        self.summary_label.setVisible(False)
+        self._show_error(message)
+        self.datasetFailed.emit(message)
+
+    def _show_report(self, scan: DatasetScan) -> None:
+        report = scan.report
+        self.error_label.setVisible(False)
+        self.summary_label.setText(summary_text(report, self._loaded_val_split))
+        self.summary_label.setVisible(True)
+        if report.layout == "split":
+            self.chart.set_counts(report.class_names, report.counts)
+        else:  # the held-out share is Loupe's choice, not a property of the data
+            totals = {
+                c: sum(report.counts[s][c] for s in report.counts) for c in report.class_names
+            }
+            self.chart.set_counts(report.class_names, {"images": totals})
+        self.issues.setHtml(issues_html(report))
+        self.samples.set_samples(
+            report.class_names, [*scan.train, *scan.val, *scan.test], self.chart.totals()
+        )
+        if not self._results_sized:  # first results: give the chart all but the samples' width
+            self._results_sized = True
+            side = self.samples.minimumWidth() + 20
+            self._results_splitter.setSizes([max(self.width() - side, side), side])
+        self.pages.setCurrentIndex(1)
+
+    def _show_error(self, message: str) -> None:
+        self.progress_bar.setVisible(False)
+        self.error_label.setText(message)
+        self.error_label.setVisible(True)
+
+    # ---- threads ----------------------------------------------------------------------------
+
+    def _cancel_scans(self) -> None:
+        for thread in self._threads.values():
+            thread.cancel()
+
+    def _finish_thread(self, scan_id: int) -> None:
+        # The result is the thread's last act: wait() returns at once, and the thread is
+        # finished before anyone hears of the result.
+        thread = self._threads.pop(scan_id, None)
+        if thread is not None:
+            thread.wait()
+
+    def _reap_threads(self) -> None:
+        for scan_id, thread in list(self._threads.items()):
+            if thread.isFinished():
+                del self._threads[scan_id]
+
+    # ---- recent folders, browse, drag and drop ----------------------------------------------
+
+    def _remember(self, path: str) -> None:
+        self.set_recent([path, *[p for p in self._recent if p != path]])
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self._recent:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.load(p))
+        if self._recent:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list").triggered.connect(lambda: self.set_recent([]))
+        self.recent_button.setEnabled(bool(self._recent))
+
+    def _on_path_edit_return_pressed(self) -> None:
+        self.load(self.path_edit.text())
+
+    def _on_browse_clicked(self) -> None:
+        start = self.path_edit.text().strip() or (self._recent[0] if self._recent else "")
+        if not os.path.isdir(start):
+            start = QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.PicturesLocation
+            )
+        path = QFileDialog.getExistingDirectory(self, "Choose the dataset folder", start)
+        if path:
+            self.load(path)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if urls and urls[0].isLocalFile():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            event.acceptProposedAction()
+            self.load(urls[0].toLocalFile())
+
+
+def _clean_path(path: str) -> str:
+    """Paths pasted from a file manager often come quoted or as file:// URLs."""
+    path = path.strip().strip('"').strip("'")
+    if path.startswith("file://"):
+        from PySide6.QtCore import QUrl
+
+        path = QUrl(path).toLocalFile()
+    return os.path.expanduser(path) if path else ""
+
+
+if __name__ == "__main__":
+    import sys
+
+    from gui.demo.demo_app import run_demo
+    from gui.demo.page_demos import dataset_view_demo
+
+    run_demo(
+        lambda: dataset_view_demo(sys.argv[1] if len(sys.argv) > 1 else None), "DatasetView demo"
+    )

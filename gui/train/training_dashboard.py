@@ -1,0 +1,388 @@
+"""The live view of a training run: controls, progress, curves, predictions, confusion
+matrix, per-class metrics and the log.
+
+Slots are cheap on purpose: a StepEnded only appends to the plot buffers and remembers the
+event; a ~2 Hz timer turns the latest one into progress text, and MetricsPlots redraws on its
+own timer. Heavier work (matrix, grid thumbnails) happens once per epoch."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.events import (
+    CheckpointSaved,
+    EpochEnded,
+    LogMessage,
+    PredictionsSampled,
+    RunFinished,
+    RunStarted,
+    StepEnded,
+)
+from gui.formatting import format_duration
+from gui.train.log_panel import LogPanel
+from gui.train.predictions_pane import PredictionsPane
+from gui.widgets.class_metrics_table import ClassMetricsTable
+from gui.widgets.confusion_matrix import ConfusionMatrixView
+from gui.widgets.elided_label import ElidedLabel
+from gui.widgets.image_detail import ImageDetailDialog
+from gui.widgets.metrics_plot import MetricsPlots
+
+PROGRESS_INTERVAL_MS = 500
+BANNER_STYLE = (
+    "QLabel { color: #7F1D1D; background: #FDECEA; border: 1px solid #E8A5A0;"
+    " border-radius: 5px; padding: 6px 10px; }"
+)
+
+
+def finished_text(ev: RunFinished) -> str:
+    """statusLabel's words when a run ends; always contains finished, stopped or failed."""
+    best = (
+        f"best validation accuracy {ev.best_val_acc * 100:.1f} %"
+        if ev.best_val_acc is not None
+        else ""
+    )
+    if ev.status == "completed":
+        return f"finished — {best}" if best else "finished"
+    if ev.status == "early_stopped":
+        return f"finished (early stop) — {best}" if best else "finished (early stop)"
+    if ev.status == "cancelled":
+        if best:
+            return f"stopped — kept the best model ({best})"
+        return "stopped — model saved" if ev.model_path else "stopped"
+    return "failed — see the message above"
+
+
+class TrainingDashboard(QWidget):
+    trainRequested = Signal()
+    stopRequested = Signal()
+    pauseRequested = Signal(bool)  # True: pause, False: resume
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingDashboard")
+        self._running = False
+        self._started_at: float | None = None
+        self._paused_at: float | None = None
+        self._paused_total = 0.0
+        self._last_step: StepEnded | None = None
+        self._last_step_at = 0.0
+        self._epochs = 0
+        self._steps_per_epoch = 0
+        self._start_epoch = 0
+        self._class_names: list[str] = []
+
+        self._build_controls()
+        self._build_body()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        layout.addLayout(self._controls)
+        layout.addLayout(self._progress_row)
+        layout.addWidget(self.error_banner)
+        layout.addWidget(self.run_info)
+        layout.addWidget(self.body, 1)
+
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setInterval(PROGRESS_INTERVAL_MS)
+        self._progress_timer.timeout.connect(self._on_progress_timer_timeout)
+        self.set_running(False)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build_controls(self) -> None:
+        self.train_button = QPushButton("Train")
+        self.train_button.setObjectName("trainButton")
+        self.train_button.setProperty("primary", True)
+        self.train_button.setToolTip("Start training with the settings on the left (Ctrl+Return)")
+        self.train_button.setShortcut("Ctrl+Return")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setObjectName("pauseButton")
+        self.pause_button.setCheckable(True)
+        self.pause_button.setToolTip("Pause after the current step; Resume continues exactly there")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.setProperty("danger", True)
+        self.stop_button.setToolTip("Stop within a second; the best model so far is kept")
+        self.status_label = QLabel("Ready")
+        self.status_label.setObjectName("statusLabel")
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.status_label.font()
+        font.setBold(True)
+        self.status_label.setFont(font)
+
+        self._controls = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.stop_button):
+            button.setMinimumWidth(84)
+            self._controls.addWidget(button)
+        self._controls.addSpacing(12)
+        self._controls.addWidget(self.status_label, 1)
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("trainProgress")
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("No run yet")
+        self.progress_details = QLabel("")
+        self.progress_details.setObjectName("progressDetails")
+        self.progress_details.setProperty("role", "muted")
+        # Long texts ("Finished 10 epochs; ...") must not widen the window: elide instead.
+        self.progress_details.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )
+        self._progress_row = QHBoxLayout()
+        self._progress_row.addWidget(self.progress_bar, 3)
+        self._progress_row.addWidget(self.progress_details, 2)
+
+        self.error_banner = QLabel()
+        self.error_banner.setObjectName("errorBanner")
+        self.error_banner.setStyleSheet(BANNER_STYLE)
+        self.error_banner.setWordWrap(True)
+        self.error_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_banner.hide()
+        # One line: a wrapped run folder path would push the plots down.
+        self.run_info = ElidedLabel()
+        self.run_info.setObjectName("runInfo")
+        self.run_info.setProperty("role", "muted")
+        self.run_info.hide()
+
+        self.train_button.clicked.connect(self.trainRequested)
+        self.stop_button.clicked.connect(self._on_stop_button_clicked)
+        self.pause_button.toggled.connect(self._on_pause_button_toggled)
+
+    def _build_body(self) -> None:
+        self.plots = MetricsPlots()
+        self.predictions = PredictionsPane()
+        self.grid = self.predictions.grid
+        self.filter_label = self.predictions.filter_label
+        self.mistakes_check = self.predictions.mistakes_check
+        self.show_all_button = self.predictions.show_all_button
+        self.matrix = ConfusionMatrixView()
+        self.class_table = ClassMetricsTable()
+        self.log = LogPanel()
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("dashboardTabs")
+        self.tabs.addTab(self.matrix, "Confusion matrix")
+        self.tabs.addTab(self.class_table, "Per class")
+        self.tabs.addTab(self.log, "Log")
+
+        self.right_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.right_splitter.addWidget(self.predictions)
+        self.right_splitter.addWidget(self.tabs)
+        self.right_splitter.setStretchFactor(0, 3)
+        self.right_splitter.setStretchFactor(1, 2)
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.setObjectName("dashboardSplitter")
+        self.body.addWidget(self.plots)
+        self.body.addWidget(self.right_splitter)
+        self.body.setStretchFactor(0, 4)
+        self.body.setStretchFactor(1, 5)
+        self.body.setChildrenCollapsible(False)
+
+        # A click in the matrix filters the tiles to that cell, row or column.
+        self.matrix.cellClicked.connect(self.predictions.set_filter)
+        self.matrix.trueClassClicked.connect(lambda row: self.predictions.set_filter(row, None))
+        self.matrix.predictedClassClicked.connect(
+            lambda col: self.predictions.set_filter(None, col)
+        )
+        self.predictions.showAllRequested.connect(self.matrix.clear_highlight)
+
+    # -- state ------------------------------------------------------------------------------
+
+    def is_running(self) -> bool:
+        return self._running
+
+    def set_running(self, running: bool) -> None:
+        self._running = running
+        self.train_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        if not running:
+            self.pause_button.blockSignals(True)
+            self.pause_button.setChecked(False)
+            self.pause_button.setText("Pause")
+            self.pause_button.blockSignals(False)
+            self._progress_timer.stop()
+
+    def start_run(self, description: str = "") -> None:
+        """A new run was requested: clear the previous one and show that it is preparing."""
+        self.plots.clear()
+        self.log.clear()
+        self.matrix.set_matrix([], [])
+        self.class_table.set_metrics([])
+        self.predictions.clear()
+        self.hide_error()
+        self._last_step = None
+        self._epochs = self._steps_per_epoch = self._start_epoch = 0
+        self._started_at = time.monotonic()
+        self._paused_at, self._paused_total = None, 0.0
+        self.run_info.set_parts("", description)
+        self.run_info.setVisible(bool(description))
+        self.status_label.setText("preparing…")
+        self.progress_bar.setRange(0, 0)  # busy until the engine knows the step count
+        self.progress_bar.setFormat("Preparing…")
+        self.progress_details.setText("")
+        self.set_running(True)
+        self._progress_timer.start()
+
+    def show_error(self, text: str) -> None:
+        """A readable error in the window itself (red banner); also kept in the log."""
+        self.error_banner.setText(text)
+        self.error_banner.show()
+
+    def hide_error(self) -> None:
+        self.error_banner.clear()
+        self.error_banner.hide()
+
+    # -- event slots (cheap: called from queued signals) -------------------------------------
+
+    def on_run_started(self, ev: RunStarted) -> None:
+        self._epochs = int(ev.config.get("epochs", 0))
+        self._steps_per_epoch = ev.steps_per_epoch
+        self._start_epoch = ev.start_epoch
+        self._class_names = list(ev.class_names)
+        mode = "cached in memory" if ev.data_mode == "cache" else "streamed from disk"
+        self.run_info.set_parts(
+            f"{ev.arch} · {ev.param_count:,} parameters · {ev.device} · "
+            f"{len(ev.class_names)} classes · {ev.train_images} training / {ev.val_images} "
+            f"validation images ({mode}) · ",
+            ev.run_dir,
+        )
+        self.run_info.show()
+        self.progress_bar.setRange(0, max(1, self._epochs * self._steps_per_epoch))
+        self.progress_bar.setValue(self._start_epoch * self._steps_per_epoch)
+        self._update_progress()
+
+    def on_log_message(self, ev: LogMessage) -> None:
+        self.log.append_message(ev)
+
+    def on_step_ended(self, ev: StepEnded) -> None:
+        self.plots.add_step(ev)
+        self._last_step = ev
+        self._last_step_at = time.monotonic()
+
+    def on_epoch_ended(self, ev: EpochEnded) -> None:
+        self.plots.add_epoch(ev)
+        self._epochs = ev.epochs
+        self.matrix.set_matrix(ev.confusion, self._class_names)
+        self.class_table.set_metrics(ev.per_class)
+        best = " (best so far)" if ev.is_best else ""
+        self.log.append(
+            "info",
+            f"Epoch {ev.epoch + 1}/{ev.epochs}: train loss {ev.train_loss:.4f}, "
+            f"train acc {ev.train_acc * 100:.1f} %, val loss {ev.val_loss:.4f}, "
+            f"val acc {ev.val_acc * 100:.1f} %{best} — {ev.seconds:.1f} s",
+        )
+        self._update_progress()
+
+    def on_predictions_sampled(self, ev: PredictionsSampled) -> None:
+        self._class_names = list(ev.class_names)
+        self.predictions.set_predictions(ev)
+
+    def on_checkpoint_saved(self, ev: CheckpointSaved) -> None:
+        if ev.kind == "best":  # "last" is saved every epoch: not worth a line
+            self.log.append(
+                "info", f"Saved the best model so far (epoch {ev.epoch + 1}): {ev.path}"
+            )
+
+    def on_run_finished(self, ev: RunFinished) -> None:
+        self.set_running(False)
+        self.status_label.setText(finished_text(ev))
+        self.status_label.setToolTip(ev.reason)
+        level = "error" if ev.status == "failed" else "info"
+        self.log.append(level, ev.reason)
+        if ev.model_path:
+            self.log.append("info", f"Model: {ev.model_path}")
+        if ev.status == "failed":
+            self.show_error(f"Training failed: {ev.reason}")
+            self.progress_bar.setRange(0, 1)
+            self.progress_bar.setValue(0)
+            self.progress_bar.setFormat("Failed")
+            self.tabs.setCurrentWidget(self.log)
+        else:
+            self._update_progress()
+            if ev.status in ("completed", "early_stopped"):
+                self.progress_bar.setValue(self.progress_bar.maximum())
+            self.progress_details.setText(ev.reason)
+
+    # -- progress text (timer driven) -------------------------------------------------------
+
+    def _elapsed(self) -> float:
+        if self._started_at is None:
+            return 0.0
+        now = self._paused_at or time.monotonic()
+        return now - self._started_at - self._paused_total
+
+    def _on_progress_timer_timeout(self) -> None:
+        self._update_progress()
+
+    def _update_progress(self) -> None:
+        ev = self._last_step
+        if ev is None or self._epochs == 0:
+            if self._running:
+                self.progress_details.setText(f"elapsed {format_duration(self._elapsed())}")
+            return
+        if self.progress_bar.maximum() == 0:
+            self.progress_bar.setRange(0, max(1, self._epochs * ev.steps_per_epoch))
+        self.progress_bar.setValue(min(self.progress_bar.maximum(), ev.global_step + 1))
+        self.progress_bar.setFormat(
+            f"Epoch {ev.epoch + 1}/{self._epochs} · step {ev.step + 1}/{ev.steps_per_epoch} · %p%"
+        )
+        if not self._running:
+            return
+        paused = self._paused_at is not None
+        since = 0.0 if paused else time.monotonic() - self._last_step_at
+        left = max(0.0, ev.eta_seconds - since)
+        state = "paused" if paused else f"{ev.images_per_second:,.0f} img/s"
+        self.progress_details.setText(
+            f"{state} · {format_duration(left)} left · elapsed {format_duration(self._elapsed())}"
+        )
+        if not paused and not self.stop_button.isEnabled():
+            return  # "stopping…" stays until the run ends
+        if not paused:
+            self.status_label.setText(f"training — epoch {ev.epoch + 1} of {self._epochs}")
+
+    # -- controls ---------------------------------------------------------------------------
+
+    def _on_stop_button_clicked(self) -> None:
+        self.stop_button.setEnabled(False)
+        self.pause_button.setEnabled(False)
+        self.status_label.setText("stopping…")
+        self.stopRequested.emit()
+
+    def _on_pause_button_toggled(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        now = time.monotonic()
+        if paused:
+            self._paused_at = now
+            self.status_label.setText("paused")
+        elif self._paused_at is not None:
+            self._paused_total += now - self._paused_at
+            self._paused_at = None
+            self._last_step_at = now  # the ETA clock restarts where it stood
+            self.status_label.setText("resuming…")
+        self.pauseRequested.emit(paused)
+
+    def detail_dialog(self) -> ImageDetailDialog | None:
+        return self.predictions.detail_dialog()
+
+
+if __name__ == "__main__":
+    from gui.demo.demo_app import run_demo
+    from gui.demo.page_demos import training_dashboard_demo
+
+    run_demo(training_dashboard_demo, "TrainingDashboard demo")

@@ -1,0 +1,162 @@
+"""The command line contract other tools rely on: names, exit codes, CSV header, one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.core.image_factory import make_shapes_dataset, write_all_corrupt
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def loupe(*args, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("cli")
+    data = make_shapes_dataset(base / "data", per_class=24, size=32, seed=3)
+    out = base / "run"
+    result = loupe(
+        "train",
+        data,
+        "--out",
+        out,
+        "--epochs",
+        "3",
+        "--batch-size",
+        "16",
+        "--device",
+        "cpu",
+        "--seed",
+        "1",
+    )
+    assert result.returncode == 0, result.stderr
+    return base, data, out, result
+
+
+def test_train_writes_a_run_and_reports_progress(cli_run):
+    _, _, out, result = cli_run
+    assert (out / "model.safetensors").is_file() and (out / "metrics.csv").is_file()
+    assert "epoch 3/3" in result.stderr  # one line per epoch when not on a terminal
+    assert "Traceback" not in result.stderr
+
+
+def test_resume_extends_a_finished_run(cli_run):
+    base, data, out, _ = cli_run
+    copy = base / "extended"
+    import shutil
+
+    shutil.copytree(out, copy)
+    result = loupe("train", data, "--out", copy, "--resume", "--epochs", "4")
+    assert result.returncode == 0, result.stderr
+    assert "epoch 4/4" in result.stderr and "epoch 1/4" not in result.stderr
+    rows = list(csv.DictReader(open(copy / "metrics.csv")))
+    assert [r["epoch"] for r in rows] == ["0", "1", "2", "3"]
+
+
+def test_classify_writes_csv_and_lists_unreadable_files(cli_run, tmp_path):
+    _, _, out, _ = cli_run
+    images = make_shapes_dataset(tmp_path / "imgs", per_class=5, size=32, seed=9)
+    corrupt = write_all_corrupt(images / "bad")
+    csv_path = tmp_path / "results.csv"
+    result = loupe("classify", out, images, "--out", csv_path, "--top-k", "2")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(open(csv_path)))
+    assert rows[0][:3] == ["path", "label", "confidence"]
+    assert rows[0][3:] == ["top1_label", "top1_confidence", "top2_label", "top2_confidence"]
+    assert len(rows) == 16
+    assert {r[1] for r in rows[1:]} <= {"circle", "square", "triangle"}
+    for path, reason in corrupt.items():
+        assert f"{path}: {reason}" in result.stderr
+
+
+def test_classify_sort_into_copies_and_undo_restores(cli_run, tmp_path):
+    _, _, out, _ = cli_run
+    images = make_shapes_dataset(tmp_path / "imgs", per_class=4, size=32, seed=11)
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in images.rglob("*.png")}
+    dest = tmp_path / "sorted"
+    result = loupe("classify", out, images, "--out", tmp_path / "r.csv", "--sort-into", dest)
+    assert result.returncode == 0, result.stderr
+    copies = list(dest.rglob("*.png"))
+    assert len(copies) == len(before)
+    assert sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in copies) == sorted(
+        before.values()
+    )
+    manifest = next(dest.glob("loupe-sort-manifest-*.jsonl"))
+    undo = loupe("undo", manifest)
+    assert undo.returncode == 0, undo.stderr
+    assert not list(dest.rglob("*.png"))
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in images.rglob("*.png")} == before
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["train", "/no/such/folder", "--out", "/tmp/x"], "not found"),
+        (["train", "--out", "/tmp/x"], "required"),
+        (["train", "{empty}", "--out", "{tmp}/run"], "no class"),
+        (["classify", "/no/such/run", "{empty}", "--out", "{tmp}/r.csv"], "not found"),
+        (["train", "{empty}", "--out", "/tmp/x", "--epochs", "0"], "at least 1"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_user_errors_are_one_line_never_a_traceback(tmp_path, args, words):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = [a.format(empty=empty, tmp=tmp_path) for a in args]
+    result = loupe(*args)
+    assert result.returncode != 0
+    err = result.stderr.strip()
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+    assert words in err.lower()
+
+
+def test_models_lists_architectures_with_counts_and_offline_status():
+    result = loupe("models")
+    assert result.returncode == 0
+    line = next(line for line in result.stdout.splitlines() if line.startswith("resnet18 "))
+    assert "11,181,642" in line  # with a 10-class head
+    assert "cached" in line or "not cached" in line
+
+
+def test_export_torchscript(cli_run, tmp_path):
+    import torch
+
+    _, _, out, _ = cli_run
+    target = tmp_path / "model.pt"
+    result = loupe("export", out, "--out", target)
+    assert result.returncode == 0, result.stderr
+    scripted = torch.jit.load(str(target))
+    assert scripted(torch.zeros(1, 3, 32, 32)).shape == (1, 3)
+    assert (tmp_path / "model.json").is_file()
+
+
+def test_self_test_passes():
+    result = loupe("--self-test")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("self-test passed")
+    assert os.linesep.join(["ok"]) in result.stdout
+
+
+def test_unwritable_output_is_a_one_line_error(cli_run, tmp_path):
+    _, data, out, _ = cli_run
+    result = loupe("classify", out, data, "--out", tmp_path / "missing" / "dir" / "r.csv")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("loupe: error: ")

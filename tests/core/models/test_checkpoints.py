@@ -1,0 +1,49 @@
+"""Model files are written atomically and describe themselves."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+
+from core.models.checkpoints import load_model, read_model_meta, save_model
+from core.models.registry import build_model
+
+META = dict(
+    arch="loupe_net",
+    num_classes=3,
+    class_names=["a", "b", "c"],
+    image_size=32,
+    normalization=dict(mean=[0.5, 0.5, 0.5], std=[0.25, 0.25, 0.25]),
+)
+
+
+def test_save_and_load_round_trip(tmp_path):
+    model = build_model("loupe_net", 3).eval()
+    save_model(model, str(tmp_path), META)
+    loaded, meta = load_model(str(tmp_path))
+    assert meta.class_names == ["a", "b", "c"] and meta.mean == (0.5, 0.5, 0.5)
+    x = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(model(x), loaded(x))
+    assert read_model_meta(str(tmp_path / "model.json")).raw["format_version"] == 1
+
+
+def test_a_failed_write_leaves_the_previous_model_intact(tmp_path, monkeypatch):
+    first = build_model("loupe_net", 3).eval()
+    save_model(first, str(tmp_path), META)
+    before = (tmp_path / "model.safetensors").read_bytes()
+
+    def broken_fsync(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    second = build_model("loupe_net", 3)
+    with pytest.raises(OSError):
+        save_model(second, str(tmp_path), {**META, "image_size": 64})
+    monkeypatch.undo()
+    assert (tmp_path / "model.safetensors").read_bytes() == before
+    assert read_model_meta(str(tmp_path / "model.json")).image_size == 32
+    assert sorted(os.listdir(tmp_path)) == ["model.json", "model.safetensors"]
+    load_model(str(tmp_path))  # still a consistent pair

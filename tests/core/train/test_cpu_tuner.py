@@ -1,0 +1,47 @@
+"""The CPU tuner times each candidate setting and keeps the fastest."""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from core.train.cpu_tuner import (
+    BF16,
+    FP32,
+    ROUNDS,
+    STEPS_PER_VISIT,
+    WARMUP_STEPS,
+    CpuSetting,
+    CpuTuner,
+)
+
+
+def test_tuner_keeps_the_fastest_candidate_and_says_so():
+    slow, fast = CpuSetting(1, FP32), CpuSetting(1, BF16)
+    tuner = CpuTuner([slow, fast], FP32)
+    steps = WARMUP_STEPS + ROUNDS * 2 * STEPS_PER_VISIT
+    used = []
+    for step in range(steps):
+        precision = tuner.before_step(step)
+        used.append(precision)
+        time.sleep(0.004 if precision == FP32 else 0.001)  # bf16 "runs" 4x faster here
+        tuner.after_step(step + 1, 8)
+    assert tuner.chosen == fast and not tuner.enabled
+    assert tuner.before_step(steps) == BF16
+    assert FP32 in used[WARMUP_STEPS:] and BF16 in used[WARMUP_STEPS:]  # both were tried
+    (message,) = tuner.messages()
+    assert "using 1 thread, bf16" in message
+
+
+def test_single_candidate_is_applied_without_measuring():
+    before = torch.get_num_threads()
+    tuner = CpuTuner([CpuSetting(1, FP32)], FP32)
+    assert not tuner.enabled and torch.get_num_threads() == 1
+    assert tuner.before_step(5) == FP32 and tuner.messages() == []
+    torch.set_num_threads(before)
+
+
+def test_off_the_cpu_the_tuner_does_nothing():
+    tuner = CpuTuner([], BF16)
+    assert tuner.before_step(3) == BF16 and not tuner.enabled

@@ -1,0 +1,325 @@
+"""ModelSettingsPanel: controls become a TrainConfig, presets, live problems, persistence."""
+
+from __future__ import annotations
+
+import json
+from collections import namedtuple
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
+
+from core.data.datasets import scan_dataset
+from core.train.config import TrainConfig
+from gui.train.model_settings import ModelSettingsPanel
+from gui.train.presets import BALANCED, BEST, CUSTOM, QUICK, QUICK_IMAGE_SIZE
+from tests.core.image_factory import make_shapes_dataset
+
+Device = namedtuple("Device", "key label")
+
+ARCHITECTURES = [
+    {
+        "name": "loupe_net",
+        "description": "Loupe's small CNN",
+        "params": 620_000,
+        "weights": "none",
+        "min_image_size": 8,
+        "fixed_image_size": None,
+    },
+    {
+        "name": "resnet18",
+        "description": "ResNet-18: a sturdy all-rounder",
+        "params": 11_181_642,
+        "weights": "downloadable",
+        "min_image_size": 32,
+        "fixed_image_size": None,
+    },
+    {
+        "name": "mobilenet_v3_large",
+        "description": "MobileNetV3-Large",
+        "params": 4_214_842,
+        "weights": "unavailable",
+        "min_image_size": 32,
+        "fixed_image_size": None,
+    },
+    {
+        "name": "vit_b_16",
+        "description": "ViT-B/16: Vision Transformer, needs 224 px",
+        "params": 85_806_346,
+        "weights": "cached",
+        "min_image_size": 224,
+        "fixed_image_size": 224,
+    },
+]
+
+
+@pytest.fixture
+def panel(qtbot):
+    widget = ModelSettingsPanel()
+    qtbot.addWidget(widget)
+    return widget
+
+
+@pytest.fixture
+def loaded(panel):
+    panel.set_architectures(ARCHITECTURES)
+    panel.set_devices([Device("auto", "Auto (CPU)"), Device("cpu", "CPU (2 cores)")])
+    return panel
+
+
+def child(panel, cls, name):
+    widget = panel.findChild(cls, name)
+    assert widget is not None, name
+    return widget
+
+
+def select_arch(panel, name: str) -> None:
+    combo = child(panel, QComboBox, "archCombo")
+    combo.setCurrentIndex(combo.findData(name))
+
+
+def test_defaults_build_the_default_config(panel):
+    assert panel.build_config("/data", "/out") == TrainConfig(data_dir="/data", out_dir="/out")
+    assert panel.presetCombo.currentText() == BALANCED
+
+
+def test_before_torch_loads_architecture_names_show_without_counts(panel):
+    combo = child(panel, QComboBox, "archCombo")
+    texts = [combo.itemText(i) for i in range(combo.count())]
+    assert texts[0] == "auto" and "resnet18" in texts
+    assert "Loupe picks" in panel.arch_description.text()
+    assert child(panel, QComboBox, "deviceCombo").currentText() == "Auto"
+
+
+def test_architecture_details_in_words(loaded):
+    combo = child(loaded, QComboBox, "archCombo")
+    assert combo.itemText(combo.findData("resnet18")) == "resnet18  (11.2 M)"
+    select_arch(loaded, "resnet18")
+    assert "sturdy" in loaded.arch_description.text()
+    assert "11.2 M parameters" in loaded.arch_details.text()
+    assert "will download (~45 MB)" in loaded.arch_details.text()
+    select_arch(loaded, "mobilenet_v3_large")
+    assert "unavailable offline" in loaded.arch_details.text()
+    assert not loaded.pretrainedCheck.isEnabled()
+    assert "offline" in loaded.pretrainedCheck.toolTip()
+    select_arch(loaded, "loupe_net")
+    assert "No pretrained weights" in loaded.arch_details.text()
+    assert not loaded.pretrainedCheck.isEnabled()
+    select_arch(loaded, "vit_b_16")
+    assert "cached" in loaded.arch_details.text()
+    assert loaded.pretrainedCheck.isEnabled()
+
+
+def test_build_config_reflects_edited_controls(loaded, tmp_path):
+    select_arch(loaded, "resnet18")
+    loaded.pretrainedCheck.setChecked(True)
+    assert loaded.freezeCheck.isEnabled()
+    loaded.freezeCheck.setChecked(True)
+    child(loaded, QSpinBox, "epochsSpin").setValue(7)
+    child(loaded, QSpinBox, "batchSizeSpin").setValue(16)
+    child(loaded, QDoubleSpinBox, "learningRateSpin").setValue(0.003)
+    child(loaded, QSpinBox, "imageSizeSpin").setValue(128)
+    optimizer = child(loaded, QComboBox, "optimizerCombo")
+    optimizer.setCurrentIndex(optimizer.findData("sgd"))
+    schedule = child(loaded, QComboBox, "scheduleCombo")
+    schedule.setCurrentIndex(schedule.findData("step"))
+    child(loaded, QSpinBox, "stepSizeSpin").setValue(3)
+    child(loaded, QDoubleSpinBox, "valSplitSpin").setValue(30)  # shown in percent
+    child(loaded, QDoubleSpinBox, "cropScaleSpin").setValue(50)
+    child(loaded, QCheckBox, "vflipCheck").setChecked(True)
+    child(loaded, QDoubleSpinBox, "labelSmoothingSpin").setValue(0.1)
+    loss = child(loaded, QComboBox, "lossCombo")
+    loss.setCurrentIndex(loss.findData("focal"))
+    child(loaded, QCheckBox, "classBalancedCheck").setChecked(True)
+    child(loaded, QSpinBox, "earlyStoppingSpin").setValue(4)
+    child(loaded, QSpinBox, "seedSpin").setValue(42)
+    device = child(loaded, QComboBox, "deviceCombo")
+    device.setCurrentIndex(device.findData("cpu"))
+    child(loaded, QCheckBox, "mixedPrecisionCheck").setCheckState(Qt.CheckState.Unchecked)
+
+    config = loaded.build_config(str(tmp_path), str(tmp_path / "run"))
+    assert (config.data_dir, config.out_dir) == (str(tmp_path), str(tmp_path / "run"))
+    assert config.arch == "resnet18" and config.pretrained and config.freeze_backbone
+    assert (config.epochs, config.batch_size, config.image_size) == (7, 16, 128)
+    assert config.lr == pytest.approx(0.003)
+    assert (config.optimizer, config.schedule, config.step_size) == ("sgd", "step", 3)
+    assert config.val_split == pytest.approx(0.3)
+    assert config.augment.crop_scale_min == pytest.approx(0.5) and config.augment.vflip
+    assert config.label_smoothing == pytest.approx(0.1) and config.loss == "focal"
+    assert config.class_balanced and config.early_stopping_patience == 4 and config.seed == 42
+    assert (config.device, config.mixed_precision) == ("cpu", "off")
+    assert loaded.presetCombo.currentText() == CUSTOM
+    assert loaded.problems(str(tmp_path)) == []
+
+
+def test_presets_change_values_and_editing_switches_to_custom(loaded):
+    select_arch(loaded, "resnet18")
+    loaded.apply_preset(QUICK)
+    quick = loaded.build_config("/d", "/o")
+    assert quick.epochs == 5 and quick.image_size == QUICK_IMAGE_SIZE
+    loaded.apply_preset(BEST)
+    best = loaded.build_config("/d", "/o")
+    assert best.epochs > 10 and best.label_smoothing == pytest.approx(0.1)
+    assert best.pretrained  # resnet18's weights can be downloaded
+    assert best.augment.color_jitter > 0 and best.augment.rotation_degrees > 0
+    assert loaded.presetCombo.currentText() == BEST
+    child(loaded, QSpinBox, "epochsSpin").setValue(31)
+    assert loaded.presetCombo.currentText() == CUSTOM
+    # Choosing a preset in the combo applies it.
+    combo = loaded.presetCombo
+    combo.setCurrentText(BALANCED)
+    combo.activated.emit(combo.currentIndex())
+    assert loaded.build_config("/d", "/o").epochs == 10
+    # Editing back to a preset's values shows that preset again.
+    child(loaded, QSpinBox, "epochsSpin").setValue(5)
+    child(loaded, QSpinBox, "imageSizeSpin").setValue(QUICK_IMAGE_SIZE)
+    assert loaded.presetCombo.currentText() == QUICK
+
+
+def test_best_preset_without_available_weights_stays_from_scratch(loaded):
+    select_arch(loaded, "mobilenet_v3_large")
+    loaded.apply_preset(BEST)
+    assert not loaded.build_config("/d", "/o").pretrained
+    assert loaded.problems("/d") == []
+
+
+def test_problems_flag_freeze_without_pretrained(loaded):
+    loaded.set_data_dir("/d")  # the live list also says when no dataset is chosen
+    select_arch(loaded, "resnet18")
+    loaded.pretrainedCheck.setChecked(True)
+    loaded.freezeCheck.setChecked(True)
+    assert loaded.problems("/d") == []
+    loaded.pretrainedCheck.setChecked(False)
+    # Still checked, so it stays enabled for the user to untick, and the problem is explained.
+    assert loaded.freezeCheck.isEnabled()
+    problems = loaded.problems("/d")
+    assert any("frozen random backbone" in p for p in problems)
+    assert loaded.problems_label.isVisibleTo(loaded)
+    assert "frozen random backbone" in loaded.problems_label.text()
+    loaded.freezeCheck.setChecked(False)
+    assert not loaded.freezeCheck.isEnabled()
+    assert loaded.problems("/d") == []
+    assert not loaded.problems_label.isVisibleTo(loaded)
+
+
+def test_problems_flag_vit_below_its_fixed_size(loaded):
+    select_arch(loaded, "vit_b_16")
+    child(loaded, QSpinBox, "imageSizeSpin").setValue(64)
+    assert any("224" in p and "vit_b_16" in p for p in loaded.problems("/d"))
+    child(loaded, QSpinBox, "imageSizeSpin").setValue(0)  # auto picks 224 itself
+    assert loaded.problems("/d") == []
+
+
+def test_problems_flag_size_below_minimum_missing_file_and_no_dataset(loaded, tmp_path):
+    select_arch(loaded, "resnet18")
+    child(loaded, QSpinBox, "imageSizeSpin").setValue(24)
+    assert any("at least 32 pixels" in p for p in loaded.problems("/d"))
+    child(loaded, QSpinBox, "imageSizeSpin").setValue(0)
+    edit = child(loaded, QLineEdit, "weightsFileEdit")
+    edit.setText(str(tmp_path / "missing.pth"))
+    assert not loaded.pretrainedCheck.isEnabled()  # a weights file replaces ImageNet's
+    assert loaded.freezeCheck.isEnabled()
+    assert any("Weights file not found" in p for p in loaded.problems("/d"))
+    weights = tmp_path / "w.pth"
+    weights.write_bytes(b"x")
+    edit.setText(str(weights))
+    assert loaded.problems("/d") == []
+    assert loaded.build_config("/d", "/o").weights_file == str(weights)
+    assert loaded.problems("") == ["Choose a dataset folder."]
+
+
+def test_restored_pretrained_for_unavailable_weights_is_explained(loaded):
+    loaded.restore({"values": {"arch": "mobilenet_v3_large", "pretrained": True}})
+    assert loaded.pretrainedCheck.isChecked() and loaded.pretrainedCheck.isEnabled()
+    assert any("offline" in p for p in loaded.problems("/d"))
+    loaded.pretrainedCheck.setChecked(False)
+    assert not loaded.pretrainedCheck.isEnabled()
+    assert loaded.problems("/d") == []
+
+
+def test_state_round_trips_through_json(loaded, qtbot):
+    select_arch(loaded, "resnet18")
+    loaded.pretrainedCheck.setChecked(True)
+    child(loaded, QSpinBox, "epochsSpin").setValue(12)
+    child(loaded, QDoubleSpinBox, "learningRateSpin").setValue(0.0002)
+    child(loaded, QCheckBox, "mixedPrecisionCheck").setCheckState(Qt.CheckState.Checked)
+    device = child(loaded, QComboBox, "deviceCombo")
+    device.setCurrentIndex(device.findData("cpu"))
+    loaded.sections["augmentation"].set_expanded(True)
+    state = json.loads(json.dumps(loaded.state()))
+    expected = loaded.build_config("/d", "/o")
+
+    # A fresh panel restored before torch has loaded: arch and device wait for their lists.
+    other = ModelSettingsPanel()
+    qtbot.addWidget(other)
+    other.restore(state)
+    other.set_architectures(ARCHITECTURES)
+    other.set_devices([Device("auto", "Auto"), Device("cpu", "CPU")])
+    assert other.build_config("/d", "/o") == expected
+    assert other.sections["augmentation"].is_expanded()
+    assert not other.sections["loss"].is_expanded()
+    assert other.presetCombo.currentText() == CUSTOM
+
+
+def test_restore_tolerates_strings_and_junk(panel):
+    panel.restore({"values": {"epochs": "3", "class_balanced": "true", "lr": "0.01", "nope": 1}})
+    config = panel.build_config("/d", "/o")
+    assert (config.epochs, config.class_balanced, config.lr) == (3, True, 0.01)
+    panel.restore(None)
+    panel.restore({"values": {"epochs": "many"}})
+    assert panel.build_config("/d", "/o").epochs == 3
+
+
+def test_changed_signal_fires_on_edits(panel, qtbot):
+    with qtbot.waitSignal(panel.changed, timeout=1000):
+        child(panel, QSpinBox, "epochsSpin").setValue(3)
+
+
+def test_dataset_report_hints_image_size_and_imbalance(loaded, tmp_path):
+    root = make_shapes_dataset(tmp_path / "d", per_class=[30, 4], classes=("a", "b"), size=32)
+    loaded.set_dataset_report(scan_dataset(str(root)).report)
+    assert "32 px" in loaded.image_size_hint.text()
+    assert loaded.class_balance_hint.isVisibleTo(loaded)
+    assert "imbalanced" in loaded.class_balance_hint.text()
+    loaded.class_balance_hint.linkActivated.emit("balance")
+    assert loaded.build_config("/d", "/o").class_balanced
+    assert not loaded.class_balance_hint.isVisibleTo(loaded)
+    # Small images: the Quick preset keeps auto (their own size is already small).
+    select_arch(loaded, "resnet18")
+    loaded.apply_preset(QUICK)
+    assert loaded.build_config("/d", "/o").image_size == 0
+
+
+def test_pre_split_dataset_disables_validation_share(loaded, tmp_path):
+    root = make_shapes_dataset(tmp_path / "s", per_class=4, split=True, size=16)
+    loaded.set_dataset_report(scan_dataset(str(root)).report)
+    spin = child(loaded, QDoubleSpinBox, "valSplitSpin")
+    assert not spin.isEnabled() and "val folder" in spin.toolTip()
+
+
+def test_learning_rate_arrows_step_along_one_two_five(panel):
+    spin = child(panel, QDoubleSpinBox, "learningRateSpin")
+    assert spin.text() == "auto"
+    spin.setValue(0.001)
+    spin.stepBy(1)
+    assert spin.value() == pytest.approx(0.002)
+    spin.stepBy(1)
+    assert spin.value() == pytest.approx(0.005)
+    spin.stepBy(-2)
+    assert spin.value() == pytest.approx(0.001)
+    assert spin.text() == "0.001"
+
+
+def test_a_device_from_last_session_that_is_gone_falls_back_to_auto(panel):
+    panel.restore({"values": {"device": "cuda:1"}})
+    assert panel.build_config("/d", "/o").device == "cuda:1"  # until the list is known
+    panel.set_devices([Device("auto", "Auto"), Device("cpu", "CPU")])
+    assert panel.build_config("/d", "/o").device == "auto"
+    assert child(panel, QComboBox, "deviceCombo").currentText() == "Auto"
+
+
+def test_quick_preset_keeps_a_vit_at_its_fixed_size(loaded):
+    select_arch(loaded, "vit_b_16")
+    loaded.apply_preset(QUICK)
+    assert loaded.build_config("/d", "/o").image_size == 0
+    assert loaded.problems("/d") == []

@@ -1,0 +1,202 @@
+"""TrainWorker/TrainRunner (events cross threads as signals; stop, pause, shutdown) and
+TorchLoader (torch off the GUI thread)."""
+
+# Fixtures come from tests.gui.helpers: imported by name, used as arguments.
+# ruff: noqa: F401, F811
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from core.data.datasets import DatasetReport
+from core.events import LogMessage, RunFinished, StepEnded
+from gui.train.train_worker import (
+    TrainRunner,
+    TrainWorker,
+    expected_arch,
+    new_run_dir,
+    run_folder_name,
+)
+from tests.gui.helpers import shapes_dataset, tiny_config
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def _record(worker: TrainWorker, seen: list | None = None) -> list:
+    seen = [] if seen is None else seen
+    for name in (
+        "runStarted",
+        "logMessage",
+        "stepEnded",
+        "epochEnded",
+        "predictionsSampled",
+        "checkpointSaved",
+        "runFinished",
+    ):
+        getattr(worker, name).connect(seen.append)
+    return seen
+
+
+def _finished(status: str = "completed") -> RunFinished:
+    return RunFinished(status, "done", "/tmp/x", 1, 0.5, 0, None)
+
+
+def test_real_run_arrives_as_signals_in_order(qtbot, shapes_dataset, tmp_path):
+    runner = TrainRunner()
+    seen: list = []
+    # Connected before the thread starts: not one event can be missed.
+    runner.start(tiny_config(shapes_dataset, tmp_path / "run"), connect=lambda w: _record(w, seen))
+    with qtbot.waitSignal(runner.ended, timeout=60_000):
+        pass
+    names = [type(e).__name__ for e in seen]
+    assert names[-1] == "RunFinished" and seen[-1].status == "completed", seen[-1]
+    assert names.count("EpochEnded") == 2 and names.count("PredictionsSampled") == 2
+    assert names.index("RunStarted") < names.index("StepEnded") < names.index("EpochEnded")
+    assert (tmp_path / "run" / "model.safetensors").is_file()
+    assert not runner.is_running()
+
+
+def test_five_thousand_step_signals_reach_the_dashboard(qtbot):
+    from gui.train.training_dashboard import TrainingDashboard
+
+    def fake_fit(config, control):
+        for i in range(5000):
+            yield StepEnded(i // 100, i % 100, i, 100, 1.0 / (i + 1), 1e-3, 500.0, 5000 - i)
+        yield _finished()
+
+    dashboard = TrainingDashboard()
+    qtbot.addWidget(dashboard)
+    runner = TrainRunner()
+    worker = runner.start(tiny_config("/nowhere", "/nowhere/run"), fit=fake_fit)
+    worker.stepEnded.connect(dashboard.on_step_ended)
+    worker.runFinished.connect(dashboard.on_run_finished)
+    dashboard.start_run()
+    with qtbot.waitSignal(runner.ended, timeout=30_000):
+        pass
+    curve = dashboard.plots.curves["train_loss_raw"]
+    qtbot.waitUntil(lambda: curve.xData is not None and len(curve.xData) == 5000)
+    assert dashboard._last_step.global_step == 4999
+    assert "finished" in dashboard.status_label.text()
+
+
+def test_a_crash_outside_the_engine_ends_as_a_failed_run(qtbot):
+    def broken_fit(config, control):
+        yield LogMessage("info", "starting")
+        raise RuntimeError("boom")
+
+    runner = TrainRunner()
+    seen: list = []
+    runner.start(
+        tiny_config("/nowhere", "/nowhere/run"), fit=broken_fit, connect=lambda w: _record(w, seen)
+    )
+    with qtbot.waitSignal(runner.ended, timeout=10_000):
+        pass
+    finished = [e for e in seen if isinstance(e, RunFinished)]
+    assert len(finished) == 1 and finished[0].status == "failed"
+    assert "boom" in finished[0].reason
+    assert any(isinstance(e, LogMessage) and "RuntimeError" in e.text for e in seen)
+
+
+def _endless_fit(config, control):
+    step = 0
+    while not control.checkpoint():
+        yield StepEnded(0, step, step, 10**6, 1.0, 1e-3, 100.0, 1e6)
+        step += 1
+        time.sleep(0.005)
+    yield _finished("cancelled")
+
+
+def test_pause_holds_the_loop_and_resume_continues(qtbot):
+    runner = TrainRunner()
+    worker = runner.start(tiny_config("/nowhere", "/nowhere/run"), fit=_endless_fit)
+    steps = _record(worker)
+    qtbot.waitUntil(lambda: len(steps) > 3, timeout=10_000)
+    runner.pause()
+    time.sleep(0.3)  # a step in flight may still land
+    qtbot.wait(100)
+    held = len(steps)
+    qtbot.wait(400)
+    assert len(steps) == held, "steps kept coming while paused"
+    runner.resume()
+    qtbot.waitUntil(lambda: len(steps) > held + 3, timeout=10_000)
+    runner.request_stop()
+    with qtbot.waitSignal(runner.ended, timeout=10_000):
+        pass
+    assert steps[-1].status == "cancelled"
+
+
+def test_shutdown_stops_and_joins_the_thread(qtbot):
+    runner = TrainRunner()
+    runner.start(tiny_config("/nowhere", "/nowhere/run"), fit=_endless_fit)
+    thread = runner.thread
+    qtbot.wait(100)
+    start = time.monotonic()
+    assert runner.shutdown(timeout_s=5.0)
+    assert time.monotonic() - start < 2.0
+    assert not runner.is_running()
+    assert thread.isFinished()
+    assert runner.shutdown() is True  # idempotent
+
+
+def test_a_new_run_can_start_right_after_the_last_one_ended(qtbot):
+    def quick_fit(config, control):
+        yield _finished()
+
+    runner = TrainRunner()
+    for _ in range(3):
+        runner.start(tiny_config("/nowhere", "/nowhere/run"), fit=quick_fit)
+        with pytest.raises(RuntimeError):
+            runner.start(tiny_config("/nowhere", "/nowhere/run"), fit=quick_fit)
+        with qtbot.waitSignal(runner.ended, timeout=10_000):
+            pass
+    assert not runner.is_running()
+
+
+def test_run_folder_names_are_dated_and_safe(tmp_path):
+    name = run_folder_name("/data/My Photos!/", "resnet18", when=0)
+    assert re.fullmatch(r"\d{8}-\d{6}-My_Photos-resnet18", name), name
+    first = Path(new_run_dir(str(tmp_path), "/data/cats", "auto"))
+    first.mkdir()
+    second = new_run_dir(str(tmp_path), "/data/cats", "auto")
+    assert second != str(first) and Path(second).name.startswith(first.name)
+
+
+def _report(median_size: tuple[int, int] | None) -> DatasetReport:
+    return DatasetReport("/data/cats", "flat", ["a", "b"], {}, median_size=median_size)
+
+
+def test_an_auto_run_folder_names_the_architecture_when_the_images_are_small(tmp_path):
+    # Small images always train loupe_net (core.train.defaults); photos depend on device and weights.
+    assert expected_arch("auto", _report((64, 48))) == "loupe_net"
+    assert expected_arch("auto", _report((640, 65))) == "auto"
+    assert expected_arch("auto", _report(None)) == "auto"
+    assert expected_arch("auto", None) == "auto"
+    assert expected_arch("resnet18", _report((32, 32))) == "resnet18"
+    path = new_run_dir(str(tmp_path), "/data/cats", "auto", _report((32, 32)))
+    assert Path(path).name.endswith("-cats-loupe_net")
+
+
+def test_torch_loader_reports_devices_and_architectures(qtbot):
+    from gui.torch_loader import TorchLoaderThread
+
+    loader = TorchLoaderThread()
+    devices: list[str] = []
+    loader.loader.deviceDetected.connect(devices.append)
+    with qtbot.waitSignal(loader.loader.loaded, timeout=120_000) as blocker:
+        loader.start()
+    info = blocker.args[0]
+    loader.shutdown()
+    assert not loader.is_running()
+    assert devices and devices[0] == info["device_line"]
+    assert info["torch_version"] and isinstance(info["cuda"], bool)
+    keys = [d.key for d in info["devices"]]
+    assert keys[0] == "auto" and "cpu" in keys
+    names = [a["name"] for a in info["architectures"]]
+    assert "simple_cnn" in names and "resnet18" in names
+    resnet = next(a for a in info["architectures"] if a["name"] == "resnet18")
+    assert resnet["params"] > 10_000_000
+    assert resnet["weights"] in ("cached", "downloadable", "unavailable")

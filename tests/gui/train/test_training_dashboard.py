@@ -1,0 +1,60 @@
+"""TrainingDashboard on its own, fed made-up events: the run-info line and the progress text."""
+
+from __future__ import annotations
+
+from core.events import RunStarted
+from gui.train.training_dashboard import TrainingDashboard
+from gui.widgets.elided_label import ElidedLabel
+
+RUN_DIR = "/home/someone/a/rather/long/workspace/folder/runs/20261128-172119-shapes-loupe_net"
+
+
+def _run_started(run_dir: str = RUN_DIR) -> RunStarted:
+    return RunStarted(
+        run_dir=run_dir,
+        config={"epochs": 6},
+        dataset={},
+        class_names=["circle", "ring", "star"],
+        device="CPU (2 cores)",
+        arch="loupe_net",
+        param_count=491_623,
+        train_images=646,
+        val_images=162,
+        steps_per_epoch=21,
+        start_epoch=0,
+        data_mode="cache",
+    )
+
+
+def test_run_info_stays_one_line_and_elides_the_path_in_the_middle(qtbot):
+    dash = TrainingDashboard()
+    qtbot.addWidget(dash)
+    dash.resize(700, 600)
+    dash.show()
+    dash.start_run("Training on /data/shapes → " + RUN_DIR)
+    dash.on_run_started(_run_started())
+    qtbot.waitUntil(lambda: dash.run_info.width() > 0)
+    info = dash.run_info
+    one_line = info.fontMetrics().height()
+    assert info.height() < 2 * one_line
+    text = info.text()
+    assert text.startswith("loupe_net · 491,623 parameters")
+    assert "…" in text and text.endswith("-loupe_net")  # the folder's own name stays
+    assert info.fontMetrics().horizontalAdvance(text) <= info.width()
+    assert info.toolTip() == RUN_DIR
+    assert info.full_text().endswith(RUN_DIR)
+
+    dash.resize(2400, 600)  # wide enough again: the whole path comes back
+    qtbot.waitUntil(lambda: info.text() == info.full_text())
+
+
+def test_elided_label_shortens_the_fixed_part_when_the_line_is_narrow(qtbot):
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    label.resize(200, 20)
+    label.show()
+    label.set_parts("a fixed part that is far too long to fit · ", "/some/long/path/run-name")
+    assert label.text().startswith("a fixed") and label.text().endswith("name")
+    assert label.text().count("…") == 2
+    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+    assert label.minimumSizeHint().width() == 0  # never widens the window

@@ -1,0 +1,377 @@
+"""The main window end to end: choose a dataset, train, pause/stop, close while training,
+errors in the window, settings remembered, responsiveness."""
+
+# Fixtures come from tests.gui.helpers: imported by name, used as arguments.
+# ruff: noqa: F401, F811
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QLineEdit
+
+from gui.main_window import CLASSIFY_PAGE, DATA_PAGE, RUNS_PAGE, TRAIN_PAGE
+from tests.core.image_factory import make_shapes_dataset
+from tests.gui.helpers import (
+    folder_drop,
+    make_window,
+    shapes_dataset,
+    tiny_config,
+    trained_run_dir,
+)
+
+ROOT = Path(__file__).resolve().parents[3]
+FAST_VALUES = {"arch": "simple_cnn", "epochs": 2, "batch_size": 8, "image_size": 32}
+
+
+def _fast_settings(window, monkeypatch, **values) -> None:
+    """Set the Train page's controls for a run of a few seconds; cpu_threads and the grid
+    sample count are not on the page, so they are forced on the built config."""
+    panel = window.settings_panel
+    panel.restore({"values": {**FAST_VALUES, **values}})
+    build = panel.build_config
+
+    def fast_build(data_dir: str, out_dir: str):
+        return dataclasses.replace(build(data_dir, out_dir), cpu_threads=1, prediction_samples=12)
+
+    monkeypatch.setattr(panel, "build_config", fast_build)
+
+
+def _choose_dataset(qtbot, window, path: Path) -> None:
+    edit = window.findChild(QLineEdit, "datasetPathEdit")
+    edit.setText(str(path))
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.dataset_view.current_path() != "", timeout=20_000)
+
+
+def _ready_to_train(qtbot, tmp_path, dataset: Path, monkeypatch, **values):
+    """A window with `dataset` loaded and the fast settings (plus `values`) on the Train page."""
+    window = make_window(qtbot, tmp_path)
+    _choose_dataset(qtbot, window, dataset)
+    _fast_settings(window, monkeypatch, **values)
+    return window
+
+
+def _wait_for_end(qtbot, window, timeout_ms: int = 60_000) -> None:
+    qtbot.waitUntil(lambda: not window.runner.is_running(), timeout=timeout_ms)
+
+
+def _points(window, name: str) -> int:
+    x = window.dashboard.plots.curves[name].xData
+    return 0 if x is None else len(x)
+
+
+def _csv_rows(path: Path) -> int:
+    with open(path, newline="") as f:
+        return len(list(csv.DictReader(f)))
+
+
+def _only_run_dir(window) -> Path:
+    runs = [p for p in Path(window.workspace).iterdir() if p.is_dir()]
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+def test_train_from_the_window_shows_curves_predictions_and_saves_the_model(
+    qtbot,
+    tmp_path,
+    shapes_dataset,
+    monkeypatch,
+):
+    window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch)
+    qtbot.mouseClick(
+        window.findChild(type(window.dashboard.train_button), "trainButton"),
+        Qt.MouseButton.LeftButton,
+    )
+    assert window.current_page() == TRAIN_PAGE
+    _wait_for_end(qtbot, window)
+
+    run_dir = _only_run_dir(window)
+    assert re.fullmatch(r"\d{8}-\d{6}-shapes-simple_cnn", run_dir.name), run_dir.name
+    assert (run_dir / "model.safetensors").is_file()
+    status = window.dashboard.status_label.text()
+    assert status.startswith("finished") and "best validation accuracy" in status, status
+    # One validation point per epoch, one loss point per reported step (as logged on disk).
+    qtbot.waitUntil(lambda: _points(window, "val_acc") == 2)
+    steps = _csv_rows(run_dir / "steps.csv")
+    qtbot.waitUntil(lambda: _points(window, "train_loss_raw") == steps)
+    assert _points(window, "lr") == steps > 0
+    grid = window.dashboard.grid
+    assert (
+        grid.model().rowCount()
+        == grid.source_model.rowCount()
+        == min(12, len(grid.source_model.all_true))
+    )
+    assert not grid.model().index(0, 0).data(Qt.ItemDataRole.DecorationRole).isNull()
+    assert window.dashboard.matrix.model().rowCount() == 3
+    assert window.dashboard.error_banner.isHidden()
+    assert "Finished 2 epochs" in window.dashboard.log.toPlainText()
+    assert window.dashboard.train_button.isEnabled()
+    assert window.settings_panel.isEnabled()
+
+
+def test_stop_during_training_keeps_the_model(qtbot, tmp_path, shapes_dataset, monkeypatch):
+    window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=500)
+    window.dashboard.train_button.click()
+    qtbot.waitUntil(lambda: _points(window, "val_acc") >= 1, timeout=30_000)
+    assert window.runner.is_running()
+    clicked = time.monotonic()
+    qtbot.mouseClick(window.dashboard.stop_button, Qt.MouseButton.LeftButton)
+    _wait_for_end(qtbot, window, 10_000)
+    took = time.monotonic() - clicked
+    print(f"stop took {took:.2f} s")
+    assert took < 3.0
+    status = window.dashboard.status_label.text()
+    assert status.startswith("stopped") and "kept the best model" in status, status
+    run_dir = _only_run_dir(window)
+    assert (run_dir / "model.safetensors").is_file()
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "cancelled"
+
+
+def test_pause_and_resume_from_the_dashboard(qtbot, tmp_path, shapes_dataset, monkeypatch):
+    window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=500)
+    dash = window.dashboard
+    dash.train_button.click()
+    qtbot.waitUntil(lambda: dash._last_step is not None, timeout=30_000)
+    dash.pause_button.click()
+    assert dash.pause_button.text() == "Resume" and window.runner.control.paused
+    assert dash.status_label.text() == "paused"
+    qtbot.wait(300)
+    held = dash._last_step.global_step
+    qtbot.wait(500)
+    assert dash._last_step.global_step <= held + 1  # at most the step already in flight
+    dash.pause_button.click()
+    assert dash.pause_button.text() == "Pause" and not window.runner.control.paused
+    qtbot.waitUntil(lambda: dash._last_step.global_step > held + 2, timeout=10_000)
+    dash.stop_button.click()
+    _wait_for_end(qtbot, window, 10_000)
+    assert dash.status_label.text().startswith("stopped")
+
+
+def test_closing_during_training_asks_then_stops_cleanly(
+    qtbot,
+    tmp_path,
+    shapes_dataset,
+    monkeypatch,
+):
+    window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=500)
+    window.dashboard.train_button.click()
+    qtbot.waitUntil(lambda: window.dashboard._last_step is not None, timeout=30_000)
+    thread = window.runner.thread
+
+    asked: list[bool] = []
+    window.confirm_close = lambda: asked.append(False) or False
+    assert not window.close()
+    assert window.isVisible() and window.runner.is_running() and asked == [False]
+
+    window.confirm_close = lambda: asked.append(True) or True
+    started = time.monotonic()
+    assert window.close()
+    assert time.monotonic() - started < 5.0
+    assert asked == [False, True]
+    assert not window.isVisible() and not window.runner.is_running()
+    assert thread.isFinished()
+    assert window.dashboard.status_label.text().startswith("stopped")
+    run_dir = _only_run_dir(window)
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "cancelled"
+
+
+def test_a_failing_run_shows_its_error_in_the_window(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    one_class = make_shapes_dataset(tmp_path / "one", classes=("circle",), per_class=6)
+    window.start_training(tiny_config(one_class, tmp_path / "workspace" / "failed-run"))
+    _wait_for_end(qtbot, window)
+    dash = window.dashboard
+    assert dash.status_label.text().startswith("failed")
+    assert dash.error_banner.isVisible()
+    assert "at least two classes" in dash.error_banner.text()
+    assert "at least two classes" in dash.log.toPlainText()
+    assert dash.tabs.currentWidget() is dash.log
+    assert dash.train_button.isEnabled()
+
+
+def test_train_without_a_dataset_explains_what_to_do(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    window.dashboard.train_button.click()
+    assert not window.runner.is_running()
+    assert not window.dashboard.error_banner.isHidden()
+    assert "dataset folder" in window.dashboard.error_banner.text()
+
+
+def test_an_auto_run_on_small_images_is_named_after_loupe_net(
+    qtbot, tmp_path, shapes_dataset, monkeypatch
+):
+    window = make_window(qtbot, tmp_path)
+    _choose_dataset(qtbot, window, shapes_dataset)  # 32 px images: auto means loupe_net
+    window.settings_panel.restore({"values": {"arch": "auto"}})
+    started = []
+    monkeypatch.setattr(window, "start_training", started.append)
+    window.dashboard.train_button.click()
+    assert len(started) == 1 and started[0].arch == "auto"  # the engine still decides
+    assert re.fullmatch(r"\d{8}-\d{6}-shapes-loupe_net", Path(started[0].out_dir).name)
+
+
+def test_window_stays_responsive_while_training(qtbot, tmp_path, shapes_dataset, monkeypatch):
+    # Measure training, not the first `import torch` (one-off, seconds of C code holding the
+    # GIL; in the app it happens in the background while the user picks a dataset).
+    import core.train.loop  # noqa: F401
+
+    window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=12)
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    timer.start()
+    last[0] = time.perf_counter()
+    window.dashboard.train_button.click()
+    _wait_for_end(qtbot, window)
+    timer.stop()
+    worst = max(gaps)
+    print(
+        f"\nGUI responsiveness: longest gap between 10 ms ticks {worst * 1000:.0f} ms; "
+        f"{len(gaps)} ticks in {sum(gaps):.1f} s of training"
+    )
+    assert window.dashboard.status_label.text().startswith("finished")
+    assert worst < 1.5
+
+
+def test_settings_are_remembered_between_sessions(qtbot, tmp_path, shapes_dataset):
+    first = make_window(qtbot, tmp_path)
+    _choose_dataset(qtbot, first, shapes_dataset)
+    first.settings_panel.restore({"values": {"epochs": 7, "batch_size": 24}})
+    first.resize(1111, 777)
+    first.show_page(TRAIN_PAGE)
+    first.close()
+
+    second = make_window(qtbot, tmp_path)
+    qtbot.waitUntil(lambda: second.dataset_view.current_path() != "", timeout=20_000)
+    assert Path(second.dataset_view.current_path()) == shapes_dataset
+    config = second.settings_panel.build_config("x", "y")
+    assert (config.epochs, config.batch_size) == (7, 24)
+    # The offscreen screen is small, so Qt fits the restored width to it; the height shows
+    # that the geometry came back.
+    assert second.settings.geometry() is not None
+    assert abs(second.height() - 777) <= 10, second.height()
+    assert second.current_page() == TRAIN_PAGE
+    assert second.workspace == str(tmp_path / "workspace")
+    assert str(shapes_dataset) in second.dataset_view.recent()
+
+
+def test_dropping_a_folder_loads_it_as_the_dataset(qtbot, tmp_path, shapes_dataset):
+    window = make_window(qtbot, tmp_path)
+    window.show_page(TRAIN_PAGE)
+    window.dropEvent(folder_drop(shapes_dataset))
+    assert window.current_page() == DATA_PAGE
+    qtbot.waitUntil(lambda: window.dataset_view.current_path() != "", timeout=20_000)
+    assert Path(window.dataset_view.current_path()) == shapes_dataset
+
+
+def test_resume_and_classify_requests_from_the_runs_page(qtbot, tmp_path, trained_run_dir):
+    window = make_window(qtbot, tmp_path)
+    run_dir = Path(window.workspace) / trained_run_dir.name
+    shutil.copytree(trained_run_dir, run_dir)
+    window.runs_view.request_resume(str(run_dir), 3)
+    assert window.current_page() == TRAIN_PAGE
+    _wait_for_end(qtbot, window)
+    assert window.dashboard.status_label.text().startswith("finished")
+    assert _csv_rows(run_dir / "metrics.csv") == 3
+
+    window.runs_view.classifyWithRun.emit(str(run_dir))
+    assert window.current_page() == CLASSIFY_PAGE
+    assert Path(window.classify_view.model_path()) == run_dir
+
+
+def test_dashboard_filters_predictions_and_opens_the_detail_dialog(qtbot):
+    from gui.demo.demo_data import demo_class_names, demo_epochs, demo_predictions
+    from gui.train.training_dashboard import TrainingDashboard
+
+    names = demo_class_names(4)
+    dash = TrainingDashboard()
+    qtbot.addWidget(dash)
+    dash.show()
+    epoch = demo_epochs(names, epochs=1)[0]
+    dash._class_names = names
+    dash.on_epoch_ended(epoch)
+    dash.on_predictions_sampled(demo_predictions(names, count=40))
+    grid = dash.grid
+    assert grid.model().rowCount() == 40
+
+    dash.matrix.cellClicked.emit(1, 1)
+    assert 0 < grid.model().rowCount() < 40
+    assert "True" in dash.filter_label.text()
+    dash.show_all_button.click()
+    assert grid.model().rowCount() == 40
+
+    index = grid.model().index(3, 0)
+    qtbot.mouseClick(
+        grid.viewport(), Qt.MouseButton.LeftButton, pos=grid.visualRect(index).center()
+    )
+    dialog = dash.detail_dialog()
+    assert dialog is not None and dialog.isVisible()
+    assert 1 <= len(dialog.top_k_rows()) <= 5
+    dialog.close()
+
+
+def test_menus_switch_pages_and_open_folders(qtbot, tmp_path):
+    from PySide6.QtGui import QKeySequence
+
+    window = make_window(qtbot, tmp_path)
+    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+    view_actions = [a for a in menus["&View"].actions() if not a.isSeparator()]
+    assert [a.text() for a in view_actions] == ["Data", "Train", "Runs", "Classify"]
+    assert view_actions[2].shortcut() == QKeySequence("Ctrl+3")
+    view_actions[2].trigger()
+    assert window.current_page() == RUNS_PAGE
+    view_actions[1].trigger()
+    assert window.current_page() == TRAIN_PAGE
+    file_texts = [a.text() for a in menus["&File"].actions() if not a.isSeparator()]
+    assert file_texts == ["&Open dataset folder…", "Choose &workspace folder…", "&Quit"]
+    assert menus["&File"].actions()[0].shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+
+
+def test_about_dialog_names_the_version(qtbot, tmp_path):
+    from core import __version__
+
+    window = make_window(qtbot, tmp_path)
+    dialog = window.show_about()
+    assert __version__ in dialog.findChild(type(window.device_label), "aboutTitle").text()
+    assert "Qt" in dialog.versions.text()
+    dialog.close()
+
+
+def test_window_loads_torch_in_the_background(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path, load_torch=True)
+    assert window.device_label.text() == "Detecting device…" or window.torch_info
+    qtbot.waitUntil(lambda: window.torch_info is not None, timeout=120_000)
+    assert window.device_label.text() != "Detecting device…"
+    assert window.settings_panel.archCombo.findData("resnet18") >= 0
+    window.close()
+    assert not window.loader.is_running()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="same on every platform; slow to spawn")
+def test_importing_the_window_does_not_import_torch():
+    code = (
+        "import sys, gui.app, gui.main_window; "
+        "heavy = [m for m in ('torch', 'torchvision') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
