@@ -239,8 +239,8 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
     outcome = undo_sort(args.manifest)
     for path, reason in outcome.skipped:
-        print(f"not restored: {path}: {reason}", file=sys.stderr)
-    print(f"Restored {outcome.restored} files.")
+        print(f"left as it is: {path}: {reason}", file=sys.stderr)
+    print(outcome.summary())
     return 0 if not outcome.skipped else 1
 
 

@@ -101,10 +101,26 @@ def _inside(path: str, root: str) -> bool:
         return False
 
 
+def _really_inside(path: str, folder: str) -> bool:
+    """`path` lies inside `folder` once every symbolic link on the way is resolved. The
+    last component is not followed: undo removes or moves that entry itself."""
+    parent, name = os.path.split(os.path.abspath(path))
+    if name in ("", ".", ".."):
+        return False
+    return _inside(os.path.join(os.path.realpath(parent), name), folder)
+
+
 def _malformed(path: str, detail: str) -> LoupeError:
     return LoupeError(
         f"{os.path.basename(path)} is not a valid Loupe sort manifest ({detail}); "
         "nothing was undone"
+    )
+
+
+def _outside(path: str, number: int, named: str, trusted: str) -> LoupeError:
+    return LoupeError(
+        f"Refusing to undo with {path}: line {number} names {named}, which is not inside "
+        f"the folder the manifest is in ({trusted}); nothing was undone"
     )
 
 
@@ -157,6 +173,9 @@ def read_manifest(path: str) -> ManifestContents:
         raise LoupeError(f"Sort manifest not found: {path}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise LoupeError(f"Cannot read sort manifest {path}: {e}") from None
+    # What undo may touch is decided by where the manifest really is, never by what it says:
+    # a crafted "dest_root" must not let undo delete files elsewhere.
+    trusted = os.path.realpath(os.path.dirname(os.path.abspath(path)))
     lines = text.split("\n")
     torn = lines[-1] != ""  # a finished record always ends with "\n"
     if not lines[0].strip():
@@ -183,11 +202,15 @@ def read_manifest(path: str) -> ManifestContents:
             folder = record.get("path")
             if not isinstance(folder, str) or not _inside(folder, header.dest_root):
                 raise _malformed(path, f"line {number} names a folder outside {header.dest_root}")
+            if not _really_inside(folder, trusted):
+                raise _outside(path, number, folder, trusted)
             folders.append(os.path.normpath(folder))
         elif op in ("copy", "move"):
             item = _parse_placed(record, header.dest_root)
             if item is None:
                 raise _malformed(path, f"line {number} is an incomplete or unsafe file record")
+            if not _really_inside(item.destination, trusted):
+                raise _outside(path, number, item.destination, trusted)
             placed.append(item)
         else:
             raise _malformed(path, f"line {number} has unknown op {op!r}")

@@ -1,8 +1,11 @@
-"""Undo a sort from its manifest: delete the copies, move moved files back.
+"""Undo a sort from its manifest: moved files go back, copies are removed only where the
+original is still there.
 
-Only files still identical (size + sha256) to what the sort placed are touched, and nothing
-is overwritten: a file the user changed since, or an original path taken again, is reported
-and left alone. See core.files.sort_manifest for the manifest format.
+Undo only ever restores. A copy is deleted only when its original is present and identical
+(size + sha256): if the original was deleted or changed since, the copy may be the only one
+left, so it is kept and reported. Only files still identical to what the sort placed are
+touched, and nothing is overwritten. The manifest cannot point undo elsewhere: what it names
+must lie inside the folder the manifest file is really in (core.files.sort_manifest).
 """
 
 from __future__ import annotations
@@ -20,11 +23,38 @@ from core.files.file_transfer import (
 )
 from core.files.sort_manifest import PlacedFile, read_manifest
 
-
 @dataclass(frozen=True)
 class UndoOutcome:
-    restored: int
-    skipped: tuple[tuple[str, str], ...]  # (path, reason)
+    moved_back: int  # files a move sort took away, now at their original path again
+    copies_removed: int  # copies deleted because their identical original is still there
+    skipped: tuple[tuple[str, str], ...]  # (path, reason): left exactly as found
+
+    @property
+    def undone(self) -> int:
+        return self.moved_back + self.copies_removed
+
+    def summary(self) -> str:
+        """One sentence that says what happened, e.g. "Undo: moved 3 files back to where
+        they were; 2 files left as they are." Deleting copies is never called restoring."""
+        parts = []
+        if self.moved_back:
+            where = "where it was" if self.moved_back == 1 else "where they were"
+            parts.append(f"moved {_files(self.moved_back)} back to {where}")
+        if self.copies_removed:
+            parts.append(
+                f"removed {_files(self.copies_removed)} copied by the sort "
+                "(the originals are unchanged)"
+            )
+        if not parts:
+            parts.append("nothing was changed")
+        text = "Undo: " + "; ".join(parts)
+        if self.skipped:
+            text += f"; {_files(len(self.skipped))} left as they are"
+        return text + "."
+
+
+def _files(n: int) -> str:
+    return f"{n:,} file{'' if n == 1 else 's'}"
 
 
 def _matches(path: str, placed: PlacedFile) -> bool:
@@ -39,6 +69,12 @@ def _undo_copy(placed: PlacedFile) -> str | None:
         return "no longer in the destination folder"
     if not _matches(placed.destination, placed):
         return "changed since sort; left in place"
+    # Deleting a copy is only undoing when the original still exists: otherwise the copy
+    # may be the last one of the file.
+    if not os.path.lexists(placed.source):
+        return f"its original {placed.source} is gone; kept this copy (it may be the only one)"
+    if os.path.islink(placed.source) or not _matches(placed.source, placed):
+        return f"its original {placed.source} changed since the sort; kept this copy"
     os.remove(placed.destination)
     return None
 
@@ -72,12 +108,13 @@ def _undo_move(placed: PlacedFile) -> str | None:
 
 
 def undo_sort(manifest_path: str) -> UndoOutcome:
-    """Reverse a sort recorded in `manifest_path`, newest step first. Copies are deleted and
-    moved files go back, but only files still identical to what the sort placed; nothing is
-    overwritten. Empty folders the sort created are removed; the manifest is kept.
-    Raises LoupeError if the manifest is missing or malformed."""
+    """Reverse a sort recorded in `manifest_path`, newest step first. Moved files go back;
+    a copy is removed only while its original is present and identical. Only files still
+    identical to what the sort placed are touched; nothing is overwritten. Empty folders the
+    sort created are removed; the manifest is kept. Raises LoupeError if the manifest is
+    missing, malformed, or names paths outside the folder it is in."""
     contents = read_manifest(manifest_path)
-    restored = 0
+    moved_back = copies_removed = 0
     skipped: list[tuple[str, str]] = []
     if contents.torn_last_line:
         skipped.append(
@@ -85,17 +122,23 @@ def undo_sort(manifest_path: str) -> UndoOutcome:
         )
     for placed in reversed(contents.placed):
         try:
-            undo = _undo_move if placed.action == "move" else _undo_copy
-            reason = undo(placed)
+            if os.path.islink(placed.destination):  # the sort never makes links
+                reason: str | None = "is a symbolic link, not what the sort placed; left alone"
+            elif placed.action == "move":
+                reason = _undo_move(placed)
+            else:
+                reason = _undo_copy(placed)
         except (SourceProblem, VerificationFailed) as e:
             reason = f"could not be restored ({e})"
         except OSError as e:
             reason = f"could not be restored ({describe_os_error(e)})"
-        if reason is None:
-            restored += 1
-        else:
+        if reason is not None:
             skipped.append((placed.destination, reason))
+        elif placed.action == "move":
+            moved_back += 1
+        else:
+            copies_removed += 1
     for folder in reversed(contents.created_folders):
         with contextlib.suppress(OSError):  # not empty: the user put something there
             os.rmdir(folder)
-    return UndoOutcome(restored, tuple(skipped))
+    return UndoOutcome(moved_back, copies_removed, tuple(skipped))

@@ -62,9 +62,9 @@ def outcome_text(outcome: SortOutcome, move: bool) -> str:
 
 
 def undo_outcome_text(outcome: UndoOutcome) -> str:
-    text = f"Undo: {outcome.restored:,} file{'' if outcome.restored == 1 else 's'} restored."
+    text = outcome.summary()
     if outcome.skipped:
-        text += f" {len(outcome.skipped):,} left alone:"
+        text = text[:-1] + ":"
         for path, reason in outcome.skipped[:MAX_LISTED_FAILURES]:
             text += f"\n• {os.path.basename(path)}: {reason}"
     return text

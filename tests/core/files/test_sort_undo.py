@@ -11,7 +11,7 @@ import pytest
 
 from core.errors import LoupeError
 from core.files.sorting import execute_sort, plan_sort, undo_sort
-from tests.core.sorting_helpers import files_under, make_file, result, snapshot
+from tests.core.sorting_helpers import files_under, make_file, result, sha, snapshot
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_undo_restores_the_original_tree(tree, move):
 
     undone = undo_sort(outcome.manifest_path)
 
-    assert undone.restored == 5 and undone.skipped == ()
+    assert undone.undone == 5 and undone.skipped == ()
     assert snapshot(root) == before  # every file, checksum and folder (dogs/_unsure gone)
     assert os.stat(src / "a.jpg").st_mtime == mtime_before
     assert os.path.exists(outcome.manifest_path)  # the record is kept
@@ -53,7 +53,7 @@ def test_undo_twice_changes_nothing_more(tree):
     undo_sort(outcome.manifest_path)
     after_first = snapshot(root)
     again = undo_sort(outcome.manifest_path)
-    assert again.restored == 0
+    assert again.undone == 0
     assert {reason for _, reason in again.skipped} == {"already restored"}
     assert snapshot(root) == after_first
 
@@ -66,7 +66,7 @@ def test_undo_copy_keeps_a_copy_changed_since(tree):
     (dest / "cats" / "x (1).jpg").unlink()
 
     undone = undo_sort(outcome.manifest_path)
-    assert undone.restored == 0
+    assert undone.undone == 0
     assert dict(undone.skipped) == {
         str(changed): "changed since sort; left in place",
         str(dest / "cats" / "x (1).jpg"): "no longer in the destination folder",
@@ -80,7 +80,7 @@ def test_undo_move_never_overwrites_a_new_file_at_the_source(tree):
     make_file(src / "a.jpg", b"a new file with the old name")
 
     undone = undo_sort(outcome.manifest_path)
-    assert undone.restored == 0
+    assert undone.undone == 0
     [(path, reason)] = undone.skipped
     assert path == str(dest / "cats" / "a.jpg") and "kept both" in reason
     assert (src / "a.jpg").read_bytes() == b"a new file with the old name"
@@ -91,7 +91,7 @@ def test_undo_move_recreates_a_deleted_source_folder(tree):
     _, src, dest, results = tree
     outcome = execute_sort(plan_sort(results[1:2], dest, move=True))
     (src / "one").rmdir()
-    assert undo_sort(outcome.manifest_path).restored == 1
+    assert undo_sort(outcome.manifest_path).undone == 1
     assert (src / "one" / "x.jpg").exists()
 
 
@@ -110,7 +110,7 @@ def test_interrupted_sort_with_torn_last_line_is_undone(tree):
         f.write('{"op": "move", "source": "/x", "dest')  # killed mid-write
 
     undone = undo_sort(outcome.manifest_path)
-    assert undone.restored == 2
+    assert undone.undone == 2
     assert undone.skipped == (
         (outcome.manifest_path, "its last record was cut off (the sort was interrupted); ignored"),
     )
@@ -162,3 +162,78 @@ def test_malformed_manifest_raises_loupe_error_naming_the_file(tmp_path, lines, 
 def test_missing_manifest_raises_loupe_error(tmp_path):
     with pytest.raises(LoupeError, match="not found"):
         undo_sort(str(tmp_path / "nope.jsonl"))
+
+
+# -- Undo only restores (issue 8, item 1) ---------------------------------------------------
+
+
+def test_undo_keeps_copies_whose_originals_are_gone(tree):
+    _, src, dest, results = tree
+    outcome = execute_sort(plan_sort(results[:2], dest))
+    copies = {p: p.read_bytes() for p in (dest / "cats").iterdir() if p.name != "x.jpg"}
+    (src / "a.jpg").unlink()  # the user deleted the originals after sorting a copy
+    (src / "one" / "x.jpg").write_bytes(b"edited original")
+
+    undone = undo_sort(outcome.manifest_path)
+
+    assert undone.undone == 0
+    assert {p: p.read_bytes() for p in copies} == copies  # the only copies survive
+    reasons = dict(undone.skipped)
+    assert "is gone; kept this copy" in reasons[str(dest / "cats" / "a.jpg")]
+    assert "changed since the sort; kept this copy" in reasons[str(dest / "cats" / "x (1).jpg")]
+    assert "restored" not in undone.summary().lower()
+
+
+def test_undo_summary_says_copies_were_removed_not_restored(tree):
+    _, _, dest, results = tree
+    copied = undo_sort(execute_sort(plan_sort(results[:2], dest)).manifest_path)
+    assert copied.copies_removed == 2 and copied.moved_back == 0
+    assert copied.summary() == (
+        "Undo: removed 2 files copied by the sort (the originals are unchanged)."
+    )
+    moved = undo_sort(execute_sort(plan_sort(results[:1], dest, move=True)).manifest_path)
+    assert moved.summary() == "Undo: moved 1 file back to where it was."
+
+
+# -- A manifest cannot aim undo elsewhere (issue 8, item 2) ---------------------------------
+
+
+def _crafted(manifest: Path, victim: Path, dest_root: str) -> str:
+    size = victim.stat().st_size
+    header = {"loupe_sort_manifest": 1, "dest_root": dest_root, "move": False}
+    record = {
+        "op": "copy",
+        "source": str(victim) + ".orig",
+        "destination": str(victim),
+        "size": size,
+        "sha256": sha(victim),
+    }
+    return _write(manifest, [header, record])
+
+
+def test_crafted_dest_root_cannot_delete_files_elsewhere(tmp_path):
+    victim = make_file(tmp_path / "precious" / "thesis.pdf", b"years of work")
+    make_file(tmp_path / "precious" / "thesis.pdf.orig", b"years of work")  # looks "restorable"
+    (tmp_path / "sorted").mkdir()
+    manifest = _crafted(tmp_path / "sorted" / "m.jsonl", victim, dest_root="/")
+
+    with pytest.raises(LoupeError, match="not inside the folder the manifest is in") as caught:
+        undo_sort(manifest)
+    assert str(victim) in str(caught.value)
+    assert victim.read_bytes() == b"years of work"
+
+
+def test_symlinked_class_folder_cannot_lead_undo_outside(tmp_path):
+    outside = tmp_path / "outside"
+    victim = make_file(outside / "a.jpg", b"not the sort's")
+    make_file(outside / "a.jpg.orig", b"not the sort's")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    os.symlink(outside, dest / "cats")  # dest/cats -> outside
+    manifest = _crafted(dest / "m.jsonl", victim, dest_root=str(dest))
+    text = Path(manifest).read_text().replace(str(victim), str(dest / "cats" / "a.jpg"))
+    Path(manifest).write_text(text)
+
+    with pytest.raises(LoupeError, match="not inside"):
+        undo_sort(manifest)
+    assert victim.read_bytes() == b"not the sort's"

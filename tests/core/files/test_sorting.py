@@ -307,7 +307,7 @@ def test_source_that_cannot_be_removed_is_reported_and_undo_keeps_it(tmp_path, p
     assert files["a"].exists() and (tmp_path / "dest" / "cats" / "a.jpg").exists()
 
     undone = undo_sort(outcome.manifest_path)
-    assert undone.restored == 5 and undone.skipped == ()
+    assert undone.undone == 5 and undone.skipped == ()
     assert files["a"].exists() and not (tmp_path / "dest" / "cats").exists()
 
 
@@ -352,7 +352,7 @@ def test_disk_full_stops_with_clear_message_and_loses_nothing(tmp_path, photos, 
     assert sorted(remaining + placed) == sorted(all_checksums + ([] if move else placed))
 
     undone = undo_sort(error.outcome.manifest_path)
-    assert undone.restored == 2
+    assert undone.undone == 2
     assert sorted(sha(src / p) for p in files_under(src)) == all_checksums
     assert files_under(dest) == []
 
