@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("model", metavar="RUN_DIR")
     e.add_argument("--out", required=True, metavar="PATH")
     e.add_argument("--format", choices=("torchscript", "onnx", "folder"), default="torchscript")
+    e.add_argument("--force", action="store_true", help="replace existing export files")
 
     u = sub.add_parser("undo", help="undo a sort, using the manifest it wrote")
     u.add_argument("manifest", metavar="MANIFEST")
@@ -229,7 +230,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from core.infer.model_export import export_model
 
-    path = export_model(args.model, args.out, args.format)
+    path = export_model(args.model, args.out, args.format, force=args.force)
     print(f"Exported {args.format} model to {path}")
     return 0
 

@@ -8,6 +8,7 @@ exception the temporary file is removed and the target is left as it was.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import secrets
@@ -63,6 +64,22 @@ def _replace(source: str, target: str) -> None:
             time.sleep(0.05)
 
 
+def _publish_new(source: str, target: str) -> None:
+    """Rename `source` to `target` only if `target` does not exist. A hard link claims the
+    name atomically; where links are unavailable (FAT, some shares) the check and the
+    rename are two steps."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "file exists", target) from None
+        os.replace(source, target)
+        return
+    os.remove(source)
+
+
 class AtomicFile:
     """A file that appears at `path` only when `commit()` is called.
 
@@ -101,15 +118,19 @@ class AtomicFile:
         """True once committed or aborted."""
         return not self._finalizer.alive
 
-    def commit(self) -> None:
-        """Flush, fsync and move the finished file into place."""
+    def commit(self, overwrite: bool = True) -> None:
+        """Flush, fsync and move the finished file into place. With `overwrite=False` an
+        existing file at the path is never replaced: FileExistsError, and nothing changes."""
         if self.closed:
             raise ValueError(f"{self.path}: atomic file already committed or aborted")
         try:
             self.file.flush()
             os.fsync(self.file.fileno())
             self.file.close()
-            _replace(self.temp_path, self.path)
+            if overwrite:
+                _replace(self.temp_path, self.path)
+            else:
+                _publish_new(self.temp_path, self.path)
         except BaseException:
             self.abort()
             raise
@@ -145,9 +166,15 @@ def atomic_open(
     atomic.commit()
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    with atomic_open(path, "wb") as f:
-        f.write(data)
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, overwrite: bool = True) -> None:
+    """With `overwrite=False`, FileExistsError if `path` exists (and nothing is written)."""
+    atomic = AtomicFile(path, "wb")
+    try:
+        atomic.file.write(data)
+    except BaseException:
+        atomic.abort()
+        raise
+    atomic.commit(overwrite)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, newline: str | None = None) -> None:

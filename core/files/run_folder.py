@@ -16,6 +16,25 @@ from typing import Any
 from core import __version__
 from core.files.atomic import atomic_write_json, atomic_write_text
 
+LOCK_FILE = ".loupe-run.lock"  # held by the one process writing the run (core.files.run_lock)
+# What a run folder holds: nothing else may write these names inside a run folder.
+RUN_FILES = frozenset(
+    {
+        "config.json",
+        "dataset.json",
+        "metrics.csv",
+        "steps.csv",
+        "evaluation.json",
+        "run.json",
+        "model.safetensors",
+        "model.json",
+        "last.ckpt",
+        LOCK_FILE,
+    }
+)
+# Any of these marks a folder as a training run's (a plain model folder has only the model).
+_RUN_MARKERS = ("run.json", "config.json", "last.ckpt", LOCK_FILE)
+
 METRICS_HEADER = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
 STEPS_HEADER = ["epoch", "step", "global_step", "loss", "lr"]
 
@@ -85,6 +104,10 @@ class RunFolder:
             }
         self.summary.update(values, updated=time.strftime("%Y-%m-%dT%H:%M:%S"), pid=os.getpid())
         self.write_json("run.json", self.summary)
+
+
+def is_run_folder(path: str) -> bool:
+    return os.path.isdir(path) and any(os.path.exists(os.path.join(path, n)) for n in _RUN_MARKERS)
 
 
 def read_run_summary(run_dir: str) -> dict[str, Any] | None:

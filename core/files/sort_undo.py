@@ -23,6 +23,7 @@ from core.files.file_transfer import (
 )
 from core.files.sort_manifest import PlacedFile, read_manifest
 
+
 @dataclass(frozen=True)
 class UndoOutcome:
     moved_back: int  # files a move sort took away, now at their original path again

@@ -1,60 +1,153 @@
-"""Export a trained model for use outside Loupe: TorchScript, ONNX, or a plain model folder."""
+"""Export a trained model for use outside Loupe: TorchScript, ONNX, or a plain model folder.
+
+An export writes exactly its own output: the file named by `out` plus one sidecar named after
+it (`OUT.json`, the class names and normalisation), or for a folder export the two model
+files inside `out`. It never replaces an existing file unless `force` is given, and never
+writes a training run's own files (config.json, model.json, run.json, ...), even with force.
+Every target is checked before anything is written.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
-import shutil
 import warnings
 
 import torch
 
 from core.errors import LoupeError
 from core.files.atomic import atomic_write_bytes
+from core.files.file_transfer import describe_os_error
+from core.files.run_folder import RUN_FILES, is_run_folder
 from core.models.checkpoints import MODEL_META, MODEL_WEIGHTS, load_model, resolve_model_paths
 
+FORMATS = ("torchscript", "onnx", "folder")
 
-def export_model(model_path: str, out: str, fmt: str = "torchscript") -> str:
-    """Returns the written path. TorchScript and ONNX take normalised float input
-    (N, 3, S, S); the class names and normalisation are in the model.json written beside."""
-    meta_path, weights_path = resolve_model_paths(model_path)
+
+def sidecar_path(out: str) -> str:
+    """The model description written beside a TorchScript/ONNX file: `model.pt.json`."""
+    return out + ".json"
+
+
+def export_targets(out: str, fmt: str) -> list[str]:
+    """Every path an export to `out` would write, in writing order."""
+    out = os.path.abspath(os.path.expanduser(out))
     if fmt == "folder":
-        os.makedirs(out, exist_ok=True)
-        for src, name in ((weights_path, MODEL_WEIGHTS), (meta_path, MODEL_META)):
-            with open(src, "rb") as f:
-                atomic_write_bytes(os.path.join(out, name), f.read())
-        return out
+        return [os.path.join(out, MODEL_WEIGHTS), os.path.join(out, MODEL_META)]
+    return [out, sidecar_path(out)]
+
+
+def check_export_targets(out: str, fmt: str, force: bool = False) -> list[str]:
+    """Refuse, in one sentence naming the path, any export that would overwrite a file
+    (without `force`), write into a training run's files, or cannot be written at all."""
+    if fmt not in FORMATS:
+        raise LoupeError(f"Unknown export format '{fmt}': use {', '.join(FORMATS)}.")
+    out = os.path.abspath(os.path.expanduser(out))
+    if fmt == "folder":
+        if os.path.exists(out) and not os.path.isdir(out):
+            raise LoupeError(f"Cannot export a model folder to {out}: it is a file.")
+        parent = os.path.dirname(out)
+    else:
+        if os.path.isdir(out):
+            raise LoupeError(
+                f"Cannot export to {out}: it is a folder; name the file, e.g. "
+                f"{os.path.join(out, 'model.' + ('onnx' if fmt == 'onnx' else 'pt'))}."
+            )
+        parent = os.path.dirname(out)
+    if not os.path.isdir(parent):
+        raise LoupeError(f"Cannot export to {out}: the folder {parent} does not exist.")
+    targets = export_targets(out, fmt)
+    for target in targets:
+        folder, name = os.path.split(target)
+        if name in RUN_FILES and is_run_folder(folder):
+            raise LoupeError(
+                f"Refusing to export to {target}: it is a file of the training run in "
+                f"{folder}. Export somewhere else."
+            )
+        if os.path.isdir(target):
+            raise LoupeError(f"Cannot export to {target}: a folder has that name.")
+        if os.path.lexists(target) and not force:
+            raise LoupeError(
+                f"{target} already exists: export to a new name, or add --force to replace it."
+            )
+    return targets
+
+
+def export_model(model_path: str, out: str, fmt: str = "torchscript", force: bool = False) -> str:
+    """Returns the written path. TorchScript and ONNX take normalised float input
+    (N, 3, S, S); the class names and normalisation are in the sidecar `OUT.json`."""
+    targets = check_export_targets(out, fmt, force)
+    meta_path, weights_path = resolve_model_paths(model_path)
+    sources = {os.path.realpath(p) for p in (meta_path, weights_path)}
+    if any(os.path.realpath(t) in sources for t in targets):
+        raise LoupeError(f"Cannot export {model_path} onto itself ({targets[0]}).")
+    with open(meta_path, "rb") as f:
+        meta_bytes = f.read()
+    if fmt == "folder":
+        with open(weights_path, "rb") as f:
+            payloads = [f.read(), meta_bytes]
+        out_dir = os.path.dirname(targets[0])
+        created_folder = not os.path.exists(out_dir)
+        try:
+            os.makedirs(out_dir, exist_ok=True)
+        except OSError as exc:
+            raise LoupeError(f"Cannot create {out_dir} ({describe_os_error(exc)}).") from exc
+        _write_all(targets, payloads, force, out_dir if created_folder else None)
+        return out_dir
+    payloads = [_serialise(model_path, fmt), meta_bytes]
+    _write_all(targets, payloads, force, None)
+    return targets[0]
+
+
+def _serialise(model_path: str, fmt: str) -> bytes:
+    """The exported model as bytes, built in memory: nothing is written if it fails."""
     model, meta = load_model(model_path)
     example = torch.zeros(1, 3, meta.image_size, meta.image_size)
-    parent = os.path.dirname(os.path.abspath(out))
-    os.makedirs(parent, exist_ok=True)
+    buffer = io.BytesIO()
     if fmt == "torchscript":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # TorchScript's deprecation notice
             traced = torch.jit.trace(model, example)
-        tmp = out + ".tmp"
-        traced.save(tmp)
-        os.replace(tmp, out)
-    elif fmt == "onnx":
-        tmp = out + ".tmp"
-        try:
-            torch.onnx.export(
-                model,
-                (example,),
-                tmp,
-                input_names=["image"],
-                output_names=["logits"],
-                dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}},
-                dynamo=False,
-            )
-        except Exception as exc:  # the exporter needs optional packages (onnx, onnxscript)
-            if os.path.exists(tmp):
-                os.remove(tmp)
+            torch.jit.save(traced, buffer)
+        return buffer.getvalue()
+    try:
+        torch.onnx.export(
+            model,
+            (example,),
+            buffer,
+            input_names=["image"],
+            output_names=["logits"],
+            dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}},
+            dynamo=False,
+        )
+    except Exception as exc:  # the exporter needs optional packages (onnx, onnxscript)
+        raise LoupeError(
+            f"ONNX export failed ({type(exc).__name__}: {exc}). "
+            "Install the 'onnx' package, or export TorchScript instead."
+        ) from exc
+    return buffer.getvalue()
+
+
+def _write_all(
+    targets: list[str], payloads: list[bytes], force: bool, created_folder: str | None
+) -> None:
+    """Write each target atomically; if one fails, remove those this export created."""
+    written: list[str] = []
+    try:
+        for target, data in zip(targets, payloads, strict=True):
+            atomic_write_bytes(target, data, overwrite=force)
+            written.append(target)
+    except OSError as exc:
+        if not force:  # the files written so far are new: take them back
+            for path in written:
+                with contextlib.suppress(OSError):
+                    os.remove(path)
+            if created_folder:
+                with contextlib.suppress(OSError):
+                    os.rmdir(created_folder)
+        if isinstance(exc, FileExistsError):
             raise LoupeError(
-                f"ONNX export failed ({type(exc).__name__}: {exc}). "
-                "Install the 'onnx' package, or export TorchScript instead."
+                f"{target} appeared while exporting: nothing was replaced. Export again."
             ) from exc
-        os.replace(tmp, out)
-    else:
-        raise LoupeError(f"Unknown export format '{fmt}': use torchscript, onnx or folder.")
-    shutil.copyfile(meta_path, os.path.splitext(out)[0] + ".json")
-    return out
+        raise LoupeError(f"Cannot write {target} ({describe_os_error(exc)}).") from exc

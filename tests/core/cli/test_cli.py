@@ -144,7 +144,7 @@ def test_export_torchscript(cli_run, tmp_path):
     assert result.returncode == 0, result.stderr
     scripted = torch.jit.load(str(target))
     assert scripted(torch.zeros(1, 3, 32, 32)).shape == (1, 3)
-    assert (tmp_path / "model.json").is_file()
+    assert (tmp_path / "model.pt.json").is_file()  # the sidecar is named after the export
 
 
 def test_self_test_passes():

@@ -159,3 +159,15 @@ def test_missing_folder_raises_and_creates_nothing(tmp_path):
     with pytest.raises(FileNotFoundError):
         atomic_write_text(tmp_path / "no" / "such" / "x.txt", "x")
     assert _names(tmp_path) == []
+
+
+def test_write_without_overwrite_never_replaces_and_leaves_no_temp(tmp_path):
+    from core.files.atomic import atomic_write_bytes
+
+    target = tmp_path / "f.bin"
+    atomic_write_bytes(target, b"new", overwrite=False)
+    assert target.read_bytes() == b"new"
+    with pytest.raises(FileExistsError):
+        atomic_write_bytes(target, b"other", overwrite=False)
+    assert target.read_bytes() == b"new"
+    assert os.listdir(tmp_path) == ["f.bin"]
