@@ -1,21 +1,84 @@
-"""Test set-up: Qt runs offscreen (no display needed) and tests may not leak threads."""
+"""Test set-up: Qt runs offscreen (no display needed), no test reaches the network or the
+user's torch cache, every test starts on one torch thread, and no test may leak threads."""
 
 from __future__ import annotations
 
+import atexit
+import ipaddress
 import os
+import shutil
+import socket
 import sys
+import tempfile
 from pathlib import Path
 
 # Before any Qt import: pytest-qt aborts without a display otherwise.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Keep settings written by the GUI out of the user's real configuration.
 os.environ.setdefault("LOUPE_TEST_MODE", "1")
+# Offline, in this process and in the CLI subprocesses: core.models.registry then never probes
+# download.pytorch.org, so results do not depend on whether the machine is online.
+os.environ["LOUPE_OFFLINE"] = "1"
+# torch's download cache (hub/checkpoints) in a fresh folder: a weights file the user happens
+# to have in ~/.cache/torch must not change what a test sees, and no test may write there.
+_TORCH_HOME = tempfile.mkdtemp(prefix="loupe-test-torch-")
+os.environ["TORCH_HOME"] = _TORCH_HOME
+atexit.register(shutil.rmtree, _TORCH_HOME, True)
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import pytest  # noqa: E402
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _refuse_remote(sock: socket.socket, address) -> None:
+    """Loopback and local sockets are fine (Qt, multiprocessing); anything else is a test bug."""
+    if sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    host = address[0]
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: resolving it would already be network traffic
+        local = False
+    if not local:
+        raise OSError(f"tests are offline: connection to {address!r} refused by tests/conftest.py")
+
+
+def _offline_connect(sock, address):
+    _refuse_remote(sock, address)
+    return _real_connect(sock, address)
+
+
+def _offline_connect_ex(sock, address):
+    _refuse_remote(sock, address)
+    return _real_connect_ex(sock, address)
+
+
+socket.socket.connect = _offline_connect
+socket.socket.connect_ex = _offline_connect_ex
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Every test starts on one torch thread: a test that lets the CPU tuner pick a count
+    must not leave it to the tests after it (speed and float results depend on it)."""
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _forget_online_state():
+    """core.models.registry caches whether the machine is online: a test that changed
+    LOUPE_OFFLINE must not decide it for the tests after it."""
+    yield
+    registry = sys.modules.get("core.models.registry")
+    if registry is not None:
+        registry._online.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,9 @@ def _ruff() -> list[str]:
     pytest.skip("ruff is not installed (pip install -e '.[test]')")
 
 
-@pytest.mark.parametrize("args", [["check", "."], ["format", "--check", "."]])
+@pytest.mark.parametrize(
+    "args", [["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]]
+)
 def test_ruff(args):
     result = subprocess.run([*_ruff(), *args], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

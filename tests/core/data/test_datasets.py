@@ -68,6 +68,14 @@ def test_stratified_with_at_least_one_val_image(tmp_path):
     assert scan.report.counts["train"] == {"circle": 1, "square": 2, "triangle": 32}
 
 
+def test_awkward_class_sizes_round_to_the_nearest_count(tmp_path):
+    # 20 % of 9 is 1.8 and of 13 is 2.6: a split that truncates would hold out 1 and 2.
+    root = _flat(tmp_path, per_class=[9, 13, 7])
+    counts = scan_dataset(str(root), val_split=0.2).report.counts
+    assert counts["val"] == {"circle": 2, "square": 3, "triangle": 1}
+    assert counts["train"] == {"circle": 7, "square": 10, "triangle": 6}
+
+
 def test_single_image_class_stays_in_train(tmp_path):
     root = _flat(tmp_path, per_class=[1, 12, 12])
     counts = scan_dataset(str(root)).report.counts

@@ -1,0 +1,59 @@
+"""Running Loupe's command line from tests: in this process (fast) or as a real process."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def loupe(*args) -> Result:
+    """`python main.py ARGS`, in this process."""
+    import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main.main([str(a) for a in args])
+        except SystemExit as exc:  # argparse's errors, --help and --version exit
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def loupe_process(*args, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@contextlib.contextmanager
+def pinned_cpu():
+    """One thread, no bf16: the CLI has no flags for these yet, and the CPU tuner would
+    choose them by timing, moving the accuracy the tests below rely on with the load."""
+    import core.cli.commands
+    from core.train.config import TrainConfig
+
+    def pinned(**values):
+        return TrainConfig(**{"cpu_threads": 1, "mixed_precision": "off", **values})
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(core.cli.commands, "TrainConfig", pinned)
+        yield
