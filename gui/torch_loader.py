@@ -31,26 +31,17 @@ def device_line(devices: list[Any]) -> str:
 
 
 def _architectures(interrupted) -> list[dict[str, Any]]:
-    from core.models.registry import list_architectures, parameter_count, weights_status
+    from core.models.registry import arch_facts, architecture_names, parameter_count
 
     result = []
-    for info in list_architectures():
+    for name in architecture_names():
         if interrupted():
             break
         try:
-            params = parameter_count(info.name, 10)
+            params = parameter_count(name, 10)
         except Exception:  # one odd torchvision builder must not hide the others
             params = 0
-        result.append(
-            {
-                "name": info.name,
-                "description": info.description,
-                "params": params,
-                "weights": weights_status(info.name),
-                "min_image_size": info.min_image_size,
-                "fixed_image_size": info.fixed_image_size,
-            }
-        )
+        result.append({**arch_facts(name), "params": params})
     return result
 
 

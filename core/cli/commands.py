@@ -4,14 +4,16 @@ as the window. User errors print one line and exit non-zero; never a traceback."
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import os
 import sys
+from typing import Any
 
 from core import APP_NAME, __version__
+from core.cli.train_flags import add_train_flags, given_settings
 from core.errors import LoupeError
-from core.train.config import OPTIMIZERS, TrainConfig, from_dict
+from core.train.config import AUTO, TrainConfig, resume_config
+from core.train.settings import replace_values
+from core.train.validation import check_config
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,22 +42,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
-    t = sub.add_parser("train", help="train a classifier on DATA_DIR (one subfolder per class)")
+    t = sub.add_parser(
+        "train",
+        help="train a classifier on DATA_DIR (one subfolder per class)",
+        description="Train a classifier on DATA_DIR (one subfolder per class). Every setting "
+        "of the window's Train page has a flag; each says which control it matches.",
+    )
     t.add_argument("data_dir", metavar="DATA_DIR")
     t.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder to write")
-    t.add_argument("--arch", default=None, help="architecture (see 'models'); default: auto")
-    t.add_argument("--epochs", type=_positive_int, default=None)
-    t.add_argument("--batch-size", type=_positive_int, default=None)
-    t.add_argument("--lr", type=float, default=None, help="learning rate; default: auto")
-    t.add_argument("--optimizer", choices=OPTIMIZERS, default=None)
-    t.add_argument("--image-size", type=int, default=None, help="pixels; default: auto")
-    t.add_argument("--val-split", type=float, default=None, help="held-out fraction (default 0.2)")
-    t.add_argument("--pretrained", action="store_true", default=None, help="ImageNet weights")
-    t.add_argument("--weights", default=None, metavar="FILE", help="local .pth/.pt/.safetensors")
-    t.add_argument("--freeze-backbone", action="store_true", default=None)
-    t.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:N or mps")
-    t.add_argument("--seed", type=int, default=None)
-    t.add_argument("--resume", action="store_true", help="continue RUN_DIR from its last.ckpt")
+    t.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue RUN_DIR from its last.ckpt with its own settings; flags given change them",
+    )
+    add_train_flags(t)
 
     c = sub.add_parser("classify", help="classify every image in IMAGES_DIR with a trained model")
     c.add_argument("model", metavar="RUN_DIR", help="run folder, model folder or model.safetensors")
@@ -95,32 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
-    given = {
-        "arch": args.arch,
-        "epochs": args.epochs,
-        "batch_size": args.batch_size,
-        "lr": args.lr,
-        "optimizer": args.optimizer,
-        "image_size": args.image_size,
-        "val_split": args.val_split,
-        "pretrained": args.pretrained,
-        "weights_file": args.weights,
-        "freeze_backbone": args.freeze_backbone,
-        "device": args.device,
-        "seed": args.seed,
-    }
-    given = {k: v for k, v in given.items() if v is not None}
+    given = given_settings(args)
     if args.resume:
-        path = os.path.join(args.out, "config.json")
-        try:
-            with open(path, encoding="utf-8") as f:
-                saved = from_dict(json.load(f))
-        except (OSError, ValueError, TypeError) as exc:
-            raise LoupeError(f"Cannot resume: {path} is missing or unreadable ({exc}).") from exc
-        return dataclasses.replace(
-            saved, data_dir=args.data_dir, out_dir=args.out, resume=True, **given
-        )
-    return TrainConfig(data_dir=args.data_dir, out_dir=args.out, **given)
+        config = resume_config(args.out, data_dir=args.data_dir)
+    else:
+        config = TrainConfig(data_dir=args.data_dir, out_dir=args.out)
+    return replace_values(config, given)
 
 
 def _check_folder(path: str, what: str) -> None:
@@ -130,15 +110,23 @@ def _check_folder(path: str, what: str) -> None:
         raise LoupeError(f"{what} is not a folder: {path}")
 
 
+def _arch_facts(cfg: TrainConfig) -> dict[str, Any] | None:
+    """What the window knows about the chosen architecture, for the same checks."""
+    if cfg.arch == AUTO:
+        return None
+    from core.models.registry import arch_facts
+
+    return arch_facts(cfg.arch, check_weights=cfg.pretrained)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from core.cli.progress import TrainProgress
     from core.train.loop import fit
 
     _check_folder(args.data_dir, "Dataset folder")
     cfg = _train_config(args)
-    problems = cfg.validate()
-    if problems:
-        raise LoupeError(" ".join(problems))
+    check_config(cfg)  # values first: a typo must not wait for torch to load
+    check_config(cfg, _arch_facts(cfg))
     progress = TrainProgress(sys.stderr)
     finished = None
     try:

@@ -1,11 +1,20 @@
 """Typed, frozen run configuration. The GUI edits it with `dataclasses.replace`;
-`to_dict(config)` goes into every run folder as config.json."""
+`to_dict(config)` goes into every run folder as config.json.
+
+Every user-facing field carries a `Setting` (core.train.settings): its name in the window,
+its command-line flag, help text, range and "auto" value, written once here and used by
+argparse, the window's tooltips and spin boxes, and `config_problems`."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from core.errors import LoupeError
+from core.train.settings import find_setting, setting
 
 Optimizer = Literal["sgd", "adam", "adamw", "rmsprop"]
 Schedule = Literal["cosine", "onecycle", "step", "constant"]
@@ -16,95 +25,307 @@ Precision = Literal["auto", "on", "off"]
 OPTIMIZERS: tuple[str, ...] = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES: tuple[str, ...] = ("cosine", "onecycle", "step", "constant")
 LOSSES: tuple[str, ...] = ("cross_entropy", "focal")
+PRECISIONS: tuple[str, ...] = ("auto", "on", "off")
+AUTO = "auto"  # the text fields' "Loupe decides"; number fields use 0 (see each Setting.auto)
+# .bin: PyTorch state dicts as some hubs name them; .ckpt: a Loupe run's checkpoint.
+WEIGHTS_EXTENSIONS = (".pth", ".pt", ".safetensors", ".bin", ".ckpt")
 
 
 @dataclass(frozen=True)
 class AugmentConfig:
     """Training-time augmentation, applied in batches on tensors (on the GPU when there is one)."""
 
-    hflip: bool = True
-    vflip: bool = False
-    random_resized_crop: bool = True
-    crop_scale_min: float = 0.35  # smallest crop, as a fraction of the image area
-    rotation_degrees: float = 0.0  # uniform in [-d, +d]
-    color_jitter: float = 0.0  # strength 0..1 of brightness/contrast/saturation jitter
-    trivial_augment: bool = False  # TrivialAugmentWide per image (slower: runs on the CPU)
+    hflip: bool = setting(
+        True,
+        "Mirror left-right",
+        "Randomly mirror images left-right. Right for most photos; wrong when direction "
+        "matters (text, arrows).",
+        flag="--hflip",
+    )
+    vflip: bool = setting(
+        False,
+        "Flip upside down",
+        "Randomly turn images upside down. Only for pictures without an up, such as "
+        "microscope slides or satellite images.",
+        flag="--vflip",
+    )
+    random_resized_crop: bool = setting(
+        True,
+        "Random crops",
+        "Train on random zoomed-in parts of each image, so the model does not depend on "
+        "exact position and scale.",
+        flag="--random-crop",
+    )
+    crop_scale_min: float = setting(
+        0.35,
+        "Crop keeps at least",
+        "Random crops keep at least this share of the image area (0.35 = 35 %).",
+        minimum=0.05,
+        maximum=1.0,
+    )
+    rotation_degrees: float = setting(
+        0.0,
+        "Rotation",
+        "Randomly rotate images by up to this many degrees either way.",
+        flag="--rotation",
+        minimum=0,
+        maximum=180,
+        unit="degrees",
+    )
+    color_jitter: float = setting(
+        0.0,
+        "Colour jitter",
+        "Randomly change brightness, contrast and saturation (0 = off, 1 = strong). Helps "
+        "when lighting varies.",
+        minimum=0.0,
+        maximum=1.0,
+    )
+    trivial_augment: bool = setting(
+        False,
+        "TrivialAugment",
+        "Apply one random strong change per image (TrivialAugment). Often more accurate for "
+        "long runs; slower, because it runs on the CPU.",
+    )
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     data_dir: str
     out_dir: str
-    arch: str = "auto"  # "auto" picks from the data and the device (see core.train.defaults)
-    pretrained: bool = False  # ImageNet weights via torchvision's weights API and cache
-    weights_file: str | None = None  # local .pth/.pt/.safetensors state dict
-    freeze_backbone: bool = False  # train only the new classifier head
-    epochs: int = 10
-    batch_size: int = 64
-    lr: float = 0.0  # 0 = the optimizer's default (see core.train.defaults.default_lr)
-    optimizer: Optimizer = "adamw"
-    momentum: float = 0.9  # SGD momentum / RMSprop momentum
-    weight_decay: float = 5e-4
-    schedule: Schedule = "cosine"
-    warmup_epochs: float = 1.0  # linear warm-up before cosine, in epochs
-    step_size: int = 10  # "step" schedule: epochs between LR drops
-    step_gamma: float = 0.1  # "step" schedule: LR multiplier at each drop
-    image_size: int = 0  # 0 = auto (near the data's native size for small images)
-    val_split: float = 0.2  # fraction held out when the folder is not already split
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
-    label_smoothing: float = 0.0
-    loss: LossName = "cross_entropy"
-    focal_gamma: float = 2.0
-    class_balanced: bool = False  # weight the loss by inverse class frequency
-    early_stopping_patience: int = 0  # epochs without val-accuracy gain; 0 = off
-    seed: int = 0
-    device: DeviceName = "auto"
-    mixed_precision: Precision = (
-        "auto"  # auto: CUDA on (bf16 if supported); CPU bf16 if measured >=15 % faster
+    arch: str = setting(
+        AUTO,
+        "Architecture",
+        "The network to train ('python main.py models' lists them). 'auto' picks a small CNN "
+        "for small images and a pretrained model for photos.",
+        auto=AUTO,
     )
-    cpu_threads: int = 0  # 0 = measure during the first steps and keep the faster count
-    num_workers: int = -1  # DataLoader workers when the dataset does not fit the cache; -1 auto
-    cache_memory_mb: int = 2048  # decode once into RAM/GPU when the uint8 cache fits this budget
-    prediction_samples: int = 96  # validation images sent to the prediction grid each epoch
+    pretrained: bool = setting(
+        False,
+        "Start from ImageNet weights",
+        "Start from a model already trained on ImageNet's 1.2 million photos. It learns your "
+        "classes much faster and usually ends up more accurate.",
+    )
+    weights_file: str | None = setting(
+        None,
+        "Weights file",
+        "Start from weights saved in a file (.pth, .pt or .safetensors) instead of "
+        "ImageNet's, e.g. a model downloaded earlier or trained by a colleague.",
+        flag="--weights",
+    )
+    freeze_backbone: bool = setting(
+        False,
+        "Freeze backbone",
+        "Train only the last layer and keep the pretrained features as they are. Very fast "
+        "and good for tiny datasets, but usually less accurate than training everything.",
+    )
+    epochs: int = setting(
+        10,
+        "Epochs",
+        "How many times the model sees every training image. More epochs: better fit, "
+        "longer training; early stopping can end the run sooner.",
+        minimum=1,
+        maximum=10_000,
+    )
+    batch_size: int = setting(
+        64,
+        "Batch size",
+        "Images processed together in one step. Larger batches are faster on a GPU but need "
+        "more memory; lower it if you run out of memory.",
+        minimum=1,
+        maximum=4096,
+    )
+    lr: float = setting(
+        0.0,
+        "Learning rate",
+        "How big each correction step is. 'auto' picks a good value for the optimizer and "
+        "batch size. Too high: the loss jumps around; too low: learning crawls.",
+        minimum=1e-7,
+        maximum=10.0,
+        auto=0.0,  # see core.train.defaults.default_lr
+    )
+    optimizer: Optimizer = setting(
+        "adamw",
+        "Optimizer",
+        "The rule that updates the model. AdamW is a safe default; SGD with momentum can be "
+        "slightly better with a long schedule.",
+        choices=OPTIMIZERS,
+    )
+    momentum: float = setting(
+        0.9,
+        "Momentum",
+        "How much of the previous step carries over (SGD and RMSprop only). 0.9 is usual.",
+        minimum=0.0,
+        maximum=0.999,
+    )
+    weight_decay: float = setting(
+        5e-4,
+        "Weight decay",
+        "Gently pulls weights towards zero to reduce overfitting. 0.0005 is usual; 0 turns it off.",
+        minimum=0.0,
+        maximum=1.0,
+    )
+    schedule: Schedule = setting(
+        "cosine",
+        "Schedule",
+        "How the learning rate changes during training. cosine: warm up, then slowly "
+        "decrease (recommended). onecycle: rise then fall. step: drop at fixed epochs. "
+        "constant: never change.",
+        choices=SCHEDULES,
+    )
+    warmup_epochs: float = setting(
+        1.0,
+        "Warm-up",
+        "Epochs at the start during which the learning rate rises gently from almost zero "
+        "(cosine schedule), which avoids a bad start.",
+        flag="--warmup",
+        minimum=0,
+        maximum=100,
+        unit="epochs",
+    )
+    step_size: int = setting(
+        10,
+        "Step every",
+        "Step schedule: epochs between two learning-rate drops.",
+        minimum=1,
+        maximum=1000,
+        unit="epochs",
+    )
+    step_gamma: float = setting(
+        0.1,
+        "Step factor",
+        "Step schedule: the learning rate is multiplied by this at each drop (0.1 = divided "
+        "by ten).",
+        minimum=0.01,
+        maximum=1.0,
+    )
+    image_size: int = setting(
+        0,
+        "Image size",
+        "Images are resized to this many pixels (square) before training. Bigger shows more "
+        "detail but is slower. 'auto' chooses from your images and the device.",
+        minimum=16,
+        maximum=1024,
+        auto=0,
+        unit="px",
+    )
+    val_split: float = setting(
+        0.2,
+        "Validation share",
+        "Share of each class held back to measure accuracy on images the model never "
+        "trained on (0.2 = 20 %). Not used when the folder already has a val folder.",
+        minimum=0.01,
+        maximum=0.9,
+    )
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    label_smoothing: float = setting(
+        0.0,
+        "Label smoothing",
+        "Teach the model not to be 100 % sure. 0.1 often improves accuracy a little and "
+        "makes confidence scores more honest.",
+        minimum=0.0,
+        maximum=0.5,
+    )
+    loss: LossName = setting(
+        "cross_entropy",
+        "Loss",
+        "What the model minimises. cross_entropy is standard; focal concentrates on hard "
+        "examples, which can help with imbalanced classes.",
+        choices=LOSSES,
+    )
+    focal_gamma: float = setting(
+        2.0,
+        "Focal gamma",
+        "Focal loss: how strongly easy examples are ignored (2 is usual).",
+        minimum=0.0,
+        maximum=10.0,
+    )
+    class_balanced: bool = setting(
+        False,
+        "Balance classes",
+        "Count mistakes on rare classes more (the loss is weighted by inverse class "
+        "frequency), so the model does not simply favour the classes with the most images.",
+    )
+    early_stopping_patience: int = setting(
+        0,
+        "Early stopping",
+        "Stop when validation accuracy has not improved for this many epochs, and keep the "
+        "best model. 'off' always runs every epoch.",
+        flag="--early-stopping",
+        minimum=0,
+        maximum=1000,
+        auto=0,
+        auto_word="off",
+        unit="epochs",
+    )
+    seed: int = setting(
+        0,
+        "Seed",
+        "Starting point of all randomness. The same seed and settings give the same "
+        "validation split and very similar results.",
+        minimum=0,
+        maximum=2**31 - 1,  # what the window's spin box holds; torch takes up to 2**64 - 1
+    )
+    device: DeviceName = setting(
+        AUTO,
+        "Device",
+        "Where training runs: auto, cpu, cuda, cuda:N or mps. A GPU is often 10-50x faster "
+        "than the CPU.",
+        auto=AUTO,
+    )
+    mixed_precision: Precision = setting(
+        AUTO,
+        "Mixed precision",
+        "Compute in 16-bit where it is safe: faster and lighter on modern GPUs. auto turns "
+        "it on for GPUs, and on the CPU only where it measures at least 15 % faster.",
+        choices=PRECISIONS,
+        auto=AUTO,
+    )
+    cpu_threads: int = setting(
+        0,
+        "CPU threads",
+        "Threads for training on the CPU. auto measures during the first steps and keeps "
+        "the faster count.",
+        minimum=1,
+        maximum=1024,
+        auto=0,
+        in_window=False,
+    )
+    num_workers: int = setting(
+        -1,
+        "Loader workers",
+        "Processes decoding images when the dataset does not fit the image cache (0 = in "
+        "the training process). auto picks from the number of CPU cores.",
+        minimum=0,
+        maximum=256,
+        auto=-1,  # 0 workers is a real choice, so "auto" cannot be 0 here
+        in_window=False,
+    )
+    cache_memory_mb: int = setting(
+        2048,
+        "Image cache",
+        "Memory Loupe may use to keep decoded images, so each file is read only once. "
+        "Larger datasets are read from disk each epoch (slower). 0 = off.",
+        flag="--cache-mb",
+        minimum=0,
+        maximum=1_048_576,
+        auto=0,
+        auto_word="off",
+        unit="MB",
+    )
+    prediction_samples: int = setting(
+        96,
+        "Prediction samples",
+        "Validation images sent to the window's prediction grid each epoch.",
+        minimum=0,
+        maximum=4096,
+        in_window=False,
+    )
     resume: bool = False  # continue from out_dir/last.ckpt
 
-    def validate(self) -> list[str]:
-        """Problems a user must fix before training, in plain words (empty when fine)."""
-        problems: list[str] = []
-        if not self.data_dir:
-            problems.append("Choose a dataset folder.")
-        if self.epochs < 1:
-            problems.append("Epochs must be at least 1.")
-        if self.batch_size < 1:
-            problems.append("Batch size must be at least 1.")
-        if self.lr < 0:
-            problems.append("Learning rate cannot be negative.")
-        if self.optimizer not in OPTIMIZERS:
-            problems.append(
-                f"Unknown optimizer '{self.optimizer}' (choose {', '.join(OPTIMIZERS)})."
-            )
-        if self.schedule not in SCHEDULES:
-            problems.append(f"Unknown schedule '{self.schedule}' (choose {', '.join(SCHEDULES)}).")
-        if self.loss not in LOSSES:
-            problems.append(f"Unknown loss '{self.loss}' (choose {', '.join(LOSSES)}).")
-        if not 0.0 < self.val_split < 0.9:
-            problems.append("Validation split must be between 0 and 0.9.")
-        if self.image_size and not 16 <= self.image_size <= 1024:
-            problems.append("Image size must be between 16 and 1024 pixels.")
-        if not 0.0 <= self.label_smoothing < 1.0:
-            problems.append("Label smoothing must be in [0, 1).")
-        if self.freeze_backbone and not (self.pretrained or self.weights_file):
-            problems.append(
-                "Freezing the backbone only makes sense with pretrained or loaded weights: "
-                "a frozen random backbone cannot learn."
-            )
-        if self.pretrained and self.weights_file:
-            problems.append(
-                "Use either ImageNet pretrained weights or a local weights file, not both."
-            )
-        if not 0.0 < self.augment.crop_scale_min <= 1.0:
-            problems.append("Crop scale must be in (0, 1].")
-        return problems
+
+def named(key: str) -> str:
+    """A setting as messages name it for both audiences: "Image size (--image-size)"."""
+    return find_setting(TrainConfig, key).name
 
 
 def to_dict(config: Any) -> dict[str, Any]:
@@ -112,11 +333,40 @@ def to_dict(config: Any) -> dict[str, Any]:
 
 
 def from_dict(data: dict[str, Any]) -> TrainConfig:
-    """Rebuild a TrainConfig from config.json, ignoring keys this version does not know."""
+    """Rebuild a TrainConfig from config.json, ignoring keys this version does not know.
+    Values are not checked here: core.train.validation.config_problems does that."""
+    if not isinstance(data, dict):
+        raise TypeError(f"a config is a JSON object, not {type(data).__name__}")
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     values = {k: v for k, v in data.items() if k in known}
     aug = values.get("augment")
     if isinstance(aug, dict):
         aug_known = {f.name for f in dataclasses.fields(AugmentConfig)}
         values["augment"] = AugmentConfig(**{k: v for k, v in aug.items() if k in aug_known})
+    elif "augment" in values:
+        values.pop("augment")
+    values.setdefault("data_dir", "")
+    values.setdefault("out_dir", "")
     return TrainConfig(**values)
+
+
+def read_config(path: str) -> TrainConfig:
+    """A run's config.json. Raises LoupeError naming the file when it is missing or is not
+    a Loupe config."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return from_dict(json.load(f))
+    except FileNotFoundError as exc:
+        raise LoupeError(f"{path} does not exist: is this a Loupe run folder?") from exc
+    except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise LoupeError(f"{path} is not a readable Loupe config ({exc}).") from exc
+
+
+def resume_config(run_dir: str, data_dir: str | None = None, **changes: Any) -> TrainConfig:
+    """The config that continues `run_dir`: its own config.json, resumed into the same
+    folder, with `changes` (e.g. epochs=20) applied and, if given, another `data_dir`.
+    Used by the CLI's --resume and the window's Resume / extend."""
+    saved = read_config(os.path.join(run_dir, "config.json"))
+    return dataclasses.replace(
+        saved, out_dir=run_dir, resume=True, data_dir=data_dir or saved.data_dir, **changes
+    )

@@ -35,6 +35,7 @@ from core.train.config import TrainConfig, to_dict
 from core.train.evaluation import autocast, evaluate
 from core.train.metrics import per_class_metrics
 from core.train.setup import Setup, prepare
+from core.train.validation import check_config
 
 REPORT_SECONDS = 0.25  # StepEnded at most 4x a second: each report syncs the device
 
@@ -73,9 +74,7 @@ class _Trainer:
 
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> Iterator[TrainEvent]:
-        problems = self.cfg.validate()
-        if problems:
-            raise LoupeError(" ".join(problems))
+        check_config(self.cfg)  # before the run folder exists: a refused run leaves nothing
         self.folder = RunFolder(os.path.abspath(self.cfg.out_dir))
         setup = yield from prepare(self.cfg, self.folder, self.control)
         if setup is None:  # stopped while preparing

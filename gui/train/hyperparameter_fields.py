@@ -1,7 +1,8 @@
 """Building blocks of the settings panel: spin boxes that suit learning rates, a collapsible
 section, and `Binding`s that read and write one config value through one control.
 
-The plain-words tooltip of every hyperparameter lives here too, next to its range."""
+Tooltips and ranges come from the settings' metadata in core.train.config, written once for
+the window, the CLI and the validation."""
 
 from __future__ import annotations
 
@@ -24,68 +25,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.train.config import TrainConfig
+from core.train.settings import find_setting, setting_fields
+
+# Every setting's tooltip is its help text in core.train.config (also the CLI's --help).
 TOOLTIPS: dict[str, str] = {
     "preset": "Start from a ready-made set of values. Changing any value below switches to Custom.",
-    "arch": "The network to train. 'auto' picks a small CNN for small images and a pretrained "
-    "model for photos.",
-    "pretrained": "Start from a model already trained on ImageNet's 1.2 million photos. It learns "
-    "your classes much faster and usually ends up more accurate.",
-    "freeze_backbone": "Train only the last layer and keep the pretrained features as they are. "
-    "Very fast and good for tiny datasets, but usually less accurate than training everything.",
-    "weights_file": "Start from weights saved in a file (.pth, .pt or .safetensors) instead of "
-    "ImageNet's, e.g. a model downloaded earlier or trained by a colleague.",
-    "epochs": "How many times the model sees every training image. More epochs: better fit, "
-    "longer training; early stopping can end the run sooner.",
-    "batch_size": "Images processed together in one step. Larger batches are faster on a GPU but "
-    "need more memory; lower it if you run out of memory.",
-    "lr": "Learning rate: how big each correction step is. 'auto' picks a good value for the "
-    "optimizer and batch size. Too high: the loss jumps around; too low: learning crawls.",
-    "image_size": "Images are resized to this many pixels (square) before training. Bigger shows "
-    "more detail but is slower. 'auto' chooses from your images and the device.",
-    "device": "Where training runs. A GPU is often 10-50x faster than the CPU.",
-    "mixed_precision": "Compute in 16-bit where it is safe: faster and lighter on modern GPUs. "
-    "Auto turns it on for GPUs and off on the CPU. Click to cycle auto / on / off.",
-    "class_balanced": "Count mistakes on rare classes more, so the model does not simply favour "
-    "the classes with the most images.",
-    "optimizer": "The rule that updates the model. AdamW is a safe default; SGD with momentum "
-    "can be slightly better with a long schedule.",
-    "momentum": "How much of the previous step carries over (SGD and RMSprop only). 0.9 is usual.",
-    "weight_decay": "Gently pulls weights towards zero to reduce overfitting. 0.0005 is usual; "
-    "0 turns it off.",
-    "schedule": "How the learning rate changes during training. Cosine: warm up, then slowly "
-    "decrease (recommended). One-cycle: rise then fall. Step: drop at fixed epochs. "
-    "Constant: never change.",
-    "warmup_epochs": "Epochs at the start during which the learning rate rises gently from "
-    "almost zero (cosine schedule), which avoids a bad start.",
-    "step_size": "Step schedule: epochs between two learning-rate drops.",
-    "step_gamma": "Step schedule: the learning rate is multiplied by this at each drop "
-    "(0.1 = divided by ten).",
-    "val_split": "Share of each class held back to measure accuracy on images the model never "
-    "trained on. Not used when the folder already has a val folder.",
-    "augment.hflip": "Randomly mirror images left-right. Right for most photos; wrong when "
-    "direction matters (text, arrows).",
-    "augment.vflip": "Randomly turn images upside down. Only for pictures without an up, such as "
-    "microscope slides or satellite images.",
-    "augment.random_resized_crop": "Train on random zoomed-in parts of each image, so the model "
-    "does not depend on exact position and scale.",
-    "augment.crop_scale_min": "Random crops keep at least this share of the image area.",
-    "augment.rotation_degrees": "Randomly rotate images by up to this many degrees either way.",
-    "augment.color_jitter": "Randomly change brightness, contrast and saturation (0 = off, "
-    "1 = strong). Helps when lighting varies.",
-    "augment.trivial_augment": "Apply one random strong change per image (TrivialAugment). "
-    "Often more accurate for long runs; slower, because it runs on the CPU.",
-    "label_smoothing": "Teach the model not to be 100 % sure. 0.1 often improves accuracy a "
-    "little and makes confidence scores more honest.",
-    "loss": "What the model minimises. Cross-entropy is standard; focal loss concentrates on "
-    "hard examples, which can help with imbalanced classes.",
-    "focal_gamma": "Focal loss: how strongly easy examples are ignored (2 is usual).",
-    "early_stopping_patience": "Stop when validation accuracy has not improved for this many "
-    "epochs, and keep the best model. 'off' always runs every epoch.",
-    "seed": "Starting point of all randomness. The same seed and settings give the same "
-    "validation split and very similar results.",
-    "cache_memory_mb": "Memory Loupe may use to keep decoded images, so each file is read only "
-    "once. Larger datasets are read from disk each epoch (slower).",
+    **{item.key: item.setting.help for item in setting_fields(TrainConfig)},
 }
+
+
+def spin_range(key: str, scale: float = 1.0) -> tuple[float, float]:
+    """The setting's allowed range from core.train.config, widened down to its auto/off
+    value (shown as the spin box's special text); `scale` as float_spin's."""
+    s = find_setting(TrainConfig, key).setting
+    low, high = float(s.minimum), float(s.maximum)
+    if isinstance(s.auto, int | float) and s.auto < low:
+        low = float(s.auto)
+    return low * scale, high * scale
 
 
 @dataclass
@@ -195,15 +152,19 @@ def _set_up_spin(
     spin: SpinBox,
     key: str,
     name: str,
-    minimum: float,
-    maximum: float,
     step: float | None = None,
     special: str = "",
     suffix: str = "",
+    scale: float = 1.0,
 ) -> SpinBox:
-    """What every spin box of the panel shares: name, range, step, texts, tooltip."""
+    """What every spin box of the panel shares: name, range (the setting's), step, texts,
+    tooltip."""
     spin.setObjectName(name)
-    spin.setRange(minimum, maximum)
+    minimum, maximum = spin_range(key, scale)
+    if isinstance(spin, QSpinBox):
+        spin.setRange(int(minimum), int(maximum))
+    else:
+        spin.setRange(minimum, maximum)
     if step is not None:
         spin.setSingleStep(step)
     spin.setSpecialValueText(special)  # shown at the minimum, e.g. "auto" for 0
@@ -212,34 +173,19 @@ def _set_up_spin(
     return spin
 
 
-def int_spin(
-    key: str,
-    name: str,
-    minimum: int,
-    maximum: int,
-    step: int = 1,
-    special: str = "",
-    suffix: str = "",
-) -> Binding:
-    spin = _set_up_spin(QSpinBox(), key, name, minimum, maximum, step, special, suffix)
+def int_spin(key: str, name: str, step: int = 1, special: str = "", suffix: str = "") -> Binding:
+    spin = _set_up_spin(QSpinBox(), key, name, step, special, suffix)
     spin.setAccelerated(True)
     return Binding(spin, spin.value, lambda v: spin.setValue(int(float(v))), spin.valueChanged)
 
 
 def float_spin(
-    key: str,
-    name: str,
-    minimum: float,
-    maximum: float,
-    step: float,
-    decimals: int = 2,
-    suffix: str = "",
-    scale: float = 1.0,
+    key: str, name: str, step: float, decimals: int = 2, suffix: str = "", scale: float = 1.0
 ) -> Binding:
     """scale: shown value = stored value * scale (e.g. 100 to show a fraction in %)."""
     spin = QDoubleSpinBox()
     spin.setDecimals(decimals)  # before the range, which is rounded to it
-    _set_up_spin(spin, key, name, minimum, maximum, step, suffix=suffix)
+    _set_up_spin(spin, key, name, step, suffix=suffix, scale=scale)
     return Binding(
         spin,
         lambda: round(spin.value() / scale, decimals + 4),
@@ -248,8 +194,8 @@ def float_spin(
     )
 
 
-def scientific_spin(key: str, name: str, maximum: float, special: str = "") -> Binding:
-    spin = _set_up_spin(ScientificSpinBox(), key, name, 0.0, maximum, special=special)
+def scientific_spin(key: str, name: str, special: str = "") -> Binding:
+    spin = _set_up_spin(ScientificSpinBox(), key, name, special=special)
     return Binding(spin, spin.value, lambda v: spin.setValue(float(v)), spin.valueChanged)
 
 
@@ -293,7 +239,7 @@ def precision_check(key: str, name: str) -> Binding:
     box = QCheckBox()
     box.setObjectName(name)
     box.setTristate(True)
-    box.setToolTip(TOOLTIPS.get(key, ""))
+    box.setToolTip(TOOLTIPS.get(key, "") + " Click to cycle auto / on / off.")
 
     def get() -> str:
         state = box.checkState()

@@ -28,6 +28,16 @@ from PySide6.QtWidgets import (
 from core.data.datasets import DatasetReport
 from core.train.config import AugmentConfig, TrainConfig
 from core.train.defaults import SMALL_IMAGE_MAX
+from core.train.presets import (
+    BALANCED,
+    CUSTOM,
+    DESCRIPTIONS,
+    PRESET_NAMES,
+    PresetContext,
+    matching_preset,
+    preset_values,
+)
+from core.train.validation import config_problems
 from gui.train.hyperparameter_fields import TOOLTIPS, Binding, check
 from gui.train.model_choice_combos import ArchitectureCombo
 from gui.train.model_settings_sections import (
@@ -42,20 +52,10 @@ from gui.train.model_settings_sections import (
 )
 from gui.train.model_settings_text import (
     AUTO_DESCRIPTION,
-    config_problems,
     image_size_hint,
     imbalance_hint,
     pretrained_blocker,
     weights_text,
-)
-from gui.train.presets import (
-    BALANCED,
-    CUSTOM,
-    DESCRIPTIONS,
-    PRESET_NAMES,
-    PresetContext,
-    matching_preset,
-    preset_values,
 )
 
 STATE_VERSION = 1
@@ -259,7 +259,7 @@ class ModelSettingsPanel(QWidget):
     def problems(self, data_dir: str | None = None) -> list[str]:
         """Everything that would stop or spoil a run, in plain words (empty when fine)."""
         config = self.build_config(self._data_dir if data_dir is None else data_dir, "")
-        return config.validate() + config_problems(config, self.arch_info(config.arch))
+        return config_problems(config, self.arch_info(config.arch))
 
     # ---- persistence ------------------------------------------------------------------------
 

@@ -132,11 +132,11 @@ def _hint_label(name: str) -> QLabel:
 def build_training_fields(form: QFormLayout) -> dict[str, Binding]:
     """The settings most runs touch, added to `form`; returns their bindings by config key."""
     fields = {
-        "epochs": int_spin("epochs", "epochsSpin", 1, 10_000),
-        "batch_size": int_spin("batch_size", "batchSizeSpin", 1, 4096, step=8),
-        "lr": scientific_spin("lr", "learningRateSpin", 10.0, special="auto"),
+        "epochs": int_spin("epochs", "epochsSpin"),
+        "batch_size": int_spin("batch_size", "batchSizeSpin", step=8),
+        "lr": scientific_spin("lr", "learningRateSpin", special="auto"),
         "image_size": int_spin(
-            "image_size", "imageSizeSpin", 0, 1024, step=16, special="auto", suffix=" px"
+            "image_size", "imageSizeSpin", step=16, special="auto", suffix=" px"
         ),
         "device": DeviceCombo().binding(),
         "mixed_precision": precision_check("mixed_precision", "mixedPrecisionCheck"),
@@ -171,24 +171,24 @@ def build_advanced_sections() -> tuple[dict[str, CollapsibleSection], dict[str, 
     rows: dict[str, list[tuple[str, str, Binding]]] = {
         "optimizer": [
             ("Optimizer", "optimizer", combo("optimizer", "optimizerCombo", OPTIMIZERS)),
-            ("Momentum", "momentum", float_spin("momentum", "momentumSpin", 0, 0.999, 0.01, 3)),
+            ("Momentum", "momentum", float_spin("momentum", "momentumSpin", 0.01, 3)),
             (
                 "Weight decay",
                 "weight_decay",
-                scientific_spin("weight_decay", "weightDecaySpin", 1.0),
+                scientific_spin("weight_decay", "weightDecaySpin"),
             ),
             ("Schedule", "schedule", combo("schedule", "scheduleCombo", SCHEDULES)),
             (
                 "Warm-up",
                 "warmup_epochs",
-                float_spin("warmup_epochs", "warmupSpin", 0, 100, 0.5, 1, " epochs"),
+                float_spin("warmup_epochs", "warmupSpin", 0.5, 1, " epochs"),
             ),
             (
                 "Step every",
                 "step_size",
-                int_spin("step_size", "stepSizeSpin", 1, 1000, suffix=" epochs"),
+                int_spin("step_size", "stepSizeSpin", suffix=" epochs"),
             ),
-            ("Step factor", "step_gamma", float_spin("step_gamma", "stepGammaSpin", 0.01, 1, 0.05)),
+            ("Step factor", "step_gamma", float_spin("step_gamma", "stepGammaSpin", 0.05)),
         ],
         "augmentation": [
             ("", "augment.hflip", check("augment.hflip", "hflipCheck", "Mirror left-right")),
@@ -201,17 +201,17 @@ def build_advanced_sections() -> tuple[dict[str, CollapsibleSection], dict[str, 
             (
                 "Crop keeps at least",
                 "augment.crop_scale_min",
-                float_spin("augment.crop_scale_min", "cropScaleSpin", 5, 100, 5, 0, " %", 100),
+                float_spin("augment.crop_scale_min", "cropScaleSpin", 5, 0, " %", 100),
             ),
             (
                 "Rotation",
                 "augment.rotation_degrees",
-                float_spin("augment.rotation_degrees", "rotationSpin", 0, 180, 5, 0, "°"),
+                float_spin("augment.rotation_degrees", "rotationSpin", 5, 0, "°"),
             ),
             (
                 "Colour jitter",
                 "augment.color_jitter",
-                float_spin("augment.color_jitter", "colorJitterSpin", 0, 1, 0.05),
+                float_spin("augment.color_jitter", "colorJitterSpin", 0.05),
             ),
             (
                 "",
@@ -224,19 +224,19 @@ def build_advanced_sections() -> tuple[dict[str, CollapsibleSection], dict[str, 
             (
                 "Focal gamma",
                 "focal_gamma",
-                float_spin("focal_gamma", "focalGammaSpin", 0, 10, 0.5, 1),
+                float_spin("focal_gamma", "focalGammaSpin", 0.5, 1),
             ),
             (
                 "Label smoothing",
                 "label_smoothing",
-                float_spin("label_smoothing", "labelSmoothingSpin", 0, 0.5, 0.05),
+                float_spin("label_smoothing", "labelSmoothingSpin", 0.05),
             ),
         ],
         "data": [
             (
                 "Validation share",
                 "val_split",
-                float_spin("val_split", "valSplitSpin", 1, 89, 5, 0, " %", 100),
+                float_spin("val_split", "valSplitSpin", 5, 0, " %", 100),
             ),
             (
                 "Early stopping",
@@ -244,21 +244,17 @@ def build_advanced_sections() -> tuple[dict[str, CollapsibleSection], dict[str, 
                 int_spin(
                     "early_stopping_patience",
                     "earlyStoppingSpin",
-                    0,
-                    1000,
                     special="off",
                     suffix=" epochs",
                 ),
             ),
-            ("Seed", "seed", int_spin("seed", "seedSpin", 0, 2**31 - 1)),
+            ("Seed", "seed", int_spin("seed", "seedSpin")),
             (
                 "Image cache",
                 "cache_memory_mb",
                 int_spin(
                     "cache_memory_mb",
                     "cacheMemorySpin",
-                    0,
-                    1_048_576,
                     step=256,
                     special="off (read from disk)",
                     suffix=" MB",

@@ -1,22 +1,19 @@
-"""Texts of the settings panel: architecture facts and weights status in words, hints
-from the dataset, and the problems TrainConfig.validate() cannot see. Pure functions (no
-Qt, no torch: architecture facts arrive as plain dicts from the background torch loader)."""
+"""Texts of the settings panel: architecture facts and weights status in words, and hints
+from the dataset (the problems are core.train.validation's, shared with the CLI). Pure
+functions (no Qt, no torch: architecture facts arrive as plain dicts from the background
+torch loader)."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from core.data.datasets import DatasetReport
 from core.models.catalog import FEATURED, LOUPE_ARCHITECTURES
-from core.train.config import TrainConfig
 
 AUTO_DESCRIPTION = "Loupe picks: small CNN for small images, pretrained model for photos"
 # Offered before torch has loaded (core.models.registry imports torch, so the list cannot come from
 # there at start-up); set_architectures replaces it with the real list a few seconds later.
 FALLBACK_ARCHITECTURES = (*LOUPE_ARCHITECTURES, *FEATURED)
-# .bin: PyTorch state dicts as some hubs name them; .ckpt: a Loupe run's checkpoint.
-WEIGHTS_EXTENSIONS = (".pth", ".pt", ".safetensors", ".bin", ".ckpt")
 SMALL_IMAGE_MAX = 64  # px, as core.train.defaults: up to here "auto" trains near the native size
 _IMBALANCE_RATIO = 5.0  # as core.data.datasets' warning
 _BYTES_PER_PARAMETER = 4  # float32 checkpoints: the download is about 4 bytes per weight
@@ -107,35 +104,3 @@ def imbalance_hint(report: DatasetReport | None) -> str:
         f"{present[smallest]}): <a href='balance'>turn on class balancing</a> so the rare "
         "classes count."
     )
-
-
-def config_problems(config: TrainConfig, info: dict[str, Any]) -> list[str]:
-    """What TrainConfig.validate() cannot know: the architecture's size limits and weights,
-    and whether the weights file exists. `info` is the architecture's dict ({} if unknown)."""
-    found: list[str] = []
-    arch = config.arch
-    fixed, minimum = info.get("fixed_image_size"), int(info.get("min_image_size") or 0)
-    if config.image_size and fixed and config.image_size != fixed:
-        found.append(
-            f"{arch} only works with {fixed}-pixel images: set Image size to {fixed} or auto."
-        )
-    elif config.image_size and config.image_size < minimum:
-        found.append(
-            f"{arch} needs images of at least {minimum} pixels: raise Image size or set it to auto."
-        )
-    if config.pretrained and info.get("weights") == "unavailable":
-        found.append(
-            f"ImageNet weights for {arch} are not downloaded and this computer is offline: "
-            "untick 'Start from ImageNet weights', or choose a local weights file."
-        )
-    if config.pretrained and info.get("weights") == "none":
-        found.append(f"{arch} has no ImageNet weights: untick 'Start from ImageNet weights'.")
-    if config.weights_file:
-        path = os.path.expanduser(config.weights_file)
-        if arch == "auto":
-            found.append("A weights file fits one architecture: choose it instead of 'auto'.")
-        if not os.path.isfile(path):
-            found.append(f"Weights file not found: {config.weights_file}")
-        elif os.path.splitext(path)[1].lower() not in WEIGHTS_EXTENSIONS:
-            found.append("The weights file must be a .pth, .pt or .safetensors file.")
-    return found

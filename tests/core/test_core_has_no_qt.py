@@ -31,6 +31,10 @@ def test_light_core_modules_do_not_import_torch():
     """The window imports these at start-up; torch must wait for the background loader."""
     light = [
         "core.train.config",
+        "core.train.settings",
+        "core.train.validation",
+        "core.train.presets",
+        "core.cli.train_flags",
         "core.events",
         "core.errors",
         "core.infer.results",

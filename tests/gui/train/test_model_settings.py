@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, Q
 
 from core.data.datasets import scan_dataset
 from core.train.config import TrainConfig
+from core.train.presets import BALANCED, BEST, CUSTOM, QUICK, QUICK_IMAGE_SIZE
 from gui.train.model_settings import ModelSettingsPanel
-from gui.train.presets import BALANCED, BEST, CUSTOM, QUICK, QUICK_IMAGE_SIZE
 from tests.core.image_factory import make_shapes_dataset
 
 Device = namedtuple("Device", "key label")

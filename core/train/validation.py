@@ -1,0 +1,102 @@
+"""What must be fixed before a run starts, in the same words for the window and the CLI.
+
+`config_problems(config)` is THE check: the window lists its result live under the settings,
+`python main.py train` refuses with it, and core.train.loop.fit runs it again. Call it (or
+`check_config`) before creating the run folder: nothing here touches the disk except to see
+whether the weights file exists. Each message names the window's control and the CLI flag,
+"Image size (--image-size)", and says what would fit. Plain Python, no torch."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from core.errors import LoupeError
+from core.train.config import AUTO, WEIGHTS_EXTENSIONS, TrainConfig, named
+from core.train.settings import iter_problems
+
+
+class ConfigError(LoupeError):
+    """A TrainConfig a run cannot start with; the message lists every problem."""
+
+
+def config_problems(config: TrainConfig, arch_facts: Mapping[str, Any] | None = None) -> list[str]:
+    """Every problem of `config`, one sentence each (empty when it can train).
+
+    `arch_facts`: what is known about `config.arch` ("fixed_image_size", "min_image_size",
+    "weights": cached/downloadable/unavailable/none), from core.models.registry.arch_facts
+    or the window's torch loader; without it the architecture's own limits are not checked."""
+    found: list[str] = []
+    if not config.data_dir:
+        found.append("Choose a dataset folder.")
+    found += iter_problems(config)
+    found += _weights_problems(config)
+    if arch_facts and config.arch != AUTO:
+        found += _arch_problems(config, arch_facts)
+    return found
+
+
+def check_config(config: TrainConfig, arch_facts: Mapping[str, Any] | None = None) -> None:
+    """Raise ConfigError (a LoupeError: one readable message) when config_problems finds any."""
+    problems = config_problems(config, arch_facts)
+    if problems:
+        raise ConfigError(" ".join(problems))
+
+
+def _weights_problems(config: TrainConfig) -> list[str]:
+    found: list[str] = []
+    pretrained, weights, freeze = (
+        named("pretrained"),
+        named("weights_file"),
+        named("freeze_backbone"),
+    )
+    if config.freeze_backbone and not (config.pretrained or config.weights_file):
+        found.append(
+            f"{freeze} needs pretrained weights, since a frozen random backbone cannot "
+            f"learn: turn on {pretrained} or choose a {weights}."
+        )
+    if config.pretrained and config.weights_file:
+        found.append(f"Use either {pretrained} or a {weights}, not both.")
+    if isinstance(config.weights_file, str) and config.weights_file:
+        path = os.path.expanduser(config.weights_file)
+        if config.arch == AUTO:
+            found.append(
+                f"A {weights} fits one architecture: choose it in {named('arch')} instead of "
+                "'auto'."
+            )
+        if not os.path.isfile(path):
+            found.append(f"Weights file not found: {config.weights_file}")
+        elif os.path.splitext(path)[1].lower() not in WEIGHTS_EXTENSIONS:
+            found.append(
+                f"{config.weights_file}: a {weights} must be a "
+                f"{', '.join(WEIGHTS_EXTENSIONS)} file."
+            )
+    return found
+
+
+def _arch_problems(config: TrainConfig, facts: Mapping[str, Any]) -> list[str]:
+    found: list[str] = []
+    arch, size = config.arch, config.image_size
+    fixed = facts.get("fixed_image_size")
+    minimum = int(facts.get("min_image_size") or 0)
+    if isinstance(size, int) and size > 0:
+        if fixed and size != fixed:
+            found.append(
+                f"{arch} only works with {fixed}-pixel images: set {named('image_size')} to "
+                f"{fixed} or auto."
+            )
+        elif size < minimum:
+            found.append(
+                f"{arch} needs images of at least {minimum} pixels: raise "
+                f"{named('image_size')} or set it to auto."
+            )
+    status = facts.get("weights")
+    if config.pretrained and status == "unavailable":
+        found.append(
+            f"ImageNet weights for {arch} are not downloaded and this computer is offline: "
+            f"turn off {named('pretrained')}, or choose a {named('weights_file')}."
+        )
+    if config.pretrained and status == "none":
+        found.append(f"{arch} has no ImageNet weights: turn off {named('pretrained')}.")
+    return found
