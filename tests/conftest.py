@@ -82,6 +82,13 @@ def _forget_online_state():
 
 
 @pytest.fixture(autouse=True)
+def _private_user_cache(tmp_path_factory, monkeypatch):
+    """Each test gets an empty user cache folder: nothing remembered from the user's own
+    runs or from another test (the CPU tuner's choice, for one) changes what it sees."""
+    monkeypatch.setenv("LOUPE_CACHE_DIR", str(tmp_path_factory.mktemp("user-cache")))
+
+
+@pytest.fixture(autouse=True)
 def _no_leaked_qthreads(request):
     """Fail a test that leaves a QThread running: at exit that is a crash."""
     yield

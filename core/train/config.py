@@ -290,6 +290,13 @@ class TrainConfig:
         auto=0,
         in_window=False,
     )
+    retune_cpu: bool = setting(
+        False,
+        "Measure CPU speed again",
+        "Measure the fastest CPU thread count and precision again, instead of reusing the "
+        "last measurement for this machine, model, image size and batch size.",
+        in_window=False,
+    )
     num_workers: int = setting(
         -1,
         "Loader workers",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -65,8 +66,14 @@ class CpuTuner:
     """Drives the candidates during the first steps; `before_step` returns the precision the
     step must use. Disabled (a no-op returning `fixed`) off the CPU or with one candidate."""
 
-    def __init__(self, candidates: list[CpuSetting], fixed: Precision) -> None:
+    def __init__(
+        self,
+        candidates: list[CpuSetting],
+        fixed: Precision,
+        on_chosen: Callable[[CpuSetting, dict[str, float]], None] | None = None,
+    ) -> None:
         self._messages: list[str] = []
+        self._on_chosen = on_chosen  # (choice, images/s per candidate label) once measured
         self.candidates = candidates
         self.enabled = len(candidates) > 1
         self.chosen: CpuSetting | None = None if self.enabled else (candidates or [None])[0]
@@ -110,6 +117,8 @@ class CpuTuner:
         self._apply(self.chosen)
         measured = ", ".join(f"{c.label}: {ips:.0f} img/s" for c, ips in speeds.items())
         self._messages.append(f"CPU: using {self.chosen.label} (measured {measured}).")
+        if self._on_chosen is not None:
+            self._on_chosen(self.chosen, {c.label: ips for c, ips in speeds.items()})
 
     def messages(self) -> list[str]:
         out, self._messages = self._messages, []

@@ -38,6 +38,7 @@ from core.train.defaults import resolve_auto
 from core.train.evaluation import make_thumbnails, pick_sample_indices
 from core.train.optim import build_loss, build_optimizer, lr_factor
 from core.train.resume import compatible_config, restore
+from core.train.tuner_memory import TuningKey, build_tuner
 
 PROGRESS_SECONDS = 2.0
 
@@ -286,7 +287,10 @@ def prepare(
     candidates = (
         cpu_candidates(cfg.cpu_threads, cfg.mixed_precision) if device.type == "cpu" else []
     )
-    tuner = CpuTuner(candidates, precision)
+    key = TuningKey(cfg.arch, cfg.image_size, cfg.batch_size, cfg.cpu_threads, cfg.mixed_precision)
+    tuner, tuner_note = build_tuner(candidates, precision, key, cfg.retune_cpu)
+    if tuner_note:
+        yield LogMessage("info", tuner_note)
     data_mode = train.mode
     yield LogMessage(
         "info",
