@@ -218,11 +218,11 @@ def train(window, epochs: int, lr: float, on_epoch: Callable[[int], None] | None
     set_spin(window, QSpinBox, "batchSizeSpin", 32)
     set_spin(window, QDoubleSpinBox, "learningRateSpin", lr)
     before = {r["run_dir"] for r in window.runs_view.runs()}
-    window.dashboard.train_button.click()
-    wait_until(window.runner.is_running, 60, "the run to start")
-    val_acc = window.dashboard.plots.curves["val_acc"]
+    window.train_page.dashboard.train_button.click()
+    wait_until(window.train_page.runner.is_running, 60, "the run to start")
+    val_acc = window.train_page.dashboard.plots.curves["val_acc"]
     seen = 0
-    while window.runner.is_running():
+    while window.train_page.runner.is_running():
         points = 0 if val_acc.xData is None else len(val_acc.xData)
         if points > seen:
             seen = points
@@ -245,7 +245,7 @@ def click_a_mistake(window) -> None:
 
     from gui.widgets.prediction_grid import SampleRole
 
-    grid = window.dashboard.grid
+    grid = window.train_page.dashboard.grid
     model = grid.model()
     rows = range(model.rowCount())
     wrong = [
@@ -308,7 +308,7 @@ def main() -> int:
     first = train(window, args.epochs, 0.003, shoot_mid_run)
     shoot("train")
     click_a_mistake(window)
-    detail = window.dashboard.detail_dialog()
+    detail = window.train_page.dashboard.detail_dialog()
     if detail is None:
         raise SystemExit("clicking a tile opened no detail dialog")
     shoot("detail", detail)

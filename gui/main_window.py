@@ -1,16 +1,15 @@
 """Loupe's main window: four pages (Data, Train, Runs, Classify) behind a navigation list,
-the device line in the status bar, and the one training run in progress.
+the menus, the device line in the status bar, and the wiring between the pages.
 
-torch is never imported here: TorchLoader brings it in on a thread, TrainWorker trains on
-another. The GUI thread only moves plain event objects into widgets."""
+torch is never imported here: TorchLoader brings it in on a thread; each page runs its own
+work as gui.jobs jobs. The GUI thread only moves plain event objects into widgets."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -18,30 +17,22 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
-    QSplitter,
     QStackedWidget,
     QWidget,
 )
 
-from core.train.config import TrainConfig
 from gui.about_dialog import AboutDialog
 from gui.classify.classify_view import ClassifyView
 from gui.data.dataset_view import DatasetView
 from gui.navigation import CLASSIFY_PAGE, DATA_PAGE, PAGES, RUNS_PAGE, TRAIN_PAGE, PageNavigation
-from gui.runs.run_records import load_run
 from gui.runs.runs_view import RunsView
 from gui.settings_store import SettingsStore
 from gui.torch_loader import TorchLoaderThread
-from gui.train.model_settings import ModelSettingsPanel
-from gui.train.train_worker import FitFunction, TrainRunner, TrainWorker, new_run_dir, resume_config
-from gui.train.training_dashboard import TrainingDashboard
+from gui.train.train_page import CLOSE_TIMEOUT_S, TrainPage
 from gui.window_menus import build_menus
 
 # The page indexes are part of the window's interface (show_page, current_page).
 __all__ = ["CLASSIFY_PAGE", "DATA_PAGE", "RUNS_PAGE", "TRAIN_PAGE", "MainWindow"]
-
-CLOSE_TIMEOUT_S = 20.0  # a CPU step of a big model can take seconds; after this we still wait
 
 
 class MainWindow(QMainWindow):
@@ -52,18 +43,11 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.settings = settings or SettingsStore()
         self.torch_info: dict[str, Any] | None = None
-        # The last scanned dataset (path, DatasetReport): names the folder of an "auto" run.
-        self._dataset_scan: tuple[str, Any] | None = None
         self.workspace = self.settings.workspace()
         self._closing = False
-        # Why Train refused, while that is on the banner: "problems" (settings: it goes once
-        # they are fixed), "dataset" (none or still scanning: it goes once one is loaded).
-        self._banner_reason = ""
         # Tests replace this to answer "stop the run and close?" without a dialog.
         self.confirm_close = self._ask_close_during_training
 
-        self.runner = TrainRunner(self)
-        self.runner.ended.connect(self._on_runner_ended)
         self.loader = TorchLoaderThread(self)
         self.loader.loader.deviceDetected.connect(self._on_loader_device_detected)
         self.loader.loader.loaded.connect(self._on_loader_loaded)
@@ -81,29 +65,13 @@ class MainWindow(QMainWindow):
 
     def _build_pages(self) -> None:
         self.dataset_view = DatasetView()
-        self.settings_panel = ModelSettingsPanel()
-        self.dashboard = TrainingDashboard()
+        self.train_page = TrainPage()
         self.runs_view = RunsView()
         self.classify_view = ClassifyView()
 
-        settings_scroll = QScrollArea()
-        settings_scroll.setObjectName("settingsScroll")
-        settings_scroll.setWidget(self.settings_panel)
-        settings_scroll.setWidgetResizable(True)
-        settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        settings_scroll.setMinimumWidth(320)
-        self.train_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.train_splitter.setObjectName("trainSplitter")
-        self.train_splitter.addWidget(settings_scroll)
-        self.train_splitter.addWidget(self.dashboard)
-        self.train_splitter.setStretchFactor(0, 0)
-        self.train_splitter.setStretchFactor(1, 1)
-        self.train_splitter.setSizes([360, 1200])
-        self.train_splitter.setChildrenCollapsible(False)
-
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
-        for widget in (self.dataset_view, self.train_splitter, self.runs_view, self.classify_view):
+        for widget in (self.dataset_view, self.train_page, self.runs_view, self.classify_view):
             self.pages.addWidget(widget)
 
         self.nav = PageNavigation()
@@ -116,17 +84,20 @@ class MainWindow(QMainWindow):
         row.addWidget(self.nav)
         row.addWidget(self.pages, 1)
         self.setCentralWidget(central)
+        self._connect_pages()
 
+    def _connect_pages(self) -> None:
+        train = self.train_page
+        self.dataset_view.scanStarted.connect(train.on_scan_started)
         self.dataset_view.datasetLoaded.connect(self._on_dataset_loaded)
         self.dataset_view.datasetFailed.connect(self._on_dataset_failed)
-        self.dashboard.trainRequested.connect(self._on_train_requested)
-        self.dashboard.stopRequested.connect(self.runner.request_stop)
-        self.dashboard.pauseRequested.connect(self._on_pause_requested)
-        self.runs_view.resumeRequested.connect(self._on_resume_requested)
+        train.settingsChanged.connect(self._on_train_settings_changed)
+        train.runStarted.connect(self._on_train_run_started)
+        train.runFinished.connect(self._on_train_run_finished)
+        self.runs_view.resumeRequested.connect(train.resume_run)
         self.runs_view.classifyWithRun.connect(self._on_classify_with_run)
         self.runs_view.workspaceChanged.connect(self._on_workspace_changed)
         self.classify_view.recentFoldersChanged.connect(self.settings.set_recent_classify_folders)
-        self.settings_panel.changed.connect(self._on_settings_panel_changed)
 
     def _build_menus(self) -> None:
         build_menus(
@@ -151,11 +122,11 @@ class MainWindow(QMainWindow):
             self.resize(1440, 900)
         state = self.settings.splitter_state("train")
         if state is not None:
-            self.train_splitter.restoreState(state)
-        self.settings_panel.restore(self.settings.model_settings())
+            self.train_page.splitter.restoreState(state)
+        self.train_page.settings_panel.restore(self.settings.model_settings())
         self.dataset_view.set_recent(self.settings.recent_datasets())
         self.classify_view.set_recent(self.settings.recent_classify_folders())
-        self._on_settings_panel_changed()
+        self._on_train_settings_changed()
         self._set_workspace(self.workspace)
         last = self.settings.last_dataset()
         page = self.settings.current_page()
@@ -165,9 +136,9 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         self.settings.set_geometry(self.saveGeometry())
-        self.settings.set_splitter_state("train", self.train_splitter.saveState())
+        self.settings.set_splitter_state("train", self.train_page.splitter.saveState())
         self.settings.set_current_page(self.pages.currentIndex())
-        self.settings.set_model_settings(self.settings_panel.state())
+        self.settings.set_model_settings(self.train_page.settings_panel.state())
         self.settings.set_recent_datasets(self.dataset_view.recent())
         self.settings.set_workspace(self.workspace)
         self.settings.sync()
@@ -175,6 +146,7 @@ class MainWindow(QMainWindow):
     def _set_workspace(self, path: str) -> None:
         self.workspace = path
         self.settings.set_workspace(path)
+        self.train_page.set_workspace(path)
         if self.runs_view.workspace() != path:
             self.runs_view.set_workspace(path)
         self.classify_view.set_workspace(path)
@@ -222,36 +194,17 @@ class MainWindow(QMainWindow):
 
     def _on_dataset_loaded(self, path: str, report: object) -> None:
         self.settings.set_last_dataset(path)
-        self._dataset_scan = (path, report)
-        self.settings_panel.set_dataset_report(report)
+        self.train_page.on_dataset_loaded(path, report)
         self.statusBar().showMessage(f"Dataset: {path}", 5000)
-        if self._banner_reason == "dataset":
-            self._hide_refusal()
-
-    def _on_settings_panel_changed(self) -> None:
-        # The Data page previews the same train/val split the run will use.
-        config = self.settings_panel.build_config("", "")
-        self.dataset_view.set_scan_options(config.val_split, config.seed)
-        if self._banner_reason == "problems":
-            problems = self.settings_panel.problems(self.dataset_view.current_path())
-            if problems:
-                self._show_problems(problems)  # what is left to fix
-            else:
-                self._hide_refusal()
-
-    def _show_refusal(self, reason: str, text: str) -> None:
-        self.dashboard.show_error(text)
-        self._banner_reason = reason
-
-    def _show_problems(self, problems: list[str]) -> None:
-        self._show_refusal("problems", "Cannot start training:\n• " + "\n• ".join(problems))
-
-    def _hide_refusal(self) -> None:
-        self._banner_reason = ""
-        self.dashboard.hide_error()
 
     def _on_dataset_failed(self, message: str) -> None:
+        self.train_page.on_dataset_failed()
         self.statusBar().showMessage(message, 10000)
+
+    def _on_train_settings_changed(self) -> None:
+        # The Data page previews the same train/val split the run will use.
+        config = self.train_page.settings_panel.build_config("", "")
+        self.dataset_view.set_scan_options(config.val_split, config.seed)
 
     def _on_classify_with_run(self, run_dir: str) -> None:
         self.classify_view.set_model(run_dir)
@@ -294,106 +247,22 @@ class MainWindow(QMainWindow):
         self.device_label.setToolTip(
             f"PyTorch {info.get('torch_version')}, loaded in {info.get('seconds', 0):.1f} s"
         )
-        self.settings_panel.set_devices(info["devices"])
-        self.settings_panel.set_architectures(info["architectures"])
+        self.train_page.set_torch_info(info)
 
     def _on_loader_failed(self, message: str) -> None:
         self.device_label.setText("PyTorch unavailable")
-        self._show_refusal("torch", message)
+        self.train_page.torch_failed(message)
 
     # -- training ---------------------------------------------------------------------------
 
-    def _on_train_requested(self) -> None:
-        if self.runner.is_running():
-            return
-        self._banner_reason = ""
-        if self.dataset_view.is_scanning():
-            # current_path() is still the previous dataset: training it would surprise.
-            self._show_refusal(
-                "dataset",
-                "The dataset is still being checked on the Data page: press Train again "
-                "once the scan has finished.",
-            )
-            return
-        data_dir = self.dataset_view.current_path()
-        if not data_dir:
-            self._show_refusal(
-                "dataset",
-                "Choose a dataset folder first: on the Data page, with File ▸ Open, or by "
-                "dropping a folder onto the window.",
-            )
-            return
-        problems = self.settings_panel.problems(data_dir)
-        if problems:
-            self._show_problems(problems)
-            return
-        config = self.settings_panel.build_config(data_dir, "")
-        scan = self._dataset_scan
-        report = scan[1] if scan is not None and scan[0] == data_dir else None
-        config = dataclasses.replace(
-            config, out_dir=new_run_dir(self.workspace, data_dir, config.arch, report)
-        )
-        self.settings.set_model_settings(self.settings_panel.state())
-        self.start_training(config)
-
-    def start_training(self, config: TrainConfig, fit: FitFunction | None = None) -> TrainWorker:
-        """Start a run (the Train button, Resume from the Runs page, tests with a fake fit)."""
-        d = self.dashboard
-        self._banner_reason = ""  # the run's own banner (a failure) must stay
-
-        def connect(worker: TrainWorker) -> None:
-            # Before the thread starts: a run that fails at once must still be reported.
-            worker.runStarted.connect(d.on_run_started)
-            worker.logMessage.connect(d.on_log_message)
-            worker.stepEnded.connect(d.on_step_ended)
-            worker.epochEnded.connect(d.on_epoch_ended)
-            worker.predictionsSampled.connect(d.on_predictions_sampled)
-            worker.checkpointSaved.connect(d.on_checkpoint_saved)
-            worker.runFinished.connect(d.on_run_finished)
-            worker.runFinished.connect(self._on_run_finished)
-
-        # A resumed run continues its curves: read them before the run appends to the files.
-        history = load_run(config.out_dir) if config.resume else None
-        worker = self.runner.start(config, fit=fit, connect=connect)
-        verb = "Resuming" if config.resume else "Training on"
-        d.start_run(f"{verb} {config.data_dir} → {config.out_dir}")
-        if history is not None:
-            d.plots.set_history(history.steps, history.metrics)
-        self.settings_panel.setEnabled(False)  # edits would not reach the running engine
+    def _on_train_run_started(self) -> None:
+        self.settings.set_model_settings(self.train_page.settings_panel.state())
         self.show_page(TRAIN_PAGE)
-        return worker
 
-    def _on_pause_requested(self, paused: bool) -> None:
-        if paused:
-            self.runner.pause()
-        else:
-            self.runner.resume()
-
-    def _on_run_finished(self, ev: object) -> None:
-        # The thread ends a moment after its last event: Train waits for that (runner.ended).
-        self.dashboard.train_button.setEnabled(not self.runner.is_running())
-        self.statusBar().showMessage(self.dashboard.status_label.text(), 15000)
+    def _on_train_run_finished(self, _event: object) -> None:
+        self.statusBar().showMessage(self.train_page.dashboard.status_label.text(), 15000)
         self.runs_view.refresh()
         self.classify_view.set_workspace(self.workspace)  # offer the new model there too
-
-    def _on_runner_ended(self) -> None:
-        self.dashboard.set_running(False)
-        self.settings_panel.setEnabled(True)
-
-    def _on_resume_requested(self, run_dir: str, epochs: int) -> None:
-        if self.runner.is_running():
-            self.dashboard.show_error("Stop the current run before resuming another one.")
-            self.show_page(TRAIN_PAGE)
-            return
-        try:
-            config = resume_config(run_dir, epochs)
-        except (OSError, ValueError, TypeError) as exc:
-            self.dashboard.show_error(
-                f"Cannot resume {run_dir}: config.json is unreadable ({exc})."
-            )
-            self.show_page(TRAIN_PAGE)
-            return
-        self.start_training(config)
 
     # -- closing ----------------------------------------------------------------------------
 
@@ -412,13 +281,13 @@ class MainWindow(QMainWindow):
         if self._closing:
             event.accept()
             return
-        if self.runner.is_running():
+        if self.train_page.is_running():
             if not self.confirm_close():
                 event.ignore()
                 return
             self.statusBar().showMessage("Stopping the training run…")
             self.setEnabled(False)  # events are processed while waiting: no new clicks
-            self.runner.shutdown(CLOSE_TIMEOUT_S)
+            self.train_page.shutdown(CLOSE_TIMEOUT_S)
         self._closing = True
         self.save_settings()
         self.hide()

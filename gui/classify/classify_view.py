@@ -2,7 +2,7 @@
 results as a filterable thumbnail grid, export them, sort the files into class folders.
 
 Importing this module does not import torch: the model's description is read from its
-model.json, and the model itself is loaded by the worker thread (gui.classify.classify_worker)."""
+model.json, and the model itself is loaded by the classification job (gui.classify.classify_job)."""
 
 from __future__ import annotations
 
@@ -30,13 +30,14 @@ from gui.classify.classify_inputs import (
     is_model_path,
     model_folder,
 )
-from gui.classify.classify_worker import BackgroundCall, ClassifyRunner
+from gui.classify.classify_job import ImagesListed, ModelLoaded, ResultsBatch, classify_job
 from gui.classify.results_actions import ResultsActions
 from gui.classify.results_filter import ResultsFilterModel
 from gui.classify.results_model import ResultsModel
 from gui.classify.results_view import ResultsView, UnreadableFiles
 from gui.classify.sort_dialog import SortDialog
 from gui.formatting import format_duration
+from gui.jobs import JobEnded, JobRunner
 from gui.widgets.image_detail import ImageDetailDialog
 from gui.widgets.thumbnail_cache import ThumbnailCache
 
@@ -62,7 +63,7 @@ class ClassifyView(QWidget):
         self.thumbnails = ThumbnailCache(parent=self)
         self.results_model = ResultsModel(self.thumbnails, self)
         self.proxy = ResultsFilterModel(self.results_model, self)
-        self.runner = ClassifyRunner(self)
+        self.runner = JobRunner(self, name="classify")
         self.actions = ResultsActions(self)
         self._build()
         self._connect()
@@ -165,13 +166,7 @@ class ClassifyView(QWidget):
         self.proxy.modelReset.connect(self._buttons_timer.start)
         self.proxy.rowsInserted.connect(self._buttons_timer.start)
         self.folder_chooser.folderChanged.connect(self._buttons_timer.start)
-        runner = self.runner
-        runner.modelLoaded.connect(self._on_model_loaded)
-        runner.listed.connect(self._on_listed)
-        runner.resultsReady.connect(self.results_model.append_results)
-        runner.unreadableFound.connect(self.unreadable_files.add)
-        runner.progressed.connect(self._on_progress)
-        runner.finished.connect(self._on_finished)
+        self.runner.event.connect(self.on_event)
 
     # -- model and folder ----------------------------------------------------------------
     @property
@@ -267,15 +262,16 @@ class ClassifyView(QWidget):
         self.progress_bar.setRange(0, 0)  # busy until the folder is listed
         self.progress_label.setText("Loading the model…" if loaded is None else "Listing images…")
         self._set_status("")
-        self.runner.start(
+        job = classify_job(
             model, folder, self.folder_chooser.include_subfolders(), loaded_model=loaded
         )
+        self.runner.start(job, stop_at_yield=False)
         self._update_buttons()
         return True
 
     def cancel(self) -> None:
         if self.is_running():
-            self.runner.stop()
+            self.runner.request_stop()
             self.progress_label.setText("Stopping…")
             self.cancel_button.setEnabled(False)
 
@@ -291,6 +287,22 @@ class ClassifyView(QWidget):
             return os.path.getmtime(os.path.join(model_folder(path), "model.safetensors"))
         except OSError:
             return -1.0
+
+    def on_event(self, event: object) -> None:
+        """One event of the classification job."""
+        if isinstance(event, ResultsBatch):
+            if event.results:
+                self.results_model.append_results(event.results)
+            if event.unreadable:
+                self.unreadable_files.add(event.unreadable)
+            if event.progress is not None:
+                self._on_progress(event.progress)
+        elif isinstance(event, ImagesListed):
+            self._on_listed(event.count)
+        elif isinstance(event, ModelLoaded):
+            self._on_model_loaded(event.model)
+        elif isinstance(event, JobEnded):
+            self._on_finished(event.status, event.message or str(event.result or ""))
 
     def _on_model_loaded(self, model: Any) -> None:
         # model.path, not the combo: the user may have picked another model meanwhile.
@@ -371,7 +383,7 @@ class ClassifyView(QWidget):
     def open_sort_dialog(self) -> SortDialog:
         return self.actions.open_sort_dialog()
 
-    def undo_last_sort(self) -> BackgroundCall | None:
+    def undo_last_sort(self) -> JobRunner | None:
         return self.actions.undo_last_sort()
 
     # -- shutdown ------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QFileDialog
 
 from core.files.sorting import SortOutcome, SortPlan, UndoOutcome, undo_sort
 from core.infer.results_export import write_results_csv, write_results_json
-from gui.classify.classify_worker import BackgroundCall
 from gui.classify.sort_dialog import SortDialog, moved_paths, undo_outcome_text
+from gui.jobs import JobEnded, JobRunner, call_job
 
 if TYPE_CHECKING:
     from gui.classify.classify_view import ClassifyView
@@ -33,11 +33,13 @@ class ResultsActions(QObject):
         super().__init__(view)
         self.view = view
         self.last_sort: tuple[str, bool] | None = None  # (manifest, move)
-        self._undo_call: BackgroundCall | None = None
+        self.undo_runner = JobRunner(self, name="undo")
+        self.undo_runner.event.connect(self._on_undo_event)
+        self._undoing: tuple[str, bool] | None = None  # (manifest, move) of the undo running
         self._sort_dialog: SortDialog | None = None
 
     def is_undoing(self) -> bool:
-        return self._undo_call is not None
+        return self.undo_runner.is_running()
 
     def can_undo(self) -> bool:
         return self.last_sort is not None
@@ -132,32 +134,34 @@ class ResultsActions(QObject):
             self._follow_moves(outcome.manifest_path or "", undo=False)
         self.busyChanged.emit()
 
-    def undo_last_sort(self) -> BackgroundCall | None:
+    def undo_last_sort(self) -> JobRunner | None:
         """Reverse the last sort in the background; returns the running call (None if none)."""
-        if self.last_sort is None or self._undo_call is not None:
+        if self.last_sort is None or self.undo_runner.is_running():
             return None
         manifest, move = self.last_sort
-        call = BackgroundCall(lambda _progress, _stop: undo_sort(manifest), self)
-        call.succeeded.connect(lambda outcome: self._on_undo_done(outcome, manifest, move))
-        call.failed.connect(
-            lambda message, _exc: self.statusChanged.emit(f"Undo failed: {message}", True)
-        )
-        call.ended.connect(self._on_undo_ended)
-        self._undo_call = call
+        self._undoing = (manifest, move)
+        # An undo cannot stop half-way sensibly: it runs to its end.
+        self.undo_runner.start(call_job(lambda _control: undo_sort(manifest)))
         self.statusChanged.emit("Undoing the last sort…", False)
         self.busyChanged.emit()
-        call.start()
-        return call
+        return self.undo_runner
+
+    def _on_undo_event(self, event: object) -> None:
+        if not isinstance(event, JobEnded) or self._undoing is None:
+            return
+        manifest, move = self._undoing
+        self._undoing = None
+        if event.status == "failed":
+            self.statusChanged.emit(f"Undo failed: {event.message}", True)
+        else:
+            self._on_undo_done(event.result, manifest, move)
+        self.busyChanged.emit()
 
     def _on_undo_done(self, outcome: UndoOutcome, manifest: str, move: bool) -> None:
         self.last_sort = None
         self.statusChanged.emit(undo_outcome_text(outcome), bool(outcome.skipped))
         if move:
             self._follow_moves(manifest, undo=True)
-
-    def _on_undo_ended(self) -> None:
-        self._undo_call = None
-        self.busyChanged.emit()
 
     def _follow_moves(self, manifest: str, undo: bool) -> None:
         """After a move (or its undo) point the results at where the files are now, so
@@ -173,5 +177,4 @@ class ResultsActions(QObject):
         dialog = self._live_sort_dialog()
         if dialog is not None and dialog.is_running():
             dialog.shutdown(timeout_ms)
-        if self._undo_call is not None:
-            self._undo_call.shutdown(timeout_ms, stop=False)
+        self.undo_runner.shutdown(timeout_ms, stop=False)

@@ -2,7 +2,7 @@
 happen (core.files.sorting.SortPlan.summary/counts), then copy or move in a background thread with
 progress. Nothing touches the disk before the user presses "Sort".
 
-The work runs in a gui.classify.classify_worker.BackgroundCall (a QThread)."""
+The work runs as a gui.jobs job."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ from core.files.sorting import (
     plan_sort,
 )
 from core.infer.results import ClassifiedImage
-from gui.classify.classify_worker import BackgroundCall
+from gui.jobs import JobControl, JobEnded, JobProgress, JobRunner, call_job
 
 ERROR_STYLE = "color: #c62828;"
 MAX_LISTED_FAILURES = 20
@@ -100,7 +100,8 @@ class SortDialog(QDialog):
         self.results = list(results)
         self.plan: SortPlan | None = None
         self.outcome: SortOutcome | None = None
-        self._call: BackgroundCall | None = None
+        self.runner = JobRunner(self, name="sort")
+        self.runner.event.connect(self._on_sort_event)
         self._close_when_done = False
 
         self.dest_edit = QLineEdit(destination, self)
@@ -243,7 +244,7 @@ class SortDialog(QDialog):
                 )
             except (OSError, ValueError) as exc:
                 problem = f"Cannot plan the sort: {exc}"
-        running = self._call is not None
+        running = self.runner.is_running()
         self.sort_button.setEnabled(self.plan is not None and not running and self.outcome is None)
         table = self.preview_table
         if self.plan is None:
@@ -268,7 +269,7 @@ class SortDialog(QDialog):
     def start(self) -> None:
         self.update_preview()
         plan = self.plan
-        if plan is None or self._call is not None or self.outcome is not None:
+        if plan is None or self.runner.is_running() or self.outcome is not None:
             return
         for widget in (self.dest_edit, self.copy_radio, self.move_radio, self.threshold_spin):
             widget.setEnabled(False)
@@ -279,29 +280,36 @@ class SortDialog(QDialog):
         self.progress.setVisible(True)
         self.status_label.setStyleSheet("")
         self.status_label.setText("Sorting…")
-        call = BackgroundCall(
-            lambda progress, should_stop: execute_sort(
-                plan, progress=progress, should_stop=should_stop
-            ),
-            self,
-        )
-        call.progressed.connect(self._on_progress)
-        call.succeeded.connect(self._on_succeeded)
-        call.failed.connect(self._on_failed)
-        call.ended.connect(self._on_ended)
-        self._call = call
-        call.start()
+
+        def sort(control: JobControl) -> SortOutcome:
+            return execute_sort(
+                plan,
+                progress=control.progress_callback(),
+                should_stop=lambda: control.stop_requested,
+            )
+
+        self.runner.start(call_job(sort))
 
     def is_running(self) -> bool:
-        return self._call is not None
+        return self.runner.is_running()
 
     def wait(self, timeout_ms: int = 30000) -> bool:
-        return self._call.wait(timeout_ms) if self._call is not None else True
+        return self.runner.wait(timeout_ms)
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         """Window closing: let the sort finish for `timeout_ms`, then stop it between files and
         wait for that; never leaves its thread running. True if it finished in time."""
-        return self._call.shutdown(timeout_ms, stop=False) if self._call is not None else True
+        return self.runner.shutdown(timeout_ms, stop=False)
+
+    def _on_sort_event(self, event: object) -> None:
+        if isinstance(event, JobProgress):
+            self._on_progress(event.done, event.total)
+        elif isinstance(event, JobEnded):
+            if event.status == "failed":
+                self._on_failed(event.message, event.error)
+            else:
+                self._on_succeeded(event.result)
+            self._on_ended()
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(total)
@@ -327,7 +335,6 @@ class SortDialog(QDialog):
             self.sortFinished.emit(outcome, self.plan)
 
     def _on_ended(self) -> None:
-        self._call = None
         self.close_button.setText("Close")
         self.sort_button.setEnabled(False)
         if self._close_when_done:
@@ -335,18 +342,18 @@ class SortDialog(QDialog):
             self.close()
 
     def _ask_stop(self) -> None:
-        if self._call is not None:
-            self._call.request_stop()
+        if self.runner.is_running():
+            self.runner.request_stop()
             self.status_label.setText("Stopping after the current file…")
 
     def _on_close_clicked(self) -> None:
-        if self._call is not None:  # the button reads "Stop" while sorting
+        if self.runner.is_running():  # the button reads "Stop" while sorting
             self._ask_stop()
         else:
             self.reject()
 
     def closeEvent(self, event: Any) -> None:
-        if self._call is not None:
+        if self.runner.is_running():
             # Stop between files; the dialog closes once the thread has ended.
             self._ask_stop()
             self._close_when_done = True
@@ -358,7 +365,7 @@ class SortDialog(QDialog):
     def reject(self) -> None:  # Escape, Close
         # Never call close() here: Qt's close handling calls reject() itself, and a nested
         # close is refused, which left the dialog open for good.
-        if self._call is not None:
+        if self.runner.is_running():
             self._ask_stop()  # stays open to show what was done
             return
         super().reject()

@@ -2,8 +2,8 @@
 found: images per class, a few samples of each, and the files it cannot use, in plain words.
 
 The scan (core.data.datasets.scan_dataset) checks every image's header, which takes seconds to
-minutes on a big or slow disk, so it runs in a QThread (gui.data.dataset_scan) and
-reports back by queued signals; a newer load cancels an older one."""
+minutes on a big or slow disk, so it runs as a gui.jobs job (gui.data.dataset_scan); a
+newer load cancels an older one."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ from core.data.datasets import DatasetReport, DatasetScan
 from gui.data.class_bar_chart import ClassBarChart
 from gui.data.dataset_report_text import issues_html, summary_text
 from gui.data.dataset_samples import SampleGrid
-from gui.data.dataset_scan import ScanThread, keep_until_finished
-from gui.worker_thread import wait_patiently
+from gui.data.dataset_scan import scan_job
+from gui.jobs import JobEnded, JobProgress, JobRunner
 
 MAX_RECENT = 10
 EMPTY_HINT = (
@@ -52,6 +52,7 @@ class DatasetView(QWidget):
     """Data page. `load(path)` scans in the background; `datasetLoaded(path, report)` or
     `datasetFailed(message)` tell the rest of the window."""
 
+    scanStarted = Signal(str)  # the folder being checked
     datasetLoaded = Signal(str, object)  # root folder, core.data.datasets.DatasetReport
     datasetFailed = Signal(str)  # a readable message
 
@@ -62,9 +63,9 @@ class DatasetView(QWidget):
         self._scan: DatasetScan | None = None
         self._loaded_val_split = 0.2
         self.val_split, self.seed = 0.2, 0  # for the next scan (set_scan_options)
-        self._next_scan_id = 0
-        self._active_id = -1
-        self._threads: dict[int, ScanThread] = {}
+        self._scan_val_split = self.val_split  # of the scan in progress
+        self.scan_runner = JobRunner(self, name="scan")
+        self.scan_runner.event.connect(self._on_scan_event)
         self._build()
         app = QApplication.instance()
         if app is not None:
@@ -178,22 +179,14 @@ class DatasetView(QWidget):
         if not path:
             self._show_error("Type or choose a dataset folder first.")
             return
-        self._cancel_scans()
-        scan_id = self._next_scan_id
-        self._next_scan_id += 1
-        self._active_id = scan_id
-        thread = ScanThread(scan_id, path, self.val_split, self.seed)
-        thread.progressed.connect(self._on_scan_progressed)
-        thread.succeeded.connect(self._on_scan_succeeded)
-        thread.failed.connect(self._on_scan_failed)
-        thread.finished.connect(self._reap_threads)
-        self._threads[scan_id] = thread
-        keep_until_finished(thread)
+        self.scan_runner.cancel()
+        self._scan_val_split = self.val_split
+        self.scan_runner.start(scan_job(path, self.val_split, self.seed))
+        self.scanStarted.emit(path)
         self.error_label.setVisible(False)
         self.progress_bar.setRange(0, 0)  # busy until the walk has counted the files
         self.progress_bar.setFormat("Looking for images…")
         self.progress_bar.setVisible(True)
-        thread.start()
 
     def reload(self) -> None:
         if self.path_edit.text().strip():
@@ -218,7 +211,7 @@ class DatasetView(QWidget):
         return self._scan
 
     def is_scanning(self) -> bool:
-        return self._active_id in self._threads
+        return self.scan_runner.is_running()
 
     def recent(self) -> list[str]:
         return list(self._recent)
@@ -234,43 +227,34 @@ class DatasetView(QWidget):
     def shutdown(self, timeout_ms: int = 10_000) -> None:
         """Cancel scans and thumbnail jobs and wait for their threads: call before the
         window closes (a QThread destroyed while running aborts the process)."""
-        self._active_id = -1
-        self._cancel_scans()
-        for thread in list(self._threads.values()):
-            wait_patiently(thread, timeout_ms)  # cancelled: ends after its current image
-        self._reap_threads()
+        self.scan_runner.cancel()
+        self.scan_runner.shutdown(timeout_ms)  # cancelled: ends after its current image
         self.samples.shutdown()
 
     # ---- scan results -----------------------------------------------------------------------
 
-    def _on_scan_progressed(self, scan_id: int, done: int, total: int) -> None:
-        if scan_id != self._active_id:
-            return
-        self.progress_bar.setRange(0, max(total, 1))
-        self.progress_bar.setValue(done)
-        self.progress_bar.setFormat(f"Checking images: {done} of {total}")
+    def _on_scan_event(self, event: object) -> None:
+        if isinstance(event, JobProgress):
+            self.progress_bar.setRange(0, max(event.total, 1))
+            self.progress_bar.setValue(event.done)
+            self.progress_bar.setFormat(f"Checking images: {event.done:,} of {event.total:,}")
+        elif isinstance(event, JobEnded):
+            if event.status == "finished":
+                self._on_scan_succeeded(event.result)
+            elif event.status == "failed":
+                self._on_scan_failed(event.message)
 
-    def _on_scan_succeeded(self, scan_id: int, scan: DatasetScan) -> None:
-        thread = self._threads.get(scan_id)
-        val_split = thread.val_split if thread is not None else self.val_split
-        self._finish_thread(scan_id)
-        if scan_id != self._active_id:
-            return
-        self._active_id = -1
+    def _on_scan_succeeded(self, scan: DatasetScan) -> None:
         self.progress_bar.setVisible(False)
         self._scan = scan
         report = scan.report
-        self._loaded_val_split = val_split
+        self._loaded_val_split = self._scan_val_split
         self.path_edit.setText(report.root)
         self._show_report(scan)
         self._remember(report.root)
         self.datasetLoaded.emit(report.root, report)
 
-    def _on_scan_failed(self, scan_id: int, message: str) -> None:
-        self._finish_thread(scan_id)
-        if scan_id != self._active_id:
-            return
-        self._active_id = -1
+    def _on_scan_failed(self, message: str) -> None:
         self._scan = None
         self.samples.clear()
         self.chart.clear()
@@ -305,24 +289,6 @@ class DatasetView(QWidget):
         self.progress_bar.setVisible(False)
         self.error_label.setText(message)
         self.error_label.setVisible(True)
-
-    # ---- threads ----------------------------------------------------------------------------
-
-    def _cancel_scans(self) -> None:
-        for thread in self._threads.values():
-            thread.cancel()
-
-    def _finish_thread(self, scan_id: int) -> None:
-        # The result is the thread's last act: wait() returns at once, and the thread is
-        # finished before anyone hears of the result.
-        thread = self._threads.pop(scan_id, None)
-        if thread is not None:
-            thread.wait()
-
-    def _reap_threads(self) -> None:
-        for scan_id, thread in list(self._threads.items()):
-            if thread.isFinished():
-                del self._threads[scan_id]
 
     # ---- recent folders, browse, drag and drop ----------------------------------------------
 

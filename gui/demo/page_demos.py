@@ -66,13 +66,13 @@ def training_dashboard_demo() -> TrainingDashboard:
     dash = TrainingDashboard()
     dash.start_run()
     for message in demo_log():
-        dash.on_log_message(message)
+        dash.on_event(message)
     for step in demo_steps(epochs=4, steps_per_epoch=50):
-        dash.on_step_ended(step)
+        dash.on_event(step)
     dash._class_names = names
     for epoch in demo_epochs(names, epochs=4):
-        dash.on_epoch_ended(epoch)
-    dash.on_predictions_sampled(demo_predictions(names, epoch=3, count=40))
+        dash.on_event(epoch)
+    dash.on_event(demo_predictions(names, epoch=3, count=40))
     dash.resize(1280, 820)
     return dash
 

@@ -8,6 +8,8 @@ own timer. Heavier work (matrix, grid thumbnails) happens once per epoch."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -83,6 +85,15 @@ class TrainingDashboard(QWidget):
         self._steps_per_epoch = 0
         self._start_epoch = 0
         self._class_names: list[str] = []
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            RunStarted: self._on_run_started,
+            LogMessage: self._on_log_message,
+            StepEnded: self._on_step_ended,
+            EpochEnded: self._on_epoch_ended,
+            PredictionsSampled: self._on_predictions_sampled,
+            CheckpointSaved: self._on_checkpoint_saved,
+            RunFinished: self._on_run_finished,
+        }
 
         self._build_controls()
         self._build_body()
@@ -248,9 +259,15 @@ class TrainingDashboard(QWidget):
         self.error_banner.clear()
         self.error_banner.hide()
 
-    # -- event slots (cheap: called from queued signals) -------------------------------------
+    # -- events (cheap: one call per event from the training job) ---------------------------
 
-    def on_run_started(self, ev: RunStarted) -> None:
+    def on_event(self, event: object) -> None:
+        """Show one event of the run (core.events); other events are not the dashboard's."""
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def _on_run_started(self, ev: RunStarted) -> None:
         self._epochs = int(ev.config.get("epochs", 0))
         self._steps_per_epoch = ev.steps_per_epoch
         self._start_epoch = ev.start_epoch
@@ -267,15 +284,15 @@ class TrainingDashboard(QWidget):
         self.progress_bar.setValue(self._start_epoch * self._steps_per_epoch)
         self._update_progress()
 
-    def on_log_message(self, ev: LogMessage) -> None:
+    def _on_log_message(self, ev: LogMessage) -> None:
         self.log.append_message(ev)
 
-    def on_step_ended(self, ev: StepEnded) -> None:
+    def _on_step_ended(self, ev: StepEnded) -> None:
         self.plots.add_step(ev)
         self._last_step = ev
         self._last_step_at = time.monotonic()
 
-    def on_epoch_ended(self, ev: EpochEnded) -> None:
+    def _on_epoch_ended(self, ev: EpochEnded) -> None:
         self.plots.add_epoch(ev)
         self._epochs = ev.epochs
         self.matrix.set_matrix(ev.confusion, self._class_names)
@@ -289,17 +306,17 @@ class TrainingDashboard(QWidget):
         )
         self._update_progress()
 
-    def on_predictions_sampled(self, ev: PredictionsSampled) -> None:
+    def _on_predictions_sampled(self, ev: PredictionsSampled) -> None:
         self._class_names = list(ev.class_names)
         self.predictions.set_predictions(ev)
 
-    def on_checkpoint_saved(self, ev: CheckpointSaved) -> None:
+    def _on_checkpoint_saved(self, ev: CheckpointSaved) -> None:
         if ev.kind == "best":  # "last" is saved every epoch: not worth a line
             self.log.append(
                 "info", f"Saved the best model so far (epoch {ev.epoch + 1}): {ev.path}"
             )
 
-    def on_run_finished(self, ev: RunFinished) -> None:
+    def _on_run_finished(self, ev: RunFinished) -> None:
         self.set_running(False)
         self.status_label.setText(finished_text(ev))
         self.status_label.setToolTip(ev.reason)

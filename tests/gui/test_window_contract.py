@@ -55,7 +55,7 @@ def test_every_contract_name_is_found_exactly_once(qtbot, tmp_path):
         assert window.runs_view.findChild(QObject, name) is not None, name
     assert window.runs_view.findChild(QObject, "classifyWithRunButton") is not None
     # findChild finds the dashboard's plots and the Classify page's button.
-    assert window.findChild(QObject, "lossPlot") is window.dashboard.plots.loss_plot
+    assert window.findChild(QObject, "lossPlot") is window.train_page.dashboard.plots.loss_plot
     assert window.findChild(QObject, "classifyButton") is window.classify_view.classify_button
 
 
@@ -63,23 +63,27 @@ def test_a_run_that_fails_at_once_is_reported(qtbot, tmp_path, monkeypatch):
     """The worker's signals are connected before its thread starts: even when the GUI thread
     is slow right after start(), the failure reaches the status label."""
     window = make_window(qtbot, tmp_path)
-    start = window.runner.start
+    start = window.train_page.runner.start
 
     def slow_start(*args, **kwargs):
         worker = start(*args, **kwargs)
         time.sleep(0.3)  # the run fails meanwhile
         return worker
 
-    monkeypatch.setattr(window.runner, "start", slow_start)
+    monkeypatch.setattr(window.train_page.runner, "start", slow_start)
 
     def failing_fit(config, control):
         raise RuntimeError("broken at once")
         yield  # a generator, like core.train.loop.fit
 
-    window.start_training(tiny_config(tmp_path, tmp_path / "workspace" / "run"), fit=failing_fit)
-    qtbot.waitSignal(window.runner.ended, timeout=10_000).wait()
-    qtbot.waitUntil(lambda: "failed" in window.dashboard.status_label.text(), timeout=5000)
-    assert "broken at once" in window.dashboard.log.toPlainText()
+    window.train_page.start_training(
+        tiny_config(tmp_path, tmp_path / "workspace" / "run"), fit=failing_fit
+    )
+    qtbot.waitSignal(window.train_page.runEnded, timeout=10_000).wait()
+    qtbot.waitUntil(
+        lambda: "failed" in window.train_page.dashboard.status_label.text(), timeout=5000
+    )
+    assert "broken at once" in window.train_page.dashboard.log.toPlainText()
 
 
 def _load(qtbot, window, path) -> None:
@@ -92,12 +96,12 @@ def test_cannot_start_banner_goes_once_the_settings_are_fixed(
 ):
     window = make_window(qtbot, tmp_path)
     _load(qtbot, window, shapes_dataset)
-    panel, banner = window.settings_panel, window.dashboard.error_banner
+    panel, banner = window.train_page.settings_panel, window.train_page.dashboard.error_banner
     problems = ["first thing", "second thing"]
     monkeypatch.setattr(panel, "problems", lambda data_dir=None: list(problems))
-    window.dashboard.train_button.click()
+    window.train_page.dashboard.train_button.click()
     assert not banner.isHidden() and "second thing" in banner.text()
-    assert not window.runner.is_running()
+    assert not window.train_page.runner.is_running()
     problems.pop()
     panel.changed.emit()
     assert not banner.isHidden() and "second thing" not in banner.text()
@@ -124,10 +128,10 @@ def test_train_during_a_new_scan_explains_instead_of_training_the_old_dataset(
     other = make_shapes_dataset(tmp_path / "other", per_class=4, size=24)
     window.load_dataset(str(other))
     assert window.dataset_view.is_scanning()
-    window.dashboard.train_button.click()
-    banner = window.dashboard.error_banner
+    window.train_page.dashboard.train_button.click()
+    banner = window.train_page.dashboard.error_banner
     try:
-        assert not window.runner.is_running()
+        assert not window.train_page.runner.is_running()
         assert not banner.isHidden() and "still being checked" in banner.text()
     finally:
         release.set()
@@ -147,10 +151,10 @@ def test_a_resumed_run_starts_with_its_curves_so_far(qtbot, tmp_path, trained_ru
 
     config = tiny_config(tmp_path / "data", run_dir, epochs=4, resume=True)
     try:
-        window.start_training(config, fit=waiting_fit)
-        curves = window.dashboard.plots.curves
+        window.train_page.start_training(config, fit=waiting_fit)
+        curves = window.train_page.dashboard.plots.curves
         assert list(curves["val_acc"].xData) == [1.0, 2.0]  # the two epochs already trained
         assert len(curves["train_loss_raw"].xData) > 0
     finally:
         release.set()
-    qtbot.waitSignal(window.runner.ended, timeout=10_000).wait()
+    qtbot.waitSignal(window.train_page.runEnded, timeout=10_000).wait()

@@ -17,6 +17,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from core.infer.results import ClassifiedImage
 from core.train.config import TrainConfig
+from gui.classify.classify_job import ResultsBatch
 from gui.classify.classify_view import ClassifyView
 from gui.classify.results_model import UNSURE
 from tests.core.image_factory import make_image, make_shapes_dataset, write_all_corrupt
@@ -88,7 +89,9 @@ def test_model_combo_lists_the_workspace_runs_and_describes_the_model(view, work
 def test_classifies_every_readable_image_and_lists_unreadable_ones(qtbot, view, photos):
     folder, corrupt = photos
     batches = []
-    view.runner.resultsReady.connect(batches.append)
+    view.runner.event.connect(
+        lambda event: batches.append(event) if isinstance(event, ResultsBatch) else None
+    )
     status, message = classify(qtbot, view, folder)
     assert len(batches) < 24  # gathered into lists, not one signal per image
     assert status == "finished", message
@@ -212,9 +215,8 @@ def test_sort_copies_every_file_once_renames_collisions_and_undo_restores(qtbot,
         assert (dest / result.label).is_dir()
 
     assert view.undo_sort_button.isEnabled()
-    call = view.undo_last_sort()
-    with qtbot.waitSignal(call.ended, timeout=30000):
-        pass
+    runner = view.undo_last_sort()
+    qtbot.waitUntil(lambda: not runner.is_running(), timeout=30000)
     assert not list(dest.rglob("*.jpg"))
     assert tree_checksums(src) == before
     assert "removed 18 files copied by the sort" in view.status_label.text()
@@ -234,9 +236,8 @@ def test_move_sort_with_unsure_folder_then_undo(qtbot, view, tmp_path):
     # The results now point at the moved files, so thumbnails and the detail view still work.
     assert all(str(dest) in r.path for r in view.results_model.results())
 
-    call = view.undo_last_sort()
-    with qtbot.waitSignal(call.ended, timeout=30000):
-        pass
+    runner = view.undo_last_sort()
+    qtbot.waitUntil(lambda: not runner.is_running(), timeout=30000)
     assert tree_checksums(src) == before
     assert all(str(src) in r.path for r in view.results_model.results())
 
@@ -246,7 +247,9 @@ def test_cancel_stops_promptly(qtbot, view, tmp_path):
     make_shapes_dataset(folder, CLASSES, per_class=134, size=96, seed=9, ext=".jpg")  # 402 files
     total = len(list(folder.rglob("*.jpg")))
     view.set_folder(str(folder))
-    with qtbot.waitSignal(view.runner.resultsReady, timeout=60000):
+    with qtbot.waitSignal(
+        view.runner.event, check_params_cb=lambda e: isinstance(e, ResultsBatch), timeout=60000
+    ):
         assert view.start()
     assert view.cancel_button.isEnabled()
     cancelled = time.perf_counter()
@@ -327,7 +330,7 @@ def test_screenshot_with_results(qtbot, view, photos, tmp_path):
 
 def test_importing_the_page_does_not_import_torch():
     code = (
-        "import sys; import gui.classify.classify_view, gui.classify.classify_worker; "
+        "import sys; import gui.classify.classify_view, gui.classify.classify_job; "
         "print('torch' in sys.modules)"
     )
     out = subprocess.run(

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 import gui.data.dataset_scan as dataset_scan_module
 from gui.data.dataset_report_text import plain_reason
 from gui.data.dataset_view import DatasetView
+from gui.jobs import live_threads
 from tests.core.image_factory import make_image, make_shapes_dataset, write_all_corrupt
 from tests.gui.helpers import folder_drop
 
@@ -142,7 +143,7 @@ def test_newer_load_wins_over_a_slow_older_scan(qtbot, view, tmp_path, monkeypat
     with qtbot.waitSignal(view.datasetLoaded, timeout=SCAN_TIMEOUT_MS):
         view.load(str(fast))
     release.set()
-    qtbot.waitUntil(lambda: not view._threads, timeout=SCAN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: live_threads() == 0, timeout=SCAN_TIMEOUT_MS)
     qtbot.wait(50)  # any late signal of the slow scan would have arrived by now
     assert loaded == [str(fast.resolve())]
     assert view.chart.class_names() == ["circle", "square", "triangle"]
@@ -217,7 +218,7 @@ def test_deleting_the_view_mid_scan_does_not_abort(qtbot, tmp_path, monkeypatch)
     # while thread is still running" and the whole test process aborts.
     release.set()
     assert finished.wait(SCAN_TIMEOUT_MS / 1000)
-    qtbot.waitUntil(lambda: not dataset_scan_module._keeper.live, timeout=SCAN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: live_threads() == 0, timeout=SCAN_TIMEOUT_MS)
 
 
 def test_shutdown_waits_past_its_timeout_for_a_slow_scan(qtbot, monkeypatch, tmp_path):
@@ -233,7 +234,7 @@ def test_shutdown_waits_past_its_timeout_for_a_slow_scan(qtbot, monkeypatch, tmp
     widget = DatasetView()
     qtbot.addWidget(widget)
     widget.load(str(data))
-    threads = list(widget._threads.values())
+    threads = [widget.scan_runner.thread]
     assert threads and threads[0].isRunning()
     widget.shutdown(timeout_ms=10)
     assert all(t.isFinished() for t in threads)

@@ -1,5 +1,5 @@
-"""TrainWorker/TrainRunner (events cross threads as signals; stop, pause, shutdown) and
-TorchLoader (torch off the GUI thread)."""
+"""A training run as a gui.jobs job (events cross threads on one signal; stop, pause,
+shutdown), run naming, and TorchLoader (torch off the GUI thread)."""
 
 # Fixtures come from tests.gui.helpers: imported by name, used as arguments.
 # ruff: noqa: F401, F811
@@ -14,31 +14,24 @@ import pytest
 
 from core.data.datasets import DatasetReport
 from core.events import LogMessage, RunFinished, StepEnded
-from gui.train.train_worker import (
-    TrainRunner,
-    TrainWorker,
-    expected_arch,
-    new_run_dir,
-    run_folder_name,
-)
+from gui.jobs import JobEnded, JobRunner
+from gui.train.train_job import training_job
+from gui.train.train_worker import expected_arch, new_run_dir, run_folder_name
 from tests.gui.helpers import shapes_dataset, tiny_config
 
 pytestmark = pytest.mark.usefixtures("qapp")
 
 
-def _record(worker: TrainWorker, seen: list | None = None) -> list:
-    seen = [] if seen is None else seen
-    for name in (
-        "runStarted",
-        "logMessage",
-        "stepEnded",
-        "epochEnded",
-        "predictionsSampled",
-        "checkpointSaved",
-        "runFinished",
-    ):
-        getattr(worker, name).connect(seen.append)
+def _start(runner: JobRunner, config, fit=None) -> list:
+    """Connected before the thread starts: not one event can be missed."""
+    seen: list = []
+    runner.event.connect(seen.append)
+    runner.start(training_job(config, fit), stop_at_yield=False)
     return seen
+
+
+def _wait_ended(qtbot, seen: list, timeout: int = 10_000) -> None:
+    qtbot.waitUntil(lambda: bool(seen) and isinstance(seen[-1], JobEnded), timeout=timeout)
 
 
 def _finished(status: str = "completed") -> RunFinished:
@@ -46,12 +39,10 @@ def _finished(status: str = "completed") -> RunFinished:
 
 
 def test_real_run_arrives_as_signals_in_order(qtbot, shapes_dataset, tmp_path):
-    runner = TrainRunner()
-    seen: list = []
-    # Connected before the thread starts: not one event can be missed.
-    runner.start(tiny_config(shapes_dataset, tmp_path / "run"), connect=lambda w: _record(w, seen))
-    with qtbot.waitSignal(runner.ended, timeout=60_000):
-        pass
+    runner = JobRunner()
+    seen = _start(runner, tiny_config(shapes_dataset, tmp_path / "run"))
+    _wait_ended(qtbot, seen, timeout=60_000)
+    seen.pop()  # the JobEnded
     names = [type(e).__name__ for e in seen]
     assert names[-1] == "RunFinished" and seen[-1].status == "completed", seen[-1]
     assert names.count("EpochEnded") == 2 and names.count("PredictionsSampled") == 2
@@ -70,13 +61,11 @@ def test_five_thousand_step_signals_reach_the_dashboard(qtbot):
 
     dashboard = TrainingDashboard()
     qtbot.addWidget(dashboard)
-    runner = TrainRunner()
-    worker = runner.start(tiny_config("/nowhere", "/nowhere/run"), fit=fake_fit)
-    worker.stepEnded.connect(dashboard.on_step_ended)
-    worker.runFinished.connect(dashboard.on_run_finished)
+    runner = JobRunner()
+    runner.event.connect(dashboard.on_event)
+    seen = _start(runner, tiny_config("/nowhere", "/nowhere/run"), fake_fit)
     dashboard.start_run()
-    with qtbot.waitSignal(runner.ended, timeout=30_000):
-        pass
+    _wait_ended(qtbot, seen, timeout=30_000)
     curve = dashboard.plots.curves["train_loss_raw"]
     qtbot.waitUntil(lambda: curve.xData is not None and len(curve.xData) == 5000)
     assert dashboard._last_step.global_step == 4999
@@ -88,13 +77,9 @@ def test_a_crash_outside_the_engine_ends_as_a_failed_run(qtbot):
         yield LogMessage("info", "starting")
         raise RuntimeError("boom")
 
-    runner = TrainRunner()
-    seen: list = []
-    runner.start(
-        tiny_config("/nowhere", "/nowhere/run"), fit=broken_fit, connect=lambda w: _record(w, seen)
-    )
-    with qtbot.waitSignal(runner.ended, timeout=10_000):
-        pass
+    runner = JobRunner()
+    seen = _start(runner, tiny_config("/nowhere", "/nowhere/run"), broken_fit)
+    _wait_ended(qtbot, seen)
     finished = [e for e in seen if isinstance(e, RunFinished)]
     assert len(finished) == 1 and finished[0].status == "failed"
     assert "boom" in finished[0].reason
@@ -111,9 +96,8 @@ def _endless_fit(config, control):
 
 
 def test_pause_holds_the_loop_and_resume_continues(qtbot):
-    runner = TrainRunner()
-    worker = runner.start(tiny_config("/nowhere", "/nowhere/run"), fit=_endless_fit)
-    steps = _record(worker)
+    runner = JobRunner()
+    steps = _start(runner, tiny_config("/nowhere", "/nowhere/run"), _endless_fit)
     qtbot.waitUntil(lambda: len(steps) > 3, timeout=10_000)
     runner.pause()
     time.sleep(0.3)  # a step in flight may still land
@@ -124,18 +108,17 @@ def test_pause_holds_the_loop_and_resume_continues(qtbot):
     runner.resume()
     qtbot.waitUntil(lambda: len(steps) > held + 3, timeout=10_000)
     runner.request_stop()
-    with qtbot.waitSignal(runner.ended, timeout=10_000):
-        pass
-    assert steps[-1].status == "cancelled"
+    _wait_ended(qtbot, steps)
+    assert steps[-2].status == "cancelled"
 
 
 def test_shutdown_stops_and_joins_the_thread(qtbot):
-    runner = TrainRunner()
-    runner.start(tiny_config("/nowhere", "/nowhere/run"), fit=_endless_fit)
+    runner = JobRunner()
+    _start(runner, tiny_config("/nowhere", "/nowhere/run"), _endless_fit)
     thread = runner.thread
     qtbot.wait(100)
     start = time.monotonic()
-    assert runner.shutdown(timeout_s=5.0)
+    assert runner.shutdown(timeout_ms=5000)
     assert time.monotonic() - start < 2.0
     assert not runner.is_running()
     assert thread.isFinished()
@@ -146,13 +129,13 @@ def test_a_new_run_can_start_right_after_the_last_one_ended(qtbot):
     def quick_fit(config, control):
         yield _finished()
 
-    runner = TrainRunner()
+    runner = JobRunner()
+    config = tiny_config("/nowhere", "/nowhere/run")
     for _ in range(3):
-        runner.start(tiny_config("/nowhere", "/nowhere/run"), fit=quick_fit)
+        seen = _start(runner, config, quick_fit)
         with pytest.raises(RuntimeError):
-            runner.start(tiny_config("/nowhere", "/nowhere/run"), fit=quick_fit)
-        with qtbot.waitSignal(runner.ended, timeout=10_000):
-            pass
+            runner.start(training_job(config, quick_fit))
+        _wait_ended(qtbot, seen)
     assert not runner.is_running()
 
 

@@ -32,7 +32,7 @@ def test_run_info_stays_one_line_and_elides_the_path_in_the_middle(qtbot):
     dash.resize(700, 600)
     dash.show()
     dash.start_run("Training on /data/shapes → " + RUN_DIR)
-    dash.on_run_started(_run_started())
+    dash.on_event(_run_started())
     qtbot.waitUntil(lambda: dash.run_info.width() > 0)
     info = dash.run_info
     one_line = info.fontMetrics().height()

@@ -38,7 +38,7 @@ FAST_VALUES = {"arch": "simple_cnn", "epochs": 2, "batch_size": 8, "image_size":
 def _fast_settings(window, monkeypatch, **values) -> None:
     """Set the Train page's controls for a run of a few seconds; cpu_threads and the grid
     sample count are not on the page, so they are forced on the built config."""
-    panel = window.settings_panel
+    panel = window.train_page.settings_panel
     panel.restore({"values": {**FAST_VALUES, **values}})
     build = panel.build_config
 
@@ -64,11 +64,11 @@ def _ready_to_train(qtbot, tmp_path, dataset: Path, monkeypatch, **values):
 
 
 def _wait_for_end(qtbot, window, timeout_ms: int = 60_000) -> None:
-    qtbot.waitUntil(lambda: not window.runner.is_running(), timeout=timeout_ms)
+    qtbot.waitUntil(lambda: not window.train_page.runner.is_running(), timeout=timeout_ms)
 
 
 def _points(window, name: str) -> int:
-    x = window.dashboard.plots.curves[name].xData
+    x = window.train_page.dashboard.plots.curves[name].xData
     return 0 if x is None else len(x)
 
 
@@ -91,7 +91,7 @@ def test_train_from_the_window_shows_curves_predictions_and_saves_the_model(
 ):
     window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch)
     qtbot.mouseClick(
-        window.findChild(type(window.dashboard.train_button), "trainButton"),
+        window.findChild(type(window.train_page.dashboard.train_button), "trainButton"),
         Qt.MouseButton.LeftButton,
     )
     assert window.current_page() == TRAIN_PAGE
@@ -100,39 +100,39 @@ def test_train_from_the_window_shows_curves_predictions_and_saves_the_model(
     run_dir = _only_run_dir(window)
     assert re.fullmatch(r"\d{8}-\d{6}-shapes-simple_cnn", run_dir.name), run_dir.name
     assert (run_dir / "model.safetensors").is_file()
-    status = window.dashboard.status_label.text()
+    status = window.train_page.dashboard.status_label.text()
     assert status.startswith("finished") and "best validation accuracy" in status, status
     # One validation point per epoch, one loss point per reported step (as logged on disk).
     qtbot.waitUntil(lambda: _points(window, "val_acc") == 2)
     steps = _csv_rows(run_dir / "steps.csv")
     qtbot.waitUntil(lambda: _points(window, "train_loss_raw") == steps)
     assert _points(window, "lr") == steps > 0
-    grid = window.dashboard.grid
+    grid = window.train_page.dashboard.grid
     assert (
         grid.model().rowCount()
         == grid.source_model.rowCount()
         == min(12, len(grid.source_model.all_true))
     )
     assert not grid.model().index(0, 0).data(Qt.ItemDataRole.DecorationRole).isNull()
-    assert window.dashboard.matrix.model().rowCount() == 3
-    assert window.dashboard.error_banner.isHidden()
-    assert "Finished 2 epochs" in window.dashboard.log.toPlainText()
-    assert window.dashboard.train_button.isEnabled()
-    assert window.settings_panel.isEnabled()
+    assert window.train_page.dashboard.matrix.model().rowCount() == 3
+    assert window.train_page.dashboard.error_banner.isHidden()
+    assert "Finished 2 epochs" in window.train_page.dashboard.log.toPlainText()
+    assert window.train_page.dashboard.train_button.isEnabled()
+    assert window.train_page.settings_panel.isEnabled()
 
 
 def test_stop_during_training_keeps_the_model(qtbot, tmp_path, shapes_dataset, monkeypatch):
     window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=500)
-    window.dashboard.train_button.click()
+    window.train_page.dashboard.train_button.click()
     qtbot.waitUntil(lambda: _points(window, "val_acc") >= 1, timeout=30_000)
-    assert window.runner.is_running()
+    assert window.train_page.runner.is_running()
     clicked = time.monotonic()
-    qtbot.mouseClick(window.dashboard.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.train_page.dashboard.stop_button, Qt.MouseButton.LeftButton)
     _wait_for_end(qtbot, window, 10_000)
     took = time.monotonic() - clicked
     print(f"stop took {took:.2f} s")
     assert took < 3.0
-    status = window.dashboard.status_label.text()
+    status = window.train_page.dashboard.status_label.text()
     assert status.startswith("stopped") and "kept the best model" in status, status
     run_dir = _only_run_dir(window)
     assert (run_dir / "model.safetensors").is_file()
@@ -141,18 +141,18 @@ def test_stop_during_training_keeps_the_model(qtbot, tmp_path, shapes_dataset, m
 
 def test_pause_and_resume_from_the_dashboard(qtbot, tmp_path, shapes_dataset, monkeypatch):
     window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=500)
-    dash = window.dashboard
+    dash = window.train_page.dashboard
     dash.train_button.click()
     qtbot.waitUntil(lambda: dash._last_step is not None, timeout=30_000)
     dash.pause_button.click()
-    assert dash.pause_button.text() == "Resume" and window.runner.control.paused
+    assert dash.pause_button.text() == "Resume" and window.train_page.runner.control.paused
     assert dash.status_label.text() == "paused"
     qtbot.wait(300)
     held = dash._last_step.global_step
     qtbot.wait(500)
     assert dash._last_step.global_step <= held + 1  # at most the step already in flight
     dash.pause_button.click()
-    assert dash.pause_button.text() == "Pause" and not window.runner.control.paused
+    assert dash.pause_button.text() == "Pause" and not window.train_page.runner.control.paused
     qtbot.waitUntil(lambda: dash._last_step.global_step > held + 2, timeout=10_000)
     dash.stop_button.click()
     _wait_for_end(qtbot, window, 10_000)
@@ -166,23 +166,23 @@ def test_closing_during_training_asks_then_stops_cleanly(
     monkeypatch,
 ):
     window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=500)
-    window.dashboard.train_button.click()
-    qtbot.waitUntil(lambda: window.dashboard._last_step is not None, timeout=30_000)
-    thread = window.runner.thread
+    window.train_page.dashboard.train_button.click()
+    qtbot.waitUntil(lambda: window.train_page.dashboard._last_step is not None, timeout=30_000)
+    thread = window.train_page.runner.thread
 
     asked: list[bool] = []
     window.confirm_close = lambda: asked.append(False) or False
     assert not window.close()
-    assert window.isVisible() and window.runner.is_running() and asked == [False]
+    assert window.isVisible() and window.train_page.runner.is_running() and asked == [False]
 
     window.confirm_close = lambda: asked.append(True) or True
     started = time.monotonic()
     assert window.close()
     assert time.monotonic() - started < 5.0
     assert asked == [False, True]
-    assert not window.isVisible() and not window.runner.is_running()
+    assert not window.isVisible() and not window.train_page.runner.is_running()
     assert thread.isFinished()
-    assert window.dashboard.status_label.text().startswith("stopped")
+    assert window.train_page.dashboard.status_label.text().startswith("stopped")
     run_dir = _only_run_dir(window)
     assert json.loads((run_dir / "run.json").read_text())["status"] == "cancelled"
 
@@ -190,9 +190,9 @@ def test_closing_during_training_asks_then_stops_cleanly(
 def test_a_failing_run_shows_its_error_in_the_window(qtbot, tmp_path):
     window = make_window(qtbot, tmp_path)
     one_class = make_shapes_dataset(tmp_path / "one", classes=("circle",), per_class=6)
-    window.start_training(tiny_config(one_class, tmp_path / "workspace" / "failed-run"))
+    window.train_page.start_training(tiny_config(one_class, tmp_path / "workspace" / "failed-run"))
     _wait_for_end(qtbot, window)
-    dash = window.dashboard
+    dash = window.train_page.dashboard
     assert dash.status_label.text().startswith("failed")
     assert dash.error_banner.isVisible()
     assert "at least two classes" in dash.error_banner.text()
@@ -203,10 +203,10 @@ def test_a_failing_run_shows_its_error_in_the_window(qtbot, tmp_path):
 
 def test_train_without_a_dataset_explains_what_to_do(qtbot, tmp_path):
     window = make_window(qtbot, tmp_path)
-    window.dashboard.train_button.click()
-    assert not window.runner.is_running()
-    assert not window.dashboard.error_banner.isHidden()
-    assert "dataset folder" in window.dashboard.error_banner.text()
+    window.train_page.dashboard.train_button.click()
+    assert not window.train_page.runner.is_running()
+    assert not window.train_page.dashboard.error_banner.isHidden()
+    assert "dataset folder" in window.train_page.dashboard.error_banner.text()
 
 
 def test_an_auto_run_on_small_images_is_named_after_loupe_net(
@@ -214,10 +214,10 @@ def test_an_auto_run_on_small_images_is_named_after_loupe_net(
 ):
     window = make_window(qtbot, tmp_path)
     _choose_dataset(qtbot, window, shapes_dataset)  # 32 px images: auto means loupe_net
-    window.settings_panel.restore({"values": {"arch": "auto"}})
+    window.train_page.settings_panel.restore({"values": {"arch": "auto"}})
     started = []
-    monkeypatch.setattr(window, "start_training", started.append)
-    window.dashboard.train_button.click()
+    monkeypatch.setattr(window.train_page, "start_training", started.append)
+    window.train_page.dashboard.train_button.click()
     assert len(started) == 1 and started[0].arch == "auto"  # the engine still decides
     assert re.fullmatch(r"\d{8}-\d{6}-shapes-loupe_net", Path(started[0].out_dir).name)
 
@@ -241,7 +241,7 @@ def test_window_stays_responsive_while_training(qtbot, tmp_path, shapes_dataset,
     timer.timeout.connect(tick)
     timer.start()
     last[0] = time.perf_counter()
-    window.dashboard.train_button.click()
+    window.train_page.dashboard.train_button.click()
     _wait_for_end(qtbot, window)
     timer.stop()
     worst = max(gaps)
@@ -249,14 +249,14 @@ def test_window_stays_responsive_while_training(qtbot, tmp_path, shapes_dataset,
         f"\nGUI responsiveness: longest gap between 10 ms ticks {worst * 1000:.0f} ms; "
         f"{len(gaps)} ticks in {sum(gaps):.1f} s of training"
     )
-    assert window.dashboard.status_label.text().startswith("finished")
+    assert window.train_page.dashboard.status_label.text().startswith("finished")
     assert worst < 1.5
 
 
 def test_settings_are_remembered_between_sessions(qtbot, tmp_path, shapes_dataset):
     first = make_window(qtbot, tmp_path)
     _choose_dataset(qtbot, first, shapes_dataset)
-    first.settings_panel.restore({"values": {"epochs": 7, "batch_size": 24}})
+    first.train_page.settings_panel.restore({"values": {"epochs": 7, "batch_size": 24}})
     first.resize(1111, 777)
     first.show_page(TRAIN_PAGE)
     first.close()
@@ -264,7 +264,7 @@ def test_settings_are_remembered_between_sessions(qtbot, tmp_path, shapes_datase
     second = make_window(qtbot, tmp_path)
     qtbot.waitUntil(lambda: second.dataset_view.current_path() != "", timeout=20_000)
     assert Path(second.dataset_view.current_path()) == shapes_dataset
-    config = second.settings_panel.build_config("x", "y")
+    config = second.train_page.settings_panel.build_config("x", "y")
     assert (config.epochs, config.batch_size) == (7, 24)
     # The offscreen screen is small, so Qt fits the restored width to it; the height shows
     # that the geometry came back.
@@ -291,7 +291,7 @@ def test_resume_and_classify_requests_from_the_runs_page(qtbot, tmp_path, traine
     window.runs_view.request_resume(str(run_dir), 3)
     assert window.current_page() == TRAIN_PAGE
     _wait_for_end(qtbot, window)
-    assert window.dashboard.status_label.text().startswith("finished")
+    assert window.train_page.dashboard.status_label.text().startswith("finished")
     assert _csv_rows(run_dir / "metrics.csv") == 3
 
     window.runs_view.classifyWithRun.emit(str(run_dir))
@@ -309,8 +309,8 @@ def test_dashboard_filters_predictions_and_opens_the_detail_dialog(qtbot):
     dash.show()
     epoch = demo_epochs(names, epochs=1)[0]
     dash._class_names = names
-    dash.on_epoch_ended(epoch)
-    dash.on_predictions_sampled(demo_predictions(names, count=40))
+    dash.on_event(epoch)
+    dash.on_event(demo_predictions(names, count=40))
     grid = dash.grid
     assert grid.model().rowCount() == 40
 
@@ -362,7 +362,7 @@ def test_window_loads_torch_in_the_background(qtbot, tmp_path):
     assert window.device_label.text() == "Detecting device…" or window.torch_info
     qtbot.waitUntil(lambda: window.torch_info is not None, timeout=120_000)
     assert window.device_label.text() != "Detecting device…"
-    assert window.settings_panel.archCombo.findData("resnet18") >= 0
+    assert window.train_page.settings_panel.archCombo.findData("resnet18") >= 0
     window.close()
     assert not window.loader.is_running()
 

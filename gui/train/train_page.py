@@ -1,0 +1,175 @@
+"""The Train page: the settings on the left, the live dashboard on the right, and the one
+training run in progress (a gui.jobs job). Its rules live in TrainPageModel; this class
+shows them and forwards clicks."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QWidget
+
+from core.events import RunFinished
+from core.train.config import TrainConfig
+from gui.jobs import JobEnded, JobRunner
+from gui.runs.run_records import load_run
+from gui.train.model_settings import ModelSettingsPanel
+from gui.train.train_job import FitFunction, training_job
+from gui.train.train_page_model import Refusal, TrainPageModel
+from gui.train.train_worker import resume_config
+from gui.train.training_dashboard import TrainingDashboard
+
+CLOSE_TIMEOUT_S = 20.0  # a CPU step of a big model can take seconds; after this we still wait
+
+
+class TrainPage(QWidget):
+    """Signals: `runStarted()` (show the page), `runFinished(RunFinished)` (the run's last
+    event: a new model may exist), `runEnded()` (its thread has stopped: Train is possible
+    again), `settingsChanged()` (an edit in the settings panel)."""
+
+    runStarted = Signal()
+    runFinished = Signal(object)
+    runEnded = Signal()
+    settingsChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainPage")
+        self.model = TrainPageModel()
+        self.runner = JobRunner(self, name="train")
+        self.runner.event.connect(self.on_event)
+        self.settings_panel = ModelSettingsPanel()
+        self.dashboard = TrainingDashboard()
+
+        settings_scroll = QScrollArea()
+        settings_scroll.setObjectName("settingsScroll")
+        settings_scroll.setWidget(self.settings_panel)
+        settings_scroll.setWidgetResizable(True)
+        settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        settings_scroll.setMinimumWidth(320)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("trainSplitter")
+        self.splitter.addWidget(settings_scroll)
+        self.splitter.addWidget(self.dashboard)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([360, 1200])
+        self.splitter.setChildrenCollapsible(False)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+        self.dashboard.trainRequested.connect(self._on_dashboard_train_requested)
+        self.dashboard.stopRequested.connect(self.runner.request_stop)
+        self.dashboard.pauseRequested.connect(self._on_dashboard_pause_requested)
+        self.settings_panel.changed.connect(self._on_settings_panel_changed)
+
+    # -- the dataset and workspace (told by the window) ------------------------------------
+
+    def set_workspace(self, path: str) -> None:
+        self.model.workspace = path
+
+    def on_scan_started(self) -> None:
+        self.model.scan_started()
+
+    def on_dataset_loaded(self, path: str, report: object) -> None:
+        if self.model.dataset_loaded(path, report):
+            self.dashboard.hide_error()
+        self.settings_panel.set_dataset_report(report)
+
+    def on_dataset_failed(self) -> None:
+        self.model.dataset_failed()
+        self.settings_panel.set_dataset_report(None)
+
+    def set_torch_info(self, info: dict) -> None:
+        self.settings_panel.set_devices(info["devices"])
+        self.settings_panel.set_architectures(info["architectures"])
+
+    def torch_failed(self, message: str) -> None:
+        self._show_refusal(Refusal("torch", message))
+
+    # -- starting runs ----------------------------------------------------------------------
+
+    def is_running(self) -> bool:
+        return self.runner.is_running()
+
+    def _on_dashboard_train_requested(self) -> None:
+        if self.is_running():
+            return
+        data_dir = self.model.dataset_path
+        problems = self.settings_panel.problems(data_dir) if data_dir else []
+        refusal = self.model.refusal(problems)
+        if refusal is not None:
+            self._show_refusal(refusal)
+            return
+        config = self.model.run_config(self.settings_panel.build_config(data_dir, ""))
+        self.start_training(config)
+
+    def start_training(self, config: TrainConfig, fit: FitFunction | None = None) -> None:
+        """Start a run (the Train button, Resume from the Runs page, tests with a fake fit)."""
+        self.model.run_started()
+        # A resumed run continues its curves: read them before the run appends to the files.
+        history = load_run(config.out_dir) if config.resume else None
+        # Connected since __init__: a run that fails at once is still reported.
+        self.runner.start(training_job(config, fit), stop_at_yield=False)
+        verb = "Resuming" if config.resume else "Training on"
+        self.dashboard.start_run(f"{verb} {config.data_dir} → {config.out_dir}")
+        if history is not None:
+            self.dashboard.plots.set_history(history.steps, history.metrics)
+        self.settings_panel.setEnabled(False)  # edits would not reach the running engine
+        self.runStarted.emit()
+
+    def resume_run(self, run_dir: str, epochs: int) -> None:
+        """Continue `run_dir` until `epochs` epochs in total (the Runs page's Resume)."""
+        if self.is_running():
+            self.dashboard.show_error("Stop the current run before resuming another one.")
+            self.runStarted.emit()
+            return
+        try:
+            config = resume_config(run_dir, epochs)
+        except (OSError, ValueError, TypeError) as exc:
+            self.dashboard.show_error(
+                f"Cannot resume {run_dir}: config.json is unreadable ({exc})."
+            )
+            self.runStarted.emit()
+            return
+        self.start_training(config)
+
+    # -- the run's events -------------------------------------------------------------------
+
+    def on_event(self, event: object) -> None:
+        if isinstance(event, JobEnded):
+            self.model.run_ended()
+            self.dashboard.set_running(False)
+            self.settings_panel.setEnabled(True)
+            self.runEnded.emit()
+            return
+        self.dashboard.on_event(event)
+        if isinstance(event, RunFinished):
+            # The thread ends a moment after its last event: Train waits for JobEnded.
+            self.dashboard.train_button.setEnabled(False)
+            self.runFinished.emit(event)
+
+    def _on_dashboard_pause_requested(self, paused: bool) -> None:
+        if paused:
+            self.runner.pause()
+        else:
+            self.runner.resume()
+
+    def shutdown(self, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
+        """Stop the run and wait for its end (the window is closing)."""
+        self.runner.shutdown(int(timeout_s * 1000))
+
+    # -- the settings and the refusal banner ------------------------------------------------
+
+    def _on_settings_panel_changed(self) -> None:
+        if self.model.refusal_reason == "problems":
+            problems = self.settings_panel.problems(self.model.dataset_path)
+            refusal = self.model.settings_changed(problems)
+            if refusal is None:
+                self.dashboard.hide_error()
+            else:
+                self._show_refusal(refusal)  # what is left to fix
+        self.settingsChanged.emit()
+
+    def _show_refusal(self, refusal: Refusal) -> None:
+        self.model.refused(refusal)
+        self.dashboard.show_error(refusal.text)

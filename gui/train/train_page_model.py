@@ -1,0 +1,111 @@
+"""The Train page's state and rules, without Qt: which dataset a run would train, whether
+Train is allowed and, if not, why; when the refusal banner may go; where a new run's folder
+goes. gui.train.train_page renders it; tests drive it directly."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from core.train.config import TrainConfig
+from gui.train.train_worker import new_run_dir
+
+# Why Train refused, while that is on the banner: "problems" (settings: it goes once they
+# are fixed), "dataset" (none or still scanning: it goes once one is loaded), "torch" (no
+# PyTorch: it stays), "" (no refusal on show).
+RefusalReason = Literal["", "problems", "dataset", "torch"]
+
+STILL_SCANNING = (
+    "The dataset is still being checked on the Data page: press Train again once the scan "
+    "has finished."
+)
+NO_DATASET = (
+    "Choose a dataset folder first: on the Data page, with File ▸ Open, or by dropping a "
+    "folder onto the window."
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: RefusalReason
+    text: str
+
+
+def problems_text(problems: list[str]) -> str:
+    return "Cannot start training:\n• " + "\n• ".join(problems)
+
+
+class TrainPageModel:
+    """Plain state; the page calls these methods and shows what they return."""
+
+    def __init__(self, workspace: str = "") -> None:
+        self.workspace = workspace
+        self.dataset_path = ""  # the dataset a run would train ('' when none is loaded)
+        self.dataset_report: Any = None  # its core.data.datasets.DatasetReport
+        self.scanning = False  # the Data page is checking a (new) folder
+        self.running = False
+        self.refusal_reason: RefusalReason = ""
+
+    # -- the dataset, as the Data page reports it -----------------------------------------
+
+    def scan_started(self) -> None:
+        self.scanning = True
+
+    def dataset_loaded(self, path: str, report: Any) -> bool:
+        """True when a "no dataset" refusal on show can go now."""
+        self.scanning = False
+        self.dataset_path, self.dataset_report = path, report
+        return self._clear_if("dataset")
+
+    def dataset_failed(self) -> None:
+        # The folder on show is not a dataset: neither its path nor the previous dataset's
+        # facts ("your images are about 96×96") apply any more.
+        self.scanning = False
+        self.dataset_path, self.dataset_report = "", None
+
+    # -- starting a run -------------------------------------------------------------------
+
+    def refusal(self, problems: list[str]) -> Refusal | None:
+        """Why Train must not start now (None: it may). `problems`: the settings' problems
+        for the current dataset (ModelSettingsPanel.problems)."""
+        if self.running:
+            return None
+        if self.scanning:
+            # dataset_path is still the previous dataset: training it would surprise.
+            return Refusal("dataset", STILL_SCANNING)
+        if not self.dataset_path:
+            return Refusal("dataset", NO_DATASET)
+        if problems:
+            return Refusal("problems", problems_text(problems))
+        return None
+
+    def refused(self, refusal: Refusal) -> None:
+        self.refusal_reason = refusal.reason
+
+    def settings_changed(self, problems: list[str]) -> Refusal | None:
+        """After an edit while a "problems" refusal is on show: what is left to fix, or None
+        when the banner can go."""
+        if problems:
+            return Refusal("problems", problems_text(problems))
+        self.refusal_reason = ""
+        return None
+
+    def run_config(self, config: TrainConfig) -> TrainConfig:
+        """`config` with a fresh run folder in the workspace (named after the dataset and,
+        for small images, the architecture "auto" will choose)."""
+        out_dir = new_run_dir(self.workspace, config.data_dir, config.arch, self.dataset_report)
+        return dataclasses.replace(config, out_dir=out_dir)
+
+    def run_started(self) -> None:
+        self.running = True
+        self.refusal_reason = ""  # the run's own banner (a failure) must stay
+
+    def run_ended(self) -> None:
+        self.running = False
+
+    def _clear_if(self, reason: RefusalReason) -> bool:
+        if self.refusal_reason == reason:
+            self.refusal_reason = ""
+            return True
+        return False
