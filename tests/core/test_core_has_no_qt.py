@@ -25,33 +25,3 @@ def test_importing_every_core_module_loads_no_qt():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]", out.stdout
-
-
-def test_light_core_modules_do_not_import_torch():
-    """The window imports these at start-up; torch must wait for the background loader."""
-    light = [
-        "core.train.config",
-        "core.train.settings",
-        "core.train.validation",
-        "core.train.presets",
-        "core.cli.train_flags",
-        "core.events",
-        "core.errors",
-        "core.infer.results",
-        "core.control",
-        "core.data.datasets",
-        "core.data.imaging",
-        "core.files.run_folder",
-        "core.files.sorting",
-        "core.infer.results_export",
-        "core.files.atomic",
-    ]
-    code = (
-        "import importlib, sys\n"
-        f"for name in {light!r}: importlib.import_module(name)\n"
-        "print('torch' in sys.modules)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "False"

@@ -13,6 +13,7 @@ import pytest
 from core.errors import LoupeError
 from core.files import file_transfer, sorting
 from core.files.sorting import SortAborted, execute_sort, plan_sort, safe_folder_name, undo_sort
+from tests.core.files.read_only import read_only_folder
 from tests.core.sorting_helpers import files_under, make_file, result, sha, snapshot
 
 
@@ -370,29 +371,24 @@ def test_manifest_write_failure_takes_back_the_unrecorded_file(tmp_path, photos,
     assert files_under(tmp_path / "dest") == []
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores chmod")
 def test_read_only_destination_gives_clear_error(tmp_path, photos):
     src, _, results = photos
     before = snapshot(src)
     dest = tmp_path / "dest"
     dest.mkdir()
-    dest.chmod(0o500)
-    try:
-        with pytest.raises(SortAborted, match="permission denied") as caught:
-            execute_sort(plan_sort(results, dest, move=True))
-    finally:
-        dest.chmod(0o700)
+    with read_only_folder(dest), pytest.raises(SortAborted, match="permission denied") as caught:
+        execute_sort(plan_sort(results, dest, move=True))
     assert str(dest) in str(caught.value)
     assert snapshot(src) == before
     assert os.listdir(dest) == []
 
     # Writable root, read-only class folder, manifest elsewhere: stops at the first file.
-    (dest / "cats").mkdir(mode=0o500)
-    try:
-        with pytest.raises(SortAborted, match="permission denied") as caught:
-            execute_sort(plan_sort(results, dest, move=True), str(tmp_path / "m.jsonl"))
-    finally:
-        (dest / "cats").chmod(0o700)
+    (dest / "cats").mkdir()
+    with (
+        read_only_folder(dest / "cats"),
+        pytest.raises(SortAborted, match="permission denied") as caught,
+    ):
+        execute_sort(plan_sort(results, dest, move=True), str(tmp_path / "m.jsonl"))
     assert str(dest / "cats" / "a.jpg") in str(caught.value)
     assert snapshot(src) == before
     assert files_under(dest) == []

@@ -6,7 +6,6 @@ its first epoch and resumed to the fourth must end bit for bit where an uninterr
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from core.events import CheckpointSaved, EpochEnded, RunFinished
 from core.train.config import TrainConfig
 from core.train.loop import fit
 from tests.core.cli.cli_helpers import loupe, pinned_cpu
+from tests.core.run_checks import assert_same_tensors, metric_rows
 
 EXACT = dict(
     arch="loupe_net",  # has dropout: the torch random state matters too
@@ -47,18 +47,6 @@ class StopAtStep(RunControl):
             self.request_stop()
         self.calls += 1
         return super().checkpoint()
-
-
-def metric_rows(run: Path) -> list[dict[str, str]]:
-    """metrics.csv without the wall-clock column."""
-    with open(run / "metrics.csv", newline="") as f:
-        return [{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(f)]
-
-
-def assert_same_tensors(a: dict, b: dict) -> None:
-    assert a.keys() == b.keys()
-    different = [k for k in a if not torch.equal(a[k], b[k])]
-    assert not different, f"{len(different)} tensors differ, e.g. {different[:3]}"
 
 
 def _exact(data: str, out: Path, **overrides) -> TrainConfig:

@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import threading
+import time
 
 import pytest
 
@@ -132,19 +133,42 @@ def test_stop_from_another_thread_during_the_first_epoch(shapes_data, tmp_path):
     assert finished.model_path and os.path.isfile(finished.model_path)
 
 
-def test_pause_blocks_until_resumed(shapes_data, tmp_path):
+def test_pause_holds_the_loop_until_resumed(shapes_data, tmp_path):
     control = RunControl()
     cfg = TrainConfig(
-        data_dir=shapes_data, out_dir=str(tmp_path / "run"), epochs=1, batch_size=16, device="cpu"
+        data_dir=shapes_data,
+        out_dir=str(tmp_path / "run"),
+        epochs=2,
+        batch_size=16,
+        device="cpu",
+        cpu_threads=1,
+        mixed_precision="off",
     )
-    gen = fit(cfg, control)
-    for event in gen:
-        if isinstance(event, StepEnded):
+    events: list = []
+    paused_after: list[int] = []
+
+    def train() -> None:
+        for event in fit(cfg, control):
+            events.append(event)
+            if isinstance(event, StepEnded) and not paused_after:
+                control.pause()  # at this yield: the next step has not started
+                paused_after.append(len(events))
+
+    trainer = threading.Thread(target=train)
+    trainer.start()
+    for _ in range(600):
+        if paused_after:
             break
-    control.pause()
-    threading.Timer(0.3, control.resume).start()
-    rest = list(gen)
-    assert rest[-1].status == "completed"
+        time.sleep(0.1)
+    time.sleep(0.5)  # several steps, were the pause ignored
+    assert trainer.is_alive(), "the run went on while paused"
+    during = events[paused_after[0] :]
+    assert not _of(during, StepEnded), "a step ran while paused"
+    control.resume()
+    trainer.join(120)
+    assert events[-1].status == "completed"
+    numbers = [e.global_step for e in _of(events, StepEnded)]
+    assert numbers == sorted(set(numbers)) and numbers[-1] == 2 * 5 - 1  # none repeated or lost
 
 
 def test_resume_continues_from_last_checkpoint(shapes_data, tmp_path):

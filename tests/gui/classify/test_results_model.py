@@ -144,34 +144,25 @@ def test_unsure_threshold_change_repaints_every_row(qapp, qtbot):
     assert (top_left.row(), bottom_right.row()) == (0, 49)
 
 
-def test_50000_rows_filter_and_sort_fast(qapp):
+def test_50000_rows_sort_and_filter_correctly(qapp):
+    # Their speed is measured in benchmarks/gui_responsiveness.py (no wall-clock asserts here).
     results = fake_results(50_000, seed=7)
     source = ResultsModel()
     proxy = ResultsFilterModel(source)
-    started = time.perf_counter()
     for start in range(0, len(results), 500):
         source.append_results(results[start : start + 500])
-    timings = {"stream 50,000 rows in batches of 500": time.perf_counter() - started}
-    steps = {
-        "sort by confidence": lambda: proxy.set_sort("confidence", False),
-        "sort by confidence, descending": lambda: proxy.set_sort("confidence", True),
-        "sort by name": lambda: proxy.set_sort("name", False),
-        "class filter": lambda: proxy.set_class_filter("cat"),
-        "confidence range": lambda: proxy.set_confidence_range(0.2, 0.6),
-        "unsure filter": lambda: proxy.set_class_filter(UNSURE),
-        "unsure threshold": lambda: source.set_unsure_threshold(0.3),
-        "clear filters": lambda: (proxy.set_class_filter(None), proxy.set_confidence_range(0, 1)),
-    }
-    for name, step in steps.items():
-        started = time.perf_counter()
-        step()
-        timings[name] = time.perf_counter() - started
-    print()
-    for name, seconds in timings.items():
-        print(f"  {name:38s} {seconds * 1000:7.1f} ms")
+    sample = range(0, 50_000, 499)
+    proxy.set_sort("confidence", False)
+    ascending = [proxy.result(row).confidence for row in sample]
+    assert ascending == sorted(ascending)
+    proxy.set_sort("confidence", True)
+    descending = [proxy.result(row).confidence for row in sample]
+    assert descending == sorted(descending, reverse=True)
+    proxy.set_class_filter("cat")
+    assert proxy.rowCount() == sum(r.label == "cat" for r in results)
+    assert {proxy.result(row).label for row in range(0, proxy.rowCount(), 97)} == {"cat"}
+    proxy.set_class_filter(None)
     assert proxy.rowCount() == 50_000
-    # Loose bound: a regression to Python-per-comparison sorting takes many seconds.
-    assert max(v for k, v in timings.items() if not k.startswith("stream")) < 2.0
 
 
 # -- thumbnails ---------------------------------------------------------------------------

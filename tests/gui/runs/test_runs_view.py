@@ -518,19 +518,6 @@ def test_a_real_training_run_is_read(view, tmp_path):
     assert finished.reason in view.detail.reason_label.text()
 
 
-def test_importing_the_runs_view_does_not_import_torch():
-    code = "import sys, gui.runs.runs_view; print('torch' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
-
-
 def test_demo_shows_made_up_runs(qtbot):
     from gui.demo.page_demos import runs_view_demo
 
