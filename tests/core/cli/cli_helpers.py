@@ -9,8 +9,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -44,16 +42,6 @@ def loupe_process(*args, cwd=ROOT) -> subprocess.CompletedProcess:
     )
 
 
-@contextlib.contextmanager
-def pinned_cpu():
-    """One thread, no bf16: the CLI has no flags for these yet, and the CPU tuner would
-    choose them by timing, moving the accuracy the tests below rely on with the load."""
-    import core.cli.commands
-    from core.train.config import TrainConfig
-
-    def pinned(**values):
-        return TrainConfig(**{"cpu_threads": 1, "mixed_precision": "off", **values})
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(core.cli.commands, "TrainConfig", pinned)
-        yield
+# One thread, no bf16: the CPU tuner would choose them by timing, moving the numbers (and the
+# accuracy some tests rely on) with the machine's load.
+PINNED_CPU = ("--cpu-threads", "1", "--mixed-precision", "off")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.cli.cli_helpers import loupe, loupe_process, pinned_cpu
+from tests.core.cli.cli_helpers import PINNED_CPU, loupe, loupe_process
 from tests.core.image_factory import make_shapes_dataset, write_all_corrupt
 
 
@@ -21,21 +21,21 @@ def cli_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("cli")
     data = make_shapes_dataset(base / "data", per_class=24, size=32, seed=3)
     out = base / "run"
-    with pinned_cpu():
-        result = loupe(
-            "train",
-            data,
-            "--out",
-            out,
-            "--epochs",
-            "3",
-            "--batch-size",
-            "16",
-            "--device",
-            "cpu",
-            "--seed",
-            "1",
-        )
+    result = loupe(
+        "train",
+        data,
+        "--out",
+        out,
+        "--epochs",
+        "3",
+        "--batch-size",
+        "16",
+        "--device",
+        "cpu",
+        "--seed",
+        "1",
+        *PINNED_CPU,
+    )
     assert result.returncode == 0, result.stderr
     return base, data, out, result
 

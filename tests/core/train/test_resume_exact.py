@@ -17,7 +17,7 @@ from core.control import RunControl
 from core.events import CheckpointSaved, EpochEnded, RunFinished
 from core.train.config import TrainConfig
 from core.train.loop import fit
-from tests.core.cli.cli_helpers import loupe, pinned_cpu
+from tests.core.cli.cli_helpers import PINNED_CPU, loupe
 from tests.core.run_checks import assert_same_tensors, metric_rows
 
 EXACT = dict(
@@ -109,7 +109,7 @@ def test_cli_interrupted_after_one_epoch_and_resumed_equals_an_uninterrupted_run
 
     out = tmp_path / "run"
     args = ["train", shapes_data, "--out", out, "--device", "cpu"]
-    with pinned_cpu(), monkeypatch.context() as patch:
+    with monkeypatch.context() as patch:
         patch.setattr(TrainProgress, "handle", ctrl_c_after_the_first_epoch)
         first = loupe(
             *args,
@@ -123,6 +123,7 @@ def test_cli_interrupted_after_one_epoch_and_resumed_equals_an_uninterrupted_run
             32,
             "--seed",
             EXACT["seed"],
+            *PINNED_CPU,
         )
     assert first.returncode == 130, first.stderr
     assert len(metric_rows(out)) == 1
