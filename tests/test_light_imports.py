@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 LIGHT_CORE = [
     "core.train.config",
+    "core.train.defaults",
+    "core.models.checkpoints",
     "core.train.settings",
     "core.train.validation",
     "core.train.presets",

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import socket
 import sys
 import time
@@ -33,7 +34,7 @@ RUN_FILES = frozenset(
     }
 )
 # Any of these marks a folder as a training run's (a plain model folder has only the model).
-_RUN_MARKERS = ("run.json", "config.json", "last.ckpt", LOCK_FILE)
+_RUN_MARKERS = ("run.json", "config.json", "metrics.csv", "last.ckpt", LOCK_FILE)
 
 METRICS_HEADER = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
 STEPS_HEADER = ["epoch", "step", "global_step", "loss", "lr"]
@@ -123,7 +124,8 @@ def read_run_summary(run_dir: str) -> dict[str, Any] | None:
         return None
     if summary.get("status") == "running" and summary.get("host") == socket.gethostname():
         pid = summary.get("pid")
-        if isinstance(pid, int) and pid != os.getpid() and not _pid_alive(pid):
+        # A hand-edited pid beyond the OS range would make os.kill raise OverflowError.
+        if isinstance(pid, int) and 0 < pid < 2**31 and pid != os.getpid() and not _pid_alive(pid):
             summary["status"] = "interrupted"
     summary["run_dir"] = os.path.abspath(run_dir)
     return summary
@@ -169,13 +171,60 @@ def read_steps(run_dir: str) -> list[dict[str, float]]:
 
 
 def list_runs(workspace: str) -> list[dict[str, Any]]:
-    """Summaries of every run folder directly under `workspace`, newest first."""
-    if not os.path.isdir(workspace):
+    """Summaries (read_run_summary) of every run folder directly under `workspace`, newest
+    first: the Runs page, Classify's model list and the CLI all list runs with this. A
+    folder that is a run (is_run_folder) but whose run.json cannot be read is listed with
+    status "unreadable" and a reason; other folders are skipped."""
+    try:
+        names = sorted(os.listdir(workspace))
+    except OSError:
         return []
     runs = []
-    for name in os.listdir(workspace):
-        summary = read_run_summary(os.path.join(workspace, name))
+    for name in names:
+        path = os.path.join(workspace, name)
+        if not os.path.isdir(path):
+            continue
+        summary = read_run_summary(path)
         if summary is not None:
             runs.append(summary)
-    runs.sort(key=lambda s: s.get("started", ""), reverse=True)
+        elif is_run_folder(path):
+            runs.append(_unreadable_run(path))
+    runs.sort(key=lambda s: str(s.get("started", "")), reverse=True)
     return runs
+
+
+def _unreadable_run(path: str) -> dict[str, Any]:
+    try:
+        started = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(os.path.getmtime(path)))
+    except OSError:
+        started = ""
+    reason = (
+        "run.json is not a valid run summary."
+        if os.path.exists(os.path.join(path, "run.json"))
+        else "This folder has no run.json."
+    )
+    return {
+        "run_dir": os.path.abspath(path),
+        "status": "unreadable",
+        "started": started,
+        "reason": reason,
+    }
+
+
+def run_folder_name(data_dir: str, arch: str, when: float | None = None) -> str:
+    """<YYYYmmdd-HHMMSS>-<dataset name>-<arch>, safe on every file system."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    name = os.path.basename(os.path.normpath(data_dir)) or "dataset"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "dataset"
+    arch = re.sub(r"[^A-Za-z0-9._-]+", "_", arch or "auto")
+    return f"{stamp}-{name[:40]}-{arch}"
+
+
+def new_run_dir(workspace: str, data_dir: str, arch: str) -> str:
+    """A fresh run folder path in `workspace`, suffixed when two runs start in one second.
+    `arch`: the architecture as far as it is known (core.train.defaults.expected_arch)."""
+    base = os.path.join(workspace, run_folder_name(data_dir, arch))
+    path, n = base, 2
+    while os.path.exists(path):
+        path, n = f"{base}-{n}", n + 1
+    return path

@@ -2,7 +2,12 @@
 
 A Loupe model is two files: model.safetensors (tensors only: loading cannot run code) and
 model.json beside it (architecture, class names in index order, image size, normalisation,
-best metrics). last.ckpt holds what resuming needs and is read with weights_only=True."""
+best metrics). last.ckpt holds what resuming needs and is read with weights_only=True.
+
+This module is the one place that knows the format: file names, resolving a path to them,
+and reading model.json (`read_model_meta`, used by the engine, the CLI and the window). It
+imports torch only inside the functions that save or load tensors, so the window can describe
+a model before torch has loaded."""
 
 from __future__ import annotations
 
@@ -11,10 +16,7 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from typing import Any
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from core import __version__
 from core.errors import LoupeError, ModelFileError
@@ -25,6 +27,10 @@ MODEL_FORMAT_VERSION = 1
 MODEL_WEIGHTS = "model.safetensors"
 MODEL_META = "model.json"
 LAST_CKPT = "last.ckpt"
+
+if TYPE_CHECKING:  # torch loads only when tensors are saved or loaded
+    import torch
+    from torch import nn
 
 
 def _cpu_state(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -63,8 +69,19 @@ class ModelMeta:
 
     @property
     def val_acc(self) -> float | None:
-        best = self.raw.get("best") or {}
-        return best.get("val_acc")
+        best = self.raw.get("best")
+        acc = best.get("val_acc") if isinstance(best, dict) else None
+        return float(acc) if isinstance(acc, int | float) and not isinstance(acc, bool) else None
+
+    def summary(self) -> dict[str, Any]:
+        """Plain data for the window and for results files: arch, class_names, image_size,
+        val_acc."""
+        return {
+            "arch": self.arch,
+            "class_names": list(self.class_names),
+            "image_size": self.image_size,
+            "val_acc": self.val_acc,
+        }
 
 
 def resolve_model_paths(path: str) -> tuple[str, str]:
@@ -92,7 +109,10 @@ def resolve_model_paths(path: str) -> tuple[str, str]:
     return meta_path, weights_path
 
 
-def read_model_meta(meta_path: str) -> ModelMeta:
+def read_model_meta(path: str) -> ModelMeta:
+    """The model.json of a run folder, a model folder or either model file. Raises
+    ModelFileError naming the file when it is missing or does not describe a Loupe model."""
+    meta_path = path if path.endswith(".json") else resolve_model_paths(path)[0]
     try:
         with open(meta_path, encoding="utf-8") as f:
             raw = json.load(f)
@@ -155,6 +175,8 @@ def load_model(path: str) -> tuple[nn.Module, ModelMeta]:
 
 
 def save_checkpoint(path: str, payload: dict[str, Any]) -> None:
+    import torch
+
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     atomic_write_bytes(path, buffer.getvalue())
@@ -165,6 +187,8 @@ def load_checkpoint(path: str) -> dict[str, Any]:
         raise LoupeError(
             f"Cannot resume: {path} does not exist (was the run started with --out here?)."
         )
+    import torch
+
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:

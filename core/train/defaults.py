@@ -1,6 +1,7 @@
 """Choices Loupe makes when the user leaves them on auto: architecture, image size,
 learning rate, so that small images train a small CNN near their native size and photos
-get a pretrained model at a resolution the device can afford."""
+get a pretrained model at a resolution the device can afford; and the arithmetic of a run
+that the window needs before torch loads (steps per epoch). No torch here."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from core.data.datasets import DatasetReport
 from core.train.config import TrainConfig
 
 SMALL_IMAGE_MAX = 64  # median side (px) up to which images count as "small"
+SMALL_IMAGE_ARCH = "loupe_net"  # what "auto" trains on small images, whatever the device
 
 # Base learning rates per optimizer for a batch of 64, scaled with the batch size: linearly
 # for SGD (Goyal et al.'s rule), by the square root for the adaptive optimizers, whose
@@ -29,6 +31,32 @@ def _round8(n: float) -> int:
     return max(16, int(round(n / 8)) * 8)
 
 
+def has_small_images(median_size: tuple[int, int] | None) -> bool:
+    """Whether "auto" treats the dataset as small images (a small CNN at their own size)."""
+    return bool(median_size) and min(median_size) <= SMALL_IMAGE_MAX
+
+
+def native_image_size(short_side: int) -> int:
+    """The training size "auto" picks for small images: their short side, rounded to 8."""
+    return _round8(max(short_side, 16))
+
+
+def expected_arch(arch: str, report: DatasetReport | None) -> str:
+    """The architecture a run will train, as far as it is known before torch loads (to name
+    the run folder): resolve_auto's small-image rule; for photos the choice depends on the
+    device and the weights at hand, so it stays "auto"."""
+    if arch != "auto" or report is None or not has_small_images(report.median_size):
+        return arch or "auto"
+    return SMALL_IMAGE_ARCH
+
+
+def steps_per_epoch(images: int, batch_size: int) -> int:
+    """Optimizer steps in one epoch of `images` training images. A last batch of a single
+    image is dropped (BatchNorm cannot train on one image) unless it is the only one."""
+    full, rest = divmod(max(images, 0), max(batch_size, 1))
+    return full + (1 if rest > 1 or (rest == 1 and full == 0) else 0)
+
+
 def resolve_auto(
     cfg: TrainConfig, report: DatasetReport, device_type: str, pretrained_available
 ) -> tuple[TrainConfig, list[str]]:
@@ -39,12 +67,12 @@ def resolve_auto(
     notes: list[str] = []
     median = report.median_size or (224, 224)
     short_side = min(median)
-    small = short_side <= SMALL_IMAGE_MAX
+    small = has_small_images(median)
     arch, size, pretrained = cfg.arch, cfg.image_size, cfg.pretrained
 
     if arch == "auto":
         if small:
-            arch = "loupe_net"
+            arch = SMALL_IMAGE_ARCH
             notes.append(f"Small images (median {median[0]}x{median[1]}): using Loupe's small CNN.")
         else:
             # A GPU can afford a bigger model; a CPU run must stay in minutes, not hours.
@@ -63,7 +91,7 @@ def resolve_auto(
         if info.fixed_image_size:
             size = info.fixed_image_size
         elif small:
-            size = _round8(max(short_side, 16))
+            size = native_image_size(short_side)
         elif device_type == "cuda":
             size = 224
         else:

@@ -32,6 +32,7 @@ from core.events import LogMessage, RunStarted, TrainEvent
 from core.files.run_folder import RunFolder
 from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS, load_checkpoint
 from core.models.registry import build_model, count_parameters, weights_status
+from core.train import defaults
 from core.train.config import TrainConfig, to_dict
 from core.train.cpu_tuner import CpuTuner, SpeedMeter, cpu_candidates
 from core.train.defaults import resolve_auto
@@ -73,11 +74,6 @@ class Setup:
     started_event: RunStarted
     report: DatasetReport  # updated when streaming finds more unreadable files
     t_start: float = 0.0  # when training proper began (perf_counter)
-
-
-def _steps(n: int, batch_size: int) -> int:
-    full, rest = divmod(n, batch_size)
-    return full + (1 if rest > 1 or (rest == 1 and full == 0) else 0)
 
 
 def _workers(cfg: TrainConfig) -> int:
@@ -229,7 +225,7 @@ def prepare(
     train, val = sources
     if len(train) == 0 or len(val) == 0:
         raise LoupeError(f"{cfg.data_dir}: no readable images left for training or validation.")
-    steps_per_epoch = _steps(len(train), cfg.batch_size)
+    steps_per_epoch = defaults.steps_per_epoch(len(train), cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
 
     optimizer = build_optimizer(model.parameters(), cfg, cfg.lr)

@@ -7,7 +7,6 @@ describes the chosen model from its model.json (plain JSON: torch is not needed 
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
@@ -27,7 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import ModelFileError
 from core.files.run_folder import list_runs
+from core.models.checkpoints import read_model_meta
 from gui.classify.results_filter import ResultsFilterModel
 from gui.classify.results_model import UNSURE, ResultsModel
 
@@ -41,23 +42,6 @@ def model_folder(path: str) -> str:
     """The folder holding model.json, from a run folder, model folder or either model file."""
     path = os.path.abspath(os.path.expanduser(path))
     return path if os.path.isdir(path) else os.path.dirname(path)
-
-
-def read_model_info(path: str) -> dict[str, Any]:
-    """arch, class_names, image_size, val_acc from model.json. Raises OSError/ValueError when
-    it is missing or does not describe a Loupe model."""
-    with open(os.path.join(model_folder(path), "model.json"), encoding="utf-8") as f:
-        raw = json.load(f)
-    if not isinstance(raw, dict) or not isinstance(raw.get("class_names"), list):
-        raise ValueError("model.json does not describe a Loupe model")
-    best = raw.get("best") if isinstance(raw.get("best"), dict) else {}
-    acc = best.get("val_acc")
-    return {
-        "arch": str(raw.get("arch", "?")),
-        "class_names": [str(n) for n in raw["class_names"]],
-        "image_size": int(raw.get("image_size", 0) or 0),
-        "val_acc": float(acc) if isinstance(acc, int | float) else None,
-    }
 
 
 def describe_model(info: dict[str, Any]) -> str:
@@ -167,9 +151,9 @@ class ModelChooser(QWidget):
             text = "Choose a model trained with Loupe: a run of the workspace, or a model file."
         else:
             try:
-                self.info = read_model_info(path)
+                self.info = read_model_meta(path).summary()
                 text = describe_model(self.info)
-            except (OSError, ValueError, TypeError) as exc:
+            except ModelFileError as exc:
                 text, style = f"Cannot read this model: {exc}", ERROR_STYLE
         self.info_label.setText(text)
         self.info_label.setStyleSheet(style)

@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from core.events import ClassMetrics
-from core.files.run_folder import read_metrics, read_run_summary, read_steps
+from core.files.run_folder import read_metrics, read_steps
+from core.train.defaults import steps_per_epoch
 from gui.formatting import format_duration
 
 # status in run.json -> (word shown, colour). "cancelled" reads as "stopped": the user stopped it.
@@ -31,56 +32,7 @@ STATUS_STYLE: dict[str, tuple[str, str]] = {
     "unreadable": ("unreadable", "#6B7280"),
 }
 RESUMABLE = {"completed", "cancelled", "early_stopped", "interrupted"}
-# Files that make a folder a Loupe run even when its run.json cannot be read.
-RUN_MARKERS = ("run.json", "config.json", "metrics.csv", "model.json", "last.ckpt")
 MAX_LABEL_CHARS = 28  # a compared run without a start time is named by its folder, this short
-
-
-def scan_workspace(workspace: str) -> list[dict[str, Any]]:
-    """Run summaries (core.files.run_folder.read_run_summary) of every folder in `workspace`, newest
-    first. A folder that looks like a run but whose run.json cannot be read is listed with
-    status "unreadable"; other folders are skipped."""
-    try:
-        names = sorted(os.listdir(workspace))
-    except OSError:
-        return []
-    runs = []
-    for name in names:
-        path = os.path.join(workspace, name)
-        if not os.path.isdir(path):
-            continue
-        try:
-            summary = read_run_summary(path)
-        except Exception:  # a run.json holding a list or a number: not a summary
-            summary = None
-        if isinstance(summary, dict):
-            runs.append(summary)
-        elif any(os.path.exists(os.path.join(path, m)) for m in RUN_MARKERS):
-            runs.append(_unreadable(path))
-    runs.sort(key=lambda s: str(s.get("started", "")), reverse=True)
-    return runs
-
-
-def _unreadable(path: str) -> dict[str, Any]:
-    try:
-        started = format_time_iso(os.path.getmtime(path))
-    except OSError:
-        started = ""
-    reason = (
-        "run.json is not a valid run summary."
-        if os.path.exists(os.path.join(path, "run.json"))
-        else "This folder has no run.json."
-    )
-    return {
-        "run_dir": os.path.abspath(path),
-        "status": "unreadable",
-        "started": started,
-        "reason": reason,
-    }
-
-
-def format_time_iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def has_checkpoint(summary: dict[str, Any]) -> bool:
@@ -270,12 +222,11 @@ def _step_points(run_dir: str, data: RunData) -> list[tuple[float, float, float]
         return []
     # The last step of every epoch is always logged, so the largest step index gives the
     # epoch length once one epoch is complete; before that, estimate it from the data size.
-    steps_per_epoch = max(int(r["step"]) for r in rows) + 1
+    epoch_steps = max(int(r["step"]) for r in rows) + 1
     if not data.metrics:
-        steps_per_epoch = max(steps_per_epoch, _estimated_steps_per_epoch(run_dir, data.config))
+        epoch_steps = max(epoch_steps, _estimated_steps_per_epoch(run_dir, data.config))
     return [
-        (r["epoch"] + (r["step"] + 1) / steps_per_epoch, r["loss"], r.get("lr", math.nan))
-        for r in rows
+        (r["epoch"] + (r["step"] + 1) / epoch_steps, r["loss"], r.get("lr", math.nan)) for r in rows
     ]
 
 
@@ -286,7 +237,7 @@ def _estimated_steps_per_epoch(run_dir: str, config: dict[str, Any]) -> int:
         train = sum(int(n) for n in report["counts"]["train"].values())
     except (TypeError, KeyError, ValueError, AttributeError):
         return 0
-    return math.ceil(train / batch) if batch and batch >= 1 else 0
+    return steps_per_epoch(train, int(batch)) if batch and batch >= 1 else 0
 
 
 def _metric(value: Any) -> float:

@@ -36,8 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.files.run_folder import list_runs
 from gui.runs.run_detail import RunDetail
-from gui.runs.run_records import can_resume, has_model, load_run, number, scan_workspace
+from gui.runs.run_records import can_resume, has_model, load_run, number
 from gui.runs.runs_table import COLUMNS, RunDirRole, RunsTable
 from gui.runs.workspace_watcher import WorkspaceWatcher
 
@@ -160,7 +161,7 @@ class RunsView(QWidget):
         """Rescan the workspace, keeping the selection and the detail unless they changed."""
         selected = self.selected_run_dirs()
         current = self._current_run_dir()
-        runs = scan_workspace(self._workspace) if self._workspace else []
+        runs = list_runs(self._workspace) if self._workspace else []
         # Unchanged (the usual answer to the running-run poll): no model reset, which would
         # close an open menu and lose the scroll position.
         if runs != self.model.runs:

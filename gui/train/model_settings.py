@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from core.data.datasets import DatasetReport
 from core.train.config import AugmentConfig, TrainConfig
-from core.train.defaults import SMALL_IMAGE_MAX
+from core.train.defaults import has_small_images
 from core.train.presets import (
     BALANCED,
     CUSTOM,
@@ -201,8 +201,7 @@ class ModelSettingsPanel(QWidget):
         return not any(w.startswith("No val folder found") for w in report.warnings)
 
     def _small_images(self) -> bool:
-        size = self._report.median_size if self._report else None
-        return bool(size and min(size) <= SMALL_IMAGE_MAX)
+        return has_small_images(self._report.median_size if self._report else None)
 
     # ---- presets ----------------------------------------------------------------------------
 

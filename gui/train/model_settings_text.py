@@ -9,12 +9,12 @@ from typing import Any
 
 from core.data.datasets import DatasetReport
 from core.models.catalog import FEATURED, LOUPE_ARCHITECTURES
+from core.train.defaults import has_small_images, native_image_size
 
 AUTO_DESCRIPTION = "Loupe picks: small CNN for small images, pretrained model for photos"
 # Offered before torch has loaded (core.models.registry imports torch, so the list cannot come from
 # there at start-up); set_architectures replaces it with the real list a few seconds later.
 FALLBACK_ARCHITECTURES = (*LOUPE_ARCHITECTURES, *FEATURED)
-SMALL_IMAGE_MAX = 64  # px, as core.train.defaults: up to here "auto" trains near the native size
 _IMBALANCE_RATIO = 5.0  # as core.data.datasets' warning
 _BYTES_PER_PARAMETER = 4  # float32 checkpoints: the download is about 4 bytes per weight
 
@@ -76,9 +76,8 @@ def image_size_hint(report: DatasetReport | None, size: int, info: dict[str, Any
     if not median:
         return "auto: near the images' own size for small images, 128–224 px for photos."
     w, h = median
-    short = min(w, h)
-    if short <= SMALL_IMAGE_MAX:
-        native = max(16, round(short / 8) * 8)
+    if has_small_images(median):
+        native = native_image_size(min(w, h))
         if size > 2 * native:
             return (
                 f"Your images are only about {w}×{h}: {size} px enlarges them, which slows "

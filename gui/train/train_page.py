@@ -7,14 +7,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QWidget
 
+from core.errors import LoupeError
 from core.events import RunFinished
-from core.train.config import TrainConfig
+from core.train.config import TrainConfig, resume_config
 from gui.jobs import JobEnded, JobRunner
 from gui.runs.run_records import load_run
 from gui.train.model_settings import ModelSettingsPanel
 from gui.train.train_job import FitFunction, training_job
 from gui.train.train_page_model import Refusal, TrainPageModel
-from gui.train.train_worker import resume_config
 from gui.train.training_dashboard import TrainingDashboard
 
 CLOSE_TIMEOUT_S = 20.0  # a CPU step of a big model can take seconds; after this we still wait
@@ -124,11 +124,9 @@ class TrainPage(QWidget):
             self.runStarted.emit()
             return
         try:
-            config = resume_config(run_dir, epochs)
-        except (OSError, ValueError, TypeError) as exc:
-            self.dashboard.show_error(
-                f"Cannot resume {run_dir}: config.json is unreadable ({exc})."
-            )
+            config = resume_config(run_dir, epochs=int(epochs))
+        except LoupeError as exc:
+            self.dashboard.show_error(f"Cannot resume {run_dir}: {exc}")
             self.runStarted.emit()
             return
         self.start_training(config)

@@ -8,8 +8,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core.files.run_folder import new_run_dir
 from core.train.config import TrainConfig
-from gui.train.train_worker import new_run_dir
+from core.train.defaults import expected_arch
 
 # Why Train refused, while that is on the banner: "problems" (settings: it goes once they
 # are fixed), "dataset" (none or still scanning: it goes once one is loaded), "torch" (no
@@ -94,7 +95,8 @@ class TrainPageModel:
     def run_config(self, config: TrainConfig) -> TrainConfig:
         """`config` with a fresh run folder in the workspace (named after the dataset and,
         for small images, the architecture "auto" will choose)."""
-        out_dir = new_run_dir(self.workspace, config.data_dir, config.arch, self.dataset_report)
+        arch = expected_arch(config.arch, self.dataset_report)
+        out_dir = new_run_dir(self.workspace, config.data_dir, arch)
         return dataclasses.replace(config, out_dir=out_dir)
 
     def run_started(self) -> None:

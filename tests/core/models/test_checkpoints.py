@@ -47,3 +47,24 @@ def test_a_failed_write_leaves_the_previous_model_intact(tmp_path, monkeypatch):
     assert read_model_meta(str(tmp_path / "model.json")).image_size == 32
     assert sorted(os.listdir(tmp_path)) == ["model.json", "model.safetensors"]
     load_model(str(tmp_path))  # still a consistent pair
+
+
+def test_one_reader_describes_a_model_from_any_of_its_paths(tmp_path):
+    """The window's model description and the engine read model.json the same way."""
+    save_model(
+        build_model("loupe_net", 3).eval(), str(tmp_path), {**META, "best": {"val_acc": 0.75}}
+    )
+    for path in (tmp_path, tmp_path / "model.json", tmp_path / "model.safetensors"):
+        assert read_model_meta(str(path)).summary() == {
+            "arch": "loupe_net",
+            "class_names": ["a", "b", "c"],
+            "image_size": 32,
+            "val_acc": 0.75,
+        }
+
+
+def test_a_folder_without_a_model_is_named_in_the_error(tmp_path):
+    from core.errors import ModelFileError
+
+    with pytest.raises(ModelFileError, match="no model.json"):
+        read_model_meta(str(tmp_path))

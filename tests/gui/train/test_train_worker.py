@@ -1,5 +1,5 @@
 """A training run as a gui.jobs job (events cross threads on one signal; stop, pause,
-shutdown), run naming, and TorchLoader (torch off the GUI thread)."""
+shutdown) and TorchLoader (torch off the GUI thread)."""
 
 # Fixtures come from tests.gui.helpers: imported by name, used as arguments.
 # ruff: noqa: F401, F811
@@ -16,7 +16,6 @@ from core.data.datasets import DatasetReport
 from core.events import LogMessage, RunFinished, StepEnded
 from gui.jobs import JobEnded, JobRunner
 from gui.train.train_job import training_job
-from gui.train.train_worker import expected_arch, new_run_dir, run_folder_name
 from tests.gui.helpers import shapes_dataset, tiny_config
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -145,30 +144,6 @@ def test_a_new_run_can_start_right_after_the_last_one_ended(qtbot):
             runner.start(training_job(config, quick_fit))
         _wait_ended(qtbot, seen)
     assert not runner.is_running()
-
-
-def test_run_folder_names_are_dated_and_safe(tmp_path):
-    name = run_folder_name("/data/My Photos!/", "resnet18", when=0)
-    assert re.fullmatch(r"\d{8}-\d{6}-My_Photos-resnet18", name), name
-    first = Path(new_run_dir(str(tmp_path), "/data/cats", "auto"))
-    first.mkdir()
-    second = new_run_dir(str(tmp_path), "/data/cats", "auto")
-    assert second != str(first) and Path(second).name.startswith(first.name)
-
-
-def _report(median_size: tuple[int, int] | None) -> DatasetReport:
-    return DatasetReport("/data/cats", "flat", ["a", "b"], {}, median_size=median_size)
-
-
-def test_an_auto_run_folder_names_the_architecture_when_the_images_are_small(tmp_path):
-    # Small images always train loupe_net (core.train.defaults); photos depend on device and weights.
-    assert expected_arch("auto", _report((64, 48))) == "loupe_net"
-    assert expected_arch("auto", _report((640, 65))) == "auto"
-    assert expected_arch("auto", _report(None)) == "auto"
-    assert expected_arch("auto", None) == "auto"
-    assert expected_arch("resnet18", _report((32, 32))) == "resnet18"
-    path = new_run_dir(str(tmp_path), "/data/cats", "auto", _report((32, 32)))
-    assert Path(path).name.endswith("-cats-loupe_net")
 
 
 def test_torch_loader_reports_devices_and_architectures(qtbot):
