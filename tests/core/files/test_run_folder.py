@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import socket
 from pathlib import Path
 
 from core.data.datasets import DatasetReport
@@ -44,10 +46,8 @@ def test_list_runs_lists_unreadable_runs_and_skips_other_folders(tmp_path):
     odd_pid = tmp_path / "odd-pid"
     odd_pid.mkdir()
     # A hand-edited pid beyond the OS range once made os.kill raise OverflowError.
-    (odd_pid / "run.json").write_text(
-        '{"pid": 99999999999999999999, "status": "running", "host": "%s"}'
-        % __import__("socket").gethostname()
-    )
+    summary = {"pid": 10**20, "status": "running", "host": socket.gethostname()}
+    (odd_pid / "run.json").write_text(json.dumps(summary))
     (tmp_path / "photos").mkdir()  # not a run: no run files
     runs = {Path(r["run_dir"]).name: r for r in list_runs(str(tmp_path))}
     assert set(runs) == {"good", "broken", "odd-pid"}
