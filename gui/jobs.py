@@ -213,7 +213,9 @@ class JobRunner(QObject):
 
     # -- starting and stopping ------------------------------------------------------------
 
-    def start(self, job: Job, stop_at_yield: bool = True) -> JobControl:
+    def start(
+        self, job: Job, stop_at_yield: bool = True, priority: QThread.Priority | None = None
+    ) -> JobControl:
         """Run `job(control)` on a fresh thread. Connect to `event` before calling: a job that
         fails at once is still reported. `stop_at_yield=False` for jobs that end themselves
         when asked to stop (they check the control and yield their own last words)."""
@@ -234,7 +236,10 @@ class JobRunner(QObject):
         thread.finished.connect(self._on_thread_finished)
         _keep(thread)
         self._thread, self._worker, self._ended = thread, worker, None
-        thread.start()
+        if priority is None:
+            thread.start()
+        else:
+            thread.start(priority)
         return control
 
     def request_stop(self) -> None:
@@ -288,7 +293,7 @@ class JobRunner(QObject):
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
             worker.finished.wait(0.02)
         in_time = worker.finished.is_set()
-        if not in_time:
+        if not in_time and timeout_ms > 0:
             log.warning(
                 "%s still running after %.0f s: waiting for it", self.name, timeout_ms / 1e3
             )

@@ -27,7 +27,7 @@ from gui.data.dataset_view import DatasetView
 from gui.navigation import CLASSIFY_PAGE, DATA_PAGE, PAGES, RUNS_PAGE, TRAIN_PAGE, PageNavigation
 from gui.runs.runs_view import RunsView
 from gui.settings_store import SettingsStore
-from gui.torch_loader import TorchLoaderThread
+from gui.torch_loader import TorchLoader
 from gui.train.train_page import CLOSE_TIMEOUT_S, TrainPage
 from gui.window_menus import build_menus
 
@@ -48,10 +48,10 @@ class MainWindow(QMainWindow):
         # Tests replace this to answer "stop the run and close?" without a dialog.
         self.confirm_close = self._ask_close_during_training
 
-        self.loader = TorchLoaderThread(self)
-        self.loader.loader.deviceDetected.connect(self._on_loader_device_detected)
-        self.loader.loader.loaded.connect(self._on_loader_loaded)
-        self.loader.loader.failed.connect(self._on_loader_failed)
+        self.loader = TorchLoader(self)
+        self.loader.deviceDetected.connect(self._on_loader_device_detected)
+        self.loader.loaded.connect(self._on_loader_loaded)
+        self.loader.failed.connect(self._on_loader_failed)
 
         self._build_pages()
         self._build_menus()

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal
 
-from gui.worker_thread import worker_thread
+from core.control import RunControl
+from core.errors import LoupeError
+from gui.jobs import JobEnded, JobRunner
 
 
 def device_line(devices: list[Any]) -> str:
@@ -45,82 +49,79 @@ def _architectures(interrupted) -> list[dict[str, Any]]:
     return result
 
 
-class TorchLoader(QObject):
-    """Lives on its own QThread; `run()` is connected to the thread's `started`.
+@dataclass(frozen=True)
+class DeviceDetected:
+    line: str  # the status bar's words
 
-    Signals: `deviceDetected(str)` as soon as the devices are known (the status bar need not
-    wait for the architecture list), then `loaded(dict)` with devices, architectures,
-    torch_version, cuda, device_line and seconds; or `failed(str)` with a readable reason.
-    `finished()` always comes last."""
+
+def torch_job(control: RunControl) -> Iterator[object]:
+    """Import torch, report the device line as soon as it is known (the status bar need not
+    wait for the architecture list), then return the facts the window needs: devices,
+    architectures, torch_version, torchvision_version, cuda, device_line, seconds. A stop
+    skips what is left after the import (the import itself cannot be interrupted)."""
+    start = time.perf_counter()
+    try:
+        import torch
+
+        from core.device import list_devices
+
+        devices = list_devices()
+        cuda = bool(torch.cuda.is_available())
+        line = device_line(devices)
+        yield DeviceDetected(line)
+        architectures = _architectures(lambda: control.stop_requested)
+        # Training needs these too; importing them here keeps the first Train click fast.
+        import torchvision
+
+        import core.train.loop  # noqa: F401
+    except Exception as exc:  # a broken install must show up in the window, not a terminal
+        traceback.print_exc()
+        raise LoupeError(
+            f"PyTorch could not be loaded ({type(exc).__name__}: {exc}). "
+            "Training and classification need it: check the installation."
+        ) from exc
+    return {
+        "devices": devices,
+        "architectures": architectures,
+        "torch_version": torch.__version__,
+        "torchvision_version": torchvision.__version__,
+        "cuda": cuda,
+        "device_line": line,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+class TorchLoader(QObject):
+    """Runs torch_job (a gui.jobs job). Signals: `deviceDetected(str)`, then `loaded(dict)`
+    or `failed(str)` with a readable reason. `start()`, then `shutdown()` before the owner
+    dies."""
 
     deviceDetected = Signal(str)
     loaded = Signal(dict)
     failed = Signal(str)
-    finished = Signal()
-
-    @Slot()
-    def run(self) -> None:
-        thread = QThread.currentThread()
-        start = time.perf_counter()
-        try:
-            import torch
-
-            from core.device import list_devices
-
-            devices = list_devices()
-            cuda = bool(torch.cuda.is_available())
-            line = device_line(devices)
-            self.deviceDetected.emit(line)
-            architectures = _architectures(thread.isInterruptionRequested)
-            # Training needs these too; importing them here keeps the first Train click fast.
-            import torchvision
-
-            import core.train.loop  # noqa: F401
-
-            if not thread.isInterruptionRequested():
-                self.loaded.emit(
-                    {
-                        "devices": devices,
-                        "architectures": architectures,
-                        "torch_version": torch.__version__,
-                        "torchvision_version": torchvision.__version__,
-                        "cuda": cuda,
-                        "device_line": line,
-                        "seconds": time.perf_counter() - start,
-                    }
-                )
-        except Exception as exc:  # a broken install must show up in the window, not a terminal
-            traceback.print_exc()
-            self.failed.emit(
-                f"PyTorch could not be loaded ({type(exc).__name__}: {exc}). "
-                "Training and classification need it: check the installation."
-            )
-        finally:
-            self.finished.emit()
-
-
-class TorchLoaderThread(QObject):
-    """Owns the loader and its thread. `start()`, then `shutdown()` before the owner dies."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.loader = TorchLoader()
-        self.thread = worker_thread(self.loader, self.loader.finished, self, "torchLoaderThread")
+        self.runner = JobRunner(self, name="torchLoader")
+        self.runner.event.connect(self._on_event)
         self.result: dict[str, Any] | None = None
-        self.loader.loaded.connect(self._on_loader_loaded)
 
     def start(self) -> None:
-        self.thread.start(QThread.Priority.LowPriority)
+        self.runner.start(torch_job, priority=QThread.Priority.LowPriority)
 
     def is_running(self) -> bool:
-        return self.thread.isRunning()
+        return self.runner.is_running()
 
-    def _on_loader_loaded(self, info: dict) -> None:
-        self.result = info
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, DeviceDetected):
+            self.deviceDetected.emit(event.line)
+        elif isinstance(event, JobEnded):
+            if event.status == "failed":
+                self.failed.emit(event.message)
+            elif event.status == "finished":
+                self.result = event.result
+                self.loaded.emit(event.result)
 
     def shutdown(self) -> None:
         """Skip whatever is left after the import and wait for the thread to end."""
-        if self.thread.isRunning():
-            self.thread.requestInterruption()
-            self.thread.quit()
-            self.thread.wait()
+        self.runner.shutdown(0)

@@ -147,12 +147,12 @@ def test_a_new_run_can_start_right_after_the_last_one_ended(qtbot):
 
 
 def test_torch_loader_reports_devices_and_architectures(qtbot):
-    from gui.torch_loader import TorchLoaderThread
+    from gui.torch_loader import TorchLoader
 
-    loader = TorchLoaderThread()
+    loader = TorchLoader()
     devices: list[str] = []
-    loader.loader.deviceDetected.connect(devices.append)
-    with qtbot.waitSignal(loader.loader.loaded, timeout=120_000) as blocker:
+    loader.deviceDetected.connect(devices.append)
+    with qtbot.waitSignal(loader.loaded, timeout=120_000) as blocker:
         loader.start()
     info = blocker.args[0]
     loader.shutdown()
