@@ -16,6 +16,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.events import EpochEnded, StepEnded
+from gui.widgets.plot_axes import LearningRateAxis
+from gui.widgets.plot_legends import LEGEND_BRUSH, LEGEND_CORNERS, best_legend_corner, curve_points
 
 pg.setConfigOptions(antialias=True, background="w", foreground="k")
 
@@ -25,16 +27,6 @@ EMA_BETA = 0.95  # loss smoothing; debiased, so the first steps are not pulled t
 TRAIN_COLOR = (31, 119, 180)  # blue
 VAL_COLOR = (230, 110, 0)  # orange
 LR_COLOR = (44, 140, 60)  # green
-LEGEND_MARGIN = 8  # px between a legend and the plot's edge
-LEGEND_BRUSH = (255, 255, 255, 170)  # see-through: a point it still covers stays visible
-# Legend offsets, in order of preference: top-right, top-left, bottom-right, bottom-left
-# (pyqtgraph: a negative offset counts from the right/bottom edge).
-LEGEND_CORNERS = (
-    (-LEGEND_MARGIN, LEGEND_MARGIN),
-    (LEGEND_MARGIN, LEGEND_MARGIN),
-    (-LEGEND_MARGIN, -LEGEND_MARGIN),
-    (LEGEND_MARGIN, -LEGEND_MARGIN),
-)
 LR_HEADROOM = 1.1  # the learning-rate axis runs from 0 to 110 % of the largest rate
 # ... and a little below 0: pyqtgraph drops a tick label that would stick out of the plot,
 # so 0 needs half a line of room to be labelled; a rate of 0 then stays off the axis line.
@@ -79,94 +71,6 @@ def _number(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         return math.nan
-
-
-def format_learning_rate_ticks(values: Iterable[float], spacing: float, top: float) -> list[str]:
-    """Tick labels for a learning-rate axis whose largest visible value is `top`.
-
-    Small rates read best in scientific notation ("1e-4", "2.5e-4"): decimals would be
-    "0.00025". From 0.002 up, plain decimals ("0.001", "0.0015", "0.1") are shorter."""
-    values = list(values)
-    if spacing <= 0 or not math.isfinite(spacing):
-        return [f"{v:g}" for v in values]
-    step_exp = math.floor(math.log10(spacing))
-    scientific = abs(top) < 2e-3
-    labels = []
-    for v in values:
-        if abs(v) < spacing * 1e-3:
-            labels.append("0")
-        elif scientific:
-            digits = max(0, math.floor(math.log10(abs(v))) - step_exp)
-            mantissa, exponent = f"{v:.{digits}e}".split("e")
-            if "." in mantissa:
-                mantissa = mantissa.rstrip("0").rstrip(".")
-            labels.append(f"{mantissa}e{int(exponent)}")
-        else:
-            places = max(0, -step_exp)
-            labels.append(f"{v:.{places}f}")
-    return labels
-
-
-class LearningRateAxis(pg.AxisItem):
-    """Left axis of the learning-rate plot: "1e-4"-style labels for small rates."""
-
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        top = max(abs(r) for r in self.range) * scale
-        return format_learning_rate_ticks([v * scale for v in values], spacing * scale, top)
-
-
-def _curve_points(item: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
-    x, y = item.getOriginalDataset()
-    if x is None or y is None or len(x) == 0:
-        return np.empty(0), np.empty(0)
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    keep = np.isfinite(x) & np.isfinite(y)
-    return x[keep], y[keep]
-
-
-def legend_cost(plot: pg.PlotWidget, offset: tuple[float, float]) -> float:
-    """How much of the plotted data a legend at this corner offset would cover.
-
-    Data points count 5 (markers, real measurements); the lines between them are sampled
-    at 100 places per curve, so a steep line between two epochs counts too."""
-    view = plot.getViewBox()
-    legend = plot.getPlotItem().legend
-    width, height = view.width(), view.height()
-    (x_min, x_max), (y_min, y_max) = view.viewRange()
-    if legend is None or width <= 0 or height <= 0 or x_max <= x_min or y_max <= y_min:
-        return 0.0
-    pad = 4  # px: a point just outside the box still touches it visually
-    left = offset[0] if offset[0] > 0 else width + offset[0] - legend.width()
-    top = offset[1] if offset[1] > 0 else height + offset[1] - legend.height()
-    right, bottom = left + legend.width(), top + legend.height()
-
-    def covered(xs: np.ndarray, ys: np.ndarray) -> int:
-        px = (xs - x_min) / (x_max - x_min) * width
-        py = (y_max - ys) / (y_max - y_min) * height
-        inside = (px > left - pad) & (px < right + pad) & (py > top - pad) & (py < bottom + pad)
-        return int(np.count_nonzero(inside))
-
-    cost = 0.0
-    for item in plot.getPlotItem().listDataItems():
-        if not item.isVisible():
-            continue
-        x, y = _curve_points(item)
-        if len(x) == 0:
-            continue
-        cost += 5 * covered(x, y)
-        if len(x) > 1 and np.all(np.diff(x) > 0):
-            dense_x = np.linspace(x[0], x[-1], 100)
-            cost += covered(dense_x, np.interp(dense_x, x, y))
-    return cost
-
-
-def best_legend_corner(plot: pg.PlotWidget, current: tuple[float, float]) -> tuple[float, float]:
-    """The corner covering the least data; the current one wins ties, so it does not jump."""
-    costs = {corner: legend_cost(plot, corner) for corner in LEGEND_CORNERS}
-    best = min(LEGEND_CORNERS, key=lambda corner: costs[corner])
-    if current in costs and costs[current] <= costs[best]:
-        return current
-    return best
 
 
 def _pen(color: Any, width: float = 2.0, dashed: bool = False) -> Any:
@@ -233,6 +137,8 @@ class MetricsPlots(QWidget):
         self._ema_raw = 0.0
         self._ema_count = 0
         self._dirty = False
+        self._planned_epochs = 0  # the x axis spans them while a run trains
+        self._show_empty_ranges()
 
         # Stacked with equal widths: pyqtgraph links x ranges by pixel position, so plots of
         # different widths side by side would show different epoch ranges.
@@ -258,6 +164,10 @@ class MetricsPlots(QWidget):
         plot.setLabel("left", y_label)
         plot.setLabel("bottom", "epoch")
         plot.showGrid(x=True, y=True, alpha=0.25)
+        # Epochs, losses and percentages read as they are: "x0.001" on an epoch axis in the
+        # first epoch (ticks "300 … 700") misled every new user.
+        plot.getAxis("bottom").enableAutoSIPrefix(False)
+        plot.getAxis("left").enableAutoSIPrefix(False)
         plot.getAxis("left").setWidth(62)  # same width in all three keeps the epochs aligned
         plot.setMenuEnabled(False)
         plot.setMinimumSize(200, 110)
@@ -292,7 +202,27 @@ class MetricsPlots(QWidget):
             series.clear()
         self._ema_raw = 0.0
         self._ema_count = 0
+        self._planned_epochs = 0
         self._dirty = True
+        self._show_empty_ranges()
+
+    def set_planned_epochs(self, epochs: int) -> None:
+        """A run of `epochs` epochs started: the x axis spans all of them, so the curves grow
+        from left to right instead of rescaling at every step."""
+        self._planned_epochs = max(0, int(epochs))
+        if self._planned_epochs:
+            self.loss_plot.setXRange(0, self._planned_epochs, padding=0.02)
+
+    def _has_data(self) -> bool:
+        return any(series.size for series in self._series.values()) or bool(self.overlays)
+
+    def _show_empty_ranges(self) -> None:
+        """Without data pyqtgraph shows epoch -15…15 and accuracy 0…1 "%": show the ranges a
+        run will fill instead."""
+        self.loss_plot.setXRange(0, max(1, self._planned_epochs), padding=0.02)
+        self.loss_plot.setYRange(0, 1, padding=0.02)
+        self.accuracy_plot.setYRange(0, 100, padding=0.02)
+        self.lr_plot.setYRange(0, 1e-3, padding=0.02)
 
     def set_history(
         self, steps: Iterable[tuple[float, float, float]], epochs: Iterable[Mapping[str, Any]]
@@ -348,6 +278,16 @@ class MetricsPlots(QWidget):
             series = self._series[name]
             # connect="finite": a NaN (diverged step, missing csv value) leaves a gap.
             curve.setData(series.x.copy(), series.y.copy(), connect="finite")
+        if not self._has_data():
+            self._show_empty_ranges()
+            return
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.enableAutoRange(axis="y")
+        last_x = max((float(s.x[-1]) for s in self._series.values() if s.size), default=0.0)
+        if self._planned_epochs and last_x <= self._planned_epochs:
+            self.loss_plot.setXRange(0, self._planned_epochs, padding=0.02)
+        else:
+            self.loss_plot.enableAutoRange(axis="x")
         self._fit_lr_range()
 
     def _fit_lr_range(self) -> None:
@@ -374,7 +314,7 @@ class MetricsPlots(QWidget):
                 view.width(),
                 view.height(),
                 tuple(np.ravel(view.viewRange())),
-                tuple((id(i), len(_curve_points(i)[0]), i.isVisible()) for i in items),
+                tuple((id(i), len(curve_points(i)[0]), i.isVisible()) for i in items),
             )
             if self._legend_state.get(plot.objectName()) == state:
                 continue
@@ -405,6 +345,7 @@ class MetricsPlots(QWidget):
         loss_item.setData(x, val_loss, connect="finite")
         acc_item.setData(x, val_acc, connect="finite")
         self.overlays[name] = (loss_item, acc_item)
+        self._dirty = True
 
     def remove_overlay(self, name: str) -> None:
         items = self.overlays.pop(name, None)

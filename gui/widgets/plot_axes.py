@@ -1,0 +1,42 @@
+"""Axis labels for the training plots: learning rates read "1e-4", not "0.0001"."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import pyqtgraph as pg
+
+
+def format_learning_rate_ticks(values: Iterable[float], spacing: float, top: float) -> list[str]:
+    """Tick labels for a learning-rate axis whose largest visible value is `top`.
+
+    Small rates read best in scientific notation ("1e-4", "2.5e-4"): decimals would be
+    "0.00025". From 0.002 up, plain decimals ("0.001", "0.0015", "0.1") are shorter."""
+    values = list(values)
+    if spacing <= 0 or not math.isfinite(spacing):
+        return [f"{v:g}" for v in values]
+    step_exp = math.floor(math.log10(spacing))
+    scientific = abs(top) < 2e-3
+    labels = []
+    for v in values:
+        if abs(v) < spacing * 1e-3:
+            labels.append("0")
+        elif scientific:
+            digits = max(0, math.floor(math.log10(abs(v))) - step_exp)
+            mantissa, exponent = f"{v:.{digits}e}".split("e")
+            if "." in mantissa:
+                mantissa = mantissa.rstrip("0").rstrip(".")
+            labels.append(f"{mantissa}e{int(exponent)}")
+        else:
+            places = max(0, -step_exp)
+            labels.append(f"{v:.{places}f}")
+    return labels
+
+
+class LearningRateAxis(pg.AxisItem):
+    """Left axis of the learning-rate plot: "1e-4"-style labels for small rates."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        top = max(abs(r) for r in self.range) * scale
+        return format_learning_rate_ticks([v * scale for v in values], spacing * scale, top)
