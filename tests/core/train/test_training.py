@@ -251,7 +251,7 @@ def test_diverging_loss_stops_with_a_clear_message(shapes_data, tmp_path):
         out_dir=str(tmp_path / "run"),
         epochs=3,
         batch_size=16,
-        lr=1e30,
+        lr=10.0,
         optimizer="sgd",
         device="cpu",
     )
