@@ -12,6 +12,7 @@ from core import APP_NAME, __version__
 from core.cli.train_flags import add_train_flags, given_settings
 from core.errors import LoupeError
 from core.train.config import AUTO, TrainConfig, resume_config
+from core.train.presets import PRESET_WORDS, preset_values
 from core.train.settings import replace_values
 from core.train.validation import check_config
 
@@ -54,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="continue RUN_DIR from its last.ckpt with its own settings; flags given change them",
+    )
+    t.add_argument(
+        "--preset",
+        choices=tuple(PRESET_WORDS),
+        default=None,
+        help="start from the window's preset of that name (tutorial: the classic PyTorch "
+        "CIFAR-10 tutorial's recipe, exactly); the other flags given change it",
     )
     add_train_flags(t)
 
@@ -100,6 +108,8 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         config = resume_config(args.out, data_dir=args.data_dir)
     else:
         config = TrainConfig(data_dir=args.data_dir, out_dir=args.out)
+    if args.preset:
+        config = replace_values(config, preset_values(PRESET_WORDS[args.preset]))
     return replace_values(config, given)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 LOUPE_ARCHITECTURES: dict[str, str] = {
     "loupe_net": "Loupe's small, fast ResNet-style CNN for small images (default up to 64 px)",
-    "simple_cnn": "The small CNN of PyTorch's CIFAR-10 tutorial: a baseline, any input size",
+    "simple_cnn": "The small CNN of PyTorch's CIFAR-10 tutorial: a baseline, 16 px and up",
 }
 
 # One-line descriptions for the models the GUI offers first; every other torchvision

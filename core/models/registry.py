@@ -47,6 +47,10 @@ def _simple_cnn(num_classes: int) -> nn.Module:
     return SimpleCNN(num_classes)
 
 
+# Smallest inputs of Loupe's own networks: two unpadded 5x5 convs and two pools need 16 px.
+_CUSTOM_MIN_SIZE = {"simple_cnn": 16}
+
+
 @dataclass(frozen=True)
 class ArchInfo:
     name: str
@@ -75,7 +79,8 @@ _UNSUPPORTED = {"googlenet", "inception_v3", "squeezenet1_0", "squeezenet1_1"}
 
 def arch_info(name: str) -> ArchInfo:
     if name in _CUSTOM:
-        return ArchInfo(name, _CUSTOM[name][1], "loupe", False, 8, None)
+        min_size = _CUSTOM_MIN_SIZE.get(name, 8)
+        return ArchInfo(name, _CUSTOM[name][1], "loupe", False, min_size, None)
     if name not in _torchvision_names() or name in _UNSUPPORTED:
         raise LoupeError(
             f"Unknown architecture '{name}'. Run 'python main.py models --all' to list them."

@@ -16,13 +16,13 @@ from typing import Any, Literal
 from core.errors import LoupeError
 from core.train.settings import find_setting, setting
 
-Optimizer = Literal["sgd", "adam", "adamw", "rmsprop"]
+Optimizer = Literal["sgd", "nesterov", "adam", "adamw", "rmsprop"]
 Schedule = Literal["cosine", "onecycle", "step", "constant"]
 LossName = Literal["cross_entropy", "focal"]
 DeviceName = str  # "auto", "cpu", "cuda", "cuda:1", "mps"
 Precision = Literal["auto", "on", "off"]
 
-OPTIMIZERS: tuple[str, ...] = ("sgd", "adam", "adamw", "rmsprop")
+OPTIMIZERS: tuple[str, ...] = ("sgd", "nesterov", "adam", "adamw", "rmsprop")
 SCHEDULES: tuple[str, ...] = ("cosine", "onecycle", "step", "constant")
 LOSSES: tuple[str, ...] = ("cross_entropy", "focal")
 PRECISIONS: tuple[str, ...] = ("auto", "on", "off")
@@ -147,13 +147,14 @@ class TrainConfig:
         "adamw",
         "Optimizer",
         "The rule that updates the model. AdamW is a safe default; SGD with momentum can be "
-        "slightly better with a long schedule.",
+        "slightly better with a long schedule (nesterov: SGD with Nesterov momentum).",
         choices=OPTIMIZERS,
     )
     momentum: float = setting(
         0.9,
         "Momentum",
-        "How much of the previous step carries over (SGD and RMSprop only). 0.9 is usual.",
+        "How much of the previous step carries over (SGD, Nesterov and RMSprop only). 0.9 is "
+        "usual.",
         minimum=0.0,
         maximum=0.999,
     )

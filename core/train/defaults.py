@@ -17,12 +17,13 @@ SMALL_IMAGE_ARCH = "loupe_net"  # what "auto" trains on small images, whatever t
 # for SGD (Goyal et al.'s rule), by the square root for the adaptive optimizers, whose
 # per-parameter normalisation makes linear scaling far too timid for small batches. Lower
 # when fine-tuning pretrained weights.
-_BASE_LR = {"sgd": 0.05, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3}
+_BASE_LR = {"sgd": 0.05, "nesterov": 0.05, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3}
+LINEAR_SCALING = ("sgd", "nesterov")
 
 
 def default_lr(optimizer: str, batch_size: int, fine_tuning: bool) -> float:
     ratio = batch_size / 64
-    scale = ratio if optimizer == "sgd" else ratio**0.5
+    scale = ratio if optimizer in LINEAR_SCALING else ratio**0.5
     lr = _BASE_LR.get(optimizer, 1e-3) * scale
     return lr * (0.3 if fine_tuning else 1.0)
 

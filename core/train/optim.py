@@ -13,9 +13,13 @@ from core.train.config import TrainConfig
 
 def build_optimizer(params, cfg: TrainConfig, lr: float) -> torch.optim.Optimizer:
     params = [p for p in params if p.requires_grad]
-    if cfg.optimizer == "sgd":
+    if cfg.optimizer in ("sgd", "nesterov"):
         return torch.optim.SGD(
-            params, lr=lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, nesterov=True
+            params,
+            lr=lr,
+            momentum=cfg.momentum,
+            weight_decay=cfg.weight_decay,
+            nesterov=cfg.optimizer == "nesterov" and cfg.momentum > 0,
         )
     if cfg.optimizer == "adam":
         return torch.optim.Adam(params, lr=lr, weight_decay=cfg.weight_decay)

@@ -10,14 +10,28 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from core.train.config import TrainConfig
+from core.train.settings import flat_values
+
 QUICK, BALANCED, BEST, CUSTOM = "Quick", "Balanced", "Best accuracy", "Custom"
-PRESET_NAMES: tuple[str, ...] = (QUICK, BALANCED, BEST)
+TUTORIAL = "Tutorial recipe"
+PRESET_NAMES: tuple[str, ...] = (QUICK, BALANCED, BEST, TUTORIAL)
+# The command line's `--preset` words.
+PRESET_WORDS: dict[str, str] = {
+    "quick": QUICK,
+    "balanced": BALANCED,
+    "best": BEST,
+    "tutorial": TUTORIAL,
+}
 
 DESCRIPTIONS: dict[str, str] = {
     QUICK: "A first result in minutes: few epochs at a small image size.",
     BALANCED: "Loupe's defaults: a good model in a reasonable time.",
     BEST: "More epochs, pretrained weights when available, stronger augmentation and label "
     "smoothing: slower, usually a few points more accurate.",
+    TUTORIAL: "The classic PyTorch CIFAR-10 tutorial, exactly: its small LeNet-style CNN, SGD "
+    "(lr 0.001, momentum 0.9), batch 4, 2 epochs, no augmentation. Compare it with Loupe's "
+    "defaults on your own data in Runs.",
     CUSTOM: "Your own settings.",
 }
 
@@ -47,11 +61,45 @@ _BALANCED: dict[str, Any] = {
 }
 
 
+# pytorch.org/tutorials/beginner/blitz/cifar10_tutorial.html: its Net at CIFAR-10's 32 px,
+# CrossEntropyLoss, optim.SGD(lr=0.001, momentum=0.9) (no Nesterov, no weight decay, a constant
+# rate), batch 4, 2 epochs, fp32, ToTensor + Normalize only. Every setting that Loupe adds on
+# top of it is switched off here, so the comparison shows what those additions are worth.
+_TUTORIAL: dict[str, Any] = {
+    "arch": "simple_cnn",
+    "pretrained": False,
+    "weights_file": None,
+    "freeze_backbone": False,
+    "epochs": 2,
+    "batch_size": 4,
+    "lr": 0.001,
+    "optimizer": "sgd",
+    "momentum": 0.9,
+    "weight_decay": 0.0,
+    "schedule": "constant",
+    "warmup_epochs": 0.0,
+    "image_size": 32,
+    "mixed_precision": "off",
+    "augment.hflip": False,
+    "augment.vflip": False,
+    "augment.random_resized_crop": False,
+    "augment.rotation_degrees": 0.0,
+    "augment.color_jitter": 0.0,
+    "augment.trivial_augment": False,
+    "label_smoothing": 0.0,
+    "loss": "cross_entropy",
+    "class_balanced": False,
+    "early_stopping_patience": 0,
+}
+
+
 def preset_values(name: str, context: PresetContext | None = None) -> dict[str, Any]:
     """The fields preset `name` sets; {} for Custom or an unknown name."""
     context = context or PresetContext()
     if name == BALANCED:
         return dict(_BALANCED)
+    if name == TUTORIAL:
+        return dict(_TUTORIAL)
     if name == QUICK:
         # Small images are already fast at their own size; ViTs only run at one size.
         keep_auto = context.small_images or context.fixed_image_size is not None
@@ -70,6 +118,13 @@ def preset_values(name: str, context: PresetContext | None = None) -> dict[str, 
             values["pretrained"] = True
         return values
     return {}
+
+
+def tutorial_undone() -> dict[str, Any]:
+    """Loupe's defaults for every field the tutorial recipe sets: what another preset starts
+    from when the user leaves the tutorial (its batch of 4 and small CNN must not stay)."""
+    defaults = flat_values(TrainConfig(data_dir="", out_dir=""))
+    return {key: defaults[key] for key in _TUTORIAL}
 
 
 def _same(a: Any, b: Any) -> bool:

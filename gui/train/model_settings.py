@@ -33,9 +33,11 @@ from core.train.presets import (
     CUSTOM,
     DESCRIPTIONS,
     PRESET_NAMES,
+    TUTORIAL,
     PresetContext,
     matching_preset,
     preset_values,
+    tutorial_undone,
 )
 from core.train.validation import config_problems
 from gui.train.hyperparameter_fields import TOOLTIPS, Binding, check
@@ -215,6 +217,9 @@ class ModelSettingsPanel(QWidget):
 
     def apply_preset(self, name: str) -> None:
         values = preset_values(name, self._preset_context())
+        leaving_tutorial = matching_preset(self.values(), self._preset_context()) == TUTORIAL
+        if leaving_tutorial and name not in (TUTORIAL, CUSTOM):
+            values = {**tutorial_undone(), **values}
         self._set_values(values)
         self.presetCombo.setCurrentText(name)
 
@@ -367,7 +372,7 @@ class ModelSettingsPanel(QWidget):
         """Grey out settings the chosen optimizer, schedule or loss does not use."""
         values = self.values()
         uses = {
-            "momentum": values["optimizer"] in ("sgd", "rmsprop"),
+            "momentum": values["optimizer"] in ("sgd", "nesterov", "rmsprop"),
             "warmup_epochs": values["schedule"] == "cosine",
             "step_size": values["schedule"] == "step",
             "step_gamma": values["schedule"] == "step",

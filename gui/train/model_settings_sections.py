@@ -33,6 +33,7 @@ OPTIMIZERS = [
     ("AdamW", "adamw"),
     ("Adam", "adam"),
     ("SGD (momentum)", "sgd"),
+    ("SGD (Nesterov momentum)", "nesterov"),
     ("RMSprop", "rmsprop"),
 ]
 SCHEDULES = [

@@ -11,13 +11,21 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, Q
 
 from core.data.datasets import scan_dataset
 from core.train.config import TrainConfig
-from core.train.presets import BALANCED, BEST, CUSTOM, QUICK, QUICK_IMAGE_SIZE
+from core.train.presets import BALANCED, BEST, CUSTOM, QUICK, QUICK_IMAGE_SIZE, TUTORIAL
 from gui.train.model_settings import ModelSettingsPanel
 from tests.core.image_factory import make_shapes_dataset
 
 Device = namedtuple("Device", "key label")
 
 ARCHITECTURES = [
+    {
+        "name": "simple_cnn",
+        "description": "The small CNN of PyTorch's CIFAR-10 tutorial",
+        "params": 62_006,
+        "weights": "none",
+        "min_image_size": 16,
+        "fixed_image_size": None,
+    },
     {
         "name": "loupe_net",
         "description": "Loupe's small CNN",
@@ -174,6 +182,26 @@ def test_presets_change_values_and_editing_switches_to_custom(loaded):
     child(loaded, QSpinBox, "epochsSpin").setValue(5)
     child(loaded, QSpinBox, "imageSizeSpin").setValue(QUICK_IMAGE_SIZE)
     assert loaded.presetCombo.currentText() == QUICK
+
+
+def test_tutorial_preset_is_selectable_and_leaving_it_restores_loupes_recipe(loaded):
+    combo = loaded.presetCombo
+    assert combo.findText(TUTORIAL) >= 0
+    combo.setCurrentText(TUTORIAL)
+    combo.activated.emit(combo.currentIndex())
+    tutorial = loaded.build_config("/d", "/o")
+    assert (tutorial.arch, tutorial.batch_size, tutorial.epochs) == ("simple_cnn", 4, 2)
+    assert (tutorial.optimizer, tutorial.lr, tutorial.momentum) == ("sgd", 0.001, 0.9)
+    assert not tutorial.augment.hflip and not tutorial.augment.random_resized_crop
+    assert combo.currentText() == TUTORIAL and loaded.problems("/d") == []
+    combo.setCurrentText(BALANCED)
+    combo.activated.emit(combo.currentIndex())
+    balanced = loaded.build_config("/d", "/o")
+    default = TrainConfig(data_dir="/d", out_dir="/o")
+    assert (balanced.arch, balanced.batch_size, balanced.lr) == (
+        default.arch, default.batch_size, default.lr
+    )  # fmt: skip
+    assert balanced.optimizer == default.optimizer and balanced.augment.hflip
 
 
 def test_best_preset_without_available_weights_stays_from_scratch(loaded):
