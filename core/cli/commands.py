@@ -4,9 +4,13 @@ as the window. User errors print one line and exit non-zero; never a traceback."
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from typing import Any
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from core import APP_NAME, __version__
 from core.cli.train_flags import add_train_flags, given_settings
@@ -15,6 +19,10 @@ from core.train.config import AUTO, TrainConfig, resume_config
 from core.train.presets import PRESET_WORDS, preset_values
 from core.train.settings import replace_values
 from core.train.validation import check_config
+
+if TYPE_CHECKING:
+    from core.cli.progress import TrainProgress
+    from core.control import RunControl
 
 
 class _Parser(argparse.ArgumentParser):
@@ -131,6 +139,7 @@ def _arch_facts(cfg: TrainConfig) -> dict[str, Any] | None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from core.cli.progress import TrainProgress
+    from core.control import RunControl
     from core.train.loop import fit
 
     _check_folder(args.data_dir, "Dataset folder")
@@ -138,22 +147,62 @@ def cmd_train(args: argparse.Namespace) -> int:
     check_config(cfg)  # values first: a typo must not wait for torch to load
     check_config(cfg, _arch_facts(cfg))
     progress = TrainProgress(sys.stderr)
+    control = RunControl()
+    events = fit(cfg, control)
     finished = None
     try:
-        for event in fit(cfg):
-            progress.handle(event)
-            finished = event
+        with _first_ctrl_c_stops(control, progress):
+            for event in events:
+                progress.handle(event)
+                finished = event
     except KeyboardInterrupt:
+        events.close()  # run.json says "interrupted", the run folder's lock is released
         progress.close()
-        print("Interrupted: the best model so far is in the run folder.", file=sys.stderr)
+        print(f"Interrupted. {_what_is_kept(cfg)}", file=sys.stderr)
         return 130
     progress.close()
     if finished is None or finished.status == "failed":
         reason = finished.reason if finished else "no result"
         print(f"loupe: error: {reason}", file=sys.stderr)
         return 1
+    if finished.status == "cancelled":
+        print(f"{finished.reason} {_what_is_kept(cfg)}", file=sys.stderr)
+        return 130
     print(f"{finished.reason} Model: {finished.model_path}")
     return 0
+
+
+@contextlib.contextmanager
+def _first_ctrl_c_stops(control: RunControl, progress: TrainProgress) -> Iterator[None]:
+    """The first Ctrl+C stops at the end of the current step (the run is saved and can be
+    resumed); a second one quits at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(_signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        control.request_stop()
+        progress.message("Stopping after this step (Ctrl+C again to quit at once) ...")
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _what_is_kept(cfg: TrainConfig) -> str:
+    """What the run folder really holds after a stop, and how to go on."""
+    from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS
+
+    run = os.path.abspath(cfg.out_dir)
+    if not os.path.isfile(os.path.join(run, MODEL_WEIGHTS)):
+        return "No model was saved yet."
+    text = f"The model so far is in {run}."
+    if os.path.isfile(os.path.join(run, LAST_CKPT)):
+        text += f" Continue with: python main.py train {cfg.data_dir} --out {run} --resume"
+    return text
 
 
 def cmd_classify(args: argparse.Namespace) -> int:

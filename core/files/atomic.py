@@ -64,6 +64,12 @@ def _replace(source: str, target: str) -> None:
             time.sleep(0.05)
 
 
+def _naming(error: OSError, path: str) -> OSError:
+    """The same error, naming the file the user asked for rather than the hidden temporary
+    one (or none at all: a failed write() names no file)."""
+    return type(error)(error.errno, error.strerror or str(error), path)
+
+
 def _publish_new(source: str, target: str) -> None:
     """Rename `source` to `target` only if `target` does not exist. A hard link claims the
     name atomically; where links are unavailable (FAT, some shares) the check and the
@@ -98,7 +104,10 @@ class AtomicFile:
         # Hidden and unmistakable, so a leftover after a power cut is easy to recognise.
         self.temp_path = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
         # 0o666 through the umask, like a file made by open(): mkstemp would give 0o600.
-        fd = os.open(self.temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            fd = os.open(self.temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as e:
+            raise _naming(e, self.path) from None
         try:
             with contextlib.suppress(FileNotFoundError):
                 # Replacing a file keeps its permissions: a shared results file stays shared.
@@ -131,8 +140,10 @@ class AtomicFile:
                 _replace(self.temp_path, self.path)
             else:
                 _publish_new(self.temp_path, self.path)
-        except BaseException:
+        except BaseException as e:
             self.abort()
+            if isinstance(e, OSError) and not isinstance(e, FileExistsError):
+                raise _naming(e, self.path) from None
             raise
         self._finalizer.detach()
         fsync_directory(os.path.dirname(self.path))
@@ -160,6 +171,11 @@ def atomic_open(
     atomic = AtomicFile(path, mode, newline)
     try:
         yield atomic.file
+    except OSError as e:
+        atomic.abort()
+        if e.filename is None:  # a write to the temporary file: disk full, quota, ...
+            raise _naming(e, atomic.path) from None
+        raise
     except BaseException:
         atomic.abort()
         raise
@@ -171,6 +187,9 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, overwrite: boo
     atomic = AtomicFile(path, "wb")
     try:
         atomic.file.write(data)
+    except OSError as e:
+        atomic.abort()
+        raise _naming(e, atomic.path) from None
     except BaseException:
         atomic.abort()
         raise

@@ -16,8 +16,8 @@ from typing import Any
 
 from core import __version__
 from core.files.atomic import atomic_write_json, atomic_write_text
+from core.files.run_lock import LOCK_FILE, run_folder_in_use
 
-LOCK_FILE = ".loupe-run.lock"  # held by the one process writing the run (core.files.run_lock)
 # What a run folder holds: nothing else may write these names inside a run folder.
 RUN_FILES = frozenset(
     {
@@ -122,11 +122,22 @@ def read_run_summary(run_dir: str) -> dict[str, Any] | None:
         return None
     if not isinstance(summary, dict):
         return None
-    if summary.get("status") == "running" and summary.get("host") == socket.gethostname():
-        pid = summary.get("pid")
-        # A hand-edited pid beyond the OS range would make os.kill raise OverflowError.
-        if isinstance(pid, int) and 0 < pid < 2**31 and pid != os.getpid() and not _pid_alive(pid):
+    if summary.get("status") == "running":
+        # The lock says it best (it dies with its process, on any host); runs from before
+        # the lock fall back to the process id.
+        in_use = run_folder_in_use(run_dir)
+        if in_use is False:
             summary["status"] = "interrupted"
+        elif in_use is None and summary.get("host") == socket.gethostname():
+            pid = summary.get("pid")
+            # A hand-edited pid beyond the OS range would make os.kill raise OverflowError.
+            if (
+                isinstance(pid, int)
+                and 0 < pid < 2**31
+                and pid != os.getpid()
+                and not _pid_alive(pid)
+            ):
+                summary["status"] = "interrupted"
     summary["run_dir"] = os.path.abspath(run_dir)
     return summary
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -109,9 +110,64 @@ def resolve_model_paths(path: str) -> tuple[str, str]:
     return meta_path, weights_path
 
 
+# What a model.json may say. Wider than training allows (16-1024 px), so a model made by a
+# later Loupe or by hand still loads, but never what would exhaust memory at the first image.
+MODEL_IMAGE_SIZE_RANGE = (8, 2048)
+MAX_CLASSES = 100_000
+RESIZE_MODES = ("crop", "squash")
+
+
+def _meta_problem(raw: dict[str, Any]) -> str | None:
+    """The first thing wrong with a parsed model.json, as "'field' must be ..."; None if fine."""
+    version = raw.get("format_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        return f"'format_version' must be a whole number from 1, not {version!r}"
+    arch = raw.get("arch")
+    if not isinstance(arch, str) or not arch.strip():
+        return f"'arch' must name an architecture, not {arch!r}"
+    names = raw.get("class_names")
+    if (
+        not isinstance(names, list)
+        or not 1 <= len(names) <= MAX_CLASSES
+        or not all(isinstance(n, str) for n in names)
+    ):
+        return "'class_names' must be a non-empty list of names"
+    if len(set(names)) != len(names):
+        return "'class_names' lists a name twice"
+    count = raw.get("num_classes", len(names))
+    if count != len(names) or isinstance(count, bool):
+        return f"'num_classes' is {count!r} but 'class_names' lists {len(names)}"
+    size = raw.get("image_size")
+    low, high = MODEL_IMAGE_SIZE_RANGE
+    if isinstance(size, bool) or not isinstance(size, int) or not low <= size <= high:
+        return f"'image_size' must be a whole number of pixels from {low} to {high}, not {size!r}"
+    mode = raw.get("resize_mode", "crop")
+    if mode not in RESIZE_MODES:
+        return f"'resize_mode' must be one of {', '.join(RESIZE_MODES)}, not {mode!r}"
+    norm = raw.get("normalization", {})
+    if not isinstance(norm, dict):
+        return "'normalization' must be an object with 'mean' and 'std'"
+    for key in ("mean", "std"):
+        values = norm.get(key, [0.5, 0.5, 0.5])
+        if (
+            not isinstance(values, list)
+            or len(values) != 3
+            or not all(_finite_number(v) for v in values)
+        ):
+            return f"'normalization.{key}' must be three finite numbers, not {values!r}"
+        if key == "std" and not all(v > 0 for v in values):  # divides: 0 gives inf/nan
+            return f"'normalization.std' must be above zero, not {values!r}"
+    return None
+
+
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def read_model_meta(path: str) -> ModelMeta:
-    """The model.json of a run folder, a model folder or either model file. Raises
-    ModelFileError naming the file when it is missing or does not describe a Loupe model."""
+    """The model.json of a run folder, a model folder or either model file, checked field by
+    field: a missing, malformed or hostile file is refused with ModelFileError, one sentence
+    naming the file and the field, before anything is built from it."""
     meta_path = path if path.endswith(".json") else resolve_model_paths(path)[0]
     try:
         with open(meta_path, encoding="utf-8") as f:
@@ -120,30 +176,29 @@ def read_model_meta(path: str) -> ModelMeta:
         raise ModelFileError(f"{meta_path}: not valid JSON ({exc}).") from exc
     if not isinstance(raw, dict) or raw.get("format") != MODEL_FORMAT:
         raise ModelFileError(f"{meta_path}: not a Loupe model description.")
-    if int(raw.get("format_version", 0)) > MODEL_FORMAT_VERSION:
+    version = raw.get("format_version", 1)
+    if isinstance(version, int) and version > MODEL_FORMAT_VERSION:
         raise ModelFileError(
-            f"{meta_path}: written by a newer Loupe (format {raw.get('format_version')}); update Loupe."
+            f"{meta_path}: written by a newer Loupe (format {version}); update Loupe."
         )
-    try:
-        names = raw["class_names"]
-        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-            raise ValueError("class_names must be a non-empty list of strings")
-        norm = raw.get("normalization", {})
-        return ModelMeta(
-            arch=str(raw["arch"]),
-            class_names=names,
-            image_size=int(raw["image_size"]),
-            resize_mode=str(raw.get("resize_mode", "crop")),
-            mean=tuple(float(v) for v in norm.get("mean", (0.485, 0.456, 0.406))),
-            std=tuple(float(v) for v in norm.get("std", (0.229, 0.224, 0.225))),
-            raw=raw,
-        )
-    except (KeyError, ValueError, TypeError) as exc:
-        raise ModelFileError(f"{meta_path}: malformed ({exc}).") from exc
+    problem = _meta_problem(raw)
+    if problem:
+        raise ModelFileError(f"{meta_path}: {problem}.")
+    norm = raw.get("normalization", {})
+    return ModelMeta(
+        arch=raw["arch"],
+        class_names=list(raw["class_names"]),
+        image_size=raw["image_size"],
+        resize_mode=raw.get("resize_mode", "crop"),
+        mean=tuple(float(v) for v in norm.get("mean", (0.485, 0.456, 0.406))),
+        std=tuple(float(v) for v in norm.get("std", (0.229, 0.224, 0.225))),
+        raw=raw,
+    )
 
 
 def load_model(path: str) -> tuple[nn.Module, ModelMeta]:
     """Build the architecture named in model.json and load the safetensors weights (CPU)."""
+    import torch
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -159,6 +214,12 @@ def load_model(path: str) -> tuple[nn.Module, ModelMeta]:
         state = load_file(weights_path)
     except (SafetensorError, OSError, ValueError) as exc:
         raise ModelFileError(f"{weights_path}: not a valid safetensors file ({exc}).") from exc
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ModelFileError(
+                f"{weights_path}: tensor '{name}' holds NaN or infinite values, so every "
+                "answer would be meaningless (did its training diverge?)."
+            )
     mismatch = f"{weights_path} does not match {meta.arch} with {len(meta.class_names)} classes"
     try:
         result = model.load_state_dict(state, strict=False)

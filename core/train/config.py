@@ -13,7 +13,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from core.errors import LoupeError
 from core.train.settings import find_setting, setting
 
 Optimizer = Literal["sgd", "nesterov", "adam", "adamw", "rmsprop"]
@@ -361,13 +360,20 @@ def from_dict(data: dict[str, Any]) -> TrainConfig:
 def read_config(path: str) -> TrainConfig:
     """A run's config.json. Raises LoupeError naming the file when it is missing or is not
     a Loupe config."""
+    from core.train.config_schema import ConfigFileError, check_fields
+
     try:
         with open(path, encoding="utf-8") as f:
-            return from_dict(json.load(f))
+            data = json.load(f)
     except FileNotFoundError as exc:
-        raise LoupeError(f"{path} does not exist: is this a Loupe run folder?") from exc
-    except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
-        raise LoupeError(f"{path} is not a readable Loupe config ({exc}).") from exc
+        raise ConfigFileError(f"{path} does not exist: is this a Loupe run folder?") from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigFileError(f"{path} is not a readable Loupe config ({exc}).") from exc
+    check_fields(path, data, TrainConfig)  # "epochs": "many" is refused naming the field
+    try:
+        return from_dict(data)
+    except (ValueError, TypeError) as exc:
+        raise ConfigFileError(f"{path} is not a readable Loupe config ({exc}).") from exc
 
 
 def resume_config(run_dir: str, data_dir: str | None = None, **changes: Any) -> TrainConfig:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import math
 import os
 import time
@@ -29,7 +30,9 @@ from core.events import (
     StepEnded,
     TrainEvent,
 )
+from core.files.file_transfer import describe_os_error
 from core.files.run_folder import RunFolder
+from core.files.run_lock import RunLock
 from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS, save_checkpoint, save_model
 from core.train.config import TrainConfig, to_dict
 from core.train.evaluation import autocast, evaluate
@@ -53,9 +56,15 @@ def fit(config: TrainConfig, control: RunControl | None = None) -> Iterator[Trai
             f"The GPU ran out of memory at batch size {bs}. Try batch size {max(1, bs // 2)} "
             "or a smaller image size."
         )
+    except OSError as exc:  # the run folder's disk is full, read-only, gone, ...
+        yield from trainer.fail(trainer.file_problem(exc))
     except Exception as exc:  # an engine bug must still end the run with a readable message
         yield LogMessage("error", traceback.format_exc())
         yield from trainer.fail(f"{type(exc).__name__}: {exc}")
+    except (KeyboardInterrupt, GeneratorExit):
+        # Ctrl+C, or the consumer dropped the run: run.json must not go on saying "running".
+        trainer.interrupted()
+        raise
     finally:
         trainer.close()
 
@@ -71,11 +80,14 @@ class _Trainer:
         self.epochs_done = 0
         self.model_saved = False
         self.long_run_warned = False
+        self.lock: RunLock | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> Iterator[TrainEvent]:
         check_config(self.cfg)  # before the run folder exists: a refused run leaves nothing
-        self.folder = RunFolder(os.path.abspath(self.cfg.out_dir))
+        # One writer per run folder: the lock comes before anything is written into it.
+        self.lock = RunLock.acquire(self.cfg.out_dir)
+        self.folder = RunFolder(self.lock.folder)
         setup = yield from prepare(self.cfg, self.folder, self.control)
         if setup is None:  # stopped while preparing
             yield self._finished("cancelled", "Stopped before training started.")
@@ -95,6 +107,35 @@ class _Trainer:
             for source in (self.setup.train, self.setup.val):
                 if isinstance(source, StreamingSource):
                     source.close()
+        if self.lock is not None:
+            # A run that never started leaves no folder behind (if it made the folder).
+            self.lock.release(remove_created_folder=not self._summary_written())
+
+    def _summary_written(self) -> bool:
+        """run.json belongs to this run: prepare() wrote it (or, resuming, read it)."""
+        return self.folder is not None and bool(self.folder.summary)
+
+    def file_problem(self, exc: OSError) -> str:
+        """A file error as a sentence naming the user's file and what to do."""
+        where = exc.filename or (self.folder.path if self.folder else self.cfg.out_dir)
+        text = f"Cannot write {where}: {describe_os_error(exc)}."
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            text += " Free some space on that disk"
+            text += ", then continue the run with resume." if self.epochs_done else "."
+        return text
+
+    def interrupted(self) -> None:
+        if not self._summary_written():
+            return
+        saved = os.path.isfile(self.folder.file(MODEL_WEIGHTS))
+        with contextlib.suppress(OSError):
+            self.folder.update_summary(
+                status="interrupted",
+                reason=f"Interrupted during epoch {self.epochs_done + 1}"
+                + ("; the best model so far is kept." if saved else "; no model was saved."),
+                finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
+                epochs_completed=self.epochs_done,
+            )
 
     def fail(self, reason: str) -> Iterator[TrainEvent]:
         yield LogMessage("error", reason)
@@ -105,8 +146,10 @@ class _Trainer:
         run_dir = self.folder.path if self.folder else os.path.abspath(self.cfg.out_dir)
         if self.folder and os.path.isfile(self.folder.file(MODEL_WEIGHTS)):
             model_path = self.folder.file(MODEL_WEIGHTS)
-        if self.folder:
+        if self._summary_written():
             # The folder itself may be the problem; the event still reports the reason.
+            # A run that failed before it started writes nothing: a resume refused for a
+            # changed dataset must not overwrite the run's own record.
             with contextlib.suppress(OSError):
                 self.folder.update_summary(
                     status=status,
@@ -219,7 +262,7 @@ class _Trainer:
         kept = (
             f"; kept the best model (validation accuracy {self.best_acc:.1%})"
             if self.best_acc is not None
-            else ""
+            else "; saved the weights so far (not yet validated), to resume or use"
         )
         return f"Stopped by the user during epoch {epoch + 1}{kept}."
 

@@ -31,4 +31,11 @@ def make_run_folder(folder: Path, seed: int = 0) -> Path:
 
 
 def file_bytes(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+    """Every file's bytes, except the run lock's (it names whoever last held the folder)."""
+    from core.files.run_lock import LOCK_FILE
+
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name != LOCK_FILE
+    }

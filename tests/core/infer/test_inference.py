@@ -76,6 +76,7 @@ def test_malformed_and_mismatched_model_folders_are_explained(trained_run, tmp_p
     shutil.copytree(run, bad)
     meta = json.loads((bad / "model.json").read_text())
     meta["class_names"] = meta["class_names"] + ["extra"]
+    meta["num_classes"] = len(meta["class_names"])  # consistent JSON, weights for 3 classes
     (bad / "model.json").write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="does not match"):
         load_model_for_inference(str(bad), "cpu")
