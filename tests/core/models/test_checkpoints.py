@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
 import torch
 
+from core.errors import ModelFileError
 from core.models.checkpoints import load_model, read_model_meta, save_model
 from core.models.registry import build_model
 
@@ -68,3 +70,43 @@ def test_a_folder_without_a_model_is_named_in_the_error(tmp_path):
 
     with pytest.raises(ModelFileError, match="no model.json"):
         read_model_meta(str(tmp_path))
+
+
+# -- model.json and weights are untrusted input (issue 8, items 5 and 10) --------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"image_size": 100_000}, "'image_size'"),  # was an OOM kill at the first image
+        ({"image_size": 0}, "'image_size'"),
+        ({"image_size": -5}, "'image_size'"),
+        ({"image_size": 1e12}, "'image_size'"),
+        ({"format_version": "abc"}, "'format_version'"),
+        ({"resize_mode": "stretch-ish"}, "'resize_mode'"),
+        ({"normalization": [0.5, 0.5, 0.5]}, "'normalization'"),
+        ({"normalization": {"mean": [0.5], "std": [0.2, 0.2, 0.2]}}, "'normalization.mean'"),
+        ({"normalization": {"mean": [0.5] * 3, "std": [0.2, 0.0, 0.2]}}, "'normalization.std'"),
+        ({"class_names": ["a", "a", "b"]}, "'class_names'"),
+        ({"arch": ""}, "'arch'"),
+    ],
+)
+def test_hostile_model_json_is_refused_naming_file_and_field(tmp_path, change, field):
+    save_model(build_model("loupe_net", 3).eval(), str(tmp_path), META)
+    meta_path = tmp_path / "model.json"
+    meta = json.loads(meta_path.read_text())
+    meta.update(change)
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError) as caught:
+        load_model(str(tmp_path))
+    message = str(caught.value)
+    assert message.startswith(f"{meta_path}: {field}") and "\n" not in message
+
+
+def test_weights_with_nan_are_refused_on_load(tmp_path):
+    model = build_model("loupe_net", 3).eval()
+    with torch.no_grad():
+        next(model.parameters()).view(-1)[0] = float("nan")
+    save_model(model, str(tmp_path), META)
+    with pytest.raises(ModelFileError, match="holds NaN or infinite values"):
+        load_model(str(tmp_path))
