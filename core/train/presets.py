@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from core.models.catalog import USABLE_WEIGHTS
 from core.train.config import TrainConfig
 from core.train.settings import flat_values
 
@@ -42,13 +43,13 @@ QUICK_IMAGE_SIZE = 96  # px: a quarter of the pixels of 192, still enough to tel
 class PresetContext:
     """What a preset may depend on: the chosen model and the dataset, when known."""
 
-    weights_status: str | None = None  # "cached" | "downloadable" | "unavailable" | "none"
+    weights_status: str | None = None  # see core.models.registry.WeightsStatus
     fixed_image_size: int | None = None  # ViTs: only this size works
     small_images: bool = False  # the dataset's images are at most ~64 px: auto is best
 
 
 _BALANCED: dict[str, Any] = {
-    "epochs": 10,
+    "epochs": 0,  # auto: enough optimizer steps for the data (core.train.defaults)
     "image_size": 0,
     "augment.hflip": True,
     "augment.random_resized_crop": True,
@@ -114,7 +115,7 @@ def preset_values(name: str, context: PresetContext | None = None) -> dict[str, 
             "label_smoothing": 0.1,
             "early_stopping_patience": 8,
         }
-        if context.weights_status in ("cached", "downloadable"):
+        if context.weights_status in USABLE_WEIGHTS:
             values["pretrained"] = True
         return values
     return {}

@@ -37,6 +37,8 @@ def compatible_config(ckpt: dict[str, Any], cfg: TrainConfig, run_dir: str) -> T
         keep["arch"] = saved["arch"]
     if cfg.image_size == 0 and saved.get("image_size"):
         keep["image_size"] = int(saved["image_size"])
+    if cfg.epochs == 0 and saved.get("epochs"):
+        keep["epochs"] = int(saved["epochs"])
     if cfg.lr == 0 and saved.get("lr"):
         keep["lr"] = float(saved["lr"])
     cfg = dataclasses.replace(cfg, **keep)

@@ -16,7 +16,6 @@ import torch
 from torch import nn
 
 from core.control import RunControl
-from core.data.augment import IMAGENET_MEAN, IMAGENET_STD
 from core.data.batches import CachedSource, StreamingSource, cache_bytes, decode_into_array
 from core.data.datasets import DatasetReport, DatasetScan, add_skipped, scan_dataset
 from core.device import (
@@ -30,8 +29,9 @@ from core.device import (
 from core.errors import LoupeError
 from core.events import LogMessage, RunStarted, TrainEvent
 from core.files.run_folder import RunFolder
+from core.models.catalog import USABLE_WEIGHTS
 from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS, load_checkpoint
-from core.models.registry import build_model, count_parameters, weights_status
+from core.models.registry import build_model, count_parameters, normalization, weights_status
 from core.train import defaults
 from core.train.config import TrainConfig, to_dict
 from core.train.cpu_tuner import CpuTuner, SpeedMeter, cpu_candidates
@@ -200,7 +200,11 @@ def prepare(
     gen = torch.Generator().manual_seed(cfg.seed)
 
     cfg, notes = resolve_auto(
-        cfg, report, device.type, lambda a: weights_status(a) in ("cached", "downloadable")
+        cfg,
+        report,
+        device.type,
+        lambda a: weights_status(a) in USABLE_WEIGHTS,
+        train_images=len(scan.train),
     )
     for note in notes:
         yield LogMessage("info", note)
@@ -322,8 +326,8 @@ def prepare(
         class_names=class_names,
         steps_per_epoch=steps_per_epoch,
         eval_batch_size=cfg.batch_size * 2,
-        mean=IMAGENET_MEAN,
-        std=IMAGENET_STD,
+        mean=normalization(cfg.arch)[0],
+        std=normalization(cfg.arch)[1],
         sample_indices=sample_indices,
         thumbnails=thumbnails,
         start_epoch=start_epoch,

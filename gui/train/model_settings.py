@@ -54,6 +54,7 @@ from gui.train.model_settings_sections import (
 )
 from gui.train.model_settings_text import (
     AUTO_DESCRIPTION,
+    AUTO_WEIGHTS_TEXT,
     image_size_hint,
     imbalance_hint,
     pretrained_blocker,
@@ -324,7 +325,7 @@ class ModelSettingsPanel(QWidget):
         info = self.arch_info(arch)
         if arch == "auto":
             self.arch_description.setText(AUTO_DESCRIPTION)
-            self.arch_details.setText("ImageNet weights: used for photos when available")
+            self.arch_details.setText(AUTO_WEIGHTS_TEXT)
         else:
             self.arch_description.setText(
                 info.get("description", "") or "Details load in a moment…"

@@ -12,6 +12,10 @@ from core.models.catalog import FEATURED, LOUPE_ARCHITECTURES
 from core.train.defaults import has_small_images, native_image_size
 
 AUTO_DESCRIPTION = "Loupe picks: small CNN for small images, pretrained model for photos"
+AUTO_WEIGHTS_TEXT = (
+    "ImageNet weights: used for photos (torchvision's when downloaded, else EfficientNet-Lite0's, "
+    "bundled)"
+)
 # Offered before torch has loaded (core.models.registry imports torch, so the list cannot come from
 # there at start-up); set_architectures replaces it with the real list a few seconds later.
 FALLBACK_ARCHITECTURES = (*LOUPE_ARCHITECTURES, *FEATURED)
@@ -32,7 +36,9 @@ def arch_item_text(name: str, info: dict[str, Any]) -> str:
 
 def weights_text(info: dict[str, Any], with_params: bool = False) -> str:
     status = info.get("weights")
-    if status == "cached":
+    if status == "bundled":
+        text = "ImageNet weights: bundled (work offline)"
+    elif status == "cached":
         text = "ImageNet weights: cached"
     elif status == "downloadable":
         megabytes = (

@@ -177,7 +177,7 @@ def test_presets_change_values_and_editing_switches_to_custom(loaded):
     combo = loaded.presetCombo
     combo.setCurrentText(BALANCED)
     combo.activated.emit(combo.currentIndex())
-    assert loaded.build_config("/d", "/o").epochs == 10
+    assert loaded.build_config("/d", "/o").epochs == 0  # Balanced: epochs on auto
     # Editing back to a preset's values shows that preset again.
     child(loaded, QSpinBox, "epochsSpin").setValue(5)
     child(loaded, QSpinBox, "imageSizeSpin").setValue(QUICK_IMAGE_SIZE)
