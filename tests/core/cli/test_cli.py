@@ -105,7 +105,7 @@ def test_classify_sort_into_copies_and_undo_restores(cli_run, tmp_path):
         (["train", "--out", "{tmp}/x"], "required"),
         (["train", "{empty}", "--out", "{tmp}/run"], "no class"),
         (["classify", "/no/such/run", "{empty}", "--out", "{tmp}/r.csv"], "not found"),
-        (["train", "{empty}", "--out", "{tmp}/x", "--epochs", "0"], "from 1 to 10,000"),
+        (["train", "{empty}", "--out", "{tmp}/x", "--epochs", "-1"], "from 1 to 10,000"),
         (["frobnicate"], "invalid choice"),
     ],
 )

@@ -150,6 +150,6 @@ def test_cli_says_what_a_non_number_should_be(capsys):
     with pytest.raises(SystemExit) as exit_info:
         build_parser().parse_args(["train", "d", "--out", "o", "--epochs", "many"])
     assert exit_info.value.code == 2
-    assert "Epochs (--epochs) must be a whole number from 1 to 10,000; got 'many'." in (
+    assert "Epochs (--epochs) must be a whole number from 1 to 10,000, or auto; got 'many'." in (
         capsys.readouterr().err
     )
