@@ -9,7 +9,7 @@ import socket
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 import torch
@@ -122,6 +122,22 @@ def arch_info(name: str) -> ArchInfo:
 
 def list_architectures(include_all: bool = False) -> list[ArchInfo]:
     return [arch_info(n) for n in architecture_names(include_all)]
+
+
+def arch_facts(name: str, check_weights: bool = True, check_network: bool = True) -> dict[str, Any]:
+    """What the window shows and core.train.validation checks about an architecture, as
+    plain data: name, description, min_image_size, fixed_image_size and (with
+    `check_weights`) weights: bundled / cached / downloadable / unavailable / none."""
+    info = arch_info(name)
+    facts: dict[str, Any] = {
+        "name": info.name,
+        "description": info.description,
+        "min_image_size": info.min_image_size,
+        "fixed_image_size": info.fixed_image_size,
+    }
+    if check_weights:
+        facts["weights"] = weights_status(name, check_network=check_network)
+    return facts
 
 
 def normalization(name: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
