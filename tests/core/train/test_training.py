@@ -266,7 +266,7 @@ def test_early_stopping(shapes_data, tmp_path):
         out_dir=str(tmp_path / "run"),
         epochs=40,
         batch_size=16,
-        lr=1e-9,
+        lr=1e-7,
         schedule="constant",
         early_stopping_patience=2,
         device="cpu",
