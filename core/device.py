@@ -1,8 +1,12 @@
-"""Device detection and the speed settings that follow from it."""
+"""Device detection and the speed settings that follow from it: which GPU can run this
+PyTorch build, which precision it should train in, how much of its memory a run may use,
+and what counts as running out of it."""
 
 from __future__ import annotations
 
+import gc
 import os
+import re
 from dataclasses import dataclass
 
 import torch
@@ -21,7 +25,10 @@ def list_devices() -> list[DeviceChoice]:
     choices = [DeviceChoice("auto", f"Auto ({describe_device(resolve_device('auto'))})")]
     if torch.cuda.is_available():
         for i in range(torch.cuda.device_count()):
-            choices.append(DeviceChoice(f"cuda:{i}", describe_device(torch.device("cuda", i))))
+            label = describe_device(torch.device("cuda", i))
+            if unsupported_gpu_reason(i):
+                label += " (not supported by this PyTorch)"
+            choices.append(DeviceChoice(f"cuda:{i}", label))
     if _mps_available():
         choices.append(DeviceChoice("mps", "Apple GPU (MPS)"))
     choices.append(DeviceChoice("cpu", describe_device(torch.device("cpu"))))
@@ -33,11 +40,67 @@ def _mps_available() -> bool:
     return bool(mps and mps.is_available())
 
 
+def _arch_versions() -> list[tuple[str, int, int, str]]:
+    """(kind, major, minor, suffix) for each entry of torch.cuda.get_arch_list():
+    "sm_86" -> ("sm", 8, 6, ""), "sm_90a" -> ("sm", 9, 0, "a"), "compute_120" -> PTX 12.0."""
+    versions = []
+    for arch in torch.cuda.get_arch_list():
+        match = re.fullmatch(r"(sm|compute)_(\d+)(\d)([a-z]?)", arch)
+        if match:
+            kind, major, minor, suffix = match.groups()
+            versions.append((kind, int(major), int(minor), suffix))
+    return versions
+
+
+def unsupported_gpu_reason(index: int) -> str | None:
+    """Why GPU `index` cannot run this PyTorch build's kernels, or None when it can.
+    Kernels compiled for sm_XY run on GPUs of the same major version and minor >= Y
+    (an "a" build only on exactly X.Y); PTX (compute_XY) is compiled at load time for any
+    GPU of capability >= X.Y. Without this check an old GPU (a GTX 10xx or V100 with a build
+    that starts at sm_75) fails at its first kernel with "no kernel image is available"."""
+    if torch.version.cuda is None:  # ROCm or another backend: no such list to check
+        return None
+    versions = _arch_versions()
+    if not versions:
+        return None  # an unusual build that does not say: let the GPU try
+    major, minor = torch.cuda.get_device_capability(index)
+    for kind, arch_major, arch_minor, suffix in versions:
+        if kind == "compute":
+            runs = (major, minor) >= (arch_major, arch_minor)
+        elif suffix == "a":
+            runs = (major, minor) == (arch_major, arch_minor)
+        else:
+            runs = major == arch_major and minor >= arch_minor
+        if runs:
+            return None
+    built = ", ".join(torch.cuda.get_arch_list())
+    return (
+        f"GPU {index} ({torch.cuda.get_device_name(index)}, compute capability {major}.{minor}) "
+        f"is not supported by this PyTorch build (kernels for {built})"
+    )
+
+
+def auto_device_note() -> str | None:
+    """The sentence to show when "auto" left a CUDA GPU unused because this PyTorch build
+    cannot run on it; None otherwise."""
+    if not torch.cuda.is_available():
+        return None
+    reasons = [unsupported_gpu_reason(i) for i in range(torch.cuda.device_count())]
+    if any(r is None for r in reasons):
+        return None  # some GPU is usable: auto picks it
+    return (
+        f"{'; '.join(reasons)}: training on the CPU instead. Install a PyTorch build "
+        "made for this GPU (pytorch.org, 'Get started') to use it."
+    )
+
+
 def resolve_device(name: str) -> torch.device:
     name = (name or "auto").strip().lower()
     if name == "auto":
         if torch.cuda.is_available():
-            return torch.device("cuda", 0)
+            for i in range(torch.cuda.device_count()):
+                if unsupported_gpu_reason(i) is None:
+                    return torch.device("cuda", i)
         if _mps_available():
             return torch.device("mps")
         return torch.device("cpu")
@@ -52,6 +115,9 @@ def resolve_device(name: str) -> torch.device:
             raise LoupeError(
                 f"GPU {dev.index} does not exist: this machine has {torch.cuda.device_count()}."
             )
+        reason = unsupported_gpu_reason(dev.index or 0)
+        if reason:
+            raise LoupeError(f"{reason}: choose --device cpu, or install a PyTorch build for it.")
         return dev
     if name == "mps":
         if not _mps_available():
@@ -84,14 +150,21 @@ class Precision:
         return "bf16" if self.dtype == torch.bfloat16 else "fp16"
 
 
+BF16_MIN_CAPABILITY = 8  # Ampere: the first GPUs with bf16 tensor cores and cuDNN kernels
+
+
 def choose_precision(dev: torch.device, setting: str) -> Precision:
-    """auto: mixed precision on CUDA (bf16 where the GPU supports it), fp32 elsewhere.
+    """auto: mixed precision on CUDA, fp32 elsewhere. On CUDA, bf16 on GPUs of compute
+    capability 8.0 and newer, fp16 with loss scaling before that: torch.cuda.is_bf16_supported()
+    also counts emulation, which puts a Turing GPU (T4, RTX 20xx) on slow non-cuDNN
+    convolutions. The capability is read from `dev`, not from the current device.
     On CPU, 'on' uses bf16 autocast: faster on CPUs with AMX/AVX512-BF16 for ResNets,
     slower for MobileNets; with 'auto' the CPU tuner (core.train.cpu_tuner) times both."""
     if setting == "off":
         return Precision(False, None, False)
     if dev.type == "cuda":
-        if torch.cuda.is_bf16_supported():
+        major, _minor = torch.cuda.get_device_capability(dev)
+        if major >= BF16_MIN_CAPABILITY:
             return Precision(True, torch.bfloat16, False)
         return Precision(True, torch.float16, True)
     if dev.type == "cpu" and setting == "on":
@@ -108,9 +181,75 @@ def configure_backends(dev: torch.device) -> None:
         torch.backends.cudnn.allow_tf32 = True
 
 
-def memory_hint(dev: torch.device) -> int:
-    """Bytes that may hold a uint8 dataset cache on this device."""
+def use_device(dev: torch.device) -> None:
+    """Make `dev` the current CUDA device of the calling thread (the current device is per
+    thread). Without it, on cuda:1 pinned memory, cuDNN handles and anything asking for "the"
+    device would create a context (300-500 MB) on GPU 0 and read GPU 0's properties."""
     if dev.type == "cuda":
-        free, _total = torch.cuda.mem_get_info(dev)
-        return int(free * 0.3)  # leave most of the GPU to activations
+        torch.cuda.set_device(dev)
+
+
+def device_rng_state(dev: torch.device) -> torch.Tensor | None:
+    """The random generator state of the training GPU (it draws the dropout masks there), for
+    a checkpoint; None elsewhere. Only that GPU's: torch.cuda.get_rng_state_all() would touch
+    every GPU, and a resumed run may train on another index."""
+    return torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None
+
+
+def restore_device_rng(state: torch.Tensor | None, dev: torch.device) -> None:
+    if state is not None and dev.type == "cuda":
+        torch.cuda.set_rng_state(state, dev)
+
+
+def free_memory(dev: torch.device) -> int:
+    """Bytes a new allocation could get on a CUDA device: what the driver reports free plus
+    what this process's caching allocator holds but no tensor uses (mem_get_info counts
+    that as used, so a second run in the same window would see gigabytes less)."""
+    free, _total = torch.cuda.mem_get_info(dev)
+    reclaimable = torch.cuda.memory_reserved(dev) - torch.cuda.memory_allocated(dev)
+    return int(free + max(0, reclaimable))
+
+
+GPU_CACHE_SHARE = 0.3  # of the free GPU memory; the rest is left to activations and cuDNN
+
+
+def memory_hint(dev: torch.device) -> int:
+    """Bytes that may hold a uint8 dataset cache on this device. Measured before any
+    activation exists, so it can be too generous for a big model on a small GPU: the
+    training loop then moves the cache to RAM and retries (core.train.oom_retry)."""
+    if dev.type == "cuda":
+        return int(free_memory(dev) * GPU_CACHE_SHARE)
     return 0
+
+
+def release_memory(dev: torch.device | None = None) -> None:
+    """Give a finished run's GPU memory back: collect the tensors that only reference
+    cycles still hold, then return the caching allocator's unused blocks to the driver, so
+    other programs (and the next run's free-memory check) see it."""
+    gc.collect()
+    if (dev is None or dev.type == "cuda") and torch.cuda.is_initialized():
+        torch.cuda.empty_cache()
+
+
+# cuBLAS/cuDNN/cuFFT report a failed allocation in their own words, as a plain RuntimeError.
+_ALLOCATION_FAILURES = (
+    "out of memory",
+    "CUBLAS_STATUS_ALLOC_FAILED",
+    "CUDNN_STATUS_ALLOC_FAILED",
+    "CUFFT_ALLOC_FAILED",
+    "CUSOLVER_STATUS_ALLOC_FAILED",
+)
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True when `exc` means the device ran out of memory. The one place an OOM is
+    recognised: torch.cuda.OutOfMemoryError from the caching allocator, and the RuntimeErrors
+    of the CUDA libraries and the MPS backend whose message names a failed allocation.
+    Whoever recovers from an OOM (the GPU cache falling back to RAM, a smaller batch)
+    classifies the exception here."""
+    if isinstance(exc, torch.cuda.OutOfMemoryError):
+        return True
+    if not isinstance(exc, RuntimeError):
+        return False
+    message = str(exc)
+    return any(marker.lower() in message.lower() for marker in _ALLOCATION_FAILURES)

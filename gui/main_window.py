@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         # The Data page previews the same train/val split the run will use.
         config = self.train_page.settings_panel.build_config("", "")
         self.dataset_view.set_scan_options(config.val_split, config.seed)
+        self.classify_view.set_device(config.device)  # classify where training would run
 
     def _on_classify_with_run(self, run_dir: str) -> None:
         self.classify_view.set_model(run_dir)
@@ -256,6 +257,7 @@ class MainWindow(QMainWindow):
     # -- training ---------------------------------------------------------------------------
 
     def _on_train_run_started(self) -> None:
+        self.classify_view.release_model()  # its GPU memory belongs to the run now
         self.settings.set_model_settings(self.train_page.settings_panel.state())
         self.show_page(TRAIN_PAGE)
 

@@ -77,18 +77,19 @@ def _needs_warp(cfg: AugmentConfig) -> bool:
 
 
 def _trivial_augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """TrivialAugmentWide per image (its ops differ per image, so this one runs image by image)."""
+    """TrivialAugmentWide per image (its ops differ per image, so this one runs image by image),
+    on the device the batch is on: a round trip through the CPU would wait for the GPU."""
     from torchvision.transforms import v2
 
     op = v2.TrivialAugmentWide()
     seed = int(torch.randint(0, 2**31 - 1, (1,), generator=gen))
-    state = torch.get_rng_state()
-    torch.manual_seed(seed)  # TrivialAugment draws from the global RNG; keep runs reproducible
-    try:
-        out = torch.stack([op(img) for img in x.cpu()])
-    finally:
-        torch.set_rng_state(state)
-    return out.to(x.device)
+    # TrivialAugment draws its choices from the global CPU generator: seed it from `gen` (runs
+    # stay reproducible) and give the caller's state back. Only the CPU generator: reseeding
+    # every CUDA generator (torch.manual_seed) each step would touch every GPU.
+    devices = [x.device] if x.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.default_generator.manual_seed(seed)
+        return torch.stack([op(img) for img in x])
 
 
 def _color_jitter(x: torch.Tensor, strength: float, gen: torch.Generator) -> torch.Tensor:

@@ -12,11 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
+from core.data.augment import to_device
 from core.data.datasets import Sample
 from core.data.imaging import load_square, open_rgb
-from core.errors import ImageLoadError
+from core.errors import ImageLoadError, LoupeError
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # images uint8, labels, sample indices
+WORKER_TIMEOUT_S = 300  # for one batch from a loader worker: a slow network drive, not a hang
 
 
 def cache_bytes(count: int, size: int) -> int:
@@ -68,6 +70,40 @@ def decode_into_array(
     return out, kept, skipped
 
 
+class _PinnedStaging:
+    """A few reused pinned host buffers for batches gathered from a RAM cache on their way to
+    a GPU: one host copy per batch (the gather itself) instead of a gather, a pinning copy and
+    a fresh pinned allocation. A buffer is reused only once the copy that last read it has
+    finished (an event per buffer); with three, that wait is over long before it comes."""
+
+    SLOTS = 3
+
+    def __init__(self) -> None:
+        self.buffers: list[torch.Tensor | None] = [None] * self.SLOTS
+        self.copied: list[torch.cuda.Event | None] = [None] * self.SLOTS
+        self.turn = 0
+
+    def to_device(
+        self, images: torch.Tensor, idx: torch.Tensor, device: torch.device
+    ) -> torch.Tensor:
+        slot = self.turn % self.SLOTS
+        self.turn += 1
+        if self.copied[slot] is not None:
+            self.copied[slot].synchronize()  # the copy of SLOTS batches ago
+        shape = (len(idx), *images.shape[1:])
+        buffer = self.buffers[slot]
+        if buffer is None or buffer.shape[0] < len(idx) or buffer.shape[1:] != shape[1:]:
+            buffer = torch.empty(shape, dtype=images.dtype, pin_memory=True)
+            self.buffers[slot] = buffer
+        staged = buffer[: len(idx)]
+        torch.index_select(images, 0, idx, out=staged)
+        on_device = staged.to(device, non_blocking=True)
+        event = torch.cuda.Event()
+        event.record()
+        self.copied[slot] = event
+        return on_device
+
+
 class CachedSource:
     """All images decoded once at training resolution and kept as one uint8 tensor."""
 
@@ -79,11 +115,22 @@ class CachedSource:
         # Kept as decoded (NHWC: no reordering copy of the whole cache); a batch is permuted to
         # an NCHW view, which is then already in channels_last layout. Stored on the GPU when
         # it fits there (a batch is one gather, no host-to-device copy), else in RAM.
-        self.images = torch.from_numpy(images).to(storage)
-        self.labels = torch.as_tensor(list(labels), dtype=torch.long, device=storage)
+        self.images = torch.from_numpy(images)
+        # Labels live on the training device whatever the storage: a batch's labels are a
+        # gather there, not a host-to-device copy per step.
+        self.labels = torch.as_tensor(list(labels), dtype=torch.long).to(device)
         self.paths = list(paths)
-        self.storage = storage
         self.device = device
+        self.storage = storage
+        self._staging: _PinnedStaging | None = None
+        self.move_to(storage)
+
+    def move_to(self, storage: torch.device) -> None:
+        """Store the images elsewhere (a GPU cache that left too little memory moves to RAM)."""
+        self.images = self.images.to(storage)
+        self.storage = storage
+        needs_staging = storage.type == "cpu" and self.device.type == "cuda"
+        self._staging = _PinnedStaging() if needs_staging else None
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -91,19 +138,23 @@ class CachedSource:
     def batches(
         self, batch_size: int, shuffle: bool, gen: torch.Generator | None
     ) -> Iterator[Batch]:
+        """Sample indices come on the storage device (CPU for a RAM cache)."""
         n = len(self)
         order = torch.randperm(n, generator=gen) if shuffle else torch.arange(n)
-        order = order.to(self.storage)
-        nb = self.device.type == "cuda"
+        on_device = to_device(order, self.device)  # one copy per epoch, not per batch
+        on_storage = on_device if self.storage == self.device else order.to(self.storage)
         for start in range(0, n, batch_size):
-            idx = order[start : start + batch_size]
-            if shuffle and len(idx) == 1 and n > 1:
+            stop = min(start + batch_size, n)
+            if shuffle and stop - start == 1 and n > 1:
                 break  # BatchNorm cannot train on a batch of one
-            images, labels = self.images[idx], self.labels[idx]
-            if self.storage != self.device:
-                images = images.pin_memory() if nb else images
-                images = images.to(self.device, non_blocking=nb)
-                labels = labels.to(self.device, non_blocking=nb)
+            idx = on_storage[start:stop]
+            labels = self.labels[on_device[start:stop]]
+            if self.storage == self.device:
+                images = self.images[idx]
+            elif self._staging is not None:
+                images = self._staging.to_device(self.images, idx, self.device)
+            else:
+                images = self.images[idx].to(self.device)
             yield images.permute(0, 3, 1, 2), labels, idx
 
     def images_at(self, indices: Sequence[int]) -> torch.Tensor:
@@ -153,22 +204,40 @@ class StreamingSource:
     def _loader(self, batch_size: int, shuffle: bool, gen) -> torch.utils.data.DataLoader:
         key = (batch_size, shuffle)
         if key not in self._loaders:
+            workers = self.workers if shuffle else min(self.workers, 2)
             self._loaders[key] = torch.utils.data.DataLoader(
                 self.dataset,
                 batch_size=batch_size,
                 shuffle=shuffle,
                 generator=gen if shuffle else None,
                 # Validation needs fewer workers; each is a process that imports torch.
-                num_workers=self.workers if shuffle else min(self.workers, 2),
-                # Spawned workers (Windows/macOS) take seconds to start: keep the training
-                # loader's between epochs (validation's live only while it runs).
-                persistent_workers=self.workers > 0 and shuffle,
+                num_workers=workers,
+                # Workers start once per run, not per epoch: spawned ones (Windows/macOS) take
+                # seconds to start, and forking anew each epoch from a process that holds a
+                # CUDA context and Qt threads is what risks a worker stuck on a copied lock.
+                persistent_workers=workers > 0,
+                # A stuck worker becomes an error after this long, not a silent hang.
+                timeout=WORKER_TIMEOUT_S if workers > 0 else 0,
                 pin_memory=self.device.type == "cuda",
                 drop_last=False,
             )
         return self._loaders[key]
 
     def batches(
+        self, batch_size: int, shuffle: bool, gen: torch.Generator | None
+    ) -> Iterator[Batch]:
+        try:
+            yield from self._batches(batch_size, shuffle, gen)
+        except RuntimeError as exc:
+            if "timed out" not in str(exc):
+                raise
+            raise LoupeError(
+                f"No images arrived from the {self.workers} loader worker process(es) for "
+                f"{WORKER_TIMEOUT_S} s (a stuck worker, or a drive that stopped answering): "
+                "try again with fewer workers (0 reads in the training process)."
+            ) from exc
+
+    def _batches(
         self, batch_size: int, shuffle: bool, gen: torch.Generator | None
     ) -> Iterator[Batch]:
         for images, labels, idx in self._loader(batch_size, shuffle, gen):

@@ -18,7 +18,13 @@ from torch import nn
 from core.control import RunControl
 from core.data.augment import normalize
 from core.data.imaging import is_image_name, load_square
-from core.device import Precision, choose_precision, configure_backends, resolve_device
+from core.device import (
+    Precision,
+    choose_precision,
+    configure_backends,
+    resolve_device,
+    use_device,
+)
 from core.errors import ImageLoadError
 from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
 from core.models.checkpoints import ModelMeta, load_model
@@ -45,9 +51,12 @@ class LoadedModel:
 
 
 def load_model_for_inference(path: str, device: str = "auto") -> LoadedModel:
-    """A run folder, model folder or model.safetensors -> a model ready on `device`."""
+    """A run folder, model folder or model.safetensors -> a model ready on `device`.
+    Call it on the thread that will classify: the chosen GPU becomes that thread's current
+    device (pinned batches and cuDNN then stay off GPU 0 when `device` is cuda:1)."""
     model, meta = load_model(path)
     dev = resolve_device(device)
+    use_device(dev)
     configure_backends(dev)
     model = model.to(dev).to(memory_format=torch.channels_last).eval()
     folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
@@ -106,6 +115,7 @@ def classify_paths(
     """Yields a ClassifiedImage or UnreadableImage per file (in input order within each
     batch) and a ClassifyProgress after each batch. Stops at the next file once
     `control.request_stop()` is called."""
+    use_device(lm.device)  # a model loaded by an earlier run may be used on a new thread
     size, mode = lm.image_size, lm.meta.resize_mode
     names = lm.class_names
     total = len(paths)

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.data.augment import normalize
+from core.data.augment import normalize, to_device
 from core.device import Precision
 from core.events import PredictionSample
 from core.train.metrics import confusion_matrix
@@ -59,6 +59,38 @@ def pick_sample_indices(labels: list[int], count: int, gen: torch.Generator) -> 
     return picked
 
 
+class _SampleLogits:
+    """The logits of the prediction-grid images, kept on the device as the batches pass and
+    read back once at the end: looking them up per batch (indices to a list, one small copy
+    per image) would make every validation batch wait for the GPU."""
+
+    def __init__(self, sample_indices: list[int], n: int, num_classes: int, dev) -> None:
+        self.indices = list(sample_indices)
+        k = len(self.indices)
+        # Row k is where every other image's logits go (overwritten freely, never read).
+        slot = torch.full((n,), k, dtype=torch.long)
+        slot[torch.as_tensor(self.indices, dtype=torch.long)] = torch.arange(k)
+        self.slots = {torch.device("cpu"): slot}
+        self.dev = dev
+        self.logits = torch.full((k + 1, num_classes), float("nan"), device=dev)
+
+    def add(self, idx: torch.Tensor, logits: torch.Tensor) -> None:
+        if not self.indices:
+            return
+        if idx.device not in self.slots:  # a GPU-stored cache hands out GPU indices
+            self.slots[idx.device] = to_device(self.slots[torch.device("cpu")], idx.device)
+        rows = self.slots[idx.device][idx]
+        self.logits.index_copy_(0, to_device(rows, self.dev), logits)
+
+    def probabilities(self) -> dict[int, torch.Tensor]:
+        if not self.indices:
+            return {}
+        kept = self.logits[: len(self.indices)].cpu()
+        found = ~kept.isnan().any(1)  # images a streaming source could not read stay NaN
+        probs = torch.softmax(kept, 1)
+        return {i: probs[k] for k, i in enumerate(self.indices) if found[k]}
+
+
 @torch.inference_mode()
 def evaluate(
     model: nn.Module,
@@ -75,9 +107,8 @@ def evaluate(
 ) -> Evaluation | None:
     model.eval()
     loss_sum = torch.zeros((), device=dev, dtype=torch.float32)  # MPS has no float64
-    all_true, all_pred, all_idx = [], [], []
-    wanted = {idx: k for k, idx in enumerate(sample_indices)}
-    sample_probs: dict[int, torch.Tensor] = {}
+    all_true, all_pred = [], []
+    samples = _SampleLogits(sample_indices, len(source), num_classes, dev)
     for images, labels, idx in source.batches(batch_size, shuffle=False, gen=None):
         if should_stop and should_stop():
             return None
@@ -87,11 +118,8 @@ def evaluate(
         loss_sum += F.cross_entropy(logits, labels, reduction="sum")
         all_true.append(labels)
         all_pred.append(logits.argmax(1))
-        all_idx.append(idx)
-        idx_list = idx.tolist() if wanted else []
-        for row, i in enumerate(idx_list):
-            if i in wanted:
-                sample_probs[i] = torch.softmax(logits[row], 0).cpu()
+        samples.add(idx, logits)
+    sample_probs = samples.probabilities()  # sync point: once per validation
     if not all_true:
         return Evaluation(
             0.0, 0.0, torch.zeros(num_classes, num_classes, dtype=torch.long), [], [], []

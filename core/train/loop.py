@@ -20,6 +20,7 @@ from core.control import RunControl
 from core.data.augment import augment_batch
 from core.data.batches import StreamingSource
 from core.data.datasets import add_skipped
+from core.device import device_rng_state, is_out_of_memory, release_memory
 from core.errors import LoupeError
 from core.events import (
     CheckpointSaved,
@@ -37,6 +38,7 @@ from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS, save_checkpoint, s
 from core.train.config import TrainConfig, to_dict
 from core.train.evaluation import autocast, evaluate
 from core.train.metrics import per_class_metrics
+from core.train.oom_retry import GpuCacheRetry
 from core.train.setup import Setup, prepare
 from core.train.validation import check_config
 
@@ -50,17 +52,20 @@ def fit(config: TrainConfig, control: RunControl | None = None) -> Iterator[Trai
         yield from trainer.run()
     except LoupeError as exc:
         yield from trainer.fail(str(exc))
-    except torch.cuda.OutOfMemoryError:
-        bs = trainer.cfg.batch_size
-        yield from trainer.fail(
-            f"The GPU ran out of memory at batch size {bs}. Try batch size {max(1, bs // 2)} "
-            "or a smaller image size."
-        )
     except OSError as exc:  # the run folder's disk is full, read-only, gone, ...
         yield from trainer.fail(trainer.file_problem(exc))
     except Exception as exc:  # an engine bug must still end the run with a readable message
-        yield LogMessage("error", traceback.format_exc())
-        yield from trainer.fail(f"{type(exc).__name__}: {exc}")
+        if is_out_of_memory(exc):  # what _epochs_recovering could not recover from
+            bs = trainer.cfg.batch_size
+            reason = (
+                f"The GPU ran out of memory at batch size {bs}. Try batch size "
+                f"{max(1, bs // 2)} or a smaller image size."
+            )
+        else:
+            yield LogMessage("error", traceback.format_exc())
+            reason = f"{type(exc).__name__}: {exc}"
+        del exc  # its frames hold the activations: free them before the run's memory is released
+        yield from trainer.fail(reason)
     except (KeyboardInterrupt, GeneratorExit):
         # Ctrl+C, or the consumer dropped the run: run.json must not go on saying "running".
         trainer.interrupted()
@@ -99,14 +104,36 @@ class _Trainer:
         self.model_saved = os.path.isfile(self.folder.file(MODEL_WEIGHTS)) and setup.start_epoch > 0
         yield setup.started_event
         setup.t_start = time.perf_counter()
-        status, reason = yield from self._epochs()
+        status, reason = yield from self._epochs_recovering()
         yield self._finished(status, reason)
 
+    def _epochs_recovering(self) -> Iterator[TrainEvent]:
+        """The one place an out-of-memory error during training is classified
+        (core.device.is_out_of_memory) and recovered from. First recovery: a GPU-stored cache
+        moves to RAM and the first epoch starts again (core.train.oom_retry). A further one
+        (a smaller batch) belongs after it, for the OOMs it declines; whatever is not
+        recovered from ends the run in fit() with advice."""
+        cache_retry = GpuCacheRetry(self.setup)
+        while True:
+            try:
+                return (yield from self._epochs())
+            except Exception as exc:
+                if not cache_retry.should_retry(exc, self.epochs_done):
+                    raise
+            # Out of the except block: the exception and its frames (the activations) are gone.
+            yield LogMessage("warning", cache_retry.recover(self.folder))
+
     def close(self) -> None:
+        """End the loader workers, give the run's GPU memory back (the window stays open and
+        its next run must see the whole GPU again: core.device.free_memory), then let go of
+        the run folder."""
         if self.setup is not None:
+            device = self.setup.device
             for source in (self.setup.train, self.setup.val):
                 if isinstance(source, StreamingSource):
                     source.close()
+            self.setup = None  # the model, optimizer state and a GPU cache go with it
+            release_memory(device)
         if self.lock is not None:
             # A run that never started leaves no folder behind (if it made the folder).
             self.lock.release(remove_created_folder=not self._summary_written())
@@ -411,6 +438,7 @@ class _Trainer:
                 scaler=s.scaler.state_dict() if s.scaler is not None else {},
                 generator=s.gen.get_state(),
                 torch_rng=torch.get_rng_state(),  # dropout masks and TrivialAugment
+                cuda_rng=device_rng_state(s.device),  # dropout masks on a GPU
                 best_acc=self.best_acc,
                 best_epoch=self.best_epoch,
                 class_names=s.class_names,

@@ -13,6 +13,10 @@ from core.train.config import TrainConfig
 
 def build_optimizer(params, cfg: TrainConfig, lr: float) -> torch.optim.Optimizer:
     params = [p for p in params if p.requires_grad]
+    # On CUDA the fused kernels: one launch for all parameters, and GradScaler hands them
+    # its inf check on the device (an unfused step reads it back: a sync every step).
+    on_cuda = bool(params) and params[0].device.type == "cuda"
+    fused = {"fused": True} if on_cuda else {}
     if cfg.optimizer in ("sgd", "nesterov"):
         return torch.optim.SGD(
             params,
@@ -20,11 +24,12 @@ def build_optimizer(params, cfg: TrainConfig, lr: float) -> torch.optim.Optimize
             momentum=cfg.momentum,
             weight_decay=cfg.weight_decay,
             nesterov=cfg.optimizer == "nesterov" and cfg.momentum > 0,
+            **fused,
         )
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=cfg.weight_decay)
+        return torch.optim.Adam(params, lr=lr, weight_decay=cfg.weight_decay, **fused)
     if cfg.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=cfg.weight_decay)
+        return torch.optim.AdamW(params, lr=lr, weight_decay=cfg.weight_decay, **fused)
     if cfg.optimizer == "rmsprop":
         return torch.optim.RMSprop(
             params, lr=lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, eps=1e-3

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from core.device import restore_device_rng
 from core.errors import LoupeError
 from core.train.config import TrainConfig
 from core.train.optim import lr_factor
@@ -75,7 +76,7 @@ def restore(
     notes: list[str] = []
     saved = ckpt.get("config") or {}
     if saved.get("optimizer", cfg.optimizer) == cfg.optimizer:
-        optimizer.load_state_dict(ckpt["optimizer"])
+        _load_optimizer_state(optimizer, ckpt["optimizer"])
     else:
         notes.append(
             f"Optimizer changed from {saved.get('optimizer')} to {cfg.optimizer}: "
@@ -86,6 +87,7 @@ def restore(
     gen.set_state(ckpt["generator"])
     if "torch_rng" in ckpt:
         torch.set_rng_state(ckpt["torch_rng"])
+    restore_device_rng(ckpt.get("cuda_rng"), next(model.parameters()).device)
     start_epoch = int(ckpt["next_epoch"])
     if start_epoch >= cfg.epochs:
         raise LoupeError(
@@ -105,3 +107,19 @@ def restore(
     return ResumePoint(
         start_epoch, global_step, ckpt.get("best_acc"), ckpt.get("best_epoch"), notes
     )
+
+
+def _load_optimizer_state(optimizer: torch.optim.Optimizer, state: dict[str, Any]) -> None:
+    """Load the saved moments but keep the kernels built for this device: a checkpoint
+    written by a fused optimizer on a GPU may be resumed on the CPU, and one written on the
+    CPU should get the fused kernels on a GPU (load_state_dict would take the saved flag)."""
+    fused = [group.get("fused") for group in optimizer.param_groups]
+    optimizer.load_state_dict(state)
+    for group, flag in zip(optimizer.param_groups, fused, strict=True):
+        group["fused"] = flag
+        for param in group["params"]:
+            step = optimizer.state.get(param, {}).get("step")
+            if torch.is_tensor(step):
+                # Fused kernels keep the step count beside the parameter, the others on the CPU.
+                where = param.device if flag else torch.device("cpu")
+                optimizer.state[param]["step"] = step.to(dtype=torch.float32, device=where)

@@ -20,11 +20,15 @@ from core.data.batches import CachedSource, StreamingSource, cache_bytes, decode
 from core.data.datasets import DatasetReport, DatasetScan, add_skipped, scan_dataset
 from core.device import (
     Precision,
+    auto_device_note,
     choose_precision,
     configure_backends,
     describe_device,
+    is_out_of_memory,
     memory_hint,
+    release_memory,
     resolve_device,
+    use_device,
 )
 from core.errors import LoupeError
 from core.events import LogMessage, RunStarted, TrainEvent
@@ -158,9 +162,29 @@ def _sources(cfg, scan, device, control) -> Generator[TrainEvent, None, tuple | 
             yield LogMessage("warning", f"Skipped {path}: {reason}")
         labels = [split_samples[i].label for i in kept]
         paths = [split_samples[i].path for i in kept]
-        sources.append(CachedSource(arrays, labels, paths, storage, device))
+        source = cached_source(arrays, labels, paths, storage, device)
+        if source.storage != storage:  # the GPU had less room than it said
+            storage = source.storage
+            for earlier in sources:
+                earlier.move_to(storage)
+            yield LogMessage(
+                "info", "The GPU ran out of memory for the image cache: keeping it in RAM."
+            )
+        sources.append(source)
         del arrays  # a GPU-stored cache no longer needs its host copy
     return tuple(sources)
+
+
+def cached_source(arrays, labels, paths, storage: torch.device, device: torch.device):
+    """A CachedSource stored on `storage`, or in RAM when uploading to the GPU runs out of
+    memory (that is no batch-size problem: the run itself may well fit)."""
+    try:
+        return CachedSource(arrays, labels, paths, storage, device)
+    except Exception as exc:
+        if storage.type == "cpu" or not is_out_of_memory(exc):
+            raise
+    release_memory(device)
+    return CachedSource(arrays, labels, paths, torch.device("cpu"), device)
 
 
 def _decode(samples, size: int, control) -> Generator[TrainEvent, None, tuple | None]:
@@ -195,6 +219,11 @@ def prepare(
     report = scan.report
     class_names = list(report.class_names)
     device = resolve_device(cfg.device)
+    if device.type == "cpu" and cfg.device.strip().lower() in ("", "auto"):
+        note = auto_device_note()
+        if note:
+            yield LogMessage("warning", note)
+    use_device(device)  # prepare runs on the training thread: the current device is per thread
     configure_backends(device)
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)

@@ -55,7 +55,10 @@ class ClassifyView(QWidget):
         super().__init__(parent)
         self.setObjectName("classifyView")
         self.setAcceptDrops(True)
-        self._loaded: tuple[str, float, Any] | None = None  # (folder, mtime, LoadedModel)
+        # The model of the last classification, kept for the next one: (folder, mtime, device
+        # key, LoadedModel). On a GPU it holds memory: released when training starts.
+        self._loaded: tuple[str, float, str, Any] | None = None
+        self._device = "auto"  # the Train page's device (set by the window)
         self._total = 0
         self._classified_folder = ""
         self._detail: ImageDetailDialog | None = None
@@ -263,7 +266,11 @@ class ClassifyView(QWidget):
         self.progress_label.setText("Loading the model…" if loaded is None else "Listing images…")
         self._set_status("")
         job = classify_job(
-            model, folder, self.folder_chooser.include_subfolders(), loaded_model=loaded
+            model,
+            folder,
+            self.folder_chooser.include_subfolders(),
+            device=self._device,
+            loaded_model=loaded,
         )
         self.runner.start(job, stop_at_yield=False)
         self._update_buttons()
@@ -275,11 +282,20 @@ class ClassifyView(QWidget):
             self.progress_label.setText("Stopping…")
             self.cancel_button.setEnabled(False)
 
+    def set_device(self, key: str) -> None:
+        """Where the next classification runs ("auto", "cpu", "cuda:1"...)."""
+        self._device = key or "auto"
+
+    def release_model(self) -> None:
+        """Forget the kept model (a training run wants the GPU memory it holds)."""
+        self._loaded = None
+
     def _cached_model(self, path: str) -> Any:
         if self._loaded is None:
             return None
-        folder, mtime, model = self._loaded
-        return model if folder == model_folder(path) and mtime == self._model_mtime(path) else None
+        folder, mtime, device, model = self._loaded
+        same_file = folder == model_folder(path) and mtime == self._model_mtime(path)
+        return model if same_file and device == self._device else None
 
     @staticmethod
     def _model_mtime(path: str) -> float:
@@ -306,7 +322,12 @@ class ClassifyView(QWidget):
 
     def _on_model_loaded(self, model: Any) -> None:
         # model.path, not the combo: the user may have picked another model meanwhile.
-        self._loaded = (model_folder(model.path), self._model_mtime(model.path), model)
+        self._loaded = (
+            model_folder(model.path),
+            self._model_mtime(model.path),
+            self._device,
+            model,
+        )
         self.progress_label.setText("Listing images…")
 
     def _on_listed(self, total: int) -> None:
