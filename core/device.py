@@ -228,6 +228,11 @@ def release_memory(dev: torch.device | None = None) -> None:
     other programs (and the next run's free-memory check) see it."""
     gc.collect()
     if (dev is None or dev.type == "cuda") and torch.cuda.is_initialized():
+        # cuBLAS keeps a workspace per handle and stream in the caching allocator: without
+        # this, a finished run still holds a few MB allocated on each GPU it used.
+        clear_workspaces = getattr(torch._C, "_cuda_clearCublasWorkspaces", None)
+        if clear_workspaces is not None:
+            clear_workspaces()
         torch.cuda.empty_cache()
 
 

@@ -34,6 +34,11 @@ def _stats(mean: tuple, std: tuple, device: torch.device) -> tuple[torch.Tensor,
     return m, s
 
 
+def forget_device_constants() -> None:
+    """Drop the normalisation constants kept per device (a finished run frees its GPU)."""
+    _stats.cache_clear()
+
+
 def normalize(x: torch.Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> torch.Tensor:
     """uint8 (B,3,H,W) -> float, normalised, channels_last."""
     m, s = _stats(tuple(mean), tuple(std), x.device)  # made once per device, not per step

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import torch
 
 from core.control import RunControl
-from core.data.augment import augment_batch
+from core.data.augment import augment_batch, forget_device_constants
 from core.data.batches import StreamingSource
 from core.data.datasets import add_skipped
 from core.device import device_rng_state, is_out_of_memory, release_memory
@@ -133,6 +133,7 @@ class _Trainer:
                 if isinstance(source, StreamingSource):
                     source.close()
             self.setup = None  # the model, optimizer state and a GPU cache go with it
+            forget_device_constants()
             release_memory(device)
         if self.lock is not None:
             # A run that never started leaves no folder behind (if it made the folder).

@@ -111,9 +111,10 @@ def test_release_memory_collects_then_empties_the_cuda_cache(monkeypatch):
     calls = []
     monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
     monkeypatch.setattr(torch.cuda, "empty_cache", lambda: calls.append("empty"))
+    monkeypatch.setattr(torch._C, "_cuda_clearCublasWorkspaces", lambda: calls.append("cublas"))
     monkeypatch.setattr(device_module.gc, "collect", lambda *a: calls.append("collect") or 0)
     release_memory(torch.device("cuda", 1))
-    assert calls == ["collect", "empty"]
+    assert calls == ["collect", "cublas", "empty"]
     calls.clear()
     release_memory(torch.device("cpu"))
     assert calls == ["collect"]

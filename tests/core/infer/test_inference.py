@@ -109,3 +109,28 @@ def test_model_files_with_pickle_payloads_never_run_code(trained_run, tmp_path):
     with pytest.raises(ModelFileError):
         load_checkpoint(str(evil / "last.ckpt"))
     assert not os.path.exists(_Payload.marker)
+
+
+def test_the_model_device_becomes_current_on_the_classifying_thread(
+    trained_run, new_images, monkeypatch
+):
+    """The current CUDA device is per thread: a model kept from an earlier classification is
+    used on a new thread, which must make the model's GPU current (not GPU 0)."""
+    import threading
+
+    import torch
+
+    import core.infer.inference as inference
+
+    run, _ = trained_run
+    folder, _ = new_images
+    made_current = []
+    monkeypatch.setattr(
+        inference, "use_device", lambda dev: made_current.append((dev, threading.get_ident()))
+    )
+    lm = load_model_for_inference(run, "cpu")
+    assert made_current == [(torch.device("cpu"), threading.get_ident())]
+    worker = threading.Thread(target=lambda: list(classify_folder(lm, str(folder), batch_size=8)))
+    worker.start()
+    worker.join()
+    assert made_current[1:] == [(torch.device("cpu"), worker.ident)]

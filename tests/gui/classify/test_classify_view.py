@@ -339,3 +339,19 @@ def test_shutdown_while_classifying_leaves_no_thread(qtbot, view, photos):
     assert view.start()
     view.shutdown()
     assert not view.is_running()
+
+
+def test_classifies_on_the_chosen_device_and_keeps_the_model_until_released(qtbot, view, photos):
+    folder, _ = photos
+    loads = []
+    view.runner.modelLoaded.connect(loads.append)
+    view.set_device("cpu")
+    assert classify(qtbot, view, folder)[0] == "finished"
+    assert classify(qtbot, view, folder)[0] == "finished"
+    assert [m.device.type for m in loads] == ["cpu"]  # loaded once, kept for the next folder
+    view.release_model()  # what starting a training run does: its GPU memory goes
+    assert classify(qtbot, view, folder)[0] == "finished"
+    assert len(loads) == 2
+    view.set_device("cuda:1")  # the Train page's device reaches the engine (no GPU here)
+    status, message = classify(qtbot, view, folder)
+    assert status == "failed" and "no CUDA GPU is available" in message
