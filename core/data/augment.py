@@ -22,7 +22,9 @@ def to_device(t: torch.Tensor, device) -> torch.Tensor:
     """A small CPU tensor to `device` without a sync point: a plain copy from pageable memory
     makes the CPU wait for the GPU's queue every step; a pinned, non-blocking one does not."""
     device = torch.device(device)
-    if device.type == "cuda":
+    if t.device == device:
+        return t
+    if device.type == "cuda" and t.device.type == "cpu":
         return t.pin_memory().to(device, non_blocking=True)
     return t.to(device)
 

@@ -343,8 +343,10 @@ def test_shutdown_while_classifying_leaves_no_thread(qtbot, view, photos):
 
 def test_classifies_on_the_chosen_device_and_keeps_the_model_until_released(qtbot, view, photos):
     folder, _ = photos
+    from gui.classify.classify_job import ModelLoaded
+
     loads = []
-    view.runner.modelLoaded.connect(loads.append)
+    view.runner.event.connect(lambda e: isinstance(e, ModelLoaded) and loads.append(e.model))
     view.set_device("cpu")
     assert classify(qtbot, view, folder)[0] == "finished"
     assert classify(qtbot, view, folder)[0] == "finished"
