@@ -106,6 +106,13 @@ def _accuracy_above_chance(result, classes: int = 3) -> float:
 
 
 # -- precision ---------------------------------------------------------------------------------
+def _auto_precision() -> str:
+    """What "auto" must choose on GPU 0: bf16 exactly from compute capability 8.0 (Ampere)."""
+    import torch
+
+    return "bf16" if torch.cuda.get_device_capability(0)[0] >= 8 else "fp16"
+
+
 def check_auto_precision() -> str:
     import torch
 
@@ -114,7 +121,7 @@ def check_auto_precision() -> str:
     dev = torch.device("cuda", 0)
     major, minor = torch.cuda.get_device_capability(dev)
     label = choose_precision(dev, "auto").label
-    assert label == ("bf16" if major >= 8 else "fp16"), f"auto chose {label} at {major}.{minor}"
+    assert label == _auto_precision(), f"auto chose {label} at capability {major}.{minor}"
     return f"capability {major}.{minor}: auto chooses {label}"
 
 
@@ -150,6 +157,7 @@ def check_data_path(data: str, out: Path, path: str) -> str:
     }
     result = train(data, out, epochs=2, **overrides[path])
     info = result.info
+    assert info["precision"] == _auto_precision(), info  # "auto", through the real fit()
     assert info["batch_device"] == "cuda", info  # what augmentation and the model receive
     assert info["labels_device"] == "cuda", info
     if path == "streaming":
