@@ -116,7 +116,8 @@ def _load_optimizer_state(optimizer: torch.optim.Optimizer, state: dict[str, Any
     fused = [group.get("fused") for group in optimizer.param_groups]
     optimizer.load_state_dict(state)
     for group, flag in zip(optimizer.param_groups, fused, strict=True):
-        group["fused"] = flag
+        if "fused" in group:  # RMSprop has no fused kernel (nor the key)
+            group["fused"] = flag
         for param in group["params"]:
             step = optimizer.state.get(param, {}).get("step")
             if torch.is_tensor(step):
