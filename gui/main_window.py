@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         train.settingsChanged.connect(self._on_train_settings_changed)
         train.runStarted.connect(self._on_train_run_started)
         train.runFinished.connect(self._on_train_run_finished)
-        self.runs_view.resumeRequested.connect(train.resume_run)
+        self.runs_view.resumeRequested.connect(self._on_resume_requested)
         self.runs_view.classifyWithRun.connect(self._on_classify_with_run)
         self.runs_view.workspaceChanged.connect(self._on_workspace_changed)
         self.classify_view.recentFoldersChanged.connect(self.settings.set_recent_classify_folders)
@@ -255,6 +255,10 @@ class MainWindow(QMainWindow):
         self.train_page.torch_failed(message)
 
     # -- training ---------------------------------------------------------------------------
+
+    def _on_resume_requested(self, run_dir: str, epochs: int) -> None:
+        if self.train_page.resume_run(run_dir, epochs):
+            self.runs_view.note_extending(run_dir, epochs)
 
     def _on_train_run_started(self) -> None:
         self.classify_view.release_model()  # its GPU memory belongs to the run now

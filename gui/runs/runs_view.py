@@ -1,6 +1,6 @@
 """The Runs page: every run folder in the workspace (gui.runs.run_records), the selected
-one in detail (gui.runs.run_detail), several compared, and the actions on them (resume,
-classify, open, delete).
+one in detail (gui.runs.run_detail), several selected compared, and the actions on them
+(resume, classify, open, delete). Its rules live in gui.runs.runs_page_model.
 
 The list follows the disk: gui.runs.workspace_watcher asks for a rescan when run folders
 appear, change or go."""
@@ -38,7 +38,8 @@ from PySide6.QtWidgets import (
 
 from core.files.run_folder import list_runs
 from gui.runs.run_detail import RunDetail
-from gui.runs.run_records import can_resume, has_model, load_run, number
+from gui.runs.run_records import load_run
+from gui.runs.runs_page_model import ActionState, RunsPageModel
 from gui.runs.runs_table import COLUMNS, RunDirRole, RunsTable
 from gui.runs.workspace_watcher import WorkspaceWatcher
 
@@ -57,7 +58,7 @@ class RunsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._workspace = ""
+        self.page = RunsPageModel()
         self._shown_key: tuple = ()
         self._user_sized = False  # the splitter was dragged: leave it where the user put it
 
@@ -77,8 +78,6 @@ class RunsView(QWidget):
         self.empty_label = QLabel(objectName="runsEmptyLabel", wordWrap=True)
         self.empty_label.setProperty("role", "muted")
 
-        self.compare_button = QPushButton("Compare", objectName="compareButton")
-        self.compare_button.setToolTip("Overlay the validation curves of the selected runs")
         self.resume_button = QPushButton("Resume / extend…", objectName="resumeButton")
         self.resume_button.setToolTip("Continue training from the run's last checkpoint")
         self.classify_button = QPushButton(
@@ -88,17 +87,20 @@ class RunsView(QWidget):
         self.delete_button = QPushButton("Delete…", objectName="deleteRunButton")
         self.delete_button.setProperty("danger", True)
         buttons = QGridLayout()
-        buttons.addWidget(self.compare_button, 0, 0)
-        buttons.addWidget(self.resume_button, 0, 1)
-        buttons.addWidget(self.classify_button, 0, 2)
+        # Selecting several runs (Ctrl+click) compares them: no button needed for that.
+        self.compare_hint = QLabel("Ctrl+click several runs to compare their curves.")
+        self.compare_hint.setProperty("role", "muted")
+        buttons.addWidget(self.resume_button, 0, 0)
+        buttons.addWidget(self.classify_button, 0, 1)
         buttons.addWidget(self.open_button, 1, 0)
-        buttons.addWidget(self.delete_button, 1, 2)
+        buttons.addWidget(self.delete_button, 1, 1)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 4, 0)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty_label)
+        left_layout.addWidget(self.compare_hint)
         left_layout.addLayout(buttons)
         self.detail = RunDetail()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -117,7 +119,6 @@ class RunsView(QWidget):
 
         self.change_button.clicked.connect(self._on_change_clicked)
         self.refresh_button.clicked.connect(self.refresh)
-        self.compare_button.clicked.connect(self._on_compare_clicked)
         self.resume_button.clicked.connect(self._on_resume_clicked)
         self.classify_button.clicked.connect(self._on_classify_clicked)
         self.open_button.clicked.connect(self._on_open_clicked)
@@ -134,12 +135,12 @@ class RunsView(QWidget):
     # -- workspace ---------------------------------------------------------------------------
 
     def workspace(self) -> str:
-        return self._workspace
+        return self.page.workspace
 
     def set_workspace(self, path: str) -> None:
         path = os.path.abspath(os.path.expanduser(path)) if path else ""
-        changed = path != self._workspace
-        self._workspace = path
+        changed = path != self.page.workspace
+        self.page.workspace = path
         self.workspace_edit.setText(path)
         self.workspace_edit.setToolTip(path)
         self.table.clearSelection()
@@ -148,7 +149,7 @@ class RunsView(QWidget):
             self.workspaceChanged.emit(path)
 
     def _on_change_clicked(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Choose the runs folder", self._workspace)
+        path = QFileDialog.getExistingDirectory(self, "Choose the runs folder", self.page.workspace)
         if path:
             self.set_workspace(path)
 
@@ -161,7 +162,8 @@ class RunsView(QWidget):
         """Rescan the workspace, keeping the selection and the detail unless they changed."""
         selected = self.selected_run_dirs()
         current = self._current_run_dir()
-        runs = list_runs(self._workspace) if self._workspace else []
+        listed = list_runs(self.page.workspace) if self.page.workspace else []
+        runs = self.page.set_runs(listed)
         # Unchanged (the usual answer to the running-run poll): no model reset, which would
         # close an open menu and lose the scroll position.
         if runs != self.model.runs:
@@ -172,7 +174,7 @@ class RunsView(QWidget):
             finally:
                 self.table.selectionModel().blockSignals(blocker)
             self._fit_splitter()  # the columns were fitted to the new runs
-        self.watcher.watch(self._workspace, runs)
+        self.watcher.watch(self.page.workspace, listed)
         self._update_empty_label()
         self._on_selection_changed()
 
@@ -199,16 +201,15 @@ class RunsView(QWidget):
             self.splitter.setSizes([left, total - left])
 
     def _update_empty_label(self) -> None:
-        if not self._workspace:
-            text = "Choose a workspace folder to see its training runs."
-        elif not os.path.isdir(self._workspace):
-            text = f"{self._workspace} does not exist yet: runs will appear here once trained."
-        elif not self.model.runs:
-            text = "No runs here yet. Train a model on the Train page; its run appears here."
-        else:
-            text = ""
+        text = self.page.empty_text(os.path.isdir(self.page.workspace))
         self.empty_label.setText(text)
         self.empty_label.setVisible(bool(text))
+        self.compare_hint.setVisible(len(self.page.runs) >= 2)
+
+    def note_extending(self, run_dir: str, epochs: int) -> None:
+        """A resume until `epochs` epochs started: show the new total at once."""
+        self.page.extending(run_dir, epochs)
+        self.refresh()
 
     # -- selection ---------------------------------------------------------------------------
 
@@ -252,11 +253,17 @@ class RunsView(QWidget):
         model.select(selection, flags.ClearAndSelect | flags.Rows)
 
     def _on_selection_changed(self, *_args: Any) -> None:
+        runs = self.page.selected = self.selected_runs()
         self._update_buttons()
-        runs = self.selected_runs()
         # Reload only when what is shown changed: reloading resets the plots' zoom.
         key = tuple(
-            (s.get("run_dir"), s.get("status"), s.get("updated"), s.get("epochs_completed"))
+            (
+                s.get("run_dir"),
+                s.get("status"),
+                s.get("updated"),
+                s.get("epochs_completed"),
+                s.get("epochs"),
+            )  # fmt: skip
             for s in runs
         )
         if key == self._shown_key:
@@ -265,45 +272,27 @@ class RunsView(QWidget):
         self.detail.show_runs([load_run(s["run_dir"], s) for s in runs])
 
     def _update_buttons(self) -> None:
-        runs = self.selected_runs()
-        one = runs[0] if len(runs) == 1 else None
-        self.compare_button.setEnabled(len(runs) >= 2)
-        self.resume_button.setEnabled(one is not None and can_resume(one))
-        self.classify_button.setEnabled(one is not None and has_model(one))
-        self.open_button.setEnabled(one is not None)
-        self.delete_button.setEnabled(
-            bool(runs) and all(s.get("status") != "running" for s in runs)
-        )
-        if len(runs) < 2:
-            self.compare_button.setToolTip("Select two or more runs (Ctrl+click) to compare them")
-        else:
-            self.compare_button.setToolTip(f"Overlay the curves of the {len(runs)} selected runs")
-        if one is not None and not can_resume(one):
-            why = (
-                "This run is still training."
-                if one.get("status") == "running"
-                else "This run has no checkpoint (last.ckpt) to continue from."
-            )
-            self.resume_button.setToolTip(why)
-        else:
-            self.resume_button.setToolTip("Continue training from the run's last checkpoint")
+        page = self.page
+        for button, state in (
+            (self.resume_button, page.resume_state()),
+            (self.classify_button, page.classify_state()),
+            (self.open_button, page.open_state()),
+            (self.delete_button, page.delete_state()),
+        ):
+            self._show_state(button, state)
+
+    @staticmethod
+    def _show_state(button: QPushButton, state: ActionState) -> None:
+        button.setEnabled(state.enabled)
+        button.setToolTip(state.tooltip)
 
     # -- actions -----------------------------------------------------------------------------
 
-    def _on_compare_clicked(self) -> None:
-        # Several selected runs are already compared; the button brings the curves to the front.
-        self._shown_key = ()
-        self._on_selection_changed()
-        self.detail.tabs.setCurrentWidget(self.detail.curves_stack)
-
     def _on_resume_clicked(self) -> None:
-        runs = self.selected_runs()
-        if len(runs) != 1 or not can_resume(runs[0]):
+        if not self.page.resume_state().enabled:
             return
-        run = runs[0]
-        done = int(number(run.get("epochs_completed")) or 0)
-        total = int(number(run.get("epochs")) or 0)
-        default = total if total > done else done + max(5, done // 2)
+        run = self.page.selected[0]
+        done, default = self.page.resume_epochs(run)
         epochs, ok = QInputDialog.getInt(
             self,
             "Resume / extend run",
@@ -321,9 +310,8 @@ class RunsView(QWidget):
         self.resumeRequested.emit(os.path.abspath(run_dir), int(epochs))
 
     def _on_classify_clicked(self) -> None:
-        runs = self.selected_runs()
-        if len(runs) == 1 and has_model(runs[0]):
-            self.classifyWithRun.emit(runs[0]["run_dir"])
+        if self.page.classify_state().enabled:
+            self.classifyWithRun.emit(self.page.selected[0]["run_dir"])
 
     def _on_open_clicked(self) -> None:
         runs = self.selected_runs()
@@ -331,13 +319,10 @@ class RunsView(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(runs[0]["run_dir"]))
 
     def _on_delete_clicked(self) -> None:
-        runs = [s for s in self.selected_runs() if s.get("status") != "running"]
+        runs = self.page.deletable()
         if not runs:
             return
-        names = "\n".join(os.path.basename(s["run_dir"]) for s in runs[:10])
-        more = f"\n… and {len(runs) - 10} more" if len(runs) > 10 else ""
-        what = "this run" if len(runs) == 1 else f"these {len(runs)} runs"
-        if self._confirm("Delete runs", f"Move {what} to the trash?\n\n{names}{more}"):
+        if self._confirm("Delete runs", self.page.delete_question(runs)):
             self.delete_runs([s["run_dir"] for s in runs])
 
     def delete_runs(self, run_dirs: list[str]) -> list[str]:
@@ -377,7 +362,6 @@ class RunsView(QWidget):
     def _on_context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
         for button in (
-            self.compare_button,
             self.resume_button,
             self.classify_button,
             self.open_button,

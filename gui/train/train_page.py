@@ -117,19 +117,21 @@ class TrainPage(QWidget):
         self.settings_panel.setEnabled(False)  # edits would not reach the running engine
         self.runStarted.emit()
 
-    def resume_run(self, run_dir: str, epochs: int) -> None:
-        """Continue `run_dir` until `epochs` epochs in total (the Runs page's Resume)."""
+    def resume_run(self, run_dir: str, epochs: int) -> bool:
+        """Continue `run_dir` until `epochs` epochs in total (the Runs page's Resume); False
+        (and the reason on the banner) when it cannot start."""
         if self.is_running():
             self.dashboard.show_error("Stop the current run before resuming another one.")
             self.runStarted.emit()
-            return
+            return False
         try:
             config = resume_config(run_dir, epochs=int(epochs))
         except LoupeError as exc:
             self.dashboard.show_error(f"Cannot resume {run_dir}: {exc}")
             self.runStarted.emit()
-            return
+            return False
         self.start_training(config)
+        return True
 
     # -- the run's events -------------------------------------------------------------------
 

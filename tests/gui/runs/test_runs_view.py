@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QFile, Qt
+from PySide6.QtWidgets import QPushButton
 
 from gui.runs.runs_table import COLUMNS, RunDirRole
 from gui.runs.runs_view import RunsView
@@ -208,7 +209,7 @@ def test_selecting_a_run_shows_one_point_per_epoch_and_its_evaluation(view, qtbo
     assert rows["augment: horizontal flip"] == "yes"
 
 
-def test_compare_overlays_the_selected_runs_and_goes_back(view, tmp_path):
+def test_selecting_two_runs_compares_them_without_a_button(view, tmp_path):
     a = write_run(tmp_path, "run-a", started="2024-05-01T10:00:00", val_accs=(0.5, 0.6))
     b = write_run(
         tmp_path,
@@ -219,11 +220,11 @@ def test_compare_overlays_the_selected_runs_and_goes_back(view, tmp_path):
     )
     view.set_workspace(str(tmp_path))
     view.select_runs([str(a)])
-    assert not view.compare_button.isEnabled()
+    # "Compare" did nothing that selecting did not already do: it is gone, a hint says how.
+    assert view.findChild(QPushButton, "compareButton") is None
+    assert not view.compare_hint.isHidden() and "Ctrl+click" in view.compare_hint.text()
 
     view.select_runs([str(a), str(b)])
-    assert view.compare_button.isEnabled()
-    view.compare_button.click()
     plots = view.detail.plots
     # Named by start (the runs span two days) and architecture; folder names are too long.
     a_label, b_label = "2024-05-01 10:00 resnet18", "2024-05-02 10:00 mobilenet_v3_small"
@@ -550,3 +551,14 @@ def test_every_column_is_whole_in_a_1440_px_window(qtbot, tmp_path):
     right_edge = header.sectionViewportPosition(last) + needed
     assert right_edge <= table.viewport().width()
     assert widget.detail.width() >= 450  # the curves keep room
+
+
+def test_extending_a_run_shows_the_new_epoch_count_at_once(view, tmp_path):
+    run = write_run(tmp_path, "run-a", started="2024-05-01T10:00:00", val_accs=(0.5, 0.6))
+    view.set_workspace(str(tmp_path))
+    view.select_runs([str(run)])
+    assert "2 of 2 epochs" in view.detail.summary_label.text()
+    view.note_extending(str(run), 6)  # the window does this when Resume starts the run
+    assert "2 of 6 epochs" in view.detail.summary_label.text()
+    row = view.model.runs.index(next(r for r in view.model.runs if r["run_dir"] == str(run)))
+    assert "6" in view.table.model().index(row, 4).data()
