@@ -41,8 +41,11 @@ class StepEnded:
     steps_per_epoch: int
     loss: float  # mean training loss since the previous StepEnded
     lr: float
-    images_per_second: float
-    eta_seconds: float  # whole run
+    images_per_second: float  # since the previous StepEnded, pauses left out
+    eta_seconds: float  # whole run, validation included once an epoch has been validated
+    # The CPU tuner is still timing thread counts and precisions: the speed and the ETA are
+    # not yet those of the run (say "measuring…", not a figure that will jump).
+    measuring: bool = False
 
 
 @dataclass(frozen=True)

@@ -103,8 +103,13 @@ class TrainProgress(_Line):
             )
             self.live(
                 f"epoch {event.epoch + 1}/{self.epochs} [{bar(done)}] {done:4.0%} "
-                f"loss {event.loss:.4f}  {event.images_per_second:,.0f} img/s  "
-                f"ETA {format_duration(event.eta_seconds)}"
+                f"loss {event.loss:.4f}  "
+                + (
+                    "measuring the speed…"  # the CPU tuner's settings are not the run's
+                    if event.measuring
+                    else f"{event.images_per_second:,.0f} img/s  "
+                    f"ETA {format_duration(event.eta_seconds)}"
+                )
             )
         elif isinstance(event, EpochEnded):
             best = " *" if event.is_best else ""

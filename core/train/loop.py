@@ -36,6 +36,7 @@ from core.files.run_folder import RunFolder
 from core.files.run_lock import RunLock
 from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS, save_checkpoint, save_model
 from core.train.config import TrainConfig, to_dict
+from core.train.cpu_tuner import SpeedMeter
 from core.train.evaluation import autocast, evaluate
 from core.train.metrics import per_class_metrics
 from core.train.oom_retry import GpuCacheRetry
@@ -86,6 +87,8 @@ class _Trainer:
         self.model_saved = False
         self.long_run_warned = False
         self.lock: RunLock | None = None
+        self.validation_seconds = 0.0  # the last validation's duration, for the ETA
+        self._tuner_was_measuring = False
 
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> Iterator[TrainEvent]:
@@ -184,6 +187,8 @@ class _Trainer:
                     reason=reason,
                     finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
                     epochs_completed=self.epochs_done,
+                    # "took 57 s" must not count the minutes the run stood paused.
+                    paused_seconds=round(self.control.paused_seconds, 1),
                 )
         return RunFinished(
             status, reason, run_dir, self.epochs_done, self.best_acc, self.best_epoch, model_path
@@ -194,11 +199,12 @@ class _Trainer:
         s, cfg = self.setup, self.cfg
         patience_left = cfg.early_stopping_patience
         for epoch in range(s.start_epoch, cfg.epochs):
-            t0 = time.perf_counter()
+            t0, paused_before = time.perf_counter(), self.control.paused_seconds
             train_loss, train_acc, stopped = yield from self._train_epoch(epoch)
             if stopped:
                 yield from self._save_on_stop(epoch)
                 return "cancelled", self._stop_reason(epoch)
+            validation_started = time.perf_counter()
             ev = evaluate(
                 s.model,
                 s.val,
@@ -216,11 +222,12 @@ class _Trainer:
             if ev is None:  # stopped during validation: the epoch is repeated on resume
                 yield from self._save_on_stop(epoch)
                 return "cancelled", self._stop_reason(epoch)
+            self.validation_seconds = time.perf_counter() - validation_started
             improved = self.best_acc is None or ev.accuracy > self.best_acc
             if improved:
                 self.best_acc, self.best_epoch = ev.accuracy, epoch
             self.epochs_done = epoch + 1
-            seconds = time.perf_counter() - t0
+            seconds = time.perf_counter() - t0 - (self.control.paused_seconds - paused_before)
             lr = s.optimizer.param_groups[0]["lr"]
             per_class = per_class_metrics(ev.confusion, s.class_names)
             confusion = ev.confusion.tolist()
@@ -305,6 +312,7 @@ class _Trainer:
         report_loss = torch.zeros((), device=dev)
         report_n = 0
         last_report = time.perf_counter()
+        paused_at_report = self.control.paused_seconds
         report_images = 0
         step = -1
         for step, (images, labels, _idx) in enumerate(s.train.batches(cfg.batch_size, True, s.gen)):
@@ -343,11 +351,20 @@ class _Trainer:
                         f"The training loss became {mean_loss} in epoch {epoch + 1}, step {step + 1}: "
                         f"training diverged. Try a lower learning rate (now {cfg.lr:g})."
                     )
-                ips = report_images / max(now - last_report, 1e-9)
+                paused = self.control.paused_seconds - paused_at_report
+                ips = report_images / max(now - last_report - paused, 1e-9)
+                measuring = s.tuner.enabled
+                if measuring or self._tuner_was_measuring:
+                    # The settings being timed are not the run's: start the average afresh
+                    # with the chosen one (the ETA jumped while the tuner measured).
+                    s.speed = SpeedMeter()
+                    self._tuner_was_measuring = measuring
                 s.speed.add(ips)
                 lr = opt.param_groups[0]["lr"]
                 remaining = (cfg.epochs - epoch) * s.steps_per_epoch - step - 1
                 eta = remaining * cfg.batch_size / max(s.speed.value, 1e-9)
+                # Every epoch left ends with a validation as long as the last one.
+                eta += (cfg.epochs - epoch) * self.validation_seconds
                 self.folder.add_step(
                     dict(
                         epoch=epoch,
@@ -358,7 +375,15 @@ class _Trainer:
                     )
                 )
                 yield StepEnded(
-                    epoch, step, s.global_step - 1, s.steps_per_epoch, mean_loss, lr, ips, eta
+                    epoch,
+                    step,
+                    s.global_step - 1,
+                    s.steps_per_epoch,
+                    mean_loss,
+                    lr,
+                    ips,
+                    eta,
+                    measuring,
                 )
                 for message in s.tuner.messages():
                     yield LogMessage("info", message)
@@ -369,6 +394,7 @@ class _Trainer:
                 report_loss.zero_()
                 report_n = report_images = 0
                 last_report = time.perf_counter()
+                paused_at_report = self.control.paused_seconds
         if step < 0:
             raise LoupeError("No training images could be read.")
         yield from self._report_stream_skips()

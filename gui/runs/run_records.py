@@ -107,7 +107,10 @@ def duration_text(summary: dict[str, Any]) -> str:
         end, words = parse_time(summary.get("finished")), "took {}"
     if not started or not end or end < started:
         return ""
-    return words.format(format_duration((end - started).total_seconds()))
+    # A paused run did not train while it stood still (the engine records how long).
+    paused = number(summary.get("paused_seconds")) or 0.0
+    seconds = max(0.0, (end - started).total_seconds() - paused)
+    return words.format(format_duration(seconds))
 
 
 def _read_json(path: str) -> Any:

@@ -7,7 +7,6 @@ own timer. Heavier work (matrix, grid thumbnails) happens once per epoch."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,9 +32,9 @@ from core.events import (
     RunStarted,
     StepEnded,
 )
-from gui.formatting import format_duration
 from gui.train.log_panel import LogPanel
 from gui.train.predictions_pane import PredictionsPane
+from gui.train.run_progress import RunProgress
 from gui.widgets.class_metrics_table import ClassMetricsTable
 from gui.widgets.confusion_matrix import ConfusionMatrixView
 from gui.widgets.elided_label import ElidedLabel
@@ -76,11 +75,7 @@ class TrainingDashboard(QWidget):
         super().__init__(parent)
         self.setObjectName("trainingDashboard")
         self._running = False
-        self._started_at: float | None = None
-        self._paused_at: float | None = None
-        self._paused_total = 0.0
-        self._last_step: StepEnded | None = None
-        self._last_step_at = 0.0
+        self.progress = RunProgress()
         self._epochs = 0
         self._steps_per_epoch = 0
         self._start_epoch = 0
@@ -237,10 +232,8 @@ class TrainingDashboard(QWidget):
         self.class_table.set_metrics([])
         self.predictions.clear()
         self.hide_error()
-        self._last_step = None
         self._epochs = self._steps_per_epoch = self._start_epoch = 0
-        self._started_at = time.monotonic()
-        self._paused_at, self._paused_total = None, 0.0
+        self.progress.start()
         self.run_info.set_parts("", description)
         self.run_info.setVisible(bool(description))
         self.status_label.setText("preparing…")
@@ -271,6 +264,7 @@ class TrainingDashboard(QWidget):
         self._epochs = int(ev.config.get("epochs", 0))
         self._steps_per_epoch = ev.steps_per_epoch
         self._start_epoch = ev.start_epoch
+        self.plots.set_planned_epochs(self._epochs)
         self._class_names = list(ev.class_names)
         mode = "cached in memory" if ev.data_mode == "cache" else "streamed from disk"
         self.run_info.set_parts(
@@ -289,8 +283,7 @@ class TrainingDashboard(QWidget):
 
     def _on_step_ended(self, ev: StepEnded) -> None:
         self.plots.add_step(ev)
-        self._last_step = ev
-        self._last_step_at = time.monotonic()
+        self.progress.step(ev)
 
     def _on_epoch_ended(self, ev: EpochEnded) -> None:
         self.plots.add_epoch(ev)
@@ -338,40 +331,25 @@ class TrainingDashboard(QWidget):
 
     # -- progress text (timer driven) -------------------------------------------------------
 
-    def _elapsed(self) -> float:
-        if self._started_at is None:
-            return 0.0
-        now = self._paused_at or time.monotonic()
-        return now - self._started_at - self._paused_total
-
     def _on_progress_timer_timeout(self) -> None:
         self._update_progress()
 
     def _update_progress(self) -> None:
-        ev = self._last_step
-        if ev is None or self._epochs == 0:
-            if self._running:
-                self.progress_details.setText(f"elapsed {format_duration(self._elapsed())}")
-            return
-        if self.progress_bar.maximum() == 0:
-            self.progress_bar.setRange(0, max(1, self._epochs * ev.steps_per_epoch))
-        self.progress_bar.setValue(min(self.progress_bar.maximum(), ev.global_step + 1))
-        self.progress_bar.setFormat(
-            f"Epoch {ev.epoch + 1}/{self._epochs} · step {ev.step + 1}/{ev.steps_per_epoch} · %p%"
-        )
+        ev = self.progress.last_step
+        if ev is not None and self._epochs:
+            if self.progress_bar.maximum() == 0:
+                self.progress_bar.setRange(0, max(1, self._epochs * ev.steps_per_epoch))
+            self.progress_bar.setValue(min(self.progress_bar.maximum(), ev.global_step + 1))
+            self.progress_bar.setFormat(
+                f"Epoch {ev.epoch + 1}/{self._epochs} · step {ev.step + 1}/{ev.steps_per_epoch}"
+                " · %p%"
+            )
         if not self._running:
             return
-        paused = self._paused_at is not None
-        since = 0.0 if paused else time.monotonic() - self._last_step_at
-        left = max(0.0, ev.eta_seconds - since)
-        state = "paused" if paused else f"{ev.images_per_second:,.0f} img/s"
-        self.progress_details.setText(
-            f"{state} · {format_duration(left)} left · elapsed {format_duration(self._elapsed())}"
-        )
-        if not paused and not self.stop_button.isEnabled():
-            return  # "stopping…" stays until the run ends
-        if not paused:
-            self.status_label.setText(f"training — epoch {ev.epoch + 1} of {self._epochs}")
+        self.progress_details.setText(self.progress.details())
+        if ev is None or self.progress.paused or not self.stop_button.isEnabled():
+            return  # "paused", "resuming…" and "stopping…" stay until the run moves on
+        self.status_label.setText(f"training — epoch {ev.epoch + 1} of {self._epochs}")
 
     # -- controls ---------------------------------------------------------------------------
 
@@ -383,14 +361,11 @@ class TrainingDashboard(QWidget):
 
     def _on_pause_button_toggled(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")
-        now = time.monotonic()
         if paused:
-            self._paused_at = now
+            self.progress.pause()
             self.status_label.setText("paused")
-        elif self._paused_at is not None:
-            self._paused_total += now - self._paused_at
-            self._paused_at = None
-            self._last_step_at = now  # the ETA clock restarts where it stood
+        else:
+            self.progress.resume()
             self.status_label.setText("resuming…")
         self.pauseRequested.emit(paused)
 

@@ -40,6 +40,10 @@ class PausesAtStep:
     def stop_requested(self) -> bool:
         return self.control.stop_requested
 
+    @property
+    def paused_seconds(self) -> float:
+        return self.control.paused_seconds
+
 
 def fit_pausing_in_epoch_3(config, control):
     return fit(config, PausesAtStep(control))

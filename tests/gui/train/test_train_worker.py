@@ -67,7 +67,7 @@ def test_five_thousand_step_signals_reach_the_dashboard(qtbot):
     _wait_ended(qtbot, seen, timeout=30_000)
     curve = dashboard.plots.curves["train_loss_raw"]
     qtbot.waitUntil(lambda: curve.xData is not None and len(curve.xData) == 5000)
-    assert dashboard._last_step.global_step == 4999
+    assert dashboard.progress.last_step.global_step == 4999
     assert "finished" in dashboard.status_label.text()
 
 

@@ -135,17 +135,17 @@ def test_pause_and_resume_from_the_dashboard(qtbot, tmp_path, shapes_dataset, mo
     window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=500)
     dash = window.train_page.dashboard
     dash.train_button.click()
-    qtbot.waitUntil(lambda: dash._last_step is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: dash.progress.last_step is not None, timeout=30_000)
     dash.pause_button.click()
     assert dash.pause_button.text() == "Resume" and window.train_page.runner.control.paused
     assert dash.status_label.text() == "paused"
     qtbot.wait(300)
-    held = dash._last_step.global_step
+    held = dash.progress.last_step.global_step
     qtbot.wait(500)
-    assert dash._last_step.global_step <= held + 1  # at most the step already in flight
+    assert dash.progress.last_step.global_step <= held + 1  # at most the step already in flight
     dash.pause_button.click()
     assert dash.pause_button.text() == "Pause" and not window.train_page.runner.control.paused
-    qtbot.waitUntil(lambda: dash._last_step.global_step > held + 2, timeout=10_000)
+    qtbot.waitUntil(lambda: dash.progress.last_step.global_step > held + 2, timeout=10_000)
     dash.stop_button.click()
     _wait_for_end(qtbot, window, 10_000)
     assert dash.status_label.text().startswith("stopped")
@@ -159,7 +159,9 @@ def test_closing_during_training_asks_then_stops_cleanly(
 ):
     window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=500)
     window.train_page.dashboard.train_button.click()
-    qtbot.waitUntil(lambda: window.train_page.dashboard._last_step is not None, timeout=30_000)
+    qtbot.waitUntil(
+        lambda: window.train_page.dashboard.progress.last_step is not None, timeout=30_000
+    )
     thread = window.train_page.runner.thread
 
     asked: list[bool] = []
