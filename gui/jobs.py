@@ -178,9 +178,13 @@ def _keep(thread: QThread) -> None:
     _keeper.keep(thread)
 
 
-def live_threads() -> int:
+def running_threads() -> list[QThread]:
     """Job threads not yet ended (tests assert that none leak)."""
-    return sum(1 for t in (_keeper.live if _keeper else ()) if not t.isFinished())
+    return [t for t in (_keeper.live if _keeper else ()) if not t.isFinished()]
+
+
+def live_threads() -> int:
+    return len(running_threads())
 
 
 class JobRunner(QObject):
