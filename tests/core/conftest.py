@@ -19,7 +19,17 @@ def trained_run(shapes_data, tmp_path_factory):
     from core.train.loop import fit
 
     out = str(tmp_path_factory.mktemp("runs") / "run")
-    cfg = TrainConfig(data_dir=shapes_data, out_dir=out, epochs=6, batch_size=16, device="cpu")
+    # One thread, fp32: the CPU tuner would choose by timing, and the accuracy thresholds
+    # fed by this run would move with the machine's load.
+    cfg = TrainConfig(
+        data_dir=shapes_data,
+        out_dir=out,
+        epochs=6,
+        batch_size=16,
+        device="cpu",
+        cpu_threads=1,
+        mixed_precision="off",
+    )
     events = list(fit(cfg))
     assert events[-1].status == "completed", events[-1].reason
     return out, events

@@ -171,3 +171,14 @@ def test_write_without_overwrite_never_replaces_and_leaves_no_temp(tmp_path):
         atomic_write_bytes(target, b"other", overwrite=False)
     assert target.read_bytes() == b"new"
     assert os.listdir(tmp_path) == ["f.bin"]
+
+
+def test_text_that_cannot_be_encoded_leaves_the_old_file(tmp_path):
+    # A file name from a foreign disk arrives with surrogate escapes (os.listdir on Linux):
+    # writing it as UTF-8 fails half-way; the previous results must survive intact.
+    target = tmp_path / "results.json"
+    atomic_write_text(target, "old\n")
+    with pytest.raises(UnicodeEncodeError):
+        atomic_write_text(target, "new " * 5000 + "IMG_\udcff.jpg\n")
+    assert target.read_text() == "old\n"
+    assert _names(tmp_path) == ["results.json"]

@@ -92,6 +92,8 @@ def test_streaming_path_trains_when_the_cache_budget_is_too_small(tmp_path):
         cache_memory_mb=0,
         num_workers=0,
         device="cpu",
+        cpu_threads=1,  # pinned: the accuracy below must not move with the machine's load
+        mixed_precision="off",
     )
     events = list(fit(cfg))
     report = json.load(open(tmp_path / "run" / "dataset.json"))

@@ -1,0 +1,272 @@
+"""Does the test suite catch the bugs that matter? Plants one small bug at a time in a
+temporary copy of the repository, runs the tests that guard that code, and prints a table:
+mutant, caught or not, and by which tests.
+
+The bugs are the ones a review found the suite missing (resume forgetting the optimizer, the
+random state or the weights; Stop overwriting the best model; a stratified split rounding a
+class of 9 down to 1 validation image) and others users would feel. Each is a one-line
+change (one mutant also adds the import its line needs). A mutant whose original line is no
+longer in the code is reported as "stale" (update it here), never silently skipped. Before any
+mutant, the same tests must pass on the unchanged copy, or the table would mean nothing.
+
+    python benchmarks/mutation_check.py                # about 5-10 min on 2 shared cores
+    python benchmarks/mutation_check.py --only resume  # mutants whose name contains 'resume'
+    python benchmarks/mutation_check.py --list
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+RESUME = "tests/core/train/test_resume_exact.py"
+STOP_CORE = RESUME + "::test_stop_inside_a_later_epoch_keeps_the_best_epochs_model"
+STOP_WINDOW = "tests/gui/train/test_stop_keeps_best.py"
+TRAINING = "tests/core/train/test_training.py"
+REPORTED = "tests/core/train/test_reported_accuracy.py"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    file: str
+    edits: tuple[tuple[str, str], ...]  # (original text, planted text), each found once
+    tests: tuple[str, ...]
+
+
+MUTANTS = [
+    Mutant(
+        "resume skips the optimizer state",
+        "core/train/resume.py",
+        (('        optimizer.load_state_dict(ckpt["optimizer"])', "        pass"),),
+        (RESUME,),
+    ),
+    Mutant(
+        "resume skips the data RNG (shuffle, augmentation)",
+        "core/train/resume.py",
+        (('    gen.set_state(ckpt["generator"])', "    pass"),),
+        (RESUME,),
+    ),
+    Mutant(
+        "resume skips the torch RNG (dropout)",
+        "core/train/resume.py",
+        (('        torch.set_rng_state(ckpt["torch_rng"])', "        pass"),),
+        (RESUME,),
+    ),
+    Mutant(
+        "resume skips the model weights",
+        "core/train/resume.py",
+        (('        model.load_state_dict(ckpt["model"])', "        pass"),),
+        (RESUME,),
+    ),
+    Mutant(
+        "mid-epoch Stop overwrites the best model with the current weights",
+        "core/train/loop.py",
+        (("        if not self.model_saved:", "        if True:"),),
+        (STOP_CORE, STOP_WINDOW),
+    ),
+    Mutant(
+        "stratified split truncates (9 images at 20 % -> 1 for validation)",
+        "core/data/datasets.py",
+        (("max(1, round(n * val_split))", "max(1, int(n * val_split))"),),
+        ("tests/core/data/test_datasets.py",),
+    ),
+    Mutant(
+        "atomic text/JSON write opens the target in place (no temp file + replace)",
+        "core/files/atomic.py",
+        (
+            (
+                '    with atomic_open(path, "w", newline=newline) as f:',
+                '    with open(path, "w", encoding="utf-8", newline=newline) as f:',
+            ),
+        ),
+        ("tests/core/files/test_atomic.py",),
+    ),
+    Mutant(
+        "undo deletes a copy that was changed since the sort",
+        "core/files/sort_undo.py",
+        (("    if not _matches(placed.destination, placed):", "    if False:"),),
+        ("tests/core/files/test_sort_undo.py",),
+    ),
+    Mutant(
+        "model.json lists the classes in the wrong order",
+        "core/train/loop.py",
+        (
+            (
+                "            class_names=s.class_names,\n            image_size=cfg.image_size,",
+                "            class_names=sorted(s.class_names, reverse=True),\n"
+                "            image_size=cfg.image_size,",
+            ),
+        ),
+        (TRAINING + "::test_run_folder_contents", REPORTED),
+    ),
+    Mutant(
+        "classify reports raw logits as confidence (no softmax)",
+        "core/infer/inference.py",
+        (("    probs = torch.softmax(logits.float(), dim=1)", "    probs = logits.float()"),),
+        (REPORTED, "tests/core/infer/test_inference.py"),
+    ),
+    Mutant(
+        "training runs one epoch too few",
+        "core/train/loop.py",
+        (
+            (
+                "        for epoch in range(s.start_epoch, cfg.epochs):",
+                "        for epoch in range(s.start_epoch, cfg.epochs - 1):",
+            ),
+        ),
+        (TRAINING + "::test_training_learns_well_above_chance", RESUME),
+    ),
+    Mutant(
+        "sorting overwrites a file that already exists at the destination",
+        "core/files/file_transfer.py",
+        (('        dst = open(destination, "xb")', '        dst = open(destination, "wb")'),),
+        ("tests/core/files/test_sorting.py",),
+    ),
+    Mutant(
+        "validation images are augmented like training images",
+        "core/train/evaluation.py",
+        (
+            (
+                "from core.data.augment import normalize",
+                "from core.data.augment import augment_batch, normalize\n"
+                "from core.train.config import AugmentConfig",
+            ),
+            (
+                "            logits = model(normalize(images, mean, std))",
+                "            logits = model(augment_batch(images, AugmentConfig(), "
+                "torch.Generator(), mean, std))",
+            ),
+        ),
+        (REPORTED,),
+    ),
+    Mutant(
+        "Pause is ignored (the loop only checks for Stop)",
+        "core/control.py",
+        (("        while not self._running.wait(timeout=0.1):", "        while False:"),),
+        (
+            TRAINING + "::test_pause_holds_the_loop_until_resumed",
+            "tests/gui/train/test_train_worker.py::test_pause_holds_the_loop_and_resume_continues",
+        ),
+    ),
+]
+
+
+def copy_repository(target: Path) -> None:
+    """The working tree as git sees it (tracked and untracked files, ignored ones left out)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for raw in filter(None, listed):
+        name = os.fsdecode(raw)
+        source = ROOT / name
+        if source.is_file():  # a tracked file deleted in the working tree is skipped
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+def run_tests(copy: Path, tests: tuple[str, ...], timeout: int) -> tuple[int, list[str], float]:
+    """pytest's exit code, the failed tests' names, seconds."""
+    started = time.perf_counter()
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", *tests],
+            cwd=copy,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        return -1, [f"timed out after {timeout} s"], time.perf_counter() - started
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, flags=re.M)
+    if done.returncode not in (0, 1) and not failed:
+        tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
+        failed = [f"pytest exit {done.returncode}: " + " | ".join(tail)]
+    return done.returncode, failed, time.perf_counter() - started
+
+
+def plant(copy: Path, mutant: Mutant) -> str | None:
+    """Apply the mutant's edits; the reason it cannot be applied, if so."""
+    path = copy / mutant.file
+    text = path.read_text(encoding="utf-8")
+    for old, new in mutant.edits:
+        count = text.count(old)
+        if count != 1:
+            return f"stale: {old.strip()!r} found {count} times in {mutant.file}"
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="mutants whose name contains this text")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per pytest run")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary copy")
+    args = parser.parse_args()
+    mutants = [m for m in MUTANTS if args.only.lower() in m.name.lower()]
+    if args.list or not mutants:
+        for m in MUTANTS:
+            print(f"{m.name}\n    {m.file}; tests: {', '.join(m.tests)}")
+        return 0 if mutants else 2
+
+    copy = Path(tempfile.mkdtemp(prefix="loupe-mutants-"))
+    try:
+        copy_repository(copy)
+        guards = tuple(dict.fromkeys(t for m in mutants for t in m.tests))
+        print(f"Unchanged copy: {len(guards)} test selections ...", flush=True)
+        code, failed, seconds = run_tests(copy, guards, args.timeout)
+        if code != 0:
+            print(f"The tests fail without any mutant ({', '.join(failed)}): fix them first.")
+            return 2
+        print(f"  pass ({seconds:.0f} s)\n", flush=True)
+
+        rows = []
+        for mutant in mutants:
+            original = (copy / mutant.file).read_text(encoding="utf-8")
+            problem = plant(copy, mutant)
+            if problem:
+                rows.append((mutant.name, "STALE", problem, 0.0))
+            else:
+                code, failed, seconds = run_tests(copy, mutant.tests, args.timeout)
+                caught = "yes" if code != 0 else "NO"
+                by = ", ".join(f.split("::")[-1] for f in failed[:3]) or "-"
+                if len(failed) > 3:
+                    by += f" (+{len(failed) - 3} more)"
+                rows.append((mutant.name, caught, by, seconds))
+            (copy / mutant.file).write_text(original, encoding="utf-8")
+            print(f"  {rows[-1][1]:<5} {mutant.name} ({rows[-1][3]:.0f} s)", flush=True)
+    finally:
+        if args.keep:
+            print(f"copy kept in {copy}")
+        else:
+            shutil.rmtree(copy, ignore_errors=True)
+
+    width = max(len(r[0]) for r in rows)
+    print(f"\n| {'mutant':<{width}} | caught | failing tests |")
+    print(f"|{'-' * (width + 2)}|--------|---------------|")
+    for name, caught, by, _ in rows:
+        print(f"| {name:<{width}} | {caught:<6} | {by} |")
+    missed = [r for r in rows if r[1] != "yes"]
+    print(f"\n{len(rows) - len(missed)} of {len(rows)} mutants caught.")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
