@@ -249,11 +249,14 @@ def test_diverging_loss_stops_with_a_clear_message(shapes_data, tmp_path):
     cfg = TrainConfig(
         data_dir=shapes_data,
         out_dir=str(tmp_path / "run"),
+        arch="simple_cnn",  # no batch norm: at the largest allowed rate its loss explodes
         epochs=3,
         batch_size=16,
         lr=10.0,
         optimizer="sgd",
         device="cpu",
+        cpu_threads=1,
+        mixed_precision="off",
     )
     finished = list(fit(cfg))[-1]
     assert finished.status == "failed"
