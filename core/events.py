@@ -25,6 +25,8 @@ class RunStarted:
     steps_per_epoch: int
     start_epoch: int  # > 0 when resuming
     data_mode: str  # "cache" (decoded once into memory) or "stream" (DataLoader)
+    # Which path the run takes and why, in one or two sentences ("Fine-tuning ... because ...").
+    plan: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class RunFinished:
     best_val_acc: float | None
     best_epoch: int | None
     model_path: str | None  # model.safetensors, when one was saved
+    # "" for a model that learned; else "This model is guessing: ... What to try: ..."
+    verdict: str = ""
 
 
 TrainEvent = (

@@ -210,9 +210,13 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from core.infer.inference import classify_paths, list_images, load_model_for_inference
     from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
     from core.infer.results_export import ResultsCsvWriter, write_results_json
+    from core.train.verdict import saved_verdict
 
     _check_folder(args.images, "Images folder")
     lm = load_model_for_inference(args.model, args.device)
+    verdict = saved_verdict(args.model)
+    if verdict:  # still classify (the user asked), but never silently with a guessing model
+        print(f"warning: {verdict}", file=sys.stderr)
     paths = list_images(args.images, recursive=not args.no_recursive)
     if not paths:
         raise LoupeError(f"No images found in {args.images}.")

@@ -1,7 +1,8 @@
 """A small photo-like dataset drawn on the fly, for a first run without internet (`samples demo`,
 the Data page's "Try a sample dataset") and for the small-photo benchmark.
 
-Five procedural classes of textures and shapes, each with random colours, scale, rotation,
+Five procedural classes of textures and shapes (colour never gives the class away), each with
+random colours, scale, rotation,
 lighting, noise, blur and clutter, saved as JPEG at 96-160 px: hard enough that a CNN trained
 from scratch on a few hundred of them struggles, easy for ImageNet features. numpy + PIL only."""
 
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-DEMO_CLASSES: tuple[str, ...] = ("bricks", "clouds", "flowers", "oranges", "zebra")
+DEMO_CLASSES: tuple[str, ...] = ("balls", "bricks", "clouds", "flowers", "stripes")
 MIN_SIDE, MAX_SIDE = 96, 160
 JPEG_QUALITY = 85
 _SUPERSAMPLE = 2  # shapes are drawn at twice the size, then downsampled: smooth edges
@@ -38,7 +39,7 @@ def _noise_field(rng: Rng, w: int, h: int, cells: int) -> np.ndarray:
 
 def _background(rng: Rng, w: int, h: int) -> Image.Image:
     """A muted, blotchy background of any hue: colour alone must not give the class away."""
-    base = np.array(_rgb(rng.random(), rng.uniform(0.1, 0.5), rng.uniform(0.3, 0.8)), np.float32)
+    base = np.array(_rgb(rng.random(), rng.uniform(0.1, 0.7), rng.uniform(0.3, 0.9)), np.float32)
     field = _noise_field(rng, w, h, int(rng.integers(3, 8)))[..., None]
     img = base * (0.7 + 0.6 * field)
     return Image.fromarray(img.clip(0, 255).astype(np.uint8))
@@ -47,11 +48,12 @@ def _background(rng: Rng, w: int, h: int) -> Image.Image:
 def _bricks(rng: Rng, out_w: int, out_h: int) -> Image.Image:
     # Drawn on a larger canvas and cropped after the rotation: no empty corners.
     w = h = int(math.hypot(out_w, out_h)) + 2
-    img = Image.new("RGB", (w, h), _rgb(rng.uniform(0, 0.12), 0.1, rng.uniform(0.6, 0.85)))
+    mortar = _rgb(rng.random(), rng.uniform(0, 0.4), rng.uniform(0.3, 0.9))
+    img = Image.new("RGB", (w, h), mortar)
     draw = ImageDraw.Draw(img)
-    bh = int(rng.integers(8, 20) * _SUPERSAMPLE / 2)
-    bw = int(bh * rng.uniform(1.8, 2.8))
-    hue = rng.uniform(-0.05, 0.1)
+    bh = int(rng.integers(6, 28) * _SUPERSAMPLE / 2)
+    bw = int(bh * rng.uniform(1.5, 3.2))
+    hue = rng.random()  # any colour: the pattern, not the colour, makes a wall
     for row, y in enumerate(range(-bh, h + bh, bh)):
         offset = (bw // 2) * (row % 2)
         for x in range(-bw - offset, w + bw, bw):
@@ -63,13 +65,13 @@ def _bricks(rng: Rng, out_w: int, out_h: int) -> Image.Image:
 
 
 def _clouds(rng: Rng, w: int, h: int) -> Image.Image:
-    sky = np.array(_rgb(rng.uniform(0.52, 0.65), rng.uniform(0.3, 0.8), rng.uniform(0.6, 1.0)))
+    sky = np.array(_rgb(rng.random(), rng.uniform(0.2, 0.8), rng.uniform(0.4, 1.0)))
     y = np.linspace(0.8, 1.15, h, dtype=np.float32)[:, None, None]
     img = np.broadcast_to(sky * y, (h, w, 3)).astype(np.float32)
     field = _noise_field(rng, w, h, int(rng.integers(3, 7)))
     detail = _noise_field(rng, w, h, int(rng.integers(10, 20)))
     cover = np.clip((0.6 * field + 0.4 * detail - rng.uniform(0.35, 0.6)) * 3.0, 0, 1)[..., None]
-    white = rng.uniform(200, 255)
+    white = np.array(_rgb(rng.random(), rng.uniform(0, 0.3), rng.uniform(0.75, 1.0)), np.float32)
     img = img * (1 - cover) + white * cover
     return Image.fromarray(img.clip(0, 255).astype(np.uint8))
 
@@ -93,13 +95,13 @@ def _flowers(rng: Rng, w: int, h: int) -> Image.Image:
     return img
 
 
-def _oranges(rng: Rng, w: int, h: int) -> Image.Image:
+def _balls(rng: Rng, w: int, h: int) -> Image.Image:
     img = np.asarray(_background(rng, w, h), dtype=np.float32).copy()
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     for _ in range(int(rng.integers(1, 4))):
         cx, cy = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h
         r = rng.uniform(0.15, 0.35) * min(w, h)
-        color = np.array(_rgb(rng.uniform(0.0, 0.2), rng.uniform(0.6, 1.0), 1.0), np.float32)
+        color = np.array(_rgb(rng.random(), rng.uniform(0.4, 1.0), 1.0), np.float32)
         d = np.sqrt((xx - cx) ** 2 + (yy - cy) ** 2) / r
         inside = d < 1
         # A lit sphere: brighter towards the upper left, dimpled peel as fine noise.
@@ -110,10 +112,10 @@ def _oranges(rng: Rng, w: int, h: int) -> Image.Image:
     return Image.fromarray(img.clip(0, 255).astype(np.uint8))
 
 
-def _zebra(rng: Rng, w: int, h: int) -> Image.Image:
+def _stripes(rng: Rng, w: int, h: int) -> Image.Image:
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     angle = rng.uniform(0, math.pi)
-    period = rng.uniform(6, 16) * _SUPERSAMPLE
+    period = rng.uniform(5, 24) * _SUPERSAMPLE
     warp = _noise_field(rng, w, h, 4) * rng.uniform(8, 30)
     phase = (xx * math.cos(angle) + yy * math.sin(angle) + warp) / period
     stripes = (np.sin(2 * math.pi * phase) > rng.uniform(-0.3, 0.3)).astype(np.float32)
@@ -124,11 +126,11 @@ def _zebra(rng: Rng, w: int, h: int) -> Image.Image:
 
 
 _PAINTERS: dict[str, Callable[[Rng, int, int], Image.Image]] = {
+    "balls": _balls,
     "bricks": _bricks,
     "clouds": _clouds,
     "flowers": _flowers,
-    "oranges": _oranges,
-    "zebra": _zebra,
+    "stripes": _stripes,
 }
 
 
@@ -136,9 +138,9 @@ def _clutter(rng: Rng, img: Image.Image) -> None:
     """A few random occluding shapes, as real photos have other things in them."""
     draw = ImageDraw.Draw(img)
     w, h = img.size
-    for _ in range(int(rng.integers(0, 4))):
+    for _ in range(int(rng.integers(1, 7))):
         x, y = rng.uniform(0, w), rng.uniform(0, h)
-        s = rng.uniform(0.05, 0.2) * min(w, h)
+        s = rng.uniform(0.05, 0.3) * min(w, h)
         color = _rgb(rng.random(), rng.uniform(0, 0.8), rng.uniform(0.1, 0.9))
         if rng.random() < 0.5:
             draw.rectangle([x, y, x + s, y + s * rng.uniform(0.3, 2)], fill=color)

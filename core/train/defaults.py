@@ -10,11 +10,10 @@ import math
 
 from core.data.datasets import DatasetReport
 from core.train.config import TrainConfig
+from core.train.verdict import BUNDLED_BACKBONE  # installed with Loupe: photos fine-tune offline
 
 SMALL_IMAGE_MAX = 64  # median side (px) up to which images count as "small"
 SMALL_IMAGE_ARCH = "loupe_net"  # what "auto" trains on small images, whatever the device
-# The ImageNet-pretrained backbone installed with Loupe: photos get transfer learning offline.
-BUNDLED_BACKBONE = "efficientnet_lite0"
 
 # Base learning rates per optimizer for a batch of 64, scaled with the batch size: linearly
 # for SGD (Goyal et al.'s rule), by the square root for the adaptive optimizers, whose
@@ -109,7 +108,7 @@ def resolve_auto(
             if not cfg.weights_file and pretrained_available(candidate):
                 arch, pretrained = candidate, True
                 notes.append(
-                    f"Fine-tuning {candidate} (ImageNet weights {_weights_words(candidate)}) "
+                    f"Fine-tuning {candidate} (ImageNet weights {weights_words(candidate)}) "
                     "because these are photos and pretrained features learn them from few images."
                 )
             elif not cfg.weights_file and pretrained_available(BUNDLED_BACKBONE):
@@ -160,7 +159,8 @@ def resolve_auto(
     return resolved, notes
 
 
-def _weights_words(arch: str) -> str:
+def weights_words(arch: str) -> str:
+    """How a run gets an architecture's ImageNet weights, in a word or two."""
     from core.models.registry import weights_status
 
     return {"cached": "cached", "downloadable": "downloaded now", "bundled": "bundled"}.get(

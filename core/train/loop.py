@@ -42,6 +42,7 @@ from core.train.metrics import per_class_metrics
 from core.train.oom_retry import GpuCacheRetry
 from core.train.setup import Setup, prepare
 from core.train.validation import check_config
+from core.train.verdict import chance_accuracy, guessing_verdict
 
 REPORT_SECONDS = 0.25  # StepEnded at most 4x a second: each report syncs the device
 
@@ -89,6 +90,7 @@ class _Trainer:
         self.lock: RunLock | None = None
         self.validation_seconds = 0.0  # the last validation's duration, for the ETA
         self._tuner_was_measuring = False
+        self.lr_chosen = cfg.lr != 0  # before auto fills it in: for the verdict's advice
 
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> Iterator[TrainEvent]:
@@ -108,7 +110,10 @@ class _Trainer:
         yield setup.started_event
         setup.t_start = time.perf_counter()
         status, reason = yield from self._epochs_recovering()
-        yield self._finished(status, reason)
+        verdict = self._verdict()
+        if verdict:
+            yield LogMessage("warning", verdict)
+        yield self._finished(status, reason, verdict)
 
     def _epochs_recovering(self) -> Iterator[TrainEvent]:
         """The one place an out-of-memory error during training is classified
@@ -172,7 +177,22 @@ class _Trainer:
         yield LogMessage("error", reason)
         yield self._finished("failed", reason)
 
-    def _finished(self, status: str, reason: str) -> RunFinished:
+    def _verdict(self) -> str:
+        """Whether the run's best model only guesses (core.train.verdict), with advice."""
+        s = self.setup
+        if s is None or self.epochs_done == 0:
+            return ""
+        return guessing_verdict(
+            self.best_acc,
+            chance_accuracy(s.val.labels),
+            self.cfg.arch,
+            self.cfg.pretrained or bool(self.cfg.weights_file),
+            len(s.train),
+            self.epochs_done * s.steps_per_epoch,
+            self.lr_chosen,
+        )
+
+    def _finished(self, status: str, reason: str, verdict: str = "") -> RunFinished:
         model_path = None
         run_dir = self.folder.path if self.folder else os.path.abspath(self.cfg.out_dir)
         if self.folder and os.path.isfile(self.folder.file(MODEL_WEIGHTS)):
@@ -189,9 +209,17 @@ class _Trainer:
                     epochs_completed=self.epochs_done,
                     # "took 57 s" must not count the minutes the run stood paused.
                     paused_seconds=round(self.control.paused_seconds, 1),
+                    verdict=verdict,
                 )
         return RunFinished(
-            status, reason, run_dir, self.epochs_done, self.best_acc, self.best_epoch, model_path
+            status,
+            reason,
+            run_dir,
+            self.epochs_done,
+            self.best_acc,
+            self.best_epoch,
+            model_path,
+            verdict,
         )
 
     # -- the loop ------------------------------------------------------------------------

@@ -10,9 +10,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from core.models.catalog import USABLE_WEIGHTS
+from core.models.catalog import LOUPE_ARCHITECTURES, USABLE_WEIGHTS
 from core.train.config import TrainConfig
 from core.train.settings import flat_values
+from core.train.verdict import cannot_learn_from_scratch
 
 QUICK, BALANCED, BEST, CUSTOM = "Quick", "Balanced", "Best accuracy", "Custom"
 TUTORIAL = "Tutorial recipe"
@@ -46,6 +47,8 @@ class PresetContext:
     weights_status: str | None = None  # see core.models.registry.WeightsStatus
     fixed_image_size: int | None = None  # ViTs: only this size works
     small_images: bool = False  # the dataset's images are at most ~64 px: auto is best
+    arch: str = "auto"  # the architecture chosen in the panel
+    train_images: int | None = None  # training images of the dataset, when scanned
 
 
 _BALANCED: dict[str, Any] = {
@@ -117,8 +120,19 @@ def preset_values(name: str, context: PresetContext | None = None) -> dict[str, 
         }
         if context.weights_status in USABLE_WEIGHTS:
             values["pretrained"] = True
+        elif _cannot_learn(context):
+            # Never a big network from random weights on a few hundred photos (it stays at
+            # chance): auto fine-tunes a pretrained one, EfficientNet-Lite0's bundled weights
+            # when torchvision's cannot be had.
+            values["arch"] = "auto"
         return values
     return {}
+
+
+def _cannot_learn(context: PresetContext) -> bool:
+    source = "loupe" if context.arch in (*LOUPE_ARCHITECTURES, "auto") else "torchvision"
+    images = context.train_images if context.train_images is not None else 0
+    return not context.small_images and cannot_learn_from_scratch(source, False, images)
 
 
 def tutorial_undone() -> dict[str, Any]:

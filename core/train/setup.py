@@ -35,7 +35,13 @@ from core.events import LogMessage, RunStarted, TrainEvent
 from core.files.run_folder import RunFolder
 from core.models.catalog import USABLE_WEIGHTS
 from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS, load_checkpoint
-from core.models.registry import build_model, count_parameters, normalization, weights_status
+from core.models.registry import (
+    arch_info,
+    build_model,
+    count_parameters,
+    normalization,
+    weights_status,
+)
 from core.train import defaults
 from core.train.config import TrainConfig, to_dict
 from core.train.cpu_tuner import CpuTuner, SpeedMeter, cpu_candidates
@@ -44,6 +50,7 @@ from core.train.evaluation import make_thumbnails, pick_sample_indices
 from core.train.optim import build_loss, build_optimizer, lr_factor
 from core.train.resume import compatible_config, restore
 from core.train.tuner_memory import TuningKey, build_tuner
+from core.train.verdict import describe_plan
 
 PROGRESS_SECONDS = 2.0
 
@@ -228,6 +235,7 @@ def prepare(
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
 
+    arch_was_auto = cfg.arch == "auto"
     cfg, notes = resolve_auto(
         cfg,
         report,
@@ -237,6 +245,9 @@ def prepare(
     )
     for note in notes:
         yield LogMessage("info", note)
+    plan = notes[0] if arch_was_auto and notes else _chosen_plan(cfg, len(scan.train))
+    if not arch_was_auto:
+        yield LogMessage("warning" if "only guess" in plan else "info", plan)
     # Resuming loads every weight from last.ckpt: no need (nor network) for the start weights.
     start_weights = ckpt is None
     if cfg.pretrained and start_weights:
@@ -294,6 +305,7 @@ def prepare(
     folder.write_json("dataset.json", report.to_dict())
     dev_name = describe_device(device)
     folder.update_summary(
+        plan=plan,
         status="running",
         dataset=os.path.abspath(cfg.data_dir),
         arch=cfg.arch,
@@ -339,6 +351,7 @@ def prepare(
         steps_per_epoch=steps_per_epoch,
         start_epoch=start_epoch,
         data_mode=data_mode,
+        plan=plan,
     )
     return Setup(
         cfg=cfg,
@@ -368,4 +381,16 @@ def prepare(
         speed=SpeedMeter(),
         started_event=started,
         report=report,
+    )
+
+
+def _chosen_plan(cfg: TrainConfig, train_images: int) -> str:
+    """The path of a run whose architecture the user chose (auto explains its own choice)."""
+    return describe_plan(
+        cfg.arch,
+        cfg.pretrained,
+        cfg.weights_file,
+        defaults.weights_words(cfg.arch),
+        arch_info(cfg.arch).source,
+        train_images,
     )

@@ -15,6 +15,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from gui.runs.guessing_warning import GUESSING_COLOR, GUESSING_MARK, verdict_of
 from gui.runs.run_records import (
     duration_text,
     end_reason,
@@ -71,6 +72,8 @@ class RunsTableModel(QAbstractTableModel):
             return self._tooltip(run, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == "status":
             return QColor(status_style(run.get("status"))[1])
+        if role == Qt.ItemDataRole.ForegroundRole and column == "best val acc":
+            return QColor(GUESSING_COLOR) if verdict_of(run) else None
         if role == Qt.ItemDataRole.FontRole and column == "status":
             font = QFont()
             font.setBold(True)
@@ -88,7 +91,8 @@ class RunsTableModel(QAbstractTableModel):
         if column == "architecture":
             return str(run.get("arch") or "—")
         if column == "best val acc":
-            return format_percent(run.get("best_val_acc"))
+            mark = f" · {GUESSING_MARK}" if verdict_of(run) else ""
+            return format_percent(run.get("best_val_acc")) + mark
         if column == "epochs":
             done, total = number(run.get("epochs_completed")), number(run.get("epochs"))
             if done is None:
@@ -113,6 +117,8 @@ class RunsTableModel(QAbstractTableModel):
             return str(run.get("dataset") or "")
         if column == "status":
             return end_reason(run) or status_style(run.get("status"))[0]
+        if column == "best val acc" and verdict_of(run):
+            return verdict_of(run)
         lines = [str(run.get("run_dir", ""))]
         if duration_text(run):
             lines.append(duration_text(run))

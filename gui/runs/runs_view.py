@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.files.run_folder import list_runs
+from gui.runs.guessing_warning import confirm_classify_with
 from gui.runs.run_detail import RunDetail
 from gui.runs.run_records import load_run
 from gui.runs.runs_page_model import ActionState, RunsPageModel
@@ -310,7 +311,9 @@ class RunsView(QWidget):
         self.resumeRequested.emit(os.path.abspath(run_dir), int(epochs))
 
     def _on_classify_clicked(self) -> None:
-        if self.page.classify_state().enabled:
+        if self.page.classify_state().enabled and confirm_classify_with(
+            self, self.page.selected[0]
+        ):
             self.classifyWithRun.emit(self.page.selected[0]["run_dir"])
 
     def _on_open_clicked(self) -> None:

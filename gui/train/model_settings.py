@@ -214,7 +214,14 @@ class ModelSettingsPanel(QWidget):
             weights_status=info.get("weights"),
             fixed_image_size=info.get("fixed_image_size"),
             small_images=self._small_images(),
+            arch=self._current_arch(),
+            train_images=self._train_images(),
         )
+
+    def _train_images(self) -> int | None:
+        if self._report is None:
+            return None
+        return sum(self._report.counts.get("train", {}).values())
 
     def apply_preset(self, name: str) -> None:
         values = preset_values(name, self._preset_context())

@@ -34,6 +34,7 @@ from core.events import (
 )
 from gui.train.log_panel import LogPanel
 from gui.train.predictions_pane import PredictionsPane
+from gui.train.run_notice import RunNotice
 from gui.train.run_progress import RunProgress
 from gui.widgets.class_metrics_table import ClassMetricsTable
 from gui.widgets.confusion_matrix import ConfusionMatrixView
@@ -99,6 +100,8 @@ class TrainingDashboard(QWidget):
         layout.addLayout(self._progress_row)
         layout.addWidget(self.error_banner)
         layout.addWidget(self.run_info)
+        self.run_notice = RunNotice()  # which path the run takes and why; a guessing model
+        layout.addWidget(self.run_notice)
         layout.addWidget(self.body, 1)
 
         self._progress_timer = QTimer(self)
@@ -274,6 +277,7 @@ class TrainingDashboard(QWidget):
             ev.run_dir,
         )
         self.run_info.show()
+        self.run_notice.on_run_started(ev)
         self.progress_bar.setRange(0, max(1, self._epochs * self._steps_per_epoch))
         self.progress_bar.setValue(self._start_epoch * self._steps_per_epoch)
         self._update_progress()
@@ -311,6 +315,7 @@ class TrainingDashboard(QWidget):
 
     def _on_run_finished(self, ev: RunFinished) -> None:
         self.set_running(False)
+        self.run_notice.on_run_finished(ev)
         self.status_label.setText(finished_text(ev))
         self.status_label.setToolTip(ev.reason)
         level = "error" if ev.status == "failed" else "info"

@@ -51,3 +51,25 @@ def test_auto_epochs_give_a_small_dataset_enough_optimizer_steps():
 def test_epochs_the_user_chose_are_kept():
     cfg, _ = resolve_auto(_cfg(epochs=3), _photos(), "cpu", lambda arch: False, 240)
     assert cfg.epochs == 3
+
+
+def test_best_accuracy_preset_never_trains_a_big_network_from_scratch_on_few_photos():
+    from core.train.presets import BEST, PresetContext, preset_values
+
+    # The case: MobileNetV3-Large chosen, offline (weights unavailable), 240 photos.
+    offline = PresetContext(
+        weights_status="unavailable", arch="mobilenet_v3_large", train_images=240
+    )
+    values = preset_values(BEST, offline)
+    assert values["arch"] == "auto" and "pretrained" not in values
+    # With weights at hand it fine-tunes the chosen network instead.
+    online = PresetContext(
+        weights_status="downloadable", arch="mobilenet_v3_large", train_images=240
+    )
+    assert preset_values(BEST, online)["pretrained"] is True and "arch" not in preset_values(
+        BEST, online
+    )
+    # Loupe's small CNN learns from scratch; so does anything on a big dataset.
+    assert "arch" not in preset_values(BEST, PresetContext(weights_status="none", arch="loupe_net"))
+    many = PresetContext(weights_status="unavailable", arch="resnet18", train_images=50_000)
+    assert "arch" not in preset_values(BEST, many)

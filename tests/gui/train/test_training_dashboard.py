@@ -58,3 +58,23 @@ def test_elided_label_shortens_the_fixed_part_when_the_line_is_narrow(qtbot):
     assert label.text().count("…") == 2
     assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
     assert label.minimumSizeHint().width() == 0  # never widens the window
+
+
+def test_the_page_says_which_path_the_run_takes_and_flags_a_guessing_model(qtbot):
+    from dataclasses import replace
+
+    from core.events import RunFinished
+
+    dashboard = TrainingDashboard()
+    qtbot.addWidget(dashboard)
+    dashboard.show()
+    plan = (
+        "Fine-tuning EfficientNet-Lite0 (ImageNet weights bundled) because these are photos and "
+        "torchvision's mobilenet_v3_large weights are not downloaded (offline)."
+    )
+    dashboard.on_event(replace(_run_started(), plan=plan))
+    notice = dashboard.run_notice
+    assert notice.isVisible() and notice.text() == plan and notice.property("kind") == "plan"
+    verdict = "This model is guessing: its best validation accuracy (20%) is about chance."
+    dashboard.on_event(RunFinished("completed", "Finished.", RUN_DIR, 3, 0.2, 0, None, verdict))
+    assert notice.property("kind") == "guessing" and verdict in notice.text()

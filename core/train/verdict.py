@@ -1,0 +1,115 @@
+"""Plain-words judgements about a run, for the window, the CLI and run.json: which path it
+takes and why (fine-tuning or from scratch), whether an architecture can learn from scratch
+on so few images, and whether a finished run's model is only guessing. No torch."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable
+
+# From scratch, the torchvision architectures (millions of weights, ImageNet-sized) need
+# thousands of images; below this they stay near chance (the issue's MobileNetV3-Large on
+# 240 photos stayed at 20 % for 5 classes). Loupe's own small CNNs are made for small data.
+SCRATCH_MIN_IMAGES = 2000
+BUNDLED_BACKBONE = "efficientnet_lite0"
+# A model is "guessing" when its best validation accuracy closes less than this share of the
+# gap between chance (always answering the most common class) and 100 %.
+GUESSING_SHARE = 0.15
+
+
+def chance_accuracy(labels: Iterable[int]) -> float:
+    """The accuracy of always answering the most common class of `labels`."""
+    counts = Counter(int(v) for v in labels)
+    total = sum(counts.values())
+    return max(counts.values()) / total if total else 0.0
+
+
+def is_guessing(best_val_acc: float | None, chance: float) -> bool:
+    if best_val_acc is None or chance <= 0.0:
+        return False
+    return best_val_acc <= chance + GUESSING_SHARE * (1.0 - chance)
+
+
+def cannot_learn_from_scratch(source: str, starts_trained: bool, train_images: int) -> bool:
+    """A torchvision architecture from random weights on a few hundred images."""
+    return source == "torchvision" and not starts_trained and train_images < SCRATCH_MIN_IMAGES
+
+
+def scratch_warning(arch: str, train_images: int) -> str:
+    return (
+        f"{arch} trained from scratch on {train_images:,} images will most likely only guess: "
+        f"it needs ImageNet weights or thousands of images. Choose 'auto' or "
+        f"{BUNDLED_BACKBONE} (ImageNet weights bundled, work offline) instead."
+    )
+
+
+def describe_plan(
+    arch: str,
+    pretrained: bool,
+    weights_file: str | None,
+    weights_words: str,
+    source: str,
+    train_images: int,
+) -> str:
+    """Which path a run takes when the user chose the architecture, and why."""
+    if weights_file:
+        return (
+            f"Fine-tuning {arch} from {os.path.basename(weights_file)} because you chose that "
+            "weights file."
+        )
+    if pretrained:
+        return (
+            f"Fine-tuning {arch} (ImageNet weights {weights_words}) because you chose it with "
+            "'Start from ImageNet weights'."
+        )
+    plan = f"Training {arch} from scratch because you chose it without pretrained weights."
+    if cannot_learn_from_scratch(source, False, train_images):
+        plan += " " + scratch_warning(arch, train_images)
+    return plan
+
+
+def guessing_verdict(
+    best_val_acc: float | None,
+    chance: float,
+    arch: str,
+    starts_trained: bool,
+    train_images: int,
+    total_steps: int,
+    lr_chosen: bool,
+) -> str:
+    """'' for a model that learned something; else one paragraph saying so and what to try."""
+    if not is_guessing(best_val_acc, chance):
+        return ""
+    tips = []
+    if not starts_trained:
+        tips.append(
+            f"start from ImageNet weights (Architecture 'auto', or {BUNDLED_BACKBONE}, whose "
+            "weights are bundled)"
+        )
+    if total_steps < 200:
+        tips.append(f"train longer (Epochs 'auto'; this run made only {total_steps} steps)")
+    if lr_chosen:
+        tips.append("let Loupe choose the learning rate (auto)")
+    if train_images < 50 * 2:
+        tips.append("add images (a few dozen per class at least)")
+    tips.append("check that each class folder holds the right images")
+    return (
+        f"This model is guessing: its best validation accuracy ({best_val_acc:.0%}) is about "
+        f"what always answering the most common class gives ({chance:.0%}), so its answers "
+        f"mean little. What to try: {'; '.join(tips)}."
+    )
+
+
+def saved_verdict(model_path: str) -> str:
+    """The verdict recorded in run.json of the run that a model path (run folder, model folder
+    or model file) belongs to; '' when there is none or it cannot be read."""
+    folder = model_path if os.path.isdir(model_path) else os.path.dirname(model_path)
+    try:
+        with open(os.path.join(folder, "run.json"), encoding="utf-8") as f:
+            summary = json.load(f)
+    except (OSError, ValueError):
+        return ""
+    verdict = summary.get("verdict") if isinstance(summary, dict) else None
+    return verdict if isinstance(verdict, str) else ""

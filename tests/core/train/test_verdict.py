@@ -1,0 +1,66 @@
+"""A run says which path it takes and why, and a model that only guesses is flagged."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.events import LogMessage, RunFinished, RunStarted
+from core.train.config import TrainConfig
+from core.train.loop import fit
+from core.train.verdict import chance_accuracy, guessing_verdict, is_guessing
+from tests.core.image_factory import make_image
+
+
+@pytest.fixture(scope="module")
+def indistinguishable(tmp_path_factory):
+    """Three classes of the very same grey picture: no model can beat chance."""
+    root = tmp_path_factory.mktemp("same") / "data"
+    for cls in ("a", "b", "c"):
+        for i in range(10):
+            make_image(root / cls / f"{i}.png", (32, 32), (128, 128, 128))
+    return str(root)
+
+
+def test_a_guessing_run_is_flagged_in_plain_words_with_advice(indistinguishable, tmp_path):
+    cfg = TrainConfig(
+        data_dir=indistinguishable,
+        out_dir=str(tmp_path / "run"),
+        arch="mobilenet_v3_small",
+        epochs=1,
+        batch_size=8,
+        image_size=32,
+        device="cpu",
+    )
+    events = list(fit(cfg))
+    started = next(e for e in events if isinstance(e, RunStarted))
+    # The user's own choice of a big network from scratch on 24 images is called out up front.
+    assert started.plan.startswith("Training mobilenet_v3_small from scratch because you chose")
+    assert "only guess" in started.plan and "efficientnet_lite0" in started.plan
+    finished = events[-1]
+    assert isinstance(finished, RunFinished) and finished.status == "completed"
+    assert finished.verdict.startswith("This model is guessing:")
+    assert "start from ImageNet weights" in finished.verdict
+    warnings = [e.text for e in events if isinstance(e, LogMessage) and e.level == "warning"]
+    assert finished.verdict in warnings
+    summary = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert summary["verdict"] == finished.verdict and summary["plan"] == started.plan
+
+
+def test_a_run_that_learned_has_no_verdict(trained_run):
+    out, events = trained_run
+    assert events[-1].verdict == ""
+    started = next(e for e in events if isinstance(e, RunStarted))
+    assert started.plan  # auto says why it picked the small CNN
+    assert json.loads(open(f"{out}/run.json").read())["verdict"] == ""
+
+
+def test_chance_is_the_most_common_class_and_guessing_is_near_it():
+    assert chance_accuracy([0, 0, 0, 1]) == 0.75
+    assert is_guessing(0.2, 0.2) and is_guessing(0.3, 0.2)
+    assert not is_guessing(0.6, 0.2)  # the issue's 61.7 % run learned something
+    assert not is_guessing(None, 0.2)
+    advice = guessing_verdict(0.21, 0.2, "loupe_net", False, 240, 40, lr_chosen=True)
+    assert "train longer" in advice and "learning rate" in advice and "21%" in advice
+    assert guessing_verdict(0.9, 0.2, "loupe_net", False, 240, 40, lr_chosen=False) == ""
