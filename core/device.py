@@ -18,6 +18,7 @@ from core.errors import LoupeError
 class DeviceChoice:
     key: str  # "auto", "cpu", "cuda:0", "mps"
     label: str  # what the user reads
+    supported: bool = True  # False: a GPU this PyTorch build has no kernels for
 
 
 def list_devices() -> list[DeviceChoice]:
@@ -26,9 +27,10 @@ def list_devices() -> list[DeviceChoice]:
     if torch.cuda.is_available():
         for i in range(torch.cuda.device_count()):
             label = describe_device(torch.device("cuda", i))
-            if unsupported_gpu_reason(i):
+            supported = unsupported_gpu_reason(i) is None
+            if not supported:
                 label += " (not supported by this PyTorch)"
-            choices.append(DeviceChoice(f"cuda:{i}", label))
+            choices.append(DeviceChoice(f"cuda:{i}", label, supported))
     if _mps_available():
         choices.append(DeviceChoice("mps", "Apple GPU (MPS)"))
     choices.append(DeviceChoice("cpu", describe_device(torch.device("cpu"))))

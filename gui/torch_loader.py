@@ -20,9 +20,9 @@ from gui.jobs import JobEnded, JobRunner
 
 
 def device_line(devices: list[Any]) -> str:
-    """The status bar's words for the device training uses by default (the first real one:
-    list_devices puts GPUs before the CPU)."""
-    concrete = [d for d in devices if d.key != "auto"]
+    """The status bar's words for the device training uses by default (the first real one
+    this PyTorch can run on: list_devices puts GPUs before the CPU)."""
+    concrete = [d for d in devices if d.key != "auto" and getattr(d, "supported", True)]
     if not concrete:
         return "Device: unknown"
     first = concrete[0]

@@ -158,3 +158,13 @@ def test_the_training_gpu_random_state_is_saved_and_restored(monkeypatch):
     restore_device_rng(None, gpu1)
     restore_device_rng(state, torch.device("cpu"))
     assert len(put) == 1
+
+
+def test_the_device_menu_marks_an_unsupported_gpu(gpus, monkeypatch):
+    gpus([(6, 1)])
+    props = type("Props", (), {"name": "GeForce GTX 1080", "total_memory": 8 * 2**30})
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda dev: props)
+    choices = device_module.list_devices()
+    assert [c.key for c in choices] == ["auto", "cuda:0", "cpu"]
+    assert choices[0].label.startswith("Auto (CPU")
+    assert not choices[1].supported and "not supported by this PyTorch" in choices[1].label

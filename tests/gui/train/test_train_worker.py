@@ -166,3 +166,16 @@ def test_torch_loader_reports_devices_and_architectures(qtbot):
     resnet = next(a for a in info["architectures"] if a["name"] == "resnet18")
     assert resnet["params"] > 10_000_000
     assert resnet["weights"] in ("cached", "downloadable", "unavailable")
+
+
+def test_the_status_line_names_the_device_training_will_use_not_an_unsupported_gpu():
+    from core.device import DeviceChoice
+    from gui.torch_loader import device_line
+
+    old_gpu = DeviceChoice(
+        "cuda:0", "GeForce GTX 1080 (8 GB) (not supported by this PyTorch)", False
+    )
+    new_gpu = DeviceChoice("cuda:1", "NVIDIA RTX A4000 (16 GB)")
+    cpu = DeviceChoice("cpu", "CPU (8 cores)")
+    assert device_line([DeviceChoice("auto", "Auto (CPU)"), old_gpu, cpu]) == "CPU (8 cores)"
+    assert device_line([old_gpu, new_gpu, cpu]) == "GPU: NVIDIA RTX A4000 (16 GB)"
