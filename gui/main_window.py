@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.events import RunFinished
 from gui.about_dialog import AboutDialog
 from gui.classify.classify_view import ClassifyView
 from gui.data.dataset_view import DatasetView
@@ -45,8 +46,8 @@ class MainWindow(QMainWindow):
         self.torch_info: dict[str, Any] | None = None
         self.workspace = self.settings.workspace()
         self._closing = False
-        # Tests replace this to answer "stop the run and close?" without a dialog.
-        self.confirm_close = self._ask_close_during_training
+        # Tests replace this to answer "stop the work and close?" without a dialog.
+        self.confirm_close = self._ask_close
 
         self.loader = TorchLoader(self)
         self.loader.deviceDetected.connect(self._on_loader_device_detected)
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self.runs_view.classifyWithRun.connect(self._on_classify_with_run)
         self.runs_view.workspaceChanged.connect(self._on_workspace_changed)
         self.classify_view.recentFoldersChanged.connect(self.settings.set_recent_classify_folders)
+        self.classify_view.actions.sortsChanged.connect(self._on_classify_sorts_changed)
 
     def _build_menus(self) -> None:
         build_menus(
@@ -126,8 +128,13 @@ class MainWindow(QMainWindow):
         self.train_page.settings_panel.restore(self.settings.model_settings())
         self.dataset_view.set_recent(self.settings.recent_datasets())
         self.classify_view.set_recent(self.settings.recent_classify_folders())
+        self.classify_view.page.restore_sorts(self.settings.recent_sorts())
         self._on_train_settings_changed()
         self._set_workspace(self.workspace)
+        model = self.settings.classify_model()
+        if model and os.path.exists(model):
+            # The last session's model; a model trained now is still preselected over it.
+            self.classify_view.set_model(model, by_user=False)
         last = self.settings.last_dataset()
         page = self.settings.current_page()
         self.show_page(page if 0 <= page < len(PAGES) else DATA_PAGE)
@@ -141,7 +148,12 @@ class MainWindow(QMainWindow):
         self.settings.set_model_settings(self.train_page.settings_panel.state())
         self.settings.set_recent_datasets(self.dataset_view.recent())
         self.settings.set_workspace(self.workspace)
+        self.settings.set_classify_model(self.classify_view.model_path())
+        self._on_classify_sorts_changed()
         self.settings.sync()
+
+    def _on_classify_sorts_changed(self) -> None:
+        self.settings.set_recent_sorts(self.classify_view.page.saved_sorts())
 
     def _set_workspace(self, path: str) -> None:
         self.workspace = path
@@ -265,19 +277,33 @@ class MainWindow(QMainWindow):
         self.settings.set_model_settings(self.train_page.settings_panel.state())
         self.show_page(TRAIN_PAGE)
 
-    def _on_train_run_finished(self, _event: object) -> None:
+    def _on_train_run_finished(self, event: RunFinished) -> None:
         self.statusBar().showMessage(self.train_page.dashboard.status_label.text(), 15000)
         self.runs_view.refresh()
-        self.classify_view.set_workspace(self.workspace)  # offer the new model there too
+        self.classify_view.set_workspace(self.workspace)  # list the new model there too
+        if event.model_path:
+            self.classify_view.offer_trained_model(event.run_dir)
 
     # -- closing ----------------------------------------------------------------------------
 
-    def _ask_close_during_training(self) -> bool:
+    def _close_question(self) -> str:
+        """What closing now would interrupt ('' when nothing)."""
+        if self.train_page.is_running():
+            return (
+                "A training run is in progress. Stop it and close Loupe?\n\n"
+                "The best model so far is kept in its run folder."
+            )
+        if self.classify_view.is_running():
+            return self.classify_view.page.close_question(
+                self.classify_view.results_model.rowCount()
+            )
+        return ""
+
+    def _ask_close(self) -> bool:
         answer = QMessageBox.question(
             self,
-            "Training in progress",
-            "A training run is in progress. Stop it and close Loupe?\n\n"
-            "The best model so far is kept in its run folder.",
+            "Loupe is working",
+            self._close_question(),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -287,11 +313,11 @@ class MainWindow(QMainWindow):
         if self._closing:
             event.accept()
             return
-        if self.train_page.is_running():
+        if self._close_question():
             if not self.confirm_close():
                 event.ignore()
                 return
-            self.statusBar().showMessage("Stopping the training run…")
+            self.statusBar().showMessage("Stopping…")
             self.setEnabled(False)  # events are processed while waiting: no new clicks
             self.train_page.shutdown(CLOSE_TIMEOUT_S)
         self._closing = True

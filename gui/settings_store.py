@@ -108,6 +108,21 @@ class SettingsStore:
         unique = list(dict.fromkeys(p for p in paths if p))[:MAX_RECENT]
         self.qsettings.setValue("classify/recent", json.dumps(unique))
 
+    def classify_model(self) -> str:
+        """The model the user chose on the Classify page (a run or model folder)."""
+        return self._text("classify/model")
+
+    def set_classify_model(self, path: str) -> None:
+        self.qsettings.setValue("classify/model", path)
+
+    def recent_sorts(self) -> list[Any]:
+        """Sorts that "Undo sort" offers (ClassifyPageModel.saved_sorts())."""
+        value = self._json("classify/sorts", [])
+        return value if isinstance(value, list) else []
+
+    def set_recent_sorts(self, sorts: list[dict[str, Any]]) -> None:
+        self.qsettings.setValue("classify/sorts", json.dumps(sorts))
+
     # -- model settings (ModelSettingsPanel.state()) ---------------------------------------
 
     def model_settings(self) -> dict[str, Any]:

@@ -31,10 +31,10 @@ from core.files.run_folder import list_runs
 from core.models.checkpoints import read_model_meta
 from gui.classify.results_filter import ResultsFilterModel
 from gui.classify.results_model import UNSURE, ResultsModel
+from gui.widgets.elided_label import ElidedLines
 
 CHOOSE_MODEL = "\x00choose"  # item data of "Choose model file…"
 MAX_RECENT = 10
-INFO_STYLE = "color: #555;"
 ERROR_STYLE = "color: #c62828;"
 
 
@@ -70,9 +70,11 @@ def run_item_text(run: dict[str, Any]) -> str:
 
 
 class ModelChooser(QWidget):
-    """`modelChanged(path)` ("" for none); `info` is the model.json summary or None."""
+    """`modelChanged(path)` ("" for none), `modelChosenByUser(path)` when the user picked it
+    in the list; `info` is the model.json summary or None."""
 
     modelChanged = Signal(str)
+    modelChosenByUser = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,9 +87,10 @@ class ModelChooser(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.combo.setMinimumContentsLength(30)
-        self.info_label = QLabel(self)
+        # Always two lines high: the description appearing must not push the Images field
+        # down under the cursor.
+        self.info_label = ElidedLines(2, self)
         self.info_label.setObjectName("classifyModelInfo")
-        self.info_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -138,15 +141,16 @@ class ModelChooser(QWidget):
                 "Loupe model (model.safetensors model.json);;All files (*)",
             )
             self.refresh(select=model_folder(path) if path else self._previous)
-            return
-        self._show_info()
+        else:
+            self._show_info()
+        self.modelChosenByUser.emit(self.model_path())
 
     def _show_info(self) -> None:
         path = self.model_path()
         changed = path != self._previous
         self._previous = path
         self.info = None
-        style = INFO_STYLE
+        role = "muted"
         if not path:
             text = "Choose a model trained with Loupe: a run of the workspace, or a model file."
         else:
@@ -154,9 +158,9 @@ class ModelChooser(QWidget):
                 self.info = read_model_meta(path).summary()
                 text = describe_model(self.info)
             except ModelFileError as exc:
-                text, style = f"Cannot read this model: {exc}", ERROR_STYLE
+                text, role = f"Cannot read this model: {exc}", "error"
         self.info_label.setText(text)
-        self.info_label.setStyleSheet(style)
+        self.info_label.set_role(role)
         if changed:
             self.modelChanged.emit(path)
 
@@ -272,8 +276,11 @@ class ResultsFilterBar(QWidget):
 
         self.class_combo = QComboBox(self)
         self.class_combo.setObjectName("classFilterCombo")
-        self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.class_combo.setMinimumContentsLength(12)
+        # A fixed width: counts growing while images stream in must not shift the bar.
+        self.class_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.class_combo.setMinimumContentsLength(24)
         self.class_combo.setToolTip("Show one predicted class, or the unsure images of every class")
         self.min_spin = _percent_spin(
             self, "minConfidenceSpin", 0, "Hide images below this confidence"
@@ -294,6 +301,10 @@ class ResultsFilterBar(QWidget):
             self.sort_combo.addItem(label, (key, descending))
         self.count_label = QLabel(self)
         self.count_label.setObjectName("resultsCountLabel")
+        # Room for "Showing 100,000 of 100,000": the buttons beside it stay put.
+        self.count_label.setMinimumWidth(
+            self.count_label.fontMetrics().horizontalAdvance("Showing 100,000 of 100,000 ")
+        )
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
 from gui.classify.classify_inputs import (
-    ERROR_STYLE,
     FolderChooser,
     ModelChooser,
     ResultsFilterBar,
@@ -31,6 +31,7 @@ from gui.classify.classify_inputs import (
     model_folder,
 )
 from gui.classify.classify_job import ImagesListed, ModelLoaded, ResultsBatch, classify_job
+from gui.classify.classify_page_model import ClassifyPageModel
 from gui.classify.results_actions import ResultsActions
 from gui.classify.results_filter import ResultsFilterModel
 from gui.classify.results_model import ResultsModel
@@ -39,6 +40,7 @@ from gui.classify.sort_dialog import SortDialog
 from gui.formatting import format_duration
 from gui.jobs import JobEnded, JobRunner
 from gui.widgets.image_detail import ImageDetailDialog
+from gui.widgets.roles import set_role
 from gui.widgets.thumbnail_cache import ThumbnailCache
 
 
@@ -55,6 +57,7 @@ class ClassifyView(QWidget):
         super().__init__(parent)
         self.setObjectName("classifyView")
         self.setAcceptDrops(True)
+        self.page = ClassifyPageModel()
         # The model of the last classification, kept for the next one: (folder, mtime, device
         # key, LoadedModel). On a GPU it holds memory: released when training starts.
         self._loaded: tuple[str, float, str, Any] | None = None
@@ -86,7 +89,7 @@ class ClassifyView(QWidget):
 
         self.progress_bar = QProgressBar(self)
         self.progress_bar.setObjectName("classifyProgress")
-        self.progress_bar.setFormat("%v of %m")
+        self.progress_bar.setFormat("")  # "1,234 of 6,000": see _show_count
         self.progress_label = QLabel(self)
         self.progress_label.setObjectName("classifyProgressLabel")
         self.status_label = QLabel(self)
@@ -150,6 +153,7 @@ class ClassifyView(QWidget):
 
     def _connect(self) -> None:
         self.model_chooser.modelChanged.connect(self._on_model_changed)
+        self.model_chooser.modelChosenByUser.connect(self._on_model_chosen_by_user)
         self.folder_chooser.folderEntered.connect(self._on_folder_entered)
         self.folder_chooser.recentChanged.connect(self.recentFoldersChanged)
         self.classify_button.clicked.connect(self.start)
@@ -158,7 +162,7 @@ class ClassifyView(QWidget):
         self.export_csv_button.clicked.connect(lambda: self.export_csv())
         self.export_json_button.clicked.connect(lambda: self.export_json())
         self.sort_button.clicked.connect(lambda: self.open_sort_dialog())
-        self.undo_sort_button.clicked.connect(self.undo_last_sort)
+        self.undo_sort_button.clicked.connect(self._on_undo_sort_clicked)
         self.actions.statusChanged.connect(self._set_status)
         self.actions.busyChanged.connect(self._update_buttons)
         # Rows arrive in many small inserts while classifying: update the buttons once after.
@@ -179,14 +183,29 @@ class ClassifyView(QWidget):
     def set_workspace(self, path: str) -> None:
         self.model_chooser.set_workspace(path)
 
-    def set_model(self, path: str) -> None:
-        """Preselect a model: a run folder, a model folder or its model.json/.safetensors."""
+    def set_model(self, path: str, by_user: bool = True) -> None:
+        """Choose a model: a run folder, a model folder or its model.json/.safetensors.
+        `by_user`: the user asked for it (Runs ▸ Classify with this model, a drop, the
+        remembered choice); a model just trained is then not preselected over it."""
         self.model_chooser.set_model(path)
+        self.page.choose_model(self.model_path(), self.model_info is not None, by_user)
+
+    def offer_trained_model(self, run_dir: str) -> bool:
+        """A run just saved a model: preselect it unless the user chose another one."""
+        self.model_chooser.refresh()  # the new run joins the list
+        if self.is_running() or not self.page.should_offer(run_dir):
+            return False
+        self.set_model(run_dir, by_user=False)
+        return True
+
+    def _on_model_chosen_by_user(self, path: str) -> None:
+        self.page.choose_model(path, self.model_info is not None, by_user=True)
 
     def model_path(self) -> str:
         return self.model_chooser.model_path()
 
-    def _on_model_changed(self, _path: str) -> None:
+    def _on_model_changed(self, path: str) -> None:
+        self.page.choose_model(path, self.model_info is not None, by_user=False)
         self._update_buttons()
 
     def folder(self) -> str:
@@ -230,16 +249,10 @@ class ClassifyView(QWidget):
         return self.runner.is_running()
 
     def problem(self) -> str:
-        if not self.model_path():
-            return "Choose a model."
-        if self.model_info is None:
-            return "The chosen model cannot be read."
-        folder = self.folder()
-        if not folder:
-            return "Choose a folder of images."
-        if not os.path.isdir(folder):
-            return f"{folder} is not a folder."
-        return ""
+        self.page.model_path = self.model_path()
+        self.page.model_readable = self.model_info is not None
+        self.page.folder = self.folder()
+        return self.page.problem()
 
     def start(self) -> bool:
         """Classify the chosen folder with the chosen model; False (and a message) if not ready."""
@@ -252,6 +265,7 @@ class ClassifyView(QWidget):
         folder, model = self.folder(), self.model_path()
         self.thumbnails.clear()
         self.results_model.clear()
+        self.results_model.set_root(folder)  # tiles name files below it: "2019/IMG_1.jpg"
         self.results_model.set_class_names(
             self.model_info["class_names"] if self.model_info else []
         )
@@ -332,22 +346,25 @@ class ClassifyView(QWidget):
 
     def _on_listed(self, total: int) -> None:
         self._total = total
-        self.progress_bar.setRange(0, max(total, 1))
-        self.progress_bar.setValue(0)
+        self._show_count(0, total)
         self.progress_label.setText(f"Found {total:,} images")
 
     def _on_progress(self, progress: ClassifyProgress) -> None:
-        self.progress_bar.setMaximum(max(progress.total, 1))
-        self.progress_bar.setValue(progress.done)
+        self._show_count(progress.done, progress.total)
         left = format_duration(progress.eta_seconds)
         self.progress_label.setText(
             f"{progress.images_per_second:,.0f} images/s · about {left} left"
         )
 
+    def _show_count(self, done: int, total: int) -> None:
+        # Qt's "%v of %m" has no thousands separators: "2816 of 6000" next to "2,753".
+        self.progress_bar.setRange(0, max(total, 1))
+        self.progress_bar.setValue(done)
+        self.progress_bar.setFormat(f"{done:,} of {total:,}")
+
     def _on_finished(self, status: str, message: str) -> None:
         if status == "finished":
-            self.progress_bar.setRange(0, max(self._total, 1))
-            self.progress_bar.setValue(self._total)
+            self._show_count(self._total, self._total)
         elif self.progress_bar.maximum() == 0:
             self.progress_bar.setRange(0, 1)
         self.progress_label.setText("")
@@ -364,20 +381,39 @@ class ClassifyView(QWidget):
 
     def _set_status(self, text: str, error: bool = False) -> None:
         self.status_label.setText(text)
-        self.status_label.setStyleSheet(ERROR_STYLE if error else "")
+        set_role(self.status_label, "error" if error else "")
         self.status_label.setVisible(bool(text))
 
     def _update_buttons(self, *_args: Any) -> None:
         running = self.is_running()
-        has_rows = self.proxy.rowCount() > 0
+        shown, total = self.proxy.rowCount(), self.results_model.rowCount()
         self.classify_button.setEnabled(not running and not self.problem())
         self.classify_button.setToolTip(self.problem() or "Classify every image in the folder")
         self.cancel_button.setEnabled(running)
         busy = running or self.actions.is_undoing()
-        for button in (self.export_csv_button, self.export_json_button):
-            button.setEnabled(has_rows)
-        self.sort_button.setEnabled(has_rows and not busy)
-        self.undo_sort_button.setEnabled(self.actions.can_undo() and not busy)
+        for button, kind in ((self.export_csv_button, "CSV"), (self.export_json_button, "JSON")):
+            button.setEnabled(shown > 0)
+            button.setToolTip(self.page.export_tooltip(kind, shown, total))
+        self.sort_button.setEnabled(shown > 0 and not busy)
+        candidates = self.page.undo_candidates()
+        self.undo_sort_button.setEnabled(bool(candidates) and not busy)
+        self.undo_sort_button.setToolTip(
+            f"Reverse the sort of {candidates[0].text()} (only files still unchanged are "
+            "touched)"
+            + (f"; {len(candidates) - 1} earlier sort(s) too" if len(candidates) > 1 else "")
+            if candidates
+            else "Reverse a sort into folders (none to undo)"
+        )
+
+    def _on_undo_sort_clicked(self) -> None:
+        candidates = self.page.undo_candidates()
+        if len(candidates) <= 1:
+            self.undo_last_sort()
+            return
+        menu = QMenu(self)  # the sorts of earlier sessions too, newest first
+        for record in candidates:
+            menu.addAction(f"Undo: {record.text()}", lambda r=record: self.actions.undo_sort(r))
+        menu.exec(self.undo_sort_button.mapToGlobal(self.undo_sort_button.rect().bottomLeft()))
 
     # -- results -------------------------------------------------------------------------
     def show_result(self, result: ClassifiedImage) -> None:

@@ -4,6 +4,7 @@ their files into one folder per class, and undo the last sort, in the background
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from core.files.sorting import SortOutcome, SortPlan, UndoOutcome, undo_sort
 from core.infer.results_export import write_results_csv, write_results_json
+from gui.classify.classify_page_model import SortRecord
 from gui.classify.sort_dialog import SortDialog, moved_paths, undo_outcome_text
 from gui.jobs import JobEnded, JobRunner, call_job
 
@@ -28,21 +30,22 @@ class ResultsActions(QObject):
 
     statusChanged = Signal(str, bool)
     busyChanged = Signal()
+    sortsChanged = Signal()  # a sort was done or undone: the window remembers them
 
     def __init__(self, view: ClassifyView) -> None:
         super().__init__(view)
         self.view = view
-        self.last_sort: tuple[str, bool] | None = None  # (manifest, move)
+        self.page = view.page  # its sorts: what "Undo sort" offers, across sessions too
         self.undo_runner = JobRunner(self, name="undo")
         self.undo_runner.event.connect(self._on_undo_event)
-        self._undoing: tuple[str, bool] | None = None  # (manifest, move) of the undo running
+        self._undoing: SortRecord | None = None
         self._sort_dialog: SortDialog | None = None
 
     def is_undoing(self) -> bool:
         return self.undo_runner.is_running()
 
     def can_undo(self) -> bool:
-        return self.last_sort is not None
+        return bool(self.page.undo_candidates())
 
     def shown_note(self) -> str:
         """ " (the 120 images shown of 500)" while a filter hides some, else ""."""
@@ -54,9 +57,7 @@ class ResultsActions(QObject):
     def export_csv(self, path: str | None = None) -> int:
         """Write the rows shown, in view order: path,label,confidence then top-k columns.
         Asks for the file when `path` is None; returns the number of rows written."""
-        path = path or self._ask_save_path(
-            "Export results as CSV", "loupe-results.csv", "CSV (*.csv)"
-        )
+        path = path or self._ask_save_path("CSV", "loupe-results.csv", "CSV (*.csv)")
         if not path:
             return 0
         results = self.view.shown_results()
@@ -64,9 +65,7 @@ class ResultsActions(QObject):
         return self._export(lambda: write_results_csv(results, path, top_k=top_k), path)
 
     def export_json(self, path: str | None = None) -> int:
-        path = path or self._ask_save_path(
-            "Export results as JSON", "loupe-results.json", "JSON (*.json)"
-        )
+        path = path or self._ask_save_path("JSON", "loupe-results.json", "JSON (*.json)")
         if not path:
             return 0
         view = self.view
@@ -79,7 +78,13 @@ class ResultsActions(QObject):
             lambda: write_results_json(results, path, classes, model, unreadable), path
         )
 
-    def _ask_save_path(self, title: str, name: str, file_filter: str) -> str:
+    def export_title(self, kind: str) -> str:
+        """Says before anything is written whether the filter applies (as Sort does)."""
+        shown, total = self.view.proxy.rowCount(), self.view.results_model.rowCount()
+        return self.page.export_title(kind, shown, total)
+
+    def _ask_save_path(self, kind: str, name: str, file_filter: str) -> str:
+        title = self.export_title(kind)
         start = os.path.join(self.view.source_folder() or os.path.expanduser("~"), name)
         path, _ = QFileDialog.getSaveFileName(self.view, title, start, file_filter)
         return path
@@ -125,40 +130,49 @@ class ResultsActions(QObject):
         return dialog
 
     def _on_sort_finished(self, outcome: SortOutcome, plan: SortPlan) -> None:
-        self.last_sort = (outcome.manifest_path or "", plan.move)
+        record = SortRecord(
+            outcome.manifest_path or "", plan.move, plan.dest_root, outcome.done, time.time()
+        )
+        self.page.sorted_files(record)
+        self.sortsChanged.emit()
         verb = "Moved" if plan.move else "Copied"
         self.statusChanged.emit(
             f"{verb} {outcome.done:,} files into {plan.dest_root}. “Undo sort” reverses it.", False
         )
         if plan.move:
-            self._follow_moves(outcome.manifest_path or "", undo=False)
+            self._follow_moves(record.manifest, undo=False)
         self.busyChanged.emit()
 
     def undo_last_sort(self) -> JobRunner | None:
-        """Reverse the last sort in the background; returns the running call (None if none)."""
-        if self.last_sort is None or self.undo_runner.is_running():
+        """Reverse the newest sort that can still be undone (this session's or one remembered
+        from an earlier one), in the background; returns the running job (None if none)."""
+        candidates = self.page.undo_candidates()
+        return self.undo_sort(candidates[0]) if candidates else None
+
+    def undo_sort(self, record: SortRecord) -> JobRunner | None:
+        if self.undo_runner.is_running():
             return None
-        manifest, move = self.last_sort
-        self._undoing = (manifest, move)
+        self._undoing = record
         # An undo cannot stop half-way sensibly: it runs to its end.
+        manifest = record.manifest
         self.undo_runner.start(call_job(lambda _control: undo_sort(manifest)))
-        self.statusChanged.emit("Undoing the last sort…", False)
+        self.statusChanged.emit(f"Undoing the sort of {record.text()}…", False)
         self.busyChanged.emit()
         return self.undo_runner
 
     def _on_undo_event(self, event: object) -> None:
         if not isinstance(event, JobEnded) or self._undoing is None:
             return
-        manifest, move = self._undoing
-        self._undoing = None
+        record, self._undoing = self._undoing, None
         if event.status == "failed":
             self.statusChanged.emit(f"Undo failed: {event.message}", True)
         else:
-            self._on_undo_done(event.result, manifest, move)
+            self.page.undone(record.manifest)
+            self.sortsChanged.emit()
+            self._on_undo_done(event.result, record.manifest, record.move)
         self.busyChanged.emit()
 
     def _on_undo_done(self, outcome: UndoOutcome, manifest: str, move: bool) -> None:
-        self.last_sort = None
         self.statusChanged.emit(undo_outcome_text(outcome), bool(outcome.skipped))
         if move:
             self._follow_moves(manifest, undo=True)

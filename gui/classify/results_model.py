@@ -26,6 +26,7 @@ from PySide6.QtCore import (
 )
 
 from core.infer.results import ClassifiedImage
+from gui.classify.classify_page_model import display_name
 from gui.widgets.thumbnail_cache import ThumbnailCache
 
 ResultRole = Qt.ItemDataRole.UserRole + 1  # the ClassifiedImage
@@ -72,6 +73,7 @@ class ResultsModel(QAbstractListModel):
         super().__init__(parent)
         self.thumbnails = thumbnails
         self.class_names: list[str] = []
+        self.root = ""  # the classified folder: tiles name files relative to it
         self._results: list[ClassifiedImage] = []
         self._confidence: list[float] = []
         self._name_keys: list[tuple[tuple[str | int, ...], str]] = []
@@ -88,6 +90,9 @@ class ResultsModel(QAbstractListModel):
             thumbnails.thumbnailReady.connect(self._on_thumbnails_ready)
 
     # -- contents ------------------------------------------------------------------------
+    def set_root(self, folder: str) -> None:
+        self.root = folder
+
     def set_class_names(self, names: Sequence[str]) -> None:
         self.class_names = list(names)
         self.classesChanged.emit()
@@ -204,7 +209,7 @@ class ResultsModel(QAbstractListModel):
             # a file that cannot be decoded answers a null QImage.
             return self.thumbnails.get(result.path) if self.thumbnails is not None else None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return os.path.basename(result.path)
+            return display_name(result.path, self.root)
         if role == ResultRole:
             return result
         if role == PathRole:

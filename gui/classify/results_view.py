@@ -265,6 +265,9 @@ class ResultsView(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalScrollBar().setSingleStep(32)
+        # Tiles wrap to the width: a horizontal bar (seen at 6,000 results while the batched
+        # layout caught up) has nothing to scroll to.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setDragEnabled(False)
         self.setMouseTracking(False)

@@ -4,8 +4,10 @@ folder path) is shortened in the middle to fit, and the full text is in the tool
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtGui import QFontMetrics, QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from gui.widgets.roles import set_role
 
 MIN_ELIDED_SHARE = 0.4
 
@@ -26,7 +28,7 @@ class ElidedLabel(QLabel):
 
     def set_parts(self, fixed: str, elided: str = "") -> None:
         self._fixed, self._elided = fixed, elided
-        self.setToolTip(elided or fixed)
+        self.setToolTip(fixed + elided)  # the whole line, whatever had to go
         self._elide()
 
     def full_text(self) -> str:
@@ -49,6 +51,55 @@ class ElidedLabel(QLabel):
             metrics.horizontalAdvance(self._elided),
             max(width - fixed_width, int(width * MIN_ELIDED_SHARE)),
         )
-        fixed = metrics.elidedText(self._fixed, Qt.TextElideMode.ElideRight, width - elided_width)
+        fixed = _cut_at_a_word(self._fixed, metrics, width - elided_width)
         tail = metrics.elidedText(self._elided, Qt.TextElideMode.ElideMiddle, elided_width)
         super().setText(fixed + tail)
+
+
+def _cut_at_a_word(text: str, metrics: QFontMetrics, width: int) -> str:
+    """`text` if it fits, else its longest start that ends between words, then "… ": never
+    "60 validation im…" (a word cut in half reads as a different word)."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    ellipsis = "… "
+    cut = text
+    while cut:
+        space = cut.rstrip().rfind(" ")
+        cut = cut[:space].rstrip(" ·/,") if space > 0 else ""
+        if cut and metrics.horizontalAdvance(cut + ellipsis) <= width:
+            return cut + ellipsis
+    return ""
+
+
+class ElidedLines(QWidget):
+    """A fixed number of ElidedLabel lines: `setText("line 1\nline 2")` never changes the
+    widget's height (a second line appearing pushed the field below it under the cursor)
+    and never widens the window; the full text is in the tooltip."""
+
+    def __init__(self, lines: int = 2, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self.lines = [ElidedLabel(self) for _ in range(lines)]
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        for label in self.lines:
+            layout.addWidget(label)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name, so it swaps in
+        self._text = text
+        parts = text.split("\n")
+        for index, label in enumerate(self.lines):
+            last = index == len(self.lines) - 1
+            label.set_parts(
+                " ".join(parts[index:]) if last else (parts[index : index + 1] or [""])[0]
+            )
+        self.setToolTip(text)
+
+    def text(self) -> str:
+        return self._text
+
+    def set_role(self, role: str) -> None:
+        for label in self.lines:
+            set_role(label, role)

@@ -4,7 +4,6 @@ generated folder in the worker thread; results, filters, export, sort + undo and
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -13,61 +12,16 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from core.infer.results import ClassifiedImage
-from core.train.config import TrainConfig
 from gui.classify.classify_job import ResultsBatch
-from gui.classify.classify_view import ClassifyView
 from gui.classify.results_model import UNSURE
-from tests.core.image_factory import make_image, make_shapes_dataset, write_all_corrupt
-
-CLASSES = ("circle", "square", "triangle")
-
-
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory) -> Path:
-    """A workspace with one finished run that saved a model (2 epochs of tiny shapes)."""
-    from core.train.loop import fit
-
-    root = tmp_path_factory.mktemp("classify")
-    data = make_shapes_dataset(root / "data", CLASSES, per_class=16, size=32)
-    ws = root / "workspace"
-    events = list(fit(TrainConfig(str(data), str(ws / "shapes-run"), epochs=2, batch_size=16)))
-    assert events[-1].status == "completed", events[-1]
-    return ws
-
-
-@pytest.fixture(scope="module")
-def photos(tmp_path_factory) -> tuple[Path, dict[Path, str]]:
-    """8 readable images per class in class subfolders, plus corrupt files."""
-    root = tmp_path_factory.mktemp("photos") / "to_classify"
-    make_shapes_dataset(root, CLASSES, per_class=8, size=40, seed=5, ext=".jpg")
-    corrupt = write_all_corrupt(root / "broken")
-    return root, corrupt
-
-
-@pytest.fixture
-def view(qtbot, workspace):
-    widget = ClassifyView()
-    qtbot.addWidget(widget)
-    widget.resize(1100, 760)
-    widget.set_workspace(str(workspace))
-    widget.set_model(str(workspace / "shapes-run"))
-    yield widget
-    widget.shutdown()
-
-
-def classify(qtbot, view: ClassifyView, folder: Path, timeout: int = 60000) -> tuple[str, str]:
-    view.set_folder(str(folder))
-    with qtbot.waitSignal(view.classificationFinished, timeout=timeout) as blocker:
-        assert view.start()
-    return tuple(blocker.args)
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def tree_checksums(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
+from tests.core.image_factory import make_image, make_shapes_dataset
+from tests.gui.classify.classify_helpers import (
+    CLASSES,
+    classify,
+    run_sort,
+    sha256,
+    tree_checksums,
+)
 
 
 def test_model_combo_lists_the_workspace_runs_and_describes_the_model(view, workspace):
@@ -170,25 +124,6 @@ def test_export_csv_and_json_write_the_rows_shown(qtbot, view, photos, tmp_path)
     assert data["model"]["arch"] == "loupe_net"
     assert len(data["unreadable"]) == len(photos[1])
     assert "Exported" in view.status_label.text()
-
-
-def run_sort(qtbot, view: ClassifyView, dest: Path, move: bool = False, threshold: float = 0.0):
-    dialog = view.open_sort_dialog()
-    dialog.dest_edit.setText(str(dest))
-    dialog.move_radio.setChecked(move)
-    dialog.threshold_spin.setValue(threshold * 100)
-    dialog.update_preview()
-    assert dialog.plan is not None, dialog.preview_label.text()
-    preview = {
-        dialog.preview_table.item(r, 0).text(): int(dialog.preview_table.item(r, 1).text())
-        for r in range(dialog.preview_table.rowCount())
-    }
-    assert preview == dialog.plan.counts()
-    assert not dest.exists() or not any(dest.rglob("*.jpg"))  # nothing happens before "Sort"
-    with qtbot.waitSignal(dialog.sortFinished, timeout=30000):
-        dialog.sort_button.click()
-    dialog.wait()
-    return dialog, preview
 
 
 def test_sort_copies_every_file_once_renames_collisions_and_undo_restores(qtbot, view, tmp_path):
