@@ -41,7 +41,7 @@ def test_run_info_stays_one_line_and_elides_the_path_in_the_middle(qtbot):
     assert text.startswith("loupe_net · 491,623 parameters")
     assert "…" in text and text.endswith("-loupe_net")  # the folder's own name stays
     assert info.fontMetrics().horizontalAdvance(text) <= info.width()
-    assert info.toolTip() == RUN_DIR
+    assert info.toolTip() == info.full_text()  # the whole line, not only the path
     assert info.full_text().endswith(RUN_DIR)
 
     dash.resize(2400, 600)  # wide enough again: the whole path comes back
@@ -56,6 +56,21 @@ def test_elided_label_shortens_the_fixed_part_when_the_line_is_narrow(qtbot):
     label.set_parts("a fixed part that is far too long to fit · ", "/some/long/path/run-name")
     assert label.text().startswith("a fixed") and label.text().endswith("name")
     assert label.text().count("…") == 2
+    # Cut between words: "a fixed part…", never "a fixed pa…" (issue 9: "60 validation im…").
+    kept = label.text().split("…")[0].rstrip()
+    assert "a fixed part that is far too long to fit".startswith(kept)
+    assert kept.split()[-1] in [
+        "a",
+        "fixed",
+        "part",
+        "that",
+        "is",
+        "far",
+        "too",
+        "long",
+        "to",
+        "fit",
+    ]
     assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
     assert label.minimumSizeHint().width() == 0  # never widens the window
 
