@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import sys
 
-CLI_COMMANDS = {"train", "classify", "models", "export", "undo", "-h", "--help", "--version"}
+CLI_COMMANDS = {
+    "train",
+    "classify",
+    "models",
+    "export",
+    "undo",
+    "evaluate",
+    "explain",
+    "-h",
+    "--help",
+    "--version",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -113,6 +113,7 @@ class RunFinished:
     model_path: str | None  # model.safetensors, when one was saved
     # "" for a model that learned; else "This model is guessing: ... What to try: ..."
     verdict: str = ""
+    test_acc: float | None = None  # the best model on the dataset's test split, when it has one
 
 
 TrainEvent = (

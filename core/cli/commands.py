@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from core import APP_NAME, __version__
+from core.cli import model_commands
 from core.cli.train_flags import add_train_flags, given_settings
 from core.errors import LoupeError
 from core.train.config import AUTO, TrainConfig, resume_config
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     u = sub.add_parser("undo", help="undo a sort, using the manifest it wrote")
     u.add_argument("manifest", metavar="MANIFEST")
+    model_commands.add_parsers(sub)
     return p
 
 
@@ -304,6 +306,7 @@ COMMANDS = {
     "models": cmd_models,
     "export": cmd_export,
     "undo": cmd_undo,
+    **model_commands.COMMANDS,
 }
 
 

@@ -173,6 +173,11 @@ def _find_split_folders(root: str, subfolders: list[str]) -> dict[str, str] | No
     return found
 
 
+def find_split_folders(root: str) -> dict[str, str] | None:
+    """{"train": path, "val": path?, "test": path?} when root is a pre-split dataset, else None."""
+    return _find_split_folders(root, _visible_subfolders(root)[0])
+
+
 def _split_key(seed: int, root: str, path: str) -> str:
     # A hash of the relative path: the split depends only on the seed and the file names,
     # not on listing order, and adding one file moves no other file across the split.

@@ -26,6 +26,7 @@ from core.device import (
     use_device,
 )
 from core.errors import ImageLoadError
+from core.infer.calibration import softmax_with_temperature
 from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
 from core.models.checkpoints import ModelMeta, load_model
 from core.train.evaluation import autocast
@@ -40,6 +41,10 @@ class LoadedModel:
     device: torch.device
     precision: Precision
     path: str
+
+    @property
+    def temperature(self) -> float:
+        return self.meta.temperature
 
     @property
     def class_names(self) -> list[str]:
@@ -89,9 +94,8 @@ def _decode_workers() -> int:
 
 
 @torch.inference_mode()
-def _infer(
-    lm: LoadedModel, arrays: list[np.ndarray], top_k: int
-) -> tuple[torch.Tensor, torch.Tensor]:
+def _logits(lm: LoadedModel, arrays: list[np.ndarray]) -> torch.Tensor:
+    """Raw logits (N, C) as float32 on the CPU: one sync point per batch."""
     x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
     if lm.device.type == "cuda":
         x = x.pin_memory().to(lm.device, non_blocking=True)
@@ -99,9 +103,25 @@ def _infer(
         x = x.to(lm.device)
     with autocast(lm.device, lm.precision):
         logits = lm.model(normalize(x, lm.meta.mean, lm.meta.std))
-    probs = torch.softmax(logits.float(), dim=1)
+    return logits.float().cpu()
+
+
+@dataclass(frozen=True)
+class LogitsBatch:
+    """One batch of decoded images and the model's raw logits (before the temperature)."""
+
+    paths: list[str]
+    logits: torch.Tensor  # (N, C) float32, CPU
+
+
+def ranked_results(lm: LoadedModel, batch: LogitsBatch, top_k: int) -> Iterator[ClassifiedImage]:
+    """Calibrated probabilities (the model's temperature applied), best classes first."""
+    probs = softmax_with_temperature(batch.logits, lm.temperature)
     top = torch.topk(probs, min(top_k, probs.shape[1]), dim=1)
-    return top.values.cpu(), top.indices.cpu()  # sync point: one per batch
+    names = lm.class_names
+    for path, vals, idxs in zip(batch.paths, top.values.tolist(), top.indices.tolist()):
+        ranked = tuple((names[i], float(v)) for v, i in zip(vals, idxs))
+        yield ClassifiedImage(path, ranked[0][0], ranked[0][1], ranked)
 
 
 def classify_paths(
@@ -115,9 +135,25 @@ def classify_paths(
     """Yields a ClassifiedImage or UnreadableImage per file (in input order within each
     batch) and a ClassifyProgress after each batch. Stops at the next file once
     `control.request_stop()` is called."""
+    for item in logit_batches(lm, paths, batch_size, control, workers):
+        if isinstance(item, LogitsBatch):
+            yield from ranked_results(lm, item, top_k)
+        else:
+            yield item
+
+
+def logit_batches(
+    lm: LoadedModel,
+    paths: Sequence[str],
+    batch_size: int = 32,
+    control: RunControl | None = None,
+    workers: int | None = None,
+) -> Iterator[LogitsBatch | UnreadableImage | ClassifyProgress]:
+    """The streaming engine under classify_paths: decodes ahead in threads, infers in
+    batches, and yields each batch's raw logits (then a ClassifyProgress), or an
+    UnreadableImage per file that cannot be decoded."""
     use_device(lm.device)  # a model loaded by an earlier run may be used on a new thread
     size, mode = lm.image_size, lm.meta.resize_mode
-    names = lm.class_names
     total = len(paths)
 
     def decode(path: str) -> tuple[str, np.ndarray | None, str | None]:
@@ -133,13 +169,11 @@ def classify_paths(
     batch_paths: list[str] = []
     batch_arrays: list[np.ndarray] = []
 
-    def flush() -> Iterator[ClassifyEvent]:
-        values, indices = _infer(lm, batch_arrays, top_k)
-        for path, vals, idxs in zip(batch_paths, values.tolist(), indices.tolist()):
-            ranked = tuple((names[i], float(v)) for v, i in zip(vals, idxs))
-            yield ClassifiedImage(path, ranked[0][0], ranked[0][1], ranked)
+    def flush() -> LogitsBatch:
+        batch = LogitsBatch(list(batch_paths), _logits(lm, batch_arrays))
         batch_paths.clear()
         batch_arrays.clear()
+        return batch
 
     def progress() -> ClassifyProgress:
         elapsed = max(time.perf_counter() - t0, 1e-9)
@@ -172,10 +206,10 @@ def classify_paths(
                 batch_paths.append(path)
                 batch_arrays.append(array)
                 if len(batch_arrays) >= batch_size:
-                    yield from flush()
+                    yield flush()
                     yield progress()
             if batch_arrays and not (control is not None and control.stop_requested):
-                yield from flush()
+                yield flush()
             yield progress()
         finally:
             for future in queue:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from core import __version__
 from core.errors import LoupeError, ModelFileError
 from core.files.atomic import atomic_write_bytes, atomic_write_json
+from core.infer.calibration import temperature_from_meta
 
 MODEL_FORMAT = "loupe-model"
 MODEL_FORMAT_VERSION = 1
@@ -67,6 +68,7 @@ class ModelMeta:
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
     raw: dict[str, Any]
+    temperature: float = 1.0  # divides the logits before the softmax (core.infer.calibration)
 
     @property
     def val_acc(self) -> float | None:
@@ -157,6 +159,10 @@ def _meta_problem(raw: dict[str, Any]) -> str | None:
             return f"'normalization.{key}' must be three finite numbers, not {values!r}"
         if key == "std" and not all(v > 0 for v in values):  # divides: 0 gives inf/nan
             return f"'normalization.std' must be above zero, not {values!r}"
+    try:
+        temperature_from_meta(raw)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
@@ -193,6 +199,7 @@ def read_model_meta(path: str) -> ModelMeta:
         mean=tuple(float(v) for v in norm.get("mean", (0.485, 0.456, 0.406))),
         std=tuple(float(v) for v in norm.get("std", (0.229, 0.224, 0.225))),
         raw=raw,
+        temperature=temperature_from_meta(raw),
     )
 
 

@@ -13,6 +13,7 @@ from torch import nn
 from core.data.augment import normalize, to_device
 from core.device import Precision
 from core.events import PredictionSample
+from core.infer.calibration import Calibration, calibrate
 from core.train.metrics import confusion_matrix
 
 
@@ -24,6 +25,8 @@ class Evaluation:
     true: list[int]  # per validation image, in source order
     pred: list[int]
     samples: list[PredictionSample]
+    # Temperature fitted on these validation logits: the model saved from this epoch uses it.
+    calibration: Calibration | None = None
 
 
 def autocast(dev: torch.device, precision: Precision):
@@ -82,12 +85,12 @@ class _SampleLogits:
         rows = self.slots[idx.device][idx]
         self.logits.index_copy_(0, to_device(rows, self.dev), logits)
 
-    def probabilities(self) -> dict[int, torch.Tensor]:
+    def probabilities(self, temperature: float) -> dict[int, torch.Tensor]:
         if not self.indices:
             return {}
         kept = self.logits[: len(self.indices)].cpu()
         found = ~kept.isnan().any(1)  # images a streaming source could not read stay NaN
-        probs = torch.softmax(kept, 1)
+        probs = torch.softmax(kept / temperature, 1)
         return {i: probs[k] for k, i in enumerate(self.indices) if found[k]}
 
 
@@ -107,7 +110,7 @@ def evaluate(
 ) -> Evaluation | None:
     model.eval()
     loss_sum = torch.zeros((), device=dev, dtype=torch.float32)  # MPS has no float64
-    all_true, all_pred = [], []
+    all_true, all_logits = [], []
     samples = _SampleLogits(sample_indices, len(source), num_classes, dev)
     for images, labels, idx in source.batches(batch_size, shuffle=False, gen=None):
         if should_stop and should_stop():
@@ -117,15 +120,18 @@ def evaluate(
         logits = logits.float()
         loss_sum += F.cross_entropy(logits, labels, reduction="sum")
         all_true.append(labels)
-        all_pred.append(logits.argmax(1))
+        all_logits.append(logits)
         samples.add(idx, logits)
-    sample_probs = samples.probabilities()  # sync point: once per validation
     if not all_true:
         return Evaluation(
             0.0, 0.0, torch.zeros(num_classes, num_classes, dtype=torch.long), [], [], []
         )
     true = torch.cat(all_true).cpu()  # one sync per epoch
-    pred = torch.cat(all_pred).cpu()
+    logits_all = torch.cat(all_logits).cpu()
+    pred = logits_all.argmax(1)
+    # Shown confidences are calibrated ones, fitted on this very pass (argmax unchanged).
+    calibration = calibrate(logits_all, true)
+    sample_probs = samples.probabilities(calibration.temperature)
     cm = confusion_matrix(true, pred, num_classes)
     n = len(true)
     samples = []
@@ -153,4 +159,5 @@ def evaluate(
         true=true.tolist(),
         pred=pred.tolist(),
         samples=samples,
+        calibration=calibration,
     )

@@ -34,6 +34,7 @@ from core.events import (
 from core.files.file_transfer import describe_os_error
 from core.files.run_folder import RunFolder
 from core.files.run_lock import RunLock
+from core.infer.calibration import Calibration
 from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS, save_checkpoint, save_model
 from core.train.config import TrainConfig, to_dict
 from core.train.cpu_tuner import SpeedMeter
@@ -41,6 +42,7 @@ from core.train.evaluation import autocast, evaluate
 from core.train.metrics import per_class_metrics
 from core.train.oom_retry import GpuCacheRetry
 from core.train.setup import Setup, prepare
+from core.train.test_evaluation import TEST_REPORT_DIR, evaluate_test_split
 from core.train.validation import check_config
 from core.train.verdict import chance_accuracy, guessing_verdict
 
@@ -91,6 +93,7 @@ class _Trainer:
         self.validation_seconds = 0.0  # the last validation's duration, for the ETA
         self._tuner_was_measuring = False
         self.lr_chosen = cfg.lr != 0  # before auto fills it in: for the verdict's advice
+        self.test_acc: float | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> Iterator[TrainEvent]:
@@ -110,6 +113,7 @@ class _Trainer:
         yield setup.started_event
         setup.t_start = time.perf_counter()
         status, reason = yield from self._epochs_recovering()
+        reason = yield from self._evaluate_test(reason)
         verdict = self._verdict()
         if verdict:
             yield LogMessage("warning", verdict)
@@ -210,6 +214,7 @@ class _Trainer:
                     # "took 57 s" must not count the minutes the run stood paused.
                     paused_seconds=round(self.control.paused_seconds, 1),
                     verdict=verdict,
+                    **({"test_acc": self.test_acc} if self.test_acc is not None else {}),
                 )
         return RunFinished(
             status,
@@ -219,8 +224,32 @@ class _Trainer:
             self.best_acc,
             self.best_epoch,
             model_path,
-            verdict,
+            verdict=verdict,
+            test_acc=self.test_acc,
         )
+
+    def _evaluate_test(self, reason: str) -> Iterator[TrainEvent]:
+        """Finished, stopped or early-stopped alike: the best model meets the test split once."""
+        s = self.setup
+        if not s.test_samples or not self.model_saved:
+            return reason
+        yield LogMessage(
+            "info", f"Evaluating the best model on the {len(s.test_samples)} test images ..."
+        )
+        try:
+            report = yield from evaluate_test_split(
+                self.folder.path, s.test_samples, s.class_names, str(s.device)
+            )
+        except (LoupeError, OSError) as exc:  # the trained model stays usable: say, go on
+            yield LogMessage("warning", f"Test evaluation failed: {exc}")
+            return reason
+        self.test_acc = report["accuracy"]
+        yield LogMessage(
+            "info",
+            f"Test accuracy {self.test_acc:.1%} on {report['images']} images; report in "
+            f"{os.path.join(self.folder.path, TEST_REPORT_DIR, 'report.html')}",
+        )
+        return f"{reason.rstrip('.')}; test accuracy {self.test_acc:.1%}."
 
     # -- the loop ------------------------------------------------------------------------
     def _epochs(self) -> Iterator[TrainEvent]:
@@ -294,10 +323,11 @@ class _Trainer:
                     class_names=s.class_names,
                     confusion=confusion,
                     per_class=[dataclasses.asdict(m) for m in per_class],
+                    calibration=ev.calibration.to_dict() if ev.calibration else None,
                 ),
             )
             if improved:
-                self._save_best(epoch, ev.loss, ev.accuracy)
+                self._save_best(epoch, ev.loss, ev.accuracy, ev.calibration)
                 yield CheckpointSaved(self.folder.file(MODEL_WEIGHTS), "best", epoch)
             self._save_last(epoch + 1)
             yield CheckpointSaved(self.folder.file(LAST_CKPT), "last", epoch)
@@ -461,8 +491,15 @@ class _Trainer:
             return None
 
     # -- saving --------------------------------------------------------------------------
-    def _model_meta(self, epoch: int | None, val_loss: float | None, val_acc: float | None) -> dict:
+    def _model_meta(
+        self,
+        epoch: int | None,
+        val_loss: float | None,
+        val_acc: float | None,
+        calibration: Calibration | None = None,
+    ) -> dict:
         s, cfg = self.setup, self.cfg
+        extra = {"calibration": calibration.to_dict()} if calibration is not None else {}
         return dict(
             arch=cfg.arch,
             num_classes=len(s.class_names),
@@ -473,10 +510,14 @@ class _Trainer:
             best=dict(epoch=epoch, val_acc=val_acc, val_loss=_finite_or_none(val_loss)),
             param_count=s.param_count,
             dataset=os.path.abspath(cfg.data_dir),
+            **extra,
         )
 
-    def _save_best(self, epoch: int, val_loss: float, val_acc: float) -> None:
-        save_model(self.setup.model, self.folder.path, self._model_meta(epoch, val_loss, val_acc))
+    def _save_best(
+        self, epoch: int, val_loss: float, val_acc: float, calibration: Calibration | None
+    ) -> None:
+        meta = self._model_meta(epoch, val_loss, val_acc, calibration)
+        save_model(self.setup.model, self.folder.path, meta)
         self.model_saved = True
 
     def _save_last(self, next_epoch: int) -> None:

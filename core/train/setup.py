@@ -8,7 +8,7 @@ import time
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ from torch import nn
 
 from core.control import RunControl
 from core.data.batches import CachedSource, StreamingSource, cache_bytes, decode_into_array
-from core.data.datasets import DatasetReport, DatasetScan, add_skipped, scan_dataset
+from core.data.datasets import DatasetReport, DatasetScan, Sample, add_skipped, scan_dataset
 from core.device import (
     Precision,
     auto_device_note,
@@ -85,6 +85,8 @@ class Setup:
     started_event: RunStarted
     report: DatasetReport  # updated when streaming finds more unreadable files
     t_start: float = 0.0  # when training proper began (perf_counter)
+    # The dataset's test split: evaluated once, with the best model, after training.
+    test_samples: list[Sample] = field(default_factory=list)
 
 
 def _workers(cfg: TrainConfig) -> int:
@@ -381,6 +383,7 @@ def prepare(
         speed=SpeedMeter(),
         started_event=started,
         report=report,
+        test_samples=list(scan.test),
     )
 
 

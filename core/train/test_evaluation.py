@@ -1,0 +1,46 @@
+"""The end of every run: the best model, evaluated once on the dataset's test split, into
+RUN_DIR/test_report/. The test split never influences training or model selection (that
+is validation's job): it is looked at only here, after the model is chosen."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Generator, Sequence
+
+from core.data.datasets import Sample
+from core.events import LogMessage, TrainEvent
+from core.infer.evaluate import LabelledImage, evaluate_images, write_report
+from core.infer.inference import load_model_for_inference
+
+TEST_REPORT_DIR = "test_report"
+PROGRESS_SECONDS = 2.0
+
+
+def evaluate_test_split(
+    run_dir: str, samples: Sequence[Sample], class_names: list[str], device: str
+) -> Generator[TrainEvent, None, dict]:
+    """Evaluate the run's saved (best) model on `samples`; returns report.json's content."""
+    lm = load_model_for_inference(run_dir, device)
+    images = [LabelledImage(s.path, class_names[s.label]) for s in samples]
+    evaluation = evaluate_images(lm, images, os.path.dirname(samples[0].path) if samples else "")
+    last = time.perf_counter()
+    try:
+        while True:
+            progress = next(evaluation)
+            if time.perf_counter() - last > PROGRESS_SECONDS:
+                last = time.perf_counter()
+                yield LogMessage("info", f"Tested {progress.done} of {progress.total} images ...")
+    except StopIteration as stop:
+        report = stop.value
+    report.data_dir = _common_root(samples)
+    return write_report(report, os.path.join(run_dir, TEST_REPORT_DIR))
+
+
+def _common_root(samples: Sequence[Sample]) -> str:
+    """The test folder: the common parent of the class folders."""
+    if not samples:
+        return ""
+    common = os.path.commonpath([os.path.dirname(s.path) for s in samples])
+    single_class = len({os.path.dirname(s.path) for s in samples}) == 1
+    return os.path.dirname(common) if single_class else common
