@@ -414,3 +414,20 @@ def test_stylesheet_parses_in_qt(qapp):
     finally:
         qInstallMessageHandler(previous)
     assert not [m for m in messages if "parse" in m.lower() and "stylesheet" in m.lower()]
+
+
+def test_export_and_explanation_libraries_are_dependencies_and_bundled():
+    """Verified export and Grad-CAM are features, not extras: installed and bundled."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    required = {re.split(r"[<>=!~ ]", d, maxsplit=1)[0] for d in project["dependencies"]}
+    hidden = set(spec_namespace()["HIDDEN_IMPORTS"])
+    for package, module in [
+        ("onnx", "onnx"),
+        ("onnxruntime", "onnxruntime"),
+        ("onnxscript", "onnxscript"),
+        ("captum", "captum.attr"),
+    ]:
+        assert package in required
+        assert module in hidden

@@ -283,10 +283,16 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from core.infer.model_export import export_model
+    from core.infer.model_export import ParityError, export_verified
 
-    path = export_model(args.model, args.out, args.format, force=args.force)
-    print(f"Exported {args.format} model to {path}")
+    try:
+        result = export_verified(args.model, args.out, args.format, force=args.force)
+    except ParityError as exc:
+        print(f"loupe: error: {exc}", file=sys.stderr)
+        return 1
+    if result.parity is not None:
+        print(result.parity.line())
+    print(f"Exported {args.format} model to {result.path}")
     return 0
 
 

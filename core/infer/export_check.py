@@ -4,8 +4,10 @@ compared on their logits. An export that disagrees is reported, and the CLI exit
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,16 +99,19 @@ def parity_inputs(
     return normalize(x, meta.mean, meta.std).contiguous(), source
 
 
-def run_exported(path: str, fmt: str, x: torch.Tensor) -> np.ndarray:
-    """Logits of the exported file for the batch x (loaded as a user would load it)."""
+def run_exported(data: bytes, fmt: str, x: torch.Tensor) -> np.ndarray:
+    """Logits of the exported model (the bytes that are written) for the batch x, loaded
+    as a user would load the file: onnxruntime or torch.jit.load."""
     if fmt == "onnx":
         import onnxruntime
 
-        session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
         name = session.get_inputs()[0].name
         return np.asarray(session.run(None, {name: x.numpy().astype(np.float32)})[0])
     if fmt == "torchscript":
-        module = torch.jit.load(path, map_location="cpu")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.jit's deprecation notice
+            module = torch.jit.load(io.BytesIO(data), map_location="cpu")
         with torch.inference_mode():
             return module(x).float().numpy()
     raise LoupeError(f"Cannot check the parity of a '{fmt}' export.")
@@ -141,7 +146,7 @@ def compare_logits(reference: np.ndarray, exported: np.ndarray, source: str) -> 
 
 
 def check_parity(
-    model: nn.Module, meta: ModelMeta, exported_path: str, fmt: str, run_dir: str | None
+    model: nn.Module, meta: ModelMeta, exported: bytes, fmt: str, run_dir: str | None
 ) -> ParityResult:
     """Run the same inputs through `model` (CPU, fp32) and the exported file, in one batch
     (which also proves the batch dimension is dynamic)."""
@@ -150,11 +155,12 @@ def check_parity(
     with torch.inference_mode():
         reference = model(x).float().numpy()
     try:
-        exported = run_exported(exported_path, fmt, x)
+        logits = run_exported(exported, fmt, x)
     except LoupeError:
         raise
-    except Exception as exc:  # the runtime could not load or run the file: the export is bad
+    except Exception as exc:  # the runtime could not load or run it: the export is bad
         raise LoupeError(
-            f"{exported_path}: the exported model does not run ({type(exc).__name__}: {exc})."
+            f"The exported {fmt} model does not run ({type(exc).__name__}: {exc}); "
+            "nothing was written."
         ) from exc
-    return compare_logits(reference, exported, source)
+    return compare_logits(reference, logits, source)

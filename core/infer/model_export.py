@@ -1,7 +1,7 @@
 """Export a trained model for use outside Loupe: TorchScript, ONNX, or a plain model folder.
 
 An export writes exactly its own output: the file named by `out` plus one sidecar named after
-it (`OUT.json`, the class names and normalisation), or for a folder export the two model
+it (`OUT.json`: the model's description and its preprocessing), or for a folder export the two model
 files inside `out`. It never replaces an existing file unless `force` is given, and never
 writes a training run's own files (config.json, model.json, run.json, ...), even with force.
 Every target is checked before anything is written.
@@ -10,16 +10,15 @@ Every target is checked before anything is written.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
-import warnings
-
-import torch
+from dataclasses import dataclass
 
 from core.errors import LoupeError
 from core.files.atomic import atomic_write_bytes
 from core.files.file_transfer import describe_os_error
 from core.files.run_folder import RUN_FILES, is_run_folder
+from core.infer.export_check import ParityResult, check_parity
+from core.infer.export_formats import serialise, sidecar_bytes
 from core.models.checkpoints import MODEL_META, MODEL_WEIGHTS, load_model, resolve_model_paths
 
 FORMATS = ("torchscript", "onnx", "folder")
@@ -74,9 +73,34 @@ def check_export_targets(out: str, fmt: str, force: bool = False) -> list[str]:
     return targets
 
 
+@dataclass(frozen=True)
+class ExportResult:
+    path: str
+    parity: ParityResult | None  # None for a folder export (a copy of the model files)
+
+
+class ParityError(LoupeError):
+    """The exported model does not compute what the PyTorch model computes."""
+
+    def __init__(self, parity: ParityResult) -> None:
+        super().__init__(
+            f"{parity.line()}: the exported model disagrees with PyTorch, so nothing was written."
+        )
+        self.parity = parity
+
+
 def export_model(model_path: str, out: str, fmt: str = "torchscript", force: bool = False) -> str:
-    """Returns the written path. TorchScript and ONNX take normalised float input
-    (N, 3, S, S); the class names and normalisation are in the sidecar `OUT.json`."""
+    """Returns the written path (see export_verified)."""
+    return export_verified(model_path, out, fmt, force).path
+
+
+def export_verified(
+    model_path: str, out: str, fmt: str = "torchscript", force: bool = False
+) -> ExportResult:
+    """Export and prove it: the serialised model is run on up to 64 validation images of the
+    run and compared with PyTorch before anything is written (ParityError when it disagrees).
+    TorchScript and ONNX take normalised float input (N, 3, S, S); the sidecar `OUT.json`
+    says how to make it and what the logits mean."""
     targets = check_export_targets(out, fmt, force)
     meta_path, weights_path = resolve_model_paths(model_path)
     sources = {os.path.realpath(p) for p in (meta_path, weights_path)}
@@ -94,39 +118,16 @@ def export_model(model_path: str, out: str, fmt: str = "torchscript", force: boo
         except OSError as exc:
             raise LoupeError(f"Cannot create {out_dir} ({describe_os_error(exc)}).") from exc
         _write_all(targets, payloads, force, out_dir if created_folder else None)
-        return out_dir
-    payloads = [_serialise(model_path, fmt), meta_bytes]
-    _write_all(targets, payloads, force, None)
-    return targets[0]
-
-
-def _serialise(model_path: str, fmt: str) -> bytes:
-    """The exported model as bytes, built in memory: nothing is written if it fails."""
+        return ExportResult(out_dir, None)
     model, meta = load_model(model_path)
-    example = torch.zeros(1, 3, meta.image_size, meta.image_size)
-    buffer = io.BytesIO()
-    if fmt == "torchscript":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # TorchScript's deprecation notice
-            traced = torch.jit.trace(model, example)
-            torch.jit.save(traced, buffer)
-        return buffer.getvalue()
-    try:
-        torch.onnx.export(
-            model,
-            (example,),
-            buffer,
-            input_names=["image"],
-            output_names=["logits"],
-            dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}},
-            dynamo=False,
-        )
-    except Exception as exc:  # the exporter needs optional packages (onnx, onnxscript)
-        raise LoupeError(
-            f"ONNX export failed ({type(exc).__name__}: {exc}). "
-            "Install the 'onnx' package, or export TorchScript instead."
-        ) from exc
-    return buffer.getvalue()
+    data = serialise(model, meta, fmt)
+    run_dir = os.path.dirname(meta_path)
+    parity = check_parity(model, meta, data, fmt, run_dir)
+    if not parity.ok:
+        raise ParityError(parity)
+    sidecar = sidecar_bytes(meta, fmt, os.path.basename(targets[0]), parity.to_dict())
+    _write_all(targets, [data, sidecar], force, None)
+    return ExportResult(targets[0], parity)
 
 
 def _write_all(

@@ -63,10 +63,11 @@ def _family_layer(model: nn.Module) -> nn.Module | None:
         "ShuffleNetV2": "conv5",
         "MNASNet": "layers",
         "SwinTransformer": "permute",  # features are (N, H, W, C); `permute` makes them NCHW
-        "MaxVit": "blocks",
     }
     if kind in by_attribute:
         return getattr(model, by_attribute[kind])
+    if kind == "MaxVit":
+        return model.blocks[-1]  # a ModuleList: only its blocks are called
     if hasattr(model, "conv_head") and hasattr(model, "bn2"):  # timm EfficientNet(-Lite)
         return model.bn2
     # VGG, AlexNet, MobileNetV2/V3, torchvision EfficientNet, ConvNeXt, DenseNet

@@ -195,15 +195,18 @@ def weights_status(name: str, check_network: bool = True) -> WeightsStatus:
 
 
 def _find_head(model: nn.Module) -> tuple[nn.Module, str, nn.Module]:
-    """The last Linear layer (or 1x1 conv classifier): the layer that maps features to classes."""
+    """The last Linear layer in definition order (the layer that maps features to classes).
+    Searched over all modules, not per parent: a head defined directly on the model (Swin's
+    `head`) comes after the Linear layers inside its blocks."""
     found = None
-    for parent in model.modules():
-        for child_name, child in parent.named_children():
-            if isinstance(child, nn.Linear):
-                found = (parent, child_name, child)
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Linear):
+            found = name
     if found is None:
         raise LoupeError(f"Cannot find the classifier layer of {type(model).__name__}.")
-    return found
+    parent_name, _, child_name = found.rpartition(".")
+    parent = model.get_submodule(parent_name) if parent_name else model
+    return parent, child_name, getattr(parent, child_name)
 
 
 def replace_head(model: nn.Module, num_classes: int) -> nn.Module:

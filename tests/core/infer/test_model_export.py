@@ -4,6 +4,7 @@ never into a training run's own files, and nothing at all when it fails (issue 8
 from __future__ import annotations
 
 import errno
+import json
 import os
 
 import pytest
@@ -36,7 +37,9 @@ def test_torchscript_beside_a_run_never_replaces_its_files(run, name):
     after = file_bytes(run)
     assert {k: after[k] for k in before} == before  # model.json / config.json untouched
     assert sorted(set(after) - set(before)) == sorted([name, name + ".json"])
-    assert after[name + ".json"] == before["model.json"]  # the sidecar is the description
+    # The sidecar is the model's description, plus how to feed the exported file.
+    sidecar, described = json.loads(after[name + ".json"]), json.loads(before["model.json"])
+    assert {k: sidecar[k] for k in described} == described and "export" in sidecar
 
 
 def test_export_never_overwrites_without_force(tmp_path, run):
