@@ -15,11 +15,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.infer.temperature import MAX_TEMPERATURE, MIN_TEMPERATURE
+
 ECE_BINS = 15  # as in Guo et al.; also what report.json documents
-# Fitting searches log T: T stays positive without a constraint. Beyond these bounds a fit
-# says more about a degenerate validation set (all right, or a handful of images) than the model.
-MIN_TEMPERATURE = 0.05
-MAX_TEMPERATURE = 20.0
 MIN_IMAGES = 2
 
 
@@ -37,24 +35,6 @@ class Calibration:
             "method": "temperature scaling (Guo et al. 2017), LBFGS on validation logits",
             **{k: (round(v, 6) if isinstance(v, float) else v) for k, v in asdict(self).items()},
         }
-
-
-def temperature_from_meta(raw: dict[str, Any]) -> float:
-    """The temperature stored in a model.json; 1 for model files written before calibration.
-    Raises ValueError for a value that would make confidences meaningless."""
-    section = raw.get("calibration")
-    if section is None:
-        return 1.0
-    if not isinstance(section, dict):
-        raise ValueError("calibration must be an object")
-    value = section.get("temperature", 1.0)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError("calibration.temperature must be a number")
-    if not math.isfinite(value) or not MIN_TEMPERATURE <= value <= MAX_TEMPERATURE:
-        raise ValueError(
-            f"calibration.temperature must be between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}"
-        )
-    return float(value)
 
 
 def softmax_with_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -129,6 +109,7 @@ def fit_temperature(logits: torch.Tensor, labels: torch.Tensor, max_iter: int = 
     with torch.inference_mode(False), torch.enable_grad():
         logits = logits.detach().to("cpu", torch.float64).clone()
         labels = labels.detach().to("cpu").long().clone()
+        # LBFGS searches log T: T stays positive without a constraint.
         log_t = torch.zeros((), dtype=torch.float64, requires_grad=True)
         optimizer = torch.optim.LBFGS(
             [log_t], lr=0.5, max_iter=max_iter, line_search_fn="strong_wolfe"

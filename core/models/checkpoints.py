@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from core import __version__
 from core.errors import LoupeError, ModelFileError
 from core.files.atomic import atomic_write_bytes, atomic_write_json
-from core.infer.calibration import temperature_from_meta
+from core.infer.temperature import temperature_from_meta
 
 MODEL_FORMAT = "loupe-model"
 MODEL_FORMAT_VERSION = 1
