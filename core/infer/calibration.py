@@ -31,9 +31,16 @@ class Calibration:
     ece_after: float
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: a diverged model's NaN losses become null (JSON has no NaN)."""
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, float):
+                return round(value, 6) if math.isfinite(value) else None
+            return value
+
         return {
             "method": "temperature scaling (Guo et al. 2017), LBFGS on validation logits",
-            **{k: (round(v, 6) if isinstance(v, float) else v) for k, v in asdict(self).items()},
+            **{k: plain(v) for k, v in asdict(self).items()},
         }
 
 

@@ -87,3 +87,11 @@ def test_confidences_shown_use_the_stored_temperature(trained_run, tmp_path):
     assert confidences(1.0) == pytest.approx(plain)
     with pytest.raises(ModelFileError, match="temperature"):
         confidences(-1.0)
+
+
+def test_a_diverged_validation_pass_still_saves_as_json():
+    """NaN logits (a diverging run) keep T = 1 and write null, not an invalid model.json."""
+    logits = torch.tensor([[float("nan"), 0.0], [1.0, 0.0], [0.0, 2.0]])
+    data = calibrate(logits, torch.tensor([0, 1, 1])).to_dict()
+    assert data["temperature"] == 1.0 and data["nll_before"] is None
+    json.dumps(data, allow_nan=False)
