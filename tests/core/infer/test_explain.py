@@ -27,6 +27,7 @@ def _meta(arch: str, size: int) -> ModelMeta:
         ("resnet18", 64),
         ("mobilenet_v3_small", 64),
         ("efficientnet_b0", 64),
+        ("efficientnet_lite0", 64),  # Loupe's own EfficientNet-Lite0 (bundled weights)
         ("convnext_tiny", 64),
     ],
 )
