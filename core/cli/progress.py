@@ -16,13 +16,7 @@ from core.events import (
     TrainEvent,
 )
 from core.infer.results import ClassifyProgress
-
-
-def format_duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+from core.words import format_duration
 
 
 def bar(fraction: float, width: int = 24) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from core.control import RunControl
 from core.errors import LoupeError
 from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
-from gui.formatting import format_duration
+from core.words import format_duration
 
 FLUSH_INTERVAL = 0.1  # s between result batches: smooth streaming, few events
 MAX_BUFFER = 4096  # results; flush earlier on a very fast device to bound latency

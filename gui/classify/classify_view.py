@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
+from core.words import format_duration
 from gui.classify.classify_inputs import (
     FolderChooser,
     ModelChooser,
@@ -37,7 +38,6 @@ from gui.classify.results_filter import ResultsFilterModel
 from gui.classify.results_model import ResultsModel
 from gui.classify.results_view import ResultsView, UnreadableFiles
 from gui.classify.sort_dialog import SortDialog
-from gui.formatting import format_duration
 from gui.jobs import JobEnded, JobRunner
 from gui.widgets.image_detail import ImageDetailDialog
 from gui.widgets.roles import set_role

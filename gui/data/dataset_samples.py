@@ -1,20 +1,20 @@
 """A few sample thumbnails per class, decoded in a thread pool so a folder of 12-megapixel
 photos never stalls the window.
 
-Qt's QImageReader decodes at the thumbnail size (setScaledSize, 2-5x faster than a full
-decode) and turns images upright by their EXIF orientation; files Qt cannot read (16-bit
-TIFFs, odd modes) fall back to Loupe's own PIL path."""
+Decoded by gui.widgets.thumbnail_cache.decode_thumbnail, the one thumbnail decoder: at the
+thumbnail size, upright by EXIF orientation, with a PIL fallback."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QFontMetrics, QImage, QImageReader, QPixmap
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QFontMetrics, QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QWidget
 
 from core.data.datasets import Sample
+from gui.widgets.thumbnail_cache import decode_thumbnail
 
 THUMBNAIL_SIDE = 76  # px, longest side of a sample picture
 SAMPLES_PER_CLASS = 4
@@ -31,30 +31,6 @@ def pick_samples(samples: Sequence[Sample], label: int, n: int = SAMPLES_PER_CLA
     return [paths[round(i * (len(paths) - 1) / (n - 1))] for i in range(n)] if n > 1 else paths[:1]
 
 
-def read_thumbnail(path: str, side: int = THUMBNAIL_SIDE) -> QImage:
-    """The image scaled so its longest side is `side`; a null QImage when unreadable.
-    Safe in any thread (QImage, not QPixmap)."""
-    reader = QImageReader(path)
-    reader.setAutoTransform(True)
-    stored = reader.size()
-    # Small images are scaled up too: a 28-pixel digit is unreadable at its own size.
-    if stored.isValid() and max(stored.width(), stored.height()) != side:
-        scale = side / max(stored.width(), stored.height())
-        reader.setScaledSize(
-            QSize(max(1, round(stored.width() * scale)), max(1, round(stored.height() * scale)))
-        )
-    image = reader.read()
-    if not image.isNull():
-        return image
-    try:
-        from core.data.imaging import thumbnail_array
-        from gui.widgets.prediction_grid import numpy_to_qimage
-
-        return numpy_to_qimage(thumbnail_array(path, side))
-    except Exception:  # unreadable by both decoders: the tile shows a placeholder
-        return QImage()
-
-
 class _ThumbnailSignals(QObject):
     loaded = Signal(int, int, QImage)  # generation, tile index, image (null when unreadable)
 
@@ -65,7 +41,11 @@ class _ThumbnailJob(QRunnable):
         self._signals, self._generation, self._index, self._path = signals, generation, index, path
 
     def run(self) -> None:
-        self._signals.loaded.emit(self._generation, self._index, read_thumbnail(self._path))
+        self._signals.loaded.emit(
+            self._generation,
+            self._index,
+            decode_thumbnail(self._path, THUMBNAIL_SIDE, upscale=True),
+        )
 
 
 class SampleGrid(QScrollArea):

@@ -19,7 +19,7 @@ from typing import Any
 from core.events import ClassMetrics
 from core.files.run_folder import read_metrics, read_steps
 from core.train.defaults import steps_per_epoch
-from gui.formatting import format_duration
+from core.words import format_duration
 
 # status in run.json -> (word shown, colour). "cancelled" reads as "stopped": the user stopped it.
 STATUS_STYLE: dict[str, tuple[str, str]] = {

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 from core.events import StepEnded
-from gui.formatting import format_duration
+from core.words import format_duration
 
 
 class RunProgress:

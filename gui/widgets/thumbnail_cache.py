@@ -25,19 +25,26 @@ DEFAULT_MAX_BYTES = 160 * 1024 * 1024
 MAX_PENDING = 256  # queued decodes; older ones are dropped (they scrolled out of view)
 
 
-def decode_thumbnail(path: str, size: int) -> QImage:
-    """The image at `path` scaled to fit size x size (EXIF orientation applied). Null on failure."""
+def decode_thumbnail(path: str, size: int, upscale: bool = False) -> QImage:
+    """The one thumbnail decoder (Classify tiles, Data page samples): the image at `path`
+    scaled to fit size x size, EXIF orientation applied; null when unreadable. `upscale`:
+    small images grow to `size` too (a 28-pixel digit is unreadable at its own size). Files
+    Qt cannot read (16-bit TIFFs, odd modes) go through Loupe's own PIL path. Safe in any
+    thread (QImage, not QPixmap)."""
     reader = QImageReader(path)
     reader.setAutoTransform(True)  # phone photos are stored sideways with an EXIF tag
     reader.setAllocationLimit(1024)  # MB; a 12k x 12k photo needs 576 MB before scaling
     full = reader.size()
     # For 90/270-degree EXIF rotations the stored size is the transposed one; the scaled
     # size is applied before the transform, so fitting into a square is right either way.
-    if full.isValid() and not full.isEmpty() and max(full.width(), full.height()) > size:
+    longest = max(full.width(), full.height()) if full.isValid() else 0
+    if not full.isEmpty() and (longest > size or (upscale and 0 < longest < size)):
         reader.setScaledSize(full.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio))
     image = reader.read()
     if image.isNull():
-        return image
+        image = _decode_with_pil(path, size)
+        if image.isNull():
+            return image
     if max(image.width(), image.height()) > size:  # formats that ignore setScaledSize
         image = image.scaled(
             size,
@@ -49,6 +56,16 @@ def decode_thumbnail(path: str, size: int) -> QImage:
     if image.format() != QImage.Format.Format_ARGB32_Premultiplied:
         image = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
     return image
+
+
+def _decode_with_pil(path: str, size: int) -> QImage:
+    try:
+        from core.data.imaging import thumbnail_array
+        from gui.widgets.prediction_grid import numpy_to_qimage
+
+        return numpy_to_qimage(thumbnail_array(path, size))
+    except Exception:  # unreadable by both decoders: the tile shows a placeholder
+        return QImage()
 
 
 class _Relay(QObject):

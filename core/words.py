@@ -1,4 +1,5 @@
-"""Numbers in words for the window: durations, shared by every page."""
+"""Numbers in words, shared by the window and the CLI: one way to write a duration and a
+count, so "1 min 28 s" and "2,753" read the same everywhere."""
 
 from __future__ import annotations
 
@@ -15,3 +16,8 @@ def format_duration(seconds: float) -> str:
         return f"{minutes} min {seconds:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+def format_count(count: int, noun: str, plural: str = "") -> str:
+    """'1 image', '2,753 images' (thousands separators always)."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
