@@ -25,6 +25,7 @@ from core.events import RunFinished
 from gui.about_dialog import AboutDialog
 from gui.classify.classify_view import ClassifyView
 from gui.data.dataset_view import DatasetView
+from gui.help_dialogs import QUICK_START, HelpDialog, shortcuts_html
 from gui.navigation import CLASSIFY_PAGE, DATA_PAGE, PAGES, RUNS_PAGE, TRAIN_PAGE, PageNavigation
 from gui.runs.runs_view import RunsView
 from gui.settings_store import SettingsStore
@@ -108,6 +109,8 @@ class MainWindow(QMainWindow):
             choose_workspace=self._on_choose_workspace_triggered,
             show_page=self.show_page,
             show_about=self.show_about,
+            show_quick_start=self.show_quick_start,
+            show_shortcuts=self.show_shortcuts,
         )
 
     def _build_status_bar(self) -> None:
@@ -179,6 +182,16 @@ class MainWindow(QMainWindow):
             info.get("torchvision_version"),
             info.get("device_line"),
         )
+        dialog.open()
+        return dialog
+
+    def show_quick_start(self) -> HelpDialog:
+        dialog = HelpDialog(self, "Quick start", QUICK_START)
+        dialog.open()
+        return dialog
+
+    def show_shortcuts(self) -> HelpDialog:
+        dialog = HelpDialog(self, "Keyboard shortcuts", shortcuts_html(self))
         dialog.open()
         return dialog
 

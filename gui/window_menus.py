@@ -1,5 +1,5 @@
 """The main window's menu bar: File (open a dataset, choose the workspace, quit), View (one
-entry per page, Ctrl+1..4) and Help (About)."""
+entry per page, Ctrl+1..4) and Help (quick start, keyboard shortcuts, About)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def build_menus(
     choose_workspace: Callable[[], None],
     show_page: Callable[[int], None],
     show_about: Callable[[], object],
+    show_quick_start: Callable[[], object],
+    show_shortcuts: Callable[[], object],
 ) -> None:
     def action(text: str, slot: Callable[[], object], shortcut: QKeySequence | None = None):
         item = QAction(text, window)
@@ -41,4 +43,11 @@ def build_menus(
         )
 
     help_menu = window.menuBar().addMenu("&Help")
+    help_menu.addAction(
+        action(
+            "&Quick start", show_quick_start, QKeySequence(QKeySequence.StandardKey.HelpContents)
+        )
+    )
+    help_menu.addAction(action("&Keyboard shortcuts", show_shortcuts))
+    help_menu.addSeparator()
     help_menu.addAction(action("&About Loupe", show_about))

@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
 
 from core.data.datasets import DatasetReport, DatasetScan
 from gui.data.class_bar_chart import ClassBarChart
+from gui.data.data_page_model import DataPageModel, clean_path
 from gui.data.dataset_report_text import issues_html, summary_text
 from gui.data.dataset_samples import SampleGrid
 from gui.data.dataset_scan import scan_job
 from gui.jobs import JobEnded, JobProgress, JobRunner
 
-MAX_RECENT = 10
 EMPTY_HINT = (
     "<p style='font-size:12pt'><b>Choose a dataset folder</b></p>"
     "<p>Put the images of each class in their own subfolder, for example<br>"
@@ -59,11 +59,7 @@ class DatasetView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
-        self._recent: list[str] = []
-        self._scan: DatasetScan | None = None
-        self._loaded_val_split = 0.2
-        self.val_split, self.seed = 0.2, 0  # for the next scan (set_scan_options)
-        self._scan_val_split = self.val_split  # of the scan in progress
+        self.page = DataPageModel()
         self.scan_runner = JobRunner(self, name="scan")
         self.scan_runner.event.connect(self._on_scan_event)
         self._build()
@@ -174,14 +170,14 @@ class DatasetView(QWidget):
 
     def load(self, path: str) -> None:
         """Scan `path` in the background; a scan still running for another folder is cancelled."""
-        path = _clean_path(path)
+        path = clean_path(path)
         self.path_edit.setText(path)
         if not path:
             self._show_error("Type or choose a dataset folder first.")
             return
         self.scan_runner.cancel()
-        self._scan_val_split = self.val_split
-        self.scan_runner.start(scan_job(path, self.val_split, self.seed))
+        self.page.scan_started()
+        self.scan_runner.start(scan_job(path, self.page.val_split, self.page.seed))
         self.scanStarted.emit(path)
         self.error_label.setVisible(False)
         self.progress_bar.setRange(0, 0)  # busy until the walk has counted the files
@@ -195,33 +191,28 @@ class DatasetView(QWidget):
     def set_scan_options(self, val_split: float, seed: int) -> None:
         """Validation share and seed for the next scan (the Train page's settings). The
         summary of a flat dataset on show follows at once: training scans again anyway."""
-        self.val_split, self.seed = float(val_split), int(seed)
-        if self._scan is not None and abs(val_split - self._loaded_val_split) > 1e-9:
-            self._loaded_val_split = self.val_split
-            self.summary_label.setText(summary_text(self._scan.report, self.val_split))
+        scan = self.page.scan
+        if self.page.set_scan_options(val_split, seed) and scan is not None:
+            self.summary_label.setText(summary_text(scan.report, self.page.val_split))
 
     def current_path(self) -> str:
         """The folder of the dataset on show ('' before one loaded)."""
-        return self._scan.report.root if self._scan else ""
+        return self.page.current_path()
 
     def report(self) -> DatasetReport | None:
-        return self._scan.report if self._scan else None
+        return self.page.scan.report if self.page.scan else None
 
     def scan(self) -> DatasetScan | None:
-        return self._scan
+        return self.page.scan
 
     def is_scanning(self) -> bool:
         return self.scan_runner.is_running()
 
     def recent(self) -> list[str]:
-        return list(self._recent)
+        return list(self.page.recent)
 
     def set_recent(self, paths: list[str]) -> None:
-        unique: list[str] = []
-        for p in paths or []:
-            if isinstance(p, str) and p and p not in unique:
-                unique.append(p)
-        self._recent = unique[:MAX_RECENT]
+        self.page.set_recent(paths)
         self._rebuild_recent_menu()
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
@@ -246,16 +237,15 @@ class DatasetView(QWidget):
 
     def _on_scan_succeeded(self, scan: DatasetScan) -> None:
         self.progress_bar.setVisible(False)
-        self._scan = scan
+        self.page.scan_succeeded(scan)
         report = scan.report
-        self._loaded_val_split = self._scan_val_split
         self.path_edit.setText(report.root)
         self._show_report(scan)
-        self._remember(report.root)
+        self._rebuild_recent_menu()
         self.datasetLoaded.emit(report.root, report)
 
     def _on_scan_failed(self, message: str) -> None:
-        self._scan = None
+        self.page.scan_failed()
         self.samples.clear()
         self.chart.clear()
         self.pages.setCurrentIndex(0)
@@ -266,7 +256,7 @@ class DatasetView(QWidget):
     def _show_report(self, scan: DatasetScan) -> None:
         report = scan.report
         self.error_label.setVisible(False)
-        self.summary_label.setText(summary_text(report, self._loaded_val_split))
+        self.summary_label.setText(summary_text(report, self.page.shown_val_split))
         self.summary_label.setVisible(True)
         if report.layout == "split":
             self.chart.set_counts(report.class_names, report.counts)
@@ -292,24 +282,21 @@ class DatasetView(QWidget):
 
     # ---- recent folders, browse, drag and drop ----------------------------------------------
 
-    def _remember(self, path: str) -> None:
-        self.set_recent([path, *[p for p in self._recent if p != path]])
-
     def _rebuild_recent_menu(self) -> None:
         self.recent_menu.clear()
-        for path in self._recent:
+        for path in self.page.recent:
             action = self.recent_menu.addAction(path)
             action.triggered.connect(lambda _checked=False, p=path: self.load(p))
-        if self._recent:
+        if self.page.recent:
             self.recent_menu.addSeparator()
             self.recent_menu.addAction("Clear list").triggered.connect(lambda: self.set_recent([]))
-        self.recent_button.setEnabled(bool(self._recent))
+        self.recent_button.setEnabled(bool(self.page.recent))
 
     def _on_path_edit_return_pressed(self) -> None:
         self.load(self.path_edit.text())
 
     def _on_browse_clicked(self) -> None:
-        start = self.path_edit.text().strip() or (self._recent[0] if self._recent else "")
+        start = self.path_edit.text().strip() or (self.page.recent[0] if self.page.recent else "")
         if not os.path.isdir(start):
             start = QStandardPaths.writableLocation(
                 QStandardPaths.StandardLocation.PicturesLocation
@@ -330,16 +317,6 @@ class DatasetView(QWidget):
         if urls and urls[0].isLocalFile():
             event.acceptProposedAction()
             self.load(urls[0].toLocalFile())
-
-
-def _clean_path(path: str) -> str:
-    """Paths pasted from a file manager often come quoted or as file:// URLs."""
-    path = path.strip().strip('"').strip("'")
-    if path.startswith("file://"):
-        from PySide6.QtCore import QUrl
-
-        path = QUrl(path).toLocalFile()
-    return os.path.expanduser(path) if path else ""
 
 
 if __name__ == "__main__":

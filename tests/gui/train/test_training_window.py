@@ -337,3 +337,16 @@ def test_training_takes_back_the_classify_page_model_and_shares_its_device(qtbot
     window.train_page.start_training(tiny_config(one_class, tmp_path / "workspace" / "failed-run"))
     assert window.classify_view._loaded is None  # released for the run
     _wait_for_end(qtbot, window)
+
+
+def test_the_image_size_hint_goes_when_the_dataset_path_becomes_invalid(
+    qtbot, tmp_path, shapes_dataset
+):
+    window = make_window(qtbot, tmp_path)
+    _choose_dataset(qtbot, window, shapes_dataset)
+    hint = window.train_page.settings_panel.image_size_hint
+    assert "Your images are" in hint.text() and not hint.isHidden()
+    with qtbot.waitSignal(window.dataset_view.datasetFailed, timeout=20_000):
+        window.load_dataset(str(tmp_path / "no such folder"))
+    assert hint.isHidden() or "Your images" not in hint.text()
+    assert window.train_page.model.dataset_path == ""  # Train now asks for a dataset

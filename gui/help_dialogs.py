@@ -1,0 +1,74 @@
+"""Help ▸ Quick start and Help ▸ Keyboard shortcuts: the README's first steps and every
+shortcut, inside the window (a new user should not need the repository to begin)."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+
+QUICK_START = """
+<h3>Train your first classifier in four steps</h3>
+<ol>
+<li><b>Data</b> (Ctrl+1): choose a folder with one subfolder per class, for example
+<code>flowers/daisy</code>, <code>flowers/rose</code>, … (<i>Browse…</i>, type its path, or drop
+the folder onto the window). Loupe checks every image and says what it cannot use.</li>
+<li><b>Train</b> (Ctrl+2): leave the settings on <i>auto</i> or pick a preset, then press
+<i>Train</i> (Ctrl+Return). Curves, sample predictions and the confusion matrix update live;
+<i>Pause</i> and <i>Stop</i> keep the best model so far.</li>
+<li><b>Runs</b> (Ctrl+3): every run of the workspace, with its curves and matrix. Ctrl+click
+several runs to compare them; <i>Resume / extend…</i> continues a run.</li>
+<li><b>Classify</b> (Ctrl+4): the model just trained is already chosen; pick a folder of new
+images and press <i>Classify</i>. Filter the results, export them as CSV or JSON, or sort the
+files into one folder per class (<i>Undo sort</i> reverses it).</li>
+</ol>
+<p>The same from a terminal: <code>python main.py train DATA_DIR</code>, then
+<code>python main.py classify RUN_DIR FOLDER</code>; <code>python main.py --help</code> lists every
+command.</p>
+"""
+
+# Shortcuts that live on widgets rather than in the menus (those are read from the menus).
+WIDGET_SHORTCUTS = (
+    ("Ctrl+Return", "Train: start training with the settings shown"),
+    ("Delete", "Runs: move the selected runs to the trash"),
+    ("Return", "Data, Classify: load the folder typed in the field"),
+    ("Ctrl+click", "Runs: select several runs to compare their curves"),
+    ("Double-click", "A sample or result tile: show the image large with its top 5"),
+)
+
+
+def menu_shortcuts(window: QWidget) -> list[tuple[str, str]]:
+    """(keys, what) of every menu action that has a shortcut, in menu order."""
+    rows = []
+    for action in window.findChildren(QAction):
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        if keys and action.text():
+            rows.append((keys, action.text().replace("&", "").rstrip("…")))
+    return rows
+
+
+def shortcuts_html(window: QWidget) -> str:
+    rows = [*menu_shortcuts(window), *WIDGET_SHORTCUTS]
+    cells = "".join(
+        f"<tr><td style='padding:2px 16px 2px 0'><b>{html.escape(k)}</b></td>"
+        f"<td>{html.escape(w)}</td></tr>"
+        for k, w in rows
+    )
+    return f"<h3>Keyboard shortcuts</h3><table>{cells}</table>"
+
+
+class HelpDialog(QDialog):
+    def __init__(self, parent: QWidget | None, title: str, text: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setObjectName("helpDialog")
+        self.browser = QTextBrowser(self)
+        self.browser.setOpenExternalLinks(True)
+        self.browser.setHtml(text)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.browser)
+        layout.addWidget(buttons)
+        self.resize(560, 460)
