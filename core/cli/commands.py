@@ -239,6 +239,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
                 unreadable.append(item)
                 line.message(f"unreadable: {item.path}: {item.reason}")
             elif isinstance(item, ClassifyProgress):
+                if item.note:
+                    line.message(item.note)
                 line.update(item)
         classified = writer.rows_written
     line.close()

@@ -22,6 +22,7 @@ from core.device import (
     Precision,
     choose_precision,
     configure_backends,
+    release_memory,
     resolve_device,
     use_device,
 )
@@ -29,6 +30,7 @@ from core.errors import ImageLoadError
 from core.infer.calibration import softmax_with_temperature
 from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
 from core.models.checkpoints import ModelMeta, load_model
+from core.train.batch_backoff import can_back_off
 from core.train.evaluation import autocast
 
 ClassifyEvent = ClassifiedImage | UnreadableImage | ClassifyProgress
@@ -169,8 +171,30 @@ def logit_batches(
     batch_paths: list[str] = []
     batch_arrays: list[np.ndarray] = []
 
+    notes: list[str] = []
+
     def flush() -> LogitsBatch:
-        batch = LogitsBatch(list(batch_paths), _logits(lm, batch_arrays))
+        nonlocal batch_size
+        parts: list[torch.Tensor] = []
+        while sum(len(p) for p in parts) < len(batch_arrays):
+            start = sum(len(p) for p in parts)
+            chunk = batch_arrays[start : start + batch_size]
+            try:
+                logits = _logits(lm, chunk)
+            except Exception as exc:
+                if not can_back_off(exc, batch_size):
+                    raise
+                logits = None  # the failed batch's memory goes with the exception here
+            if logits is None:
+                release_memory(lm.device)
+                batch_size = max(1, batch_size // 2)
+                notes.append(
+                    f"The {lm.device.type.upper()} ran out of memory at batch size "
+                    f"{len(chunk)}: continuing with batch size {batch_size}."
+                )
+                continue  # the same images again, in smaller batches
+            parts.append(logits)
+        batch = LogitsBatch(list(batch_paths), torch.cat(parts))
         batch_paths.clear()
         batch_arrays.clear()
         return batch
@@ -178,7 +202,10 @@ def logit_batches(
     def progress() -> ClassifyProgress:
         elapsed = max(time.perf_counter() - t0, 1e-9)
         ips = done / elapsed
-        return ClassifyProgress(done, total, ips, (total - done) / ips if ips > 0 else 0.0)
+        note = " ".join(notes)
+        notes.clear()
+        eta = (total - done) / ips if ips > 0 else 0.0
+        return ClassifyProgress(done, total, ips, eta, note)
 
     ahead = batch_size * 3  # decoded images in flight: bounds memory whatever the folder size
     with ThreadPoolExecutor(workers or _decode_workers()) as pool:

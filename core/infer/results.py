@@ -25,3 +25,4 @@ class ClassifyProgress:
     total: int
     images_per_second: float
     eta_seconds: float
+    note: str = ""  # something the user should know, said once (the batch was made smaller)

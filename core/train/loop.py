@@ -36,6 +36,7 @@ from core.files.run_folder import RunFolder
 from core.files.run_lock import RunLock
 from core.infer.calibration import Calibration
 from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS, save_checkpoint, save_model
+from core.train.batch_backoff import BatchFeed, can_back_off, halve_batch
 from core.train.config import TrainConfig, to_dict
 from core.train.cpu_tuner import SpeedMeter
 from core.train.evaluation import autocast, evaluate
@@ -61,10 +62,16 @@ def fit(config: TrainConfig, control: RunControl | None = None) -> Iterator[Trai
     except Exception as exc:  # an engine bug must still end the run with a readable message
         if is_out_of_memory(exc):  # what _epochs_recovering could not recover from
             bs = trainer.cfg.batch_size
-            reason = (
-                f"The GPU ran out of memory at batch size {bs}. Try batch size "
-                f"{max(1, bs // 2)} or a smaller image size."
-            )
+            if bs <= 1:  # core.train.batch_backoff halved it as far as it goes
+                reason = (
+                    "The GPU ran out of memory even at batch size 1. Try a smaller image size "
+                    "or a smaller model."
+                )
+            else:
+                reason = (
+                    f"The GPU ran out of memory at batch size {bs}. Try batch size "
+                    f"{max(1, bs // 2)} or a smaller image size."
+                )
         else:
             yield LogMessage("error", traceback.format_exc())
             reason = f"{type(exc).__name__}: {exc}"
@@ -94,6 +101,7 @@ class _Trainer:
         self._tuner_was_measuring = False
         self.lr_chosen = cfg.lr != 0  # before auto fills it in: for the verdict's advice
         self.test_acc: float | None = None
+        self.cache_retry: GpuCacheRetry | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> Iterator[TrainEvent]:
@@ -125,7 +133,7 @@ class _Trainer:
         moves to RAM and the first epoch starts again (core.train.oom_retry). A further one
         (a smaller batch) belongs after it, for the OOMs it declines; whatever is not
         recovered from ends the run in fit() with advice."""
-        cache_retry = GpuCacheRetry(self.setup)
+        self.cache_retry = cache_retry = GpuCacheRetry(self.setup)
         while True:
             try:
                 return (yield from self._epochs())
@@ -373,23 +381,27 @@ class _Trainer:
         paused_at_report = self.control.paused_seconds
         report_images = 0
         step = -1
-        for step, (images, labels, _idx) in enumerate(s.train.batches(cfg.batch_size, True, s.gen)):
+        feed = BatchFeed(cfg.batch_size)
+        for images, labels in feed.pieces(s.train.batches(cfg.batch_size, True, s.gen)):
             if self.control.checkpoint():
                 return 0.0, 0.0, True
             precision = s.tuner.before_step(s.global_step)
-            x = augment_batch(images, cfg.augment, s.gen, s.mean, s.std)
-            with autocast(dev, precision):
-                logits = model(x)
-                loss = s.criterion(logits, labels)
-            opt.zero_grad(set_to_none=True)
-            if s.scaler is not None:
-                s.scaler.scale(loss).backward()
-                s.scaler.step(opt)
-                s.scaler.update()
-            else:
-                loss.backward()
-                opt.step()
-            s.scheduler.step()
+            try:
+                logits, loss = self._step(images, labels, precision)
+            except Exception as exc:
+                # The cache moving to RAM first (it restarts the epoch); then a smaller batch.
+                retry_first = self.cache_retry.should_retry(exc, self.epochs_done)
+                if retry_first or not can_back_off(exc, cfg.batch_size):
+                    raise
+                logits = None  # the exception, its frames and activations end with this block
+            if logits is None:
+                step, message = halve_batch(s, feed, step + 1)
+                step -= 1  # the step that failed is trained next, in half batches
+                self.cfg = cfg = s.cfg
+                self.folder.write_json("config.json", to_dict(cfg))  # a resume continues so
+                yield LogMessage("warning", message)
+                continue
+            step += 1
             n = labels.shape[0]
             detached = loss.detach().float()
             loss_sum += detached * n
@@ -457,6 +469,24 @@ class _Trainer:
             raise LoupeError("No training images could be read.")
         yield from self._report_stream_skips()
         return float(loss_sum) / max(1, seen), float(correct) / max(1, seen), False
+
+    def _step(self, images, labels, precision) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimizer step on a uint8 batch; returns its logits and loss (on the device)."""
+        s = self.setup
+        x = augment_batch(images, self.cfg.augment, s.gen, s.mean, s.std)
+        with autocast(s.device, precision):
+            logits = s.model(x)
+            loss = s.criterion(logits, labels)
+        s.optimizer.zero_grad(set_to_none=True)
+        if s.scaler is not None:
+            s.scaler.scale(loss).backward()
+            s.scaler.step(s.optimizer)
+            s.scaler.update()
+        else:
+            loss.backward()
+            s.optimizer.step()
+        s.scheduler.step()
+        return logits, loss
 
     def _warn_if_long(self, remaining_seconds: float) -> Iterator[TrainEvent]:
         warning = _long_run_warning(remaining_seconds, self.setup.device.type)

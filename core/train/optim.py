@@ -61,6 +61,27 @@ def lr_factor(cfg: TrainConfig, step: int, total_steps: int, steps_per_epoch: in
     return 0.5 * (1 + math.cos(math.pi * t))
 
 
+def make_scheduler(
+    optimizer: torch.optim.Optimizer, cfg: TrainConfig, steps_per_epoch: int, start_step: int = 0
+) -> torch.optim.lr_scheduler.LambdaLR:
+    """The schedule of `lr_factor` over the run, with base rate cfg.lr, placed at optimizer step
+    `start_step` (the next step takes its rate from there)."""
+    total_steps = steps_per_epoch * cfg.epochs
+
+    def factor(step: int) -> float:
+        return lr_factor(cfg, step, total_steps, steps_per_epoch)
+
+    for group in optimizer.param_groups:
+        group.pop("initial_lr", None)  # LambdaLR takes the base rate from "lr" when absent
+        group["lr"] = cfg.lr
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    if start_step:
+        scheduler.last_epoch = start_step
+        for group in optimizer.param_groups:
+            group["lr"] = cfg.lr * factor(start_step)
+    return scheduler
+
+
 class FocalLoss(nn.Module):
     """Cross-entropy that down-weights easy examples (Lin et al. 2017), for imbalanced data."""
 

@@ -47,7 +47,7 @@ from core.train.config import TrainConfig, to_dict
 from core.train.cpu_tuner import CpuTuner, SpeedMeter, cpu_candidates
 from core.train.defaults import resolve_auto
 from core.train.evaluation import make_thumbnails, pick_sample_indices
-from core.train.optim import build_loss, build_optimizer, lr_factor
+from core.train.optim import build_loss, build_optimizer, make_scheduler
 from core.train.resume import compatible_config, restore
 from core.train.tuner_memory import TuningKey, build_tuner
 from core.train.verdict import describe_plan
@@ -272,12 +272,8 @@ def prepare(
     if len(train) == 0 or len(val) == 0:
         raise LoupeError(f"{cfg.data_dir}: no readable images left for training or validation.")
     steps_per_epoch = defaults.steps_per_epoch(len(train), cfg.batch_size)
-    total_steps = steps_per_epoch * cfg.epochs
-
     optimizer = build_optimizer(model.parameters(), cfg, cfg.lr)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: lr_factor(cfg, step, total_steps, steps_per_epoch)
-    )
+    scheduler = make_scheduler(optimizer, cfg, steps_per_epoch)
     train_counts = [report.counts.get("train", {}).get(c, 0) for c in class_names]
     criterion = build_loss(cfg, train_counts).to(device)
     scaler = torch.amp.GradScaler(device.type) if precision.use_scaler else None

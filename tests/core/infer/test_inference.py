@@ -134,3 +134,30 @@ def test_the_model_device_becomes_current_on_the_classifying_thread(
     worker.start()
     worker.join()
     assert made_current[1:] == [(torch.device("cpu"), worker.ident)]
+
+
+def test_out_of_memory_halves_the_batch_and_classifies_everything(trained_run, new_images):
+    """The error is injected on the CPU: the model's forward raises it once."""
+    import torch
+
+    run, _ = trained_run
+    folder, _ = new_images
+    lm = load_model_for_inference(run, "cpu")
+    plain = {i.path: i.label for i in classify_folder(lm, str(folder), batch_size=8)
+             if isinstance(i, ClassifiedImage)}  # fmt: skip
+    forward, batches = lm.model.forward, []
+
+    def fail_once(x):
+        if not batches:
+            batches.append(None)
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 1 GiB")
+        batches.append(x.shape[0])
+        return forward(x)
+
+    lm.model.forward = fail_once
+    items = list(classify_folder(lm, str(folder), batch_size=8))
+    done = {i.path: i.label for i in items if isinstance(i, ClassifiedImage)}
+    assert done == plain  # every image, the same answers
+    assert max(batches[1:]) == 4 and sum(batches[1:]) == 24
+    notes = [i.note for i in items if isinstance(i, ClassifyProgress) and i.note]
+    assert notes == ["The CPU ran out of memory at batch size 8: continuing with batch size 4."]

@@ -297,7 +297,7 @@ def test_stop_during_validation_does_not_wait_for_it(shapes_data, tmp_path):
     assert ckpt["next_epoch"] == 0  # never validated: resuming repeats the epoch
 
 
-def test_gpu_out_of_memory_suggests_a_smaller_batch(shapes_data, tmp_path, monkeypatch):
+def test_out_of_memory_at_every_batch_size_ends_with_advice(shapes_data, tmp_path, monkeypatch):
     import torch
 
     import core.train.loop
@@ -309,9 +309,15 @@ def test_gpu_out_of_memory_suggests_a_smaller_batch(shapes_data, tmp_path, monke
     cfg = TrainConfig(
         data_dir=shapes_data, out_dir=str(tmp_path / "run"), epochs=1, batch_size=64, device="cpu"
     )
-    finished = list(fit(cfg))[-1]
+    events = list(fit(cfg))
+    finished = events[-1]
     assert finished.status == "failed"
-    assert "out of memory" in finished.reason and "batch size 32" in finished.reason
+    assert "out of memory even at batch size 1" in finished.reason
+    assert "smaller image size" in finished.reason
+    halved = [e.text for e in _of(events, LogMessage) if "ran out of memory at batch" in e.text]
+    assert [t.split("batch size ")[1].split(":")[0] for t in halved] == [
+        "64", "32", "16", "8", "4", "2"
+    ]  # fmt: skip
 
 
 def test_resume_with_new_batch_size_and_lr_trains_at_the_new_rate(shapes_data, tmp_path):
