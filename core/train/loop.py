@@ -153,6 +153,7 @@ class _Trainer:
                 if isinstance(source, StreamingSource):
                     source.close()
             self.setup = None  # the model, optimizer state and a GPU cache go with it
+            self.cache_retry = None  # it holds the setup too
             forget_device_constants()
             release_memory(device)
         if self.lock is not None:

@@ -109,16 +109,18 @@ def test_oom_in_the_first_epoch_moves_the_cache_to_ram_and_retries_the_same_epoc
         RuntimeError("CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`"),
     ],
 )
-def test_oom_after_the_first_epoch_or_twice_ends_the_run_with_advice(
+def test_oom_after_the_first_epoch_halves_the_batch_instead(
     shapes_data, tmp_path, monkeypatch, error
 ):
+    """The cache retry only covers the first epoch; later, core.train.batch_backoff takes
+    the error (cuBLAS's allocation failure included) and the run goes on."""
     _treat_the_ram_cache_as_gpu_cache(monkeypatch)
     steps_per_epoch = 6  # 72 training images, batch 16
     _inject_oom(monkeypatch, steps_per_epoch + 2, error)  # in the second epoch: no retry
-    finished = list(fit(_config(shapes_data, tmp_path / "run", batch_size=16)))[-1]
-    assert finished.status == "failed"
-    assert "ran out of memory at batch size 16" in finished.reason
-    assert "batch size 8" in finished.reason
+    events = list(fit(_config(shapes_data, tmp_path / "run", batch_size=16)))
+    assert events[-1].status == "completed", events[-1].reason
+    said = [e.text for e in events if isinstance(e, LogMessage) and "out of memory" in e.text]
+    assert len(said) == 1 and "batch size 16" in said[0] and "batch size 8" in said[0]
 
 
 def test_oom_while_uploading_the_cache_keeps_it_in_ram(monkeypatch):
