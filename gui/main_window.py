@@ -25,6 +25,7 @@ from core.events import RunFinished
 from gui.about_dialog import AboutDialog
 from gui.classify.classify_view import ClassifyView
 from gui.data.dataset_view import DatasetView
+from gui.data.sample_dialog import SampleDatasetDialog, open_sample_dialog
 from gui.help_dialogs import QUICK_START, HelpDialog, shortcuts_html
 from gui.navigation import CLASSIFY_PAGE, DATA_PAGE, PAGES, RUNS_PAGE, TRAIN_PAGE, PageNavigation
 from gui.runs.runs_view import RunsView
@@ -111,6 +112,10 @@ class MainWindow(QMainWindow):
             show_about=self.show_about,
             show_quick_start=self.show_quick_start,
             show_shortcuts=self.show_shortcuts,
+            get_sample=self.show_sample_dialog,
+        )
+        self.dataset_view.empty_state.sampleRequested.connect(
+            lambda: self.show_sample_dialog("demo", start=True)
         )
 
     def _build_status_bar(self) -> None:
@@ -194,6 +199,10 @@ class MainWindow(QMainWindow):
         dialog = HelpDialog(self, "Keyboard shortcuts", shortcuts_html(self))
         dialog.open()
         return dialog
+
+    def show_sample_dialog(self, name: str = "demo", start: bool = False) -> SampleDatasetDialog:
+        """File → Get a sample dataset…; the written dataset opens on the Data page."""
+        return open_sample_dialog(self, self.load_dataset, name, start)
 
     def load_dataset(self, path: str) -> None:
         """Open a dataset folder (menu, drop, tests): the Data page scans it off the GUI thread."""

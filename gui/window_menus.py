@@ -20,6 +20,7 @@ def build_menus(
     show_about: Callable[[], object],
     show_quick_start: Callable[[], object],
     show_shortcuts: Callable[[], object],
+    get_sample: Callable[[], object] | None = None,
 ) -> None:
     def action(text: str, slot: Callable[[], object], shortcut: QKeySequence | None = None):
         item = QAction(text, window)
@@ -32,6 +33,8 @@ def build_menus(
     file_menu.addAction(
         action("&Open dataset folder…", open_dataset, QKeySequence(QKeySequence.StandardKey.Open))
     )
+    if get_sample is not None:
+        file_menu.addAction(action("Get a &sample dataset…", get_sample))
     file_menu.addAction(action("Choose &workspace folder…", choose_workspace))
     file_menu.addSeparator()
     file_menu.addAction(action("&Quit", window.close, QKeySequence(QKeySequence.StandardKey.Quit)))

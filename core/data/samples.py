@@ -112,10 +112,13 @@ def torchvision_root() -> str:
     return os.path.join(home, "datasets")
 
 
+FROM_FILE_HINT = "(--from FILE)"  # the window says where its file chooser is instead
+
+
 def offline_sentence(info: SampleInfo) -> str:
     return (
         f"Cannot download {info.title}: this computer seems to be offline. Download it "
-        f"elsewhere from {info.source} and choose that file (--from FILE)."
+        f"elsewhere from {info.source} and choose that file {FROM_FILE_HINT}."
     )
 
 
@@ -193,7 +196,7 @@ def _load_or_download(make, info: SampleInfo):
     except (urllib.error.URLError, OSError, RuntimeError) as exc:
         raise LoupeError(
             f"Could not download {info.title} ({exc}). If this computer is offline, download "
-            f"it elsewhere from {info.source} and choose that file (--from FILE)."
+            f"it elsewhere from {info.source} and choose that file {FROM_FILE_HINT}."
         ) from exc
 
 

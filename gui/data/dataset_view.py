@@ -36,6 +36,7 @@ from gui.data.data_page_model import DataPageModel, clean_path
 from gui.data.dataset_report_text import issues_html, summary_text
 from gui.data.dataset_samples import SampleGrid
 from gui.data.dataset_scan import scan_job
+from gui.data.empty_state import DataEmptyState
 from gui.jobs import JobEnded, JobProgress, JobRunner
 
 EMPTY_HINT = (
@@ -123,11 +124,7 @@ class DatasetView(QWidget):
         self._results_splitter = results
         self._results_sized = False
 
-        empty = QLabel(EMPTY_HINT)
-        empty.setObjectName("datasetEmptyHint")
-        empty.setWordWrap(True)
-        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        empty.setContentsMargins(40, 20, 40, 60)
+        empty = self.empty_state = DataEmptyState(EMPTY_HINT)  # sampleRequested: the window
         self.pages = QStackedWidget()
         self.pages.addWidget(empty)
         self.pages.addWidget(results)
