@@ -31,6 +31,8 @@ if str(ROOT) not in sys.path:
 
 import pytest  # noqa: E402
 
+pytest_plugins = ["tests.trust_fixtures"]  # split_run: one trained train/val/test run
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 

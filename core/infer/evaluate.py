@@ -26,6 +26,7 @@ from core.infer.calibration import (
     expected_calibration_error,
     negative_log_likelihood,
     reliability_bins,
+    softmax_with_temperature,
     top1,
 )
 from core.infer.inference import LoadedModel, LogitsBatch, logit_batches
@@ -110,16 +111,27 @@ class EvaluationReport:
     def misclassified(self) -> list[dict[str, Any]]:
         """Wrong predictions, the most confident first (those mislead a user the most)."""
         names = self.class_names
-        wrong = [
-            {
-                "path": path,
-                "label": names[t],
-                "predicted": names[p],
-                "confidence": round(c, 6),
-            }
-            for path, t, p, c in zip(self.paths, self.true, self.pred, self.confidence)
-            if t != p
-        ]
+        k = min(5, len(names))
+        wrong = []
+        for row, (path, t, p, c) in enumerate(
+            zip(self.paths, self.true, self.pred, self.confidence)
+        ):
+            if t == p:
+                continue
+            probs = softmax_with_temperature(self.logits[row], self.temperature)
+            top = torch.topk(probs, k)
+            wrong.append(
+                {
+                    "path": path,
+                    "label": names[t],
+                    "predicted": names[p],
+                    "confidence": round(c, 6),
+                    # the five likeliest classes, for the window's image detail
+                    "top_k": [
+                        [names[int(i)], round(float(v), 6)] for v, i in zip(top.values, top.indices)
+                    ],
+                }
+            )
         return sorted(wrong, key=lambda row: (-row["confidence"], row["path"]))
 
     def to_dict(self) -> dict[str, Any]:

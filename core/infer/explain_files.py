@@ -36,6 +36,16 @@ def overlay_for_display(path: str, explanation: Explanation, image_size: int, mo
     return overlay(load_square(path, side, mode), explanation.heatmap)
 
 
+def explain_file(
+    explainer: Explainer, path: str, class_name: str | None = None
+) -> tuple[np.ndarray, Explanation]:
+    """(overlay to show, explanation) for one image file, as the model sees it."""
+    meta = explainer.meta
+    image = load_square(path, meta.image_size, meta.resize_mode)
+    explanation = explainer.explain(image, class_name)
+    return overlay_for_display(path, explanation, meta.image_size, meta.resize_mode), explanation
+
+
 def _png_bytes(image: np.ndarray, explanation: Explanation) -> bytes:
     from PIL import Image, PngImagePlugin
 
@@ -109,9 +119,7 @@ def explain_paths(
     rows = []
     for path, target in zip(paths, targets):
         try:
-            image = load_square(path, meta.image_size, meta.resize_mode)
-            explanation = explainer.explain(image, class_name)
-            picture = overlay_for_display(path, explanation, meta.image_size, meta.resize_mode)
+            picture, explanation = explain_file(explainer, path, class_name)
         except ImageLoadError as exc:
             yield ExplainedFile(path, None, None, exc.reason)
             continue

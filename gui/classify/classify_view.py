@@ -64,6 +64,7 @@ class ClassifyView(QWidget):
         self._device = "auto"  # the Train page's device (set by the window)
         self._total = 0
         self._classified_folder = ""
+        self._classified_model = ""
         self._detail: ImageDetailDialog | None = None
 
         self.thumbnails = ThumbnailCache(parent=self)
@@ -274,6 +275,7 @@ class ClassifyView(QWidget):
         self.unreadable_files.clear()
         self._total = 0
         self._classified_folder = folder
+        self._classified_model = model  # "Why?" explains with the model that judged
         self.folder_chooser.remember(folder)
         loaded = self._cached_model(model)
         self.progress_bar.setRange(0, 0)  # busy until the folder is listed
@@ -420,6 +422,7 @@ class ClassifyView(QWidget):
         """The image large, with its top-5 probabilities."""
         if self._detail is None:
             self._detail = ImageDetailDialog(self)
+        self._detail.set_model(self._classified_model or self.model_path())
         self._detail.show_prediction(result.path, os.path.basename(result.path), list(result.top_k))
 
     def shown_results(self) -> list[ClassifiedImage]:

@@ -33,6 +33,7 @@ from gui.runs.run_records import (
     parse_time,
     status_style,
 )
+from gui.runs.test_view import TestView
 from gui.widgets.class_metrics_table import ClassMetricsTable
 from gui.widgets.confusion_matrix import ConfusionMatrixView
 from gui.widgets.metrics_plot import MetricsPlots
@@ -145,6 +146,8 @@ class RunDetail(QWidget):
         eval_layout.addWidget(self.confusion, 1)
         eval_layout.addWidget(self.class_table)
         self.tabs.addTab(evaluation, "Evaluation")
+        self.test_view = TestView()
+        self.tabs.addTab(self.test_view, "Test")
         self.tabs.addTab(self.settings_table, "Settings")
 
         header = QHBoxLayout()
@@ -206,6 +209,7 @@ class RunDetail(QWidget):
             self._show_comparison(runs)
         names = compare_labels(runs) if len(runs) > 1 else []
         self._show_evaluation(runs[0], names[0] if names else None)
+        self.test_view.show_run(runs[0].run_dir)
         self._show_settings(runs, names)
 
     # -- one run -----------------------------------------------------------------------------
@@ -247,6 +251,8 @@ class RunDetail(QWidget):
         line2 = [f"best val accuracy <b>{best}</b>"]
         if best_epoch is not None:
             line2[0] += f" (epoch {int(best_epoch) + 1})"
+        if number(s.get("test_acc")) is not None:
+            line2.append(f"test accuracy <b>{format_percent(s.get('test_acc'))}</b>")
         done, total = number(s.get("epochs_completed")), number(s.get("epochs"))
         if done is not None:
             line2.append(f"{int(done)} of {int(total)} epochs" if total else f"{int(done)} epochs")

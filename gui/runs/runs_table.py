@@ -26,7 +26,7 @@ from gui.runs.run_records import (
     status_style,
 )
 
-COLUMNS = ("date", "dataset", "architecture", "best val acc", "epochs", "status")
+COLUMNS = ("date", "dataset", "architecture", "best val acc", "test acc", "epochs", "status")
 SortRole = Qt.ItemDataRole.UserRole + 1  # numbers and ISO dates, so columns sort by value
 RunDirRole = Qt.ItemDataRole.UserRole + 2
 MAX_COLUMN_WIDTH = 140  # px
@@ -78,7 +78,11 @@ class RunsTableModel(QAbstractTableModel):
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in ("best val acc", "epochs"):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
+            "best val acc",
+            "test acc",
+            "epochs",
+        ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -93,6 +97,8 @@ class RunsTableModel(QAbstractTableModel):
         if column == "best val acc":
             mark = f" · {GUESSING_MARK}" if verdict_of(run) else ""
             return format_percent(run.get("best_val_acc")) + mark
+        if column == "test acc":  # the dataset's test split, evaluated once at the end
+            return format_percent(run.get("test_acc"))
         if column == "epochs":
             done, total = number(run.get("epochs_completed")), number(run.get("epochs"))
             if done is None:
@@ -107,6 +113,9 @@ class RunsTableModel(QAbstractTableModel):
         if column == "best val acc":
             value = number(run.get("best_val_acc"))
             return -1.0 if value is None else value  # runs without a result sort below 0 %
+        if column == "test acc":
+            value = number(run.get("test_acc"))
+            return -1.0 if value is None else value
         if column == "epochs":
             return number(run.get("epochs_completed")) or 0.0
         return RunsTableModel._text(run, column).lower()

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from core.files.run_folder import list_runs
 from gui.runs.guessing_warning import confirm_classify_with
+from gui.runs.model_actions import ModelActions
 from gui.runs.run_detail import RunDetail
 from gui.runs.run_records import load_run
 from gui.runs.runs_page_model import ActionState, RunsPageModel
@@ -95,6 +96,9 @@ class RunsView(QWidget):
         buttons.addWidget(self.classify_button, 0, 1)
         buttons.addWidget(self.open_button, 1, 0)
         buttons.addWidget(self.delete_button, 1, 1)
+        self.model_actions = ModelActions(self)  # evaluate on a folder, export
+        buttons.addWidget(self.model_actions.evaluate_button, 2, 0)
+        buttons.addWidget(self.model_actions.export_button, 2, 1)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -281,6 +285,8 @@ class RunsView(QWidget):
             (self.delete_button, page.delete_state()),
         ):
             self._show_state(button, state)
+        one = page.selected[0] if page.classify_state().enabled else None
+        self.model_actions.set_run(one)
 
     @staticmethod
     def _show_state(button: QPushButton, state: ActionState) -> None:
@@ -361,6 +367,10 @@ class RunsView(QWidget):
             QMessageBox.StandardButton.No,
         )
         return answer == QMessageBox.StandardButton.Yes
+
+    def shutdown(self) -> None:
+        """The window is closing: an evaluation still running is stopped and waited for."""
+        self.model_actions.shutdown()
 
     def _on_context_menu(self, pos: Any) -> None:
         menu = QMenu(self)

@@ -29,6 +29,7 @@ class PredictionsPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._detail: ImageDetailDialog | None = None
+        self.run_dir = ""  # the run being shown: "Why?" explains with its best model
         self.grid = PredictionGrid()
         self.filter_label = QLabel("Predictions appear after the first epoch")
         self.filter_label.setObjectName("predictionFilterLabel")
@@ -74,6 +75,7 @@ class PredictionsPane(QWidget):
     def show_sample(self, sample: object) -> None:
         if self._detail is None:
             self._detail = ImageDetailDialog(self)
+        self._detail.set_model(self.run_dir)
         self._detail.show_sample(sample, self.grid.source_model.class_names)
 
     def detail_dialog(self) -> ImageDetailDialog | None:

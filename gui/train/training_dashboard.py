@@ -269,6 +269,7 @@ class TrainingDashboard(QWidget):
         self._start_epoch = ev.start_epoch
         self.plots.set_planned_epochs(self._epochs)
         self._class_names = list(ev.class_names)
+        self.predictions.run_dir = ev.run_dir
         mode = "cached in memory" if ev.data_mode == "cache" else "streamed from disk"
         self.run_info.set_parts(
             f"{ev.arch} · {ev.param_count:,} parameters · {ev.device} · "

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from core.events import PredictionSample
 from gui.widgets.prediction_grid import RIGHT_COLOR, WRONG_COLOR, class_label, numpy_to_qimage
+from gui.widgets.why_toggle import WhyToggle
 
 MAX_SIDE = 2048  # px: a 12 MP photo is decoded at this size, not in full
 ProbabilityRole = Qt.ItemDataRole.UserRole + 1  # float 0..1 on the class item
@@ -135,6 +136,10 @@ class ImageDetailDialog(QDialog):
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.close)
+        self.why = WhyToggle(self.image.set_image, self)
+        self.top_k_table.cellClicked.connect(
+            lambda row, _col: self.why.explain_class(self.top_k_table.item(row, 0).text())
+        )
 
         side = QVBoxLayout()
         side.addWidget(self.title)
@@ -144,6 +149,7 @@ class ImageDetailDialog(QDialog):
         side.addSpacing(8)
         side.addWidget(QLabel("Most likely classes:", self))
         side.addWidget(self.top_k_table)
+        side.addWidget(self.why.widget)
         side.addStretch(1)
         side.addWidget(buttons)
         side_widget = QWidget(self)
@@ -172,11 +178,20 @@ class ImageDetailDialog(QDialog):
         self.title.setText(title)
         path = str(image_or_path) if isinstance(image_or_path, (str, Path)) else ""
         self.set_path(path)
+        self.why.set_image(path, image)
         self.verdict.setText(self._verdict_html(top_k, true_label))
         self._fill_table(top_k, true_label)
         self.show()
         self.raise_()
         self.activateWindow()
+
+    def set_model(self, model_path: str) -> None:
+        """The model whose predictions are shown (a run folder): "Why?" explains with it."""
+        self.why.set_model(model_path)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.why.button.setChecked(False)
+        super().closeEvent(event)
 
     def set_path(self, path: str) -> None:
         """The file behind the image, elided in the middle (the file name is the useful end)."""

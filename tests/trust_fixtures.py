@@ -1,6 +1,7 @@
-"""A trained run on a train/val/test dataset, made once: the test split is evaluated at the
-end of training; afterwards the test folder gains mislabelled images and an unknown class
-(training never saw test/, so this changes nothing about the run)."""
+"""`split_run`, shared by the core and GUI tests of evaluation, export and explanations
+(registered in tests/conftest.py): a run trained once on a train/val/test dataset, whose
+test split was evaluated at the end of training. Afterwards the test folder gains
+mislabelled images and an unknown class (training never saw test/: the run is unchanged)."""
 
 from __future__ import annotations
 
