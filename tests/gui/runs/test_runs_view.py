@@ -561,4 +561,4 @@ def test_extending_a_run_shows_the_new_epoch_count_at_once(view, tmp_path):
     view.note_extending(str(run), 6)  # the window does this when Resume starts the run
     assert "2 of 6 epochs" in view.detail.summary_label.text()
     row = view.model.runs.index(next(r for r in view.model.runs if r["run_dir"] == str(run)))
-    assert "6" in view.table.model().index(row, 4).data()
+    assert "6" in view.table.model().index(row, COLUMNS.index("epochs")).data()
