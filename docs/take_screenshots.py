@@ -12,9 +12,10 @@ images, some of them deliberately ambiguous. Saved into docs/:
   screenshot-train.png          the Train page after the run
   screenshot-detail.png         the prediction dialog of a clicked validation tile
   screenshot-runs.png           the Runs page, one run selected
-  screenshot-runs-compare.png   the Runs page comparing both runs
+  screenshot-runs-compare.png   the Runs page comparing both runs (both selected)
   screenshot-classify.png       the Classify page after classifying the new images
   screenshot-about.png          the About dialog
+  screenshot-quick-start.png    Help ▸ Quick start
 
 Settings and runs go to the temporary folder, never the user's. Takes about 2-4 minutes on
 2 CPU cores."""
@@ -263,6 +264,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for the PNGs")
     parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument(
+        "--size", default="1500x920", help="window size, e.g. 1280x720 to check small screens"
+    )
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="loupe-shots-"))
@@ -281,7 +285,8 @@ def main() -> int:
     store.set_workspace(str(scratch / "runs"))
     window = MainWindow(store)
     window.confirm_close = lambda: True
-    window.resize(1500, 920)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    window.resize(width, height)
     window.show()
     wait_until(lambda: window.torch_info is not None, 120, "PyTorch to load")
 
@@ -322,8 +327,7 @@ def main() -> int:
     settle(0.5)
     window.runs_view.select_runs([first])
     shoot("runs")
-    window.runs_view.select_runs([first, second])
-    window.runs_view.compare_button.click()
+    window.runs_view.select_runs([first, second])  # selecting two runs compares them
     shoot("runs-compare")
 
     window.show_page(CLASSIFY_PAGE)
@@ -339,6 +343,9 @@ def main() -> int:
     about = window.show_about()
     shoot("about", about)
     about.close()
+    quick_start = window.show_quick_start()
+    shoot("quick-start", quick_start)
+    quick_start.close()
     window.close()
     return 0
 

@@ -13,13 +13,6 @@ PAGE_ICONS = (
     QStyle.StandardPixmap.SP_FileDialogDetailedView,
     QStyle.StandardPixmap.SP_FileDialogContentsView,
 )
-NAV_STYLE = """
-QListWidget#navList { background: #E9EDF2; border: none; border-right: 1px solid #D5DBE3;
-    padding-top: 6px; }
-QListWidget#navList::item { color: #1F2933; padding: 4px 6px; margin: 1px 6px; border-radius: 6px; }
-QListWidget#navList::item:hover { background: #DDE3EA; }
-QListWidget#navList::item:selected { background: #FFFFFF; color: #2F6FDE; font-weight: 600; }
-"""
 
 
 class PageNavigation(QListWidget):
@@ -38,4 +31,3 @@ class PageNavigation(QListWidget):
             self.addItem(item)
         self.setFixedWidth(124)
         self.setFrameShape(QListWidget.Shape.NoFrame)
-        self.setStyleSheet(NAV_STYLE)

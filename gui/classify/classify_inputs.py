@@ -35,7 +35,6 @@ from gui.widgets.elided_label import ElidedLines
 
 CHOOSE_MODEL = "\x00choose"  # item data of "Choose model file…"
 MAX_RECENT = 10
-ERROR_STYLE = "color: #c62828;"
 
 
 def model_folder(path: str) -> str:
@@ -184,7 +183,7 @@ class FolderChooser(QWidget):
         self.recent_button.setObjectName("classifyRecentButton")
         # Our own arrow in the text: Qt's menu indicator overlaps the text (as on the Data page).
         self.recent_button.setText("Recent ▾")
-        self.recent_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
+        self.recent_button.setProperty("role", "menu-text")  # style.qss hides Qt's arrow
         self.recent_button.setToolTip("Folders classified before")
         self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.recent_menu = QMenu(self.recent_button)

@@ -42,8 +42,8 @@ from core.files.sorting import (
 )
 from core.infer.results import ClassifiedImage
 from gui.jobs import JobControl, JobEnded, JobProgress, JobRunner, call_job
+from gui.widgets.roles import set_role
 
-ERROR_STYLE = "color: #c62828;"
 MAX_LISTED_FAILURES = 20
 
 
@@ -249,14 +249,14 @@ class SortDialog(QDialog):
         table = self.preview_table
         if self.plan is None:
             self.preview_label.setText(problem)
-            self.preview_label.setStyleSheet(ERROR_STYLE)
+            set_role(self.preview_label, "error")
             table.setRowCount(0)
             return
         text = self.plan.summary().split(":")[0] + "."
         if self.plan.move:
             text += " The originals are removed after each copy is verified; Undo moves them back."
         self.preview_label.setText(text)
-        self.preview_label.setStyleSheet("")
+        set_role(self.preview_label, "")
         counts = self.plan.counts()
         table.setRowCount(len(counts))
         for row, (folder, count) in enumerate(counts.items()):
@@ -278,7 +278,7 @@ class SortDialog(QDialog):
         self.progress.setRange(0, len(plan.ops))
         self.progress.setValue(0)
         self.progress.setVisible(True)
-        self.status_label.setStyleSheet("")
+        set_role(self.status_label, "")
         self.status_label.setText("Sorting…")
 
         def sort(control: JobControl) -> SortOutcome:
@@ -328,9 +328,7 @@ class SortDialog(QDialog):
         if outcome is not None and outcome.manifest_path and outcome.done:
             text += "\nUse “Undo sort” on the Classify page to reverse it."
         self.status_label.setText(text)
-        self.status_label.setStyleSheet(
-            ERROR_STYLE if is_error or (outcome and outcome.failed) else ""
-        )
+        set_role(self.status_label, "error" if is_error or (outcome and outcome.failed) else "")
         if outcome is not None and outcome.manifest_path and outcome.done:
             self.sortFinished.emit(outcome, self.plan)
 

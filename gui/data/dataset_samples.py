@@ -69,7 +69,6 @@ class SampleGrid(QScrollArea):
         self._pending = 0
         self._content = QWidget()
         self._content.setObjectName("sampleGridContent")
-        self._content.setStyleSheet("#sampleGridContent { background: #FFFFFF; }")
         self._grid = QGridLayout(self._content)
         self._grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self._grid.setContentsMargins(6, 6, 6, 6)
@@ -94,7 +93,6 @@ class SampleGrid(QScrollArea):
                 tile.setObjectName("sampleTile")
                 tile.setFixedSize(THUMBNAIL_SIDE + 4, THUMBNAIL_SIDE + 4)
                 tile.setAlignment(Qt.AlignmentFlag.AlignCenter)
-                tile.setStyleSheet("QLabel { background: #EEF1F5; border-radius: 3px; }")
                 tile.setToolTip(path)
                 grid.addWidget(tile, row, col + 1)
                 self._tiles.append(tile)

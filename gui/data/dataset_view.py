@@ -84,7 +84,7 @@ class DatasetView(QWidget):
         self.recent_button.setObjectName("recentDatasetsButton")
         self.recent_button.setText("Recent ▾")
         # The text carries the arrow: Qt's own indicator overlaps the text under style.qss.
-        self.recent_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
+        self.recent_button.setProperty("role", "menu-text")  # style.qss hides Qt's arrow
         self.recent_button.setToolTip("Folders you opened before")
         self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.recent_menu = QMenu(self.recent_button)
@@ -101,7 +101,6 @@ class DatasetView(QWidget):
         self.progress_bar.setVisible(False)
         self.error_label = self._label("datasetErrorLabel", role="error")
         self.summary_label = self._label("datasetSummaryLabel")
-        self.summary_label.setStyleSheet("QLabel { font-weight: 600; }")
 
         self.chart = ClassBarChart()
         self.chart.setObjectName("classChart")
@@ -146,7 +145,6 @@ class DatasetView(QWidget):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if role:
             label.setProperty("role", role)
-            label.setStyleSheet("QLabel { color: #C2362F; }")  # red even without style.qss
         label.setVisible(False)
         return label
 
@@ -155,7 +153,7 @@ class DatasetView(QWidget):
         card = QFrame()
         card.setProperty("role", "card")
         heading = QLabel(title)
-        heading.setStyleSheet("QLabel { font-weight: 600; border: none; }")
+        heading.setProperty("role", "card-heading")
         layout = QVBoxLayout(card)
         layout.setContentsMargins(8, 6, 8, 8)
         layout.setSpacing(4)

@@ -37,6 +37,7 @@ from gui.runs.test_view import TestView
 from gui.widgets.class_metrics_table import ClassMetricsTable
 from gui.widgets.confusion_matrix import ConfusionMatrixView
 from gui.widgets.metrics_plot import MetricsPlots
+from gui.widgets.roles import set_role
 
 # Compared runs: distinct hues that stay apart when drawn dashed on white.
 # fmt: off
@@ -224,7 +225,8 @@ class RunDetail(QWidget):
         self.summary_label.setText(self._summary_html(run))
         problems = " ".join(run.problems)
         self.reason_label.setText(" ".join(t for t in (end_reason(s), problems) if t))
-        self.reason_label.setStyleSheet(f"color: {color};")
+        set_role(self.reason_label, "")
+        self.reason_label.setStyleSheet(f"color: {color};")  # the status's own colour (data)
         self.reason_label.setVisible(bool(self.reason_label.text()))
         self._set_main_curves_in_legend(True)
         self.plots.lr_plot.show()
@@ -294,7 +296,8 @@ class RunDetail(QWidget):
             "Dashed: validation loss and accuracy of each run. "
             f"The evaluation tab shows {labels[0]}."
         )
-        self.reason_label.setStyleSheet("color: #52606D;")
+        self.reason_label.setStyleSheet("")
+        set_role(self.reason_label, "muted")
         self.reason_label.show()
         # Only the overlays are drawn: the current run's own curves would be unnamed twins.
         self.plots.set_history([], [])

@@ -115,10 +115,7 @@ class CollapsibleSection(QWidget):
         self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.button.setArrowType(Qt.ArrowType.RightArrow)
         self.button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.button.setStyleSheet(
-            "QToolButton { border: none; background: transparent; font-weight: 600;"
-            " text-align: left; padding: 4px 2px; }"
-        )
+        self.button.setProperty("role", "section")  # style.qss: a flat, bold heading
         self.button.toggled.connect(self.set_expanded)
         self.body = QWidget()
         self.form = QFormLayout(self.body)

@@ -57,7 +57,6 @@ def muted_label(name: str) -> QLabel:
     label.setObjectName(name)
     label.setWordWrap(True)
     label.setProperty("role", "muted")
-    label.setStyleSheet("QLabel { color: #52606D; }")
     return label
 
 
@@ -75,10 +74,7 @@ def problems_label() -> QLabel:
     label = QLabel()
     label.setObjectName("problemsLabel")
     label.setWordWrap(True)
-    label.setProperty("role", "error")
-    label.setStyleSheet(
-        "QLabel { color: #C2362F; background: #FCEDEC; border-radius: 4px; padding: 4px 6px; }"
-    )
+    label.setProperty("role", "problems")  # style.qss: red on pale red
     label.setVisible(False)
     return label
 
@@ -93,8 +89,7 @@ def weights_file_field() -> tuple[Binding, QToolButton, QHBoxLayout]:
     browse.setObjectName("weightsFileBrowse")
     browse.setText("…")
     browse.setToolTip("Choose a weights file")
-    # style.qss pads tool buttons taller than a line edit; this one sits beside one.
-    browse.setStyleSheet("QToolButton { padding: 0 6px; min-height: 0; }")
+    # style.qss gives this one (#weightsFileBrowse) no padding: it sits beside a line edit.
     browse.setFixedHeight(edit.sizeHint().height())
     row = QHBoxLayout()
     row.setContentsMargins(0, 0, 0, 0)
@@ -154,7 +149,7 @@ def build_training_fields(form: QFormLayout) -> dict[str, Binding]:
     form.addRow(fields["mixed_precision"].widget)
     form.addRow(fields["class_balanced"].widget)
     hint = _hint_label("classBalanceHint")
-    hint.setStyleSheet("QLabel { color: #8A5A00; }")  # amber: advice, not an error
+    hint.setProperty("role", "advice")  # style.qss: amber, advice rather than an error
     form.addRow(hint)
     return fields
 

@@ -43,10 +43,6 @@ from gui.widgets.image_detail import ImageDetailDialog
 from gui.widgets.metrics_plot import MetricsPlots
 
 PROGRESS_INTERVAL_MS = 500
-BANNER_STYLE = (
-    "QLabel { color: #7F1D1D; background: #FDECEA; border: 1px solid #E8A5A0;"
-    " border-radius: 5px; padding: 6px 10px; }"
-)
 
 
 def finished_text(ev: RunFinished) -> str:
@@ -158,7 +154,7 @@ class TrainingDashboard(QWidget):
 
         self.error_banner = QLabel()
         self.error_banner.setObjectName("errorBanner")
-        self.error_banner.setStyleSheet(BANNER_STYLE)
+        self.error_banner.setProperty("role", "banner-error")  # style.qss
         self.error_banner.setWordWrap(True)
         self.error_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_banner.hide()

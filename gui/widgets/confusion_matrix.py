@@ -239,7 +239,7 @@ class ConfusionMatrixView(QWidget):
 
         self.caption = QLabel("Rows: true class · columns: predicted · colour: share of the row")
         self.caption.setWordWrap(True)
-        self.caption.setStyleSheet("color: #555;")
+        self.caption.setProperty("role", "muted")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -65,7 +65,6 @@ class _ScaledImage(QLabel):
         self.setMinimumSize(240, 240)
         # Ignored: the pixmap must follow the dialog's size, never push it bigger.
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.setStyleSheet("background: #f3f3f3; color: #c62828;")
         self.source = QPixmap()
 
     def set_image(self, image: QImage) -> None:
@@ -114,7 +113,7 @@ class ImageDetailDialog(QDialog):
 
         self.path_label = QLabel(self)
         self.path_label.setObjectName("detailPath")
-        self.path_label.setStyleSheet("color: #666;")
+        self.path_label.setProperty("role", "muted")
         self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.verdict = QLabel(self)

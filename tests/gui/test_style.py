@@ -65,3 +65,17 @@ def test_disabled_danger_and_primary_buttons_look_disabled(qtbot):
     assert danger_disabled == plain_disabled  # the grey of any disabled button, not red
     primary_enabled = _button_image(qtbot, qss, True, primary=True)
     assert _button_image(qtbot, qss, False, primary=True) != primary_enabled
+
+
+def test_every_role_the_code_sets_is_styled_in_style_qss():
+    """Widgets say which role they play; style.qss says how it looks. A role with no rule
+    would silently look plain (the inline styles these replaced did not have that risk)."""
+    root = STYLE.parents[1] / "gui"
+    qss = STYLE.read_text(encoding="utf-8")
+    pattern = re.compile(r"""(?:setProperty\(\s*"role",\s*|set_role\([^,]+,\s*)"([a-z-]+)"\)""")
+    roles = set()
+    for path in root.rglob("*.py"):
+        roles |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    assert {"muted", "error", "banner-error", "menu-text"} <= roles
+    missing = sorted(r for r in roles if f'[role="{r}"]' not in qss)
+    assert missing == []
