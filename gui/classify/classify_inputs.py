@@ -29,18 +29,13 @@ from PySide6.QtWidgets import (
 from core.errors import ModelFileError
 from core.files.run_folder import list_runs
 from core.models.checkpoints import read_model_meta
+from gui.classify.kept_model import model_folder
 from gui.classify.results_filter import ResultsFilterModel
 from gui.classify.results_model import UNSURE, ResultsModel
 from gui.widgets.elided_label import ElidedLines
 
 CHOOSE_MODEL = "\x00choose"  # item data of "Choose model file…"
 MAX_RECENT = 10
-
-
-def model_folder(path: str) -> str:
-    """The folder holding model.json, from a run folder, model folder or either model file."""
-    path = os.path.abspath(os.path.expanduser(path))
-    return path if os.path.isdir(path) else os.path.dirname(path)
 
 
 def describe_model(info: dict[str, Any]) -> str:

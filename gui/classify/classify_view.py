@@ -29,10 +29,10 @@ from gui.classify.classify_inputs import (
     ModelChooser,
     ResultsFilterBar,
     is_model_path,
-    model_folder,
 )
 from gui.classify.classify_job import ImagesListed, ModelLoaded, ResultsBatch, classify_job
 from gui.classify.classify_page_model import ClassifyPageModel
+from gui.classify.kept_model import KeptModel
 from gui.classify.results_actions import ResultsActions
 from gui.classify.results_filter import ResultsFilterModel
 from gui.classify.results_model import ResultsModel
@@ -58,9 +58,7 @@ class ClassifyView(QWidget):
         self.setObjectName("classifyView")
         self.setAcceptDrops(True)
         self.page = ClassifyPageModel()
-        # The model of the last classification, kept for the next one: (folder, mtime, device
-        # key, LoadedModel). On a GPU it holds memory: released when training starts.
-        self._loaded: tuple[str, float, str, Any] | None = None
+        self.kept_model = KeptModel()  # the last classification's, for the next one
         self._device = "auto"  # the Train page's device (set by the window)
         self._total = 0
         self._classified_folder = ""
@@ -277,7 +275,7 @@ class ClassifyView(QWidget):
         self._classified_folder = folder
         self._classified_model = model  # "Why?" explains with the model that judged
         self.folder_chooser.remember(folder)
-        loaded = self._cached_model(model)
+        loaded = self.kept_model.get(model, self._device)
         self.progress_bar.setRange(0, 0)  # busy until the folder is listed
         self.progress_label.setText("Loading the model…" if loaded is None else "Listing images…")
         self._set_status("")
@@ -304,21 +302,7 @@ class ClassifyView(QWidget):
 
     def release_model(self) -> None:
         """Forget the kept model (a training run wants the GPU memory it holds)."""
-        self._loaded = None
-
-    def _cached_model(self, path: str) -> Any:
-        if self._loaded is None:
-            return None
-        folder, mtime, device, model = self._loaded
-        same_file = folder == model_folder(path) and mtime == self._model_mtime(path)
-        return model if same_file and device == self._device else None
-
-    @staticmethod
-    def _model_mtime(path: str) -> float:
-        try:
-            return os.path.getmtime(os.path.join(model_folder(path), "model.safetensors"))
-        except OSError:
-            return -1.0
+        self.kept_model.release()
 
     def on_event(self, event: object) -> None:
         """One event of the classification job."""
@@ -337,13 +321,7 @@ class ClassifyView(QWidget):
             self._on_finished(event.status, event.message or str(event.result or ""))
 
     def _on_model_loaded(self, model: Any) -> None:
-        # model.path, not the combo: the user may have picked another model meanwhile.
-        self._loaded = (
-            model_folder(model.path),
-            self._model_mtime(model.path),
-            self._device,
-            model,
-        )
+        self.kept_model.keep(model, self._device)
         self.progress_label.setText("Listing images…")
 
     def _on_listed(self, total: int) -> None:

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from gui.runs.runs_table import COLUMNS
 from gui.runs.runs_view import RunsView
-from tests.gui.runs.test_runs_view import column_texts, row_of, write_run
+from tests.gui.runs.runs_helpers import column_texts, row_of, write_run
 
 VERDICT = "This model is guessing: its best validation accuracy (21%) is about chance (20%)."
 

@@ -3,7 +3,6 @@ real tiny training run) are listed, shown, compared, resumed and deleted."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import socket
@@ -12,128 +11,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QFile, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
-from gui.runs.runs_table import COLUMNS, RunDirRole
+from gui.runs.runs_table import COLUMNS
 from gui.runs.runs_view import RunsView
 from gui.runs.workspace_watcher import RUNNING_POLL_MS
-
-ROOT = Path(__file__).resolve().parents[3]
-METRICS_HEADER = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
-STEPS_HEADER = ["epoch", "step", "global_step", "loss", "lr"]
-CLASSES = ["cat", "dog", "fox"]
-
-
-def write_run(
-    workspace: Path,
-    name: str,
-    *,
-    status: str = "completed",
-    started: str = "2024-05-01T10:00:00",
-    val_accs: tuple[float, ...] = (0.5, 0.7, 0.9),
-    epochs: int | None = None,
-    arch: str = "resnet18",
-    dataset: str = "/data/animals",
-    checkpoint: bool = True,
-    model: bool = True,
-    steps_per_epoch: int = 4,
-    **summary_extra,
-) -> Path:
-    """A run folder in core.train.loop's format, with made-up numbers."""
-    run = workspace / name
-    run.mkdir(parents=True)
-    done = len(val_accs)
-    best = max(val_accs) if val_accs else None
-    summary = {
-        "started": started,
-        "loupe_version": "0.1.0",
-        "host": "elsewhere",
-        "status": status,
-        "dataset": dataset,
-        "arch": arch,
-        "epochs": epochs or done,
-        "image_size": 64,
-        "class_names": CLASSES,
-        "device": "CPU (2 cores)",
-        "best_val_acc": best,
-        "best_epoch": val_accs.index(best) if val_accs else None,
-        "epochs_completed": done,
-        "updated": started,
-        "pid": 1,
-        "reason": f"Reason for {name}.",
-        "finished": started,
-    }
-    summary.update(summary_extra)
-    (run / "run.json").write_text(json.dumps(summary))
-    (run / "config.json").write_text(
-        json.dumps(
-            {
-                "data_dir": dataset,
-                "out_dir": str(run),
-                "arch": arch,
-                "epochs": epochs or done,
-                "batch_size": 16,
-                "lr": 0.001,
-                "pretrained": False,
-                "augment": {"hflip": True},
-            }
-        )
-    )
-    with open(run / "metrics.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(METRICS_HEADER)
-        for e, acc in enumerate(val_accs):
-            writer.writerow([e, 1.0 / (e + 1), acc - 0.05, 1.2 / (e + 1), acc, 0.001, 1.5])
-    with open(run / "steps.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(STEPS_HEADER)
-        for e in range(done):
-            for s in range(steps_per_epoch):
-                writer.writerow([e, s, e * steps_per_epoch + s, 1.0 / (e + 1 + s / 10), 0.001])
-    if done:
-        (run / "evaluation.json").write_text(
-            json.dumps(
-                {
-                    "epoch": done - 1,
-                    "class_names": CLASSES,
-                    "confusion": [[5, 1, 0], [0, 6, 0], [1, 0, 4]],
-                    "per_class": [
-                        {"name": c, "precision": 0.8, "recall": 0.7, "f1": 0.75, "support": 6}
-                        for c in CLASSES
-                    ],
-                }
-            )
-        )
-    if checkpoint:
-        (run / "last.ckpt").write_bytes(b"not really a checkpoint")
-    if model:
-        (run / "model.safetensors").write_bytes(b"weights")
-        (run / "model.json").write_text("{}")
-    return run
-
-
-@pytest.fixture
-def view(qtbot) -> RunsView:
-    widget = RunsView()
-    qtbot.addWidget(widget)
-    widget.resize(1300, 800)
-    return widget
-
-
-def column_texts(view: RunsView, column: str) -> list[str]:
-    col = COLUMNS.index(column)
-    return [view.proxy.index(r, col).data() for r in range(view.proxy.rowCount())]
-
-
-def row_of(view: RunsView, run_dir: Path) -> int:
-    dirs = [view.proxy.index(r, 0).data(RunDirRole) for r in range(view.proxy.rowCount())]
-    return dirs.index(str(run_dir))
-
-
-def curve_x(view: RunsView, name: str) -> list[float]:
-    x, _y = view.detail.plots.curves[name].getOriginalDataset()
-    return [] if x is None else [float(v) for v in x]
+from tests.gui.runs.runs_helpers import (
+    column_texts,
+    curve_x,
+    dirs_of,
+    write_run,
+)
 
 
 def test_lists_each_run_with_accuracy_status_and_date_newest_first(view, tmp_path):
@@ -254,50 +143,6 @@ def test_selecting_two_runs_compares_them_without_a_button(view, tmp_path):
     assert labels == ["train acc", "val acc"]
 
 
-def test_resume_is_offered_for_resumable_runs_and_emits_the_run_and_epochs(
-    view, qtbot, tmp_path, monkeypatch
-):
-    done = write_run(tmp_path, "done", val_accs=(0.5, 0.6))
-    no_ckpt = write_run(tmp_path, "no-ckpt", checkpoint=False)
-    failed = write_run(tmp_path, "failed", status="failed")
-    stopped = write_run(tmp_path, "stopped", status="cancelled", val_accs=(0.5,), epochs=10)
-    view.set_workspace(str(tmp_path))
-
-    for run, enabled in ((done, True), (no_ckpt, False), (failed, False), (stopped, True)):
-        view.select_runs([str(run)])
-        assert view.resume_button.isEnabled() is enabled, run.name
-
-    with qtbot.waitSignal(view.resumeRequested) as blocker:
-        view.request_resume(str(done), 12)
-    assert blocker.args == [str(done), 12]
-
-    # Through the button: the dialog proposes the original target for a stopped run.
-    asked = {}
-
-    def fake_get_int(_parent, _title, _label, value, minimum, _maximum):
-        asked.update(value=value, minimum=minimum)
-        return 20, True
-
-    monkeypatch.setattr("gui.runs.runs_view.QInputDialog.getInt", fake_get_int)
-    view.select_runs([str(stopped)])
-    with qtbot.waitSignal(view.resumeRequested) as blocker:
-        view.resume_button.click()
-    assert blocker.args == [str(stopped), 20]
-    assert asked == {"value": 10, "minimum": 2}
-
-
-def test_classify_emits_the_run_folder_and_needs_a_model(view, qtbot, tmp_path):
-    with_model = write_run(tmp_path, "with-model")
-    without = write_run(tmp_path, "without", model=False)
-    view.set_workspace(str(tmp_path))
-    view.select_runs([str(without)])
-    assert not view.classify_button.isEnabled()
-    view.select_runs([str(with_model)])
-    with qtbot.waitSignal(view.classifyWithRun) as blocker:
-        view.classify_button.click()
-    assert blocker.args == [str(with_model)]
-
-
 @pytest.mark.filterwarnings("ignore:All-NaN slice:RuntimeWarning")  # pyqtgraph, on NaN-only data
 def test_malformed_run_folders_are_listed_as_unreadable_and_never_crash(view, tmp_path):
     bad_json = tmp_path / "bad-json"
@@ -329,24 +174,20 @@ def test_malformed_run_folders_are_listed_as_unreadable_and_never_crash(view, tm
 
     view.set_workspace(str(tmp_path))
     statuses = dict(
-        zip([Path(d).name for d in map(str, _dirs(view))], column_texts(view, "status"))
+        zip([Path(d).name for d in map(str, dirs_of(view))], column_texts(view, "status"))
     )
     assert statuses["bad-json"] == "unreadable"
     assert statuses["a-list"] == "unreadable"
     assert statuses["no-summary"] == "unreadable"
     assert statuses["weird-types"] == "unknown"
     assert statuses["binary-files"] == "completed"
-    for run in _dirs(view):
+    for run in dirs_of(view):
         view.select_runs([run])
         view.detail.grab()  # paints every part of the detail
         assert view.selected_run_dirs() == [run]
-    view.select_runs(_dirs(view))  # comparing them all works too
+    view.select_runs(dirs_of(view))  # comparing them all works too
     view.detail.grab()
     assert not view.resume_button.isEnabled()
-
-
-def _dirs(view: RunsView) -> list[str]:
-    return [view.proxy.index(r, 0).data(RunDirRole) for r in range(view.proxy.rowCount())]
 
 
 def test_missing_workspace_and_empty_workspace_explain_themselves(view, tmp_path):
@@ -434,43 +275,6 @@ def test_a_running_run_shows_no_stale_reason(view, tmp_path):
     assert "so far" in view.detail.summary_label.text()
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a private trash needs XDG")
-def test_delete_moves_to_trash_after_asking(view, tmp_path, monkeypatch):
-    (tmp_path / "xdg").mkdir()  # Qt creates the Trash folder, not its parent
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # a private trash can
-    workspace = tmp_path / "ws"
-    keep = write_run(workspace, "keep")
-    drop = write_run(workspace, "drop")
-    view.set_workspace(str(workspace))
-    questions = []
-    answers = iter([False, True])
-    monkeypatch.setattr(
-        view, "_confirm", lambda title, text: questions.append(text) or next(answers)
-    )
-
-    view.select_runs([str(drop)])
-    view.delete_button.click()  # answered no
-    assert drop.exists()
-    view.delete_button.click()  # answered yes
-    assert "drop" in questions[-1]
-    assert not drop.exists() and keep.exists()
-    assert (tmp_path / "xdg" / "Trash" / "files" / "drop" / "run.json").exists()
-    assert _dirs(view) == [str(keep)]
-    assert view.detail.stack.currentWidget() is view.detail.placeholder
-
-
-def test_open_folder_opens_the_run_folder(view, tmp_path, monkeypatch):
-    run = write_run(tmp_path, "run")
-    view.set_workspace(str(tmp_path))
-    opened = []
-    monkeypatch.setattr(
-        "gui.runs.runs_view.QDesktopServices.openUrl", lambda url: opened.append(url) or True
-    )
-    view.select_runs([str(run)])
-    view.open_button.click()
-    assert [url.toLocalFile() for url in opened] == [str(run)]
-
-
 def test_showing_the_page_finds_a_workspace_created_meanwhile(view, qtbot, tmp_path):
     workspace = tmp_path / "runs"  # the default workspace does not exist before the first run
     view.set_workspace(str(workspace))
@@ -479,18 +283,6 @@ def test_showing_the_page_finds_a_workspace_created_meanwhile(view, qtbot, tmp_p
     view.show()
     qtbot.waitExposed(view)
     assert column_texts(view, "status") == ["completed"]
-
-
-def test_delete_without_a_trash_asks_again_before_deleting_for_good(view, tmp_path, monkeypatch):
-    run = write_run(tmp_path, "run")
-    view.set_workspace(str(tmp_path))
-    monkeypatch.setattr(QFile, "moveToTrash", staticmethod(lambda path: (False, "")))
-    questions = []
-    monkeypatch.setattr(view, "_confirm", lambda title, text: questions.append(title) or True)
-    view.select_runs([str(run)])
-    view.delete_button.click()
-    assert questions == ["Delete runs", "Delete permanently"]
-    assert not run.exists()
 
 
 def test_a_real_training_run_is_read(view, tmp_path):
@@ -551,14 +343,3 @@ def test_every_column_is_whole_in_a_1440_px_window(qtbot, tmp_path):
     right_edge = header.sectionViewportPosition(last) + needed
     assert right_edge <= table.viewport().width()
     assert widget.detail.width() >= 450  # the curves keep room
-
-
-def test_extending_a_run_shows_the_new_epoch_count_at_once(view, tmp_path):
-    run = write_run(tmp_path, "run-a", started="2024-05-01T10:00:00", val_accs=(0.5, 0.6))
-    view.set_workspace(str(tmp_path))
-    view.select_runs([str(run)])
-    assert "2 of 2 epochs" in view.detail.summary_label.text()
-    view.note_extending(str(run), 6)  # the window does this when Resume starts the run
-    assert "2 of 6 epochs" in view.detail.summary_label.text()
-    row = view.model.runs.index(next(r for r in view.model.runs if r["run_dir"] == str(run)))
-    assert "6" in view.table.model().index(row, COLUMNS.index("epochs")).data()
