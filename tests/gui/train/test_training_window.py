@@ -332,10 +332,11 @@ def test_training_takes_back_the_classify_page_model_and_shares_its_device(qtbot
     window = make_window(qtbot, tmp_path)
     window.train_page.settings_panel.restore({"values": {"device": "cpu"}})
     assert window.classify_view._device == "cpu"  # classification runs where training would
-    window.classify_view._loaded = ("folder", 0.0, "cpu", object())  # a model kept on a GPU
+    kept = window.classify_view.kept_model
+    kept._kept = ("folder", 0.0, "cpu", object())  # a model kept on a GPU
     one_class = make_shapes_dataset(tmp_path / "one", classes=("circle",), per_class=6)
     window.train_page.start_training(tiny_config(one_class, tmp_path / "workspace" / "failed-run"))
-    assert window.classify_view._loaded is None  # released for the run
+    assert kept._kept is None  # released for the run
     _wait_for_end(qtbot, window)
 
 
