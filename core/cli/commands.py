@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from core import APP_NAME, __version__
-from core.cli import model_commands
+from core.cli import data_commands, model_commands
 from core.cli.samples_command import add_samples_parser, cmd_samples
 from core.cli.train_flags import add_train_flags, given_settings
 from core.errors import LoupeError
@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     u = sub.add_parser("undo", help="undo a sort, using the manifest it wrote")
     u.add_argument("manifest", metavar="MANIFEST")
     model_commands.add_parsers(sub)
+    data_commands.add_parsers(sub)
     add_samples_parser(sub)
     return p
 
@@ -317,6 +318,7 @@ COMMANDS = {
     "export": cmd_export,
     "undo": cmd_undo,
     **model_commands.COMMANDS,
+    **data_commands.COMMANDS,
     "samples": cmd_samples,
 }
 

@@ -26,6 +26,8 @@ Progress = Callable[[int, int], None]
 _VAL_NAMES = ("val", "valid", "validation")
 _SPLIT_NAMES = ("train", *_VAL_NAMES, "test")
 # Folders that archive tools and operating systems leave behind; never classes.
+# Images a person took out of the dataset (relabel/review "exclude"): kept, never trained on.
+EXCLUDED_FOLDER = "_excluded"
 _JUNK_FOLDERS = {"__macosx", "$recycle.bin", "system volume information"}
 _FEW_IMAGES = 10
 _IMBALANCE_RATIO = 5.0
@@ -119,7 +121,7 @@ def add_skipped(
 
 
 def _is_hidden(name: str) -> bool:
-    return name.startswith(".") or name.lower() in _JUNK_FOLDERS
+    return name.startswith(".") or name.lower() in _JUNK_FOLDERS or name == EXCLUDED_FOLDER
 
 
 def _visible_subfolders(folder: str) -> tuple[list[str], int]:

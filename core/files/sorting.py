@@ -234,6 +234,12 @@ class _SortRun:
     def _ensure_folder(self, op: SortOp, folder: str) -> None:
         if folder in self.names_in:
             return
+        parent = os.path.dirname(folder)
+        # e.g. DATA/_excluded/<class>: each missing level below dest_root is created and
+        # recorded, so undo removes it again.
+        below_root = parent.startswith(self.plan.dest_root + os.sep)
+        if below_root and not os.path.isdir(parent):
+            self._ensure_folder(op, parent)
         try:
             os.mkdir(folder)
         except FileExistsError:

@@ -1,0 +1,118 @@
+"""The dataset doctor on a small shapes dataset with planted problems."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+from PIL import Image
+
+from core.data.doctor import DoctorConfig, DoctorFinished, DoctorProgress, check_dataset
+from core.data.doctor_report import write_report
+from tests.core.image_factory import make_shapes_dataset
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    root = make_shapes_dataset(
+        tmp_path_factory.mktemp("doctor") / "data",
+        per_class=14,
+        size=32,
+        split=True,
+        val_per_class=4,
+        test_per_class=4,
+        seed=3,
+    )
+    train = root / "train"
+    # The same pixels as another file, saved in another format (bytes differ).
+    Image.open(train / "circle" / "circle_000.png").save(train / "circle" / "copy.bmp")
+    # A resized, re-encoded copy: only a near duplicate.
+    Image.open(train / "square" / "square_001.png").convert("RGB").resize((45, 45)).save(
+        train / "square" / "bigger.jpg", quality=92
+    )
+    # A test image copied into train: a leak.
+    shutil.copy(root / "test" / "triangle" / "triangle_000.png", train / "triangle" / "leak.png")
+    # A circle filed as a square: a wrong label (and, being a copy, a label conflict).
+    shutil.copy(train / "circle" / "circle_005.png", train / "square" / "wrong.png")
+    events = list(check_dataset(DoctorConfig(str(root))))
+    return root, events
+
+
+def test_progress_then_one_finished_event(planted):
+    _, events = planted
+    assert all(isinstance(e, DoctorProgress) for e in events[:-1])
+    assert {e.stage for e in events[:-1]} >= {"Reading images", "Checking labels"}
+    assert isinstance(events[-1], DoctorFinished) and events[-1].status == "completed"
+
+
+def test_finds_identical_pixels_in_different_formats(planted):
+    report = planted[1][-1].report
+    groups = [set(g) for g in report["exact_duplicates"]]
+    assert {"train/circle/circle_000.png", "train/circle/copy.bmp"} in groups
+
+
+def test_finds_the_resized_jpeg_copy(planted):
+    report = planted[1][-1].report
+    assert any(
+        {"train/square/square_001.png", "train/square/bigger.jpg"} <= set(g)
+        for g in report["near_duplicates"]
+    )
+
+
+def test_finds_the_test_image_copied_into_train(planted):
+    report = planted[1][-1].report
+    assert any(
+        {"train/triangle/leak.png", "test/triangle/triangle_000.png"} <= set(g)
+        for g in report["leaks"]
+    )
+
+
+def test_wrong_label_is_a_conflict_and_an_issue_with_the_right_suggestion(planted):
+    report = planted[1][-1].report
+    assert any("train/square/wrong.png" in g for g in report["label_conflicts"])
+    issues = {x["path"]: x for x in report["label_issues"]}
+    assert issues["train/square/wrong.png"]["suggested"] == "circle"
+    top = [x["path"] for x in report["label_issues"][:3]]
+    assert "train/square/wrong.png" in top
+    scores = [x["score"] for x in report["label_issues"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_report_files_are_written_and_self_contained(planted, tmp_path):
+    report = planted[1][-1].report
+    json_path, html_path = write_report(report, str(tmp_path / "report"))
+    with open(json_path, encoding="utf-8") as f:
+        assert json.load(f)["label_issues"] == report["label_issues"]
+    with open(html_path, encoding="utf-8") as f:
+        page = f.read()
+    assert "data:image/jpeg;base64," in page
+    assert "wrong.png" in page and 'src="http' not in page
+
+
+def test_stop_ends_with_a_cancelled_event_and_no_report(planted):
+    from core.control import RunControl
+
+    control = RunControl()
+    control.request_stop()
+    events = list(check_dataset(DoctorConfig(str(planted[0])), control))
+    assert events[-1].status == "cancelled" and events[-1].report is None
+
+
+def test_a_missing_folder_is_one_failed_event(tmp_path):
+    events = list(check_dataset(DoctorConfig(str(tmp_path / "nope"))))
+    assert len(events) == 2 and events[-1].status == "failed"
+    assert "nope" in events[-1].reason
+
+
+def test_excluded_images_are_not_part_of_the_dataset(planted, tmp_path):
+    from core.data.datasets import scan_dataset
+
+    root = tmp_path / "data"
+    make_shapes_dataset(root, per_class=3)
+    os.makedirs(root / "_excluded" / "circle")
+    shutil.move(root / "circle" / "circle_000.png", root / "_excluded" / "circle")
+    scan = scan_dataset(str(root))
+    assert "_excluded" not in scan.report.class_names
+    assert len(scan.train) + len(scan.val) == 8
