@@ -4,16 +4,14 @@ as the window. User errors print one line and exit non-zero; never a traceback."
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from core import APP_NAME, __version__
 from core.cli import data_commands, model_commands
+from core.cli.classify_command import cmd_classify
+from core.cli.cli_support import check_folder, first_ctrl_c
 from core.cli.samples_command import add_samples_parser, cmd_samples
 from core.cli.train_flags import add_train_flags, given_settings
 from core.errors import LoupeError
@@ -23,8 +21,7 @@ from core.train.settings import replace_values
 from core.train.validation import check_config
 
 if TYPE_CHECKING:
-    from core.cli.progress import TrainProgress
-    from core.control import RunControl
+    pass
 
 
 class _Parser(argparse.ArgumentParser):
@@ -126,13 +123,6 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     return replace_values(config, given)
 
 
-def _check_folder(path: str, what: str) -> None:
-    if not os.path.exists(path):
-        raise LoupeError(f"{what} not found: {path}")
-    if not os.path.isdir(path):
-        raise LoupeError(f"{what} is not a folder: {path}")
-
-
 def _arch_facts(cfg: TrainConfig) -> dict[str, Any] | None:
     """What the window knows about the chosen architecture, for the same checks."""
     if cfg.arch == AUTO:
@@ -147,7 +137,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from core.control import RunControl
     from core.train.loop import fit
 
-    _check_folder(args.data_dir, "Dataset folder")
+    check_folder(args.data_dir, "Dataset folder")
     cfg = _train_config(args)
     check_config(cfg)  # values first: a typo must not wait for torch to load
     check_config(cfg, _arch_facts(cfg))
@@ -155,8 +145,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     control = RunControl()
     events = fit(cfg, control)
     finished = None
+
+    def on_first_ctrl_c() -> None:
+        control.request_stop()
+        progress.message("Stopping after this step (Ctrl+C again to quit at once) ...")
+
     try:
-        with _first_ctrl_c_stops(control, progress):
+        with first_ctrl_c(on_first_ctrl_c):
             for event in events:
                 progress.handle(event)
                 finished = event
@@ -177,26 +172,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def _first_ctrl_c_stops(control: RunControl, progress: TrainProgress) -> Iterator[None]:
-    """The first Ctrl+C stops at the end of the current step (the run is saved and can be
-    resumed); a second one quits at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(_signum: int, _frame: object) -> None:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        control.request_stop()
-        progress.message("Stopping after this step (Ctrl+C again to quit at once) ...")
-
-    previous = signal.signal(signal.SIGINT, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _what_is_kept(cfg: TrainConfig) -> str:
     """What the run folder really holds after a stop, and how to go on."""
     from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS
@@ -208,65 +183,6 @@ def _what_is_kept(cfg: TrainConfig) -> str:
     if os.path.isfile(os.path.join(run, LAST_CKPT)):
         text += f" Continue with: python main.py train {cfg.data_dir} --out {run} --resume"
     return text
-
-
-def cmd_classify(args: argparse.Namespace) -> int:
-    from core.cli.progress import ClassifyProgressLine
-    from core.infer.inference import classify_paths, list_images, load_model_for_inference
-    from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
-    from core.infer.results_export import ResultsCsvWriter, write_results_json
-    from core.train.verdict import saved_verdict
-
-    _check_folder(args.images, "Images folder")
-    lm = load_model_for_inference(args.model, args.device)
-    verdict = saved_verdict(args.model)
-    if verdict:  # still classify (the user asked), but never silently with a guessing model
-        print(f"warning: {verdict}", file=sys.stderr)
-    paths = list_images(args.images, recursive=not args.no_recursive)
-    if not paths:
-        raise LoupeError(f"No images found in {args.images}.")
-    keep = args.json is not None or args.sort_into is not None
-    kept: list[ClassifiedImage] = []
-    unreadable: list[UnreadableImage] = []
-    line = ClassifyProgressLine(sys.stderr)
-    top_k = max(1, args.top_k)
-    with ResultsCsvWriter(args.out, top_k=top_k if args.top_k > 1 else 0) as writer:
-        for item in classify_paths(lm, paths, batch_size=args.batch_size, top_k=max(top_k, 1)):
-            if isinstance(item, ClassifiedImage):
-                writer.write(item)
-                if keep:
-                    kept.append(item)
-            elif isinstance(item, UnreadableImage):
-                unreadable.append(item)
-                line.message(f"unreadable: {item.path}: {item.reason}")
-            elif isinstance(item, ClassifyProgress):
-                if item.note:
-                    line.message(item.note)
-                line.update(item)
-        classified = writer.rows_written
-    line.close()
-    print(
-        f"Classified {classified} images into {args.out}"
-        + (f"; {len(unreadable)} unreadable (listed above)" if unreadable else ""),
-        file=sys.stderr,
-    )
-    if args.json:
-        write_results_json(
-            kept, args.json, lm.class_names, {"path": lm.path, "arch": lm.meta.arch}, unreadable
-        )
-    if args.sort_into and kept:
-        from core.files.sorting import execute_sort, plan_sort
-
-        plan = plan_sort(kept, args.sort_into, move=args.move, min_confidence=args.min_confidence)
-        print(plan.summary(), file=sys.stderr)
-        outcome = execute_sort(plan)
-        for path, reason in outcome.failed:
-            print(f"not sorted: {path}: {reason}", file=sys.stderr)
-        print(
-            f"Sorted {outcome.done} files. Undo with: python main.py undo {outcome.manifest_path}",
-            file=sys.stderr,
-        )
-    return 0 if classified > 0 else 1
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -334,8 +250,10 @@ def run_cli(argv: list[str]) -> int:
         print(f"loupe: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # an output path that cannot be written, a full disk, ...
+        from core.files.file_transfer import describe_os_error
+
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"loupe: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"loupe: error: {where}{describe_os_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("loupe: interrupted", file=sys.stderr)

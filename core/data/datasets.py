@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 from core.data.imaging import IMAGE_EXTENSIONS, is_image_name, quick_check
 from core.errors import DatasetError
+from core.files.sort_manifest import holds_sort
 
 Progress = Callable[[int, int], None]
 
@@ -142,10 +143,16 @@ def _stray_files(folder: str) -> int:
         return sum(1 for e in entries if not _is_hidden(e.name) and e.is_file())
 
 
-def _images_under(folder: str) -> tuple[list[str], int]:
-    """All image files below folder (recursive, sorted) and the count of ignored entries."""
+def _images_under(folder: str, sorts: list[str] | None = None) -> tuple[list[str], int]:
+    """All image files below folder (recursive, sorted) and the count of ignored entries.
+    Folders holding a Loupe sort are passed over and appended to `sorts`."""
     found, ignored = [], 0
     for current, dirs, files in os.walk(folder):
+        if holds_sort(files):  # a sort's copies are not more examples of this class
+            dirs[:] = []
+            if sorts is not None:
+                sorts.append(current)
+            continue
         hidden_dirs = [d for d in dirs if _is_hidden(d)]
         ignored += len(hidden_dirs)
         dirs[:] = sorted(d for d in dirs if not _is_hidden(d))  # prune hidden folders
@@ -284,10 +291,19 @@ def _collect(root: str) -> tuple[str, dict[str, dict[str, list[str]]], int, list
                 "belong to no class folder and were ignored."
             )
         found[split] = {}
+        sorts: list[str] = []
         for name in class_folders:
-            images, not_images = _images_under(os.path.join(folder, name))
+            path = os.path.join(folder, name)
+            images, not_images = _images_under(path, sorts)
             ignored += not_images
-            found[split][name] = images
+            if not (sorts and sorts[-1] == path):  # a sort destination is no class
+                found[split][name] = images
+        for sort in sorts:
+            ignored += 1
+            warnings.append(
+                f"Folder '{os.path.relpath(sort, root)}' holds a Loupe sort (its images are "
+                "copies sorted by a model) and was ignored."
+            )
     return ("split" if split_folders else "flat"), found, ignored, warnings
 
 

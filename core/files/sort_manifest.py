@@ -25,7 +25,18 @@ from typing import Any
 from core.errors import LoupeError
 
 MANIFEST_VERSION = 1
+MANIFEST_PREFIX = "loupe-sort-manifest-"  # + timestamp + ".jsonl", in the destination root
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def is_manifest_name(name: str) -> bool:
+    return name.startswith(MANIFEST_PREFIX) and name.endswith(".jsonl")
+
+
+def holds_sort(file_names: list[str]) -> bool:
+    """Whether a folder with these files is the destination of a Loupe sort: scanning it
+    again as part of its source would pick up every sorted copy a second time."""
+    return any(is_manifest_name(name) for name in file_names)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import itertools
 import os
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,15 +27,26 @@ from core.files.file_transfer import (
     SourceProblem,
     VerificationFailed,
     describe_os_error,
+    file_sha256,
     place_file,
 )
-from core.files.sort_manifest import ManifestWriter, PlacedFile
+from core.files.sort_manifest import MANIFEST_PREFIX, ManifestWriter, PlacedFile
+from core.files.sort_names import (
+    UNSURE_FOLDER,
+    existing_names,
+    fit_file_name,
+    folder_names,
+    free_name,
+    name_key,
+    safe_folder_name,
+)
 from core.files.sort_undo import UndoOutcome, undo_sort
 from core.infer.results import ClassifiedImage
 
 __all__ = [
     "UNSURE_FOLDER",
     "SortAborted",
+    "SortInterrupted",
     "SortOp",
     "SortOutcome",
     "SortPlan",
@@ -48,18 +57,9 @@ __all__ = [
     "undo_sort",
 ]
 
-UNSURE_FOLDER = "_unsure"
 MAX_NAME_ATTEMPTS = 10_000  # "name (1)" ... before giving up on one file
-MAX_FOLDER_NAME_CHARS = 100  # well under every file system's 255, leaves room for " (n)"
-
 # Errors about the destination as a whole: retrying with the next file cannot help.
 _FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
-_WINDOWS_RESERVED = (
-    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
-    | {f"COM{c}" for c in "123456789¹²³"}
-    | {f"LPT{c}" for c in "123456789¹²³"}
-)
-_FORBIDDEN_CHARS = set('<>:"/\\|?*') | {chr(c) for c in range(32)} | {"\x7f"}
 
 
 @dataclass(frozen=True)
@@ -106,62 +106,13 @@ class SortAborted(LoupeError):
         self.outcome = outcome
 
 
-def name_key(name: str) -> str:
-    """Two names that one of Windows/macOS/Linux would treat as the same file."""
-    return unicodedata.normalize("NFC", name).casefold()
+class SortInterrupted(KeyboardInterrupt):
+    """Ctrl+C during a sort. Every file is in exactly one place; `outcome` says how far the
+    sort got and where its manifest (for undo) is."""
 
-
-def safe_folder_name(label: str) -> str:
-    """A class name as a folder name that is valid on Windows, macOS and Linux and stays
-    inside the destination: no separators, no "..", no CON/NUL, no trailing dots/spaces."""
-    name = unicodedata.normalize("NFC", label)
-    name = "".join("_" if ch in _FORBIDDEN_CHARS else ch for ch in name).strip()
-    if name.startswith("."):  # a hidden folder (or "..") would look like lost files
-        name = "_" + name.lstrip(".")
-    name = name[:MAX_FOLDER_NAME_CHARS].rstrip(". ")  # Windows drops these silently
-    if not name:
-        return "_"
-    if name.split(".")[0].rstrip(" ").upper() in _WINDOWS_RESERVED:
-        name = "_" + name
-    return name
-
-
-def _numbered(name: str, n: int) -> str:
-    stem, ext = os.path.splitext(name)
-    return f"{stem} ({n}){ext}"
-
-
-def _folder_names(labels: Iterable[str]) -> dict[str, str]:
-    """Class name -> folder name, distinct even where names differ only in case or in
-    characters that sanitising replaced ("a/b" and "a_b")."""
-    taken = {name_key(UNSURE_FOLDER)}
-    mapping: dict[str, str] = {}
-    for label in sorted(set(labels)):  # sorted: the same classes always get the same folders
-        base = name = safe_folder_name(label)
-        for n in itertools.count(2):
-            if name_key(name) not in taken:
-                break
-            name = f"{base} ({n})"
-        taken.add(name_key(name))
-        mapping[label] = name
-    return mapping
-
-
-def _existing_names(folder: str) -> set[str]:
-    try:
-        return {name_key(n) for n in os.listdir(folder)}
-    except OSError:
-        return set()
-
-
-def _free_name(wanted: str, original: str, taken: set[str]) -> str:
-    if name_key(wanted) not in taken:
-        return wanted
-    for n in itertools.count(1):
-        candidate = _numbered(original, n)
-        if name_key(candidate) not in taken:
-            return candidate
-    raise AssertionError("unreachable")
+    def __init__(self, outcome: SortOutcome) -> None:
+        super().__init__("sort interrupted")
+        self.outcome = outcome
 
 
 def plan_sort(
@@ -179,7 +130,7 @@ def plan_sort(
     for result in results:
         source = os.path.abspath(result.path)
         unique.setdefault(os.path.normcase(source), (source, result))
-    folders = _folder_names(result.label for _, result in unique.values())
+    folders = folder_names(result.label for _, result in unique.values())
     taken: dict[str, set[str]] = {}
     ops: list[SortOp] = []
     for source, result in unique.values():
@@ -187,9 +138,9 @@ def plan_sort(
         unsure = not result.confidence >= min_confidence
         folder = UNSURE_FOLDER if unsure else folders[result.label]
         if folder not in taken:
-            taken[folder] = _existing_names(os.path.join(root, folder))
-        original = os.path.basename(source) or "file"
-        name = _free_name(original, original, taken[folder])
+            taken[folder] = existing_names(os.path.join(root, folder))
+        original = fit_file_name(os.path.basename(source) or "file")
+        name = free_name(original, original, taken[folder])
         taken[folder].add(name_key(name))
         ops.append(SortOp(source, os.path.join(root, folder, name), folder))
     return SortPlan(root, move, float(min_confidence), tuple(ops))
@@ -197,10 +148,10 @@ def plan_sort(
 
 def default_manifest_path(dest_root: str) -> str:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = os.path.join(dest_root, f"loupe-sort-manifest-{stamp}.jsonl")
+    path = os.path.join(dest_root, f"{MANIFEST_PREFIX}{stamp}.jsonl")
     n = 2
     while os.path.lexists(path):  # two sorts in one second
-        path = os.path.join(dest_root, f"loupe-sort-manifest-{stamp}-{n}.jsonl")
+        path = os.path.join(dest_root, f"{MANIFEST_PREFIX}{stamp}-{n}.jsonl")
         n += 1
     return path
 
@@ -214,6 +165,7 @@ class _SortRun:
         self.done = 0
         self.failed: list[tuple[str, str]] = []
         self.names_in: dict[str, set[str]] = {}  # folder -> name keys taken, as found + placed
+        self.recorded: PlacedFile | None = None  # the last file written into the manifest
 
     def outcome(self, stopped: bool = False) -> SortOutcome:
         return SortOutcome(self.done, tuple(self.failed), self.manifest.path, stopped)
@@ -251,16 +203,16 @@ class _SortRun:
                 with contextlib.suppress(OSError):
                     os.rmdir(folder)
                 raise self.abort(op, self.manifest.path, e) from e
-        self.names_in[folder] = _existing_names(folder)
+        self.names_in[folder] = existing_names(folder)
 
     def _place(self, op: SortOp) -> PlacedFile:
         """Claim a free name and put a verified copy there; record it in the manifest."""
         folder, planned = os.path.split(op.destination)
         self._ensure_folder(op, folder)
         taken = self.names_in[folder]
-        original = os.path.basename(op.source)
+        original = fit_file_name(os.path.basename(op.source))
         for _ in range(MAX_NAME_ATTEMPTS):
-            name = _free_name(planned, original, taken)
+            name = free_name(planned, original, taken)
             destination = os.path.join(folder, name)
             taken.add(name_key(name))
             try:
@@ -268,6 +220,10 @@ class _SortRun:
                 break
             except FileExistsError:
                 continue  # appeared since we listed the folder: try the next number
+            except KeyboardInterrupt:
+                # Ctrl+C just after the copy was made: an unrecorded copy cannot be undone.
+                _remove_if_ours(destination, op.source)
+                raise
         else:  # a file system that answers "exists" to every name: give up on this file
             raise FileExistsError(errno.EEXIST, "no free file name", destination)
         placed = PlacedFile(
@@ -275,12 +231,29 @@ class _SortRun:
         )
         try:
             self.manifest.file_placed(placed)
-        except OSError as e:
+        except (OSError, KeyboardInterrupt) as e:
             # An unrecorded file could not be undone: take it back while the source is intact.
             with contextlib.suppress(OSError):
                 os.remove(destination)
+            if isinstance(e, KeyboardInterrupt):
+                raise
             raise self.abort(op, self.manifest.path, e) from e
+        self.recorded = placed
         return placed
+
+    def finish_interrupted(self, op: SortOp) -> None:
+        """Ctrl+C in the middle of `op`: a recorded move whose original is still there is
+        completed, so that no file is left in both places."""
+        placed = self.recorded
+        if placed is None or placed.source != op.source:
+            return  # nothing of this file was recorded: it is untouched
+        if self.plan.move and os.path.lexists(placed.source):
+            try:
+                if os.path.getsize(placed.destination) == placed.size:
+                    os.remove(placed.source)
+            except OSError:
+                return  # both copies stay; undo recognises the identical original
+        self.done += 1
 
     def run_op(self, op: SortOp) -> None:
         try:
@@ -313,6 +286,14 @@ class _SortRun:
                 )
                 return
         self.done += 1
+        self.recorded = None
+
+
+def _remove_if_ours(destination: str, source: str) -> None:
+    """Remove a copy interrupted before it was recorded, if it is the copy of `source`."""
+    with contextlib.suppress(OSError):
+        if os.path.isfile(destination) and file_sha256(destination) == file_sha256(source):
+            os.remove(destination)
 
 
 def execute_sort(
@@ -349,7 +330,11 @@ def execute_sort(
         for index, op in enumerate(plan.ops):
             if should_stop is not None and should_stop():
                 return run.outcome(stopped=True)
-            run.run_op(op)
+            try:
+                run.run_op(op)
+            except KeyboardInterrupt:
+                run.finish_interrupted(op)
+                raise SortInterrupted(run.outcome(stopped=True)) from None
             if progress is not None:
                 progress(index + 1, total)
         return run.outcome()

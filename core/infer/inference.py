@@ -27,6 +27,7 @@ from core.device import (
     use_device,
 )
 from core.errors import ImageLoadError
+from core.files.sort_manifest import holds_sort
 from core.infer.calibration import softmax_with_temperature
 from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
 from core.models.checkpoints import ModelMeta, load_model
@@ -70,8 +71,11 @@ def load_model_for_inference(path: str, device: str = "auto") -> LoadedModel:
     return LoadedModel(model, meta, dev, choose_precision(dev, "auto"), os.path.abspath(folder))
 
 
-def list_images(folder: str, recursive: bool = True) -> list[str]:
-    """Image files under `folder` (hidden files and folders skipped), sorted by path."""
+def list_images(folder: str, recursive: bool = True, skipped: list[str] | None = None) -> list[str]:
+    """Image files under `folder` (hidden files and folders skipped), sorted by path.
+    Subfolders that are Loupe sort destinations (they hold a sort manifest) are skipped too,
+    and appended to `skipped`: sorting into a folder inside the source must not make the next
+    run classify every sorted copy again."""
     found: list[str] = []
     if not recursive:
         with os.scandir(folder) as entries:
@@ -82,6 +86,11 @@ def list_images(folder: str, recursive: bool = True) -> list[str]:
             ]
         return sorted(found)
     for dirpath, dirnames, filenames in os.walk(folder):
+        if dirpath != folder and holds_sort(filenames):
+            dirnames[:] = []
+            if skipped is not None:
+                skipped.append(dirpath)
+            continue
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         found.extend(
             os.path.join(dirpath, f)

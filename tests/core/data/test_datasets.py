@@ -348,3 +348,18 @@ def test_split_layout_ignores_hidden_and_unknown_top_folders(tmp_path):
     assert report.total == 10 * 2 + 2 * 2
     assert report.ignored == 2
     assert _warned(report, "'extras'", "ignored")
+
+
+def test_a_loupe_sort_inside_the_dataset_is_not_more_training_data(tmp_path):
+    """A sort into DATA/sorted (or into a class folder) would otherwise double the data and
+    add a class named 'sorted' (issue 8, item 10)."""
+    root = make_shapes_dataset(tmp_path / "data", per_class=4, size=16)
+    for sort_root in (root / "sorted", root / "circle" / "by-model"):
+        (sort_root / "circle").mkdir(parents=True)
+        for i in range(3):
+            make_image(sort_root / "circle" / f"copy_{i}.png")
+        (sort_root / "loupe-sort-manifest-20260101-000000.jsonl").write_text("{}\n")
+    report = scan_dataset(str(root), check_images=False).report
+    assert report.class_names == ["circle", "square", "triangle"]
+    assert report.total == 12
+    assert sum("holds a Loupe sort" in w for w in report.warnings) == 2

@@ -173,7 +173,7 @@ def test_exclusive_creation_protects_files_the_listing_missed(tmp_path, photos, 
     plan = plan_sort(results[:1], dest, move=move)
     make_file(dest / "cats" / "a.jpg", b"raced in")
     make_file(dest / "cats" / "a (1).jpg", b"raced in too")
-    monkeypatch.setattr(sorting, "_existing_names", lambda folder: set())  # listing is stale
+    monkeypatch.setattr(sorting, "existing_names", lambda folder: set())  # listing is stale
     expected = sha(files["a"])
     assert execute_sort(plan).done == 1
     assert (dest / "cats" / "a.jpg").read_bytes() == b"raced in"
@@ -402,3 +402,47 @@ def test_destination_that_is_a_file_gives_clear_error(tmp_path, photos):
     with pytest.raises(SortAborted, match="already exists"):
         execute_sort(plan_sort(results, tmp_path / "d2"), manifest_path=str(blocker))
     assert blocker.read_bytes() == b"not a folder"
+
+
+# -- Ctrl+C never leaves a file in both places (issue 8, item 9) ----------------------------
+
+
+def test_ctrl_c_between_recording_a_move_and_removing_its_source(tmp_path, photos, monkeypatch):
+    src, files, results = photos
+    before = snapshot(src)
+    real_remove = os.remove
+    second = str(files["b"])
+
+    def interrupted_remove(path, *args, **kwargs):
+        if path == second and not interrupted_remove.fired:
+            interrupted_remove.fired = True
+            raise KeyboardInterrupt  # Ctrl+C lands just before the original is deleted
+        return real_remove(path, *args, **kwargs)
+
+    interrupted_remove.fired = False
+    monkeypatch.setattr(os, "remove", interrupted_remove)
+    dest = tmp_path / "dest"
+    with pytest.raises(sorting.SortInterrupted) as caught:
+        execute_sort(plan_sort(results, dest, move=True))
+    monkeypatch.undo()
+
+    outcome = caught.value.outcome
+    assert outcome.done == 2 and outcome.stopped and outcome.manifest_path
+    assert not files["b"].exists()  # the move was completed, not left half done
+    placed = [sha(p) for p in dest.rglob("*") if p.is_file() and p.suffix != ".jsonl"]
+    for name, digest in before.items():  # every file is in exactly one place
+        if digest != "<dir>":
+            assert (src / name).exists() + placed.count(digest) == 1, name
+    undo_sort(outcome.manifest_path)
+    assert snapshot(src) == before
+
+
+def test_every_name_fits_the_file_systems_byte_limit():
+    from core.files.sort_names import fit_file_name, numbered
+
+    assert len(safe_folder_name("🐈" * 100).encode()) <= 100
+    assert safe_folder_name("🐈" * 100) == "🐈" * 25  # cut at a character boundary
+    long = "é" * 126 + ".jpeg"  # 252 + 5 bytes
+    assert fit_file_name(long).endswith(".jpeg") and len(fit_file_name(long).encode()) <= 255
+    assert numbered("a" * 251 + ".png", 12).endswith("a (12).png")
+    assert len(numbered("a" * 251 + ".png", 12).encode()) == 255

@@ -1,0 +1,124 @@
+"""`loupe classify`: classify a folder, write CSV/JSON, optionally sort the images.
+
+Every output is checked before the model is loaded, so a bad --out fails at once, not after
+an hour of classifying. A sort reports every file it could not place and exits non-zero
+then; Ctrl+C stops it between files (a second Ctrl+C at once, still leaving every file in
+exactly one place) and says how to undo what was done."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+
+from core.cli.cli_support import check_folder, check_output_file, first_ctrl_c
+from core.errors import LoupeError
+from core.files.file_transfer import describe_os_error
+
+
+def check_classify_outputs(args: argparse.Namespace) -> None:
+    if args.move and not args.sort_into:
+        raise LoupeError("--move only works with --sort-into DEST: say where to move the images.")
+    check_output_file(args.out, "--out")
+    if args.json:
+        check_output_file(args.json, "--json")
+    if args.sort_into and os.path.exists(args.sort_into) and not os.path.isdir(args.sort_into):
+        raise LoupeError(f"--sort-into {args.sort_into} is a file: choose a folder.")
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from core.cli.progress import ClassifyProgressLine
+    from core.infer.inference import classify_paths, list_images, load_model_for_inference
+    from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
+    from core.infer.results_export import ResultsCsvWriter, write_results_json
+    from core.train.verdict import saved_verdict
+
+    check_classify_outputs(args)
+    check_folder(args.images, "Images folder")
+    lm = load_model_for_inference(args.model, args.device)
+    verdict = saved_verdict(args.model)
+    if verdict:  # still classify (the user asked), but never silently with a guessing model
+        print(f"warning: {verdict}", file=sys.stderr)
+    sorts: list[str] = []
+    paths = list_images(args.images, recursive=not args.no_recursive, skipped=sorts)
+    for folder in sorts:
+        print(
+            f"skipped {folder}: it holds a Loupe sort (its images are sorted copies)",
+            file=sys.stderr,
+        )
+    if not paths:
+        raise LoupeError(f"No images found in {args.images}.")
+    keep = args.json is not None or args.sort_into is not None
+    kept: list[ClassifiedImage] = []
+    unreadable: list[UnreadableImage] = []
+    line = ClassifyProgressLine(sys.stderr)
+    top_k = max(1, args.top_k)
+    try:
+        with ResultsCsvWriter(args.out, top_k=top_k if args.top_k > 1 else 0) as writer:
+            for item in classify_paths(lm, paths, batch_size=args.batch_size, top_k=top_k):
+                if isinstance(item, ClassifiedImage):
+                    writer.write(item)
+                    if keep:
+                        kept.append(item)
+                elif isinstance(item, UnreadableImage):
+                    unreadable.append(item)
+                    line.message(f"unreadable: {item.path}: {item.reason}")
+                elif isinstance(item, ClassifyProgress):
+                    if item.note:
+                        line.message(item.note)
+                    line.update(item)
+            classified = writer.rows_written
+    except OSError as exc:  # a write failed mid-way (disk full): the user's path, not a temp
+        raise LoupeError(f"Cannot write {args.out}: {describe_os_error(exc)}.") from exc
+    line.close()
+    print(
+        f"Classified {classified} images into {args.out}"
+        + (f"; {len(unreadable)} unreadable (listed above)" if unreadable else ""),
+        file=sys.stderr,
+    )
+    if args.json:
+        try:
+            write_results_json(
+                kept, args.json, lm.class_names, {"path": lm.path, "arch": lm.meta.arch}, unreadable
+            )
+        except OSError as exc:
+            raise LoupeError(f"Cannot write {args.json}: {describe_os_error(exc)}.") from exc
+    if classified == 0:
+        return 1
+    if args.sort_into:
+        return sort_results(kept, args)
+    return 0
+
+
+def sort_results(kept: list, args: argparse.Namespace) -> int:
+    """Sort into --sort-into; 0 only when every file was placed."""
+    from core.files.sorting import SortInterrupted, execute_sort, plan_sort
+
+    plan = plan_sort(kept, args.sort_into, move=args.move, min_confidence=args.min_confidence)
+    print(plan.summary(), file=sys.stderr)
+    stop = threading.Event()
+
+    def on_first_ctrl_c() -> None:
+        stop.set()
+        print("Stopping after this file (Ctrl+C again to stop at once) ...", file=sys.stderr)
+
+    try:
+        with first_ctrl_c(on_first_ctrl_c):
+            outcome = execute_sort(plan, should_stop=stop.is_set)
+    except SortInterrupted as interrupted:
+        outcome = interrupted.outcome
+    for path, reason in outcome.failed:
+        print(f"not sorted: {path}: {reason}", file=sys.stderr)
+    total = len(plan.ops)
+    text = f"Sorted {outcome.done} of {total} files"
+    if outcome.failed:
+        text += f"; {len(outcome.failed)} could not be sorted (listed above)"
+    if outcome.stopped:
+        text += "; stopped by Ctrl+C"
+    if outcome.manifest_path:
+        text += f". Undo with: python main.py undo {outcome.manifest_path}"
+    print(text + ".", file=sys.stderr)
+    if outcome.stopped:
+        return 130
+    return 1 if outcome.failed else 0
