@@ -54,7 +54,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from core.cli.commands import _check_folder, _first_ctrl_c_stops
+    from core.cli.cli_support import check_folder, first_ctrl_c
     from core.control import RunControl
     from core.data.doctor import (
         DoctorConfig,
@@ -65,7 +65,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     )
     from core.data.doctor_report import write_report
 
-    _check_folder(args.data_dir, "Dataset folder")  # one line before any progress output
+    check_folder(args.data_dir, "Dataset folder")  # one line before any progress output
     config = DoctorConfig(data_dir=args.data_dir, run_dir=args.run)
     if args.run:
         val_split, seed = run_split_settings(args.run)
@@ -73,7 +73,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     control = RunControl()
     line = _StageLine(sys.stderr)
     finished = None
-    with _first_ctrl_c_stops(control, line):
+
+    def on_first_ctrl_c() -> None:
+        control.request_stop()
+        line.message("Stopping after this step (Ctrl+C again to quit at once) ...")
+
+    with first_ctrl_c(on_first_ctrl_c):
         for event in check_dataset(config, control):
             if isinstance(event, DoctorProgress):
                 line.update(event.stage, event.done, event.total)
