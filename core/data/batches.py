@@ -135,6 +135,11 @@ class CachedSource:
     def __len__(self) -> int:
         return len(self.paths)
 
+    def is_grayscale(self, sample: int = 512) -> bool:
+        """Whether the (first `sample`) images have equal R, G and B everywhere."""
+        x = self.images[:sample]
+        return bool((x[..., 0] == x[..., 1]).all() and (x[..., 1] == x[..., 2]).all())
+
     def batches(
         self, batch_size: int, shuffle: bool, gen: torch.Generator | None
     ) -> Iterator[Batch]:

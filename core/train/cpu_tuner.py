@@ -23,6 +23,7 @@ from core.device import Precision
 WARMUP_STEPS = 2  # the first steps allocate and tune kernels: not representative
 ROUNDS = 2  # each candidate is visited this many times, interleaved with the others
 STEPS_PER_VISIT = 3  # the first step of a visit is discarded (new kernels for that setting)
+SLOWER_THAN_BEST = 0.5  # after the first round, settings below this share of the best stop
 
 FP32 = Precision(False, None, False)
 BF16 = Precision(True, torch.bfloat16, False)
@@ -109,6 +110,8 @@ class CpuTuner:
         if not first_of_visit:
             self._times[setting].append(images / max(seconds, 1e-9))
         self._slot += 1
+        if self._slot == len(self.candidates) * STEPS_PER_VISIT:
+            self._drop_the_clearly_slower()
         if self._slot < len(self._plan):
             return
         self.enabled = False
@@ -119,6 +122,17 @@ class CpuTuner:
         self._messages.append(f"CPU: using {self.chosen.label} (measured {measured}).")
         if self._on_chosen is not None:
             self._on_chosen(self.chosen, {c.label: ips for c, ips in speeds.items()})
+
+    def _drop_the_clearly_slower(self) -> None:
+        """After one visit each, a setting at under half the best speed cannot win: its
+        second visit would only cost time (2-16x slower steps on a busy 2-core machine)."""
+        speeds = {c: statistics.median(v) for c, v in self._times.items() if v}
+        if not speeds:
+            return
+        best = max(speeds.values())
+        keep = {c for c, v in speeds.items() if v >= SLOWER_THAN_BEST * best}
+        done, rest = self._plan[: self._slot], self._plan[self._slot :]
+        self._plan = done + [c for c in rest if c in keep]
 
     def messages(self) -> list[str]:
         out, self._messages = self._messages, []

@@ -271,6 +271,10 @@ def prepare(
     train, val = sources
     if len(train) == 0 or len(val) == 0:
         raise LoupeError(f"{cfg.data_dir}: no readable images left for training or validation.")
+    grayscale = isinstance(train, CachedSource) and train.is_grayscale()
+    cfg, adapted = defaults.adapt_augmentation(cfg, grayscale)
+    for note in adapted:
+        yield LogMessage("info", note)
     steps_per_epoch = defaults.steps_per_epoch(len(train), cfg.batch_size)
     optimizer = build_optimizer(model.parameters(), cfg, cfg.lr)
     scheduler = make_scheduler(optimizer, cfg, steps_per_epoch)

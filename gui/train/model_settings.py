@@ -380,7 +380,7 @@ class ModelSettingsPanel(QWidget):
         """Grey out settings the chosen optimizer, schedule or loss does not use."""
         values = self.values()
         uses = {
-            "momentum": values["optimizer"] in ("sgd", "nesterov", "rmsprop"),
+            "momentum": values["optimizer"] in ("auto", "sgd", "nesterov", "rmsprop"),
             "warmup_epochs": values["schedule"] == "cosine",
             "step_size": values["schedule"] == "step",
             "step_gamma": values["schedule"] == "step",

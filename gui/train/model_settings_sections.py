@@ -30,6 +30,7 @@ from gui.train.hyperparameter_fields import (
 from gui.train.model_choice_combos import DeviceCombo
 
 OPTIMIZERS = [
+    ("Auto", "auto"),
     ("AdamW", "adamw"),
     ("Adam", "adam"),
     ("SGD (momentum)", "sgd"),

@@ -60,8 +60,8 @@ def failing_model(monkeypatch):
 
 def _config(data: str, out: str, **changes) -> TrainConfig:
     values = dict(
-        data_dir=data, out_dir=out, epochs=2, batch_size=16, device="cpu", cpu_threads=1,
-        mixed_precision="off", prediction_samples=0,
+        data_dir=data, out_dir=out, epochs=2, batch_size=16, optimizer="adamw", device="cpu",
+        cpu_threads=1, mixed_precision="off", prediction_samples=0,
     )  # fmt: skip
     return TrainConfig(**{**values, **changes})
 

@@ -19,7 +19,7 @@ from core.train.config import TrainConfig, read_config, to_dict
         ({"epochs": 1.5}, "'epochs' must be a whole number, not 1.5"),
         ({"lr": "NaN"}, "'lr' must be a finite number"),
         ({"pretrained": "yes"}, "'pretrained' must be true or false"),
-        ({"optimizer": "adamz"}, "'optimizer' must be one of 'sgd', "),  # the list grows
+        ({"optimizer": "adamz"}, "'optimizer' must be one of 'auto', 'sgd', "),  # the list grows
         ({"augment": {"hflip": 1}}, "'augment.hflip' must be true or false, not 1"),
         ({"weights_file": 3}, "'weights_file' must be text or null, not 3"),
     ],

@@ -45,3 +45,22 @@ def test_single_candidate_is_applied_without_measuring():
 def test_off_the_cpu_the_tuner_does_nothing():
     tuner = CpuTuner([], BF16)
     assert tuner.before_step(3) == BF16 and not tuner.enabled
+
+
+def test_a_clearly_slower_setting_is_not_visited_twice():
+    from core.train.cpu_tuner import SLOWER_THAN_BEST
+
+    slow, fast = CpuSetting(1, FP32), CpuSetting(1, BF16)
+    tuner = CpuTuner([slow, fast], FP32)
+    used = []
+    step = 0
+    while tuner.enabled:
+        precision = tuner.before_step(step)
+        if step >= WARMUP_STEPS:
+            used.append(precision)
+        time.sleep(0.001 if precision == BF16 else 0.001 / SLOWER_THAN_BEST * 3)
+        tuner.after_step(step + 1, 8)
+        step += 1
+    assert tuner.chosen == fast
+    assert used.count(FP32) == STEPS_PER_VISIT  # one visit: its second would be wasted time
+    assert used.count(BF16) == ROUNDS * STEPS_PER_VISIT

@@ -1,0 +1,176 @@
+"""Accuracy and wall time of Loupe's defaults on small images, against the classic PyTorch
+tutorial recipe and against the previous defaults, in one run on the same machine.
+
+Each recipe runs the real command line in a fresh process, as a user would:
+  default    python main.py train DATA --out RUN                  (no flags at all)
+  tutorial   python main.py train DATA --out RUN --preset tutorial
+  previous   the same command in a copy of the code at --previous (git archive), no flags
+Wall time counts the whole process (Python and torch start-up included). "start-up" is the
+wall time minus the epochs' own time (scan, decode, model, CPU tuner's first-run overhead is
+inside epoch 1). Test accuracy: the run's model classifies a held-out test folder
+(core.infer.inference, the `classify` path), never seen in training or validation.
+
+Datasets (made on the spot, reused when present, under --root):
+  digits     benchmarks/digits_dataset.py: MNIST-like 28 px digits rendered from fonts,
+             300 per class (Loupe holds out 20 % for validation), 2,000 test digits
+  fmnist10k  Fashion-MNIST from Debian's idx files: 1,000 per class for training, 200 per
+             class of the official test set as validation and test
+  fmnistN    --fmnist-per-class N: a bigger training share (6000 = the whole set)
+
+    python benchmarks/small_images.py                       # digits, 3 recipes (~3-6 min)
+    python benchmarks/small_images.py --datasets digits,fmnist10k --warm
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "benchmarks"))
+
+RECIPES = {
+    "default": [],
+    "tutorial": ["--preset", "tutorial"],
+    "previous": [],
+}
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+
+
+def make_datasets(names: list[str], root: str, fmnist_per_class: int) -> dict[str, tuple]:
+    """{name: (train folder, test folder)}."""
+    import digits_dataset
+    import fashion_mnist_export
+
+    found = {}
+    for name in names:
+        if name == "digits":
+            data, test = os.path.join(root, "digits"), os.path.join(root, "digits-test")
+            digits_dataset.make(data, test, per_class=300, test_per_class=200, seed=0)
+            found[name] = (data, test)
+        elif name.startswith("fmnist"):
+            per_class = 1000 if name == "fmnist10k" else fmnist_per_class
+            out = os.path.join(root, f"fmnist-{per_class}")
+            fashion_mnist_export.export(out, per_class=per_class, val_per_class=200)
+            found[name] = (out, os.path.join(out, "val"))
+        else:
+            raise SystemExit(f"unknown dataset {name}")
+    return found
+
+
+def previous_code(commit: str, root: str) -> str:
+    """The repository as it was at `commit`, unpacked once (its main.py runs as is)."""
+    folder = os.path.join(root, f"loupe-{commit}")
+    if not os.path.isfile(os.path.join(folder, "main.py")):
+        os.makedirs(folder, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", REPO, "archive", commit], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+    return folder
+
+
+def train(code: str, data: str, run: str, flags: list[str], cache: str) -> float:
+    env = {**os.environ, "LOUPE_CACHE_DIR": cache, "PYTHONPATH": ""}
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, os.path.join(code, "main.py"), "train", data, "--out", run, *flags],
+        cwd=code, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        print(done.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"training failed ({done.returncode}): {' '.join(flags)}")
+    with open(os.path.join(run, "train.log"), "w", encoding="utf-8") as f:
+        f.write(done.stderr)
+    return wall
+
+
+def test_accuracy(run: str, test: str) -> float:
+    from core.infer.inference import classify_paths, list_images, load_model_for_inference
+    from core.infer.results import ClassifiedImage
+
+    lm = load_model_for_inference(run, "cpu")
+    right = total = 0
+    for item in classify_paths(lm, list_images(test), batch_size=256):
+        if isinstance(item, ClassifiedImage):
+            total += 1
+            right += item.label == os.path.basename(os.path.dirname(item.path))
+    return right / max(1, total)
+
+
+def epoch_seconds(run: str) -> list[float]:
+    with open(os.path.join(run, "metrics.csv"), newline="", encoding="utf-8") as f:
+        return [float(row["seconds"]) for row in csv.DictReader(f)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--datasets", default="digits", help="comma list: digits, fmnist10k, fmnistN")
+    p.add_argument("--recipes", default="default,tutorial,previous")
+    p.add_argument("--previous", default="291e537", help="commit of the previous defaults")
+    p.add_argument("--fmnist-per-class", type=int, default=6000, help="for fmnistN")
+    p.add_argument("--warm", action="store_true", help="also a second default run (tuner cached)")
+    p.add_argument("--root", default="/tmp/loupe-bench/small-images")
+    args = p.parse_args(argv)
+    os.makedirs(args.root, exist_ok=True)
+    import torch
+
+    print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, load {_load()}", flush=True)
+    datasets = make_datasets(args.datasets.split(","), args.root, args.fmnist_per_class)
+    recipes = args.recipes.split(",")
+    if args.warm and "default" in recipes:
+        recipes.insert(recipes.index("default") + 1, "default, 2nd run")
+    rows = []
+    for name, (data, test) in datasets.items():
+        cache = tempfile.mkdtemp(prefix="loupe-cache-")  # a first run on this machine
+        for recipe in recipes:
+            code = previous_code(args.previous, args.root) if recipe == "previous" else REPO
+            run = tempfile.mkdtemp(prefix=f"{name}-{recipe.split(',')[0]}-", dir=args.root)
+            shutil.rmtree(run)
+            flags = RECIPES[recipe.split(",")[0]]
+            wall = train(code, data, run, flags, cache)
+            seconds = epoch_seconds(run)
+            later = statistics.median(seconds[1:]) if len(seconds) > 1 else float("nan")
+            with open(os.path.join(run, "config.json"), encoding="utf-8") as f:
+                config = json.load(f)
+            row = dict(
+                dataset=name, recipe=recipe, epochs=len(seconds), test=test_accuracy(run, test),
+                wall=wall, startup=wall - sum(seconds), first=seconds[0], later=later,
+                arch=config["arch"], size=config["image_size"], batch=config["batch_size"],
+                optimizer=config["optimizer"], load=_load(),
+            )  # fmt: skip
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+        shutil.rmtree(cache, ignore_errors=True)
+    print("\n| dataset | recipe | model | epochs | test accuracy | wall | start-up + end | "
+          "epoch 1 / later epochs | load |")  # fmt: skip
+    print("|---|---|---|---:|---:|---:|---:|---|---|")
+    for r in rows:
+        model = f"{r['arch']} {r['size']} px, batch {r['batch']}, {r['optimizer']}"
+        print(f"| {r['dataset']} | {r['recipe']} | {model} | {r['epochs']} | {r['test']:.2%} | "
+              f"{r['wall']:.0f} s | {r['startup']:.0f} s | {r['first']:.1f} s / {r['later']:.1f} s "
+              f"| {r['load']} |")  # fmt: skip
+    by = {(r["dataset"], r["recipe"]): r for r in rows}
+    for name in datasets:
+        d, t = by.get((name, "default")), by.get((name, "tutorial"))
+        if d and t:
+            print(f"{name}: default / tutorial wall time = {d['wall'] / t['wall']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
