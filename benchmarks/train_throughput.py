@@ -154,8 +154,9 @@ def run_loupe(
         epochs=case.epochs, batch_size=case.batch_size, device=device, cpu_threads=threads,
         mixed_precision=precision,
     )  # fmt: skip
-    # On the CPU the first steps try each thread count; they are warm-up too.
-    tuning = dev.type == "cpu" and threads == 0
+    # On the CPU the first steps try each thread count and precision (StepEnded.measuring):
+    # they are warm-up too. The tuner's message once said "CPU threads: ..."; it became
+    # "CPU: using ...", which this script waited for in vain: every step counted as tuning.
     t0 = time.perf_counter()
     prepare = 0.0
     sizes: list[int] = []
@@ -172,15 +173,14 @@ def run_loupe(
         elif isinstance(ev, StepEnded):
             first = prev_step.get(ev.epoch, -1) + 1
             prev_step[ev.epoch] = ev.step
-            if ev.epoch >= 1 and not tuning and ev.images_per_second > 0:
+            if ev.epoch >= 1 and not ev.measuring and ev.images_per_second > 0:
                 n = sum(sizes[first : ev.step + 1])
                 windows.append((n, n / ev.images_per_second))
         elif isinstance(ev, EpochEnded) and ev.epoch >= 1:
             epoch_seconds.append(ev.seconds)
         elif isinstance(ev, LogMessage):
             log.append(f"{ev.level}: {ev.text}")
-            if ev.text.startswith("CPU threads:"):
-                tuning = False  # the tuner reports once, when it has chosen
+            if ev.text.startswith("CPU:"):
                 print(f"  loupe tuner: {ev.text}", flush=True)
         elif isinstance(ev, RunFinished):
             finished = ev
@@ -487,6 +487,9 @@ def _load() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # A private cache: Loupe's CPU tuner measures in this run instead of reusing a choice
+    # remembered from the user's own runs (its steps are then left out as warm-up).
+    os.environ.setdefault("LOUPE_CACHE_DIR", tempfile.mkdtemp(prefix="loupe-bench-cache-"))
     default_threads = torch.get_num_threads()  # before Loupe's tuner changes it
     os.makedirs(args.root, exist_ok=True)
     from core.device import describe_device, resolve_device
