@@ -82,6 +82,7 @@ class WhyToggle(QObject):
         self.button.setToolTip(HINT if ok else "Needs the image file and the model that judged it")
 
     def _on_button_toggled(self, on: bool) -> None:
+        self.button.setText("Why? ✓" if on else "Why?")  # on or off at a glance, any style
         if on:
             self._start()
             return
