@@ -23,7 +23,7 @@ def evaluate_test_split(
     """Evaluate the run's saved (best) model on `samples`; returns report.json's content."""
     lm = load_model_for_inference(run_dir, device)
     images = [LabelledImage(s.path, class_names[s.label]) for s in samples]
-    evaluation = evaluate_images(lm, images, os.path.dirname(samples[0].path) if samples else "")
+    evaluation = evaluate_images(lm, images, _common_root(samples))
     last = time.perf_counter()
     try:
         while True:
@@ -33,7 +33,6 @@ def evaluate_test_split(
                 yield LogMessage("info", f"Tested {progress.done} of {progress.total} images ...")
     except StopIteration as stop:
         report = stop.value
-    report.data_dir = _common_root(samples)
     return write_report(report, os.path.join(run_dir, TEST_REPORT_DIR))
 
 
