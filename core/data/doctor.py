@@ -140,7 +140,9 @@ def _check(config: DoctorConfig, control: RunControl):
     t0 = time.perf_counter()
     yield DoctorProgress("Finding duplicates", 0, 1)
     exact = groups.exact_groups(decoded.pixel_hashes)
-    near = groups.near_groups(n, groups.near_pairs(decoded.perceptual, reduced, rows), exact)
+    unit = np.zeros((n, raw.shape[1]), dtype=np.float32)
+    unit[rows] = raw / np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-12)
+    near = groups.near_groups(n, groups.near_pairs(decoded.perceptual, unit, rows), exact)
     same_picture = groups.merged(exact, near, n)
     leaks = groups.leak_groups(same_picture, images.splits)
     conflicts = [g for g in same_picture if len({int(images.labels[i]) for i in g}) > 1]
