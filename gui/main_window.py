@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.dataset_view.scanStarted.connect(train.on_scan_started)
         self.dataset_view.datasetLoaded.connect(self._on_dataset_loaded)
         self.dataset_view.datasetFailed.connect(self._on_dataset_failed)
+        self.dataset_view.retrainRequested.connect(self._on_retrain_requested)
         train.settingsChanged.connect(self._on_train_settings_changed)
         train.runStarted.connect(self._on_train_run_started)
         train.runFinished.connect(self._on_train_run_finished)
@@ -234,6 +235,11 @@ class MainWindow(QMainWindow):
     def _on_dataset_failed(self, message: str) -> None:
         self.train_page.on_dataset_failed()
         self.statusBar().showMessage(message, 10000)
+
+    def _on_retrain_requested(self) -> None:
+        """The dataset check corrected files: a new run with the Train page's settings."""
+        self.show_page(TRAIN_PAGE)
+        self.train_page.dashboard.trainRequested.emit()
 
     def _on_train_settings_changed(self) -> None:
         # The Data page previews the same train/val split the run will use.

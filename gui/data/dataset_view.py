@@ -56,6 +56,7 @@ class DatasetView(QWidget):
     scanStarted = Signal(str)  # the folder being checked
     datasetLoaded = Signal(str, object)  # root folder, core.data.datasets.DatasetReport
     datasetFailed = Signal(str)  # a readable message
+    retrainRequested = Signal()  # the dataset check moved files: a new run, same settings
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +96,14 @@ class DatasetView(QWidget):
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(self.browse_button)
         path_row.addWidget(self.recent_button)
+        self.check_button = QPushButton("Check dataset…")
+        self.check_button.setObjectName("checkDatasetButton")
+        self.check_button.setToolTip(
+            "Find duplicates, train/test leaks and probably wrong labels, and fix them"
+        )
+        self.check_button.setEnabled(False)
+        self.check_button.clicked.connect(self._on_check_clicked)
+        path_row.addWidget(self.check_button)
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setObjectName("scanProgress")
@@ -230,8 +239,31 @@ class DatasetView(QWidget):
             elif event.status == "failed":
                 self._on_scan_failed(event.message)
 
+    def _on_check_clicked(self) -> None:
+        from gui.data.doctor_review import DoctorDialog
+
+        dialog = DoctorDialog(self.current_path(), self.page.val_split, self.page.seed, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.retrainRequested.connect(self._on_doctor_retrain_requested)
+        dialog.finished.connect(self._on_doctor_finished)
+        self.doctor_dialog = dialog
+        dialog.show()
+        dialog.start()
+
+    def _on_doctor_finished(self) -> None:
+        dialog = getattr(self, "doctor_dialog", None)
+        self.doctor_dialog = None
+        if dialog is not None and dialog.model is not None and dialog.model.changed:
+            self.reload()  # files moved: the counts and samples on show are stale
+
+    def _on_doctor_retrain_requested(self) -> None:
+        if self.doctor_dialog is not None:
+            self.doctor_dialog.close()
+        self.retrainRequested.emit()
+
     def _on_scan_succeeded(self, scan: DatasetScan) -> None:
         self.progress_bar.setVisible(False)
+        self.check_button.setEnabled(True)
         self.page.scan_succeeded(scan)
         report = scan.report
         self.path_edit.setText(report.root)
@@ -241,6 +273,7 @@ class DatasetView(QWidget):
 
     def _on_scan_failed(self, message: str) -> None:
         self.page.scan_failed()
+        self.check_button.setEnabled(False)
         self.samples.clear()
         self.chart.clear()
         self.pages.setCurrentIndex(0)

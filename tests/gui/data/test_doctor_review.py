@@ -1,0 +1,125 @@
+"""The dataset check's review list: move, exclude, keep and undo, in the model and the dialog."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+
+from gui.data.doctor_review import DoctorDialog
+from gui.data.doctor_review_model import REVIEWED_FILE, DoctorReviewModel
+from gui.jobs import JobEnded
+from tests.core.image_factory import make_shapes_dataset
+
+
+def _files(root) -> dict[str, bytes]:
+    found = {}
+    for current, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            if not name.startswith("."):
+                path = os.path.join(current, name)
+                with open(path, "rb") as f:
+                    found[os.path.relpath(path, root)] = f.read()
+    return found
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    root = make_shapes_dataset(tmp_path / "data", per_class=8, size=24, seed=7)
+    shutil.copy(root / "circle" / "circle_000.png", root / "square" / "wrong.png")
+    shutil.copy(root / "triangle" / "triangle_001.png", root / "triangle" / "again.png")
+    return root
+
+
+def _report(root) -> dict:
+    return {
+        "classes": ["circle", "square", "triangle"],
+        "exact_duplicates": [["triangle/triangle_001.png", "triangle/again.png"]],
+        "label_issues": [
+            {"path": "square/wrong.png", "label": "square", "suggested": "circle", "score": 0.9}
+        ],
+        "files": {
+            "square/wrong.png": {"label": "square", "split": "train"},
+            "triangle/triangle_001.png": {"label": "triangle", "split": "train"},
+            "triangle/again.png": {"label": "triangle", "split": "val"},
+        },
+    }
+
+
+def test_move_to_the_suggested_class_then_undo(dataset):
+    before = _files(dataset)
+    model = DoctorReviewModel(str(dataset), _report(dataset))
+    issue = [i for i in model.open_items() if i.kind == "label_issues"][0]
+    manifest = model.move(list(issue.paths), issue.suggested)
+    assert os.path.isfile(manifest)
+    assert (dataset / "circle" / "wrong.png").is_file()
+    assert issue not in model.open_items() and model.changed
+    model.undo()
+    assert _files(dataset) == before
+    assert issue in model.open_items()
+
+
+def test_exclude_takes_out_the_extra_copy_only(dataset):
+    model = DoctorReviewModel(str(dataset), _report(dataset))
+    group = [i for i in model.open_items() if i.kind == "exact_duplicates"][0]
+    model.exclude(group.extra_copies())
+    assert (dataset / "triangle" / "triangle_001.png").is_file()
+    assert (dataset / "_excluded" / "triangle" / "again.png").is_file()
+    assert group not in model.open_items()
+
+
+def test_keep_is_remembered_in_the_dataset(dataset):
+    model = DoctorReviewModel(str(dataset), _report(dataset))
+    issue = [i for i in model.open_items() if i.kind == "label_issues"][0]
+    model.keep([issue])
+    with open(dataset / REVIEWED_FILE, encoding="utf-8") as f:
+        assert issue.key in json.load(f)["kept"]
+    again = DoctorReviewModel(str(dataset), _report(dataset))
+    assert [i.kind for i in again.open_items()] == ["exact_duplicates"]
+
+
+def test_dialog_checks_moves_the_selection_and_undoes(qtbot, dataset):
+    before = _files(dataset)
+    dialog = DoctorDialog(str(dataset), 0.2, 0)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(
+        dialog.runner.event, timeout=120_000, check_params_cb=lambda e: isinstance(e, JobEnded)
+    ):
+        dialog.start()
+    rows = [dialog.list.item(k) for k in range(dialog.list.count())]
+    texts = [row.text() for row in rows]
+    wrong = [
+        row for row, text in zip(rows, texts) if "Probable label error: square/wrong.png" in text
+    ]
+    assert wrong, texts
+    assert not dialog.retrain_button.isEnabled()
+    wrong[0].setSelected(True)
+    assert dialog.class_box.currentText() == "circle"  # the suggestion is preselected
+    dialog.move_button.click()
+    assert (dataset / "circle" / "wrong.png").is_file()
+    assert all(
+        "square/wrong.png" not in dialog.list.item(k).text() for k in range(dialog.list.count())
+    )
+    assert dialog.retrain_button.isEnabled()
+    with qtbot.waitSignal(dialog.retrainRequested):
+        dialog.retrain_button.click()
+    dialog.undo_button.click()
+    assert _files(dataset) == before
+    assert not dialog.undo_button.isEnabled()
+
+
+def test_cancel_stops_the_check_and_changes_nothing(qtbot, dataset):
+    before = _files(dataset)
+    dialog = DoctorDialog(str(dataset), 0.2, 0)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(
+        dialog.runner.event, timeout=60_000, check_params_cb=lambda e: isinstance(e, JobEnded)
+    ):
+        dialog.start()
+        dialog.cancel_button.click()
+    assert dialog.list.count() == 0
+    assert "stopped" in dialog.status_label.text().lower()
+    assert _files(dataset) == before
