@@ -86,9 +86,11 @@ class RunLock:
             os.makedirs(folder, exist_ok=True)
             f = open(path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
         except OSError as exc:
-            raise LoupeError(
-                f"Cannot create the run folder {folder} ({describe_os_error(exc)})."
-            ) from exc
+            if created:
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)
+            what = "create the run folder" if created else "write into the run folder"
+            raise LoupeError(f"Cannot {what} {folder} ({describe_os_error(exc)}).") from exc
         if not _try_lock(f):
             f.close()
             raise RunFolderBusy(
@@ -101,10 +103,6 @@ class RunLock:
             f.write(f"{os.getpid()} on {socket.gethostname()}".encode())
             f.flush()
         return cls(folder, f, created)
-
-    @property
-    def held(self) -> bool:
-        return self._file is not None
 
     def release(self, remove_created_folder: bool = False) -> None:
         """Let go of the folder. With `remove_created_folder`, a folder this lock created

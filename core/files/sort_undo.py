@@ -74,7 +74,7 @@ def _undo_copy(placed: PlacedFile) -> str | None:
     # may be the last one of the file.
     if not os.path.lexists(placed.source):
         return f"its original {placed.source} is gone; kept this copy (it may be the only one)"
-    if os.path.islink(placed.source) or not _matches(placed.source, placed):
+    if not _matches(placed.source, placed):
         return f"its original {placed.source} changed since the sort; kept this copy"
     os.remove(placed.destination)
     return None
