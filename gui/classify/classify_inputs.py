@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from core.errors import ModelFileError
 from core.files.run_folder import list_runs
 from core.models.checkpoints import read_model_meta
+from core.train.verdict import saved_verdict
 from gui.classify.kept_model import model_folder
 from gui.classify.results_filter import ResultsFilterModel
 from gui.classify.results_model import UNSURE, ResultsModel
@@ -59,6 +60,8 @@ def run_item_text(run: dict[str, Any]) -> str:
     text = f"{os.path.basename(run_dir)} · {run.get('arch', '?')}"
     if isinstance(acc, int | float):
         text += f" · {acc * 100:.1f} %"
+    if run.get("verdict"):  # core.train.verdict: the model only guesses
+        text += " · guessing"
     dataset = os.path.basename(str(run.get("dataset", "")).rstrip("/\\"))
     return text + (f" · {dataset}" if dataset else "")
 
@@ -151,6 +154,9 @@ class ModelChooser(QWidget):
             try:
                 self.info = read_model_meta(path).summary()
                 text = describe_model(self.info)
+                verdict = saved_verdict(path)
+                if verdict:  # never offered silently: the run found it only guesses
+                    text, role = f"{text}\n⚠ {verdict}", "error"
             except ModelFileError as exc:
                 text, role = f"Cannot read this model: {exc}", "error"
         self.info_label.setText(text)
