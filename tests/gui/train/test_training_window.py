@@ -304,7 +304,12 @@ def test_menus_switch_pages_and_open_folders(qtbot, tmp_path):
     view_actions[1].trigger()
     assert window.current_page() == TRAIN_PAGE
     file_texts = [a.text() for a in menus["&File"].actions() if not a.isSeparator()]
-    assert file_texts == ["&Open dataset folder…", "Choose &workspace folder…", "&Quit"]
+    assert file_texts == [
+        "&Open dataset folder…",
+        "Get a &sample dataset…",
+        "Choose &workspace folder…",
+        "&Quit",
+    ]
     assert menus["&File"].actions()[0].shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
 
 
