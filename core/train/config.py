@@ -232,10 +232,11 @@ class TrainConfig:
     )
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     label_smoothing: float = setting(
-        0.0,
+        0.1,
         "Label smoothing",
-        "Teach the model not to be 100 % sure. 0.1 often improves accuracy a little and "
-        "makes confidence scores more honest.",
+        "Teach the model not to be 100 % sure (0 = off). 0.1, the default, improves accuracy "
+        "and keeps SGD's logits from growing without bound (28 px digits: 98 % instead of "
+        "95 %, benchmarks/small_images.py).",
         minimum=0.0,
         maximum=0.5,
     )

@@ -55,10 +55,16 @@ def small_image_epochs(train_images: int) -> int:
     return min(MAX_SMALL_IMAGE_EPOCHS, max(MIN_SMALL_IMAGE_EPOCHS, epochs))
 
 
-def auto_optimizer(small: bool, fine_tuning: bool) -> str:
+NESTEROV_MIN_IMAGES = 1000  # fewer: too few steps for SGD's rate to settle (AdamW is calmer)
+
+
+def auto_optimizer(small: bool, fine_tuning: bool, train_images: int) -> str:
     """SGD with Nesterov momentum for small images from scratch (the fast CIFAR-10 records'
-    choice: measured better than AdamW here); AdamW elsewhere (robust for fine-tuning)."""
-    return "nesterov" if small and not fine_tuning else "adamw"
+    choice: measured better than AdamW here); AdamW elsewhere (robust for fine-tuning, and
+    for a few dozen images, where SGD's early epochs swing between right and wrong)."""
+    if small and not fine_tuning and train_images >= NESTEROV_MIN_IMAGES:
+        return "nesterov"
+    return "adamw"
 
 
 def auto_epochs(train_images: int, batch_size: int, fine_tuning: bool) -> int:
@@ -168,15 +174,15 @@ def resolve_auto(
         size = info.min_image_size
     fine_tuning = pretrained or bool(cfg.weights_file)
     from_scratch_small = small and not fine_tuning and size <= SMALL_IMAGE_MAX
+    images = train_images if train_images is not None else report.total
     optimizer = cfg.optimizer
     if optimizer == "auto":
-        optimizer = auto_optimizer(from_scratch_small, fine_tuning)
+        optimizer = auto_optimizer(from_scratch_small, fine_tuning, images)
         if optimizer == "nesterov":
             notes.append("Optimizer: SGD with Nesterov momentum (small images from scratch).")
     lr = cfg.lr or default_lr(optimizer, cfg.batch_size, fine_tuning)
     epochs = cfg.epochs
     if epochs == 0:
-        images = train_images if train_images is not None else report.total
         if from_scratch_small:
             epochs = small_image_epochs(images)
         else:

@@ -29,8 +29,8 @@ PRESET_WORDS: dict[str, str] = {
 DESCRIPTIONS: dict[str, str] = {
     QUICK: "A first result in minutes: few epochs at a small image size.",
     BALANCED: "Loupe's defaults: a good model in a reasonable time.",
-    BEST: "More epochs, pretrained weights when available, stronger augmentation and label "
-    "smoothing: slower, usually a few points more accurate.",
+    BEST: "More epochs, pretrained weights when available, stronger augmentation: slower, "
+    "usually a few points more accurate.",
     TUTORIAL: "The classic PyTorch CIFAR-10 tutorial, exactly: its small LeNet-style CNN, SGD "
     "(lr 0.001, momentum 0.9), batch 4, 2 epochs, no augmentation. Compare it with Loupe's "
     "defaults on your own data in Runs.",
@@ -60,7 +60,7 @@ _BALANCED: dict[str, Any] = {
     "augment.rotation_degrees": 0.0,
     "augment.color_jitter": 0.0,
     "augment.trivial_augment": False,
-    "label_smoothing": 0.0,
+    "label_smoothing": 0.1,
     "early_stopping_patience": 0,
 }
 

@@ -41,8 +41,10 @@ def test_explicit_choices_are_kept():
     assert (cfg.optimizer, cfg.epochs) == ("adamw", 4)
 
 
-def test_photos_keep_adamw():
+def test_photos_and_a_few_dozen_small_images_keep_adamw():
     cfg, _ = _resolve(TrainConfig(data_dir="/d", out_dir="/o"), 300, 600)
+    assert cfg.optimizer == "adamw"
+    cfg, _ = _resolve(TrainConfig(data_dir="/d", out_dir="/o"), 28, 90)
     assert cfg.optimizer == "adamw"
 
 

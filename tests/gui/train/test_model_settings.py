@@ -135,7 +135,7 @@ def test_build_config_reflects_edited_controls(loaded, tmp_path):
     child(loaded, QDoubleSpinBox, "valSplitSpin").setValue(30)  # shown in percent
     child(loaded, QDoubleSpinBox, "cropScaleSpin").setValue(50)
     child(loaded, QCheckBox, "vflipCheck").setChecked(True)
-    child(loaded, QDoubleSpinBox, "labelSmoothingSpin").setValue(0.1)
+    child(loaded, QDoubleSpinBox, "labelSmoothingSpin").setValue(0.2)
     loss = child(loaded, QComboBox, "lossCombo")
     loss.setCurrentIndex(loss.findData("focal"))
     child(loaded, QCheckBox, "classBalancedCheck").setChecked(True)
@@ -153,7 +153,7 @@ def test_build_config_reflects_edited_controls(loaded, tmp_path):
     assert (config.optimizer, config.schedule, config.step_size) == ("sgd", "step", 3)
     assert config.val_split == pytest.approx(0.3)
     assert config.augment.crop_scale_min == pytest.approx(0.5) and config.augment.vflip
-    assert config.label_smoothing == pytest.approx(0.1) and config.loss == "focal"
+    assert config.label_smoothing == pytest.approx(0.2) and config.loss == "focal"
     assert config.class_balanced and config.early_stopping_patience == 4 and config.seed == 42
     assert (config.device, config.mixed_precision) == ("cpu", "off")
     assert loaded.presetCombo.currentText() == CUSTOM
