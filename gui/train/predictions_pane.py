@@ -35,6 +35,9 @@ class PredictionsPane(QWidget):
         self.filter_label.setObjectName("predictionFilterLabel")
         self.filter_label.setProperty("role", "muted")
         self.filter_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # "True cat, predicted as dog: 5 of 60 sampled images (5 in the whole validation
+        # set)" wraps rather than ending in "(5 in the".
+        self.filter_label.setWordWrap(True)
         self.mistakes_check = QCheckBox("Mistakes only")
         self.mistakes_check.setObjectName("mistakesOnlyCheck")
         self.show_all_button = QPushButton("Show all")

@@ -141,7 +141,9 @@ class TrainingDashboard(QWidget):
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("No run yet")
-        self.progress_details = QLabel("")
+        # "Early stop: validation accuracy did not improve…" must not end in "(b": it is cut
+        # between words, the whole sentence in its tooltip.
+        self.progress_details = ElidedLabel()
         self.progress_details.setObjectName("progressDetails")
         self.progress_details.setProperty("role", "muted")
         # Long texts ("Finished 10 epochs; ...") must not widen the window: elide instead.

@@ -31,6 +31,10 @@ class ElidedLabel(QLabel):
         self.setToolTip(fixed + elided)  # the whole line, whatever had to go
         self._elide()
 
+    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name, so it swaps in
+        """All of `text` may be shortened (at its end, between words)."""
+        self.set_parts(text, "")
+
     def full_text(self) -> str:
         return self._fixed + self._elided
 

@@ -93,3 +93,43 @@ def test_the_page_says_which_path_the_run_takes_and_flags_a_guessing_model(qtbot
     verdict = "This model is guessing: its best validation accuracy (20%) is about chance."
     dashboard.on_event(RunFinished("completed", "Finished.", RUN_DIR, 3, 0.2, 0, None, verdict))
     assert notice.property("kind") == "guessing" and verdict in notice.text()
+
+
+def test_an_early_stop_sentence_is_cut_between_words_with_the_whole_in_its_tooltip(qtbot):
+    from core.events import RunFinished
+
+    dash = TrainingDashboard()
+    qtbot.addWidget(dash)
+    dash.resize(1280 - 124 - 380, 600)  # the dashboard's share of a 1280 px window
+    dash.show()
+    dash.start_run()
+    reason = (
+        "Early stop: validation accuracy did not improve for 3 epochs (best 91.2 % in "
+        "epoch 7); the best model is kept."
+    )
+    dash.on_event(RunFinished("early_stopped", reason, RUN_DIR, 10, 0.912, 6, None))
+    details = dash.progress_details
+    qtbot.waitUntil(lambda: details.width() > 0)
+    shown = details.text()
+    assert details.toolTip() == reason
+    assert details.fontMetrics().horizontalAdvance(shown) <= details.width()
+    if shown != reason:  # cut: at a word's end, never "(b"
+        kept = shown.removesuffix("… ").rstrip()
+        assert reason.startswith(kept) and reason[len(kept)] in " ·;,:", shown
+
+
+def test_a_long_matrix_filter_caption_wraps_instead_of_being_cut(qtbot):
+    from gui.train.predictions_pane import PredictionsPane
+
+    pane = PredictionsPane()
+    qtbot.addWidget(pane)
+    pane.resize(380, 500)
+    pane.show()
+    text = (
+        "True circle, predicted as triangle: 5 of 60 sampled images (5 in the whole validation set)"
+    )
+    pane.filter_label.setText(text)
+    label = pane.filter_label
+    qtbot.waitUntil(lambda: label.width() > 0)
+    assert label.wordWrap()
+    assert label.heightForWidth(label.width()) > label.fontMetrics().height()  # two lines
