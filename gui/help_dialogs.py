@@ -23,9 +23,9 @@ several runs to compare them; <i>Resume / extend…</i> continues a run.</li>
 images and press <i>Classify</i>. Filter the results, export them as CSV or JSON, or sort the
 files into one folder per class (<i>Undo sort</i> reverses it).</li>
 </ol>
-<p>The same from a terminal: <code>python main.py train DATA_DIR</code>, then
-<code>python main.py classify RUN_DIR FOLDER</code>; <code>python main.py --help</code> lists every
-command.</p>
+<p>The same from a terminal: <code>python main.py train DATA_DIR --out RUN_DIR</code>, then
+<code>python main.py classify RUN_DIR IMAGES_DIR --out results.csv</code>;
+<code>python main.py --help</code> lists every command.</p>
 """
 
 # Shortcuts that live on widgets rather than in the menus (those are read from the menus).
