@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-RunStatus = Literal["completed", "cancelled", "early_stopped", "failed"]
+RunStatus = Literal["completed", "stopped", "early_stopped", "failed"]
 
 
 @dataclass(frozen=True)

@@ -86,10 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--move", action="store_true", help="with --sort-into: move instead of copy")
     c.add_argument(
-        "--min-confidence",
+        "--unsure-threshold",
         type=_fraction,
         default=0.0,
-        help="with --sort-into: below this, images go to DEST/_unsure/",
+        metavar="F",
+        help="with --sort-into: images whose confidence is below F (0-1) are unsure and go to "
+        "DEST/_unsure/ (the window's 'Unsure below')",
+    )
+    # The flag's name before one word was chosen for the concept; kept so scripts still run.
+    c.add_argument(
+        "--min-confidence", dest="unsure_threshold", type=_fraction, help=argparse.SUPPRESS
     )
 
     m = sub.add_parser("models", help="list the architectures")

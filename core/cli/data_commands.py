@@ -88,7 +88,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if finished is None or finished.report is None:
         what = "error: " if not finished or finished.status == "failed" else ""
         print(f"loupe: {what}{finished.reason if finished else 'no result'}", file=sys.stderr)
-        return 130 if finished and finished.status == "cancelled" else 1
+        return 130 if finished and finished.status == "stopped" else 1
     json_path, html_path = write_report(finished.report, args.out)
     print(finished.reason)
     print(f"Report: {html_path} (all findings: {json_path})")

@@ -122,6 +122,8 @@ def read_run_summary(run_dir: str) -> dict[str, Any] | None:
         return None
     if not isinstance(summary, dict):
         return None
+    if summary.get("status") == "cancelled":  # older run folders: one word, "stopped", now
+        summary["status"] = "stopped"
     if summary.get("status") == "running":
         # The lock says it best (it dies with its process, on any host); runs from before
         # the lock fall back to the process id.

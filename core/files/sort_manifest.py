@@ -67,7 +67,7 @@ class ManifestContents:
 class ManifestWriter:
     """Appends records durably. Creates the file exclusively: never overwrites a manifest."""
 
-    def __init__(self, path: str, dest_root: str, move: bool, min_confidence: float) -> None:
+    def __init__(self, path: str, dest_root: str, move: bool, unsure_threshold: float) -> None:
         self.path = path
         self._file = open(path, "x", encoding="utf-8", newline="\n")  # noqa: SIM115
         self._append(
@@ -76,7 +76,7 @@ class ManifestWriter:
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "dest_root": dest_root,
                 "move": move,
-                "min_confidence": min_confidence,
+                "unsure_threshold": unsure_threshold,
             }
         )
 

@@ -73,7 +73,7 @@ class SortOp:
 class SortPlan:
     dest_root: str
     move: bool
-    min_confidence: float
+    unsure_threshold: float  # below this confidence a file goes to _unsure
     ops: tuple[SortOp, ...]
 
     def counts(self) -> dict[str, int]:
@@ -119,12 +119,12 @@ def plan_sort(
     results: Iterable[ClassifiedImage],
     dest_root: str | os.PathLike[str],
     move: bool = False,
-    min_confidence: float = 0.0,
+    unsure_threshold: float = 0.0,
 ) -> SortPlan:
     """Where each file would go. Reads the destination's folder listings to avoid names
     already there; writes nothing. A file listed twice is sorted once."""
-    if not 0.0 <= min_confidence <= 1.0:
-        raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
+    if not 0.0 <= unsure_threshold <= 1.0:
+        raise ValueError(f"the unsure threshold must be between 0 and 1, got {unsure_threshold}")
     root = os.path.abspath(os.fspath(dest_root))
     unique: dict[str, tuple[str, ClassifiedImage]] = {}
     for result in results:
@@ -135,7 +135,7 @@ def plan_sort(
     ops: list[SortOp] = []
     for source, result in unique.values():
         # `not >=` also sends a NaN confidence to _unsure.
-        unsure = not result.confidence >= min_confidence
+        unsure = not result.confidence >= unsure_threshold
         folder = UNSURE_FOLDER if unsure else folders[result.label]
         if folder not in taken:
             taken[folder] = existing_names(os.path.join(root, folder))
@@ -143,7 +143,7 @@ def plan_sort(
         name = free_name(original, original, taken[folder])
         taken[folder].add(name_key(name))
         ops.append(SortOp(source, os.path.join(root, folder, name), folder))
-    return SortPlan(root, move, float(min_confidence), tuple(ops))
+    return SortPlan(root, move, float(unsure_threshold), tuple(ops))
 
 
 def default_manifest_path(dest_root: str) -> str:
@@ -311,7 +311,7 @@ def execute_sort(
     try:
         os.makedirs(root, exist_ok=True)
         path = manifest_path or default_manifest_path(root)
-        manifest = ManifestWriter(path, root, plan.move, plan.min_confidence)
+        manifest = ManifestWriter(path, root, plan.move, plan.unsure_threshold)
     except FileExistsError as e:
         what = "already exists" if os.path.isdir(root) else "exists and is not a folder"
         raise SortAborted(

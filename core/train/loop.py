@@ -111,7 +111,7 @@ class _Trainer:
         self.folder = RunFolder(self.lock.folder)
         setup = yield from prepare(self.cfg, self.folder, self.control)
         if setup is None:  # stopped while preparing
-            yield self._finished("cancelled", "Stopped before training started.")
+            yield self._finished("stopped", "Stopped before training started.")
             return
         self.setup = setup
         self.cfg = setup.cfg
@@ -269,7 +269,7 @@ class _Trainer:
             train_loss, train_acc, stopped = yield from self._train_epoch(epoch)
             if stopped:
                 yield from self._save_on_stop(epoch)
-                return "cancelled", self._stop_reason(epoch)
+                return "stopped", self._stop_reason(epoch)
             validation_started = time.perf_counter()
             ev = evaluate(
                 s.model,
@@ -287,7 +287,7 @@ class _Trainer:
             )
             if ev is None:  # stopped during validation: the epoch is repeated on resume
                 yield from self._save_on_stop(epoch)
-                return "cancelled", self._stop_reason(epoch)
+                return "stopped", self._stop_reason(epoch)
             self.validation_seconds = time.perf_counter() - validation_started
             improved = self.best_acc is None or ev.accuracy > self.best_acc
             if improved:
@@ -356,9 +356,9 @@ class _Trainer:
                         f"at epoch {self.best_epoch + 1})."
                     )
             if self.control.stop_requested:
-                return "cancelled", self._stop_reason(epoch + 1)
+                return "stopped", self._stop_reason(epoch + 1)
         best = f"best validation accuracy {self.best_acc:.1%}" if self.best_acc is not None else ""
-        return "completed", f"Finished {cfg.epochs} epochs; {best}."
+        return "completed", f"Completed {cfg.epochs} epochs; {best}."
 
     def _stop_reason(self, epoch: int) -> str:
         kept = (

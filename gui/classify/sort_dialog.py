@@ -211,7 +211,7 @@ class SortDialog(QDialog):
             else ""
         )
 
-    def min_confidence(self) -> float:
+    def unsure_threshold(self) -> float:
         return self.threshold_spin.value() / 100.0
 
     def move(self) -> bool:
@@ -240,7 +240,7 @@ class SortDialog(QDialog):
         if not problem:
             try:
                 self.plan = plan_sort(
-                    self.results, self.destination(), self.move(), self.min_confidence()
+                    self.results, self.destination(), self.move(), self.unsure_threshold()
                 )
             except (OSError, ValueError) as exc:
                 problem = f"Cannot plan the sort: {exc}"

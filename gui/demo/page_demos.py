@@ -93,7 +93,7 @@ def runs_view_demo(workspace: str | None = None) -> RunsView:
         # fmt: off
         write_demo_run(workspace, "2024-05-01_flowers_resnet18", "completed",
                        "2024-05-01T10:00:00", accs, 8)
-        write_demo_run(workspace, "2024-05-02_flowers_mobilenet", "cancelled",
+        write_demo_run(workspace, "2024-05-02_flowers_mobilenet", "stopped",
                        "2024-05-02T11:30:00", [a - 0.07 for a in accs[:5]], 12,
                        arch="mobilenet_v3_small")
         write_demo_run(workspace, "2024-05-03_birds_resnet50", "failed",

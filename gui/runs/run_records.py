@@ -21,17 +21,18 @@ from core.files.run_folder import read_metrics, read_steps
 from core.train.defaults import steps_per_epoch
 from core.words import format_duration
 
-# status in run.json -> (word shown, colour). "cancelled" reads as "stopped": the user stopped it.
+# status in run.json -> (word shown, colour); core.files.run_folder reads an older run's
+# "cancelled" as "stopped".
 STATUS_STYLE: dict[str, tuple[str, str]] = {
     "completed": ("completed", "#2E7D32"),
     "early_stopped": ("early stopped", "#00796B"),
-    "cancelled": ("stopped", "#A15C00"),
+    "stopped": ("stopped", "#A15C00"),
     "interrupted": ("interrupted", "#BF360C"),
     "failed": ("failed", "#C62828"),
     "running": ("running", "#1565C0"),
     "unreadable": ("unreadable", "#6B7280"),
 }
-RESUMABLE = {"completed", "cancelled", "early_stopped", "interrupted"}
+RESUMABLE = {"completed", "stopped", "early_stopped", "interrupted"}
 MAX_LABEL_CHARS = 28  # a compared run without a start time is named by its folder, this short
 
 

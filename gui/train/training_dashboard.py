@@ -46,17 +46,18 @@ PROGRESS_INTERVAL_MS = 500
 
 
 def finished_text(ev: RunFinished) -> str:
-    """statusLabel's words when a run ends; always contains finished, stopped or failed."""
+    """statusLabel's words when a run ends: the status as the Runs page words it
+    (completed, early stopped, stopped, failed)."""
     best = (
         f"best validation accuracy {ev.best_val_acc * 100:.1f} %"
         if ev.best_val_acc is not None
         else ""
     )
     if ev.status == "completed":
-        return f"finished — {best}" if best else "finished"
+        return f"completed — {best}" if best else "completed"
     if ev.status == "early_stopped":
-        return f"finished (early stop) — {best}" if best else "finished (early stop)"
-    if ev.status == "cancelled":
+        return f"early stopped — {best}" if best else "early stopped"
+    if ev.status == "stopped":
         if best:
             return f"stopped — kept the best model ({best})"
         return "stopped — model saved" if ev.model_path else "stopped"
@@ -146,7 +147,7 @@ class TrainingDashboard(QWidget):
         self.progress_details = ElidedLabel()
         self.progress_details.setObjectName("progressDetails")
         self.progress_details.setProperty("role", "muted")
-        # Long texts ("Finished 10 epochs; ...") must not widen the window: elide instead.
+        # Long texts ("Completed 10 epochs; ...") must not widen the window: elide instead.
         self.progress_details.setSizePolicy(
             QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
         )

@@ -98,6 +98,24 @@ def test_classify_sort_into_copies_and_undo_restores(cli_run, tmp_path):
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in images.rglob("*.png")} == before
 
 
+def test_unsure_threshold_sends_images_below_it_to_unsure(cli_run, tmp_path):
+    _, _, out, _ = cli_run
+    images = make_shapes_dataset(tmp_path / "imgs", per_class=2, size=32, seed=12)
+    dest = tmp_path / "sorted"
+    # Every confidence is below 1.0 (softmax never reaches it over 3 classes in practice).
+    args = ("classify", out, images, "--out", tmp_path / "r.csv", "--sort-into", dest)
+    result = loupe(*args, "--unsure-threshold", "1")
+    assert result.returncode == 0, result.stderr
+    assert {p.parent.name for p in dest.rglob("*.png")} == {"_unsure"}
+    manifest = next(dest.glob("loupe-sort-manifest-*.jsonl"))
+    assert '"unsure_threshold": 1.0' in manifest.read_text().splitlines()[0]
+    # The flag's earlier name still works for scripts written before.
+    from core.cli.commands import build_parser
+
+    old = build_parser().parse_args(["classify", "r", "i", "--out", "o", "--min-confidence", "0.3"])
+    assert old.unsure_threshold == 0.3
+
+
 @pytest.mark.parametrize(
     "args, words",
     [

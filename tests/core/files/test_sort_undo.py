@@ -35,7 +35,7 @@ def test_undo_restores_the_original_tree(tree, move):
     root, src, dest, results = tree
     before = snapshot(root)
     mtime_before = os.stat(src / "a.jpg").st_mtime
-    outcome = execute_sort(plan_sort(results, dest, move=move, min_confidence=0.5))
+    outcome = execute_sort(plan_sort(results, dest, move=move, unsure_threshold=0.5))
     assert outcome.done == 5
     assert snapshot(root) != before
 

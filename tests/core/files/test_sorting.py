@@ -49,7 +49,7 @@ def _manifest_lines(path: str) -> list[dict]:
 def test_plan_destinations_unsure_and_in_plan_collisions(tmp_path, photos):
     _, files, results = photos
     dest = tmp_path / "dest"
-    plan = plan_sort(results, str(dest), min_confidence=0.5)
+    plan = plan_sort(results, str(dest), unsure_threshold=0.5)
     assert [
         (Path(op.source).name, os.path.relpath(op.destination, dest), op.label) for op in plan.ops
     ] == [
@@ -116,8 +116,8 @@ def test_safe_folder_name(label, folder):
 def test_plan_rejects_bad_threshold_and_nan_goes_unsure(tmp_path):
     f = make_file(tmp_path / "a.jpg")
     with pytest.raises(ValueError):
-        plan_sort([result(f, "cats")], tmp_path / "d", min_confidence=1.5)
-    plan = plan_sort([result(f, "cats", float("nan"))], tmp_path / "d", min_confidence=0.1)
+        plan_sort([result(f, "cats")], tmp_path / "d", unsure_threshold=1.5)
+    plan = plan_sort([result(f, "cats", float("nan"))], tmp_path / "d", unsure_threshold=0.1)
     assert plan.ops[0].label == "_unsure"
     assert plan_sort([], tmp_path / "d").summary() == f"Copy 0 files into {tmp_path / 'd'}"
 
@@ -130,7 +130,7 @@ def test_copy_places_every_file_exactly_once(tmp_path, photos):
     before = snapshot(src)
     dest = tmp_path / "dest"
     make_file(dest / "cats" / "a.jpg", b"already here")  # an existing file must survive
-    plan = plan_sort(results, dest, min_confidence=0.5)
+    plan = plan_sort(results, dest, unsure_threshold=0.5)
     outcome = execute_sort(plan)
 
     assert outcome.done == 5 and outcome.failed == () and not outcome.stopped

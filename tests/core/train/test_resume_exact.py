@@ -69,7 +69,7 @@ def test_stopped_after_one_epoch_and_resumed_equals_an_uninterrupted_run(
     for event in fit(_exact(shapes_data, out), control):
         if isinstance(event, EpochEnded):
             control.request_stop()  # Stop pressed during epoch 1's validation
-    assert event.status == "cancelled" and event.epochs_completed == 1
+    assert event.status == "stopped" and event.epochs_completed == 1
     assert len(metric_rows(out)) == 1
 
     finished = list(fit(_exact(shapes_data, out, resume=True)))[-1]
@@ -144,7 +144,7 @@ def test_stop_inside_a_later_epoch_keeps_the_best_epochs_model(shapes_data, tmp_
         if isinstance(event, CheckpointSaved) and event.kind == "best":
             best_weights[event.epoch] = load_file(out / "model.safetensors")
     finished = events[-1]
-    assert isinstance(finished, RunFinished) and finished.status == "cancelled"
+    assert isinstance(finished, RunFinished) and finished.status == "stopped"
     assert finished.epochs_completed == 2 and "during epoch 3" in finished.reason
 
     rows = metric_rows(out)

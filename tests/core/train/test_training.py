@@ -107,11 +107,11 @@ def test_stop_takes_effect_within_a_step_and_keeps_a_model(shapes_data, tmp_path
         if isinstance(event, EpochEnded) and event.epoch == 1:
             control.request_stop()
     finished = events[-1]
-    assert finished.status == "cancelled"
+    assert finished.status == "stopped"
     assert finished.epochs_completed == 2
     assert "best model" in finished.reason
     assert os.path.isfile(tmp_path / "run" / "model.safetensors")
-    assert json.load(open(tmp_path / "run" / "run.json"))["status"] == "cancelled"
+    assert json.load(open(tmp_path / "run" / "run.json"))["status"] == "stopped"
 
 
 def test_stop_from_another_thread_during_the_first_epoch(shapes_data, tmp_path):
@@ -128,7 +128,7 @@ def test_stop_from_another_thread_during_the_first_epoch(shapes_data, tmp_path):
                 stopper = threading.Timer(0.05, control.request_stop)
                 stopper.start()
         finished = event
-    assert finished.status == "cancelled"
+    assert finished.status == "stopped"
     # Stopped before the first validation: the current weights are kept to use or resume.
     assert finished.model_path and os.path.isfile(finished.model_path)
 
@@ -291,7 +291,7 @@ def test_stop_during_validation_does_not_wait_for_it(shapes_data, tmp_path):
         events.append(event)
         if isinstance(event, StepEnded) and event.step == event.steps_per_epoch - 1:
             control.request_stop()  # the epoch's training is over; validation comes next
-    assert events[-1].status == "cancelled"
+    assert events[-1].status == "stopped"
     assert not _of(events, EpochEnded)  # validation was abandoned, not finished
     ckpt = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)
     assert ckpt["next_epoch"] == 0  # never validated: resuming repeats the epoch

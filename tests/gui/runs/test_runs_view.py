@@ -27,7 +27,7 @@ from tests.gui.runs.runs_helpers import (
 
 def test_lists_each_run_with_accuracy_status_and_date_newest_first(view, tmp_path):
     write_run(tmp_path, "a", started="2024-05-01T10:00:00", val_accs=(0.5, 0.9))
-    write_run(tmp_path, "b", started="2024-05-03T09:30:00", status="cancelled", val_accs=(0.4,))
+    write_run(tmp_path, "b", started="2024-05-03T09:30:00", status="stopped", val_accs=(0.4,))
     write_run(tmp_path, "c", started="2024-05-02T08:00:00", status="failed", val_accs=())
     write_run(tmp_path, "d", started="2024-05-04T08:00:00", status="early_stopped")
     (tmp_path / "not a run").mkdir()
@@ -323,7 +323,7 @@ def test_demo_shows_made_up_runs(qtbot):
 
 def test_every_column_is_whole_in_a_1440_px_window(qtbot, tmp_path):
     """Status, the last column, was cut off: the table gets the width its columns need."""
-    for i, status in enumerate(("completed", "cancelled", "early_stopped", "failed")):
+    for i, status in enumerate(("completed", "stopped", "early_stopped", "failed")):
         write_run(
             tmp_path,
             f"run{i}",

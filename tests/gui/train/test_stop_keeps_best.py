@@ -63,7 +63,7 @@ def test_stop_button_inside_epoch_3_keeps_the_best_epochs_model(qtbot, tmp_path,
     status = page.dashboard.status_label.text()
     assert status.startswith("stopped") and "kept the best model" in status, status
     summary = json.loads((run / "run.json").read_text())
-    assert summary["status"] == "cancelled" and summary["epochs_completed"] == 2
+    assert summary["status"] == "stopped" and summary["epochs_completed"] == 2
     rows = metric_rows(run)
     best_row = max(rows, key=lambda r: float(r["val_acc"]))  # the first of equals, as the run
     best = json.loads((run / "model.json").read_text())["best"]

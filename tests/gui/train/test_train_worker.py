@@ -68,7 +68,7 @@ def test_five_thousand_step_signals_reach_the_dashboard(qtbot):
     curve = dashboard.plots.curves["train_loss_raw"]
     qtbot.waitUntil(lambda: curve.xData is not None and len(curve.xData) == 5000)
     assert dashboard.progress.last_step.global_step == 4999
-    assert "finished" in dashboard.status_label.text()
+    assert "completed" in dashboard.status_label.text()
 
 
 def test_a_crash_outside_the_engine_ends_as_a_failed_run(qtbot):
@@ -91,7 +91,7 @@ def _endless_fit(config, control):
         yield StepEnded(0, step, step, 10**6, 1.0, 1e-3, 100.0, 1e6)
         step += 1
         time.sleep(0.005)
-    yield _finished("cancelled")
+    yield _finished("stopped")
 
 
 def test_pause_holds_the_loop_and_resume_continues(qtbot):
@@ -116,7 +116,7 @@ def test_pause_holds_the_loop_and_resume_continues(qtbot):
     qtbot.waitUntil(lambda: len(steps) > 7, timeout=10_000)
     runner.request_stop()
     _wait_ended(qtbot, steps)
-    assert steps[-2].status == "cancelled"
+    assert steps[-2].status == "stopped"
     numbers = [e.global_step for e in steps[:-2]]
     assert numbers == list(range(len(numbers)))  # resumed where it paused: none lost
 

@@ -97,7 +97,7 @@ def test_train_from_the_window_shows_curves_predictions_and_saves_the_model(
     assert re.fullmatch(r"\d{8}-\d{6}-shapes-simple_cnn", run_dir.name), run_dir.name
     assert (run_dir / "model.safetensors").is_file()
     status = window.train_page.dashboard.status_label.text()
-    assert status.startswith("finished") and "best validation accuracy" in status, status
+    assert status.startswith("completed") and "best validation accuracy" in status, status
     # One validation point per epoch, one loss point per reported step (as logged on disk).
     qtbot.waitUntil(lambda: _points(window, "val_acc") == 2)
     steps = _csv_rows(run_dir / "steps.csv")
@@ -112,7 +112,7 @@ def test_train_from_the_window_shows_curves_predictions_and_saves_the_model(
     assert not grid.model().index(0, 0).data(Qt.ItemDataRole.DecorationRole).isNull()
     assert window.train_page.dashboard.matrix.model().rowCount() == 3
     assert window.train_page.dashboard.error_banner.isHidden()
-    assert "Finished 2 epochs" in window.train_page.dashboard.log.toPlainText()
+    assert "Completed 2 epochs" in window.train_page.dashboard.log.toPlainText()
     assert window.train_page.dashboard.train_button.isEnabled()
     assert window.train_page.settings_panel.isEnabled()
 
@@ -128,7 +128,7 @@ def test_stop_during_training_keeps_the_model(qtbot, tmp_path, shapes_dataset, m
     assert status.startswith("stopped") and "kept the best model" in status, status
     run_dir = _only_run_dir(window)
     assert (run_dir / "model.safetensors").is_file()
-    assert json.loads((run_dir / "run.json").read_text())["status"] == "cancelled"
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "stopped"
 
 
 def test_pause_and_resume_from_the_dashboard(qtbot, tmp_path, shapes_dataset, monkeypatch):
@@ -176,7 +176,7 @@ def test_closing_during_training_asks_then_stops_cleanly(
     assert thread.isFinished()
     assert window.train_page.dashboard.status_label.text().startswith("stopped")
     run_dir = _only_run_dir(window)
-    assert json.loads((run_dir / "run.json").read_text())["status"] == "cancelled"
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "stopped"
 
 
 def test_a_failing_run_shows_its_error_in_the_window(qtbot, tmp_path):
@@ -252,7 +252,7 @@ def test_resume_and_classify_requests_from_the_runs_page(qtbot, tmp_path, traine
     window.runs_view.request_resume(str(run_dir), 3)
     assert window.current_page() == TRAIN_PAGE
     _wait_for_end(qtbot, window)
-    assert window.train_page.dashboard.status_label.text().startswith("finished")
+    assert window.train_page.dashboard.status_label.text().startswith("completed")
     assert _csv_rows(run_dir / "metrics.csv") == 3
 
     window.runs_view.classifyWithRun.emit(str(run_dir))
