@@ -171,7 +171,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         reason = finished.reason if finished else "no result"
         print(f"loupe: error: {reason}", file=sys.stderr)
         return 1
-    if finished.status == "cancelled":
+    if finished.status == "stopped":
         print(f"{finished.reason} {_what_is_kept(cfg)}", file=sys.stderr)
         return 130
     print(f"{finished.reason} Model: {finished.model_path}")
