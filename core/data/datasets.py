@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from core.data.imaging import IMAGE_EXTENSIONS, is_image_name, quick_check
 from core.errors import DatasetError
 from core.files.sort_manifest import holds_sort
+from core.train.config import named
 
 Progress = Callable[[int, int], None]
 
@@ -250,8 +251,8 @@ def _balance_warnings(class_totals: dict[str, int]) -> list[str]:
         if ratio > _IMBALANCE_RATIO:
             out.append(
                 f"Classes are imbalanced: '{largest}' has {present[largest]} images but "
-                f"'{smallest}' only {present[smallest]} ({ratio:.1f}x). Turn on class-balanced "
-                f"weighting so the model does not simply favour '{largest}'."
+                f"'{smallest}' only {present[smallest]} ({ratio:.1f}x). Turn on "
+                f"{named('class_balanced')} so the model does not simply favour '{largest}'."
             )
     return out
 

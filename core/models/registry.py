@@ -277,8 +277,8 @@ def _load_pretrained_state(arch: str) -> dict[str, torch.Tensor]:
         raise WeightsUnavailableError(
             f"ImageNet weights for {arch} are not cached ({weights_cache_path(arch)}) and "
             "cannot be downloaded (offline). Fix: connect once so torchvision can download them, "
-            "copy that file into the cache folder, pass a local weights file (--weights FILE), "
-            "or train from scratch (no --pretrained)."
+            "copy that file into the cache folder, choose a local Weights file (--weights FILE), "
+            "or train from scratch (turn off Start from ImageNet weights, --no-pretrained)."
         )
     weights = _default_weights(arch)
     try:

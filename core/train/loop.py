@@ -37,7 +37,7 @@ from core.files.run_lock import RunLock
 from core.infer.calibration import Calibration
 from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS, save_checkpoint, save_model
 from core.train.batch_backoff import BatchFeed, can_back_off, halve_batch
-from core.train.config import TrainConfig, to_dict
+from core.train.config import TrainConfig, named, to_dict
 from core.train.cpu_tuner import SpeedMeter
 from core.train.evaluation import autocast, evaluate
 from core.train.metrics import per_class_metrics
@@ -64,13 +64,13 @@ def fit(config: TrainConfig, control: RunControl | None = None) -> Iterator[Trai
             bs = trainer.cfg.batch_size
             if bs <= 1:  # core.train.batch_backoff halved it as far as it goes
                 reason = (
-                    "The GPU ran out of memory even at batch size 1. Try a smaller image size "
-                    "or a smaller model."
+                    "The GPU ran out of memory even at batch size 1: lower "
+                    f"{named('image_size')} or choose a smaller model in {named('arch')}."
                 )
             else:
                 reason = (
-                    f"The GPU ran out of memory at batch size {bs}. Try batch size "
-                    f"{max(1, bs // 2)} or a smaller image size."
+                    f"The GPU ran out of memory at batch size {bs}: set {named('batch_size')} "
+                    f"to {max(1, bs // 2)} or lower {named('image_size')}."
                 )
         else:
             yield LogMessage("error", traceback.format_exc())
@@ -420,7 +420,7 @@ class _Trainer:
                 if not torch.isfinite(torch.tensor(mean_loss)):
                     raise LoupeError(
                         f"The training loss became {mean_loss} in epoch {epoch + 1}, step {step + 1}: "
-                        f"training diverged. Try a lower learning rate (now {cfg.lr:g})."
+                        f"training diverged. Lower {named('lr')} (now {cfg.lr:g})."
                     )
                 paused = self.control.paused_seconds - paused_at_report
                 ips = report_images / max(now - last_report - paused, 1e-9)
@@ -599,7 +599,10 @@ def _long_run_warning(remaining_seconds: float, device_type: str) -> str | None:
     if remaining_seconds < LONG_RUN_SECONDS:
         return None
     hours = remaining_seconds / 3600
-    advice = "a smaller image size, fewer epochs or a smaller model"
+    advice = (
+        f"a smaller {named('image_size')}, fewer {named('epochs')} or a smaller model "
+        f"({named('arch')})"
+    )
     if device_type == "cpu":
         advice += ", or a machine with a GPU"
     return f"At this speed the run needs about {hours:.1f} more hours. To go faster try {advice}."

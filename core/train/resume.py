@@ -13,7 +13,7 @@ from torch import nn
 
 from core.device import restore_device_rng
 from core.errors import LoupeError
-from core.train.config import TrainConfig
+from core.train.config import TrainConfig, named
 from core.train.optim import lr_factor
 
 # Changing these would change the network itself: the saved weights would not fit.
@@ -46,8 +46,8 @@ def compatible_config(ckpt: dict[str, Any], cfg: TrainConfig, run_dir: str) -> T
     for name in SHAPE_FIELDS:
         if name in saved and saved[name] != getattr(cfg, name):
             raise LoupeError(
-                f"Cannot resume {run_dir} with {name} {getattr(cfg, name)!r}: it was trained "
-                f"with {saved[name]!r}. Start a new run for a different model."
+                f"Cannot resume {run_dir} with {named(name)} {getattr(cfg, name)!r}: it was "
+                f"trained with {saved[name]!r}. Start a new run for a different model."
             )
     return cfg
 
@@ -91,8 +91,8 @@ def restore(
     start_epoch = int(ckpt["next_epoch"])
     if start_epoch >= cfg.epochs:
         raise LoupeError(
-            f"{run_dir} has already trained {start_epoch} epochs: ask for more epochs "
-            f"(e.g. --epochs {start_epoch + 5}) to extend it."
+            f"{run_dir} has already trained {start_epoch} epochs: to extend it, raise "
+            f"{named('epochs')} above that (e.g. {start_epoch + 5})."
         )
     # The schedule is a function of the step; its position follows the epoch the run resumes
     # at (not a saved step count: the batch size, and so the steps per epoch, may have

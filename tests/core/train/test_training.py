@@ -260,7 +260,7 @@ def test_diverging_loss_stops_with_a_clear_message(shapes_data, tmp_path):
     )
     finished = list(fit(cfg))[-1]
     assert finished.status == "failed"
-    assert "learning rate" in finished.reason
+    assert "Lower Learning rate (--lr)" in finished.reason  # names the control and the flag
 
 
 def test_early_stopping(shapes_data, tmp_path):

@@ -5,7 +5,14 @@ range as the spin box's."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QDoubleSpinBox, QFormLayout, QSpinBox
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QSpinBox,
+)
 
 from core.train.config import TrainConfig
 from core.train.settings import setting_fields
@@ -46,6 +53,9 @@ def test_every_user_facing_setting_has_a_control_with_its_tooltip(qapp, panel, i
         assert widget.text().startswith(item.setting.label)
     elif item.kind is not bool:
         assert _form_label(panel, widget) == item.setting.label
+    if isinstance(widget, QComboBox) and item.setting.choices:
+        offered = {widget.itemData(i) for i in range(widget.count())}
+        assert offered == set(item.setting.choices)
     if isinstance(widget, QSpinBox | QDoubleSpinBox):
         scale = 100.0 if widget.suffix() == " %" else 1.0
         low, high = spin_range(item.key, scale)
