@@ -313,7 +313,7 @@ def test_out_of_memory_at_every_batch_size_ends_with_advice(shapes_data, tmp_pat
     finished = events[-1]
     assert finished.status == "failed"
     assert "out of memory even at batch size 1" in finished.reason
-    assert "smaller image size" in finished.reason
+    assert "lower Image size (--image-size)" in finished.reason  # names control and flag
     halved = [e.text for e in _of(events, LogMessage) if "ran out of memory at batch" in e.text]
     assert [t.split("batch size ")[1].split(":")[0] for t in halved] == [
         "64", "32", "16", "8", "4", "2"

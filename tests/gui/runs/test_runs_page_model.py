@@ -21,7 +21,7 @@ def test_actions_say_why_they_are_not_possible(tmp_path):
     page.selected = [running]
     assert page.resume_state().tooltip == "This run is still training."
     assert "cannot be deleted" in page.delete_state().tooltip
-    bare = _run(tmp_path, "b", status="cancelled")
+    bare = _run(tmp_path, "b", status="stopped")
     page.selected = [bare]
     assert "no checkpoint" in page.resume_state().tooltip
     assert page.classify_state().tooltip == "This run has no model file yet."
