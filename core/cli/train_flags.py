@@ -80,7 +80,6 @@ def _converter(item: SettingField) -> Any:
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
-    convert.__name__ = item.key  # argparse names the type in some messages
     return convert
 
 

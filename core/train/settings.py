@@ -121,8 +121,8 @@ def allowed_text(item: SettingField) -> str:
         unit = f" {s.unit}" if s.unit else ""
         text = f"{whole}from {_number(s.minimum)} to {_number(s.maximum)}{unit}"
     else:
-        text = "a text"
-    if s.auto is not None and s.auto not in (None, "") and not _in_range(s, s.auto):
+        text = "a name"
+    if s.auto is not None and s.auto not in s.choices and not _in_range(s, s.auto):
         text += f", or {s.auto_word}"
     return text
 
