@@ -112,6 +112,6 @@ def test_a_stopped_run_is_still_tested_with_its_best_model(tmp_path):
         events.append(event)
         if isinstance(event, EpochEnded):
             control.request_stop()
-    assert events[-1].status == "cancelled"
+    assert events[-1].status == "stopped"
     report = _report(tmp_path / "run" / "test_report")
     assert report["images"] == 9 and events[-1].test_acc == report["accuracy"]
