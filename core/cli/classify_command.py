@@ -95,9 +95,7 @@ def sort_results(kept: list, args: argparse.Namespace) -> int:
     """Sort into --sort-into; 0 only when every file was placed."""
     from core.files.sorting import SortInterrupted, execute_sort, plan_sort
 
-    plan = plan_sort(
-        kept, args.sort_into, move=args.move, unsure_threshold=args.unsure_threshold
-    )
+    plan = plan_sort(kept, args.sort_into, move=args.move, unsure_threshold=args.unsure_threshold)
     print(plan.summary(), file=sys.stderr)
     stop = threading.Event()
 

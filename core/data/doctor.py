@@ -48,7 +48,7 @@ class DoctorProgress:
 
 @dataclass(frozen=True)
 class DoctorFinished:
-    status: Literal["completed", "cancelled", "failed"]
+    status: Literal["completed", "stopped", "failed"]
     reason: str
     report: dict[str, Any] | None = None  # the doctor.json contents when completed
 
@@ -97,7 +97,7 @@ def check_dataset(config: DoctorConfig, control: RunControl | None = None) -> It
         yield DoctorFinished("failed", str(exc))
         return
     if report is None:
-        yield DoctorFinished("cancelled", "Dataset check stopped; nothing was written.")
+        yield DoctorFinished("stopped", "Dataset check stopped; nothing was written.")
         return
     yield DoctorFinished("completed", summary_line(report), report)
 

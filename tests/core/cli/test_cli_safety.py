@@ -85,7 +85,7 @@ def test_first_ctrl_c_stops_cleanly_and_says_how_to_go_on(
     last = err.strip().splitlines()[-1]
     assert last.startswith("Stopped by the user during epoch 1; saved the weights so far")
     assert last.endswith(f"Continue with: python main.py train {shapes_data} --out {out} --resume")
-    assert json.loads((out / "run.json").read_text())["status"] == "cancelled"
+    assert json.loads((out / "run.json").read_text())["status"] == "stopped"
     assert (out / "model.safetensors").is_file() and (out / "last.ckpt").is_file()
 
 

@@ -97,7 +97,7 @@ def test_stop_ends_with_a_cancelled_event_and_no_report(planted):
     control = RunControl()
     control.request_stop()
     events = list(check_dataset(DoctorConfig(str(planted[0])), control))
-    assert events[-1].status == "cancelled" and events[-1].report is None
+    assert events[-1].status == "stopped" and events[-1].report is None
 
 
 def test_a_missing_folder_is_one_failed_event(tmp_path):
