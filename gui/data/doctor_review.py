@@ -73,9 +73,12 @@ class DoctorDialog(QDialog):
         self.list.setObjectName("doctorFindings")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setIconSize(QSize(THUMB * MAX_SIDE_BY_SIDE + 6, THUMB))
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.itemSelectionChanged.connect(self._on_list_selection_changed)
 
         self.class_box = QComboBox()
+        self.class_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.move_button = QPushButton("Move to class")
         self.exclude_button = QPushButton("Exclude")
         self.exclude_button.setToolTip(
@@ -121,8 +124,11 @@ class DoctorDialog(QDialog):
     def _on_job_event(self, event: object) -> None:
         if isinstance(event, DoctorProgress):
             self.status_label.setText(f"{event.stage} …")
-            self.progress_bar.setRange(0, max(1, event.total))
-            self.progress_bar.setValue(event.done)
+            if event.total <= 1 and event.done == 0:  # a stage that counts nothing: busy
+                self.progress_bar.setRange(0, 0)
+            else:
+                self.progress_bar.setRange(0, event.total)
+                self.progress_bar.setValue(event.done)
         elif isinstance(event, DoctorFinished):
             self.status_label.setText(event.reason)
             if event.report is not None:
@@ -216,3 +222,15 @@ class DoctorDialog(QDialog):
         if self.runner.is_running():
             self.runner.cancel()
         super().done(result)
+
+
+if __name__ == "__main__":  # python -m gui.data.doctor_review DATA_DIR: the window on its own
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv)
+    window = DoctorDialog(sys.argv[1] if len(sys.argv) > 1 else ".")
+    window.show()
+    window.start()
+    sys.exit(app.exec())
