@@ -114,10 +114,11 @@ def fit_temperature(logits: torch.Tensor, labels: torch.Tensor, max_iter: int = 
         return 1.0
     # The validation pass runs under inference_mode: autograd needs ordinary tensors.
     with torch.inference_mode(False), torch.enable_grad():
-        logits = logits.detach().to("cpu", torch.float64).clone()
+        # float32: a scalar fit needs no more, and a large validation set fits 3x faster.
+        logits = logits.detach().to("cpu", torch.float32).clone()
         labels = labels.detach().to("cpu").long().clone()
         # LBFGS searches log T: T stays positive without a constraint.
-        log_t = torch.zeros((), dtype=torch.float64, requires_grad=True)
+        log_t = torch.zeros((), dtype=torch.float32, requires_grad=True)
         optimizer = torch.optim.LBFGS(
             [log_t], lr=0.5, max_iter=max_iter, line_search_fn="strong_wolfe"
         )
