@@ -10,7 +10,7 @@ import math
 
 from core.data.datasets import DatasetReport
 from core.train.config import TrainConfig
-from core.train.verdict import BUNDLED_BACKBONE  # installed with Loupe: photos fine-tune offline
+from core.train.verdict import BUNDLED_BACKBONE, SCRATCH_MIN_IMAGES
 
 SMALL_IMAGE_MAX = 64  # median side (px) up to which images count as "small"
 SMALL_IMAGE_ARCH = "loupe_net"  # what "auto" trains on small images, whatever the device
@@ -146,7 +146,10 @@ def resolve_auto(
                     "pretrained features learn photos from few images."
                 )
             else:
-                arch = "resnet18" if device_type == "cuda" else "loupe_net"
+                # Never a network that cannot learn from scratch on this many images.
+                images = train_images if train_images is not None else report.total
+                big_enough = images >= SCRATCH_MIN_IMAGES
+                arch = "resnet18" if device_type == "cuda" and big_enough else "loupe_net"
                 notes.append(
                     f"Training {arch} from scratch because no pretrained weights are available "
                     "(pretrained weights usually give much better accuracy: see 'models')."

@@ -34,6 +34,11 @@ def test_without_any_weights_photos_train_a_small_cnn_from_scratch():
     cfg, notes = resolve_auto(_cfg(), _photos(), "cpu", lambda arch: False, train_images=240)
     assert (cfg.arch, cfg.pretrained) == ("loupe_net", False)
     assert "from scratch because" in notes[0]
+    # Not even a GPU makes ResNet-18 learn 240 photos from random weights.
+    cfg, _ = resolve_auto(_cfg(), _photos(), "cuda", lambda arch: False, train_images=240)
+    assert cfg.arch == "loupe_net"
+    cfg, _ = resolve_auto(_cfg(), _photos(), "cuda", lambda arch: False, train_images=20_000)
+    assert cfg.arch == "resnet18"
 
 
 def test_auto_epochs_give_a_small_dataset_enough_optimizer_steps():
