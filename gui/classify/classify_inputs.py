@@ -244,6 +244,8 @@ SORT_CHOICES = [  # (label, key, descending)
     ("File name (Z → A)", "name", True),
     ("Confidence (low → high)", "confidence", False),
     ("Confidence (high → low)", "confidence", True),
+    # Lowest margin between the two best classes first: what a person should label next.
+    ("Most useful to label", "margin", False),
 ]
 
 

@@ -84,7 +84,11 @@ class ResultsFilterModel(QAbstractListModel):
             raise ValueError(f"sort key must be one of {SORT_KEYS}, got {key!r}")
         if (key, descending) != (self._sort_key, self._descending):
             self._sort_key, self._descending = key, descending
-            self._key = self._name_key if key == "name" else self._confidence_key
+            self._key = {
+                "name": self._name_key,
+                "confidence": self._confidence_key,
+                "margin": self._margin_key,
+            }[key]
             self.invalidate()
 
     def invalidate(self) -> None:
@@ -139,6 +143,10 @@ class ResultsFilterModel(QAbstractListModel):
     def _confidence_key(self, row: int) -> tuple[float, Any, int]:
         conf = self._source.confidence_of(row)
         return (conf if conf == conf else -1.0), self._source.name_key_of(row), row  # NaN first
+
+    def _margin_key(self, row: int) -> tuple[float, Any, int]:
+        margin = self._source.margin_of(row)
+        return (margin if margin == margin else -1.0), self._source.name_key_of(row), row
 
     def _accepts(self, row: int) -> bool:
         src = self._source

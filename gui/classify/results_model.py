@@ -36,7 +36,7 @@ ConfidenceRole = Qt.ItemDataRole.UserRole + 4  # float 0..1
 UnsureRole = Qt.ItemDataRole.UserRole + 5  # bool: confidence below the unsure threshold
 
 UNSURE = "\x00unsure"  # class filter value: every image below the unsure threshold
-SORT_KEYS = ("name", "confidence")
+SORT_KEYS = ("name", "confidence", "margin")  # margin: top-1 minus top-2 probability
 DEFAULT_UNSURE_THRESHOLD = 0.5
 THUMBNAIL_NOTIFY_MS = 40  # coalesce finished thumbnails into one repaint per frame or so
 
@@ -53,6 +53,13 @@ def name_key(path: str) -> tuple[tuple[str | int, ...], str]:
     name = os.path.basename(path).casefold()
     parts = _DIGITS.split(name)
     return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), name
+
+
+def top_two_margin(result: ClassifiedImage) -> float:
+    """How much more likely the best class is than the runner-up. The images with the lowest
+    margin are the most useful to label next (uncertainty sampling, active learning)."""
+    top = [p for _, p in result.top_k] or [result.confidence]
+    return float(top[0] - (top[1] if len(top) > 1 else 0.0))
 
 
 def tooltip_text(result: ClassifiedImage, unsure: bool) -> str:
@@ -76,6 +83,7 @@ class ResultsModel(QAbstractListModel):
         self.root = ""  # the classified folder: tiles name files relative to it
         self._results: list[ClassifiedImage] = []
         self._confidence: list[float] = []
+        self._margin: list[float] = []  # top-1 minus top-2: low = the model hesitates
         self._name_keys: list[tuple[tuple[str | int, ...], str]] = []
         self._row_of_path: dict[str, int] = {}
         self._counts: Counter[str] = Counter()
@@ -108,6 +116,7 @@ class ResultsModel(QAbstractListModel):
         for offset, result in enumerate(fresh):
             self._results.append(result)
             self._confidence.append(float(result.confidence))
+            self._margin.append(top_two_margin(result))
             self._name_keys.append(name_key(result.path))
             self._row_of_path[result.path] = first + offset
             self._counts[result.label] += 1
@@ -119,6 +128,7 @@ class ResultsModel(QAbstractListModel):
         self.beginResetModel()
         self._results.clear()
         self._confidence.clear()
+        self._margin.clear()
         self._name_keys.clear()
         self._row_of_path.clear()
         self._counts.clear()
@@ -157,6 +167,9 @@ class ResultsModel(QAbstractListModel):
     # -- per-row values for ResultsFilterModel ---------------------------------------------
     def confidence_of(self, row: int) -> float:
         return self._confidence[row]
+
+    def margin_of(self, row: int) -> float:
+        return self._margin[row]
 
     def name_key_of(self, row: int) -> tuple[tuple[str | int, ...], str]:
         return self._name_keys[row]

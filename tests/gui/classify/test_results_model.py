@@ -313,3 +313,24 @@ def test_name_sort_is_natural_numbers_by_value(qapp):
         "IMG_2.jpg",
         "img_10.jpg",
     ]
+
+
+def test_most_useful_to_label_puts_the_smallest_top_two_margin_first(qapp):
+    def result(name: str, first: float, second: float) -> ClassifiedImage:
+        top = (("cat", first), ("dog", second), ("bird", 1.0 - first - second))
+        return ClassifiedImage(f"/p/{name}.jpg", "cat", first, top)
+
+    source = ResultsModel()
+    proxy = ResultsFilterModel(source)
+    proxy.set_sort("margin", False)
+    # "torn" is less confident than "sure_ish" but "close" hesitates most between two classes.
+    source.append_results([result("sure", 0.95, 0.03), result("close", 0.48, 0.46)])
+    source.append_results([result("torn", 0.40, 0.20), result("sure_ish", 0.70, 0.25)])
+    assert [os.path.basename(p) for p in shown_paths(proxy)] == [
+        "close.jpg",
+        "torn.jpg",
+        "sure_ish.jpg",
+        "sure.jpg",
+    ]
+    proxy.invalidate()  # the incremental inserts agree with a full rebuild
+    assert shown_paths(proxy)[0].endswith("close.jpg")
