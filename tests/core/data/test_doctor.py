@@ -116,3 +116,19 @@ def test_excluded_images_are_not_part_of_the_dataset(planted, tmp_path):
     scan = scan_dataset(str(root))
     assert "_excluded" not in scan.report.class_names
     assert len(scan.train) + len(scan.val) == 8
+
+
+def test_a_runs_model_judges_only_the_images_it_did_not_train_on(trained_run, shapes_data):
+    from core.data.doctor import run_split_settings
+
+    run_dir, _ = trained_run
+    val_split, seed = run_split_settings(run_dir)
+    events = list(check_dataset(DoctorConfig(shapes_data, run_dir, val_split, seed)))
+    report = events[-1].report
+    assert events[-1].status == "completed", events[-1].reason
+    from core.data.datasets import scan_dataset
+
+    held_out = len(scan_dataset(shapes_data, val_split, seed).val)
+    assert f"{run_dir} on the {held_out} images it did not train on" in report["label_method"]
+    for issue in report["label_issues"]:
+        assert report["files"][issue["path"]]["split"] == "val"
