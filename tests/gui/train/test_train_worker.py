@@ -108,14 +108,16 @@ def test_pause_holds_the_loop_and_resume_continues(qtbot):
                 runner.pause()
 
     steps = _start(runner, tiny_config("/nowhere", "/nowhere/run"), fit_paused_at_the_fourth_step)
-    qtbot.waitUntil(lambda: len(steps) >= 4, timeout=10_000)
-    assert runner.control.paused
-    qtbot.wait(500)  # dozens of steps, were the pause ignored
-    assert len(steps) == len(yielded) == 4, "steps kept coming while paused"
-    runner.resume()
-    qtbot.waitUntil(lambda: len(steps) > 7, timeout=10_000)
-    runner.request_stop()
-    _wait_ended(qtbot, steps)
+    try:
+        qtbot.waitUntil(lambda: len(steps) >= 4, timeout=10_000)
+        assert runner.control.paused
+        qtbot.wait(500)  # dozens of steps, were the pause ignored
+        assert len(steps) == len(yielded) == 4, "steps kept coming while paused"
+        runner.resume()
+        qtbot.waitUntil(lambda: len(steps) > 7, timeout=10_000)
+    finally:  # the endless job must end even when an assertion failed
+        runner.request_stop()
+        _wait_ended(qtbot, steps)
     assert steps[-2].status == "stopped"
     numbers = [e.global_step for e in steps[:-2]]
     assert numbers == list(range(len(numbers)))  # resumed where it paused: none lost
