@@ -254,6 +254,7 @@ def test_diverging_loss_stops_with_a_clear_message(shapes_data, tmp_path):
         batch_size=16,
         lr=10.0,
         optimizer="sgd",
+        schedule="constant",  # full rate from the first step (a warm-up would start gently)
         device="cpu",
         cpu_threads=1,
         mixed_precision="off",
