@@ -23,7 +23,9 @@ import time
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-FONT_GLOBS = ("/usr/share/fonts/**/*.ttf", "/usr/share/fonts/**/*.otf")
+# DejaVu (Debian's fonts-dejavu-core) and matplotlib's own fonts only: a machine with more
+# fonts installed must not make another, harder or easier, data set from the same seed.
+FONT_GLOBS = ("/usr/share/fonts/truetype/dejavu/*.ttf",)
 # TeX's symbol fonts map the digit code points to brackets and arrows: not digits.
 SYMBOL_FONTS = ("cmex10.ttf", "cmsy10.ttf")
 MARKER = ".digits-dataset.json"  # hidden: Loupe ignores it when scanning

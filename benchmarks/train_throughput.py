@@ -158,6 +158,7 @@ def run_loupe(
     # they are warm-up too. The tuner's message once said "CPU threads: ..."; it became
     # "CPU: using ...", which this script waited for in vain: every step counted as tuning.
     t0 = time.perf_counter()
+    tuner_bf16 = False
     prepare = 0.0
     sizes: list[int] = []
     prev_step: dict[int, int] = {}
@@ -182,6 +183,7 @@ def run_loupe(
             log.append(f"{ev.level}: {ev.text}")
             if ev.text.startswith("CPU:"):
                 print(f"  loupe tuner: {ev.text}", flush=True)
+                tuner_bf16 = "bf16" in ev.text.split("(")[0]  # "CPU: using 1 thread, bf16 (..."
         elif isinstance(ev, RunFinished):
             finished = ev
     shutil.rmtree(out, ignore_errors=True)
@@ -202,7 +204,8 @@ def run_loupe(
         epoch_images_per_second=n_train / max(float(np.mean(epoch_seconds)), 1e-9),
         prepare_seconds=prepare,
         threads=torch.get_num_threads(),  # the tuner's choice stays set after the run
-        precision=choose_precision(dev, resolved.mixed_precision).label,
+        # The tuner may choose bf16 on the CPU under "auto": the pure step must use it too.
+        precision="bf16" if tuner_bf16 else choose_precision(dev, resolved.mixed_precision).label,
         data_mode=started.data_mode,
         cfg=resolved,
         train_images=n_train,
@@ -275,7 +278,7 @@ def run_pure(case: Case, lr: LoupeResult, device: str, max_seconds: float) -> fl
     dev = resolve_device(device)
     configure_backends(dev)
     torch.set_num_threads(lr.threads)
-    precision = choose_precision(dev, cfg.mixed_precision)
+    precision = choose_precision(dev, "on" if lr.precision == "bf16" else cfg.mixed_precision)
     torch.manual_seed(0)
     model = build_model(case.arch, case.classes).to(dev).to(memory_format=torch.channels_last)
     opt = build_optimizer(model.parameters(), cfg, cfg.lr)
