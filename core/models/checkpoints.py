@@ -25,7 +25,8 @@ from core.files.atomic import atomic_write_bytes, atomic_write_json
 from core.infer.temperature import temperature_from_meta
 
 MODEL_FORMAT = "loupe-model"
-MODEL_FORMAT_VERSION = 1
+# 2: simple_cnn is the tutorial's network exactly (format 1 padded its first convolution).
+MODEL_FORMAT_VERSION = 2
 MODEL_WEIGHTS = "model.safetensors"
 MODEL_META = "model.json"
 LAST_CKPT = "last.ckpt"
@@ -214,7 +215,14 @@ def load_model(path: str) -> tuple[nn.Module, ModelMeta]:
     meta_path, weights_path = resolve_model_paths(path)
     meta = read_model_meta(meta_path)
     try:
-        model = build_model(meta.arch, len(meta.class_names))
+        if meta.arch == "simple_cnn" and meta.raw.get("format_version", 1) < 2:
+            # Same tensors as today's simple_cnn but a padded first convolution: building
+            # today's network would load cleanly and answer wrongly.
+            from core.models.small_cnns import SimpleCNN
+
+            model = SimpleCNN(len(meta.class_names), first_padding=2)
+        else:
+            model = build_model(meta.arch, len(meta.class_names))
     except LoupeError as exc:
         raise ModelFileError(f"{meta_path}: {exc}") from exc
     try:

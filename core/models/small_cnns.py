@@ -9,12 +9,13 @@ from torch import nn
 class SimpleCNN(nn.Module):
     """The network of PyTorch's classic CIFAR-10 tutorial (two 5x5 convs, three linear layers),
     exactly so at its 32 px. An adaptive pool before the linear layers (a no-op at 32 px)
-    makes it accept other sizes from 16 px up."""
+    makes it accept other sizes from 16 px up. `first_padding=2` is the variant that model
+    files of format 1 were trained with (same tensors, other outputs: see checkpoints)."""
 
-    def __init__(self, num_classes: int = 10) -> None:
+    def __init__(self, num_classes: int = 10, first_padding: int = 0) -> None:
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(3, 6, 5),
+            nn.Conv2d(3, 6, 5, padding=first_padding),
             nn.ReLU(inplace=True),
             nn.MaxPool2d(2),
             nn.Conv2d(6, 16, 5),

@@ -5,6 +5,8 @@ run resumes at, with the learning rate now asked for."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +45,11 @@ def compatible_config(ckpt: dict[str, Any], cfg: TrainConfig, run_dir: str) -> T
     if cfg.lr == 0 and saved.get("lr"):
         keep["lr"] = float(saved["lr"])
     cfg = dataclasses.replace(cfg, **keep)
+    if cfg.arch == "simple_cnn" and _model_format(run_dir) == 1:
+        raise LoupeError(
+            f"Cannot resume {run_dir}: it was trained with an earlier simple_cnn (a padded first "
+            "convolution). Its model still classifies; start a new run to train further."
+        )
     for name in SHAPE_FIELDS:
         if name in saved and saved[name] != getattr(cfg, name):
             raise LoupeError(
@@ -124,3 +131,13 @@ def _load_optimizer_state(optimizer: torch.optim.Optimizer, state: dict[str, Any
                 # Fused kernels keep the step count beside the parameter, the others on the CPU.
                 where = param.device if flag else torch.device("cpu")
                 optimizer.state[param]["step"] = step.to(dtype=torch.float32, device=where)
+
+
+def _model_format(run_dir: str) -> int | None:
+    """The format_version of the run's model.json (None when it has none or it is unreadable)."""
+    try:
+        with open(os.path.join(run_dir, "model.json"), encoding="utf-8") as f:
+            version = json.load(f).get("format_version", 1)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return version if isinstance(version, int) else None

@@ -29,7 +29,7 @@ def test_save_and_load_round_trip(tmp_path):
     x = torch.rand(2, 3, 32, 32)
     with torch.no_grad():
         assert torch.allclose(model(x), loaded(x))
-    assert read_model_meta(str(tmp_path / "model.json")).raw["format_version"] == 1
+    assert read_model_meta(str(tmp_path / "model.json")).raw["format_version"] == 2
 
 
 def test_a_failed_write_leaves_the_previous_model_intact(tmp_path, monkeypatch):
@@ -110,3 +110,40 @@ def test_weights_with_nan_are_refused_on_load(tmp_path):
     save_model(model, str(tmp_path), META)
     with pytest.raises(ModelFileError, match="holds NaN or infinite values"):
         load_model(str(tmp_path))
+
+
+def test_a_format_1_simple_cnn_file_answers_as_it_was_trained(tmp_path):
+    """Format 1 padded simple_cnn's first convolution; today's network has the same tensors, so
+    loading the old file into it would succeed and answer wrongly. It loads as trained."""
+    from core.models.small_cnns import SimpleCNN
+
+    old = SimpleCNN(3, first_padding=2).eval()
+    save_model(old, str(tmp_path), {**META, "arch": "simple_cnn"})
+    meta_path = tmp_path / "model.json"
+    raw = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta_path.write_text(json.dumps({**raw, "format_version": 1}), encoding="utf-8")
+    loaded, _ = load_model(str(tmp_path))
+    x = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(old(x), loaded(x))
+    meta_path.write_text(json.dumps(raw), encoding="utf-8")  # format 2: the tutorial's net
+    with torch.no_grad():
+        assert not torch.allclose(old(x), load_model(str(tmp_path))[0](x))
+
+
+def test_resuming_a_format_1_simple_cnn_run_is_refused(tmp_path):
+    """Its last.ckpt fits today's simple_cnn tensor for tensor, so only the refusal keeps a
+    resumed run from silently training another network."""
+    from core.errors import LoupeError
+    from core.train.config import TrainConfig
+    from core.train.resume import compatible_config
+
+    (tmp_path / "model.json").write_text(json.dumps({"format_version": 1}), encoding="utf-8")
+    cfg = TrainConfig(data_dir=str(tmp_path), out_dir=str(tmp_path), arch="simple_cnn")
+    with pytest.raises(LoupeError, match="earlier simple_cnn"):
+        compatible_config({"config": {"arch": "simple_cnn"}}, cfg, str(tmp_path))
+    (tmp_path / "model.json").write_text(json.dumps({"format_version": 2}), encoding="utf-8")
+    assert (
+        compatible_config({"config": {"arch": "simple_cnn"}}, cfg, str(tmp_path)).arch
+        == "simple_cnn"
+    )
