@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1440, 900)
+            self.resize(default_window_size(self.screen().availableGeometry().size()))
         state = self.settings.splitter_state("train")
         if state is not None:
             self.train_page.splitter.restoreState(state)
@@ -356,3 +356,9 @@ class MainWindow(QMainWindow):
                 view.shutdown()
         self.loader.shutdown()  # a torch import cannot be interrupted: wait for it
         event.accept()
+
+
+def default_window_size(available: QSize) -> QSize:
+    """1440x900 where the screen has room; on a smaller screen (a 1280x720 laptop) the whole
+    window, status bar and right-hand buttons included, stays on it."""
+    return QSize(min(1440, available.width()), min(900, available.height()))

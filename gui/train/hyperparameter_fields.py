@@ -45,6 +45,12 @@ def spin_range(key: str, scale: float = 1.0) -> tuple[float, float]:
     return low * scale, high * scale
 
 
+def _auto_text(key: str) -> str:
+    """The word a spin box shows at the setting's auto/off value ("" when it has none)."""
+    s = find_setting(TrainConfig, key).setting
+    return s.auto_word if isinstance(s.auto, int | float) and s.auto < s.minimum else ""
+
+
 @dataclass
 class Binding:
     """One config value behind one control."""
@@ -164,7 +170,8 @@ def _set_up_spin(
         spin.setRange(minimum, maximum)
     if step is not None:
         spin.setSingleStep(step)
-    spin.setSpecialValueText(special)  # shown at the minimum, e.g. "auto" for 0
+    # Shown at the minimum, e.g. "auto" for 0; from the setting's own auto word unless given.
+    spin.setSpecialValueText(special or _auto_text(key))
     spin.setSuffix(suffix)
     spin.setToolTip(TOOLTIPS.get(key, ""))
     return spin

@@ -91,6 +91,17 @@ def test_defaults_build_the_default_config(panel):
     assert panel.presetCombo.currentText() == BALANCED
 
 
+def test_settings_left_on_auto_say_auto_not_zero(panel):
+    """Epochs, learning rate and image size on auto read 'auto' (epochs read a bare '0')."""
+    for name in ("epochsSpin", "imageSizeSpin"):
+        spin = child(panel, QSpinBox, name)
+        spin.setValue(spin.minimum())
+        assert spin.text() == "auto", name
+    lr = child(panel, QDoubleSpinBox, "learningRateSpin")
+    lr.setValue(lr.minimum())
+    assert lr.text() == "auto"
+
+
 def test_before_torch_loads_architecture_names_show_without_counts(panel):
     combo = child(panel, QComboBox, "archCombo")
     texts = [combo.itemText(i) for i in range(combo.count())]
