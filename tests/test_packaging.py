@@ -67,6 +67,7 @@ def spec_namespace() -> dict:
         "SPECPATH": str(PACKAGING),
         "collect_submodules": lambda _name: [],
         "collect_data_files": _collect_data_files,
+        "collect_dynamic_libs": lambda _name: [],
     }
     exec(compile(ast.Module(body=nodes, type_ignores=[]), str(SPEC), "exec"), namespace)
     return namespace
@@ -431,3 +432,101 @@ def test_export_and_explanation_libraries_are_dependencies_and_bundled():
     ]:
         assert package in required
         assert module in hidden
+
+
+# ---- third-party packages Loupe imports -------------------------------------------------------
+
+
+def _normalised(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+def _third_party_imports() -> tuple[dict[str, set[str]], set[str]]:
+    """(module -> files that import it inside a function, top-level packages imported at module
+    level) over main.py, core/ and gui/. Module-level imports of every core/gui module reach the
+    analysis through collect_submodules; imports inside functions are the ones a refactor can hide."""
+    lazy: dict[str, set[str]] = {}
+    eager: set[str] = set()
+    for path in [ROOT / "main.py", *ROOT.glob("core/**/*.py"), *ROOT.glob("gui/**/*.py")]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        in_functions = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            for inner in ast.walk(node)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top in sys.stdlib_module_names or top in ("core", "gui", "main"):
+                    continue
+                if id(node) in in_functions:
+                    lazy.setdefault(module, set()).add(str(path.relative_to(ROOT)))
+                else:
+                    eager.add(top)
+    return lazy, eager
+
+
+def _spec_collected_packages() -> set[str]:
+    """First arguments of the spec's collect_* calls (collect_submodules, collect_data_files...)."""
+    return {
+        node.args[0].value
+        for node in ast.walk(spec_tree())
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", "").startswith("collect_")
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    }
+
+
+def test_every_lazily_imported_package_is_a_dependency_and_bundled():
+    """A package imported only inside a function (the doctor's cleanlab and scikit-learn, Grad-CAM's
+    captum, the export check's onnxruntime) must be installed by pip and named to PyInstaller, or
+    the feature fails on first use in a user's installation or bundle."""
+    from importlib.metadata import packages_distributions
+
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    required = {
+        _normalised(re.split(r"[<>=!~ \[;]", d, maxsplit=1)[0]) for d in project["dependencies"]
+    }
+    hidden = set(spec_namespace()["HIDDEN_IMPORTS"])
+    collected = _spec_collected_packages()
+    distributions = packages_distributions()
+    lazy, eager = _third_party_imports()
+    assert {"cleanlab.filter", "sklearn.linear_model", "captum.attr"} <= set(lazy)  # the scan works
+    missing, unbundled = [], []
+    for module, files in sorted(lazy.items()):
+        top = module.split(".")[0]
+        owners = {_normalised(d) for d in distributions.get(top, [])}
+        if not owners & required:
+            missing.append(f"{module} ({', '.join(sorted(files))}; from {sorted(owners)})")
+        parents = {".".join(module.split(".")[: i + 1]) for i in range(module.count(".") + 1)}
+        if not (parents & hidden or top in collected or top in eager):
+            unbundled.append(f"{module} ({', '.join(sorted(files))})")
+    assert not missing, f"imported but not in pyproject.toml dependencies: {missing}"
+    assert not unbundled, (
+        f"imported inside functions but not in the spec's hiddenimports: {unbundled}"
+    )
+
+
+def test_nothing_the_engines_import_is_excluded_from_the_bundle():
+    """captum.attr imports matplotlib, scikit-learn scipy, cleanlab pandas, all at import time:
+    excluding one of them gives a bundle whose Grad-CAM or dataset doctor dies on first use."""
+    ns = spec_namespace()
+    engines = ns["ENGINE_IMPORTS"]
+    code = f"import sys\nfor m in {engines!r}: __import__(m)\nprint('\\n'.join(sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    loaded = set(result.stdout.split())
+    excluded = [
+        m for m in ns["EXCLUDES"] if m in loaded or any(x.startswith(m + ".") for x in loaded)
+    ]
+    assert not excluded, f"the spec excludes modules the engines import: {excluded}"

@@ -194,10 +194,16 @@ def test_self_test_passes():
         ["ok", "train"],
         ["ok", "classify"],
         ["ok", "model"],
+        ["ok", "onnx"],
+        ["ok", "explanations"],
+        ["ok", "dataset"],
+        ["ok", "pretrained"],
     ], lines
     assert "38 training, 10 validation images" in lines[2]
     assert "validation accuracy" in lines[3] and "48 images classified" in lines[4]
     assert "reloaded identically" in lines[5]
+    assert "onnxruntime" in lines[6] and "captum" in lines[7] and "cleanlab" in lines[8]
+    assert "EfficientNet-Lite0" in lines[9]
     assert lines[-1] == "self-test passed"
 
 
