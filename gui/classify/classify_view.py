@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
 from core.words import format_duration
+from gui.classify.add_to_dataset_menu import AddToDatasetMenu
 from gui.classify.classify_inputs import (
     FolderChooser,
     ModelChooser,
@@ -71,6 +72,7 @@ class ClassifyView(QWidget):
         self.runner = JobRunner(self, name="classify")
         self.actions = ResultsActions(self)
         self._build()
+        self.add_to_dataset = AddToDatasetMenu(self.actions)  # the results' context menu
         self._connect()
         self._update_buttons()
 
@@ -426,9 +428,10 @@ class ClassifyView(QWidget):
 
     # -- shutdown ------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Stop and wait for every background thread (classification, sort, undo, thumbnails)."""
+        """Stop and wait for every background thread (classification, sort, undo, add to dataset, thumbnails)."""
         self.runner.shutdown(timeout_ms)
         self.actions.shutdown(timeout_ms)
+        self.add_to_dataset.shutdown(timeout_ms)
         self.thumbnails.shutdown(timeout_ms)
 
 

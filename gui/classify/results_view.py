@@ -36,6 +36,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QListView,
     QListWidget,
     QListWidgetItem,
@@ -54,6 +55,7 @@ from gui.widgets.thumbnail_cache import DEFAULT_SIZE
 PADDING = 6  # px inside the tile border
 TEXT_LINES = 2  # file name, then class + confidence
 BAR_HEIGHT = 4  # px, the confidence bar under the text
+_SELECTING = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 CARD_BACKGROUND = QColor(255, 255, 255)
 CARD_BORDER = QColor(208, 208, 208)
@@ -262,7 +264,8 @@ class ResultsView(QListView):
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(2000)
         self.setSpacing(5)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Ctrl/Shift+click selects several images for "Add to dataset as" (the context menu).
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalScrollBar().setSingleStep(32)
         # Tiles wrap to the width: a horizontal bar (seen at 6,000 results while the batched
@@ -272,7 +275,7 @@ class ResultsView(QListView):
         self.setDragEnabled(False)
         self.setMouseTracking(False)
         self.empty_text = "No results yet."
-        self.clicked.connect(self._on_index_activated)
+        self.clicked.connect(self._on_index_clicked)
         self.activated.connect(self._on_index_activated)
 
     def set_class_names(self, names: list[str]) -> None:
@@ -302,6 +305,11 @@ class ResultsView(QListView):
                 break
             stop += 1
         return range(start, stop)
+
+    def _on_index_clicked(self, index: QModelIndex) -> None:
+        # A Ctrl/Shift+click extends the selection; only a plain click opens the image.
+        if not QApplication.keyboardModifiers() & _SELECTING:
+            self._on_index_activated(index)
 
     def _on_index_activated(self, index: QModelIndex) -> None:
         result = index.data(ResultRole)
