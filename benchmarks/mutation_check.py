@@ -106,12 +106,12 @@ MUTANTS = [
     ),
     Mutant(
         "model.json lists the classes in the wrong order",
-        "core/train/loop.py",
+        "core/train/run_saving.py",
         (
             (
-                "            class_names=s.class_names,\n            image_size=cfg.image_size,",
-                "            class_names=sorted(s.class_names, reverse=True),\n"
-                "            image_size=cfg.image_size,",
+                "        class_names=s.class_names,\n        image_size=cfg.image_size,",
+                "        class_names=sorted(s.class_names, reverse=True),\n"
+                "        image_size=cfg.image_size,",
             ),
         ),
         (TRAINING + "::test_run_folder_contents", REPORTED),

@@ -1,6 +1,6 @@
 """The shape of the program (issue 9): no import cycle among Loupe's modules, one folder per
-page with a Qt-free page model, page modules never import the demos, and no gui file so long
-that it holds several responsibilities."""
+page with a Qt-free page model, page modules never import the demos, and no core or gui file
+so long that it holds several responsibilities."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("core", "gui")
 PAGES = {"data": "data_page_model", "train": "train_page_model", "runs": "runs_page_model",
          "classify": "classify_page_model"}  # fmt: skip
-MAX_GUI_LINES = 450
+MAX_LINES = 450  # the house limit is ~400; past this a file holds several responsibilities
 
 
 def _module_name(path: Path) -> str:
@@ -100,10 +100,11 @@ def test_no_page_module_imports_the_demos_on_import():
     assert offenders == []
 
 
-def test_no_gui_file_is_too_long():
+def test_no_core_or_gui_file_is_too_long():
     long_files = {
         str(p.relative_to(ROOT)): n
-        for p in (ROOT / "gui").rglob("*.py")
-        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_GUI_LINES
+        for package in PACKAGES
+        for p in (ROOT / package).rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long_files == {}

@@ -26,6 +26,7 @@ LIGHT_CORE = [
     "core.infer.results",
     "core.infer.results_export",
     "core.data.datasets",
+    "core.data.dataset_folders",
     "core.data.imaging",
     "core.files.atomic",
     "core.files.run_folder",

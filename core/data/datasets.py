@@ -18,19 +18,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from core.data.imaging import IMAGE_EXTENSIONS, is_image_name, quick_check
+from core.data.dataset_folders import (
+    images_under,
+    split_folders_among,
+    stray_files,
+    visible_subfolders,
+)
+from core.data.imaging import IMAGE_EXTENSIONS, quick_check
 from core.errors import DatasetError
-from core.files.sort_manifest import holds_sort
 from core.train.config import named
 
 Progress = Callable[[int, int], None]
 
-_VAL_NAMES = ("val", "valid", "validation")
-_SPLIT_NAMES = ("train", *_VAL_NAMES, "test")
-# Folders that archive tools and operating systems leave behind; never classes.
-# Images a person took out of the dataset (relabel/review "exclude"): kept, never trained on.
-EXCLUDED_FOLDER = "_excluded"
-_JUNK_FOLDERS = {"__macosx", "$recycle.bin", "system volume information"}
 _FEW_IMAGES = 10
 _IMBALANCE_RATIO = 5.0
 _PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress calls per second
@@ -122,72 +121,6 @@ def add_skipped(
     report.warnings.append(_skipped_warning(len(report.skipped)))
 
 
-def _is_hidden(name: str) -> bool:
-    return name.startswith(".") or name.lower() in _JUNK_FOLDERS or name == EXCLUDED_FOLDER
-
-
-def _visible_subfolders(folder: str) -> tuple[list[str], int]:
-    """Names of visible subfolders, sorted, and how many hidden entries were passed over."""
-    names, hidden = [], 0
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if _is_hidden(entry.name):
-                hidden += 1
-            elif entry.is_dir():
-                names.append(entry.name)
-    return sorted(names), hidden
-
-
-def _stray_files(folder: str) -> int:
-    """Visible files lying next to class folders: not in any class."""
-    with os.scandir(folder) as entries:
-        return sum(1 for e in entries if not _is_hidden(e.name) and e.is_file())
-
-
-def _images_under(folder: str, sorts: list[str] | None = None) -> tuple[list[str], int]:
-    """All image files below folder (recursive, sorted) and the count of ignored entries.
-    Folders holding a Loupe sort are passed over and appended to `sorts`."""
-    found, ignored = [], 0
-    for current, dirs, files in os.walk(folder):
-        if holds_sort(files):  # a sort's copies are not more examples of this class
-            dirs[:] = []
-            if sorts is not None:
-                sorts.append(current)
-            continue
-        hidden_dirs = [d for d in dirs if _is_hidden(d)]
-        ignored += len(hidden_dirs)
-        dirs[:] = sorted(d for d in dirs if not _is_hidden(d))  # prune hidden folders
-        for name in files:
-            if _is_hidden(name) or not is_image_name(name):
-                ignored += 1
-            else:
-                found.append(os.path.join(current, name))
-    return sorted(found), ignored
-
-
-def _find_split_folders(root: str, subfolders: list[str]) -> dict[str, str] | None:
-    """{"train": path, "val": path?, "test": path?} when root is a pre-split dataset."""
-    by_lower: dict[str, str] = {}
-    for name in subfolders:
-        by_lower.setdefault(name.lower(), name)
-    train = by_lower.get("train")
-    if train is None or not _visible_subfolders(os.path.join(root, train))[0]:
-        return None  # a "train" folder holding images directly is an ordinary class
-    found = {"train": os.path.join(root, train)}
-    for alias in _VAL_NAMES:
-        if alias in by_lower:
-            found["val"] = os.path.join(root, by_lower[alias])
-            break
-    if "test" in by_lower:
-        found["test"] = os.path.join(root, by_lower["test"])
-    return found
-
-
-def find_split_folders(root: str) -> dict[str, str] | None:
-    """{"train": path, "val": path?, "test": path?} when root is a pre-split dataset, else None."""
-    return _find_split_folders(root, _visible_subfolders(root)[0])
-
-
 def _split_key(seed: int, root: str, path: str) -> str:
     # A hash of the relative path: the split depends only on the seed and the file names,
     # not on listing order, and adding one file moves no other file across the split.
@@ -260,11 +193,11 @@ def _balance_warnings(class_totals: dict[str, int]) -> list[str]:
 def _collect(root: str) -> tuple[str, dict[str, dict[str, list[str]]], int, list[str]]:
     """(layout, split -> class -> candidate image paths, ignored count, warnings)."""
     try:
-        subfolders, hidden_at_root = _visible_subfolders(root)
+        subfolders, hidden_at_root = visible_subfolders(root)
     except OSError as error:
         raise DatasetError(f"Cannot read the dataset folder {root}: {error.strerror}") from None
     warnings: list[str] = []
-    split_folders = _find_split_folders(root, subfolders)
+    split_folders = split_folders_among(root, subfolders)
     # split name -> the folder whose subfolders are the classes
     sources = split_folders or {"train": root}
     ignored = 0
@@ -277,14 +210,14 @@ def _collect(root: str) -> tuple[str, dict[str, dict[str, list[str]]], int, list
                 warnings.append(f"Folder '{name}' is not train, val or test and was ignored.")
     found: dict[str, dict[str, list[str]]] = {}
     for split, folder in sources.items():
-        class_folders, hidden = _visible_subfolders(folder)
+        class_folders, hidden = visible_subfolders(folder)
         ignored += hidden
         if not class_folders:
             raise DatasetError(
                 f"No class folders in {folder}: put each class's images in its own "
                 f"subfolder, e.g. {os.path.join(folder, 'cats')}."
             )
-        stray = _stray_files(folder)
+        stray = stray_files(folder)
         if stray:
             ignored += stray
             warnings.append(
@@ -295,7 +228,7 @@ def _collect(root: str) -> tuple[str, dict[str, dict[str, list[str]]], int, list
         sorts: list[str] = []
         for name in class_folders:
             path = os.path.join(folder, name)
-            images, not_images = _images_under(path, sorts)
+            images, not_images = images_under(path, sorts)
             ignored += not_images
             if not (sorts and sorts[-1] == path):  # a sort destination is no class
                 found[split][name] = images

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.data.datasets import EXCLUDED_FOLDER, find_split_folders
+from core.data.dataset_folders import EXCLUDED_FOLDER, find_split_folders
 from core.data.imaging import is_image_name
 from core.errors import LoupeError
 from core.files.sorting import SortOp, SortOutcome, SortPlan, execute_sort, safe_folder_name

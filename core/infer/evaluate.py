@@ -18,7 +18,8 @@ import numpy as np
 import torch
 
 from core.control import RunControl
-from core.data.datasets import find_split_folders, scan_dataset
+from core.data.dataset_folders import find_split_folders
+from core.data.datasets import scan_dataset
 from core.errors import DatasetError, LoupeError
 from core.files.atomic import atomic_write_json, atomic_write_text
 from core.infer.calibration import (

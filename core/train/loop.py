@@ -5,10 +5,6 @@ pause takes effect. GPU sync points are named in comments; `.item()` only when r
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import errno
-import math
 import os
 import time
 import traceback
@@ -17,10 +13,9 @@ from collections.abc import Iterator
 import torch
 
 from core.control import RunControl
-from core.data.augment import augment_batch, forget_device_constants
+from core.data.augment import forget_device_constants
 from core.data.batches import StreamingSource
-from core.data.datasets import add_skipped
-from core.device import device_rng_state, is_out_of_memory, release_memory
+from core.device import is_out_of_memory, release_memory
 from core.errors import LoupeError
 from core.events import (
     CheckpointSaved,
@@ -28,26 +23,35 @@ from core.events import (
     LogMessage,
     PredictionsSampled,
     RunFinished,
-    StepEnded,
     TrainEvent,
 )
-from core.files.file_transfer import describe_os_error
 from core.files.run_folder import RunFolder
 from core.files.run_lock import RunLock
 from core.infer.calibration import Calibration
-from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS, save_checkpoint, save_model
+from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS
 from core.train.batch_backoff import BatchFeed, can_back_off, halve_batch
-from core.train.config import TrainConfig, named, to_dict
+from core.train.config import TrainConfig, to_dict
 from core.train.cpu_tuner import SpeedMeter
-from core.train.evaluation import autocast, evaluate
+from core.train.evaluation import evaluate
 from core.train.metrics import per_class_metrics
 from core.train.oom_retry import GpuCacheRetry
+from core.train.run_saving import record_epoch, save_best, save_last
+from core.train.run_summary import (
+    early_stop_reason,
+    file_problem,
+    long_run_warning,
+    out_of_memory_reason,
+    record_finished,
+    record_interrupted,
+    run_verdict,
+    stop_reason,
+)
 from core.train.setup import Setup, prepare
-from core.train.test_evaluation import TEST_REPORT_DIR, evaluate_test_split
+from core.train.step_report import ReportWindow, check_finite, report_step
+from core.train.stream_skips import report_stream_skips
+from core.train.test_evaluation import evaluate_best_model
+from core.train.train_step import train_step
 from core.train.validation import check_config
-from core.train.verdict import chance_accuracy, guessing_verdict
-
-REPORT_SECONDS = 0.25  # StepEnded at most 4x a second: each report syncs the device
 
 
 def fit(config: TrainConfig, control: RunControl | None = None) -> Iterator[TrainEvent]:
@@ -61,17 +65,7 @@ def fit(config: TrainConfig, control: RunControl | None = None) -> Iterator[Trai
         yield from trainer.fail(trainer.file_problem(exc))
     except Exception as exc:  # an engine bug must still end the run with a readable message
         if is_out_of_memory(exc):  # what _epochs_recovering could not recover from
-            bs = trainer.cfg.batch_size
-            if bs <= 1:  # core.train.batch_backoff halved it as far as it goes
-                reason = (
-                    "The GPU ran out of memory even at batch size 1: lower "
-                    f"{named('image_size')} or choose a smaller model in {named('arch')}."
-                )
-            else:
-                reason = (
-                    f"The GPU ran out of memory at batch size {bs}: set {named('batch_size')} "
-                    f"to {max(1, bs // 2)} or lower {named('image_size')}."
-                )
+            reason = out_of_memory_reason(trainer.cfg.batch_size)
         else:
             yield LogMessage("error", traceback.format_exc())
             reason = f"{type(exc).__name__}: {exc}"
@@ -122,7 +116,7 @@ class _Trainer:
         setup.t_start = time.perf_counter()
         status, reason = yield from self._epochs_recovering()
         reason = yield from self._evaluate_test(reason)
-        verdict = self._verdict()
+        verdict = run_verdict(self.setup, self.cfg, self.best_acc, self.epochs_done, self.lr_chosen)
         if verdict:
             yield LogMessage("warning", verdict)
         yield self._finished(status, reason, verdict)
@@ -165,45 +159,17 @@ class _Trainer:
         return self.folder is not None and bool(self.folder.summary)
 
     def file_problem(self, exc: OSError) -> str:
-        """A file error as a sentence naming the user's file and what to do."""
-        where = exc.filename or (self.folder.path if self.folder else self.cfg.out_dir)
-        text = f"Cannot write {where}: {describe_os_error(exc)}."
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            text += " Free some space on that disk"
-            text += ", then continue the run with resume." if self.epochs_done else "."
-        return text
+        where = self.folder.path if self.folder else self.cfg.out_dir
+        return file_problem(exc, where, self.epochs_done)
 
     def interrupted(self) -> None:
-        if not self._summary_written():
-            return
-        saved = os.path.isfile(self.folder.file(MODEL_WEIGHTS))
-        with contextlib.suppress(OSError):
-            self.folder.update_summary(
-                status="interrupted",
-                reason=f"Interrupted during epoch {self.epochs_done + 1}"
-                + ("; the best model so far is kept." if saved else "; no model was saved."),
-                finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
-                epochs_completed=self.epochs_done,
-            )
+        if self._summary_written():
+            saved = os.path.isfile(self.folder.file(MODEL_WEIGHTS))
+            record_interrupted(self.folder, self.epochs_done, saved)
 
     def fail(self, reason: str) -> Iterator[TrainEvent]:
         yield LogMessage("error", reason)
         yield self._finished("failed", reason)
-
-    def _verdict(self) -> str:
-        """Whether the run's best model only guesses (core.train.verdict), with advice."""
-        s = self.setup
-        if s is None or self.epochs_done == 0:
-            return ""
-        return guessing_verdict(
-            self.best_acc,
-            chance_accuracy(s.val.labels),
-            self.cfg.arch,
-            self.cfg.pretrained or bool(self.cfg.weights_file),
-            len(s.train),
-            self.epochs_done * s.steps_per_epoch,
-            self.lr_chosen,
-        )
 
     def _finished(self, status: str, reason: str, verdict: str = "") -> RunFinished:
         model_path = None
@@ -211,20 +177,17 @@ class _Trainer:
         if self.folder and os.path.isfile(self.folder.file(MODEL_WEIGHTS)):
             model_path = self.folder.file(MODEL_WEIGHTS)
         if self._summary_written():
-            # The folder itself may be the problem; the event still reports the reason.
             # A run that failed before it started writes nothing: a resume refused for a
             # changed dataset must not overwrite the run's own record.
-            with contextlib.suppress(OSError):
-                self.folder.update_summary(
-                    status=status,
-                    reason=reason,
-                    finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
-                    epochs_completed=self.epochs_done,
-                    # "took 57 s" must not count the minutes the run stood paused.
-                    paused_seconds=round(self.control.paused_seconds, 1),
-                    verdict=verdict,
-                    **({"test_acc": self.test_acc} if self.test_acc is not None else {}),
-                )
+            record_finished(
+                self.folder,
+                status,
+                reason,
+                self.epochs_done,
+                self.control.paused_seconds,
+                verdict,
+                self.test_acc,
+            )
         return RunFinished(
             status,
             reason,
@@ -239,25 +202,11 @@ class _Trainer:
 
     def _evaluate_test(self, reason: str) -> Iterator[TrainEvent]:
         """Finished, stopped or early-stopped alike: the best model meets the test split once."""
-        s = self.setup
-        if not s.test_samples or not self.model_saved:
+        if not self.setup.test_samples or not self.model_saved:
             return reason
-        yield LogMessage(
-            "info", f"Evaluating the best model on the {len(s.test_samples)} test images ..."
-        )
-        try:
-            report = yield from evaluate_test_split(
-                self.folder.path, s.test_samples, s.class_names, str(s.device)
-            )
-        except (LoupeError, OSError) as exc:  # the trained model stays usable: say, go on
-            yield LogMessage("warning", f"Test evaluation failed: {exc}")
+        self.test_acc = yield from evaluate_best_model(self.setup, self.folder.path)
+        if self.test_acc is None:
             return reason
-        self.test_acc = report["accuracy"]
-        yield LogMessage(
-            "info",
-            f"Test accuracy {self.test_acc:.1%} on {report['images']} images; report in "
-            f"{os.path.join(self.folder.path, TEST_REPORT_DIR, 'report.html')}",
-        )
         return f"{reason.rstrip('.')}; test accuracy {self.test_acc:.1%}."
 
     # -- the loop ------------------------------------------------------------------------
@@ -269,7 +218,7 @@ class _Trainer:
             train_loss, train_acc, stopped = yield from self._train_epoch(epoch)
             if stopped:
                 yield from self._save_on_stop(epoch)
-                return "stopped", self._stop_reason(epoch)
+                return "stopped", stop_reason(epoch, self.best_acc)
             validation_started = time.perf_counter()
             ev = evaluate(
                 s.model,
@@ -287,7 +236,7 @@ class _Trainer:
             )
             if ev is None:  # stopped during validation: the epoch is repeated on resume
                 yield from self._save_on_stop(epoch)
-                return "stopped", self._stop_reason(epoch)
+                return "stopped", stop_reason(epoch, self.best_acc)
             self.validation_seconds = time.perf_counter() - validation_started
             improved = self.best_acc is None or ev.accuracy > self.best_acc
             if improved:
@@ -314,26 +263,17 @@ class _Trainer:
             yield PredictionsSampled(epoch, s.class_names, ev.samples, ev.true, ev.pred)
             if epoch == s.start_epoch and not self.long_run_warned:
                 yield from self._warn_if_long(seconds * (cfg.epochs - epoch - 1))
-            self.folder.add_epoch(
-                dict(
-                    epoch=epoch,
-                    train_loss=train_loss,
-                    train_acc=train_acc,
-                    val_loss=ev.loss,
-                    val_acc=ev.accuracy,
-                    lr=lr,
-                    seconds=round(seconds, 3),
-                )
-            )
-            self.folder.write_json(
-                "evaluation.json",
-                dict(
-                    epoch=epoch,
-                    class_names=s.class_names,
-                    confusion=confusion,
-                    per_class=[dataclasses.asdict(m) for m in per_class],
-                    calibration=ev.calibration.to_dict() if ev.calibration else None,
-                ),
+            record_epoch(
+                self.folder,
+                epoch,
+                train_loss,
+                train_acc,
+                ev,
+                lr,
+                seconds,
+                s.class_names,
+                per_class,
+                confusion,
             )
             if improved:
                 self._save_best(epoch, ev.loss, ev.accuracy, ev.calibration)
@@ -350,37 +290,21 @@ class _Trainer:
             if cfg.early_stopping_patience:
                 patience_left = cfg.early_stopping_patience if improved else patience_left - 1
                 if patience_left <= 0:
-                    return "early_stopped", (
-                        f"Early stop: validation accuracy did not improve for "
-                        f"{cfg.early_stopping_patience} epochs (best {self.best_acc:.1%} "
-                        f"at epoch {self.best_epoch + 1})."
-                    )
+                    best = self.best_acc, self.best_epoch
+                    return "early_stopped", early_stop_reason(cfg.early_stopping_patience, *best)
             if self.control.stop_requested:
-                return "stopped", self._stop_reason(epoch + 1)
+                return "stopped", stop_reason(epoch + 1, self.best_acc)
         best = f"best validation accuracy {self.best_acc:.1%}" if self.best_acc is not None else ""
         return "completed", f"Completed {cfg.epochs} epochs; {best}."
 
-    def _stop_reason(self, epoch: int) -> str:
-        kept = (
-            f"; kept the best model (validation accuracy {self.best_acc:.1%})"
-            if self.best_acc is not None
-            else "; saved the weights so far (not yet validated), to resume or use"
-        )
-        return f"Stopped by the user during epoch {epoch + 1}{kept}."
-
     def _train_epoch(self, epoch: int) -> Iterator[TrainEvent]:
         s, cfg = self.setup, self.cfg
-        model, opt = s.model, s.optimizer
-        model.train()
+        s.model.train()
         dev = s.device
         loss_sum = torch.zeros((), device=dev)  # accumulated on the device: no per-step sync
         correct = torch.zeros((), device=dev, dtype=torch.long)
         seen = 0
-        report_loss = torch.zeros((), device=dev)
-        report_n = 0
-        last_report = time.perf_counter()
-        paused_at_report = self.control.paused_seconds
-        report_images = 0
+        window = ReportWindow(dev, self.control.paused_seconds)
         step = -1
         feed = BatchFeed(cfg.batch_size)
         for images, labels in feed.pieces(s.train.batches(cfg.batch_size, True, s.gen)):
@@ -388,7 +312,7 @@ class _Trainer:
                 return 0.0, 0.0, True
             precision = s.tuner.before_step(s.global_step)
             try:
-                logits, loss = self._step(images, labels, precision)
+                logits, loss = train_step(s, cfg.augment, images, labels, precision)
             except Exception as exc:
                 # The cache moving to RAM first (it restarts the epoch); then a smaller batch.
                 retry_first = self.cache_retry.should_retry(exc, self.epochs_done)
@@ -406,24 +330,17 @@ class _Trainer:
             n = labels.shape[0]
             detached = loss.detach().float()
             loss_sum += detached * n
-            report_loss += detached * n
+            window.add(detached, n)
             correct += (logits.detach().argmax(1) == labels).sum()
             seen += n
-            report_n += n
-            report_images += n
             s.global_step += 1
             s.tuner.after_step(s.global_step, n)
             now = time.perf_counter()
             last_step = step == s.steps_per_epoch - 1
-            if now - last_report >= REPORT_SECONDS or last_step:
-                mean_loss = float(report_loss) / max(1, report_n)  # sync point: reporting only
-                if not torch.isfinite(torch.tensor(mean_loss)):
-                    raise LoupeError(
-                        f"The training loss became {mean_loss} in epoch {epoch + 1}, step {step + 1}: "
-                        f"training diverged. Lower {named('lr')} (now {cfg.lr:g})."
-                    )
-                paused = self.control.paused_seconds - paused_at_report
-                ips = report_images / max(now - last_report - paused, 1e-9)
+            if window.due(now, last_step):
+                mean_loss = window.mean_loss()
+                check_finite(mean_loss, epoch, step, cfg.lr)
+                ips = window.images_per_second(now, self.control.paused_seconds)
                 measuring = s.tuner.enabled
                 if measuring or self._tuner_was_measuring:
                     # The settings being timed are not the run's: start the average afresh
@@ -431,178 +348,54 @@ class _Trainer:
                     s.speed = SpeedMeter()
                     self._tuner_was_measuring = measuring
                 s.speed.add(ips)
-                lr = opt.param_groups[0]["lr"]
-                remaining = (cfg.epochs - epoch) * s.steps_per_epoch - step - 1
-                eta = remaining * cfg.batch_size / max(s.speed.value, 1e-9)
-                # Every epoch left ends with a validation as long as the last one.
-                eta += (cfg.epochs - epoch) * self.validation_seconds
-                self.folder.add_step(
-                    dict(
-                        epoch=epoch,
-                        step=step,
-                        global_step=s.global_step - 1,
-                        loss=round(mean_loss, 6),
-                        lr=lr,
-                    )
-                )
-                yield StepEnded(
+                event = report_step(
+                    s,
+                    cfg,
+                    self.folder,
                     epoch,
                     step,
-                    s.global_step - 1,
-                    s.steps_per_epoch,
                     mean_loss,
-                    lr,
                     ips,
-                    eta,
                     measuring,
+                    self.validation_seconds,
                 )
+                yield event
                 for message in s.tuner.messages():
                     yield LogMessage("info", message)
                 # Say it early: once the speed is known (the CPU tuner done, 20 s in), not
                 # after a first epoch that may itself take most of an hour.
                 if not self.long_run_warned and not s.tuner.enabled and now - s.t_start > 20:
-                    yield from self._warn_if_long(eta)
-                report_loss.zero_()
-                report_n = report_images = 0
-                last_report = time.perf_counter()
-                paused_at_report = self.control.paused_seconds
+                    yield from self._warn_if_long(event.eta_seconds)
+                window.restart(self.control.paused_seconds)
         if step < 0:
             raise LoupeError("No training images could be read.")
-        yield from self._report_stream_skips()
+        yield from report_stream_skips(s, self.folder)
         return float(loss_sum) / max(1, seen), float(correct) / max(1, seen), False
 
-    def _step(self, images, labels, precision) -> tuple[torch.Tensor, torch.Tensor]:
-        """One optimizer step on a uint8 batch; returns its logits and loss (on the device)."""
-        s = self.setup
-        x = augment_batch(images, self.cfg.augment, s.gen, s.mean, s.std)
-        with autocast(s.device, precision):
-            logits = s.model(x)
-            loss = s.criterion(logits, labels)
-        s.optimizer.zero_grad(set_to_none=True)
-        if s.scaler is not None:
-            s.scaler.scale(loss).backward()
-            s.scaler.step(s.optimizer)
-            s.scaler.update()
-        else:
-            loss.backward()
-            s.optimizer.step()
-        s.scheduler.step()
-        return logits, loss
-
     def _warn_if_long(self, remaining_seconds: float) -> Iterator[TrainEvent]:
-        warning = _long_run_warning(remaining_seconds, self.setup.device.type)
+        warning = long_run_warning(remaining_seconds, self.setup.device.type)
         self.long_run_warned = True
         if warning:
             yield LogMessage("warning", warning)
 
-    def _report_stream_skips(self) -> Iterator[TrainEvent]:
-        """Files that only a full decode found broken (streaming mode): logged, and added to
-        dataset.json so the report stays the complete list of skipped files."""
-        found = False
-        for split, source in (("train", self.setup.train), ("val", self.setup.val)):
-            skipped = getattr(source, "skipped", None)
-            while skipped:
-                path, reason = skipped.pop(0)
-                found = True
-                add_skipped(
-                    self.setup.report,
-                    path,
-                    reason,
-                    split=split,
-                    class_name=self._class_of(source, path),
-                )
-                yield LogMessage("warning", f"Skipped {path}: {reason}")
-        if found:
-            self.folder.write_json("dataset.json", self.setup.report.to_dict())
-
-    def _class_of(self, source, path: str) -> str | None:
-        try:
-            return self.setup.class_names[int(source.labels[source.paths.index(path)])]
-        except (ValueError, IndexError):
-            return None
-
     # -- saving --------------------------------------------------------------------------
-    def _model_meta(
-        self,
-        epoch: int | None,
-        val_loss: float | None,
-        val_acc: float | None,
-        calibration: Calibration | None = None,
-    ) -> dict:
-        s, cfg = self.setup, self.cfg
-        extra = {"calibration": calibration.to_dict()} if calibration is not None else {}
-        return dict(
-            arch=cfg.arch,
-            num_classes=len(s.class_names),
-            class_names=s.class_names,
-            image_size=cfg.image_size,
-            resize_mode="crop",
-            normalization=dict(mean=list(s.mean), std=list(s.std)),
-            best=dict(epoch=epoch, val_acc=val_acc, val_loss=_finite_or_none(val_loss)),
-            param_count=s.param_count,
-            dataset=os.path.abspath(cfg.data_dir),
-            **extra,
-        )
-
     def _save_best(
         self, epoch: int, val_loss: float, val_acc: float, calibration: Calibration | None
     ) -> None:
-        meta = self._model_meta(epoch, val_loss, val_acc, calibration)
-        save_model(self.setup.model, self.folder.path, meta)
+        save_best(self.setup, self.cfg, self.folder, epoch, val_loss, val_acc, calibration)
         self.model_saved = True
 
     def _save_last(self, next_epoch: int) -> None:
-        s = self.setup
-        save_checkpoint(
-            self.folder.file(LAST_CKPT),
-            dict(
-                format="loupe-checkpoint",
-                next_epoch=next_epoch,
-                global_step=s.global_step,
-                model=s.model.state_dict(),
-                optimizer=s.optimizer.state_dict(),
-                scheduler=s.scheduler.state_dict(),
-                scaler=s.scaler.state_dict() if s.scaler is not None else {},
-                generator=s.gen.get_state(),
-                torch_rng=torch.get_rng_state(),  # dropout masks and TrivialAugment
-                cuda_rng=device_rng_state(s.device),  # dropout masks on a GPU
-                best_acc=self.best_acc,
-                best_epoch=self.best_epoch,
-                class_names=s.class_names,
-                config=to_dict(self.cfg),
-            ),
-        )
+        save_last(self.setup, self.cfg, self.folder, next_epoch, self.best_acc, self.best_epoch)
 
     def _save_on_stop(self, epoch: int) -> Iterator[TrainEvent]:
         """A stopped run keeps its best model; if it stopped before the first validation,
         the current weights are saved so there is something to use or resume. Resuming
         repeats the interrupted epoch from its start (the schedule restarts there too)."""
         if not self.model_saved:
-            save_model(self.setup.model, self.folder.path, self._model_meta(None, None, None))
+            save_best(self.setup, self.cfg, self.folder, None, None, None)
             self.model_saved = True
             yield CheckpointSaved(self.folder.file(MODEL_WEIGHTS), "best", epoch)
         # Resuming repeats the interrupted epoch from its start.
         self._save_last(epoch)
         yield CheckpointSaved(self.folder.file(LAST_CKPT), "last", epoch)
-
-
-def _finite_or_none(value: float | None) -> float | None:
-    """JSON has no NaN: an fp16 overflow in the validation loss must not fail the save."""
-    return value if value is not None and math.isfinite(value) else None
-
-
-LONG_RUN_SECONDS = 3600
-
-
-def _long_run_warning(remaining_seconds: float, device_type: str) -> str | None:
-    """Say so early when a run will take hours, rather than let it run silently."""
-    if remaining_seconds < LONG_RUN_SECONDS:
-        return None
-    hours = remaining_seconds / 3600
-    advice = (
-        f"a smaller {named('image_size')}, fewer {named('epochs')} or a smaller model "
-        f"({named('arch')})"
-    )
-    if device_type == "cpu":
-        advice += ", or a machine with a GPU"
-    return f"At this speed the run needs about {hours:.1f} more hours. To go faster try {advice}."

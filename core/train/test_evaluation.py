@@ -9,9 +9,11 @@ import time
 from collections.abc import Generator, Sequence
 
 from core.data.datasets import Sample
+from core.errors import LoupeError
 from core.events import LogMessage, TrainEvent
 from core.infer.evaluate import LabelledImage, evaluate_images, write_report
 from core.infer.inference import load_model_for_inference
+from core.train.setup import Setup
 
 TEST_REPORT_DIR = "test_report"
 PROGRESS_SECONDS = 2.0
@@ -43,3 +45,25 @@ def _common_root(samples: Sequence[Sample]) -> str:
     common = os.path.commonpath([os.path.dirname(s.path) for s in samples])
     single_class = len({os.path.dirname(s.path) for s in samples}) == 1
     return os.path.dirname(common) if single_class else common
+
+
+def evaluate_best_model(s: Setup, run_dir: str) -> Generator[TrainEvent, None, float | None]:
+    """The run's saved best model on the test split, with the report written and announced;
+    its accuracy, or None when the evaluation failed (the trained model stays usable)."""
+    yield LogMessage(
+        "info", f"Evaluating the best model on the {len(s.test_samples)} test images ..."
+    )
+    try:
+        report = yield from evaluate_test_split(
+            run_dir, s.test_samples, s.class_names, str(s.device)
+        )
+    except (LoupeError, OSError) as exc:  # say so, go on
+        yield LogMessage("warning", f"Test evaluation failed: {exc}")
+        return None
+    accuracy = report["accuracy"]
+    yield LogMessage(
+        "info",
+        f"Test accuracy {accuracy:.1%} on {report['images']} images; report in "
+        f"{os.path.join(run_dir, TEST_REPORT_DIR, 'report.html')}",
+    )
+    return accuracy

@@ -14,6 +14,7 @@ import torch
 import core.train.loop
 import core.train.oom_retry
 import core.train.setup
+import core.train.train_step
 from core.data.batches import CachedSource
 from core.events import EpochEnded, LogMessage
 from core.train.config import TrainConfig
@@ -51,7 +52,7 @@ def test_a_finished_run_gives_its_memory_back(shapes_data, tmp_path, monkeypatch
 
 def _inject_oom(monkeypatch, at_call: int, error: Exception) -> list[int]:
     calls = [0]
-    augment = core.train.loop.augment_batch
+    augment = core.train.train_step.augment_batch
 
     def augment_or_fail(*args, **kwargs):
         calls[0] += 1
@@ -59,7 +60,7 @@ def _inject_oom(monkeypatch, at_call: int, error: Exception) -> list[int]:
             raise error
         return augment(*args, **kwargs)
 
-    monkeypatch.setattr(core.train.loop, "augment_batch", augment_or_fail)
+    monkeypatch.setattr(core.train.train_step, "augment_batch", augment_or_fail)
     return calls
 
 

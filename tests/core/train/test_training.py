@@ -301,12 +301,12 @@ def test_stop_during_validation_does_not_wait_for_it(shapes_data, tmp_path):
 def test_out_of_memory_at_every_batch_size_ends_with_advice(shapes_data, tmp_path, monkeypatch):
     import torch
 
-    import core.train.loop
+    import core.train.train_step
 
     def out_of_memory(*args, **kwargs):
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
-    monkeypatch.setattr(core.train.loop, "augment_batch", out_of_memory)
+    monkeypatch.setattr(core.train.train_step, "augment_batch", out_of_memory)
     cfg = TrainConfig(
         data_dir=shapes_data, out_dir=str(tmp_path / "run"), epochs=1, batch_size=64, device="cpu"
     )
@@ -354,9 +354,11 @@ def test_training_into_a_finished_run_without_resume_is_refused(shapes_data, tmp
 
 
 def test_a_run_of_hours_is_announced_early(shapes_data, tmp_path, monkeypatch):
-    import core.train.loop
+    import core.train.run_summary
 
-    monkeypatch.setattr(core.train.loop, "LONG_RUN_SECONDS", 0.01)  # "hours" for this tiny run
+    monkeypatch.setattr(
+        core.train.run_summary, "LONG_RUN_SECONDS", 0.01
+    )  # "hours" for this tiny run
     cfg = TrainConfig(
         data_dir=shapes_data,
         out_dir=str(tmp_path / "run"),

@@ -1,0 +1,36 @@
+"""One optimizer step: batched augmentation on the device, the forward pass under the
+run's precision, backward (through the gradient scaler for fp16) and the schedule."""
+
+from __future__ import annotations
+
+import torch
+
+from core.data.augment import augment_batch
+from core.device import Precision
+from core.train.config import AugmentConfig
+from core.train.evaluation import autocast
+from core.train.setup import Setup
+
+
+def train_step(
+    s: Setup,
+    augment: AugmentConfig,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    precision: Precision,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One optimizer step on a uint8 batch; returns its logits and loss (on the device)."""
+    x = augment_batch(images, augment, s.gen, s.mean, s.std)
+    with autocast(s.device, precision):
+        logits = s.model(x)
+        loss = s.criterion(logits, labels)
+    s.optimizer.zero_grad(set_to_none=True)
+    if s.scaler is not None:
+        s.scaler.scale(loss).backward()
+        s.scaler.step(s.optimizer)
+        s.scaler.update()
+    else:
+        loss.backward()
+        s.optimizer.step()
+    s.scheduler.step()
+    return logits, loss
