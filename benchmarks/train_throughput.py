@@ -42,7 +42,6 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if REPO not in sys.path:
@@ -50,86 +49,12 @@ if REPO not in sys.path:
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from PIL import Image  # noqa: E402
 
-NAIVE_WARMUP_BATCHES = 10  # the tutorial loop's first batches wait for worker start-up
-PURE_WARMUP_STEPS = 3
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    images: int  # generated files
-    width: int
-    height: int
-    fmt: str  # "png" or "jpeg"
-    classes: int
-    arch: str
-    image_size: int  # training resolution (px)
-    epochs: int  # Loupe run; the first is warm-up
-    batch_size: int
-    naive_images: int  # images for the tutorial loop's timed pass (it is slow)
-    pure_steps: int
-
-
-@dataclass
-class Row:
-    case: str
-    pipeline: str
-    batch: int
-    threads: str
-    precision: str
-    images_per_second: float
-    note: str = ""
-
-
-# -- data ---------------------------------------------------------------------------------
-def make_dataset(root: str, case: Case) -> str:
-    """Class folders of synthetic images: smooth class-tinted blobs plus noise, so files have
-    realistic sizes (noise does not compress) and the classes are learnable."""
-    name = f"{case.fmt}-{case.width}x{case.height}-{case.images}-c{case.classes}"
-    path = os.path.join(root, name)
-    done = path + ".done"  # marker beside, not inside: the folder must hold only classes
-    if os.path.isfile(done):
-        return path
-    shutil.rmtree(path, ignore_errors=True)
-    rng = np.random.default_rng(0)
-    tints = rng.integers(40, 216, size=(case.classes, 3))
-    low = (max(2, case.height // 24), max(2, case.width // 24))
-    t0 = time.perf_counter()
-    for i in range(case.images):
-        c = i % case.classes
-        folder = os.path.join(path, f"class_{c:02d}")
-        os.makedirs(folder, exist_ok=True)
-        blob = rng.integers(0, 256, size=(*low, 3), dtype=np.uint8)
-        img = Image.fromarray(blob).resize((case.width, case.height), Image.Resampling.BICUBIC)
-        arr = np.asarray(img, dtype=np.float32) * 0.5 + tints[c] * 0.5
-        arr += rng.normal(0, 12, size=arr.shape)
-        img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
-        if case.fmt == "png":
-            img.save(os.path.join(folder, f"{i:06d}.png"))
-        else:
-            img.save(os.path.join(folder, f"{i:06d}.jpg"), quality=90)
-    open(done, "w").close()
-    print(f"  generated {case.images} {case.fmt} files in {time.perf_counter() - t0:.0f} s: {path}")
-    return path
+from benchmarks.throughput_baselines import run_data_path, run_naive, run_pure  # noqa: E402
+from benchmarks.throughput_cases import Case, LoupeResult, Row, make_dataset  # noqa: E402
 
 
 # -- (a) Loupe -----------------------------------------------------------------------------
-@dataclass
-class LoupeResult:
-    images_per_second: float  # median over the measured report windows
-    mean_images_per_second: float  # all measured images / all measured time
-    epoch_images_per_second: float
-    prepare_seconds: float
-    threads: int
-    precision: str
-    data_mode: str
-    cfg: object  # the resolved TrainConfig
-    train_images: int
-    measured_images: int
-
-
 def _step_sizes(n: int, batch: int) -> list[int]:
     """Images in each step of an epoch, as CachedSource yields them (a last batch of one is
     dropped: BatchNorm cannot train on it)."""
@@ -211,127 +136,6 @@ def run_loupe(
         train_images=n_train,
         measured_images=images,
     )
-
-
-# -- (b) the tutorial loop ------------------------------------------------------------------
-def run_naive(
-    case: Case, data_dir: str, device: str, workers: int, threads: int, max_seconds: float
-) -> float:
-    """Mean images/s of the tutorial loop from its 10th batch until the pass ends or
-    max_seconds of timed steps have run."""
-    from torchvision import datasets, transforms
-
-    from core.device import resolve_device
-    from core.models.registry import build_model
-
-    torch.set_num_threads(threads)
-    dev = resolve_device(device)
-    transform = transforms.Compose(
-        [
-            transforms.RandomResizedCrop(case.image_size),
-            transforms.RandomHorizontalFlip(),
-            transforms.ToTensor(),
-            transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
-        ]
-    )
-    dataset = datasets.ImageFolder(data_dir, transform=transform)
-    if case.naive_images < len(dataset):
-        pick = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(0))
-        dataset = torch.utils.data.Subset(dataset, pick[: case.naive_images].tolist())
-    loader = torch.utils.data.DataLoader(dataset, batch_size=4, shuffle=True, num_workers=workers)
-    torch.manual_seed(0)
-    net = build_model(case.arch, case.classes).to(dev)
-    criterion = torch.nn.CrossEntropyLoss()
-    optimizer = torch.optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
-    net.train()
-    running_loss, seen, t_start = 0.0, 0, 0.0
-    for i, (inputs, labels) in enumerate(loader):
-        if i == NAIVE_WARMUP_BATCHES:
-            t_start, seen = time.perf_counter(), 0
-        inputs, labels = inputs.to(dev), labels.to(dev)
-        optimizer.zero_grad()
-        loss = criterion(net(inputs), labels)
-        loss.backward()
-        optimizer.step()
-        running_loss += loss.item()  # the tutorial's per-step sync
-        seen += labels.shape[0]
-        if t_start and time.perf_counter() - t_start > max_seconds:
-            break
-    return seen / max(time.perf_counter() - t_start, 1e-9)
-
-
-# -- (c) the model step alone ---------------------------------------------------------------
-def _sync(dev: torch.device) -> None:
-    if dev.type == "cuda":
-        torch.cuda.synchronize(dev)
-
-
-def run_pure(case: Case, lr: LoupeResult, device: str, max_seconds: float) -> float:
-    """Median images/s over single steps (robust to other jobs on a shared machine), after
-    PURE_WARMUP_STEPS, for case.pure_steps steps or max_seconds, whichever comes first."""
-    from core.device import choose_precision, configure_backends, resolve_device
-    from core.models.registry import build_model
-    from core.train.evaluation import autocast
-    from core.train.optim import build_optimizer
-
-    cfg = lr.cfg
-    dev = resolve_device(device)
-    configure_backends(dev)
-    torch.set_num_threads(lr.threads)
-    precision = choose_precision(dev, "on" if lr.precision == "bf16" else cfg.mixed_precision)
-    torch.manual_seed(0)
-    model = build_model(case.arch, case.classes).to(dev).to(memory_format=torch.channels_last)
-    opt = build_optimizer(model.parameters(), cfg, cfg.lr)
-    criterion = torch.nn.CrossEntropyLoss()
-    shape = (case.batch_size, 3, case.image_size, case.image_size)
-    x = torch.randn(shape, device=dev).contiguous(memory_format=torch.channels_last)
-    y = torch.randint(0, case.classes, (case.batch_size,), device=dev)
-    model.train()
-
-    def step() -> None:
-        with autocast(dev, precision):
-            loss = criterion(model(x), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
-    for _ in range(PURE_WARMUP_STEPS):
-        step()
-    _sync(dev)
-    times: list[float] = []
-    t_end = time.perf_counter() + max_seconds
-    while len(times) < case.pure_steps and (len(times) < 3 or time.perf_counter() < t_end):
-        t0 = time.perf_counter()
-        step()
-        _sync(dev)  # per-step timing; on a GPU a fuller queue would be a little faster
-        times.append(time.perf_counter() - t0)
-    return case.batch_size / float(np.median(times))
-
-
-# -- (d) Loupe's data path alone ------------------------------------------------------------
-def run_data_path(case: Case, lr: LoupeResult, device: str) -> float:
-    from core.data.augment import augment_batch
-    from core.data.batches import CachedSource
-    from core.device import memory_hint, resolve_device
-
-    dev = resolve_device(device)
-    torch.set_num_threads(lr.threads)
-    n, s = lr.train_images, case.image_size
-    arr = np.random.default_rng(0).integers(0, 256, size=(n, s, s, 3), dtype=np.uint8)
-    # Same placement rule as core.train.setup: on the GPU when it fits there.
-    storage = dev if dev.type == "cuda" and arr.nbytes < memory_hint(dev) else torch.device("cpu")
-    source = CachedSource(arr, [i % case.classes for i in range(n)], [""] * n, storage, dev)
-    gen = torch.Generator().manual_seed(0)
-    done, t0 = 0, 0.0
-    for epoch in range(2):  # the first pass warms up
-        if epoch == 1:
-            _sync(dev)
-            t0, done = time.perf_counter(), 0
-        for images, labels, _idx in source.batches(case.batch_size, True, gen):
-            augment_batch(images, lr.cfg.augment, gen)
-            done += labels.shape[0]
-    _sync(dev)
-    return done / (time.perf_counter() - t0)
 
 
 # -- the whole benchmark ---------------------------------------------------------------------
