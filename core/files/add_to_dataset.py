@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from core.data.datasets import EXCLUDED_FOLDER, find_split_folders
+from core.data.dataset_folders import EXCLUDED_FOLDER, find_split_folders
 from core.errors import LoupeError
 from core.files.sort_names import UNSURE_FOLDER
 from core.files.sorting import SortOp, SortOutcome, SortPlan, execute_sort, safe_folder_name
