@@ -10,12 +10,18 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable
-from datetime import datetime
 
 from core.data.dataset_folders import EXCLUDED_FOLDER, find_split_folders
 from core.errors import LoupeError
 from core.files.sort_names import UNSURE_FOLDER
-from core.files.sorting import SortOp, SortOutcome, SortPlan, execute_sort, safe_folder_name
+from core.files.sorting import (
+    SortOp,
+    SortOutcome,
+    SortPlan,
+    default_manifest_path,
+    execute_sort,
+    safe_folder_name,
+)
 
 MANIFEST_STEM = ".loupe-add"  # hidden: the dataset scan must not count it as a stray file
 
@@ -62,21 +68,12 @@ def plan_add_to_dataset(data_dir: str, images: Iterable[str], label: str) -> Sor
     return SortPlan(root, False, 0.0, tuple(ops))
 
 
-def _manifest_path(root: str) -> str:
-    # Inside the dataset folder: undo only touches what lies below its manifest's folder.
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = os.path.join(root, f"{MANIFEST_STEM}-{stamp}.jsonl")
-    n = 2
-    while os.path.lexists(path):
-        path = os.path.join(root, f"{MANIFEST_STEM}-{stamp}-{n}.jsonl")
-        n += 1
-    return path
-
-
 def add_to_dataset(
     plan: SortPlan,
     progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> SortOutcome:
     """Copy the files; the outcome names the manifest for undo (None when nothing was copied)."""
-    return execute_sort(plan, _manifest_path(plan.dest_root), progress, should_stop)
+    return execute_sort(
+        plan, default_manifest_path(plan.dest_root, MANIFEST_STEM + "-"), progress, should_stop
+    )

@@ -12,12 +12,22 @@ import csv
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from core.data.dataset_folders import EXCLUDED_FOLDER, find_split_folders
 from core.data.imaging import is_image_name
 from core.errors import LoupeError
-from core.files.sorting import SortOp, SortOutcome, SortPlan, execute_sort, safe_folder_name
+from core.files.sorting import (
+    SortOp,
+    SortOutcome,
+    SortPlan,
+    default_manifest_path,
+    execute_sort,
+    safe_folder_name,
+)
+
+# Inside the dataset folder (undo only touches what lies below its manifest's folder), hidden
+# so that the dataset scan does not count it as a stray file.
+MANIFEST_PREFIX = ".loupe-relabel-"
 
 EXCLUDE = "_exclude"
 
@@ -48,18 +58,6 @@ def read_changes(csv_path: str) -> list[Relabel]:
             raise LoupeError(f"{csv_path}, line {number}: expected 'path,new_label'.")
         changes.append(Relabel(cells[0], cells[1]))
     return changes
-
-
-def _manifest_path(root: str) -> str:
-    # Inside the dataset folder (undo only touches what lies below its manifest's folder),
-    # hidden so that the dataset scan does not count it as a stray file.
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = os.path.join(root, f".loupe-relabel-{stamp}.jsonl")
-    n = 2
-    while os.path.lexists(path):
-        path = os.path.join(root, f".loupe-relabel-{stamp}-{n}.jsonl")
-        n += 1
-    return path
 
 
 def plan_relabel(data_dir: str, changes: Iterable[Relabel]) -> SortPlan:
@@ -112,4 +110,6 @@ def apply_relabel(
     should_stop: Callable[[], bool] | None = None,
 ) -> SortOutcome:
     """Move the files; the outcome names the manifest for undo (None when nothing moved)."""
-    return execute_sort(plan, _manifest_path(plan.dest_root), progress, should_stop)
+    return execute_sort(
+        plan, default_manifest_path(plan.dest_root, MANIFEST_PREFIX), progress, should_stop
+    )

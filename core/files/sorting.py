@@ -146,12 +146,14 @@ def plan_sort(
     return SortPlan(root, move, float(unsure_threshold), tuple(ops))
 
 
-def default_manifest_path(dest_root: str) -> str:
+def default_manifest_path(dest_root: str, prefix: str = MANIFEST_PREFIX) -> str:
+    """A new manifest name in `dest_root`: prefix + timestamp (+ -N for two in one second).
+    Relabelling and adding to a dataset pass a hidden prefix, so the scan skips the file."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = os.path.join(dest_root, f"{MANIFEST_PREFIX}{stamp}.jsonl")
+    path = os.path.join(dest_root, f"{prefix}{stamp}.jsonl")
     n = 2
-    while os.path.lexists(path):  # two sorts in one second
-        path = os.path.join(dest_root, f"{MANIFEST_PREFIX}{stamp}-{n}.jsonl")
+    while os.path.lexists(path):
+        path = os.path.join(dest_root, f"{prefix}{stamp}-{n}.jsonl")
         n += 1
     return path
 
