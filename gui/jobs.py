@@ -325,7 +325,10 @@ class JobRunner(QObject):
 
     @Slot()
     def _on_thread_finished(self) -> None:
-        if self._thread is not None and self.sender() is self._thread:
+        # Not `self.sender()`: it takes a Qt lock while holding the GIL, and the worker being
+        # deleted in its ending thread holds such a lock while waiting for the GIL (a deadlock
+        # seen in the suite). A cancelled job's thread ending leaves the current one unfinished.
+        if self._thread is not None and self._thread.isFinished():
             self._finish()
 
     def _finish(self) -> None:
