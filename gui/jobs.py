@@ -234,8 +234,9 @@ class JobRunner(QObject):
         # Direct: quit() is thread-safe, and a queued quit would wait for the GUI thread,
         # which may itself be blocked in wait().
         worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        # Deleted in its own thread as that thread ends.
-        thread.finished.connect(worker.deleteLater)
+        # Not deleteLater in its own thread: the worker's C++ destructor needs the GIL there while
+        # holding a Qt lock the GUI thread may want with the GIL held (a deadlock). It is freed in
+        # the GUI thread once the thread has ended and the last reference (below) is dropped.
         worker.yielded.connect(self._on_worker_yielded)
         thread.finished.connect(self._on_thread_finished)
         _keep(thread)
