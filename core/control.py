@@ -40,12 +40,16 @@ class RunControl:
         (a rate measured across a pause said "3 img/s" just after Resume)."""
         return self._paused_seconds
 
-    def checkpoint(self) -> bool:
-        """Block while paused; return True when the loop should stop now."""
+    def checkpoint(self, wait_limit: float | None = None) -> bool:
+        """Block while paused (at most `wait_limit` seconds when given: the processes of a
+        data-parallel run poll a pause together, core.train.distributed); return True when
+        the loop should stop now."""
         if not self._running.is_set():
             held_since = time.monotonic()
             while not self._running.wait(timeout=0.1):
                 if self._stop.is_set():
+                    break
+                if wait_limit is not None and time.monotonic() - held_since >= wait_limit:
                     break
             self._paused_seconds += time.monotonic() - held_since
         return self._stop.is_set()

@@ -4,6 +4,7 @@ as the window. User errors print one line and exit non-zero; never a traceback."
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from core.errors import LoupeError
 from core.train.config import AUTO, TrainConfig, resume_config
 from core.train.presets import PRESET_WORDS, preset_values
 from core.train.settings import replace_values
+from core.train.shards import process_rank
 from core.train.validation import check_config
 
 if TYPE_CHECKING:
@@ -147,13 +149,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     cfg = _train_config(args)
     check_config(cfg)  # values first: a typo must not wait for torch to load
     check_config(cfg, _arch_facts(cfg))
-    progress = TrainProgress(sys.stderr)
+    # Under torchrun, rank 0 speaks for the run: the other processes print only a failure.
+    secondary = process_rank() > 0
+    progress = TrainProgress(io.StringIO() if secondary else sys.stderr)
     control = RunControl()
     events = fit(cfg, control)
     finished = None
 
     def on_first_ctrl_c() -> None:
-        control.request_stop()
+        control.request_stop()  # under torchrun every process gets it: they stop together
         progress.message("Stopping after this step (Ctrl+C again to quit at once) ...")
 
     try:
@@ -164,13 +168,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         events.close()  # run.json says "interrupted", the run folder's lock is released
         progress.close()
-        print(f"Interrupted. {_what_is_kept(cfg)}", file=sys.stderr)
+        if not secondary:
+            print(f"Interrupted. {_what_is_kept(cfg)}", file=sys.stderr)
         return 130
     progress.close()
     if finished is None or finished.status == "failed":
         reason = finished.reason if finished else "no result"
         print(f"loupe: error: {reason}", file=sys.stderr)
         return 1
+    if secondary:
+        return 130 if finished.status == "stopped" else 0
     if finished.status == "stopped":
         print(f"{finished.reason} {_what_is_kept(cfg)}", file=sys.stderr)
         return 130

@@ -146,12 +146,25 @@ class CachedSource:
         """Sample indices come on the storage device (CPU for a RAM cache)."""
         n = len(self)
         order = torch.randperm(n, generator=gen) if shuffle else torch.arange(n)
-        on_device = to_device(order, self.device)  # one copy per epoch, not per batch
-        on_storage = on_device if self.storage == self.device else order.to(self.storage)
+        sizes = []
         for start in range(0, n, batch_size):
             stop = min(start + batch_size, n)
             if shuffle and stop - start == 1 and n > 1:
                 break  # BatchNorm cannot train on a batch of one
+            sizes.append(stop - start)
+        yield from self.batches_in(order, sizes)
+
+    def batches_in(
+        self, order: torch.Tensor, sizes: Sequence[int], keep_steps: bool = False
+    ) -> Iterator[Batch]:
+        """Consecutive batches of `sizes` images taken from `order` (sample indices, CPU): one
+        process's share of a data-parallel epoch, or its slice of the validation set. Every
+        cached image is readable: `keep_steps` (StreamingSource's) has nothing to do here."""
+        on_device = to_device(order, self.device)  # one copy per epoch, not per batch
+        on_storage = on_device if self.storage == self.device else order.to(self.storage)
+        stop = 0
+        for size in sizes:
+            start, stop = stop, stop + size
             idx = on_storage[start:stop]
             labels = self.labels[on_device[start:stop]]
             if self.storage == self.device:
@@ -186,6 +199,19 @@ class _FileDataset(torch.utils.data.Dataset):
             return torch.zeros(3, self.size, self.size, dtype=torch.uint8), -1, i
 
 
+class _GivenBatches:
+    """A batch sampler whose batches are set before each pass."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return iter(self.batches)
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+
 class StreamingSource:
     """Images decoded on the fly by DataLoader workers (JPEGs decoded at reduced scale)."""
 
@@ -201,7 +227,8 @@ class StreamingSource:
         self.workers = workers
         self.skipped: list[tuple[str, str]] = []
         self._seen_bad: set[int] = set()
-        self._loaders: dict[tuple[int, bool], torch.utils.data.DataLoader] = {}
+        self._loaders: dict[tuple, torch.utils.data.DataLoader] = {}
+        self._index_batches = _GivenBatches()  # batches_in's batches, set for each pass
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -228,6 +255,18 @@ class StreamingSource:
             )
         return self._loaders[key]
 
+    def _make_loader(self, batch_sampler) -> torch.utils.data.DataLoader:
+        """A loader over given index batches (persistent workers, like the others: the
+        batches themselves are drawn in this process, anew for each pass)."""
+        return torch.utils.data.DataLoader(
+            self.dataset,
+            batch_sampler=batch_sampler,
+            num_workers=self.workers,
+            persistent_workers=self.workers > 0,
+            timeout=WORKER_TIMEOUT_S if self.workers > 0 else 0,
+            pin_memory=self.device.type == "cuda",
+        )
+
     def batches(
         self, batch_size: int, shuffle: bool, gen: torch.Generator | None
     ) -> Iterator[Batch]:
@@ -242,15 +281,47 @@ class StreamingSource:
                 "try again with fewer workers (0 reads in the training process)."
             ) from exc
 
+    def batches_in(
+        self, order: torch.Tensor, sizes: Sequence[int], keep_steps: bool = False
+    ) -> Iterator[Batch]:
+        """Consecutive batches of `sizes` images taken from `order` (as CachedSource's).
+        `keep_steps`: a batch left too small by unreadable files is replaced by this
+        process's previous batch, so that every process of a data-parallel run takes the
+        same number of steps (one skipped step would leave the others waiting)."""
+        bounds = torch.cumsum(torch.as_tensor([0, *sizes]), 0).tolist()
+        self._index_batches.batches = [
+            order[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        if ("given",) not in self._loaders:
+            self._loaders[("given",)] = self._make_loader(self._index_batches)
+        loader = self._loaders[("given",)]
+        previous = None
+        for batch in self._checked(loader, keep_steps, shuffle=keep_steps):
+            if batch is None:  # keep_steps: every image of this batch was unreadable
+                if previous is None:
+                    example = self.skipped[-1][0] if self.skipped else "?"
+                    raise LoupeError(
+                        f"A whole training batch was unreadable (e.g. {example}): remove the "
+                        "broken files (python main.py doctor DATA_DIR) and train again."
+                    )
+                batch = previous
+            previous = batch
+            yield batch
+
     def _batches(
         self, batch_size: int, shuffle: bool, gen: torch.Generator | None
     ) -> Iterator[Batch]:
-        for images, labels, idx in self._loader(batch_size, shuffle, gen):
+        yield from self._checked(self._loader(batch_size, shuffle, gen), False, shuffle)
+
+    def _checked(self, loader, keep_steps: bool, shuffle: bool = True) -> Iterator[Batch | None]:
+        for images, labels, idx in loader:
             bad = labels < 0
             if bool(bad.any()):
                 self._note_bad(idx[bad].tolist())
                 images, labels, idx = images[~bad], labels[~bad], idx[~bad]
             if len(idx) == 0 or (shuffle and len(idx) == 1):
+                if keep_steps:
+                    yield None
                 continue
             nb = self.device.type == "cuda"
             yield (

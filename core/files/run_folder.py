@@ -12,7 +12,7 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from core import __version__
 from core.files.atomic import atomic_write_json, atomic_write_text
@@ -57,6 +57,8 @@ def _read_csv(path: str) -> list[dict[str, str]]:
 
 @dataclass
 class RunFolder:
+    # Only one process of a data-parallel run writes its folder (core.train.distributed).
+    writable: ClassVar[bool] = True
     path: str
     metrics: list[dict[str, Any]] = field(default_factory=list)
     steps: list[dict[str, Any]] = field(default_factory=list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,10 +129,34 @@ def evaluate(
         )
     true = torch.cat(all_true).cpu()  # one sync per epoch
     logits_all = torch.cat(all_logits).cpu()
+    return summarise(
+        float(loss_sum),
+        true,
+        logits_all,
+        samples.probabilities,
+        source,
+        num_classes,
+        sample_indices,
+        thumbnails,
+    )
+
+
+def summarise(
+    loss_sum: float,
+    true: torch.Tensor,
+    logits_all: torch.Tensor,
+    sample_probabilities: Callable[[float], dict[int, torch.Tensor]],
+    source,
+    num_classes: int,
+    sample_indices: list[int],
+    thumbnails: list[np.ndarray],
+) -> Evaluation:
+    """The Evaluation of a whole validation pass from its labels and logits (CPU, source
+    order); `sample_probabilities(temperature)` gives the prediction-grid images' ones."""
     pred = logits_all.argmax(1)
     # Shown confidences are calibrated ones, fitted on this very pass (argmax unchanged).
     calibration = calibrate(logits_all, true)
-    sample_probs = samples.probabilities(calibration.temperature)
+    sample_probs = sample_probabilities(calibration.temperature)
     cm = confusion_matrix(true, pred, num_classes)
     n = len(true)
     samples = []
@@ -153,7 +178,7 @@ def evaluate(
             )
         )
     return Evaluation(
-        loss=float(loss_sum) / n,
+        loss=loss_sum / n,
         accuracy=float((true == pred).sum()) / n,
         confusion=cm,
         true=true.tolist(),

@@ -29,9 +29,11 @@ from core.files.run_folder import RunFolder
 from core.files.run_lock import RunLock
 from core.infer.calibration import Calibration
 from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS
+from core.train import data_parallel
 from core.train.batch_backoff import BatchFeed, can_back_off, halve_batch
-from core.train.config import TrainConfig, to_dict
+from core.train.config import TrainConfig
 from core.train.cpu_tuner import SpeedMeter
+from core.train.distributed import Ranks
 from core.train.evaluation import evaluate
 from core.train.metrics import per_class_metrics
 from core.train.oom_retry import GpuCacheRetry
@@ -55,8 +57,14 @@ from core.train.validation import check_config
 
 
 def fit(config: TrainConfig, control: RunControl | None = None) -> Iterator[TrainEvent]:
-    """Train as configured, yielding events; ends with exactly one RunFinished."""
-    trainer = _Trainer(config, control or RunControl())
+    """Train as configured, yielding events; ends with exactly one RunFinished. Under
+    torchrun, one process of a data-parallel run (core.train.distributed)."""
+    ranks = Ranks.from_env()
+    yield from ranks.own_events(_fit(config, control or RunControl(), ranks))
+
+
+def _fit(config: TrainConfig, control: RunControl, ranks: Ranks) -> Iterator[TrainEvent]:
+    trainer = _Trainer(config, control, ranks)
     try:
         yield from trainer.run()
     except LoupeError as exc:
@@ -66,6 +74,8 @@ def fit(config: TrainConfig, control: RunControl | None = None) -> Iterator[Trai
     except Exception as exc:  # an engine bug must still end the run with a readable message
         if is_out_of_memory(exc):  # what _epochs_recovering could not recover from
             reason = out_of_memory_reason(trainer.cfg.batch_size)
+        elif lost := ranks.lost_contact(exc):  # another process of the run died
+            reason = lost
         else:
             yield LogMessage("error", traceback.format_exc())
             reason = f"{type(exc).__name__}: {exc}"
@@ -80,9 +90,10 @@ def fit(config: TrainConfig, control: RunControl | None = None) -> Iterator[Trai
 
 
 class _Trainer:
-    def __init__(self, cfg: TrainConfig, control: RunControl) -> None:
+    def __init__(self, cfg: TrainConfig, control: RunControl, ranks: Ranks) -> None:
         self.cfg = cfg
-        self.control = control
+        self.ranks = ranks
+        self.control = ranks.shared_control(control)  # alone: `control` itself
         self.setup: Setup | None = None
         self.folder: RunFolder | None = None
         self.best_acc: float | None = None
@@ -100,14 +111,15 @@ class _Trainer:
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> Iterator[TrainEvent]:
         check_config(self.cfg)  # before the run folder exists: a refused run leaves nothing
+        self.ranks.start(self.cfg.device)
         # One writer per run folder: the lock comes before anything is written into it.
-        self.lock = RunLock.acquire(self.cfg.out_dir)
-        self.folder = RunFolder(self.lock.folder)
-        setup = yield from prepare(self.cfg, self.folder, self.control)
+        self.lock, self.folder = self.ranks.open_folder(self.cfg.out_dir)
+        setup = yield from prepare(self.cfg, self.folder, self.control, self.ranks)
         if setup is None:  # stopped while preparing
             yield self._finished("stopped", "Stopped before training started.")
             return
         self.setup = setup
+        data_parallel.wrap_model(setup, self.ranks)
         self.cfg = setup.cfg
         self.best_acc, self.best_epoch = setup.best_acc, setup.best_epoch
         self.epochs_done = setup.start_epoch
@@ -132,7 +144,8 @@ class _Trainer:
             try:
                 return (yield from self._epochs())
             except Exception as exc:
-                if not cache_retry.should_retry(exc, self.epochs_done):
+                # A group's processes would have to recover together: it fails instead.
+                if self.ranks.distributed or not cache_retry.should_retry(exc, self.epochs_done):
                     raise
             # Out of the except block: the exception and its frames (the activations) are gone.
             yield LogMessage("warning", cache_retry.recover(self.folder))
@@ -153,6 +166,7 @@ class _Trainer:
         if self.lock is not None:
             # A run that never started leaves no folder behind (if it made the folder).
             self.lock.release(remove_created_folder=not self._summary_written())
+        self.ranks.close()
 
     def _summary_written(self) -> bool:
         """run.json belongs to this run: prepare() wrote it (or, resuming, read it)."""
@@ -202,7 +216,7 @@ class _Trainer:
 
     def _evaluate_test(self, reason: str) -> Iterator[TrainEvent]:
         """Finished, stopped or early-stopped alike: the best model meets the test split once."""
-        if not self.setup.test_samples or not self.model_saved:
+        if not self.setup.test_samples or not self.model_saved or not self.folder.writable:
             return reason
         self.test_acc = yield from evaluate_best_model(self.setup, self.folder.path)
         if self.test_acc is None:
@@ -220,19 +234,23 @@ class _Trainer:
                 yield from self._save_on_stop(epoch)
                 return "stopped", stop_reason(epoch, self.best_acc)
             validation_started = time.perf_counter()
-            ev = evaluate(
-                s.model,
-                s.val,
-                s.eval_batch_size,
-                len(s.class_names),
-                s.device,
-                s.tuner.precision,
-                s.mean,
-                s.std,
-                s.sample_indices,
-                s.thumbnails,
-                # A big validation set on a CPU takes a while: a stop must not wait for it.
-                should_stop=lambda: self.control.stop_requested,
+            ev = (
+                data_parallel.evaluate_shared(s, self.ranks)
+                if self.ranks.distributed
+                else evaluate(
+                    s.model,
+                    s.val,
+                    s.eval_batch_size,
+                    len(s.class_names),
+                    s.device,
+                    s.tuner.precision,
+                    s.mean,
+                    s.std,
+                    s.sample_indices,
+                    s.thumbnails,
+                    # A big validation set on a CPU takes a while: a stop must not wait for it.
+                    should_stop=lambda: self.control.stop_requested,
+                )
             )
             if ev is None:  # stopped during validation: the epoch is repeated on resume
                 yield from self._save_on_stop(epoch)
@@ -307,7 +325,8 @@ class _Trainer:
         window = ReportWindow(dev, self.control.paused_seconds)
         step = -1
         feed = BatchFeed(cfg.batch_size)
-        for images, labels in feed.pieces(s.train.batches(cfg.batch_size, True, s.gen)):
+        batches = data_parallel.train_batches(s, self.ranks, cfg.batch_size, epoch)
+        for images, labels in feed.pieces(batches):
             if self.control.checkpoint():
                 return 0.0, 0.0, True
             precision = s.tuner.before_step(s.global_step)
@@ -316,14 +335,15 @@ class _Trainer:
             except Exception as exc:
                 # The cache moving to RAM first (it restarts the epoch); then a smaller batch.
                 retry_first = self.cache_retry.should_retry(exc, self.epochs_done)
-                if retry_first or not can_back_off(exc, cfg.batch_size):
+                alone = not self.ranks.distributed
+                if retry_first or not alone or not can_back_off(exc, cfg.batch_size):
                     raise
                 logits = None  # the exception, its frames and activations end with this block
             if logits is None:
                 step, message = halve_batch(s, feed, step + 1)
                 step -= 1  # the step that failed is trained next, in half batches
                 self.cfg = cfg = s.cfg
-                self.folder.write_json("config.json", to_dict(cfg))  # a resume continues so
+                self.folder.write_json("config.json", self.ranks.run_record(cfg))  # for resume
                 yield LogMessage("warning", message)
                 continue
             step += 1
@@ -337,10 +357,10 @@ class _Trainer:
             s.tuner.after_step(s.global_step, n)
             now = time.perf_counter()
             last_step = step == s.steps_per_epoch - 1
-            if window.due(now, last_step):
-                mean_loss = window.mean_loss()
+            if data_parallel.report_due(self.ranks, window, now, last_step):
+                paused = self.control.paused_seconds
+                mean_loss, ips = data_parallel.window_figures(self.ranks, window, now, paused)
                 check_finite(mean_loss, epoch, step, cfg.lr)
-                ips = window.images_per_second(now, self.control.paused_seconds)
                 measuring = s.tuner.enabled
                 if measuring or self._tuner_was_measuring:
                     # The settings being timed are not the run's: start the average afresh
@@ -370,7 +390,7 @@ class _Trainer:
         if step < 0:
             raise LoupeError("No training images could be read.")
         yield from report_stream_skips(s, self.folder)
-        return float(loss_sum) / max(1, seen), float(correct) / max(1, seen), False
+        return (*data_parallel.epoch_figures(self.ranks, loss_sum, correct, seen), False)
 
     def _warn_if_long(self, remaining_seconds: float) -> Iterator[TrainEvent]:
         warning = long_run_warning(remaining_seconds, self.setup.device.type)

@@ -52,6 +52,8 @@ def save_best(
     val_acc: float | None,
     calibration: Calibration | None = None,
 ) -> None:
+    if not folder.writable:  # another process of a data-parallel run: rank 0 saves
+        return
     save_model(s.model, folder.path, model_meta(s, cfg, epoch, val_loss, val_acc, calibration))
 
 
@@ -64,6 +66,8 @@ def save_last(
     best_epoch: int | None,
 ) -> None:
     """last.ckpt: everything a resume needs to continue exactly from `next_epoch`."""
+    if not folder.writable:
+        return
     save_checkpoint(
         folder.file(LAST_CKPT),
         dict(

@@ -46,6 +46,7 @@ from core.train import defaults
 from core.train.config import TrainConfig, to_dict
 from core.train.cpu_tuner import CpuTuner, SpeedMeter, cpu_candidates
 from core.train.defaults import resolve_auto
+from core.train.distributed import Ranks
 from core.train.evaluation import make_thumbnails, pick_sample_indices
 from core.train.optim import build_loss, build_optimizer, make_scheduler
 from core.train.resume import compatible_config, restore
@@ -87,6 +88,9 @@ class Setup:
     t_start: float = 0.0  # when training proper began (perf_counter)
     # The dataset's test split: evaluated once, with the best model, after training.
     test_samples: list[Sample] = field(default_factory=list)
+    # What the training step calls under torchrun: DistributedDataParallel around `model`
+    # (core.train.data_parallel); None alone.
+    parallel: nn.Module | None = None
 
 
 def _workers(cfg: TrainConfig) -> int:
@@ -136,11 +140,12 @@ def _scan(cfg: TrainConfig) -> Generator[TrainEvent, None, DatasetScan]:
     return scan
 
 
-def _sources(cfg, scan, device, control) -> Generator[TrainEvent, None, tuple | None]:
+def _sources(cfg, scan, device, control, copies) -> Generator[TrainEvent, None, tuple | None]:
     size = cfg.image_size
     samples = scan.train + scan.val
     need = cache_bytes(len(samples), size)
-    if need > cfg.cache_memory_mb * 2**20:
+    # Each process of a data-parallel run on this machine holds its own cache.
+    if need * copies > cfg.cache_memory_mb * 2**20:
         workers = _workers(cfg)
         yield LogMessage(
             "info",
@@ -213,8 +218,9 @@ def _decode(samples, size: int, control) -> Generator[TrainEvent, None, tuple | 
 
 
 def prepare(
-    cfg: TrainConfig, folder: RunFolder, control: RunControl
+    cfg: TrainConfig, folder: RunFolder, control: RunControl, ranks: Ranks | None = None
 ) -> Generator[TrainEvent, None, Setup | None]:
+    ranks = ranks or Ranks()
     ckpt = None
     if cfg.resume:
         ckpt = load_checkpoint(folder.file(LAST_CKPT))
@@ -227,7 +233,7 @@ def prepare(
     scan = yield from _scan(cfg)
     report = scan.report
     class_names = list(report.class_names)
-    device = resolve_device(cfg.device)
+    device = ranks.local_device(resolve_device(cfg.device))
     if device.type == "cpu" and cfg.device.strip().lower() in ("", "auto"):
         note = auto_device_note()
         if note:
@@ -265,7 +271,7 @@ def prepare(
     precision = choose_precision(device, cfg.mixed_precision)
     model = model.to(device).to(memory_format=torch.channels_last)
 
-    sources = yield from _sources(cfg, scan, device, control)
+    sources = yield from _sources(cfg, scan, device, control, ranks.local_world)
     if sources is None:
         return None
     train, val = sources
@@ -275,7 +281,8 @@ def prepare(
     cfg, adapted = defaults.adapt_augmentation(cfg, grayscale)
     for note in adapted:
         yield LogMessage("info", note)
-    steps_per_epoch = defaults.steps_per_epoch(len(train), cfg.batch_size)
+    ranks.check(cfg.batch_size, len(train), cfg.data_dir)
+    steps_per_epoch = ranks.steps_per_epoch(len(train), cfg.batch_size)
     optimizer = build_optimizer(model.parameters(), cfg, cfg.lr)
     scheduler = make_scheduler(optimizer, cfg, steps_per_epoch)
     train_counts = [report.counts.get("train", {}).get(c, 0) for c in class_names]
@@ -303,7 +310,7 @@ def prepare(
         folder.load_history(start_epoch)
         yield LogMessage("info", f"Resuming at epoch {start_epoch + 1} of {cfg.epochs}.")
 
-    folder.write_json("config.json", to_dict(cfg))
+    folder.write_json("config.json", ranks.run_record(cfg))
     folder.write_json("dataset.json", report.to_dict())
     dev_name = describe_device(device)
     folder.update_summary(
@@ -318,6 +325,7 @@ def prepare(
         best_val_acc=best_acc,
         best_epoch=best_epoch,
         epochs_completed=start_epoch,
+        world_size=ranks.world,
     )
     val_labels = [
         int(v) for v in (val.labels.tolist() if torch.is_tensor(val.labels) else val.labels)
@@ -327,9 +335,11 @@ def prepare(
     )
     thumbnails = make_thumbnails(val.images_at(sample_indices)) if sample_indices else []
     # On the CPU, thread count and bf16 are chosen by timing the first steps (core.train.cpu_tuner).
-    candidates = (
-        cpu_candidates(cfg.cpu_threads, cfg.mixed_precision) if device.type == "cpu" else []
-    )
+    candidates = []
+    if device.type == "cpu":
+        candidates = ranks.fixed_cpu_setting(cfg) or cpu_candidates(
+            cfg.cpu_threads, cfg.mixed_precision
+        )
     key = TuningKey(cfg.arch, cfg.image_size, cfg.batch_size, cfg.cpu_threads, cfg.mixed_precision)
     tuner, tuner_note = build_tuner(candidates, precision, key, cfg.retune_cpu)
     if tuner_note:
@@ -338,7 +348,7 @@ def prepare(
     yield LogMessage(
         "info",
         f"{cfg.arch}: {param_count:,} parameters on {dev_name}, {precision.label}, "
-        f"{cfg.image_size} px, batch {cfg.batch_size}, lr {cfg.lr:g}.",
+        f"{cfg.image_size} px, batch {cfg.batch_size}{ranks.batch_words()}, lr {cfg.lr:g}.",
     )
     started = RunStarted(
         run_dir=folder.path,

@@ -22,7 +22,8 @@ def train_step(
     """One optimizer step on a uint8 batch; returns its logits and loss (on the device)."""
     x = augment_batch(images, augment, s.gen, s.mean, s.std)
     with autocast(s.device, precision):
-        logits = s.model(x)
+        model = s.model if s.parallel is None else s.parallel  # DDP under torchrun
+        logits = model(x)
         loss = s.criterion(logits, labels)
     s.optimizer.zero_grad(set_to_none=True)
     if s.scaler is not None:

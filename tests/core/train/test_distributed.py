@@ -1,0 +1,172 @@
+"""Data-parallel training under torchrun, with 2 CPU processes (gloo) as CI has no GPU: the
+real launcher (`python -m torch.distributed.run --standalone --nproc-per-node 2`) in a
+subprocess on a few dozen 16 px images. Plus the arithmetic that shares an epoch out."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from safetensors.torch import load_file
+
+from core.cli.commands import run_cli
+from core.errors import LoupeError
+from core.infer.inference import classify_paths, list_images, load_model_for_inference
+from core.models.checkpoints import load_checkpoint
+from core.train import defaults, shards
+from core.train.distributed import TEST_HOOK_EXIT_ENV
+from tests.core.image_factory import make_shapes_dataset
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+LAUNCH_TIMEOUT_S = 240  # a hang is a failure, not a stuck suite
+
+
+# -- the arithmetic ----------------------------------------------------------------------
+@pytest.mark.parametrize("images", [1, 2, 3, 17, 64, 65, 66, 129])
+@pytest.mark.parametrize("batch", [2, 8, 64])
+def test_one_process_takes_the_single_process_steps(images, batch):
+    assert shards.steps_per_epoch(images, batch, 1) == defaults.steps_per_epoch(images, batch)
+
+
+@pytest.mark.parametrize(("images", "batch", "world"), [(40, 8, 2), (41, 8, 2), (37, 12, 3)])
+def test_every_process_takes_the_same_steps_and_together_every_image_once(images, batch, world):
+    shares = [shards.rank_positions(images, batch, r, world) for r in range(world)]
+    step_counts = {len(sizes) for _, sizes in shares}
+    assert step_counts == {shards.steps_per_epoch(images, batch, world)}  # nobody waits alone
+    assert all(min(sizes) >= 2 for _, sizes in shares)  # BatchNorm needs two per process
+    taken = sorted(p for positions, _ in shares for p in positions)
+    kept = [
+        p for start, stop in shards.global_batches(images, batch, world) for p in range(start, stop)
+    ]
+    assert taken == kept  # no image twice, none of the kept batches left out
+    for start, stop in shards.global_batches(images, batch, world)[:-1]:
+        assert stop - start == batch  # the global batch is the configured one
+
+
+def test_a_last_batch_too_small_to_share_is_left_out():
+    # 41 images, global batch 8, 2 processes: 5 full batches and one of a single image.
+    assert shards.global_batches(41, 8, 2)[-1] == (32, 40)
+    assert shards.global_batches(43, 8, 2)[-1] == (32, 40)  # 3 images: one process gets 1
+    assert shards.global_batches(44, 8, 2)[-1] == (40, 44)  # 4 images: two each
+
+
+def test_validation_slices_cover_the_set_in_order():
+    for images, world in ((8, 2), (9, 2), (10, 3), (1, 2)):
+        ranges = [shards.slice_range(images, r, world) for r in range(world)]
+        assert ranges[0][0] == 0 and ranges[-1][1] == images
+        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+        assert max(hi - lo for lo, hi in ranges) - min(hi - lo for lo, hi in ranges) <= 1
+
+
+def test_the_epoch_order_does_not_depend_on_the_world_size_or_the_resume_point():
+    assert shards.epoch_seed(0, 3) == shards.epoch_seed(0, 3)
+    assert len({shards.epoch_seed(0, e) for e in range(50)}) == 50
+    assert shards.epoch_seed(0, 1) != shards.epoch_seed(1, 1)
+
+
+def test_a_batch_too_small_for_the_processes_is_refused_in_one_sentence():
+    with pytest.raises(LoupeError, match="at least 8"):
+        shards.check_world(4, 100, 4, "data")
+    with pytest.raises(LoupeError, match="data: 5 training images"):
+        shards.check_world(8, 5, 4, "data")
+    shards.check_world(1, 1, 1, "data")  # alone: nothing to share
+
+
+# -- the real launcher ---------------------------------------------------------------------
+def _torchrun(data, run, *flags, env_extra=None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, OMP_NUM_THREADS="1", **(env_extra or {}))
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc-per-node",
+        "2",
+        "main.py",
+        "train",
+        str(data),
+        "--out",
+        str(run),
+        "--device",
+        "cpu",
+        "--cpu-threads",
+        "1",
+        *flags,
+    ]
+    return subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=LAUNCH_TIMEOUT_S
+    )
+
+
+@pytest.fixture(scope="module")
+def ddp_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ddp")
+    data = make_shapes_dataset(root / "data", classes=("circle", "square"), per_class=20, size=16)
+    run = root / "run"
+    done = _torchrun(data, run, "--epochs", "2", "--batch-size", "8", "--mixed-precision", "off")
+    return data, run, done
+
+
+def test_torchrun_trains_into_one_run_folder_written_by_rank_0(ddp_run):
+    data, run, done = ddp_run
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(os.listdir(run)) == sorted(
+        [
+            ".loupe-run.lock",
+            "config.json",
+            "dataset.json",
+            "evaluation.json",
+            "last.ckpt",
+            "metrics.csv",
+            "model.json",
+            "model.safetensors",
+            "run.json",
+            "steps.csv",
+        ]
+    )  # no stray files: the other process wrote nothing
+    with open(run / "metrics.csv", encoding="utf-8") as f:
+        assert len(f.read().strip().splitlines()) == 1 + 2  # one row per epoch, not per process
+    config = json.loads((run / "config.json").read_text())
+    summary = json.loads((run / "run.json").read_text())
+    assert config["world_size"] == 2 and summary["world_size"] == 2
+    assert summary["status"] == "completed"
+    assert done.stdout.count("Model:") == 1  # rank 0 speaks for the run
+    assert done.stderr.count("epoch 2/2") == 1
+    weights = load_file(str(run / "model.safetensors"))
+    checkpoint = load_checkpoint(str(run / "last.ckpt"))
+    for keys in (weights.keys(), checkpoint["model"].keys()):
+        assert not [k for k in keys if k.startswith("module.")]
+
+
+def test_the_data_parallel_model_classifies(ddp_run):
+    data, run, done = ddp_run
+    assert done.returncode == 0, done.stderr[-3000:]
+    lm = load_model_for_inference(str(run), "cpu")
+    paths = list_images(str(data))
+    results = [r for r in classify_paths(lm, paths) if hasattr(r, "label")]
+    right = sum(r.label == os.path.basename(os.path.dirname(r.path)) for r in results)
+    assert len(results) == 40 and right >= 32  # two colours: far above chance (20 of 40)
+
+
+def test_resume_across_world_sizes_and_a_killed_process(ddp_run):
+    data, run, done = ddp_run
+    assert done.returncode == 0, done.stderr[-3000:]
+    # The torchrun run continues in a single process...
+    assert run_cli(["train", str(data), "--out", str(run), "--resume", "--epochs", "3"]) == 0
+    assert json.loads((run / "config.json").read_text())["world_size"] == 1
+    assert load_checkpoint(str(run / "last.ckpt"))["next_epoch"] == 3
+    # ... and again under torchrun, where process 1 dies at its second step of epoch 4.
+    killed = _torchrun(
+        data, run, "--resume", "--epochs", "5", env_extra={TEST_HOOK_EXIT_ENV: "1:2"}
+    )
+    assert killed.returncode != 0
+    assert "loupe: error: Training process 0 of 2" in killed.stderr  # one sentence, rank 0's
+    summary = json.loads((run / "run.json").read_text())
+    assert summary["status"] == "failed" and "--resume" in summary["reason"]
+    assert load_checkpoint(str(run / "last.ckpt"))["next_epoch"] == 3  # kept, resumable
+    assert run_cli(["train", str(data), "--out", str(run), "--resume", "--epochs", "4"]) == 0
+    with open(run / "metrics.csv", encoding="utf-8") as f:
+        assert [r.split(",")[0] for r in f.read().strip().splitlines()[1:]] == ["0", "1", "2", "3"]
