@@ -176,8 +176,10 @@ class Ranks:
         return f" (global: {self.world} processes share it)" if self.distributed else ""
 
     def run_record(self, cfg: TrainConfig) -> dict:
-        """config.json: the settings and the number of processes that trained with them."""
-        return {**to_dict(cfg), "world_size": self.world}
+        """config.json: the settings, and the number of processes that train with them when
+        more than one (a single process's config.json stays exactly a TrainConfig)."""
+        record = to_dict(cfg)
+        return {**record, "world_size": self.world} if self.distributed else record
 
     # -- the run folder and the events ---------------------------------------------------
     def open_folder(self, out_dir: str) -> tuple[RunLock | None, RunFolder]:
