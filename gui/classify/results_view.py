@@ -51,6 +51,7 @@ from core.infer.results import UnreadableImage
 from gui.classify.results_model import ConfidenceRole, LabelRole, ResultRole, UnsureRole
 from gui.widgets.grid_fit import fitted_cell
 from gui.widgets.thumbnail_cache import DEFAULT_SIZE
+from gui.widgets.tile_cache import TileCache
 
 PADDING = 6  # px inside the tile border
 TEXT_LINES = 2  # file name, then class + confidence
@@ -82,9 +83,11 @@ class ResultTileDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.thumbnail_size = thumbnail_size
         self.class_order: dict[str, int] = {}
+        self.tiles = TileCache()
 
     def set_class_names(self, names: list[str]) -> None:
         self.class_order = {name: i for i, name in enumerate(names)}
+        self.forget_tiles()  # the class dots' colours
 
     def class_color(self, label: str) -> QColor:
         index = self.class_order.get(label)
@@ -103,16 +106,49 @@ class ResultTileDelegate(QStyledItemDelegate):
         return self.tile_size(option.font)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        result = index.data(ResultRole)
+        unsure = bool(index.data(UnsureRole))
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        # Asked on every paint: a visible tile's missing thumbnail is queued (newest first).
+        image = index.data(Qt.ItemDataRole.DecorationRole)
+        state = None if image is None else image.cacheKey()
+        key = (
+            getattr(result, "path", None),
+            getattr(result, "label", None),
+            getattr(result, "confidence", None),
+            unsure,
+            selected,
+            state,
+            option.palette.color(QPalette.ColorRole.Highlight).rgba() if selected else 0,
+        )
+        self.tiles.paint(
+            painter,
+            option.rect,
+            key,
+            lambda tile: self._paint_tile(tile, option, index, image, unsure, selected),
+        )
+
+    def forget_tiles(self) -> None:
+        """What tiles show changed beyond their keys (new results, class colours)."""
+        self.tiles.clear()
+
+    def _paint_tile(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: Index,
+        image: Any,
+        unsure: bool,
+        selected: bool,
+    ) -> None:
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         rect = QRect(option.rect).adjusted(1, 1, -1, -1)
-        unsure = bool(index.data(UnsureRole))
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
         self._paint_card(painter, rect, option, unsure, selected)
 
         size = self.thumbnail_size
         thumb_rect = QRect(rect.left() + PADDING - 1, rect.top() + PADDING - 1, size, size)
-        self._paint_thumbnail(painter, thumb_rect, index.data(Qt.ItemDataRole.DecorationRole))
+        self._paint_thumbnail(painter, thumb_rect, image)
         if unsure:
             self._paint_badge(painter, thumb_rect, option.font)
 
@@ -277,6 +313,15 @@ class ResultsView(QListView):
         self.empty_text = "No results yet."
         self.clicked.connect(self._on_index_clicked)
         self.activated.connect(self._on_index_activated)
+
+    def setModel(self, model: Any) -> None:
+        old = self.model()
+        if old is not None:
+            old.modelReset.disconnect(self.delegate.forget_tiles)
+        super().setModel(model)
+        if model is not None:
+            # A new folder's results: names are relative to another root.
+            model.modelReset.connect(self.delegate.forget_tiles)
 
     def set_class_names(self, names: list[str]) -> None:
         self.delegate.set_class_names(names)

@@ -16,8 +16,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.events import EpochEnded, StepEnded
-from gui.widgets.plot_axes import LearningRateAxis
+from gui.widgets.plot_axes import LearningRateAxis, cache_axes
 from gui.widgets.plot_legends import LEGEND_BRUSH, LEGEND_CORNERS, best_legend_corner, curve_points
+from gui.widgets.plot_ranges import steady_range
 
 pg.setConfigOptions(antialias=True, background="w", foreground="k")
 
@@ -31,6 +32,8 @@ LR_HEADROOM = 1.1  # the learning-rate axis runs from 0 to 110 % of the largest 
 # ... and a little below 0: pyqtgraph drops a tick label that would stick out of the plot,
 # so 0 needs half a line of room to be labelled; a rate of 0 then stays off the axis line.
 LR_FOOTROOM = 0.1
+LOSS_LIMITS = (0.0, math.inf)  # y ranges stay inside these unless the data does not
+ACCURACY_LIMITS = (0.0, 100.0)
 
 
 class _Series:
@@ -138,6 +141,7 @@ class MetricsPlots(QWidget):
         self._ema_count = 0
         self._dirty = False
         self._planned_epochs = 0  # the x axis spans them while a run trains
+        self._y_ranges: dict[str, tuple[float, float]] = {}  # shown by _fit_y_range
         self._show_empty_ranges()
 
         # Stacked with equal widths: pyqtgraph links x ranges by pixel position, so plots of
@@ -171,6 +175,7 @@ class MetricsPlots(QWidget):
         plot.getAxis("left").setWidth(62)  # same width in all three keeps the epochs aligned
         plot.setMenuEnabled(False)
         plot.setMinimumSize(200, 110)
+        cache_axes(plot)
         return plot
 
     @staticmethod
@@ -219,6 +224,7 @@ class MetricsPlots(QWidget):
     def _show_empty_ranges(self) -> None:
         """Without data pyqtgraph shows epoch -15…15 and accuracy 0…1 "%": show the ranges a
         run will fill instead."""
+        self._y_ranges.clear()
         self.loss_plot.setXRange(0, max(1, self._planned_epochs), padding=0.02)
         self.loss_plot.setYRange(0, 1, padding=0.02)
         self.accuracy_plot.setYRange(0, 100, padding=0.02)
@@ -281,14 +287,31 @@ class MetricsPlots(QWidget):
         if not self._has_data():
             self._show_empty_ranges()
             return
-        for plot in (self.loss_plot, self.accuracy_plot):
-            plot.enableAutoRange(axis="y")
+        self._fit_y_range(self.loss_plot, LOSS_LIMITS)
+        self._fit_y_range(self.accuracy_plot, ACCURACY_LIMITS)
         last_x = max((float(s.x[-1]) for s in self._series.values() if s.size), default=0.0)
         if self._planned_epochs and last_x <= self._planned_epochs:
             self.loss_plot.setXRange(0, self._planned_epochs, padding=0.02)
         else:
             self.loss_plot.enableAutoRange(axis="x")
         self._fit_lr_range()
+
+    def _fit_y_range(self, plot: pg.PlotWidget, limits: tuple[float, float]) -> None:
+        """Every point of every visible curve in view, on a range that changes only when the
+        data leaves it (see plot_ranges): a new range re-renders the axis and its grid."""
+        lows, highs = [], []
+        for item in plot.getPlotItem().listDataItems():
+            _, y = curve_points(item)
+            if item.isVisible() and len(y):
+                lows.append(float(y.min()))
+                highs.append(float(y.max()))
+        if not lows:
+            return
+        name = plot.objectName()
+        shown = steady_range(min(lows), max(highs), self._y_ranges.get(name), limits)
+        if shown != self._y_ranges.get(name):
+            self._y_ranges[name] = shown
+            plot.setYRange(*shown, padding=0.02)
 
     def _fit_lr_range(self) -> None:
         """0 .. 110 % of the largest rate: a constant rate is a flat line near the top, not a
@@ -352,6 +375,7 @@ class MetricsPlots(QWidget):
         if items:
             self.loss_plot.removeItem(items[0])  # also drops it from the legend
             self.accuracy_plot.removeItem(items[1])
+            self._dirty = True  # the y ranges may shrink
 
     def clear_overlays(self) -> None:
         for name in list(self.overlays):

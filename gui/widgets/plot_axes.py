@@ -6,6 +6,13 @@ import math
 from collections.abc import Iterable
 
 import pyqtgraph as pg
+from PySide6.QtGui import QPixmapCache
+from PySide6.QtWidgets import QGraphicsItem
+
+# Qt keeps item caches in QPixmapCache (10 MB by default). An axis with its grid is a pixmap
+# the size of the plot: three plots maximised on a 4K screen need ~30 MB, or the caches
+# evict each other and every repaint renders the axes again.
+PIXMAP_CACHE_KB = 64 * 1024
 
 
 def format_learning_rate_ticks(values: Iterable[float], spacing: float, top: float) -> list[str]:
@@ -40,3 +47,17 @@ class LearningRateAxis(pg.AxisItem):
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         top = max(abs(r) for r in self.range) * scale
         return format_learning_rate_ticks([v * scale for v in values], spacing * scale, top)
+
+
+def cache_axes(plot: pg.PlotWidget) -> None:
+    """Keep each axis (tick labels, and the grid lines it draws across the plot) as a pixmap.
+
+    pyqtgraph replays an axis's drawing on every repaint of the plot, and any new point on a
+    curve repaints the area under the grid: that replay was the largest share of the GUI
+    thread's time while training (benchmarks/gui_responsiveness.py). A cached axis is
+    rendered again only when it changes (new range, size or ticks), which is rare with
+    plot_ranges.steady_range."""
+    QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getPlotItem().getAxis(name)
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
