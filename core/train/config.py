@@ -131,7 +131,9 @@ class TrainConfig:
         "Epochs",
         "How many times the model sees every training image. More epochs: better fit, "
         "longer training; early stopping can end the run sooner. 'auto' gives the run enough "
-        "training steps for the size of the dataset (many passes over a small one).",
+        "training steps for the size of the dataset (many passes over a small one); for "
+        "photos and fine-tuning that is a ceiling ('up to N epochs'): the run stops earlier "
+        "once validation has stopped improving, and keeps its best model.",
         minimum=1,
         maximum=10_000,
         auto=0,  # see core.train.defaults.auto_epochs
@@ -264,7 +266,8 @@ class TrainConfig:
         0,
         "Early stopping",
         "Stop when validation accuracy has not improved for this many epochs, and keep the "
-        "best model. 'off' always runs every epoch.",
+        "best model. 'off': epochs you set all run, epochs on auto may end early by "
+        "Loupe's own rule (see Epochs); a patience set here replaces that rule.",
         flag="--early-stopping",
         minimum=0,
         maximum=1000,

@@ -75,6 +75,21 @@ def auto_epochs(train_images: int, batch_size: int, fine_tuning: bool) -> int:
     return min(MAX_AUTO_EPOCHS, max(minimum, math.ceil(target / steps)))
 
 
+def stops_on_plateau(small_from_scratch: bool, patience: int, epochs_on_auto: bool) -> bool:
+    """Whether auto's epochs are a ceiling that core.train.plateau may stop short of: not for
+    small images trained from scratch (a calibrated cosine schedule: its last, low-rate
+    epochs are the best), not when the user set the epochs or an early-stopping patience."""
+    return epochs_on_auto and not patience and not small_from_scratch
+
+
+def is_small_from_scratch(cfg: TrainConfig, report: DatasetReport) -> bool:
+    """A resolved config trains small images from scratch at their size (resolve_auto's
+    small-image recipe)."""
+    fine_tuning = cfg.pretrained or bool(cfg.weights_file)
+    small = has_small_images(report.median_size)
+    return small and not fine_tuning and cfg.image_size <= SMALL_IMAGE_MAX
+
+
 def _round8(n: float) -> int:
     return max(16, int(round(n / 8)) * 8)
 
@@ -191,9 +206,11 @@ def resolve_auto(
         else:
             epochs = auto_epochs(images, cfg.batch_size, fine_tuning)
         steps = epochs * steps_per_epoch(images, cfg.batch_size)
+        ceiling = stops_on_plateau(from_scratch_small, cfg.early_stopping_patience, True)
         notes.append(
-            f"{epochs} epochs ({steps:,} optimizer steps of {cfg.batch_size} images; "
-            f"{epochs * images:,} images seen)."
+            f"{'Up to ' if ceiling else ''}{epochs} epochs ({steps:,} optimizer steps of "
+            f"{cfg.batch_size} images; {epochs * images:,} images seen)"
+            + ("; stops earlier once validation stops improving." if ceiling else ".")
         )
     resolved = dataclasses.replace(
         cfg,

@@ -37,6 +37,7 @@ from core.train.distributed import Ranks
 from core.train.evaluation import evaluate
 from core.train.metrics import per_class_metrics
 from core.train.oom_retry import GpuCacheRetry
+from core.train.plateau import auto_epochs_watch
 from core.train.run_saving import record_epoch, save_best, save_last
 from core.train.run_summary import (
     early_stop_reason,
@@ -107,6 +108,7 @@ class _Trainer:
         self.lr_chosen = cfg.lr != 0  # before auto fills it in: for the verdict's advice
         self.test_acc: float | None = None
         self.cache_retry: GpuCacheRetry | None = None
+        self.epochs_on_auto = cfg.epochs == 0  # then a ceiling: core.train.plateau
 
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> Iterator[TrainEvent]:
@@ -227,6 +229,7 @@ class _Trainer:
     def _epochs(self) -> Iterator[TrainEvent]:
         s, cfg = self.setup, self.cfg
         patience_left = cfg.early_stopping_patience
+        plateau = auto_epochs_watch(s, self.epochs_on_auto, self.folder.metrics)
         for epoch in range(s.start_epoch, cfg.epochs):
             t0, paused_before = time.perf_counter(), self.control.paused_seconds
             train_loss, train_acc, stopped = yield from self._train_epoch(epoch)
@@ -310,6 +313,8 @@ class _Trainer:
                 if patience_left <= 0:
                     best = self.best_acc, self.best_epoch
                     return "early_stopped", early_stop_reason(cfg.early_stopping_patience, *best)
+            if plateau is not None and plateau.add(ev.accuracy, ev.loss, train_acc):
+                return "early_stopped", plateau.reason(self.best_acc, self.best_epoch)
             if self.control.stop_requested:
                 return "stopped", stop_reason(epoch + 1, self.best_acc)
         best = f"best validation accuracy {self.best_acc:.1%}" if self.best_acc is not None else ""
