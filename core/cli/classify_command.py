@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 
+from core.cli.classify_parts import PartSlice
 from core.cli.cli_support import check_folder, check_output_file, first_ctrl_c
 from core.errors import LoupeError
 from core.files.file_transfer import describe_os_error
@@ -20,6 +21,12 @@ from core.files.file_transfer import describe_os_error
 def check_classify_outputs(args: argparse.Namespace) -> None:
     if args.move and not args.sort_into:
         raise LoupeError("--move only works with --sort-into DEST: say where to move the images.")
+    if args.move and args.shard:
+        raise LoupeError(
+            "--move cannot be used with --shard: a part that moves its images away changes "
+            "the folder the other parts are still listing, so they would miss or repeat "
+            "images; sort a copy per part (--sort-into without --move) or move in one run."
+        )
     check_output_file(args.out, "--out")
     if args.json:
         check_output_file(args.json, "--json")
@@ -49,6 +56,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
         )
     if not paths:
         raise LoupeError(f"No images found in {args.images}.")
+    part = PartSlice.cut(paths, args) if args.shard else None
+    if part is not None:
+        paths = paths[part.start : part.stop]
+        print(part.describe(), file=sys.stderr)
     keep = args.json is not None or args.sort_into is not None
     kept: list[ClassifiedImage] = []
     unreadable: list[UnreadableImage] = []
@@ -84,6 +95,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
             )
         except OSError as exc:
             raise LoupeError(f"Cannot write {args.json}: {describe_os_error(exc)}.") from exc
+    if part is not None:
+        record = part.write_record(args, lm.path, classified, len(unreadable))
+        print(f"Part record: {record}", file=sys.stderr)
+        if not paths:
+            return 0  # an empty part is a part: merge needs its (empty) CSV
     if classified == 0:
         return 1
     if args.sort_into:
@@ -93,7 +109,13 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 def sort_results(kept: list, args: argparse.Namespace) -> int:
     """Sort into --sort-into; 0 only when every file was placed."""
-    from core.files.sorting import SortInterrupted, execute_sort, plan_sort
+    from core.files.sort_manifest import MANIFEST_PREFIX
+    from core.files.sorting import (
+        SortInterrupted,
+        default_manifest_path,
+        execute_sort,
+        plan_sort,
+    )
 
     plan = plan_sort(kept, args.sort_into, move=args.move, unsure_threshold=args.unsure_threshold)
     print(plan.summary(), file=sys.stderr)
@@ -103,9 +125,14 @@ def sort_results(kept: list, args: argparse.Namespace) -> int:
         stop.set()
         print("Stopping after this file (Ctrl+C again to stop at once) ...", file=sys.stderr)
 
+    manifest = None
+    if args.shard:  # parts sorting at the same moment must not race for one manifest name
+        shard = args.shard
+        prefix = f"{MANIFEST_PREFIX}part-{shard.index}-of-{shard.count}-"
+        manifest = default_manifest_path(plan.dest_root, prefix)
     try:
         with first_ctrl_c(on_first_ctrl_c):
-            outcome = execute_sort(plan, should_stop=stop.is_set)
+            outcome = execute_sort(plan, manifest_path=manifest, should_stop=stop.is_set)
     except SortInterrupted as interrupted:
         outcome = interrupted.outcome
     for path, reason in outcome.failed:

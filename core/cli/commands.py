@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from core import APP_NAME, __version__
 from core.cli import data_commands, model_commands
 from core.cli.classify_command import cmd_classify
+from core.cli.classify_parts import SHARD_HELP, add_merge_parser, cmd_merge, shard_argument
 from core.cli.cli_support import check_folder, first_ctrl_c
 from core.cli.samples_command import add_samples_parser, cmd_samples
 from core.cli.train_flags import add_train_flags, given_settings
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --sort-into: images whose confidence is below F (0-1) are unsure and go to "
         "DEST/_unsure/ (the window's 'Unsure below')",
     )
+    c.add_argument("--shard", type=shard_argument, default=None, metavar="K/N", help=SHARD_HELP)
     # The flag's name before one word was chosen for the concept; kept so scripts still run.
     c.add_argument(
         "--min-confidence", dest="unsure_threshold", type=_fraction, help=argparse.SUPPRESS
@@ -114,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     u = sub.add_parser("undo", help="undo a sort, using the manifest it wrote")
     u.add_argument("manifest", metavar="MANIFEST")
+    add_merge_parser(sub)
     model_commands.add_parsers(sub)
     data_commands.add_parsers(sub)
     add_samples_parser(sub)
@@ -246,6 +249,7 @@ COMMANDS = {
     "models": cmd_models,
     "export": cmd_export,
     "undo": cmd_undo,
+    "merge": cmd_merge,
     **model_commands.COMMANDS,
     **data_commands.COMMANDS,
     "samples": cmd_samples,

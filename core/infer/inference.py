@@ -161,8 +161,9 @@ def logit_batches(
     workers: int | None = None,
 ) -> Iterator[LogitsBatch | UnreadableImage | ClassifyProgress]:
     """The streaming engine under classify_paths: decodes ahead in threads, infers in
-    batches, and yields each batch's raw logits (then a ClassifyProgress), or an
-    UnreadableImage per file that cannot be decoded."""
+    batches of the readable images among each `batch_size` files, and yields each batch's
+    raw logits (then a ClassifyProgress), or an UnreadableImage per file that cannot be
+    decoded."""
     use_device(lm.device)  # a model loaded by an earlier run may be used on a new thread
     size, mode = lm.image_size, lm.meta.resize_mode
     total = len(paths)
@@ -196,7 +197,8 @@ def logit_batches(
                 logits = None  # the failed batch's memory goes with the exception here
             if logits is None:
                 release_memory(lm.device)
-                batch_size = max(1, batch_size // 2)
+                # Half of what failed: a batch holding unreadable files is smaller.
+                batch_size = max(1, min(batch_size, len(chunk)) // 2)
                 notes.append(
                     f"The {lm.device.type.upper()} ran out of memory at batch size "
                     f"{len(chunk)}: continuing with batch size {batch_size}."
@@ -216,6 +218,11 @@ def logit_batches(
         eta = (total - done) / ips if ips > 0 else 0.0
         return ClassifyProgress(done, total, ips, eta, note)
 
+    # Batches are cut every `grid` files of `paths`, unreadable ones included, never by how
+    # many images decoded: a batch then holds the same images whatever came before it, so
+    # `classify --shard` parts (cut on this grid) reproduce the single run's numbers (a
+    # network's float results depend slightly on the rest of the batch).
+    grid = batch_size
     ahead = batch_size * 3  # decoded images in flight: bounds memory whatever the folder size
     with ThreadPoolExecutor(workers or _decode_workers()) as pool:
         queue: deque = deque()
@@ -238,10 +245,10 @@ def logit_batches(
                 done += 1
                 if array is None:
                     yield UnreadableImage(path, reason or "unreadable")
-                    continue
-                batch_paths.append(path)
-                batch_arrays.append(array)
-                if len(batch_arrays) >= batch_size:
+                else:
+                    batch_paths.append(path)
+                    batch_arrays.append(array)
+                if done % grid == 0 and batch_arrays:
                     yield flush()
                     yield progress()
             if batch_arrays and not (control is not None and control.stop_requested):

@@ -1,0 +1,145 @@
+"""`loupe merge`: join the CSV parts of `classify --shard K/N` into the single-run CSV.
+
+The parts are put in the order of their part number (not of the command line), checked to
+be one classification (same model, folder listing, batch size and columns), complete (no
+part missing or given twice) and unchanged since written (each CSV against the checksum in
+its record); then the header is written once and each part's rows follow, byte for byte.
+The result appears atomically and never replaces a file unless asked to. No torch here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core.errors import LoupeError
+from core.files.atomic import AtomicFile
+from core.infer.shards import RECORD_SUFFIX, PartRecord, read_part_record
+
+# Fields every part of one classification shares, with what a difference means.
+_SAME = (
+    ("model_sha256", "they were classified with different models"),
+    ("images", "they name the folder differently (the CSV's paths start with it)"),
+    ("listing_sha256", "they saw different files (the folder changed between the parts)"),
+    ("batch_size", "different --batch-size values cut the folder differently"),
+    ("top_k", "they have different columns (--top-k)"),
+)
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    parts: int
+    rows: int
+    unreadable: int
+    out_path: str
+
+
+def _ordered_parts(csv_paths: Sequence[str]) -> list[tuple[str, PartRecord]]:
+    parts: list[tuple[str, PartRecord]] = []
+    for path in csv_paths:
+        if path.endswith(RECORD_SUFFIX):
+            raise LoupeError(f"{path} is a part record: give the CSV files (e.g. part-*.csv).")
+        if not os.path.isfile(path):
+            raise LoupeError(f"Part not found: {path}")
+        parts.append((path, read_part_record(path)))
+    first_path, first = parts[0]
+    by_index: dict[int, str] = {}
+    for path, record in parts:
+        if record.count != first.count:
+            raise LoupeError(
+                f"{path} is part {record.shard} but {first_path} is part {first.shard}: "
+                "parts of one classification share the same N."
+            )
+        for key, meaning in _SAME:
+            if getattr(record, key) != getattr(first, key):
+                raise LoupeError(
+                    f"{first_path} (part {first.shard}) and {path} (part {record.shard}) "
+                    f"do not belong together: {meaning}."
+                )
+        if record.index in by_index:
+            raise LoupeError(
+                f"{by_index[record.index]} and {path} are both part {record.shard}: give each "
+                "part once."
+            )
+        by_index[record.index] = path
+    missing = [str(k) for k in range(1, first.count + 1) if k not in by_index]
+    if missing:
+        raise LoupeError(
+            f"Part{'s' if len(missing) > 1 else ''} {', '.join(missing)} of {first.count} "
+            f"{'are' if len(missing) > 1 else 'is'} missing: classify "
+            f"{'them' if len(missing) > 1 else 'it'} (--shard K/{first.count}) or give "
+            f"{'their' if len(missing) > 1 else 'its'} CSV."
+        )
+    ordered = sorted(parts, key=lambda part: part[1].index)
+    expected_start = 0
+    for path, record in ordered:
+        if record.start != expected_start:
+            raise LoupeError(f"{path}: part {record.shard} does not start where the previous ends.")
+        expected_start = record.stop
+    if expected_start != first.files:
+        raise LoupeError(f"The parts cover {expected_start} of {first.files} files.")
+    return ordered
+
+
+def _copy_rows(path: str, record: PartRecord, header: bytes | None, out) -> bytes:
+    """Append `path`'s rows to `out`; returns its header. Checks the CSV against its record."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        first_line = f.readline()
+        digest.update(first_line)
+        if header is not None and first_line != header:
+            raise LoupeError(f"{path} has other columns than the first part: {first_line!r}.")
+        if header is None:
+            out.write(first_line)
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+            out.write(block)
+    if digest.hexdigest() != record.csv_sha256:
+        raise LoupeError(
+            f"{path} is not the CSV its part record describes (changed or written again "
+            f"since): classify part {record.shard} again."
+        )
+    return first_line
+
+
+def merge_parts(csv_paths: Sequence[str], out_path: str, force: bool = False) -> MergeOutcome:
+    """Write the parts' rows, in part order under one header, to `out_path`."""
+    if not csv_paths:
+        raise LoupeError(
+            "Name the parts to merge, e.g. python main.py merge part-*.csv --out all.csv."
+        )
+    out_full = os.path.abspath(out_path)
+    if any(os.path.abspath(p) == out_full for p in csv_paths):
+        raise LoupeError(f"--out {out_path} is one of the parts: choose another file to write.")
+    if os.path.lexists(out_path) and not force:
+        raise LoupeError(
+            f"--out {out_path} already exists: merge never replaces a file; choose another name "
+            "or pass --force."
+        )
+    ordered = _ordered_parts(csv_paths)
+    try:
+        target = AtomicFile(out_path, "wb")
+    except OSError as exc:
+        raise LoupeError(f"Cannot write --out {out_path}: {exc.strerror or exc}.") from None
+    try:
+        header: bytes | None = None
+        for path, record in ordered:
+            header = _copy_rows(path, record, header, target.file)
+    except BaseException:
+        target.abort()
+        raise
+    try:
+        target.commit(overwrite=force)
+    except FileExistsError:
+        raise LoupeError(
+            f"--out {out_path} appeared while merging: merge never replaces a file; "
+            "pass --force to replace it."
+        ) from None
+    return MergeOutcome(
+        parts=len(ordered),
+        rows=sum(record.rows for _, record in ordered),
+        unreadable=sum(record.unreadable for _, record in ordered),
+        out_path=out_path,
+    )
