@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         from gui.selfcheck import check_qt
 
         return run_self_test(extra_checks=[("qt", check_qt)])
+    if argv and argv[0] == "distributed-train":  # hidden: the window's "All N GPUs", bundled
+        from core.train.launch import run_launcher
+
+        return run_launcher(argv[1:])
     if argv and argv[0] in CLI_COMMANDS:
         from core.cli.commands import run_cli
 

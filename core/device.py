@@ -12,17 +12,19 @@ from dataclasses import dataclass
 import torch
 
 from core.errors import LoupeError
+from core.train.launch import ALL_GPUS
 
 
 @dataclass(frozen=True)
 class DeviceChoice:
-    key: str  # "auto", "cpu", "cuda:0", "mps"
+    key: str  # "auto", "cpu", "cuda:0", "cuda:all" (every GPU), "mps"
     label: str  # what the user reads
     supported: bool = True  # False: a GPU this PyTorch build has no kernels for
 
 
 def list_devices() -> list[DeviceChoice]:
-    """Choices for a device menu: auto first, then each GPU, then the CPU."""
+    """Choices for a device menu: auto first, then each GPU, "All N GPUs" when more than one
+    can train (one process per GPU under torch.distributed.run), then the CPU."""
     choices = [DeviceChoice("auto", f"Auto ({describe_device(resolve_device('auto'))})")]
     if torch.cuda.is_available():
         for i in range(torch.cuda.device_count()):
@@ -31,10 +33,27 @@ def list_devices() -> list[DeviceChoice]:
             if not supported:
                 label += " (not supported by this PyTorch)"
             choices.append(DeviceChoice(f"cuda:{i}", label, supported))
+        gpus = usable_gpu_count()
+        if gpus > 1:
+            choices.append(DeviceChoice(ALL_GPUS, f"All {gpus} GPUs"))
     if _mps_available():
         choices.append(DeviceChoice("mps", "Apple GPU (MPS)"))
     choices.append(DeviceChoice("cpu", describe_device(torch.device("cpu"))))
     return choices
+
+
+def usable_gpu_count() -> int:
+    """CUDA GPUs this PyTorch build can train on: the processes of an "All N GPUs" run.
+    Only the first ones count when an unsupported GPU sits between them, since each rank
+    takes the GPU of its local rank (0, 1, ...)."""
+    if not torch.cuda.is_available():
+        return 0
+    count = 0
+    for i in range(torch.cuda.device_count()):
+        if unsupported_gpu_reason(i) is not None:
+            break
+        count += 1
+    return count
 
 
 def _mps_available() -> bool:
@@ -106,6 +125,12 @@ def resolve_device(name: str) -> torch.device:
         if _mps_available():
             return torch.device("mps")
         return torch.device("cpu")
+    if name == ALL_GPUS:
+        raise LoupeError(
+            f"Device '{ALL_GPUS}' trains in one process per GPU: choose 'All N GPUs' in the "
+            "window, or start the command under torchrun with --device cuda (README: "
+            "'More than one GPU')."
+        )
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
             raise LoupeError(

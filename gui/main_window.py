@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.events import RunFinished
+from core.train.launch import ALL_GPUS, WORKER_DEVICE
 from gui.about_dialog import AboutDialog
 from gui.classify.classify_view import ClassifyView
 from gui.data.dataset_view import DatasetView
@@ -245,7 +246,9 @@ class MainWindow(QMainWindow):
         # The Data page previews the same train/val split the run will use.
         config = self.train_page.settings_panel.build_config("", "")
         self.dataset_view.set_scan_options(config.val_split, config.seed)
-        self.classify_view.set_device(config.device)  # classify where training would run
+        # Classify where training would run; on one of them when training takes every GPU.
+        device = WORKER_DEVICE if config.device == ALL_GPUS else config.device
+        self.classify_view.set_device(device)
 
     def _on_classify_with_run(self, run_dir: str) -> None:
         self.classify_view.set_model(run_dir)

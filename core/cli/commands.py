@@ -15,6 +15,7 @@ from core.cli.classify_command import cmd_classify
 from core.cli.classify_parts import SHARD_HELP, add_merge_parser, cmd_merge, shard_argument
 from core.cli.cli_support import check_folder, first_ctrl_c
 from core.cli.samples_command import add_samples_parser, cmd_samples
+from core.cli.train_events import add_event_flags, event_output, human_stream, run_control
 from core.cli.train_flags import add_train_flags, given_settings
 from core.errors import LoupeError
 from core.train.config import AUTO, TrainConfig, resume_config
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         "CIFAR-10 tutorial's recipe, exactly); the other flags given change it",
     )
     add_train_flags(t)
+    add_event_flags(t)
 
     c = sub.add_parser("classify", help="classify every image in IMAGES_DIR with a trained model")
     c.add_argument("model", metavar="RUN_DIR", help="run folder, model folder or model.safetensors")
@@ -145,7 +147,6 @@ def _arch_facts(cfg: TrainConfig) -> dict[str, Any] | None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from core.cli.progress import TrainProgress
-    from core.control import RunControl
     from core.train.loop import fit
 
     check_folder(args.data_dir, "Dataset folder")
@@ -155,7 +156,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     # Under torchrun, rank 0 speaks for the run: the other processes print only a failure.
     secondary = process_rank() > 0
     progress = TrainProgress(io.StringIO() if secondary else sys.stderr)
-    control = RunControl()
+    control = run_control(args)
     events = fit(cfg, control)
     finished = None
 
@@ -164,9 +165,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         progress.message("Stopping after this step (Ctrl+C again to quit at once) ...")
 
     try:
-        with first_ctrl_c(on_first_ctrl_c):
+        with first_ctrl_c(on_first_ctrl_c), event_output(args) as send:
             for event in events:
                 progress.handle(event)
+                send(event)
                 finished = event
     except KeyboardInterrupt:
         events.close()  # run.json says "interrupted", the run folder's lock is released
@@ -184,7 +186,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if finished.status == "stopped":
         print(f"{finished.reason} {_what_is_kept(cfg)}", file=sys.stderr)
         return 130
-    print(f"{finished.reason} Model: {finished.model_path}")
+    print(f"{finished.reason} Model: {finished.model_path}", file=human_stream(args))
     return 0
 
 

@@ -9,7 +9,9 @@ from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QWidget
 
 from core.errors import LoupeError
 from core.events import RunFinished
+from core.train.child_run import distributed_fit
 from core.train.config import TrainConfig, resume_config
+from core.train.launch import ALL_GPUS
 from gui.jobs import JobEnded, JobRunner
 from gui.runs.run_records import load_run
 from gui.train.model_settings import ModelSettingsPanel
@@ -35,6 +37,9 @@ class TrainPage(QWidget):
         self.setObjectName("trainPage")
         self.model = TrainPageModel()
         self.runner = JobRunner(self, name="train")
+        # "All N GPUs" trains in other processes (one per GPU) whose events stream back; the
+        # multi-GPU test replaces this with CPU processes.
+        self.multi_gpu_fit: FitFunction = distributed_fit
         self.runner.event.connect(self.on_event)
         self.settings_panel = ModelSettingsPanel()
         self.dashboard = TrainingDashboard()
@@ -108,6 +113,8 @@ class TrainPage(QWidget):
         self.model.run_started()
         # A resumed run continues its curves: read them before the run appends to the files.
         history = load_run(config.out_dir) if config.resume else None
+        if fit is None and config.device == ALL_GPUS:
+            fit = self.multi_gpu_fit
         # Connected since __init__: a run that fails at once is still reported.
         self.runner.start(training_job(config, fit), stop_at_yield=False)
         verb = "Resuming" if config.resume else "Training on"

@@ -168,3 +168,21 @@ def test_the_device_menu_marks_an_unsupported_gpu(gpus, monkeypatch):
     assert [c.key for c in choices] == ["auto", "cuda:0", "cpu"]
     assert choices[0].label.startswith("Auto (CPU")
     assert not choices[1].supported and "not supported by this PyTorch" in choices[1].label
+
+
+def test_two_usable_gpus_offer_all_gpus_and_one_does_not(gpus, monkeypatch):
+    props = type("Props", (), {"name": "RTX A6000", "total_memory": 48 * 2**30})
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda dev: props)
+    gpus([(8, 6), (8, 6)])
+    choices = device_module.list_devices()
+    assert [c.key for c in choices] == ["auto", "cuda:0", "cuda:1", "cuda:all", "cpu"]
+    assert choices[3].label == "All 2 GPUs"
+    gpus([(8, 6)])
+    assert [c.key for c in device_module.list_devices()] == ["auto", "cuda:0", "cpu"]
+    gpus([(8, 6), (6, 1)])  # the second cannot run this build: one process would fail
+    assert "cuda:all" not in [c.key for c in device_module.list_devices()]
+
+
+def test_all_gpus_is_not_a_device_of_one_process():
+    with pytest.raises(LoupeError, match="one process per GPU.*torchrun"):
+        resolve_device("cuda:all")

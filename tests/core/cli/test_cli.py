@@ -213,3 +213,19 @@ def test_unwritable_output_is_a_one_line_error(cli_run, tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("loupe: error: ")
+
+
+def test_train_events_json_prints_only_events_on_stdout(tmp_path):
+    from core.event_stream import decode
+    from core.events import RunFinished
+
+    data = make_shapes_dataset(tmp_path / "data", per_class=6, size=16)
+    result = loupe(
+        "train", data, "--out", tmp_path / "run", "--arch", "simple_cnn", "--epochs", "1",
+        "--image-size", "16", "--batch-size", "8", "--device", "cpu", "--events", "json",
+        *PINNED_CPU,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    events = [decode(line) for line in result.stdout.splitlines()]  # every line is an event
+    assert isinstance(events[-1], RunFinished) and events[-1].status == "completed"
+    assert "Model:" in result.stderr  # the sentence for people goes to stderr

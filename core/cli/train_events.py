@@ -1,0 +1,101 @@
+"""The `train` flags a window uses to follow a run in another process (Train page, "All N
+GPUs"): `--events json` prints every training event as one JSON line on stdout (only rank 0
+under torch.distributed.run; everything meant for people goes to stderr then), and
+`--control-file PATH` lets the window pause, resume and stop the run (core.control_file).
+A terminate signal then ends the run as Ctrl+C does: run.json says so, the lock is freed."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from typing import TextIO
+
+from core.control import RunControl
+from core.control_file import FileControl
+from core.event_stream import encode
+from core.train.shards import process_rank
+
+EVENT_FORMATS = ("json",)
+
+
+def add_event_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("following a run from another program")
+    group.add_argument(
+        "--events",
+        choices=EVENT_FORMATS,
+        default=None,
+        help="print every training event as one JSON line on stdout (rank 0 only under "
+        "torchrun); progress and messages go to stderr. How the window follows a run it "
+        "started in other processes.",
+    )
+    group.add_argument(
+        "--control-file",
+        default=None,
+        metavar="PATH",
+        help="pause, resume or stop the run when PATH says 'pause', 'resume' or 'stop' "
+        "(read by rank 0 between steps)",
+    )
+
+
+def is_rank_zero() -> bool:
+    """True in a single process and in rank 0 of a torch.distributed.run launch."""
+    return process_rank() == 0
+
+
+def run_control(args: argparse.Namespace) -> RunControl:
+    """The run's control: steered by --control-file in rank 0 (the other ranks follow rank 0's
+    decisions through the distributed loop)."""
+    if getattr(args, "control_file", None) and is_rank_zero():
+        return FileControl(args.control_file)
+    return RunControl()
+
+
+@contextlib.contextmanager
+def event_output(args: argparse.Namespace) -> Iterator[Callable[[object], None]]:
+    """Yields `send(event)`. With --events json, stdout carries the events and nothing else:
+    print() calls meant for people (the engine's, a library's) go to stderr meanwhile."""
+    if getattr(args, "events", None) != "json":
+        yield lambda _event: None
+        return
+    send = _writer(sys.stdout) if is_rank_zero() else _discard
+    with contextlib.redirect_stdout(sys.stderr), _sigterm_as_interrupt():
+        yield send
+
+
+def _writer(stream: TextIO) -> Callable[[object], None]:
+    def write(event: object) -> None:
+        stream.write(encode(event) + "\n")
+        stream.flush()  # the window shows each event as it happens, not when a buffer fills
+
+    return write
+
+
+def _discard(_event: object) -> None:
+    pass
+
+
+def human_stream(args: argparse.Namespace) -> TextIO:
+    """Where the final sentence of a run goes: stderr when stdout carries events."""
+    return sys.stderr if getattr(args, "events", None) == "json" else sys.stdout
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """The window (or torchrun, passing it on) ends a run that did not stop in time with
+    SIGTERM: treat it as Ctrl+C, so the run is recorded as interrupted and its lock freed."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (tests calling the CLI in-process)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

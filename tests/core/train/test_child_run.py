@@ -1,0 +1,181 @@
+"""Training in another process, as the window runs "All N GPUs" (core.train.child_run): the
+command carries every setting, events stream back typed, pause/resume/stop reach the child
+through the control file, a crash gives a readable failure, and no process is left behind.
+Fake children (tests/core/train/fake_training_child.py) need no torch; one real
+`main.py train --events json --control-file` run on tiny data proves the CLI side."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import main
+from core.cli.commands import _train_config, build_parser
+from core.control import RunControl
+from core.control_file import FileControl, read_control, write_control
+from core.events import EpochEnded, LogMessage, PredictionsSampled, RunFinished, StepEnded
+from core.train.child_process import is_alive
+from core.train.child_run import Timeouts, distributed_fit, run_child
+from core.train.config import AugmentConfig, TrainConfig
+from core.train.launch import LAUNCH_COMMAND, MAIN_SCRIPT, child_command, train_arguments
+from tests.core.image_factory import make_shapes_dataset
+
+FAKE_CHILD = str(Path(__file__).with_name("fake_training_child.py"))
+QUICK = Timeouts(stop_grace_s=0.5, terminate_grace_s=0.5, finished_grace_s=5.0)
+
+
+def _fake(mode: str, tmp_path: Path) -> tuple[list[str], str]:
+    control_file = str(tmp_path / "control")
+    return [sys.executable, FAKE_CHILD, mode, control_file], control_file
+
+
+def test_the_command_carries_every_setting_back_into_the_same_config(tmp_path):
+    config = TrainConfig(
+        data_dir=str(tmp_path / "data"),
+        out_dir=str(tmp_path / "run"),
+        arch="resnet18",
+        pretrained=True,
+        epochs=7,
+        lr=0.012345678901234567,  # repr() keeps every digit
+        optimizer="nesterov",
+        schedule="step",
+        augment=AugmentConfig(hflip=False, vflip=True, rotation_degrees=12.5),
+        num_workers=-1,  # auto, and a number that looks like a flag
+        early_stopping_patience=3,
+        device="cuda:all",
+    )
+    command = child_command(config, 1, "CONTROL", worker_device="cpu")
+    assert command[:3] == [sys.executable, MAIN_SCRIPT, "train"]
+    assert command[-4:] == ["--events", "json", "--control-file", "CONTROL"]
+    parsed = _train_config(build_parser().parse_args(command[2:]))
+    assert parsed == TrainConfig(**{**config.__dict__, "device": "cpu"})
+    assert "--no-hflip" in command and "--vflip" in command
+
+
+def test_a_resumed_run_is_resumed_by_the_child(tmp_path):
+    config = TrainConfig(data_dir="d", out_dir="r", resume=True)
+    words = train_arguments(config)
+    assert words[:5] == ["train", str(Path("d").resolve()), "--out", str(Path("r").resolve()),
+                         "--resume"]  # fmt: skip
+    assert not any(w.startswith("--weights") for w in words)  # no weights file: no flag
+
+
+def test_the_launcher_command_from_source_and_from_a_bundle():
+    config = TrainConfig(data_dir="/d", out_dir="/r")
+    source = child_command(config, 2, "F", frozen=False, executable="/py")
+    assert source[:6] == ["/py", "-m", "torch.distributed.run", "--standalone",
+                          "--nproc-per-node=2", MAIN_SCRIPT]  # fmt: skip
+    assert source[6:9] == ["train", "/d", "--out"] and "--device=cuda" in source
+    bundled = child_command(config, 4, "F", frozen=True, executable="/app/loupe")
+    assert bundled[:6] == ["/app/loupe", LAUNCH_COMMAND, "--standalone",
+                           "--nproc-per-node=4", "--no-python", "/app/loupe"]  # fmt: skip
+    assert bundled[6:8] == ["train", "/d"] and bundled[-2:] == ["--control-file", "F"]
+
+
+@pytest.mark.filterwarnings("ignore:Unable to enable fault handler")  # pytest owns stderr
+def test_the_hidden_launcher_entry_is_torchruns_command_line(capsys):
+    assert main.main([LAUNCH_COMMAND, "--help"]) == 0
+    assert "--nproc-per-node" in capsys.readouterr().out
+
+
+def test_the_control_file_pauses_resumes_and_stops_a_waiting_loop(tmp_path):
+    path = str(tmp_path / "control")
+    control = FileControl(path, poll_interval_s=0.01)
+    assert not control.checkpoint()  # no file yet: nothing asked
+    write_control(path, "pause")
+    assert read_control(path) == "pause"
+    time.sleep(0.05)  # the file is looked at every poll interval, not at every call
+    answers: list[bool] = []
+    loop = threading.Thread(target=lambda: answers.append(control.checkpoint()))
+    loop.start()
+    loop.join(0.3)
+    assert loop.is_alive() and control.paused  # held at its safe point
+    write_control(path, "resume")
+    loop.join(5)
+    assert answers == [False] and control.paused_seconds > 0.2
+    write_control(path, "stop")
+    time.sleep(0.05)
+    assert control.stop_requested and control.checkpoint()
+    with pytest.raises(ValueError):
+        write_control(path, "explode")
+
+
+def test_pause_resume_and_stop_reach_the_child(tmp_path):
+    command, control_file = _fake("obey", tmp_path)
+    control = RunControl()
+    texts: list[str] = []
+    steps = 0
+    config = TrainConfig(data_dir="d", out_dir=str(tmp_path / "run"))
+    for event in run_child(command, control, config, control_file, QUICK):
+        if isinstance(event, StepEnded):
+            steps += 1
+            if steps == 3:
+                control.pause()
+        elif isinstance(event, LogMessage):
+            texts.append(event.text)
+            if event.text == "paused":
+                control.resume()
+            elif event.text == "resumed":
+                control.request_stop()
+        last = event
+    assert texts == ["paused", "resumed"]
+    assert isinstance(last, RunFinished) and last.status == "stopped"
+
+
+def test_a_crash_ends_with_a_failure_saying_why(tmp_path):
+    command, control_file = _fake("noise", tmp_path)
+    config = TrainConfig(data_dir="d", out_dir=str(tmp_path / "run"))
+    events = list(run_child(command, RunControl(), config, control_file, QUICK))
+    texts = [e.text for e in events if isinstance(e, LogMessage)]
+    assert texts[:2] == ["a library printed this", "hello"]  # a stray line is shown, not fatal
+    assert "ValueError: bad thing" in texts[-1]  # the child's stderr goes to the log
+    finished = events[-1]
+    assert isinstance(finished, RunFinished) and finished.status == "failed"
+    assert "exit code 3" in finished.reason and "ValueError: bad thing" in finished.reason
+
+
+def test_a_child_that_ignores_stop_is_ended_with_everything_it_started(tmp_path):
+    command, control_file = _fake("stubborn", tmp_path)
+    control = RunControl()
+    config = TrainConfig(data_dir="d", out_dir=str(tmp_path / "run"))
+    pids: list[int] = []
+    for event in run_child(command, control, config, control_file, QUICK):
+        if isinstance(event, LogMessage) and event.text.startswith("pids"):
+            pids = [int(p) for p in event.text.split()[1:]]
+            assert all(is_alive(p) for p in pids)
+            time.sleep(1.0)  # the relay looks at the tree once a second
+            control.request_stop()
+        last = event
+    assert read_control(control_file) == "stop"  # asked politely first
+    assert last.status == "stopped" and "did not stop in time" in last.reason
+    assert len(pids) == 2 and not any(is_alive(p) for p in pids)
+
+
+def test_a_real_training_process_streams_its_events_and_stops(tmp_path):
+    data = make_shapes_dataset(tmp_path / "shapes", per_class=8, size=16)
+    run = tmp_path / "run"
+    config = TrainConfig(
+        data_dir=str(data), out_dir=str(run), arch="simple_cnn", epochs=200, batch_size=8,
+        image_size=16, cpu_threads=1, num_workers=0, mixed_precision="off",
+        prediction_samples=4,
+    )  # fmt: skip
+    control = RunControl()
+    events = []
+    for event in distributed_fit(config, control, processes=1, worker_device="cpu"):
+        events.append(event)
+        if isinstance(event, EpochEnded):
+            control.request_stop()
+    kinds = [type(e).__name__ for e in events]
+    assert "RunStarted" in kinds and "StepEnded" in kinds and "EpochEnded" in kinds
+    sampled = next(e for e in events if isinstance(e, PredictionsSampled))
+    assert sampled.samples[0].image.shape == (16, 16, 3)
+    finished = events[-1]
+    assert isinstance(finished, RunFinished) and finished.status == "stopped", finished.reason
+    assert finished.epochs_completed >= 1 and finished.model_path == str(run / "model.safetensors")
+    assert json.loads((run / "run.json").read_text())["status"] == "stopped"
+    assert not list(tmp_path.glob("loupe-control-*"))
