@@ -90,6 +90,8 @@ def test_the_control_file_pauses_resumes_and_stops_a_waiting_loop(tmp_path):
     write_control(path, "pause")
     assert read_control(path) == "pause"
     time.sleep(0.05)  # the file is looked at every poll interval, not at every call
+    # The processes of a data-parallel run hold a pause together, one short wait at a time.
+    assert not control.checkpoint(wait_limit=0.05) and control.paused
     answers: list[bool] = []
     loop = threading.Thread(target=lambda: answers.append(control.checkpoint()))
     loop.start()
