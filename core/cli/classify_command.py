@@ -98,8 +98,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     if part is not None:
         record = part.write_record(args, lm.path, classified, len(unreadable))
         print(f"Part record: {record}", file=sys.stderr)
-        if not paths:
-            return 0  # an empty part is a part: merge needs its (empty) CSV
+        if classified == 0:  # an empty part is still a part: merge needs its CSV
+            return 0
     if classified == 0:
         return 1
     if args.sort_into:

@@ -21,7 +21,7 @@ import json
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 from core.errors import LoupeError
 from core.files.atomic import atomic_write_json
@@ -147,17 +147,16 @@ def read_part_record(csv_path: str) -> PartRecord:
             f"{path} is a part record of version {raw.get('version')}; this Loupe reads "
             f"version {RECORD_VERSION}: classify that part again."
         )
-    fields = {k: raw.get(k) for k in PartRecord.__dataclass_fields__}
-    types = {
-        k: str if k in {"images", "listing_sha256", "model_sha256", "csv_sha256"} else int
-        for k in fields
-    }
-    for key, value in fields.items():
-        if type(value) is not types[key]:
+    values = {}
+    for field in fields(PartRecord):
+        value = raw.get(field.name)
+        expected = str if field.type == "str" else int  # the annotations are strings here
+        if type(value) is not expected:
             raise LoupeError(
-                f"{path}: the field {key!r} is missing or not a {types[key].__name__}."
+                f"{path}: the field {field.name!r} is missing or not a {expected.__name__}."
             )
-    record = PartRecord(**fields)
+        values[field.name] = value
+    record = PartRecord(**values)
     if not (1 <= record.index <= record.count and 0 <= record.start <= record.stop <= record.files):
         raise LoupeError(f"{path}: the part's numbers do not fit together.")
     return record

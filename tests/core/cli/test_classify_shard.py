@@ -80,6 +80,19 @@ def test_merge_orders_parts_by_number_not_by_command_line(classified, tmp_path):
     assert "Merged 3 parts, 21 images" in result.stderr
 
 
+def test_more_parts_than_batches_leaves_empty_parts_that_still_merge(classified, tmp_path):
+    run, images, single, _ = classified
+    parts = []
+    for k in range(1, 8):  # 22 files in batches of 4 are 6 batches: one part of 7 is empty
+        part = tmp_path / f"part-{k}.csv"
+        result = loupe("classify", run, images, "--out", part, "--shard", f"{k}/7", *BATCH)
+        assert result.returncode == 0, result.stderr
+        parts.append(part)
+    assert sum(p.read_text().count("\n") == 1 for p in parts) == 1  # the header only
+    assert loupe("merge", *parts, "--out", tmp_path / "all.csv").returncode == 0
+    assert (tmp_path / "all.csv").read_bytes() == single.read_bytes()
+
+
 def test_rows_follow_the_sorted_listing_whatever_order_the_files_were_created_in(
     classified, tmp_path
 ):
@@ -232,6 +245,9 @@ def test_merge_refuses_a_changed_part_or_one_without_its_record(classified, tmp_
     shutil.copyfile(parts[1], bare)
     result = loupe("merge", parts[0], bare, parts[2], "--out", tmp_path / "all.csv")
     assert result.returncode == 1 and "has no part record" in result.stderr
+    Path(f"{bare}.shard.json").write_text('{"format": "loupe-classify-part", "version": 1}')
+    result = loupe("merge", parts[0], bare, parts[2], "--out", tmp_path / "all.csv")
+    assert result.returncode == 1 and "the field 'index' is missing" in result.stderr
     assert not (tmp_path / "all.csv").exists()
 
 
