@@ -172,6 +172,28 @@ MUTANTS = [
             "tests/gui/train/test_train_worker.py::test_pause_holds_the_loop_and_resume_continues",
         ),
     ),
+    Mutant(
+        "classify --shard parts overlap (each takes the next part's first file too)",
+        "core/infer/shards.py",
+        (
+            (
+                "    return min(first * batch_size, total), min(last * batch_size, total)",
+                "    return min(first * batch_size, total), min(last * batch_size + 1, total)",
+            ),
+        ),
+        ("tests/core/cli/test_classify_shard.py",),
+    ),
+    Mutant(
+        "batches are cut by decoded images, so an unreadable file shifts every later batch",
+        "core/infer/inference.py",
+        (
+            (
+                "                if done % grid == 0 and batch_arrays:",
+                "                if len(batch_arrays) >= batch_size:",
+            ),
+        ),
+        ("tests/core/cli/test_classify_shard.py",),
+    ),
 ]
 
 
