@@ -287,7 +287,8 @@ class TrainConfig:
         AUTO,
         "Device",
         "Where training runs: auto, cpu, cuda, cuda:N or mps. A GPU is often 10-50x faster "
-        "than the CPU.",
+        "than the CPU. With several GPUs the window also offers 'All N GPUs': one process per "
+        "GPU, sharing the batch.",
         auto=AUTO,
     )
     mixed_precision: Precision = setting(
