@@ -49,7 +49,7 @@ MUTANTS = [
     Mutant(
         "resume skips the optimizer state",
         "core/train/resume.py",
-        (('        _load_optimizer_state(optimizer, ckpt["optimizer"])', "        pass"),),
+        (('        load_optimizer_state(optimizer, ckpt["optimizer"])', "        pass"),),
         (RESUME,),
     ),
     Mutant(

@@ -35,6 +35,7 @@ _GROUPS = {
     "augmentation": (),  # every augment.<name> key
     "loss": ("loss", "focal_gamma", "label_smoothing"),
     "validation and run": ("val_split", "early_stopping_patience", "seed", "cache_memory_mb"),
+    "unlabelled images": (),  # every unlabelled.<name> key
 }
 _OTHER = "engine (not in the window)"
 
@@ -51,6 +52,8 @@ def _dest(item: SettingField) -> str:
 def _group_of(item: SettingField) -> str:
     if item.key.startswith("augment."):
         return "augmentation"
+    if item.key.startswith("unlabelled."):
+        return "unlabelled images"
     return next((g for g, keys in _GROUPS.items() if item.key in keys), _OTHER)
 
 
@@ -88,6 +91,8 @@ def _metavar(item: SettingField) -> str | None:
         return None  # argparse shows {a,b,c}
     if item.key == "weights_file":
         return "FILE"
+    if item.key == "unlabelled.folder":
+        return "DIR"
     if item.kind is str:
         return "NAME"
     word = f"{item.setting.auto_word}|" if item.setting.auto is not None else ""

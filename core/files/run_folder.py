@@ -92,7 +92,10 @@ class RunFolder:
 
     def add_epoch(self, row: dict[str, Any]) -> None:
         self.metrics.append(row)
-        atomic_write_text(self.file("metrics.csv"), _csv_text(METRICS_HEADER, self.metrics))
+        # Columns beyond the usual ones (a semi-supervised run's) follow them, in row order.
+        extra = [k for r in self.metrics for k in r if k not in METRICS_HEADER]
+        header = METRICS_HEADER + list(dict.fromkeys(extra))
+        atomic_write_text(self.file("metrics.csv"), _csv_text(header, self.metrics))
         atomic_write_text(self.file("steps.csv"), _csv_text(STEPS_HEADER, self.steps))
 
     def add_step(self, row: dict[str, Any]) -> None:

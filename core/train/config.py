@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from core.train.settings import find_setting, setting
+from core.train.unlabelled_config import UnlabelledConfig
 
 Optimizer = Literal["auto", "sgd", "nesterov", "adam", "adamw", "rmsprop"]
 Schedule = Literal["cosine", "onecycle", "step", "constant"]
@@ -346,6 +347,7 @@ class TrainConfig:
         maximum=4096,
         in_window=False,
     )
+    unlabelled: UnlabelledConfig = field(default_factory=UnlabelledConfig)
     resume: bool = False  # continue from out_dir/last.ckpt
 
 
@@ -365,12 +367,13 @@ def from_dict(data: dict[str, Any]) -> TrainConfig:
         raise TypeError(f"a config is a JSON object, not {type(data).__name__}")
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     values = {k: v for k, v in data.items() if k in known}
-    aug = values.get("augment")
-    if isinstance(aug, dict):
-        aug_known = {f.name for f in dataclasses.fields(AugmentConfig)}
-        values["augment"] = AugmentConfig(**{k: v for k, v in aug.items() if k in aug_known})
-    elif "augment" in values:
-        values.pop("augment")
+    for name, nested_class in (("augment", AugmentConfig), ("unlabelled", UnlabelledConfig)):
+        nested = values.get(name)
+        if isinstance(nested, dict):
+            nested_known = {f.name for f in dataclasses.fields(nested_class)}
+            values[name] = nested_class(**{k: v for k, v in nested.items() if k in nested_known})
+        elif name in values:
+            values.pop(name)
     values.setdefault("data_dir", "")
     values.setdefault("out_dir", "")
     return TrainConfig(**values)

@@ -49,6 +49,7 @@ from core.train.run_summary import (
     run_verdict,
     stop_reason,
 )
+from core.train.semi_supervised import UNLABELLED_UNDER_TORCHRUN
 from core.train.setup import Setup, prepare
 from core.train.step_report import ReportWindow, check_finite, report_step
 from core.train.stream_skips import report_stream_skips
@@ -113,6 +114,8 @@ class _Trainer:
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> Iterator[TrainEvent]:
         check_config(self.cfg)  # before the run folder exists: a refused run leaves nothing
+        if self.ranks.distributed and self.cfg.unlabelled.folder:
+            raise LoupeError(UNLABELLED_UNDER_TORCHRUN)
         self.ranks.start(self.cfg.device)
         # One writer per run folder: the lock comes before anything is written into it.
         self.lock, self.folder = self.ranks.open_folder(self.cfg.out_dir)
@@ -130,6 +133,8 @@ class _Trainer:
         setup.t_start = time.perf_counter()
         status, reason = yield from self._epochs_recovering()
         reason = yield from self._evaluate_test(reason)
+        if self.setup.semi is not None:  # whether the unlabelled images helped, said once
+            reason = yield from self.setup.semi.finish(self.folder, self.best_acc, reason)
         verdict = run_verdict(self.setup, self.cfg, self.best_acc, self.epochs_done, self.lr_chosen)
         if verdict:
             yield LogMessage("warning", verdict)
@@ -255,7 +260,11 @@ class _Trainer:
                     should_stop=lambda: self.control.stop_requested,
                 )
             )
-            if ev is None:  # stopped during validation: the epoch is repeated on resume
+            # The labelled-only twin's validation (core.train.semi_supervised): ({}, "") without.
+            semi: tuple | None = ({}, "")
+            if s.semi is not None and ev is not None:
+                semi = s.semi.end_epoch(s, epoch, lambda: self.control.stop_requested)
+            if ev is None or semi is None:  # stopped during validation: repeated on resume
                 yield from self._save_on_stop(epoch)
                 return "stopped", stop_reason(epoch, self.best_acc)
             self.validation_seconds = time.perf_counter() - validation_started
@@ -282,6 +291,8 @@ class _Trainer:
                 self.best_acc,
             )
             yield PredictionsSampled(epoch, s.class_names, ev.samples, ev.true, ev.pred)
+            if semi[1]:
+                yield LogMessage("info", semi[1])
             if epoch == s.start_epoch and not self.long_run_warned:
                 yield from self._warn_if_long(seconds * (cfg.epochs - epoch - 1))
             record_epoch(
@@ -295,6 +306,7 @@ class _Trainer:
                 s.class_names,
                 per_class,
                 confusion,
+                extra=semi[0],
             )
             if improved:
                 self._save_best(epoch, ev.loss, ev.accuracy, ev.calibration)
@@ -307,6 +319,7 @@ class _Trainer:
                 best_epoch=self.best_epoch,
                 epochs_completed=self.epochs_done,
                 last_val_acc=ev.accuracy,
+                **({"unlabelled": s.semi.summary(self.best_acc)} if s.semi else {}),
             )
             if cfg.early_stopping_patience:
                 patience_left = cfg.early_stopping_patience if improved else patience_left - 1

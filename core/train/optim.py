@@ -115,3 +115,15 @@ def build_loss(cfg: TrainConfig, train_counts: list[int]) -> nn.Module:
     if cfg.loss == "focal":
         return FocalLoss(cfg.focal_gamma, weight, cfg.label_smoothing)
     return nn.CrossEntropyLoss(weight=weight, label_smoothing=cfg.label_smoothing)
+
+
+def optimizer_step(optimizer: torch.optim.Optimizer, scaler, loss: torch.Tensor) -> None:
+    """Backward and step, through the gradient scaler when there is one (fp16)."""
+    optimizer.zero_grad(set_to_none=True)
+    if scaler is not None:
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+    else:
+        loss.backward()
+        optimizer.step()

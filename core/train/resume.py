@@ -83,7 +83,7 @@ def restore(
     notes: list[str] = []
     saved = ckpt.get("config") or {}
     if saved.get("optimizer", cfg.optimizer) == cfg.optimizer:
-        _load_optimizer_state(optimizer, ckpt["optimizer"])
+        load_optimizer_state(optimizer, ckpt["optimizer"])
     else:
         notes.append(
             f"Optimizer changed from {saved.get('optimizer')} to {cfg.optimizer}: "
@@ -116,7 +116,7 @@ def restore(
     )
 
 
-def _load_optimizer_state(optimizer: torch.optim.Optimizer, state: dict[str, Any]) -> None:
+def load_optimizer_state(optimizer: torch.optim.Optimizer, state: dict[str, Any]) -> None:
     """Load the saved moments but keep the kernels built for this device: a checkpoint
     written by a fused optimizer on a GPU may be resumed on the CPU, and one written on the
     CPU should get the fused kernels on a GPU (load_state_dict would take the saved flag)."""

@@ -85,6 +85,7 @@ def save_last(
             best_epoch=best_epoch,
             class_names=s.class_names,
             config=to_dict(cfg),
+            **({"unlabelled": s.semi.state()} if s.semi is not None else {}),
         ),
     )
 
@@ -100,8 +101,10 @@ def record_epoch(
     class_names: list[str],
     per_class: list[ClassMetrics],
     confusion: list[list[int]],
+    extra: dict[str, float] | None = None,
 ) -> None:
-    """The epoch's line in the history and the latest evaluation.json."""
+    """The epoch's line in the history (`extra`: more columns, e.g. a semi-supervised run's
+    share of confident unlabelled images) and the latest evaluation.json."""
     folder.add_epoch(
         dict(
             epoch=epoch,
@@ -111,6 +114,7 @@ def record_epoch(
             val_acc=ev.accuracy,
             lr=lr,
             seconds=round(seconds, 3),
+            **(extra or {}),
         )
     )
     folder.write_json(

@@ -50,6 +50,7 @@ from core.train.distributed import Ranks
 from core.train.evaluation import make_thumbnails, pick_sample_indices
 from core.train.optim import build_loss, build_optimizer, make_scheduler
 from core.train.resume import compatible_config, restore
+from core.train.semi_supervised import SemiSupervised, start_semi_supervised
 from core.train.tuner_memory import TuningKey, build_tuner
 from core.train.verdict import describe_plan
 
@@ -91,6 +92,7 @@ class Setup:
     # What the training step calls under torchrun: DistributedDataParallel around `model`
     # (core.train.data_parallel); None alone.
     parallel: nn.Module | None = None
+    semi: SemiSupervised | None = None  # learning from unlabelled images too
 
 
 def _workers(cfg: TrainConfig) -> int:
@@ -309,6 +311,11 @@ def prepare(
             yield LogMessage("warning", note)
         folder.load_history(start_epoch)
         yield LogMessage("info", f"Resuming at epoch {start_epoch + 1} of {cfg.epochs}.")
+    semi = yield from start_semi_supervised(
+        cfg, scan, train, model, optimizer, ckpt, device, control
+    )
+    if control.stop_requested:
+        return None
 
     folder.write_json("config.json", ranks.run_record(cfg))
     folder.write_json("dataset.json", report.to_dict())
@@ -326,6 +333,7 @@ def prepare(
         best_epoch=best_epoch,
         epochs_completed=start_epoch,
         world_size=ranks.world,
+        **({"unlabelled": semi.summary()} if semi else {}),
     )
     val_labels = [
         int(v) for v in (val.labels.tolist() if torch.is_tensor(val.labels) else val.labels)
@@ -394,6 +402,7 @@ def prepare(
         started_event=started,
         report=report,
         test_samples=list(scan.test),
+        semi=semi,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from core.errors import LoupeError
 from core.train.config import AUTO, WEIGHTS_EXTENSIONS, TrainConfig, named
 from core.train.settings import iter_problems
+from core.train.unlabelled_config import unlabelled_problems
 
 
 class ConfigError(LoupeError):
@@ -32,6 +33,8 @@ def config_problems(config: TrainConfig, arch_facts: Mapping[str, Any] | None = 
         found.append("Choose a dataset folder.")
     found += iter_problems(config)
     found += _weights_problems(config)
+    folder = config.unlabelled.folder
+    found += unlabelled_problems(folder, config.data_dir, named("unlabelled.folder"))
     if arch_facts and config.arch != AUTO:
         found += _arch_problems(config, arch_facts)
     return found

@@ -8,7 +8,6 @@ it off, and `problems()` explains the conflict."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Sequence
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.datasets import DatasetReport
-from core.train.config import AugmentConfig, TrainConfig
+from core.train.config import TrainConfig
 from core.train.defaults import has_small_images
 from core.train.presets import (
     BALANCED,
@@ -39,6 +38,7 @@ from core.train.presets import (
     preset_values,
     tutorial_undone,
 )
+from core.train.settings import replace_values
 from core.train.validation import config_problems
 from gui.train.hyperparameter_fields import TOOLTIPS, Binding, check
 from gui.train.model_choice_combos import ArchitectureCombo
@@ -260,13 +260,8 @@ class ModelSettingsPanel(QWidget):
         self._on_control_changed()
 
     def build_config(self, data_dir: str, out_dir: str) -> TrainConfig:
-        values = self.values()
-        augment = {k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("augment.")}
-        plain = {k: v for k, v in values.items() if not k.startswith("augment.")}
-        config = TrainConfig(data_dir=data_dir, out_dir=out_dir)
-        return dataclasses.replace(
-            config, **plain, augment=dataclasses.replace(AugmentConfig(), **augment)
-        )
+        # Nested settings ("augment.<name>", "unlabelled.<name>") reach their own configs.
+        return replace_values(TrainConfig(data_dir=data_dir, out_dir=out_dir), self.values())
 
     def problems(self, data_dir: str | None = None) -> list[str]:
         """Everything that would stop or spoil a run, in plain words (empty when fine)."""

@@ -3,7 +3,6 @@ the small widgets around them."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.train.config import TrainConfig
+from core.train.settings import flat_values
 from gui.train.hyperparameter_fields import (
     TOOLTIPS,
     Binding,
@@ -28,6 +28,7 @@ from gui.train.hyperparameter_fields import (
     scientific_spin,
 )
 from gui.train.model_choice_combos import DeviceCombo
+from gui.train.unlabelled_section import build_unlabelled_section
 
 OPTIMIZERS = [
     ("Auto", "auto"),
@@ -48,9 +49,7 @@ LOSSES = [("Cross-entropy", "cross_entropy"), ("Focal", "focal")]
 
 def config_values(config: TrainConfig) -> dict[str, Any]:
     """A TrainConfig as the panel's flat field values ('augment.<name>' for augmentation)."""
-    values = dataclasses.asdict(config)
-    augment = values.pop("augment")
-    return {**values, **{f"augment.{k}": v for k, v in augment.items()}}
+    return flat_values(config)
 
 
 def muted_label(name: str) -> QLabel:
@@ -268,4 +267,6 @@ def build_advanced_sections() -> tuple[dict[str, CollapsibleSection], dict[str, 
             else:
                 form.addRow(binding.widget)
             bindings[field] = binding
+    sections["unlabelled"], unlabelled = build_unlabelled_section()
+    bindings.update(unlabelled)
     return sections, bindings

@@ -14,6 +14,7 @@ import pytest
 from core.cli.commands import build_parser, run_cli
 from core.train.config import AugmentConfig, TrainConfig
 from core.train.settings import find_setting, flat_values, replace_values, setting_fields
+from core.train.unlabelled_config import UnlabelledConfig
 from core.train.validation import config_problems
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -35,12 +36,13 @@ def train_help() -> str:
 
 
 def test_every_config_field_is_a_setting_or_a_folder():
-    plain = {f.name for f in dataclasses.fields(TrainConfig)} - {"augment"}
+    plain = {f.name for f in dataclasses.fields(TrainConfig)} - {"augment", "unlabelled"}
     keyed = {item.key for item in setting_fields(TrainConfig)}
     augment = {f"augment.{f.name}" for f in dataclasses.fields(AugmentConfig)}
+    unlabelled = {f"unlabelled.{f.name}" for f in dataclasses.fields(UnlabelledConfig)}
     # data_dir, out_dir and resume are the command's own arguments (DATA_DIR, --out, --resume).
     assert plain - keyed == {"data_dir", "out_dir", "resume"}
-    assert augment <= keyed
+    assert augment <= keyed and unlabelled <= keyed
 
 
 @pytest.mark.parametrize("item", USER_FACING, ids=lambda item: item.key)

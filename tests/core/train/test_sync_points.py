@@ -18,7 +18,7 @@ from core.models.small_cnns import SimpleCNN
 from core.train.config import AugmentConfig, TrainConfig
 from core.train.evaluation import evaluate
 from core.train.optim import build_optimizer
-from core.train.resume import _load_optimizer_state
+from core.train.resume import load_optimizer_state
 
 
 @pytest.fixture
@@ -71,11 +71,11 @@ def test_resume_keeps_the_kernels_of_this_device():
     model(torch.randn(4, 3)).sum().backward()
     fused.step()
     plain = torch.optim.Adam(model.parameters(), lr=0.1)
-    _load_optimizer_state(plain, fused.state_dict())
+    load_optimizer_state(plain, fused.state_dict())
     assert not plain.param_groups[0]["fused"]
     plain.step()  # an unfused step with a step count from a fused one
     again = torch.optim.Adam(model.parameters(), lr=0.1, fused=True)
-    _load_optimizer_state(again, plain.state_dict())
+    load_optimizer_state(again, plain.state_dict())
     assert again.param_groups[0]["fused"] is True
     again.step()
     assert int(again.state[model.weight]["step"]) == 3

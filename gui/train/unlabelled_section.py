@@ -1,0 +1,79 @@
+"""The Train page's "Also learn from unlabelled images" section: a folder chooser that says
+plainly what an empty choice means, and the pseudo-label confidence and weight. Each control
+carries its setting's help (core.train.unlabelled_config) as tooltip."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QToolButton
+
+from gui.train.hyperparameter_fields import TOOLTIPS, Binding, CollapsibleSection, float_spin
+
+TITLE = "Also learn from unlabelled images"
+EMPTY_TEXT = "No folder chosen: the run learns from the labelled images only."
+CHOSEN_TEXT = (
+    "Each step also learns from unlabelled images the model is sure about; a labelled-only "
+    "model trains alongside, and the run says whether they helped. Steps take several times "
+    "longer."
+)
+
+
+def _folder_field() -> tuple[Binding, QHBoxLayout, QLabel]:
+    """Line edit + browse button; the binding reads None when empty. The hint under it
+    says what the current choice means."""
+    edit = QLineEdit()
+    edit.setObjectName("unlabelledFolderEdit")
+    edit.setPlaceholderText("none")
+    edit.setClearButtonEnabled(True)
+    edit.setToolTip(TOOLTIPS["unlabelled.folder"])
+    browse = QToolButton()
+    browse.setObjectName("unlabelledFolderBrowse")
+    browse.setText("…")
+    browse.setToolTip("Choose a folder of unlabelled images")
+    browse.setFixedHeight(edit.sizeHint().height())
+    hint = QLabel(EMPTY_TEXT)
+    hint.setObjectName("unlabelledHint")
+    hint.setWordWrap(True)
+    hint.setProperty("role", "muted")
+
+    def on_browse_clicked() -> None:
+        folder = QFileDialog.getExistingDirectory(
+            edit, "Folder of unlabelled images", edit.text().strip()
+        )
+        if folder:
+            edit.setText(folder)
+
+    def on_text_changed(text: str) -> None:
+        hint.setText(CHOSEN_TEXT if text.strip() else EMPTY_TEXT)
+
+    browse.clicked.connect(on_browse_clicked)
+    edit.textChanged.connect(on_text_changed)
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(edit, 1)
+    row.addWidget(browse)
+    binding = Binding(
+        edit,
+        lambda: edit.text().strip() or None,
+        lambda v: edit.setText(str(v) if v else ""),
+        edit.textChanged,
+    )
+    return binding, row, hint
+
+
+def build_unlabelled_section() -> tuple[CollapsibleSection, dict[str, Binding]]:
+    section = CollapsibleSection(TITLE)
+    section.setObjectName("unlabelledSection")
+    folder, row, hint = _folder_field()
+    threshold = float_spin("unlabelled.threshold", "unlabelledThresholdSpin", 1, 0, " %", 100)
+    weight = float_spin("unlabelled.weight", "unlabelledWeightSpin", 0.25)
+    form = section.form
+    form.addRow("Unlabelled images", row)
+    form.addRow(hint)
+    form.addRow("Unlabelled confidence", threshold.widget)
+    form.addRow("Unlabelled weight", weight.widget)
+    bindings = {
+        "unlabelled.folder": folder,
+        "unlabelled.threshold": threshold,
+        "unlabelled.weight": weight,
+    }
+    return section, bindings
