@@ -182,6 +182,7 @@ def test_resume_continues_from_last_checkpoint(shapes_data, tmp_path):
         **{
             **saved,
             "augment": TrainConfig(data_dir="", out_dir="").augment,
+            "unlabelled": TrainConfig(data_dir="", out_dir="").unlabelled,
             "epochs": 4,
             "resume": True,
         }
