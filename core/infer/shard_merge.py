@@ -64,13 +64,17 @@ def _ordered_parts(csv_paths: Sequence[str]) -> list[tuple[str, PartRecord]]:
                 "part once."
             )
         by_index[record.index] = path
-    missing = [str(k) for k in range(1, first.count + 1) if k not in by_index]
+    missing = [k for k in range(1, first.count + 1) if k not in by_index]
+    if len(missing) == 1:
+        k = missing[0]
+        raise LoupeError(
+            f"Part {k} of {first.count} is missing: classify it (--shard {k}/{first.count}) "
+            "or give its CSV."
+        )
     if missing:
         raise LoupeError(
-            f"Part{'s' if len(missing) > 1 else ''} {', '.join(missing)} of {first.count} "
-            f"{'are' if len(missing) > 1 else 'is'} missing: classify "
-            f"{'them' if len(missing) > 1 else 'it'} (--shard K/{first.count}) or give "
-            f"{'their' if len(missing) > 1 else 'its'} CSV."
+            f"Parts {', '.join(map(str, missing))} of {first.count} are missing: classify "
+            f"them (--shard K/{first.count}) or give their CSVs."
         )
     ordered = sorted(parts, key=lambda part: part[1].index)
     expected_start = 0

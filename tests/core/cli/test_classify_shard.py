@@ -205,7 +205,10 @@ def test_merge_refuses_a_missing_or_repeated_part_and_writes_nothing(classified,
     _, _, _, parts = classified
     out = tmp_path / "all.csv"
     result = loupe("merge", parts[0], parts[2], "--out", out)
-    assert result.returncode == 1 and "Part 2 of 3 is missing" in result.stderr
+    assert (
+        result.returncode == 1
+        and "Part 2 of 3 is missing: classify it (--shard 2/3)" in result.stderr
+    )
     twin = _copy_part(parts[0], tmp_path, "again.csv")
     result = loupe("merge", parts[0], twin, parts[1], parts[2], "--out", out)
     assert result.returncode == 1 and "are both part 1/3" in result.stderr
