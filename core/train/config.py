@@ -143,7 +143,8 @@ class TrainConfig:
         64,
         "Batch size",
         "Images processed together in one step. Larger batches are faster on a GPU but need "
-        "more memory; lower it if you run out of memory.",
+        "more memory; lower it if you run out of memory. With several processes (torchrun) "
+        "it is the global batch: each process takes its share.",
         minimum=1,
         maximum=4096,
     )

@@ -8,17 +8,23 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
+import numpy as np
 import pytest
+import torch
 from safetensors.torch import load_file
 
 from core.cli.commands import run_cli
+from core.control import RunControl
+from core.data.batches import CachedSource, StreamingSource
+from core.data.datasets import Sample
 from core.errors import LoupeError
 from core.infer.inference import classify_paths, list_images, load_model_for_inference
 from core.models.checkpoints import load_checkpoint
 from core.train import defaults, shards
-from core.train.distributed import TEST_HOOK_EXIT_ENV
-from tests.core.image_factory import make_shapes_dataset
+from core.train.distributed import TEST_HOOK_EXIT_ENV, Ranks
+from tests.core.image_factory import make_image, make_shapes_dataset, write_corrupt
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 LAUNCH_TIMEOUT_S = 240  # a hang is a failure, not a stuck suite
@@ -170,3 +176,67 @@ def test_resume_across_world_sizes_and_a_killed_process(ddp_run):
     assert run_cli(["train", str(data), "--out", str(run), "--resume", "--epochs", "4"]) == 0
     with open(run / "metrics.csv", encoding="utf-8") as f:
         assert [r.split(",")[0] for r in f.read().strip().splitlines()[1:]] == ["0", "1", "2", "3"]
+
+
+# -- the agreements, with a scripted second process -----------------------------------------
+class _TwoRanks(Ranks):
+    """Rank 0 of two, whose peer's contribution to each all_reduce is scripted."""
+
+    def __init__(self, peer: list[float]) -> None:
+        super().__init__(rank=0, world=2)
+        self.peer = peer
+        self.sent: list[list[float]] = []
+
+    def all_reduce(self, values, op="sum"):
+        self.sent.append([float(v) for v in values])
+        return [max(a, b) for a, b in zip(values, self.peer, strict=True)]
+
+
+def test_a_stop_asked_of_another_process_stops_this_one_at_the_same_step():
+    ranks = _TwoRanks(peer=[1, 0, 0])  # the other process got Ctrl+C
+    control = ranks.shared_control(RunControl())
+    assert control.checkpoint() is True and control.stop_requested
+
+
+def test_a_pause_holds_every_process_in_short_polls_until_resumed():
+    ranks = _TwoRanks(peer=[0, 0, 0])
+    own = RunControl()
+    control = ranks.shared_control(own)
+    own.pause()
+    threading.Timer(1.2, own.resume).start()
+    assert control.checkpoint() is False  # went on once resumed
+    # Polled together several times (no process waited in one long collective), each time
+    # telling the others it was paused; then once more to say it goes on.
+    paused_flags = [sent[1] for sent in ranks.sent]
+    assert len(paused_flags) >= 3 and paused_flags[-1] == 0 and all(paused_flags[:-1])
+    assert control.paused_seconds > 1.0  # the pause is left out of the speed
+
+
+def test_a_report_wished_by_one_process_is_made_by_all_at_the_same_step():
+    ranks = _TwoRanks(peer=[0, 0, 1])
+    control = ranks.shared_control(RunControl())
+    control.checkpoint()
+    assert control.report_agreed
+    ranks.peer = [0, 0, 0]
+    control.checkpoint()
+    assert not control.report_agreed
+
+
+# -- one process's share, from both kinds of source -------------------------------------------
+def test_a_streamed_share_keeps_its_steps_when_a_batch_turns_out_unreadable(tmp_path):
+    paths = [make_image(tmp_path / f"{i}.png", size=16) for i in range(4)]
+    broken, _ = write_corrupt("truncated_png", tmp_path, "broken.png")
+    samples = [Sample(str(p), i % 2) for i, p in enumerate([*paths, broken])]
+    source = StreamingSource(samples, 16, "crop", torch.device("cpu"), workers=0)
+    order = torch.tensor([0, 1, 4, 2, 3])  # the second batch holds only the broken file
+    batches = list(source.batches_in(order, [2, 1, 2], keep_steps=True))
+    assert len(batches) == 3  # as many steps as the other processes take
+    assert [b[2].tolist() for b in batches] == [[0, 1], [0, 1], [2, 3]]  # the previous one again
+    assert [p for p, _ in source.skipped] == [str(broken)]
+
+
+def test_a_cached_share_is_the_given_order_in_the_given_sizes():
+    images = np.arange(6, dtype=np.uint8).reshape(6, 1, 1, 1).repeat(3, axis=3)
+    source = CachedSource(images, [0, 1, 0, 1, 0, 1], list("abcdef"), *[torch.device("cpu")] * 2)
+    got = [idx.tolist() for _, _, idx in source.batches_in(torch.tensor([5, 3, 1, 0]), [3, 1])]
+    assert got == [[5, 3, 1], [0]]
