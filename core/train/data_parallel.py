@@ -16,6 +16,8 @@ the random streams start anew."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -23,7 +25,7 @@ from torch import nn
 from core.data.augment import normalize
 from core.train import shards
 from core.train.distributed import Ranks
-from core.train.evaluation import Evaluation, autocast, summarise
+from core.train.evaluation import Evaluation, autocast, evaluate, summarise
 from core.train.setup import Setup
 from core.train.step_report import ReportWindow
 
@@ -86,6 +88,26 @@ def epoch_figures(
     """The epoch's training loss and accuracy over all processes."""
     loss, right, images = ranks.all_reduce([float(loss_sum), float(correct), seen])
     return loss / max(1, images), right / max(1, images)
+
+
+def validate(s: Setup, ranks: Ranks, should_stop: Callable[[], bool]) -> Evaluation | None:
+    """The epoch's validation: alone, core.train.evaluation.evaluate (None when stopped);
+    in a group, evaluate_shared."""
+    if ranks.distributed:
+        return evaluate_shared(s, ranks)
+    return evaluate(
+        s.model,
+        s.val,
+        s.eval_batch_size,
+        len(s.class_names),
+        s.device,
+        s.tuner.precision,
+        s.mean,
+        s.std,
+        s.sample_indices,
+        s.thumbnails,
+        should_stop=should_stop,
+    )
 
 
 @torch.inference_mode()

@@ -34,7 +34,6 @@ from core.train.batch_backoff import BatchFeed, can_back_off, halve_batch
 from core.train.config import TrainConfig
 from core.train.cpu_tuner import SpeedMeter
 from core.train.distributed import Ranks
-from core.train.evaluation import evaluate
 from core.train.metrics import per_class_metrics
 from core.train.oom_retry import GpuCacheRetry
 from core.train.plateau import auto_epochs_watch
@@ -242,24 +241,8 @@ class _Trainer:
                 yield from self._save_on_stop(epoch)
                 return "stopped", stop_reason(epoch, self.best_acc)
             validation_started = time.perf_counter()
-            ev = (
-                data_parallel.evaluate_shared(s, self.ranks)
-                if self.ranks.distributed
-                else evaluate(
-                    s.model,
-                    s.val,
-                    s.eval_batch_size,
-                    len(s.class_names),
-                    s.device,
-                    s.tuner.precision,
-                    s.mean,
-                    s.std,
-                    s.sample_indices,
-                    s.thumbnails,
-                    # A big validation set on a CPU takes a while: a stop must not wait for it.
-                    should_stop=lambda: self.control.stop_requested,
-                )
-            )
+            # A big validation set on a CPU takes a while: a stop must not wait for it.
+            ev = data_parallel.validate(s, self.ranks, lambda: self.control.stop_requested)
             # The labelled-only twin's validation (core.train.semi_supervised): ({}, "") without.
             semi: tuple | None = ({}, "")
             if s.semi is not None and ev is not None:
