@@ -33,12 +33,15 @@ CLASSES = tuple(f"class_{i}" for i in range(7)) + ("circle", "square", "triangle
 
 
 class TickRecorder:
-    """Times (time.monotonic, comparable across processes) of a QTimer's ticks."""
+    """Times (time.monotonic, comparable across processes) of a QTimer's ticks, and the GUI
+    thread's CPU time at each (time.thread_time): the CPU a gap holds is work Loupe did on
+    the GUI thread; the rest of the gap it waited for a core or for the GIL."""
 
     def __init__(self) -> None:
         from PySide6.QtCore import Qt, QTimer
 
         self.ticks: list[float] = []
+        self.cpu: list[float] = []
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(TICK_MS)
@@ -46,14 +49,22 @@ class TickRecorder:
 
     def _tick(self) -> None:
         self.ticks.append(time.monotonic())
+        self.cpu.append(time.thread_time())
 
     def start(self) -> None:
         self.ticks = [time.monotonic()]
+        self.cpu = [time.thread_time()]
         self.timer.start()
 
 
 def gaps_between(ticks: list[float], start: float, end: float) -> list[float]:
     inside = [t for t in ticks if start <= t <= end]
+    return [b - a for a, b in zip(inside, inside[1:], strict=False)]
+
+
+def cpu_between(recorder: TickRecorder, start: float, end: float) -> list[float]:
+    """The GUI thread's CPU time inside each gap between ticks from start to end."""
+    inside = [c for t, c in zip(recorder.ticks, recorder.cpu, strict=True) if start <= t <= end]
     return [b - a for a, b in zip(inside, inside[1:], strict=False)]
 
 
@@ -116,6 +127,7 @@ class Scenario:
     note: str = ""
     loupe: GapSummary | None = None
     floor: GapSummary | None = None
+    cpu: GapSummary | None = None  # the GUI thread's own CPU time per gap
 
 
 def scenarios(idle_seconds: float) -> list[Scenario]:
@@ -163,6 +175,10 @@ def measure_window(plan: Plan, script: str) -> list[Scenario]:
     from gui.settings_store import SettingsStore
     from tests.core.image_factory import make_shapes_dataset
 
+    try:  # the benchmark runs on older commits too, for the "before" figures
+        from gui.collector import freeze_long_lived_objects as freeze
+    except ImportError:
+        freeze = None
     app = QApplication.instance() or QApplication([sys.argv[0]])
     tmp = Path(tempfile.mkdtemp(prefix="loupe-bench-gui-"))
     data = make_shapes_dataset(tmp / "shapes", CLASSES, per_class=plan.per_class, size=32)
@@ -172,6 +188,8 @@ def measure_window(plan: Plan, script: str) -> list[Scenario]:
     window = MainWindow(store, load_torch=False)
     window.confirm_close = lambda: True
     window.show()
+    if freeze is not None:
+        freeze()  # as the app does once the window is up and torch has loaded
     recorder = TickRecorder()
     todo = [s for s in scenarios(plan.idle_seconds) if not plan.only or s.action in plan.only]
     runs: list[str] = []
@@ -235,6 +253,7 @@ def measure_window(plan: Plan, script: str) -> list[Scenario]:
         elif scenario.action == "classify":
             scenario.note += f"; {window.classify_view.results_model.rowCount():,} results"
         scenario.loupe = GapSummary.of(gaps_between(recorder.ticks, scenario.start, scenario.end))
+        scenario.cpu = GapSummary.of(cpu_between(recorder, scenario.start, scenario.end))
         done.append(scenario)
         QTimer.singleShot(300, next_scenario)
 
@@ -255,9 +274,11 @@ def measure_window(plan: Plan, script: str) -> list[Scenario]:
 
 def print_scenarios(done: list[Scenario], describe: Callable[[str], str] = str) -> None:
     print(f"\n(a) window event loop, {TICK_MS} ms timer: Loupe vs a bare QApplication (floor)")
-    print(f"    over the same seconds; stalls = gaps over {STALL_MS} ms")
+    print(f"    over the same seconds; stalls = gaps over {STALL_MS} ms; GUI CPU = the GUI")
+    print("    thread's own CPU time within a gap (what Loupe did, without the waiting)")
     head = f"{'ticks':>6}{'worst':>8}{'p99':>6}{'stalls':>7}"
-    print(f"    {'':<22}{'seconds':>8} | Loupe {head} | floor {head}")
+    cpu_head = f"{'worst':>7}{'p99':>6}{'>50ms':>6}"
+    print(f"    {'':<22}{'seconds':>8} | Loupe {head} | floor {head} | GUI CPU{cpu_head}")
     for s in done:
         row = f"    {s.name:<22}{s.end - s.start:>8.1f} |"
         for part in (s.loupe, s.floor):
@@ -267,6 +288,8 @@ def print_scenarios(done: list[Scenario], describe: Callable[[str], str] = str) 
                 f"       {part.ticks:>5}{part.worst_ms:>6.0f}ms{part.p99_ms:>4.0f}ms"
                 f"{part.stalls:>7} |"
             )
+        if s.cpu is not None:
+            row += f"        {s.cpu.worst_ms:>5.0f}ms{s.cpu.p99_ms:>4.0f}ms{s.cpu.stalls:>6}"
         print(row)
     for s in done:
         print(f"    {s.name}: {describe(s.note)}")

@@ -25,6 +25,7 @@ from core.events import RunFinished
 from core.train.launch import ALL_GPUS, WORKER_DEVICE
 from gui.about_dialog import AboutDialog
 from gui.classify.classify_view import ClassifyView
+from gui.collector import freeze_long_lived_objects
 from gui.data.dataset_view import DatasetView
 from gui.data.sample_dialog import SampleDatasetDialog, open_sample_dialog
 from gui.help_dialogs import QUICK_START, HelpDialog, shortcuts_html
@@ -292,6 +293,7 @@ class MainWindow(QMainWindow):
             f"PyTorch {info.get('torch_version')}, loaded in {info.get('seconds', 0):.1f} s"
         )
         self.train_page.set_torch_info(info)
+        freeze_long_lived_objects()  # torch's modules: never garbage, costly to walk
 
     def _on_loader_failed(self, message: str) -> None:
         self.device_label.setText("PyTorch unavailable")

@@ -19,7 +19,7 @@ from core.errors import LoupeError
 from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
 from core.words import format_duration
 
-FLUSH_INTERVAL = 0.1  # s between result batches: smooth streaming, few events
+FLUSH_INTERVAL = 0.25  # s between result batches: each one relays out and repaints the grid
 MAX_BUFFER = 4096  # results; flush earlier on a very fast device to bound latency
 
 

@@ -34,11 +34,14 @@ PathRole = Qt.ItemDataRole.UserRole + 2  # str
 LabelRole = Qt.ItemDataRole.UserRole + 3  # str, the predicted class
 ConfidenceRole = Qt.ItemDataRole.UserRole + 4  # float 0..1
 UnsureRole = Qt.ItemDataRole.UserRole + 5  # bool: confidence below the unsure threshold
+# (ClassifiedImage, unsure, thumbnail or None): what a tile paints, in one call through the
+# filter model (each data() call costs Python time on every paint of every tile).
+TileRole = Qt.ItemDataRole.UserRole + 6
 
 UNSURE = "\x00unsure"  # class filter value: every image below the unsure threshold
 SORT_KEYS = ("name", "confidence", "margin")  # margin: top-1 minus top-2 probability
 DEFAULT_UNSURE_THRESHOLD = 0.5
-THUMBNAIL_NOTIFY_MS = 40  # coalesce finished thumbnails into one repaint per frame or so
+THUMBNAIL_NOTIFY_MS = 100  # coalesce finished thumbnails: one repaint for many of them
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -233,6 +236,9 @@ class ResultsModel(QAbstractListModel):
             return result.confidence
         if role == UnsureRole:
             return self.is_unsure(row)
+        if role == TileRole:
+            thumbnail = self.thumbnails.get(result.path) if self.thumbnails is not None else None
+            return result, self.is_unsure(row), thumbnail
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip_text(result, self.is_unsure(row))
         return None

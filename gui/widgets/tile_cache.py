@@ -9,6 +9,7 @@ it shows) changes."""
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
@@ -16,14 +17,25 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QPainter, QPixmap
 
 MAX_BYTES = 48 * 1024 * 1024  # ~400 tiles of 150x190 px: a maximised 4K grid and some
+FRAME_BUDGET_S = 0.012  # CPU spent rendering per frame; later tiles wait for the next frame
 
 
 class TileCache:
-    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int = MAX_BYTES, frame_budget_s: float = FRAME_BUDGET_S):
         self.max_bytes = max_bytes
+        self.frame_budget_s = frame_budget_s
         self._tiles: OrderedDict[Hashable, QPixmap] = OrderedDict()  # least recent first
         self._bytes = 0
         self.rendered = 0  # tiles drawn from scratch (tests: a repaint renders nothing new)
+        self._frame_started: float | None = None
+        self._frame_rendered = 0
+        self.deferred = QRect()  # where this frame left tiles unrendered: paint there again
+
+    def start_frame(self) -> None:
+        """A view's paint begins: from now on it renders for at most `frame_budget_s`."""
+        self._frame_started = time.thread_time()
+        self._frame_rendered = 0
+        self.deferred = QRect()
 
     def paint(
         self,
@@ -31,12 +43,16 @@ class TileCache:
         rect: QRect,
         key: Hashable,
         render: Callable[[QPainter], None],
-    ) -> None:
+    ) -> bool:
         """Draw the tile for `key` at `rect`; on a miss `render(painter)` draws it first,
-        in the same coordinates as `painter` (so `option.rect` stays valid)."""
+        in the same coordinates as `painter` (so `option.rect` stays valid). False (nothing
+        drawn) when this frame's rendering budget is spent: the caller draws a stand-in."""
         ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
         full_key = (key, rect.width(), rect.height(), ratio)
         pixmap = self._tiles.get(full_key)
+        if pixmap is None and self._over_budget():
+            self.deferred = self.deferred.united(rect)
+            return False
         if pixmap is None:
             pixmap = QPixmap(round(rect.width() * ratio), round(rect.height() * ratio))
             pixmap.setDevicePixelRatio(ratio)
@@ -48,9 +64,20 @@ class TileCache:
             tile.end()
             self._store(full_key, pixmap)
             self.rendered += 1
+            self._frame_rendered += 1
         else:
             self._tiles.move_to_end(full_key)
         painter.drawPixmap(QPoint(rect.left(), rect.top()), pixmap)
+        return True
+
+    def _over_budget(self) -> bool:
+        # At least one tile per frame, so a slow machine still gets there.
+        started = self._frame_started
+        if started is None or not self._frame_rendered:
+            return False
+        # CPU time, not wall time: on a loaded machine the wall clock also counts the time
+        # other programs ran, and a frame would render one tile and repaint for nothing.
+        return time.thread_time() - started > self.frame_budget_s
 
     def clear(self) -> None:
         self._tiles.clear()

@@ -26,25 +26,45 @@ def _view(qtbot, count: int = 40):
     return view, source, cache, results
 
 
+def _settled(view: ResultsView) -> QImage:
+    """The view once every visible tile is rendered (a frame renders only so many)."""
+    image = view.grab().toImage()
+    for _ in range(200):
+        if view.delegate.tiles.deferred.isNull():
+            return image
+        image = view.grab().toImage()
+    raise AssertionError("tiles still deferred after 200 frames")
+
+
 def _thumbnail(color: str) -> QImage:
     image = QImage(128, 96, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(QColor(color))
     return image
 
 
-def test_a_repaint_renders_no_tile_again_and_a_new_thumbnail_renders_only_its_tile(qtbot):
+def test_a_repaint_renders_no_tile_again_and_a_new_thumbnail_renders_none(qtbot):
     view, source, cache, results = _view(qtbot)
-    view.grab()
+    before_thumbnail = _settled(view)
     tiles = view.delegate.tiles
     visible = len(view.visible_rows())
     assert visible > 4 and tiles.rendered >= visible
-    before = tiles.rendered
-    view.grab()
-    assert tiles.rendered == before  # unchanged tiles are blitted
+    rendered = tiles.rendered
+    assert view.grab().toImage() == before_thumbnail
+    assert tiles.rendered == rendered  # unchanged tiles are blitted
     shown = view.model().shown_results()[0]
     cache._store(shown.path, _thumbnail("#3060c0"))
+    assert view.grab().toImage() != before_thumbnail  # the thumbnail is there...
+    assert tiles.rendered == rendered  # ...drawn over the cached tile
+    cache.shutdown()
+
+
+def test_a_frame_renders_only_so_many_tiles_and_the_next_frames_the_rest(qtbot):
+    view, source, cache, results = _view(qtbot)
+    view.delegate.tiles.frame_budget_s = 0.0  # one tile per frame
     view.grab()
-    assert tiles.rendered == before + 1
+    assert view.delegate.tiles.rendered == 1 and not view.delegate.tiles.deferred.isNull()
+    qtbot.waitUntil(lambda: view.delegate.tiles.deferred.isNull(), timeout=10000)
+    assert view.delegate.tiles.rendered >= len(view.visible_rows())
     cache.shutdown()
 
 
@@ -52,9 +72,9 @@ def test_cached_tiles_show_the_same_pixels_as_freshly_painted_ones(qtbot):
     view, source, cache, results = _view(qtbot)
     for r in results[::2]:
         cache._store(r.path, _thumbnail("#c05030"))
-    view.grab()
-    cached = view.grab().toImage()
+    cached = _settled(view)
     view.delegate.forget_tiles()
+    view.delegate.tiles.frame_budget_s = 10.0  # every tile rendered in this one frame
     fresh = view.grab().toImage()
     assert cached == fresh
     cache.shutdown()
@@ -62,10 +82,10 @@ def test_cached_tiles_show_the_same_pixels_as_freshly_painted_ones(qtbot):
 
 def test_a_new_unsure_threshold_and_new_class_colours_reach_the_tiles(qtbot):
     view, source, cache, results = _view(qtbot)
-    before = view.grab().toImage()
+    before = _settled(view)
     source.set_unsure_threshold(0.99)  # nearly every tile gets the amber "unsure" frame
-    after_threshold = view.grab().toImage()
+    after_threshold = _settled(view)
     assert after_threshold != before
     view.set_class_names(["frog", "fish", "bird", "dog", "cat"])  # other dot colours
-    assert view.grab().toImage() != after_threshold
+    assert _settled(view) != after_threshold
     cache.shutdown()

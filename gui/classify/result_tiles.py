@@ -1,0 +1,253 @@
+"""How one classification result is drawn in the Classify grid: `ResultTileDelegate`.
+
+A tile: the thumbnail (a placeholder until it is decoded off-thread), the file name, the
+predicted class with a colour dot, and the confidence as text and as a bar. Images below the
+unsure threshold get an amber dashed border and an "unsure" badge. Everything but the
+thumbnail and the badge is rendered once per tile and kept (gui.widgets.tile_cache)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from gui.classify.results_model import TileRole
+from gui.widgets.thumbnail_cache import DEFAULT_SIZE
+from gui.widgets.tile_cache import TileCache
+
+PADDING = 6  # px inside the tile border
+TEXT_LINES = 2  # file name, then class + confidence
+BAR_HEIGHT = 4  # px, the confidence bar under the text
+
+CARD_BACKGROUND = QColor(255, 255, 255)
+CARD_BORDER = QColor(208, 208, 208)
+PLACEHOLDER = QColor(236, 236, 236)
+PLACEHOLDER_TEXT = QColor(150, 150, 150)
+NAME_TEXT = QColor(90, 90, 90)
+UNSURE_COLOR = QColor(230, 140, 0)  # amber: "look at this one"
+UNSURE_BACKGROUND = QColor(255, 248, 225)
+CONFIDENT_BAR = QColor(56, 142, 60)
+# Tableau-like colours, one per class in model order: the same class always has one colour.
+CLASS_COLORS = [
+    QColor(c)
+    for c in (
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    )
+]  # fmt: skip
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class ResultTileDelegate(QStyledItemDelegate):
+    def __init__(self, thumbnail_size: int = DEFAULT_SIZE, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.thumbnail_size = thumbnail_size
+        self.class_order: dict[str, int] = {}
+        self.tiles = TileCache()
+        self._badges: dict[tuple[str, float], QPixmap] = {}  # the "unsure" badge, per font
+
+    def set_class_names(self, names: list[str]) -> None:
+        self.class_order = {name: i for i, name in enumerate(names)}
+        self.forget_tiles()  # the class dots' colours
+
+    def class_color(self, label: str) -> QColor:
+        index = self.class_order.get(label)
+        if index is None:
+            index = sum(map(ord, label))  # a label the model does not list: stable anyway
+        return CLASS_COLORS[index % len(CLASS_COLORS)]
+
+    def tile_size(self, font: QFont) -> QSize:
+        line = QFontMetrics(font).height()
+        width = self.thumbnail_size + 2 * PADDING
+        height = self.thumbnail_size + 3 * PADDING + TEXT_LINES * line + BAR_HEIGHT + 2
+        return QSize(width, height)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        # Never asks the model for the thumbnail: sizing must not trigger decodes.
+        return self.tile_size(option.font)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        tile = index.data(TileRole)  # asking queues a visible tile's missing thumbnail
+        if tile is None:
+            return
+        result, unsure, image = tile
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        highlight = option.palette.color(QPalette.ColorRole.Highlight).rgba() if selected else 0
+        # The card, name, class and bar are cached; the thumbnail is drawn over them, so a
+        # thumbnail arriving does not render the tile again.
+        key = (result.path, result.label, result.confidence, unsure, highlight)
+        rect = QRect(option.rect).adjusted(1, 1, -1, -1)
+        if not self.tiles.paint(
+            painter,
+            option.rect,
+            key,
+            lambda tile: self._paint_tile(tile, option, index, result, unsure, selected),
+        ):
+            # Rendered in a later frame; meanwhile a plain card (no antialiasing: cheap).
+            painter.fillRect(rect, UNSURE_BACKGROUND if unsure else CARD_BACKGROUND)
+        size = self.thumbnail_size
+        thumb_rect = QRect(rect.left() + PADDING - 1, rect.top() + PADDING - 1, size, size)
+        painter.save()
+        self._paint_thumbnail(painter, thumb_rect, image)
+        if unsure:
+            self._paint_badge(painter, thumb_rect, option.font)
+        painter.restore()
+
+    def forget_tiles(self) -> None:
+        """What tiles show changed beyond their keys (new results, class colours)."""
+        self.tiles.clear()
+
+    def _paint_tile(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: Index,
+        result: Any,
+        unsure: bool,
+        selected: bool,
+    ) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        rect = QRect(option.rect).adjusted(1, 1, -1, -1)
+        self._paint_card(painter, rect, option, unsure, selected)
+
+        size = self.thumbnail_size
+        fm = QFontMetrics(option.font)
+        line = fm.height()
+        text_left = rect.left() + PADDING - 1
+        text_width = size
+        y = rect.top() + PADDING - 1 + size + PADDING // 2
+        name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        painter.setPen(NAME_TEXT)
+        painter.setFont(option.font)
+        name_rect = QRect(text_left, y, text_width, line)
+        painter.drawText(
+            name_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fm.elidedText(name, Qt.TextElideMode.ElideMiddle, text_width),
+        )
+
+        y += line
+        label = str(result.label or "")
+        confidence = float(result.confidence or 0.0)
+        self._paint_label_line(
+            painter, QRect(text_left, y, text_width, line), option, label, confidence
+        )
+
+        y += line + 2
+        self._paint_bar(painter, QRect(text_left, y, text_width, BAR_HEIGHT), confidence, unsure)
+        painter.restore()
+
+    # -- parts ---------------------------------------------------------------------------
+    @staticmethod
+    def _paint_card(
+        painter: QPainter, rect: QRect, option: QStyleOptionViewItem, unsure: bool, selected: bool
+    ) -> None:
+        background = UNSURE_BACKGROUND if unsure else CARD_BACKGROUND
+        if selected:
+            border = QPen(option.palette.color(QPalette.ColorRole.Highlight), 3)
+        elif unsure:
+            border = QPen(UNSURE_COLOR, 2, Qt.PenStyle.DashLine)
+        else:
+            border = QPen(CARD_BORDER, 1)
+        painter.setPen(border)
+        painter.setBrush(background)
+        painter.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+
+    @staticmethod
+    def _paint_thumbnail(painter: QPainter, rect: QRect, image: Any) -> None:
+        if image is None or image.isNull():
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(PLACEHOLDER)
+            painter.drawRect(rect)
+            if image is not None:  # decoded and failed: say so rather than spin forever
+                painter.setPen(PLACEHOLDER_TEXT)
+                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "no preview")
+            return
+        # Fit the tile either way: small images (icons, 32 px datasets) are enlarged too.
+        target = QRect(
+            QPoint(0, 0), image.size().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        )
+        target.moveCenter(rect.center())
+        if target.size() != image.size():
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.drawImage(target, image)
+
+    def _paint_badge(self, painter: QPainter, thumb_rect: QRect, font: QFont) -> None:
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        key = (font.key(), ratio)
+        badge = self._badges.get(key)
+        if badge is None:
+            badge = self._badges[key] = _render_badge(font, ratio)
+        painter.drawPixmap(QPoint(thumb_rect.left() + 3, thumb_rect.top() + 3), badge)
+
+    def _paint_label_line(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        option: QStyleOptionViewItem,
+        label: str,
+        confidence: float,
+    ) -> None:
+        percent = f"{confidence * 100:.0f} %" if confidence == confidence else "?"
+        plain = QFontMetrics(option.font)
+        percent_width = plain.horizontalAdvance(percent)
+        painter.setPen(option.palette.color(QPalette.ColorRole.Text))
+        painter.setFont(option.font)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, percent)
+
+        dot = max(6, plain.height() // 2)
+        dot_rect = QRect(rect.left(), rect.center().y() - dot // 2, dot, dot)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.class_color(label))
+        painter.drawEllipse(dot_rect)
+
+        bold = QFont(option.font)
+        bold.setBold(True)
+        fm = QFontMetrics(bold)
+        left = dot_rect.right() + 5
+        width = rect.right() - left - percent_width - 4
+        painter.setFont(bold)
+        painter.setPen(option.palette.color(QPalette.ColorRole.Text))
+        painter.drawText(
+            QRect(left, rect.top(), max(0, width), rect.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fm.elidedText(label, Qt.TextElideMode.ElideRight, max(0, width)),
+        )
+
+    @staticmethod
+    def _paint_bar(painter: QPainter, rect: QRect, confidence: float, unsure: bool) -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(PLACEHOLDER)
+        painter.drawRoundedRect(QRectF(rect), 2, 2)
+        if confidence == confidence and confidence > 0:
+            filled = QRectF(rect)
+            filled.setWidth(rect.width() * min(confidence, 1.0))
+            painter.setBrush(UNSURE_COLOR if unsure else CONFIDENT_BAR)
+            painter.drawRoundedRect(filled, 2, 2)
+
+
+def _render_badge(font: QFont, ratio: float) -> QPixmap:
+    """The amber "unsure" badge drawn over a thumbnail's top-left corner."""
+    badge_font = QFont(font)
+    badge_font.setBold(True)
+    badge_font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+    fm = QFontMetrics(badge_font)
+    text = "unsure"
+    rect = QRect(0, 0, fm.horizontalAdvance(text) + 10, fm.height() + 2)
+    pixmap = QPixmap(round(rect.width() * ratio), round(rect.height() * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(UNSURE_COLOR)
+    painter.drawRoundedRect(QRectF(rect), 3, 3)
+    painter.setPen(QColor(255, 255, 255))
+    painter.setFont(badge_font)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    painter.end()
+    return pixmap
