@@ -156,6 +156,38 @@ def _check_pretrained_weights(state: dict) -> str:
     return f"EfficientNet-Lite0 ImageNet weights, {os.path.getsize(path) / 1e6:.0f} MB"
 
 
+def _check_distributed(state: dict) -> str:
+    """What training on several GPUs needs from an installation: torch.distributed.run (the
+    launcher; a bundle runs it in-process), the rendezvous it loads by name for --standalone,
+    and a gloo process group that really communicates (one process, over a local TCPStore)."""
+    from datetime import timedelta
+
+    import torch
+    import torch.distributed as dist
+    from torch.distributed.elastic.rendezvous import (  # noqa: F401 (loaded by name by torchrun)
+        c10d_rendezvous_backend,
+        dynamic_rendezvous,
+    )
+    from torch.distributed.run import get_args_parser
+
+    assert dist.is_available() and dist.is_gloo_available(), "torch.distributed lacks gloo"
+    words = ["--standalone", "--nproc-per-node=2", "--no-python", "loupe", "train"]
+    args = get_args_parser().parse_args(words)
+    assert args.standalone and args.no_python and args.training_script == "loupe", args
+    store = dist.TCPStore(
+        "127.0.0.1", 0, world_size=1, is_master=True, timeout=timedelta(seconds=60)
+    )
+    dist.init_process_group("gloo", store=store, rank=0, world_size=1)
+    try:
+        total = torch.ones(3)
+        dist.all_reduce(total)
+        assert total.tolist() == [1.0, 1.0, 1.0], total
+    finally:
+        dist.destroy_process_group()
+    backends = "gloo, nccl" if dist.is_nccl_available() else "gloo"
+    return f"torch.distributed.run, backends {backends}, gloo all_reduce ok"
+
+
 # Optional engines: imported here so a bundle that lacks one fails its self-test, not a user's
 # first export, explanation or dataset check.
 ENGINE_CHECKS: list[Check] = [
@@ -171,6 +203,7 @@ CORE_CHECKS: list[Check] = [
     ("train", _check_train),
     ("classify", _check_classify),
     ("model file", _check_reload),
+    ("distributed", _check_distributed),
     *ENGINE_CHECKS,
 ]
 

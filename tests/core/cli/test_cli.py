@@ -194,6 +194,7 @@ def test_self_test_passes():
         ["ok", "train"],
         ["ok", "classify"],
         ["ok", "model"],
+        ["ok", "distributed"],
         ["ok", "onnx"],
         ["ok", "explanations"],
         ["ok", "dataset"],
@@ -202,8 +203,10 @@ def test_self_test_passes():
     assert "38 training, 10 validation images" in lines[2]
     assert "validation accuracy" in lines[3] and "48 images classified" in lines[4]
     assert "reloaded identically" in lines[5]
-    assert "onnxruntime" in lines[6] and "captum" in lines[7] and "cleanlab" in lines[8]
-    assert "EfficientNet-Lite0" in lines[9]
+    # The launcher of multi-GPU training and a process group that communicated.
+    assert "torch.distributed.run" in lines[6] and "all_reduce ok" in lines[6]
+    assert "onnxruntime" in lines[7] and "captum" in lines[8] and "cleanlab" in lines[9]
+    assert "EfficientNet-Lite0" in lines[10]
     assert lines[-1] == "self-test passed"
 
 
