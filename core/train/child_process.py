@@ -3,8 +3,10 @@ torch.distributed.run launcher, its workers (each in a session of its own) and t
 loader workers. `end()` asks politely first (SIGTERM to the launcher's group: torchrun
 passes it on to its workers), then kills the whole tree, so no process outlives the run.
 
-The tree is read from /proc on Linux and from `ps` on macOS; on Windows the launcher gets
-CTRL_BREAK and then `taskkill /T /F` ends its tree. Plain Python: no torch."""
+Processes are known by their id and start time, so an id the system has given to another
+program since is never signalled. The tree is read from /proc on Linux and from `ps` on
+macOS; on Windows the launcher gets CTRL_BREAK and then `taskkill /T /F` ends its tree.
+Plain Python: no torch."""
 
 from __future__ import annotations
 
@@ -19,40 +21,54 @@ from typing import Any
 
 WINDOWS = sys.platform == "win32"
 
+# {pid: (parent pid, start time)} of the running processes (zombies left out).
+Snapshot = dict[int, tuple[int, str]]
 
-def _parents() -> dict[int, int]:
-    """{pid: parent pid} of every process this user can see."""
-    parents: dict[int, int] = {}
-    if os.path.isdir("/proc"):
-        for name in os.listdir("/proc"):
-            if not name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{name}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:
-                continue  # ended meanwhile
-            # "pid (command) state ppid ...": the command may hold spaces and parentheses.
-            fields = stat[stat.rfind(b")") + 2 :].split()
-            parents[int(name)] = int(fields[1])
-        return parents
+
+def _proc_snapshot() -> Snapshot:
+    found: Snapshot = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue  # ended meanwhile
+        # "pid (command) state ppid ... starttime ...": the command may hold spaces and ")".
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if fields[0] != b"Z":
+            found[int(name)] = (int(fields[1]), fields[19].decode())
+    return found
+
+
+def _ps_snapshot() -> Snapshot:
+    found: Snapshot = {}
     try:
         out = subprocess.run(
-            ["ps", "-A", "-o", "pid=", "-o", "ppid="], capture_output=True, text=True, timeout=10
+            ["ps", "-A", "-o", "pid=", "-o", "ppid=", "-o", "stat=", "-o", "lstart="],
+            capture_output=True,
+            text=True,
+            timeout=10,
         ).stdout
     except (OSError, subprocess.SubprocessError):
-        return parents
+        return found
     for line in out.splitlines():
-        pid, _, ppid = line.strip().partition(" ")
-        if pid.isdigit() and ppid.strip().isdigit():
-            parents[int(pid)] = int(ppid.strip())
-    return parents
+        words = line.split(None, 3)
+        if len(words) == 4 and words[0].isdigit() and words[1].isdigit() and "Z" not in words[2]:
+            found[int(words[0])] = (int(words[1]), words[3].strip())
+    return found
 
 
-def descendants(pid: int) -> set[int]:
+def snapshot() -> Snapshot:
+    """The processes this user can see, running now."""
+    return _proc_snapshot() if os.path.isdir("/proc") else _ps_snapshot()
+
+
+def descendants(pid: int, processes: Snapshot | None = None) -> set[int]:
     """Every process started by `pid`, directly or not."""
     children: dict[int, list[int]] = {}
-    for child, parent in _parents().items():
+    for child, (parent, _start) in (processes or snapshot()).items():
         children.setdefault(parent, []).append(child)
     found: set[int] = set()
     todo = [pid]
@@ -66,21 +82,7 @@ def descendants(pid: int) -> set[int]:
 
 def is_alive(pid: int) -> bool:
     """True while `pid` runs (a zombie, ended but not yet collected by its parent, does not)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-        return stat[stat.rfind(b")") + 2 :].split()[0] != b"Z"
-    except FileNotFoundError:
-        return False
-    except OSError:
-        pass  # no /proc (macOS, Windows): ask the system
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # someone else's process
-    return True
+    return pid in snapshot()
 
 
 def _send(pid: int, sig: int) -> None:
@@ -110,7 +112,7 @@ class ChildProcess:
             **options,
         )
         self.pid = self.popen.pid
-        self.seen: set[int] = {self.pid}  # every process of the tree seen so far
+        self.seen: dict[int, str] = {}  # every process of the tree seen so far: its start time
         self.terminated = False  # end() had to signal it
         self.killed = False
 
@@ -118,23 +120,29 @@ class ChildProcess:
         return self.popen.poll() is None
 
     def tree(self) -> set[int]:
-        """The launcher and every process it started that still runs. Remembered: a worker
-        whose launcher died is re-parented and would otherwise be lost from sight."""
+        """The processes of the tree that still run: the launcher and what it started.
+        Remembered: a worker whose launcher died is re-parented, but still ended."""
+        processes = snapshot()
         if self.running():
-            self.seen |= descendants(self.pid)
-        return {pid for pid in self.seen if pid == self.pid and self.running() or is_alive(pid)}
+            for pid in {self.pid} | descendants(self.pid, processes):
+                if pid in processes:
+                    self.seen.setdefault(pid, processes[pid][1])
+        alive = {pid for pid, start in self.seen.items() if processes.get(pid, (0, ""))[1] == start}
+        if self.running():  # also where the system cannot be read (Windows without `ps`)
+            alive.add(self.pid)
+        return alive
 
     def terminate(self) -> None:
         """Ask the whole tree to end (torchrun ends its workers on SIGTERM)."""
         alive = self.tree()
         self.terminated = True
-        if not self.running():  # the launcher is gone: what is left gets the signal itself
-            for pid in alive:
-                _send(pid, signal.SIGTERM)
-            return
         if WINDOWS:
             with contextlib.suppress(OSError):
                 self.popen.send_signal(signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined]
+            return
+        if not self.running():  # the launcher is gone: what is left gets the signal itself
+            for pid in alive:
+                _send(pid, signal.SIGTERM)
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGTERM)

@@ -7,6 +7,7 @@ Fake children (tests/core/train/fake_training_child.py) need no torch; one real
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import threading
 import time
@@ -19,7 +20,7 @@ from core.cli.commands import _train_config, build_parser
 from core.control import RunControl
 from core.control_file import FileControl, read_control, write_control
 from core.events import EpochEnded, LogMessage, PredictionsSampled, RunFinished, StepEnded
-from core.train.child_process import is_alive
+from core.train.child_process import ChildProcess, is_alive
 from core.train.child_run import Timeouts, distributed_fit, run_child
 from core.train.config import AugmentConfig, TrainConfig
 from core.train.launch import LAUNCH_COMMAND, MAIN_SCRIPT, child_command, train_arguments
@@ -181,3 +182,17 @@ def test_a_real_training_process_streams_its_events_and_stops(tmp_path):
     assert finished.epochs_completed >= 1 and finished.model_path == str(run / "model.safetensors")
     assert json.loads((run / "run.json").read_text())["status"] == "stopped"
     assert not list(tmp_path.glob("loupe-control-*"))
+
+
+def test_a_process_id_given_to_another_program_since_is_never_signalled():
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        child = ChildProcess([sys.executable, "-c", "import time; time.sleep(60)"])
+        child.tree()
+        # As if a worker seen earlier had ended and its id now belonged to the bystander.
+        child.seen[bystander.pid] = "another start time"
+        child.end(terminate_grace_s=2.0)
+        assert not child.running() and bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
