@@ -244,7 +244,7 @@ def click_a_mistake(window) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from gui.widgets.prediction_grid import SampleRole
+    from gui.widgets.prediction_model import SampleRole
 
     grid = window.train_page.dashboard.grid
     model = grid.model()

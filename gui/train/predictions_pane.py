@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 
 from core.events import PredictionsSampled
 from gui.widgets.image_detail import ImageDetailDialog
-from gui.widgets.prediction_grid import PredictionGrid, SampleRole
+from gui.widgets.prediction_grid import PredictionGrid
+from gui.widgets.prediction_model import SampleRole
 
 
 class PredictionsPane(QWidget):

@@ -36,6 +36,7 @@ from gui.train.log_panel import LogPanel
 from gui.train.predictions_pane import PredictionsPane
 from gui.train.run_notice import RunNotice
 from gui.train.run_progress import RunProgress
+from gui.train.visible_updates import VisibleUpdates
 from gui.widgets.class_metrics_table import ClassMetricsTable
 from gui.widgets.confusion_matrix import ConfusionMatrixView
 from gui.widgets.elided_label import ElidedLabel
@@ -78,6 +79,7 @@ class TrainingDashboard(QWidget):
         self._steps_per_epoch = 0
         self._start_epoch = 0
         self._class_names: list[str] = []
+        self._visible_updates = VisibleUpdates(self)  # hidden tabs are rebuilt when shown
         self._handlers: dict[type, Callable[[Any], None]] = {
             RunStarted: self._on_run_started,
             LogMessage: self._on_log_message,
@@ -230,8 +232,8 @@ class TrainingDashboard(QWidget):
         """A new run was requested: clear the previous one and show that it is preparing."""
         self.plots.clear()
         self.log.clear()
-        self.matrix.set_matrix([], [])
-        self.class_table.set_metrics([])
+        self._visible_updates.apply(self.matrix, lambda: self.matrix.set_matrix([], []))
+        self._visible_updates.apply(self.class_table, lambda: self.class_table.set_metrics([]))
         self.predictions.clear()
         self.hide_error()
         self._epochs = self._steps_per_epoch = self._start_epoch = 0
@@ -292,8 +294,13 @@ class TrainingDashboard(QWidget):
     def _on_epoch_ended(self, ev: EpochEnded) -> None:
         self.plots.add_epoch(ev)
         self._epochs = ev.epochs
-        self.matrix.set_matrix(ev.confusion, self._class_names)
-        self.class_table.set_metrics(ev.per_class)
+        names = list(self._class_names)
+        self._visible_updates.apply(
+            self.matrix, lambda: self.matrix.set_matrix(ev.confusion, names)
+        )
+        self._visible_updates.apply(
+            self.class_table, lambda: self.class_table.set_metrics(ev.per_class)
+        )
         best = " (best so far)" if ev.is_best else ""
         self.log.append(
             "info",
@@ -314,6 +321,7 @@ class TrainingDashboard(QWidget):
             )
 
     def _on_run_finished(self, ev: RunFinished) -> None:
+        self._visible_updates.flush()
         self.set_running(False)
         self.run_notice.on_run_finished(ev)
         self.status_label.setText(finished_text(ev))

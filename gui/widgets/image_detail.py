@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.events import PredictionSample
-from gui.widgets.prediction_grid import RIGHT_COLOR, WRONG_COLOR, class_label, numpy_to_qimage
+from gui.widgets.prediction_model import RIGHT_COLOR, WRONG_COLOR, class_label, numpy_to_qimage
 from gui.widgets.why_toggle import WhyToggle
 
 MAX_SIDE = 2048  # px: a 12 MP photo is decoded at this size, not in full

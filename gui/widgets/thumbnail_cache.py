@@ -61,7 +61,7 @@ def decode_thumbnail(path: str, size: int, upscale: bool = False) -> QImage:
 def _decode_with_pil(path: str, size: int) -> QImage:
     try:
         from core.data.imaging import thumbnail_array
-        from gui.widgets.prediction_grid import numpy_to_qimage
+        from gui.widgets.prediction_model import numpy_to_qimage
 
         return numpy_to_qimage(thumbnail_array(path, size))
     except Exception:  # unreadable by both decoders: the tile shows a placeholder

@@ -12,12 +12,12 @@ from gui.demo.demo_data import (
     demo_image,
     demo_predictions,
 )
-from gui.widgets.prediction_grid import (
+from gui.widgets.prediction_grid import PredictionGrid
+from gui.widgets.prediction_model import (
     MAX_TEXT_WIDTH,
     RIGHT_COLOR,
     WRONG_COLOR,
     CorrectRole,
-    PredictionGrid,
     SampleRole,
     numpy_to_qimage,
     tile_color,
