@@ -31,6 +31,10 @@ LIGHT_CORE = [
     "core.files.atomic",
     "core.files.run_folder",
     "core.files.sorting",
+    # merge joins the parts of a cluster classification, often on a login node: no torch
+    "core.infer.shards",
+    "core.infer.shard_merge",
+    "core.cli.classify_parts",
 ]
 WINDOW = [
     "gui.widgets.metrics_plot",
