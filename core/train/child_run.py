@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import collections
 import os
+import queue
 import re
 import shlex
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from core.control import RunControl
@@ -75,6 +76,45 @@ class StderrTail:
 
     def text(self) -> str:
         return "\n".join(self.lines)
+
+
+class EventReader:
+    """Reads and decodes the child's stdout on its own thread, as fast as it comes: the job's
+    thread stops reading while the window is paused, and a child blocked on a full pipe
+    (an epoch's thumbnails are more than a pipe holds) could not reach the step where it
+    pauses, leaving the other processes of its run waiting in a collective until it fails."""
+
+    def __init__(self, stream, on_finished: Callable[[], None]) -> None:
+        self.events: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._on_finished = on_finished
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream) -> None:
+        try:
+            for line in stream:
+                if not line.strip():
+                    continue
+                try:
+                    event: object = decode(line)
+                except EventStreamError:
+                    # Printed to the real stdout below Python (a C library): show it.
+                    event = LogMessage("info", line.rstrip())
+                if isinstance(event, RunFinished):
+                    self._on_finished()
+                self.events.put(event)
+        finally:
+            self.events.put(_END)
+
+    def __iter__(self) -> Iterator[object]:
+        while (event := self.events.get()) is not _END:
+            yield event
+
+    def join(self, timeout_s: float = 5.0) -> None:
+        self._thread.join(timeout_s)
+
+
+_END = object()  # the reader's last item: the child's stdout has closed
 
 
 class ControlRelay:
@@ -138,25 +178,18 @@ def run_child(
     child = ChildProcess(command, env=_child_environment())
     tail = StderrTail(child.popen.stderr)
     relay = ControlRelay(control, control_file, child, timeouts)
+    reader = EventReader(child.popen.stdout, relay.finished_seen)
     finished: RunFinished | None = None
     try:
-        for line in child.popen.stdout:
-            if not line.strip():
-                continue
-            try:
-                event = decode(line)
-            except EventStreamError:
-                # Something printed to the real stdout below Python (a C library): show it.
-                yield LogMessage("info", line.rstrip())
-                continue
+        for event in reader:
             if isinstance(event, RunFinished):
                 finished = event
-                relay.finished_seen()
             yield event
         exit_code = child.popen.wait()
     finally:
         relay.close()
         child.end(timeouts.terminate_grace_s)  # nothing is left running, whatever happened
+        reader.join()
         tail.join()
     if finished is not None:
         return

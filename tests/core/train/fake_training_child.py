@@ -6,6 +6,7 @@ core.train.child_run that need no torch: `python fake_training_child.py MODE CON
   stubborn   start a grandchild in a session of its own (as torchrun starts its workers),
              report both pids, then ignore SIGTERM and the control file: only SIGKILL ends it
   noise      print a line that is not an event, then one event, then end without RunFinished
+  flood      send 2 MB of events (more than a pipe holds), then write CONTROL_FILE.done and end
 """
 
 from __future__ import annotations
@@ -59,6 +60,13 @@ def stubborn() -> None:
     time.sleep(600)
 
 
+def flood(control_file: str) -> None:
+    for i in range(40):
+        send(LogMessage("info", f"{i} " + "x" * 50_000))
+    Path(control_file + ".done").write_text("all sent")
+    send(RunFinished("completed", "Completed.", "/run", 1, 1.0, 0, None))
+
+
 def noise() -> None:
     print("a library printed this", flush=True)
     send(LogMessage("info", "hello"))
@@ -68,4 +76,10 @@ def noise() -> None:
 
 if __name__ == "__main__":
     mode, control_file = sys.argv[1], sys.argv[2]
-    {"obey": lambda: obey(control_file), "stubborn": stubborn, "noise": noise}[mode]()
+    modes = {
+        "obey": obey,
+        "flood": flood,
+        "stubborn": lambda _f: stubborn(),
+        "noise": lambda _f: noise(),
+    }
+    modes[mode](control_file)

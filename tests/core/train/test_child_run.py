@@ -130,6 +130,23 @@ def test_pause_resume_and_stop_reach_the_child(tmp_path):
     assert isinstance(last, RunFinished) and last.status == "stopped"
 
 
+def test_the_child_never_waits_for_a_paused_window_to_read_its_events(tmp_path):
+    # While the window is paused its job thread does not read; a child blocked on a full
+    # pipe could not reach its pause (and its peers would wait in a collective until failing).
+    command, control_file = _fake("flood", tmp_path)
+    config = TrainConfig(data_dir="d", out_dir=str(tmp_path / "run"))
+    events = run_child(command, RunControl(), config, control_file, QUICK)
+    first = next(events)
+    assert first.text.startswith("0 ")
+    done = Path(control_file + ".done")
+    deadline = time.monotonic() + 20
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # not reading, as a paused job
+    assert done.exists()
+    rest = list(events)
+    assert len(rest) == 40 and rest[-1].status == "completed"
+
+
 def test_a_crash_ends_with_a_failure_saying_why(tmp_path):
     command, control_file = _fake("noise", tmp_path)
     config = TrainConfig(data_dir="d", out_dir=str(tmp_path / "run"))
