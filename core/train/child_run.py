@@ -218,6 +218,16 @@ def distributed_fit(
         from core.device import usable_gpu_count  # imports torch: on the job's thread
 
         processes = usable_gpu_count()
+        if processes < 2:  # restored from last session and used before the device list came
+            reason = (
+                f"'All GPUs' needs at least two CUDA GPUs this PyTorch can use; this computer "
+                f"has {processes}. Choose another Device."
+            )
+            yield LogMessage("error", reason)
+            yield RunFinished(
+                "failed", reason, os.path.abspath(config.out_dir), 0, None, None, None
+            )
+            return
     with tempfile.TemporaryDirectory(prefix="loupe-control-") as folder:
         control_file = os.path.join(folder, "control")
         command = child_command(config, processes, control_file, worker_device)

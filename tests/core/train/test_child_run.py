@@ -213,3 +213,14 @@ def test_a_process_id_given_to_another_program_since_is_never_signalled():
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_all_gpus_without_two_gpus_fails_in_one_sentence_before_starting_anything(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr("core.device.usable_gpu_count", lambda: 1)
+    config = TrainConfig(data_dir="d", out_dir=str(tmp_path / "run"), device="cuda:all")
+    events = list(distributed_fit(config, RunControl()))
+    assert [type(e) for e in events] == [LogMessage, RunFinished]
+    assert events[-1].status == "failed" and "has 1" in events[-1].reason
+    assert not (tmp_path / "run").exists()
