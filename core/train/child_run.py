@@ -14,6 +14,7 @@ always leaves no process behind. A child that ends without a RunFinished yields 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import os
 import queue
 import re
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from core.control import RunControl
 from core.control_file import write_control
 from core.event_stream import EventStreamError, decode
-from core.events import LogMessage, RunFinished, TrainEvent
+from core.events import LogMessage, RunFinished, RunStarted, TrainEvent
 from core.train.child_process import ChildProcess
 from core.train.config import TrainConfig
 from core.train.launch import WORKER_DEVICE, child_command
@@ -233,4 +234,8 @@ def distributed_fit(
         command = child_command(config, processes, control_file, worker_device)
         where = f"{processes} processes" if processes > 1 else "a separate process"
         yield LogMessage("info", f"Training in {where}: {shlex.join(command)}")
-        yield from run_child(command, control, config, control_file)
+        for event in run_child(command, control, config, control_file):
+            if isinstance(event, RunStarted) and processes > 1:
+                # Process 0 names its own device; the run uses one per process.
+                event = dataclasses.replace(event, device=f"{processes} × {event.device}")
+            yield event

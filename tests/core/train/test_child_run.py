@@ -19,6 +19,7 @@ import main
 from core.cli.commands import _train_config, build_parser
 from core.control import RunControl
 from core.control_file import FileControl, read_control, write_control
+from core.event_stream import EventStreamError, decode
 from core.events import EpochEnded, LogMessage, PredictionsSampled, RunFinished, StepEnded
 from core.train.child_process import ChildProcess, is_alive
 from core.train.child_run import Timeouts, distributed_fit, run_child
@@ -176,7 +177,17 @@ def test_a_child_that_ignores_stop_is_ended_with_everything_it_started(tmp_path)
     assert len(pids) == 2 and not any(is_alive(p) for p in pids)
 
 
-def test_a_real_training_process_streams_its_events_and_stops(tmp_path):
+def test_a_real_training_process_streams_its_events_and_stops(tmp_path, monkeypatch):
+    stray: list[str] = []  # stdout lines that are not events: there must be none
+
+    def strict_decode(line: str):
+        try:
+            return decode(line)
+        except EventStreamError:
+            stray.append(line)
+            raise
+
+    monkeypatch.setattr("core.train.child_run.decode", strict_decode)
     data = make_shapes_dataset(tmp_path / "shapes", per_class=8, size=16)
     run = tmp_path / "run"
     config = TrainConfig(
@@ -199,6 +210,7 @@ def test_a_real_training_process_streams_its_events_and_stops(tmp_path):
     assert finished.epochs_completed >= 1 and finished.model_path == str(run / "model.safetensors")
     assert json.loads((run / "run.json").read_text())["status"] == "stopped"
     assert not list(tmp_path.glob("loupe-control-*"))
+    assert stray == []  # progress and messages for people went to stderr
 
 
 def test_a_process_id_given_to_another_program_since_is_never_signalled():

@@ -97,6 +97,7 @@ def test_all_2_gpus_trains_in_two_processes_and_closing_ends_them(
     # A launcher and two training processes, each told its own run folder.
     assert len(_processes_mentioning(f"--out {workspace}")) == 3
     assert "Training in 2 processes" in dash.log.toPlainText()
+    assert " · 2 × CPU (" in dash.run_info.full_text()  # one device per process
     assert dash.grid.source_model.rowCount() > 0 and dash.matrix.model().rowCount() == 3
 
     assert window.close()  # stops the run and waits for its end
