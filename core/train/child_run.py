@@ -1,8 +1,9 @@
 """Training in other processes, seen as the same events as `core.train.loop.fit`: what the
 window runs for "All N GPUs". `distributed_fit(config, control)` starts
 `torch.distributed.run ... main.py train ... --events json --control-file F`
-(core.train.launch), reads rank 0's events from its stdout (core.event_stream) and yields
-them as they come, so gui.train.train_job and the dashboard need no change.
+(core.train.launch), reads rank 0's events from its stdout (core.event_stream, on a thread
+of its own so the child never waits for a paused window) and yields them as they come, so
+gui.train.train_job and the dashboard need no change.
 
 The window's pause, resume and stop reach the processes through the control file (a relay
 thread watches `control`: the job's own thread is held inside the control while paused). A
