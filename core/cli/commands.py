@@ -21,7 +21,7 @@ from core.errors import LoupeError
 from core.train.config import AUTO, TrainConfig, resume_config
 from core.train.presets import PRESET_WORDS, preset_values
 from core.train.settings import replace_values
-from core.train.shards import process_rank
+from core.train.shards import PEER_FAILED, process_rank
 from core.train.validation import check_config
 
 if TYPE_CHECKING:
@@ -179,7 +179,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     progress.close()
     if finished is None or finished.status == "failed":
         reason = finished.reason if finished else "no result"
-        print(f"loupe: error: {reason}", file=sys.stderr)
+        if not secondary:
+            print(f"loupe: error: {reason}", file=sys.stderr)
+        elif PEER_FAILED not in reason:  # its own failure: the others only lost contact
+            print(f"loupe: error: process {process_rank()}: {reason}", file=sys.stderr)
         return 1
     if secondary:
         return 130 if finished.status == "stopped" else 0

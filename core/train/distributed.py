@@ -133,8 +133,8 @@ class Ranks:
     def _on_sigterm(self, _signum: int, _frame: object) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the run is ending already
         raise RunTerminated(
-            f"Training {self.describe()} was told to end (another process of the run failed "
-            "or the job was cancelled); the last checkpoint is kept: continue with --resume."
+            f"Training {self.describe()} was told to end ({shards.PEER_FAILED} failed or the "
+            "job was cancelled); the last checkpoint is kept: continue with --resume."
         )
 
     def close(self) -> None:
@@ -214,7 +214,7 @@ class Ranks:
             return None
         return (
             f"Training {self.describe()} lost contact with the others ({_first_line(exc)}): "
-            "another process of the run failed or was killed; the last checkpoint is kept: "
+            f"{shards.PEER_FAILED} failed or was killed; the last checkpoint is kept: "
             "continue with --resume."
         )
 

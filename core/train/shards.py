@@ -16,6 +16,9 @@ import os
 from core.errors import LoupeError
 
 MIN_PER_PROCESS = 2  # BatchNorm cannot train on a single image
+# In every sentence of a process that ends because another one did (core.train.distributed):
+# that process reports its own failure, this one need not repeat it.
+PEER_FAILED = "another process of the run"
 
 
 def process_rank() -> int:
