@@ -20,10 +20,13 @@ from core.control import RunControl
 from core.data.batches import CachedSource, StreamingSource
 from core.data.datasets import Sample
 from core.errors import LoupeError
+from core.events import LogMessage, RunFinished
 from core.infer.inference import classify_paths, list_images, load_model_for_inference
 from core.models.checkpoints import load_checkpoint
-from core.train import defaults, shards
-from core.train.distributed import TEST_HOOK_EXIT_ENV, Ranks
+from core.train import data_parallel, defaults, shards
+from core.train.config import TrainConfig
+from core.train.distributed import TEST_HOOK_EXIT_ENV, Ranks, ReadOnlyRunFolder
+from core.train.step_report import ReportWindow
 from tests.core.image_factory import make_image, make_shapes_dataset, write_corrupt
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
@@ -240,3 +243,48 @@ def test_a_cached_share_is_the_given_order_in_the_given_sizes():
     source = CachedSource(images, [0, 1, 0, 1, 0, 1], list("abcdef"), *[torch.device("cpu")] * 2)
     got = [idx.tolist() for _, _, idx in source.batches_in(torch.tensor([5, 3, 1, 0]), [3, 1])]
     assert got == [[5, 3, 1], [0]]
+
+
+# -- what the other processes do and do not do ------------------------------------------------
+class _SummingPeer(Ranks):
+    """Rank 0 of two; the peer's numbers are added to every sum."""
+
+    def __init__(self, peer: list[float]) -> None:
+        super().__init__(rank=0, world=2, local_world=2)
+        self.peer = peer
+
+    def all_reduce(self, values, op="sum"):
+        return [a + b for a, b in zip(values, self.peer, strict=True)]
+
+
+def test_epoch_and_report_figures_are_those_of_all_processes():
+    ranks = _SummingPeer(peer=[6.0, 1, 4])  # the peer: loss sum 6 over 4 images, 1 right
+    loss, acc = data_parallel.epoch_figures(ranks, torch.tensor(2.0), torch.tensor(3), 4)
+    assert (loss, acc) == (1.0, 0.5)  # (2 + 6) / 8 and (3 + 1) / 8
+    window = ReportWindow(torch.device("cpu"), 0.0)
+    window.add(torch.tensor(1.0), 4)
+    ranks.peer = [12.0, 4, 4]  # loss 3 on its 4 images
+    mean_loss, ips = data_parallel.window_figures(ranks, window, window.started + 2.0, 0.0)
+    assert mean_loss == 2.0 and ips == pytest.approx(4.0)  # 8 images in 2 s, both processes
+
+
+def test_the_other_processes_report_only_how_the_run_ended_and_write_nothing(tmp_path):
+    def events():
+        yield LogMessage("info", "Scanning ...")
+        yield RunFinished("completed", "done", str(tmp_path), 1, 1.0, 0, None)
+
+    assert [type(e) for e in Ranks(rank=1, world=2).own_events(events())] == [RunFinished]
+    assert len(list(Ranks().own_events(events()))) == 2
+    folder = ReadOnlyRunFolder(str(tmp_path / "run"))
+    folder.update_summary(status="running")
+    folder.write_json("config.json", {})
+    folder.add_epoch({"epoch": 0})
+    assert not (tmp_path / "run").exists() and folder.summary["status"] == "running"
+
+
+def test_each_process_gets_its_share_of_the_cores_and_no_tuning():
+    cfg = TrainConfig(data_dir="d", out_dir="o")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    (setting,) = Ranks(rank=1, world=4, local_world=4).fixed_cpu_setting(cfg)
+    assert setting.threads == max(1, cores // 4) and not setting.precision.enabled
+    assert Ranks().fixed_cpu_setting(cfg) is None  # alone: the tuner measures as before
