@@ -35,6 +35,7 @@ STOP_CORE = RESUME + "::test_stop_inside_a_later_epoch_keeps_the_best_epochs_mod
 STOP_WINDOW = "tests/gui/train/test_stop_keeps_best.py"
 TRAINING = "tests/core/train/test_training.py"
 REPORTED = "tests/core/train/test_reported_accuracy.py"
+DISTRIBUTED = "tests/core/train/test_distributed.py"
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,39 @@ MUTANTS = [
             ),
         ),
         ("tests/core/cli/test_classify_shard.py",),
+    ),
+    Mutant(
+        "data-parallel: every process trains on the whole global batch (no share)",
+        "core/train/shards.py",
+        (
+            (
+                "        share = range(start + rank, stop, world)",
+                "        share = range(start, stop)",
+            ),
+        ),
+        (DISTRIBUTED + "::test_every_process_takes_the_same_steps_and_together_every_image_once",),
+    ),
+    Mutant(
+        "data-parallel: a pause is not shared (the others run on into a collective)",
+        "core/train/distributed.py",
+        (
+            (
+                '            flags = self.ranks.all_reduce([stop, self.own.paused, self.report_wanted], "max")',
+                '            flags = self.ranks.all_reduce([stop, False, self.report_wanted], "max")',
+            ),
+        ),
+        (DISTRIBUTED + "::test_a_pause_holds_every_process_in_short_polls_until_resumed",),
+    ),
+    Mutant(
+        "data-parallel: the epoch's training loss and accuracy are process 0's alone",
+        "core/train/data_parallel.py",
+        (
+            (
+                "    loss, right, images = ranks.all_reduce([float(loss_sum), float(correct), seen])",
+                "    loss, right, images = float(loss_sum), float(correct), seen",
+            ),
+        ),
+        (DISTRIBUTED + "::test_epoch_and_report_figures_are_those_of_all_processes",),
     ),
 ]
 
