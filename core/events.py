@@ -114,6 +114,8 @@ class RunFinished:
     # "" for a model that learned; else "This model is guessing: ... What to try: ..."
     verdict: str = ""
     test_acc: float | None = None  # the best model on the dataset's test split, when it has one
+    # A run that also learnt from unlabelled images: whether they helped, in one sentence.
+    unlabelled_verdict: str = ""
 
 
 TrainEvent = (

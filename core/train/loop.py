@@ -193,6 +193,7 @@ class _Trainer:
 
     def _finished(self, status: str, reason: str, verdict: str = "") -> RunFinished:
         model_path = None
+        semi_run = self.setup is not None and self.setup.semi is not None
         run_dir = self.folder.path if self.folder else os.path.abspath(self.cfg.out_dir)
         if self.folder and os.path.isfile(self.folder.file(MODEL_WEIGHTS)):
             model_path = self.folder.file(MODEL_WEIGHTS)
@@ -218,6 +219,7 @@ class _Trainer:
             model_path,
             verdict=verdict,
             test_acc=self.test_acc,
+            unlabelled_verdict=self.setup.semi.verdict(self.best_acc) if semi_run else "",
         )
 
     def _evaluate_test(self, reason: str) -> Iterator[TrainEvent]:

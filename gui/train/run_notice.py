@@ -1,6 +1,7 @@
 """The Train page's sentence about the current run: which path it takes and why ("Fine-tuning
 EfficientNet-Lite0 (ImageNet weights bundled) because ..."), and, when the run ends with a model
-that only guesses, that warning in plain words. Shown on the page, not only in the Log."""
+that only guesses, that warning in plain words, or whether a run's unlabelled images helped.
+Shown on the page, not only in the Log."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from core.events import RunFinished, RunStarted
+
+# core.train.semi_supervised's sentence when the unlabelled images helped (torch-free here).
+UNLABELLED_HELPED = "Unlabelled images improved"
 
 PLAN_STYLE = (
     "QLabel { color: #1E3A5F; background: #EAF2FB; border: 1px solid #B6CDE8;"
@@ -20,7 +24,8 @@ GUESSING_STYLE = (
 
 
 class RunNotice(QLabel):
-    """objectName "runNotice"; its `kind` property is "plan" or "guessing" (for tests)."""
+    """objectName "runNotice"; its `kind` property is "plan", "guessing" or "unlabelled"
+    (for tests)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,10 +40,14 @@ class RunNotice(QLabel):
     def on_run_finished(self, event: RunFinished) -> None:
         if event.verdict:
             self._show(event.verdict, "guessing")
+        elif event.unlabelled_verdict:
+            helped = event.unlabelled_verdict.startswith(UNLABELLED_HELPED)
+            self._show(event.unlabelled_verdict, "unlabelled", warning=not helped)
 
-    def _show(self, text: str, kind: str) -> None:
+    def _show(self, text: str, kind: str, warning: bool | None = None) -> None:
+        warning = kind == "guessing" if warning is None else warning
         self.setProperty("kind", kind)
-        self.setStyleSheet(GUESSING_STYLE if kind == "guessing" else PLAN_STYLE)
-        self.setText(("⚠ " if kind == "guessing" else "") + text)
+        self.setStyleSheet(GUESSING_STYLE if warning else PLAN_STYLE)
+        self.setText(("⚠ " if warning else "") + text)
         self.setToolTip(text)
         self.setVisible(bool(text))

@@ -165,6 +165,7 @@ def test_stopped_and_resumed_semi_supervised_run_equals_an_uninterrupted_one(
     summary = json.loads((out / "run.json").read_text())["unlabelled"]
     assert summary == json.loads((straight / "run.json").read_text())["unlabelled"]
     assert finished.reason.endswith(summary["verdict"])
+    assert finished.unlabelled_verdict == summary["verdict"]
 
 
 def test_under_torchrun_unlabelled_images_are_refused_in_a_sentence(

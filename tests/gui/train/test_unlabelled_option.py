@@ -3,9 +3,14 @@ what an empty choice means, a live check of the folder, and the choice reaching 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import pytest
 from PySide6.QtWidgets import QDoubleSpinBox, QFileDialog, QLabel, QLineEdit, QToolButton
 
 from core.data.datasets import scan_dataset
+from core.events import RunFinished
+from gui.train.run_notice import RunNotice
 from gui.train.train_page import TrainPage
 from gui.train.unlabelled_section import CHOSEN_TEXT, EMPTY_TEXT, TITLE
 from tests.core.image_factory import make_shapes_dataset
@@ -56,3 +61,22 @@ def test_a_folder_without_images_is_listed_as_a_problem_before_training(qtbot, t
     assert str(empty) in panel.problems_label.text()
     panel.findChild(QLineEdit, "unlabelledFolderEdit").clear()
     assert not any("unlabelled" in p.lower() for p in panel.problems())
+
+
+@pytest.mark.parametrize(("with_them", "helped"), [(0.9, True), (0.7, False)])
+def test_the_page_says_whether_the_unlabelled_images_helped(qtbot, with_them, helped):
+    from core.train.semi_supervised import SemiSupervised
+
+    said = SemiSupervised.verdict(SimpleNamespace(twin_best_acc=0.8), with_them)
+    notice = RunNotice()
+    qtbot.addWidget(notice)
+    notice.on_run_finished(
+        RunFinished(
+            "completed", "Completed.", "run", 3, with_them, 2, None, unlabelled_verdict=said
+        )
+    )
+    assert not notice.isHidden() and notice.property("kind") == "unlabelled"
+    assert said in notice.text() and ("without them" in said)
+    assert notice.text().startswith("⚠") is not helped
+    if not helped:
+        assert said.startswith("Unlabelled images did not improve validation accuracy (70.0% vs")
