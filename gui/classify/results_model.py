@@ -42,6 +42,7 @@ UNSURE = "\x00unsure"  # class filter value: every image below the unsure thresh
 SORT_KEYS = ("name", "confidence", "margin")  # margin: top-1 minus top-2 probability
 DEFAULT_UNSURE_THRESHOLD = 0.5
 THUMBNAIL_NOTIFY_MS = 100  # coalesce finished thumbnails: one repaint for many of them
+FEW_ROWS = 64  # up to this many finished thumbnails are announced row by row
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -255,6 +256,11 @@ class ResultsModel(QAbstractListModel):
             return
         rows = [r for r in self._changed_rows if r < len(self._results)]
         self._changed_rows.clear()
-        if rows:
-            roles = [Qt.ItemDataRole.DecorationRole]
+        roles = [Qt.ItemDataRole.DecorationRole]
+        if len(rows) <= FEW_ROWS:
+            # Row by row: a view repaints just those tiles, where a range makes it repaint
+            # every visible tile (~300 on a 4K screen) for each batch of thumbnails.
+            for row in sorted(rows):
+                self.dataChanged.emit(self.index(row), self.index(row), roles)
+        elif rows:
             self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)), roles)

@@ -89,3 +89,15 @@ def test_a_new_unsure_threshold_and_new_class_colours_reach_the_tiles(qtbot):
     view.set_class_names(["frog", "fish", "bird", "dog", "cat"])  # other dot colours
     assert _settled(view) != after_threshold
     cache.shutdown()
+
+
+def test_finished_thumbnails_repaint_their_own_rows_not_the_whole_grid(qtbot):
+    view, source, cache, results = _view(qtbot)
+    changed = []
+    view.model().dataChanged.connect(lambda a, b, _roles: changed.append((a.row(), b.row())))
+    for row in (2, 30):  # far apart in arrival order
+        source._on_thumbnails_ready(results[row].path)
+    # (Painting also queues decodes of the visible tiles: unreadable here, also announced.)
+    qtbot.waitUntil(lambda: len(changed) >= 2, timeout=5000)
+    assert all(first == last for first, last in changed)  # one tile each, not a range
+    cache.shutdown()
