@@ -25,8 +25,10 @@ class TileCache:
         self.max_bytes = max_bytes
         self.frame_budget_s = frame_budget_s
         self._tiles: OrderedDict[Hashable, QPixmap] = OrderedDict()  # least recent first
+        self._families: dict[Hashable, Hashable] = {}  # family -> its latest tile's key
         self._bytes = 0
         self.rendered = 0  # tiles drawn from scratch (tests: a repaint renders nothing new)
+        self.updated = 0  # tiles made from their family's previous tile
         self._frame_started: float | None = None
         self._frame_rendered = 0
         self.deferred = QRect()  # where this frame left tiles unrendered: paint there again
@@ -43,13 +45,24 @@ class TileCache:
         rect: QRect,
         key: Hashable,
         render: Callable[[QPainter], None],
+        family: Hashable = None,
+        update: Callable[[QPainter], None] | None = None,
     ) -> bool:
         """Draw the tile for `key` at `rect`; on a miss `render(painter)` draws it first,
         in the same coordinates as `painter` (so `option.rect` stays valid). False (nothing
-        drawn) when this frame's rendering budget is spent: the caller draws a stand-in."""
+        drawn) when this frame's rendering budget is spent: the caller draws a stand-in.
+
+        Tiles of one `family` differ only in a part that `update(painter)` redraws over the
+        family's previous tile (a thumbnail that arrived): far cheaper than `render`."""
         ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
         full_key = (key, rect.width(), rect.height(), ratio)
         pixmap = self._tiles.get(full_key)
+        family_key = (family, rect.width(), rect.height(), ratio)
+        if pixmap is None and family is not None and update is not None:
+            pixmap = self._updated(family_key, rect, update)
+            if pixmap is not None:
+                self._store(full_key, pixmap)
+                self._families[family_key] = full_key
         if pixmap is None and self._over_budget():
             self.deferred = self.deferred.united(rect)
             return False
@@ -65,10 +78,28 @@ class TileCache:
             self._store(full_key, pixmap)
             self.rendered += 1
             self._frame_rendered += 1
+            if family is not None:
+                self._families[family_key] = full_key
         else:
             self._tiles.move_to_end(full_key)
         painter.drawPixmap(QPoint(rect.left(), rect.top()), pixmap)
         return True
+
+    def _updated(
+        self, family_key: Hashable, rect: QRect, update: Callable[[QPainter], None]
+    ) -> QPixmap | None:
+        """The family's previous tile with `update` drawn over it (that tile is dropped)."""
+        previous_key = self._families.get(family_key)
+        previous = self._tiles.pop(previous_key, None) if previous_key is not None else None
+        if previous is None:
+            return None
+        self._bytes -= _size(previous)
+        tile = QPainter(previous)  # the cache held the only reference: drawn in place
+        tile.translate(-rect.topLeft())
+        update(tile)
+        tile.end()
+        self.updated += 1
+        return previous
 
     def _over_budget(self) -> bool:
         # At least one tile per frame, so a slow machine still gets there.
@@ -81,6 +112,7 @@ class TileCache:
 
     def clear(self) -> None:
         self._tiles.clear()
+        self._families.clear()
         self._bytes = 0
 
     def __len__(self) -> int:

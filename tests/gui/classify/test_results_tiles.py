@@ -53,8 +53,13 @@ def test_a_repaint_renders_no_tile_again_and_a_new_thumbnail_renders_none(qtbot)
     assert tiles.rendered == rendered  # unchanged tiles are blitted
     shown = view.model().shown_results()[0]
     cache._store(shown.path, _thumbnail("#3060c0"))
-    assert view.grab().toImage() != before_thumbnail  # the thumbnail is there...
-    assert tiles.rendered == rendered  # ...drawn over the cached tile
+    with_thumbnail = view.grab().toImage()
+    assert with_thumbnail != before_thumbnail  # the thumbnail is there...
+    assert tiles.rendered == rendered and tiles.updated == 1  # ...drawn over the cached tile
+    # ...and the tile looks exactly as one rendered from scratch with its thumbnail.
+    view.delegate.forget_tiles()
+    view.delegate.tiles.frame_budget_s = 10.0
+    assert view.grab().toImage() == with_thumbnail
     cache.shutdown()
 
 
