@@ -270,8 +270,11 @@ class StreamingSource:
     def batches(
         self, batch_size: int, shuffle: bool, gen: torch.Generator | None
     ) -> Iterator[Batch]:
+        yield from self._worker_timeouts(self._batches(batch_size, shuffle, gen))
+
+    def _worker_timeouts(self, batches: Iterator[Batch]) -> Iterator[Batch]:
         try:
-            yield from self._batches(batch_size, shuffle, gen)
+            yield from batches
         except RuntimeError as exc:
             if "timed out" not in str(exc):
                 raise
@@ -296,7 +299,8 @@ class StreamingSource:
             self._loaders[("given",)] = self._make_loader(self._index_batches)
         loader = self._loaders[("given",)]
         previous = None
-        for batch in self._checked(loader, keep_steps, shuffle=keep_steps):
+        checked = self._checked(loader, keep_steps, shuffle=keep_steps)
+        for batch in self._worker_timeouts(checked):
             if batch is None:  # keep_steps: every image of this batch was unreadable
                 if previous is None:
                     example = self.skipped[-1][0] if self.skipped else "?"

@@ -288,3 +288,16 @@ def test_each_process_gets_its_share_of_the_cores_and_no_tuning():
     (setting,) = Ranks(rank=1, world=4, local_world=4).fixed_cpu_setting(cfg)
     assert setting.threads == max(1, cores // 4) and not setting.precision.enabled
     assert Ranks().fixed_cpu_setting(cfg) is None  # alone: the tuner measures as before
+
+
+def test_a_stuck_loader_worker_in_a_share_is_named_as_such_not_as_a_lost_process(tmp_path):
+    path = make_image(tmp_path / "a.png", size=16)
+    source = StreamingSource([Sample(str(path), 0)] * 4, 16, "crop", torch.device("cpu"), 1)
+
+    class _Stuck:
+        def __iter__(self):
+            raise RuntimeError("DataLoader timed out after 300 seconds")
+
+    source._make_loader = lambda batches: _Stuck()
+    with pytest.raises(LoupeError, match="loader worker"):
+        list(source.batches_in(torch.arange(4), [2, 2], keep_steps=True))
