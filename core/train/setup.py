@@ -259,7 +259,9 @@ def prepare(
     if not arch_was_auto:
         yield LogMessage("warning" if "only guess" in plan else "info", plan)
     # Resuming loads every weight from last.ckpt: no need (nor network) for the start weights.
-    start_weights = ckpt is None
+    # Under torchrun, DistributedDataParallel copies rank 0's weights to the other processes:
+    # only rank 0 downloads or reads the start weights (one download, not one per GPU).
+    start_weights = ckpt is None and ranks.writer
     if cfg.pretrained and start_weights:
         yield LogMessage("info", f"Loading ImageNet weights for {cfg.arch} ...")
     model = build_model(
