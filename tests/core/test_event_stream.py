@@ -75,7 +75,8 @@ EXAMPLES = {
         "/runs/a/model.safetensors",
         verdict="",
         test_acc=None,
-    ),  # fmt: skip
+        unlabelled_verdict="The unlabelled images helped.",
+    ),
 }
 
 

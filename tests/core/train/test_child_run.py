@@ -6,6 +6,7 @@ Fake children (tests/core/train/fake_training_child.py) need no torch; one real
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from core.train.child_process import ChildProcess, is_alive
 from core.train.child_run import Timeouts, distributed_fit, run_child
 from core.train.config import AugmentConfig, TrainConfig
 from core.train.launch import LAUNCH_COMMAND, MAIN_SCRIPT, child_command, train_arguments
+from core.train.settings import setting_fields
 from tests.core.image_factory import make_shapes_dataset
 
 FAKE_CHILD = str(Path(__file__).with_name("fake_training_child.py"))
@@ -57,6 +59,14 @@ def test_the_command_carries_every_setting_back_into_the_same_config(tmp_path):
     parsed = _train_config(build_parser().parse_args(command[2:]))
     assert parsed == TrainConfig(**{**config.__dict__, "device": "cpu"})
     assert "--no-hflip" in command and "--vflip" in command
+
+
+def test_every_config_field_has_a_way_into_the_child():
+    # A field without a setting (and so without a flag) would silently stay at its default
+    # in an 'All N GPUs' run: only these three are carried otherwise.
+    flagged = {item.key.split(".")[0] for item in setting_fields(TrainConfig)}
+    plain = {f.name for f in dataclasses.fields(TrainConfig)} - flagged
+    assert plain == {"data_dir", "out_dir", "resume"}
 
 
 def test_a_resumed_run_is_resumed_by_the_child(tmp_path):
