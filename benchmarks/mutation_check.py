@@ -36,6 +36,7 @@ STOP_WINDOW = "tests/gui/train/test_stop_keeps_best.py"
 TRAINING = "tests/core/train/test_training.py"
 REPORTED = "tests/core/train/test_reported_accuracy.py"
 DISTRIBUTED = "tests/core/train/test_distributed.py"
+SEMI = "tests/core/train/test_semi_supervised.py"
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,29 @@ MUTANTS = [
             ),
         ),
         (DISTRIBUTED + "::test_epoch_and_report_figures_are_those_of_all_processes",),
+    ),
+    Mutant(
+        "unlabelled: pseudo-labels ignore the confidence threshold",
+        "core/train/semi_supervised.py",
+        (
+            (
+                "    return classes, (confidence >= threshold).float()",
+                "    return classes, torch.ones_like(confidence)",
+            ),
+        ),  # fmt: skip
+        (SEMI + "::test_pseudo_labels_only_where_the_model_is_sure_enough",),
+    ),
+    Mutant(
+        "unlabelled: resume restarts the labelled-only twin",
+        "core/train/semi_supervised.py",
+        (('        semi.load_state(ckpt.get("unlabelled"), model, optimizer)', "        pass"),),
+        (SEMI + "::test_stopped_and_resumed_semi_supervised_run_equals_an_uninterrupted_one",),
+    ),
+    Mutant(
+        "unlabelled: copies of dataset images are learnt from",
+        "core/train/unlabelled_data.py",
+        (("    paths = [p for p in paths if p not in copies]", "    paths = list(paths)"),),
+        (SEMI + "::test_a_folder_of_only_dataset_copies_is_refused_in_a_sentence",),
     ),
 ]
 
