@@ -9,7 +9,7 @@ Data (made on the spot, reused when present, under --root):
 
 Test accuracy: the run's saved model classifies the test folder (the `classify` path).
 
-    python benchmarks/semi_supervised.py                  # digits, ~3-6 min on one thread
+    python benchmarks/semi_supervised.py            # ~4 min idle, ~20 min at load 12, one thread
     python benchmarks/semi_supervised.py --runs plain,self   # one round of self-training
 """
 
