@@ -9,7 +9,7 @@ Data (made on the spot, reused when present, under --root):
 
 Test accuracy: the run's saved model classifies the test folder (the `classify` path).
 
-    python benchmarks/semi_supervised.py            # ~4 min idle, ~20 min at load 12, one thread
+    python benchmarks/semi_supervised.py            # one thread: 6 min at load 6, 19 min at load 12
     python benchmarks/semi_supervised.py --runs plain,self   # one round of self-training
 """
 
