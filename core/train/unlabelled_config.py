@@ -9,6 +9,13 @@ from dataclasses import dataclass
 
 from core.train.settings import setting
 
+# One process per GPU would each draw their own unlabelled batches, and the labelled-only twin is
+# not shared between them: not built yet, so refused before anything starts (also under torchrun).
+UNLABELLED_ON_ALL_GPUS = (
+    "Unlabelled images (--unlabelled) cannot be used with 'All GPUs' yet: choose one GPU in "
+    "Device (--device), or no unlabelled folder."
+)
+
 
 @dataclass(frozen=True)
 class UnlabelledConfig:

@@ -14,8 +14,9 @@ from typing import Any
 
 from core.errors import LoupeError
 from core.train.config import AUTO, WEIGHTS_EXTENSIONS, TrainConfig, named
+from core.train.launch import ALL_GPUS
 from core.train.settings import iter_problems
-from core.train.unlabelled_config import unlabelled_problems
+from core.train.unlabelled_config import UNLABELLED_ON_ALL_GPUS, unlabelled_problems
 
 
 class ConfigError(LoupeError):
@@ -35,6 +36,8 @@ def config_problems(config: TrainConfig, arch_facts: Mapping[str, Any] | None = 
     found += _weights_problems(config)
     folder = config.unlabelled.folder
     found += unlabelled_problems(folder, config.data_dir, named("unlabelled.folder"))
+    if folder and config.device == ALL_GPUS:
+        found.append(UNLABELLED_ON_ALL_GPUS)
     if arch_facts and config.arch != AUTO:
         found += _arch_problems(config, arch_facts)
     return found

@@ -180,3 +180,15 @@ def test_under_torchrun_unlabelled_images_are_refused_in_a_sentence(
     assert finished.status == "failed"
     assert finished.reason.startswith("Learning from unlabelled images (--unlabelled) is not")
     assert not (tmp_path / "run").exists()
+
+
+def test_all_gpus_with_unlabelled_images_is_a_problem_before_anything_starts(
+    shapes_data, unlabelled
+):
+    from core.train.launch import ALL_GPUS
+    from core.train.validation import config_problems
+
+    config = _config(shapes_data, Path("unused"), unlabelled, device=ALL_GPUS)
+    assert any(p.startswith("Unlabelled images (--unlabelled) cannot be used with 'All GPUs'")
+               for p in config_problems(config))  # fmt: skip
+    assert not config_problems(_config(shapes_data, Path("unused"), unlabelled))
