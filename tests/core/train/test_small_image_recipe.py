@@ -30,7 +30,7 @@ def _resolve(cfg: TrainConfig, side: int, images: int):
 def test_28px_digits_get_the_small_image_recipe():
     cfg, notes = _resolve(TrainConfig(data_dir="/d", out_dir="/o"), 28, 2400)
     assert (cfg.arch, cfg.image_size) == ("loupe_net", 28)  # not enlarged to 32
-    assert (cfg.optimizer, cfg.lr, cfg.epochs) == ("nesterov", pytest.approx(0.1), 10)
+    assert (cfg.optimizer, cfg.lr, cfg.epochs) == ("nesterov", pytest.approx(0.05), 10)
     assert any("Nesterov" in n for n in notes)
     assert any(n.startswith("10 epochs") and "24,000 images seen" in n for n in notes)
 
