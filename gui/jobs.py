@@ -328,9 +328,11 @@ class JobRunner(QObject):
     def _on_thread_finished(self) -> None:
         # Not `self.sender()`: it takes a Qt lock while holding the GIL, and the worker being
         # deleted in its ending thread holds such a lock while waiting for the GIL (a deadlock
-        # seen in the suite). A cancelled job's thread ending leaves the current one unfinished.
+        # seen in the suite). The signal may be a cancelled job's thread's, handled after the
+        # current thread ended too but before that thread's own events, which wait behind it in
+        # the queue: deliver them first, or the current job would end "without a result".
         if self._thread is not None and self._thread.isFinished():
-            self._finish()
+            self._deliver_and_finish(self._thread)
 
     def _finish(self) -> None:
         thread, ended = self._thread, self._ended

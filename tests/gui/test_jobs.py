@@ -161,6 +161,34 @@ def test_a_cancelled_job_is_silent_and_a_new_one_starts_at_once(qtbot):
     assert live_threads() == 0
 
 
+def test_a_cancelled_jobs_end_never_ends_the_new_job_before_its_events(qtbot):
+    # Regression: the old thread's `finished` was handled while the new job's thread had
+    # ended but its events still waited in the queue behind it; the new job was reported
+    # "failed: The job ended without a result." and its events were dropped.
+    release = threading.Event()
+
+    def slow(control):
+        release.wait(5)
+        yield "late result of the old job"
+
+    def quick(control):
+        yield "new"
+        return "new"
+
+    runner = JobRunner()
+    seen = _record(runner)
+    runner.start(slow)
+    old_thread = runner.thread
+    runner.cancel()
+    release.set()
+    assert old_thread.wait(5000)  # its `finished` is now queued, not yet handled
+    runner.start(quick)
+    assert runner.thread.wait(5000)  # the new job's events are queued behind it
+    ended = _ended(qtbot, runner, seen)
+    assert seen == ["new", ended] and ended.status == "finished" and ended.result == "new"
+    runner.shutdown()
+
+
 def test_shutdown_waits_past_its_timeout_and_never_leaves_a_running_thread(qtbot):
     started = threading.Event()
 
