@@ -13,7 +13,6 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 import torch
-import torchvision
 from torch import nn
 
 from core.data.augment import IMAGENET_MEAN, IMAGENET_STD
@@ -86,9 +85,19 @@ class ArchInfo:
     fixed_image_size: int | None  # ViTs only work at their trained resolution
 
 
+def _torchvision():
+    """torchvision, imported on first use: it takes 2-3 s to import (torch._dynamo, pulled in
+    by torchvision.ops), about half of a small-image run's start-up, and Loupe's own
+    networks never need it (benchmarks/README.md, "Small images", round 3)."""
+    import torchvision
+
+    return torchvision
+
+
 @functools.cache
 def _torchvision_names() -> tuple[str, ...]:
-    return tuple(torchvision.models.list_models(module=torchvision.models))
+    models = _torchvision().models
+    return tuple(models.list_models(module=models))
 
 
 def architecture_names(include_all: bool = False) -> list[str]:
@@ -149,7 +158,7 @@ def normalization(name: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
 
 def _default_weights(name: str):
     try:
-        return torchvision.models.get_model_weights(name).DEFAULT
+        return _torchvision().models.get_model_weights(name).DEFAULT
     except (ValueError, AttributeError, KeyError):
         return None
 
@@ -236,12 +245,12 @@ def build_model(
     else:
         arch_info(arch)  # validates the name
         if pretrained:
-            model = torchvision.models.get_model(arch, weights=None)
+            model = _torchvision().models.get_model(arch, weights=None)
             model.load_state_dict(_load_pretrained_state(arch))
         elif weights_file:
-            model = torchvision.models.get_model(arch, weights=None)
+            model = _torchvision().models.get_model(arch, weights=None)
         else:
-            model = torchvision.models.get_model(arch, weights=None, num_classes=num_classes)
+            model = _torchvision().models.get_model(arch, weights=None, num_classes=num_classes)
     if weights_file:
         load_weights_file(model, weights_file)
     replace_head(model, num_classes)

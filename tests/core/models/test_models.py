@@ -114,3 +114,25 @@ def test_cached_pretrained_weights_are_used_offline(tmp_path, monkeypatch):
     model = models.build_model("mobilenet_v3_small", 2, pretrained=True)
     first = next(iter(reference.state_dict()))
     assert torch.equal(model.state_dict()[first], reference.state_dict()[first])
+
+
+def test_building_loupes_own_networks_does_not_import_torchvision():
+    """torchvision's import costs 2-3 s, half of a small-image run's start-up: the registry
+    loads it only for torchvision's architectures."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    check = (
+        "import sys\n"
+        "from core.models.registry import arch_info, build_model, weights_status\n"
+        "for arch in ('loupe_net', 'simple_cnn'):\n"
+        "    arch_info(arch), weights_status(arch), build_model(arch, 3)\n"
+        "print('torchvision' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run(
+        [sys.executable, "-c", check], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+    assert "resnet18" in models.architecture_names()  # and still lists torchvision's
