@@ -5,6 +5,8 @@ from __future__ import annotations
 
 LOUPE_ARCHITECTURES: dict[str, str] = {
     "loupe_net": "Loupe's small, fast ResNet-style CNN for small images (default up to 64 px)",
+    "loupe_net_slim": "loupe_net with a narrow first stage (16 channels, not 32): ~40 % less "
+    "compute, as accurate on small sets of images up to 32 px (auto's choice there)",
     "simple_cnn": "The small CNN of PyTorch's CIFAR-10 tutorial: a baseline, 16 px and up",
     "efficientnet_lite0": "EfficientNet-Lite0: ImageNet weights bundled (offline), fine-tunes "
     "photos quickly on a CPU",

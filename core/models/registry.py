@@ -19,7 +19,7 @@ from core.data.augment import IMAGENET_MEAN, IMAGENET_STD
 from core.errors import LoupeError, ModelFileError, WeightsUnavailableError
 from core.models import efficientnet_lite
 from core.models.catalog import FEATURED, LOUPE_ARCHITECTURES
-from core.models.small_cnns import LoupeNet, SimpleCNN
+from core.models.small_cnns import SLIM_WIDTHS, LoupeNet, SimpleCNN
 
 # bundled: ImageNet weights installed with Loupe (no download, works offline).
 WeightsStatus = Literal["bundled", "cached", "downloadable", "unavailable", "none"]
@@ -55,6 +55,15 @@ def register(name: str, description: str, **options) -> Callable:
 @register("loupe_net", LOUPE_ARCHITECTURES["loupe_net"])
 def _loupe_net(num_classes: int) -> nn.Module:
     return LoupeNet(num_classes)
+
+
+# Same shape as loupe_net but for the first stage's width: its 28 px convolutions are most of
+# loupe_net's compute, and on a few thousand small images half of that width is as accurate
+# (benchmarks/README.md, "Small images", round 3). A name of its own, not a changed loupe_net:
+# model files name their architecture, and older loupe_net files must build the old shape.
+@register("loupe_net_slim", LOUPE_ARCHITECTURES["loupe_net_slim"])
+def _loupe_net_slim(num_classes: int) -> nn.Module:
+    return LoupeNet(num_classes, widths=SLIM_WIDTHS)
 
 
 # Two unpadded 5x5 convs and two pools need 16 px.

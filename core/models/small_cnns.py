@@ -70,6 +70,9 @@ class _Stage(nn.Module):
         return x + self.residual(x)
 
 
+SLIM_WIDTHS = (16, 64, 128)  # loupe_net_slim: the first stage at half width
+
+
 class LoupeNet(nn.Module):
     """A small, fast ResNet-style CNN: ~0.6 M parameters at the default widths. Downsamples
     three times; larger inputs get a strided stem so compute stays bounded."""

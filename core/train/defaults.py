@@ -14,6 +14,10 @@ from core.train.verdict import BUNDLED_BACKBONE, SCRATCH_MIN_IMAGES
 
 SMALL_IMAGE_MAX = 64  # median side (px) up to which images count as "small"
 SMALL_IMAGE_ARCH = "loupe_net"  # what "auto" trains on small images, whatever the device
+# ... and on a small set of tiny images: about 40 % less compute per epoch, as accurate on
+# 3,000 28 px digits (benchmarks/README.md, "Small images", round 3). Larger sets keep the
+# wider network (not measured there), as do larger images.
+SLIM_ARCH, SLIM_MAX_SIZE, SLIM_MAX_IMAGES = "loupe_net_slim", 32, 5000
 
 # Base learning rates per optimizer for a batch of 64, scaled with the batch size: linearly
 # for SGD (Goyal et al.'s rule), by the square root for the adaptive optimizers, whose
@@ -107,13 +111,22 @@ def native_image_size(short_side: int) -> int:
     return max(16, int(round(short_side / 4)) * 4)
 
 
-def expected_arch(arch: str, report: DatasetReport | None) -> str:
+def small_image_arch(report: DatasetReport, image_size: int) -> str:
+    """What auto trains on small images: the slim loupe_net for a few thousand images of at
+    most 32 px (`image_size` 0 = their native size), loupe_net otherwise."""
+    size = image_size or native_image_size(min(report.median_size or (224, 224)))
+    return (
+        SLIM_ARCH if size <= SLIM_MAX_SIZE and report.total <= SLIM_MAX_IMAGES else SMALL_IMAGE_ARCH
+    )
+
+
+def expected_arch(arch: str, report: DatasetReport | None, image_size: int = 0) -> str:
     """The architecture a run will train, as far as it is known before torch loads (to name
     the run folder): resolve_auto's small-image rule; for photos the choice depends on the
     device and the weights at hand, so it stays "auto"."""
     if arch != "auto" or report is None or not has_small_images(report.median_size):
         return arch or "auto"
-    return SMALL_IMAGE_ARCH
+    return small_image_arch(report, image_size)
 
 
 def steps_per_epoch(images: int, batch_size: int) -> int:
@@ -144,8 +157,11 @@ def resolve_auto(
 
     if arch == "auto":
         if small:
-            arch = SMALL_IMAGE_ARCH
-            notes.append(f"Small images (median {median[0]}x{median[1]}): using Loupe's small CNN.")
+            arch = small_image_arch(report, size)
+            slim = " (slim: few, tiny images)" if arch == SLIM_ARCH else ""
+            notes.append(
+                f"Small images (median {median[0]}x{median[1]}): using Loupe's small CNN{slim}."
+            )
         else:
             # A GPU can afford a bigger model; a CPU run must stay in minutes, not hours.
             candidate = "resnet50" if device_type == "cuda" else "mobilenet_v3_large"

@@ -95,7 +95,7 @@ class TrainPageModel:
     def run_config(self, config: TrainConfig) -> TrainConfig:
         """`config` with a fresh run folder in the workspace (named after the dataset and,
         for small images, the architecture "auto" will choose)."""
-        arch = expected_arch(config.arch, self.dataset_report)
+        arch = expected_arch(config.arch, self.dataset_report, config.image_size)
         out_dir = new_run_dir(self.workspace, config.data_dir, arch)
         return dataclasses.replace(config, out_dir=out_dir)
 

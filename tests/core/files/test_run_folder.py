@@ -26,14 +26,15 @@ def _report(median_size: tuple[int, int] | None) -> DatasetReport:
 
 
 def test_an_auto_run_folder_names_the_architecture_when_the_images_are_small(tmp_path):
-    # Small images always train loupe_net (resolve_auto); photos depend on device and weights.
+    # Small images always train a loupe_net (resolve_auto; the slim one for a few thousand
+    # images of at most 32 px); photos depend on device and weights.
     assert expected_arch("auto", _report((64, 48))) == "loupe_net"
     assert expected_arch("auto", _report((640, 65))) == "auto"
     assert expected_arch("auto", _report(None)) == "auto"
     assert expected_arch("auto", None) == "auto"
     assert expected_arch("resnet18", _report((32, 32))) == "resnet18"
     path = new_run_dir(str(tmp_path), "/data/cats", expected_arch("auto", _report((32, 32))))
-    assert Path(path).name.endswith("-cats-loupe_net")
+    assert Path(path).name.endswith("-cats-loupe_net_slim")
 
 
 def test_list_runs_lists_unreadable_runs_and_skips_other_folders(tmp_path):

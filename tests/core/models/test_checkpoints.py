@@ -147,3 +147,20 @@ def test_resuming_a_format_1_simple_cnn_run_is_refused(tmp_path):
         compatible_config({"config": {"arch": "simple_cnn"}}, cfg, str(tmp_path)).arch
         == "simple_cnn"
     )
+
+
+def test_a_loupe_net_file_keeps_its_width_beside_the_slim_variant(tmp_path):
+    """auto now trains loupe_net_slim on small sets of tiny images; a loupe_net file written
+    before (model.json names "loupe_net") must still build the 32-channel first stage it was
+    trained with, and a slim file its 16 channels: each answers as it did when saved."""
+    for arch, first_width in (("loupe_net", 32), ("loupe_net_slim", 16)):
+        folder = tmp_path / arch
+        folder.mkdir()
+        model = build_model(arch, 3).eval()
+        save_model(model, str(folder), {**META, "arch": arch})
+        loaded, meta = load_model(str(folder))
+        assert meta.arch == arch
+        assert loaded.stem[0].out_channels == first_width
+        x = torch.rand(2, 3, 28, 28)
+        with torch.no_grad():
+            assert torch.equal(model(x), loaded.eval()(x))

@@ -12,7 +12,12 @@ import torch
 from core.data.batches import CachedSource
 from core.data.datasets import DatasetReport
 from core.train.config import TrainConfig
-from core.train.defaults import adapt_augmentation, resolve_auto, small_image_epochs
+from core.train.defaults import (
+    adapt_augmentation,
+    expected_arch,
+    resolve_auto,
+    small_image_epochs,
+)
 
 
 def _report(side: int, images: int) -> DatasetReport:
@@ -29,10 +34,31 @@ def _resolve(cfg: TrainConfig, side: int, images: int):
 
 def test_28px_digits_get_the_small_image_recipe():
     cfg, notes = _resolve(TrainConfig(data_dir="/d", out_dir="/o"), 28, 2400)
-    assert (cfg.arch, cfg.image_size) == ("loupe_net", 28)  # not enlarged to 32
+    assert (cfg.arch, cfg.image_size) == ("loupe_net_slim", 28)  # not enlarged to 32
     assert (cfg.optimizer, cfg.lr, cfg.epochs) == ("nesterov", pytest.approx(0.05), 10)
     assert any("Nesterov" in n for n in notes)
     assert any(n.startswith("10 epochs") and "24,000 images seen" in n for n in notes)
+
+
+def test_auto_matches_loupe_net_to_small_sets_of_tiny_images():
+    """The slim loupe_net (half the first stage's width) for a few thousand images of at most
+    32 px; more images, larger images or a larger chosen size keep loupe_net; the run folder's
+    name (expected_arch) agrees with what the run trains."""
+    auto = TrainConfig(data_dir="/d", out_dir="/o")
+    for side, images, size, arch in (
+        (28, 3000, 0, "loupe_net_slim"),
+        (32, 5000, 0, "loupe_net_slim"),
+        (28, 10_000, 0, "loupe_net"),
+        (48, 3000, 0, "loupe_net"),
+        (28, 3000, 64, "loupe_net"),
+    ):
+        given = dataclasses.replace(auto, image_size=size)
+        cfg, notes = _resolve(given, side, images)
+        assert cfg.arch == arch, (side, images, size)
+        assert expected_arch("auto", _report(side, images), size) == arch
+        assert ("slim" in notes[0]) == (arch == "loupe_net_slim")
+    explicit = dataclasses.replace(auto, arch="loupe_net")  # the user's choice stays
+    assert _resolve(explicit, 28, 3000)[0].arch == "loupe_net"
 
 
 def test_explicit_choices_are_kept():
