@@ -87,10 +87,10 @@ def test_run_folder_contents(trained_run):
     assert len(rows) == 7
     meta = json.load(open(os.path.join(run, "model.json")))
     assert meta["class_names"] == ["circle", "square", "triangle"]
-    assert meta["arch"] == "loupe_net" and meta["image_size"] == 32
+    assert meta["arch"] == "loupe_net_slim" and meta["image_size"] == 32
     assert meta["best"]["val_acc"] == max(float(r[4]) for r in rows[1:])
     config = json.load(open(os.path.join(run, "config.json")))
-    assert config["arch"] == "loupe_net" and config["lr"] > 0  # auto values resolved
+    assert config["arch"] == "loupe_net_slim" and config["lr"] > 0  # auto values resolved
     assert json.load(open(os.path.join(run, "run.json")))["status"] == "completed"
     # No temporary files left behind by the atomic writers.
     assert not [n for n in os.listdir(run) if n.endswith(".tmp")]

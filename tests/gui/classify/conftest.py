@@ -21,7 +21,12 @@ def workspace(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("classify")
     data = make_shapes_dataset(root / "data", CLASSES, per_class=16, size=32)
     ws = root / "workspace"
-    events = list(fit(TrainConfig(str(data), str(ws / "shapes-run"), epochs=2, batch_size=16)))
+    # loupe_net, not auto's slim variant for so few tiny images: test_cancel_stops_promptly
+    # needs a classification slow enough to be stopped half-way (the slim one finished first).
+    config = TrainConfig(
+        str(data), str(ws / "shapes-run"), arch="loupe_net", epochs=2, batch_size=16
+    )
+    events = list(fit(config))
     assert events[-1].status == "completed", events[-1]
     return ws
 

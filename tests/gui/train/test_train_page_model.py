@@ -57,7 +57,7 @@ def test_a_new_run_gets_a_fresh_folder_named_after_the_dataset_and_architecture(
     model.dataset_loaded("/data/cats", _report((32, 32)))
     config = model.run_config(TrainConfig(data_dir="/data/cats", out_dir="", arch="auto"))
     assert Path(config.out_dir).parent == tmp_path
-    assert config.out_dir.endswith("-cats-loupe_net")
+    assert config.out_dir.endswith("-cats-loupe_net_slim")  # 32 px, few images
 
 
 def test_the_page_models_import_no_qt():

@@ -201,17 +201,17 @@ def test_train_without_a_dataset_explains_what_to_do(qtbot, tmp_path):
     assert "dataset folder" in window.train_page.dashboard.error_banner.text()
 
 
-def test_an_auto_run_on_small_images_is_named_after_loupe_net(
+def test_an_auto_run_on_small_images_is_named_after_the_slim_loupe_net(
     qtbot, tmp_path, shapes_dataset, monkeypatch
 ):
     window = make_window(qtbot, tmp_path)
-    _choose_dataset(qtbot, window, shapes_dataset)  # 32 px images: auto means loupe_net
+    _choose_dataset(qtbot, window, shapes_dataset)  # 32 px, few images: auto means loupe_net_slim
     window.train_page.settings_panel.restore({"values": {"arch": "auto"}})
     started = []
     monkeypatch.setattr(window.train_page, "start_training", started.append)
     window.train_page.dashboard.train_button.click()
     assert len(started) == 1 and started[0].arch == "auto"  # the engine still decides
-    assert re.fullmatch(r"\d{8}-\d{6}-shapes-loupe_net", Path(started[0].out_dir).name)
+    assert re.fullmatch(r"\d{8}-\d{6}-shapes-loupe_net_slim", Path(started[0].out_dir).name)
 
 
 def test_settings_are_remembered_between_sessions(qtbot, tmp_path, shapes_dataset):
