@@ -4,7 +4,6 @@ and (when resuming) the state from last.ckpt. A generator, so progress reaches t
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -49,12 +48,11 @@ from core.train.defaults import resolve_auto
 from core.train.distributed import Ranks
 from core.train.evaluation import make_thumbnails, pick_sample_indices
 from core.train.optim import build_loss, build_optimizer, make_scheduler
+from core.train.progress_log import PROGRESS_SECONDS, logged_progress
 from core.train.resume import compatible_config, restore
 from core.train.semi_supervised import SemiSupervised, start_semi_supervised
 from core.train.tuner_memory import TuningKey, build_tuner
 from core.train.verdict import describe_plan
-
-PROGRESS_SECONDS = 2.0
 
 
 @dataclass
@@ -207,15 +205,9 @@ def _decode(samples, size: int, control) -> Generator[TrainEvent, None, tuple | 
     decoder = decode_into_array(
         [s.path for s in samples], size, "crop", lambda: control.stop_requested
     )
-    last = time.perf_counter()
-    try:
-        while True:
-            done, total = next(decoder)
-            if time.perf_counter() - last > PROGRESS_SECONDS:
-                last = time.perf_counter()
-                yield LogMessage("info", f"Decoded {done} of {total} images ...")
-    except StopIteration as stop:
-        result = stop.value
+    result = yield from logged_progress(
+        decoder, lambda progress: f"Decoded {progress[0]:,} of {progress[1]:,} images ..."
+    )
     return None if control.stop_requested else result
 
 

@@ -5,7 +5,6 @@ is validation's job): it is looked at only here, after the model is chosen."""
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Generator, Sequence
 
 from core.data.datasets import Sample
@@ -13,10 +12,10 @@ from core.errors import LoupeError
 from core.events import LogMessage, TrainEvent
 from core.infer.evaluate import LabelledImage, evaluate_images, write_report
 from core.infer.inference import load_model_for_inference
+from core.train.progress_log import logged_progress
 from core.train.setup import Setup
 
 TEST_REPORT_DIR = "test_report"
-PROGRESS_SECONDS = 2.0
 
 
 def evaluate_test_split(
@@ -26,15 +25,9 @@ def evaluate_test_split(
     lm = load_model_for_inference(run_dir, device)
     images = [LabelledImage(s.path, class_names[s.label]) for s in samples]
     evaluation = evaluate_images(lm, images, _common_root(samples))
-    last = time.perf_counter()
-    try:
-        while True:
-            progress = next(evaluation)
-            if time.perf_counter() - last > PROGRESS_SECONDS:
-                last = time.perf_counter()
-                yield LogMessage("info", f"Tested {progress.done} of {progress.total} images ...")
-    except StopIteration as stop:
-        report = stop.value
+    report = yield from logged_progress(
+        evaluation, lambda progress: f"Tested {progress.done:,} of {progress.total:,} images ..."
+    )
     return write_report(report, os.path.join(run_dir, TEST_REPORT_DIR))
 
 

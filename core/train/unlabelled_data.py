@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 
@@ -21,8 +20,8 @@ from core.data.datasets import DatasetReport, add_skipped
 from core.errors import LoupeError
 from core.events import LogMessage, TrainEvent
 from core.train.config import TrainConfig
+from core.train.progress_log import logged_progress
 
-PROGRESS_SECONDS = 2.0
 SHOWN_SKIPPED = 20  # like the dataset's scan: the first ones by name, then a count
 
 
@@ -168,13 +167,8 @@ def load_unlabelled(
 
 def _decode(paths, size: int, control) -> Generator[TrainEvent, None, tuple | None]:
     decoder = decode_into_array(paths, size, "crop", lambda: control.stop_requested)
-    last = time.perf_counter()
-    try:
-        while True:
-            done, total = next(decoder)
-            if time.perf_counter() - last > PROGRESS_SECONDS:
-                last = time.perf_counter()
-                yield LogMessage("info", f"Decoded {done:,} of {total:,} unlabelled images ...")
-    except StopIteration as stop:
-        result = stop.value
+    result = yield from logged_progress(
+        decoder,
+        lambda progress: f"Decoded {progress[0]:,} of {progress[1]:,} unlabelled images ...",
+    )
     return None if control.stop_requested else result
