@@ -27,6 +27,9 @@ class RunStarted:
     data_mode: str  # "cache" (decoded once into memory) or "stream" (DataLoader)
     # Which path the run takes and why, in one or two sentences ("Fine-tuning ... because ...").
     plan: str = ""
+    # Epochs left on auto where the run stops once validation stops improving: config's
+    # "epochs" is then a ceiling, shown as "up to N" (core.train.plateau).
+    epochs_are_a_ceiling: bool = False
 
 
 @dataclass(frozen=True)

@@ -238,6 +238,7 @@ def prepare(
     gen = torch.Generator().manual_seed(cfg.seed)
 
     arch_was_auto = cfg.arch == "auto"
+    epochs_were_auto = cfg.epochs == 0
     cfg, notes = resolve_auto(
         cfg,
         report,
@@ -366,6 +367,11 @@ def prepare(
         start_epoch=start_epoch,
         data_mode=data_mode,
         plan=plan,
+        epochs_are_a_ceiling=defaults.stops_on_plateau(
+            defaults.is_small_from_scratch(cfg, report),
+            cfg.early_stopping_patience,
+            epochs_were_auto,
+        ),
     )
     return Setup(
         cfg=cfg,

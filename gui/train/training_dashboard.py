@@ -76,6 +76,7 @@ class TrainingDashboard(QWidget):
         self._running = False
         self.progress = RunProgress()
         self._epochs = 0
+        self._ceiling = False  # the epoch count is "up to": see _of_epochs
         self._steps_per_epoch = 0
         self._start_epoch = 0
         self._class_names: list[str] = []
@@ -237,6 +238,7 @@ class TrainingDashboard(QWidget):
         self.predictions.clear()
         self.hide_error()
         self._epochs = self._steps_per_epoch = self._start_epoch = 0
+        self._ceiling = False
         self.progress.start()
         self.run_info.set_parts("", description)
         self.run_info.setVisible(bool(description))
@@ -266,6 +268,7 @@ class TrainingDashboard(QWidget):
 
     def _on_run_started(self, ev: RunStarted) -> None:
         self._epochs = int(ev.config.get("epochs", 0))
+        self._ceiling = ev.epochs_are_a_ceiling
         self._steps_per_epoch = ev.steps_per_epoch
         self._start_epoch = ev.start_epoch
         self.plots.set_planned_epochs(self._epochs)
@@ -354,15 +357,19 @@ class TrainingDashboard(QWidget):
                 self.progress_bar.setRange(0, max(1, self._epochs * ev.steps_per_epoch))
             self.progress_bar.setValue(min(self.progress_bar.maximum(), ev.global_step + 1))
             self.progress_bar.setFormat(
-                f"Epoch {ev.epoch + 1}/{self._epochs} · step {ev.step + 1}/{ev.steps_per_epoch}"
-                " · %p%"
+                f"Epoch {ev.epoch + 1}{self._of_epochs('/')} · step {ev.step + 1}/"
+                f"{ev.steps_per_epoch} · %p%"
             )
         if not self._running:
             return
         self.progress_details.setText(self.progress.details())
         if ev is None or self.progress.paused or not self.stop_button.isEnabled():
             return  # "paused", "resuming…" and "stopping…" stay until the run moves on
-        self.status_label.setText(f"training — epoch {ev.epoch + 1} of {self._epochs}")
+        self.status_label.setText(f"training — epoch {ev.epoch + 1}{self._of_epochs(' of ')}")
+
+    def _of_epochs(self, separator: str) -> str:
+        """ "/25", or " of up to 25" when the run may stop earlier on its own (auto epochs)."""
+        return f" of up to {self._epochs}" if self._ceiling else f"{separator}{self._epochs}"
 
     # -- controls ---------------------------------------------------------------------------
 

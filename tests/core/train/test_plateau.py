@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from core.data.datasets import DatasetReport
-from core.events import LogMessage, RunFinished
+from core.events import LogMessage, RunFinished, RunStarted
 from core.train.config import TrainConfig
 from core.train.defaults import stops_on_plateau
 from core.train.loop import fit
@@ -121,6 +121,8 @@ def test_a_real_run_on_auto_stops_on_its_plateau_and_keeps_its_best_model(platea
     out, events = plateau_run
     notes = [e.text for e in events if isinstance(e, LogMessage)]
     assert any(n.startswith("Up to 60 epochs") for n in notes), notes
+    started = next(e for e in events if isinstance(e, RunStarted))
+    assert started.epochs_are_a_ceiling  # the window reads "epoch 3 of up to 60"
     finished = events[-1]
     assert isinstance(finished, RunFinished)
     assert finished.status == "early_stopped", finished.reason

@@ -45,6 +45,7 @@ def test_events_arrive_in_order_with_plain_data(trained_run):
     assert events.index(started) < events.index(_of(events, StepEnded)[0])
     assert started.class_names == ["circle", "square", "triangle"]
     assert started.param_count > 0 and started.data_mode == "cache"
+    assert not started.epochs_are_a_ceiling  # 6 epochs set: every one of them runs
     step = _of(events, StepEnded)[0]
     assert isinstance(step.loss, float) and step.lr > 0 and step.images_per_second > 0
     epoch = _of(events, EpochEnded)[-1]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from core.events import RunStarted
+import dataclasses
+
+from core.events import RunStarted, StepEnded
 from gui.train.training_dashboard import TrainingDashboard
 from gui.widgets.elided_label import ElidedLabel
 
 RUN_DIR = "/home/someone/a/rather/long/workspace/folder/runs/20261128-172119-shapes-loupe_net"
 
 
-def _run_started(run_dir: str = RUN_DIR) -> RunStarted:
+def _run_started(run_dir: str = RUN_DIR, ceiling: bool = False) -> RunStarted:
     return RunStarted(
         run_dir=run_dir,
         config={"epochs": 6},
@@ -23,6 +25,7 @@ def _run_started(run_dir: str = RUN_DIR) -> RunStarted:
         steps_per_epoch=21,
         start_epoch=0,
         data_mode="cache",
+        epochs_are_a_ceiling=ceiling,
     )
 
 
@@ -133,3 +136,25 @@ def test_a_long_matrix_filter_caption_wraps_instead_of_being_cut(qtbot):
     qtbot.waitUntil(lambda: label.width() > 0)
     assert label.wordWrap()
     assert label.heightForWidth(label.width()) > label.fontMetrics().height()  # two lines
+
+
+def _step(epoch: int) -> StepEnded:
+    return StepEnded(epoch, 3, epoch * 21 + 3, 21, 0.5, 0.01, 100.0, 60.0)
+
+
+def test_auto_epochs_that_may_stop_early_read_up_to_n(qtbot):
+    dash = TrainingDashboard()
+    qtbot.addWidget(dash)
+    dash.start_run("Training")
+    dash.on_event(_run_started(ceiling=True))
+    dash.on_event(_step(2))
+    dash._update_progress()
+    assert dash.progress_bar.format().startswith("Epoch 3 of up to 6 · step 4/21")
+    assert dash.status_label.text() == "training — epoch 3 of up to 6"
+
+    dash.start_run("Training again")  # epochs set by the user: all of them run
+    dash.on_event(dataclasses.replace(_run_started(), epochs_are_a_ceiling=False))
+    dash.on_event(_step(2))
+    dash._update_progress()
+    assert dash.progress_bar.format().startswith("Epoch 3/6 · step 4/21")
+    assert dash.status_label.text() == "training — epoch 3 of 6"
