@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
     QSizePolicy,
     QSpinBox,
     QToolButton,
@@ -59,6 +61,21 @@ class Binding:
     get: Callable[[], Any]
     set: Callable[[Any], None]
     changed: Any  # the control's change signal
+
+
+def path_field(edit: QLineEdit, browse: QToolButton) -> tuple[Binding, QHBoxLayout]:
+    """An optional path typed in `edit` or chosen with `browse` beside it: None when empty."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(edit, 1)
+    row.addWidget(browse)
+    binding = Binding(
+        edit,
+        lambda: edit.text().strip() or None,
+        lambda v: edit.setText(str(v) if v else ""),
+        edit.textChanged,
+    )
+    return binding, row
 
 
 def as_bool(value: Any) -> bool:

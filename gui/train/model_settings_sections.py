@@ -24,6 +24,7 @@ from gui.train.hyperparameter_fields import (
     combo,
     float_spin,
     int_spin,
+    path_field,
     precision_check,
     scientific_spin,
 )
@@ -91,16 +92,7 @@ def weights_file_field() -> tuple[Binding, QToolButton, QHBoxLayout]:
     browse.setToolTip("Choose a weights file")
     # style.qss gives this one (#weightsFileBrowse) no padding: it sits beside a line edit.
     browse.setFixedHeight(edit.sizeHint().height())
-    row = QHBoxLayout()
-    row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(edit, 1)
-    row.addWidget(browse)
-    binding = Binding(
-        edit,
-        lambda: edit.text().strip() or None,
-        lambda v: edit.setText(str(v) if v else ""),
-        edit.textChanged,
-    )
+    binding, row = path_field(edit, browse)
     return binding, browse, row
 
 

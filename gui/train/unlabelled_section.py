@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QToolButton
 
-from gui.train.hyperparameter_fields import TOOLTIPS, Binding, CollapsibleSection, float_spin
+from gui.train.hyperparameter_fields import (
+    TOOLTIPS,
+    Binding,
+    CollapsibleSection,
+    float_spin,
+    path_field,
+)
 
 TITLE = "Also learn from unlabelled images"
 EMPTY_TEXT = "No folder chosen: the run learns from the labelled images only."
@@ -47,16 +53,7 @@ def _folder_field() -> tuple[Binding, QHBoxLayout, QLabel]:
 
     browse.clicked.connect(on_browse_clicked)
     edit.textChanged.connect(on_text_changed)
-    row = QHBoxLayout()
-    row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(edit, 1)
-    row.addWidget(browse)
-    binding = Binding(
-        edit,
-        lambda: edit.text().strip() or None,
-        lambda v: edit.setText(str(v) if v else ""),
-        edit.textChanged,
-    )
+    binding, row = path_field(edit, browse)
     return binding, row, hint
 
 
