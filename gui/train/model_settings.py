@@ -60,6 +60,7 @@ from gui.train.model_settings_text import (
     pretrained_blocker,
     weights_text,
 )
+from gui.widgets.wheel_guard import wheel_only_when_focused
 
 STATE_VERSION = 1
 
@@ -80,6 +81,7 @@ class ModelSettingsPanel(QWidget):
         self._connect()
         self._set_values(config_values(TrainConfig(data_dir="", out_dir="")))
         self.apply_preset(BALANCED)
+        wheel_only_when_focused(self)
 
     # ---- layout -----------------------------------------------------------------------------
 

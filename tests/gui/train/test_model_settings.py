@@ -362,3 +362,39 @@ def test_quick_preset_keeps_a_vit_at_its_fixed_size(loaded):
     loaded.apply_preset(QUICK)
     assert loaded.build_config("/d", "/o").image_size == 0
     assert loaded.problems("/d") == []
+
+
+def _wheel_over(widget, steps: int = -3) -> None:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        centre,
+        QPointF(widget.mapToGlobal(centre.toPoint())),
+        QPoint(),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_scrolling_past_a_control_does_not_change_it_until_it_is_clicked(qtbot):
+    # Regression: the wheel scrolling the settings panel flipped Device from Auto to CPU.
+    panel = ModelSettingsPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_devices([("auto", "Auto (CPU)"), ("cpu", "CPU")])
+    combo, spin = panel.deviceCombo, panel.batchSizeSpin
+    before = (combo.currentIndex(), spin.value())
+    _wheel_over(combo)
+    _wheel_over(spin)
+    assert (combo.currentIndex(), spin.value()) == before
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    _wheel_over(spin, 1)
+    assert spin.value() != before[1]  # a control the user chose still takes the wheel
