@@ -6,6 +6,8 @@ Each recipe runs in a fresh process, as a user would:
   tutorial-script  the classic PyTorch CIFAR-10 tutorial script itself, pointed at the folder
                    (benchmarks/tutorial_script.py: ImageFolder, DataLoader batch 4 with 2
                    workers, its LeNet at 32 px, SGD lr 0.001 momentum 0.9, 2 epochs)
+  tutorial-script-10  the same script looping 10 times (--epochs 10), as many epochs as the
+                   defaults: the recipe near its own plateau
   tutorial         python main.py train DATA --out RUN --preset tutorial (the same recipe
                    through Loupe's pipeline)
   previous         the same command in a copy of the code at --previous (git archive), no flags
@@ -107,7 +109,7 @@ def train(code: str, data: str, run: str, flags: list[str], cache: str) -> float
     return wall
 
 
-def tutorial_script(data: str, test: str, run: str) -> dict:
+def tutorial_script(data: str, test: str, run: str, epochs: int = 2) -> dict:
     """The tutorial as a user runs it: `python tutorial_script.py TRAIN TEST`, its own
     thread count and DataLoader workers; its accuracy from its last line."""
     train_folder = os.path.join(data, "train")  # a split folder: the tutorial takes train/
@@ -116,7 +118,8 @@ def tutorial_script(data: str, test: str, run: str) -> dict:
     os.makedirs(run)
     t0 = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, TUTORIAL_SCRIPT, train_folder, test, "--save", f"{run}/cifar_net.pth"],
+        [sys.executable, TUTORIAL_SCRIPT, train_folder, test, "--save", f"{run}/cifar_net.pth",
+         "--epochs", str(epochs)],
         cwd=run, capture_output=True, text=True,
     )  # fmt: skip
     wall = time.perf_counter() - t0
@@ -125,7 +128,7 @@ def tutorial_script(data: str, test: str, run: str) -> dict:
         raise SystemExit(f"the tutorial script failed ({done.returncode})")
     accuracy = float(done.stdout.strip().splitlines()[-1].rsplit(" ", 1)[-1])
     return dict(
-        epochs=2, test=accuracy, wall=wall, startup=float("nan"), first=float("nan"),
+        epochs=epochs, test=accuracy, wall=wall, startup=float("nan"), first=float("nan"),
         later=float("nan"), arch="tutorial LeNet", size=32, batch=4, optimizer="sgd",
     )  # fmt: skip
 
@@ -172,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
             code = previous_code(args.previous, args.root) if recipe == "previous" else REPO
             run = tempfile.mkdtemp(prefix=f"{name}-{recipe.split(',')[0]}-", dir=args.root)
             shutil.rmtree(run)
-            if recipe == "tutorial-script":
-                row = dict(dataset=name, recipe=recipe, **tutorial_script(data, test, run))
+            if recipe.startswith("tutorial-script"):  # tutorial-script-10: 10 epochs
+                epochs = int(recipe.rsplit("-", 1)[1]) if recipe[-1].isdigit() else 2
+                row = dict(dataset=name, recipe=recipe, **tutorial_script(data, test, run, epochs))
                 row["load"] = _load()
                 rows.append(row)
                 print(json.dumps(row), flush=True)
@@ -207,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     by = {(r["dataset"], r["recipe"]): r for r in rows}
     for name in datasets:
         d = by.get((name, "default"))
-        for other in ("tutorial-script", "tutorial", "previous"):
+        for other in ("tutorial-script", "tutorial-script-10", "tutorial", "previous"):
             o = by.get((name, other))
             if d and o:
                 print(f"{name}: default / {other} wall time = {d['wall'] / o['wall']:.2f}")

@@ -14,7 +14,7 @@ CrossEntropyLoss; SGD lr 0.001 momentum 0.9; 2 epochs; `running_loss += loss.ite
 step; the state dict saved with torch.save; the test loop at batch 4. PyTorch's default
 thread count, as a user gets it.
 
-    python benchmarks/tutorial_script.py TRAIN TEST [--save PATH]
+    python benchmarks/tutorial_script.py TRAIN TEST [--save PATH] [--epochs 2]
 """
 
 import argparse
@@ -30,6 +30,8 @@ parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("train")
 parser.add_argument("test")
 parser.add_argument("--save", default="./cifar_net.pth")
+# not in the tutorial (it loops twice): how many times to loop, to see the recipe at its plateau
+parser.add_argument("--epochs", type=int, default=2)
 args = parser.parse_args()
 
 transform = transforms.Compose(
@@ -80,7 +82,7 @@ net = Net()
 criterion = nn.CrossEntropyLoss()
 optimizer = optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
 
-for epoch in range(2):  # loop over the dataset multiple times
+for epoch in range(args.epochs):  # loop over the dataset multiple times
     running_loss = 0.0
     for i, data in enumerate(trainloader, 0):
         # get the inputs; data is a list of [inputs, labels]
