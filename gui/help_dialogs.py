@@ -8,6 +8,8 @@ import html
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
+from core.command_name import command_line
+
 QUICK_START = """
 <h3>Train your first classifier in four steps</h3>
 <ol>
@@ -23,10 +25,22 @@ several runs to compare them; <i>Resume / extend…</i> continues a run.</li>
 images and press <i>Classify</i>. Filter the results, export them as CSV or JSON, or sort the
 files into one folder per class (<i>Undo sort</i> reverses it).</li>
 </ol>
-<p>The same from a terminal: <code>python main.py train DATA_DIR --out RUN_DIR</code>, then
-<code>python main.py classify RUN_DIR IMAGES_DIR --out results.csv</code>;
-<code>python main.py --help</code> lists every command.</p>
+<p>The same from a terminal: <code>{train}</code>, then <code>{classify}</code>;
+<code>{help}</code> lists every command.</p>
 """
+
+
+def quick_start_html() -> str:
+    """QUICK_START with the commands this installation runs (python main.py from source, the
+    bundle's own executable when installed)."""
+    return QUICK_START.format(
+        train=html.escape(command_line("train", "DATA_DIR", "--out", "RUN_DIR")),
+        classify=html.escape(
+            command_line("classify", "RUN_DIR", "IMAGES_DIR", "--out", "results.csv")
+        ),
+        help=html.escape(command_line("--help")),
+    )
+
 
 # Shortcuts that live on widgets rather than in the menus (those are read from the menus).
 WIDGET_SHORTCUTS = (

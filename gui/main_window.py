@@ -28,7 +28,7 @@ from gui.classify.classify_view import ClassifyView
 from gui.collector import freeze_long_lived_objects
 from gui.data.dataset_view import DatasetView
 from gui.data.sample_dialog import SampleDatasetDialog, open_sample_dialog
-from gui.help_dialogs import QUICK_START, HelpDialog, shortcuts_html
+from gui.help_dialogs import HelpDialog, quick_start_html, shortcuts_html
 from gui.navigation import CLASSIFY_PAGE, DATA_PAGE, PAGES, RUNS_PAGE, TRAIN_PAGE, PageNavigation
 from gui.runs.runs_view import RunsView
 from gui.settings_store import SettingsStore
@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_quick_start(self) -> HelpDialog:
-        dialog = HelpDialog(self, "Quick start", QUICK_START)
+        dialog = HelpDialog(self, "Quick start", quick_start_html())
         dialog.open()
         return dialog
 

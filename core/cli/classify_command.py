@@ -14,6 +14,7 @@ import threading
 
 from core.cli.classify_parts import PartSlice
 from core.cli.cli_support import check_folder, check_output_file, first_ctrl_c
+from core.command_name import command_line
 from core.errors import LoupeError
 from core.files.file_transfer import describe_os_error
 
@@ -144,7 +145,7 @@ def sort_results(kept: list, args: argparse.Namespace) -> int:
     if outcome.stopped:
         text += "; stopped by Ctrl+C"
     if outcome.manifest_path:
-        text += f". Undo with: python main.py undo {outcome.manifest_path}"
+        text += f". Undo with: {command_line('undo', outcome.manifest_path)}"
     print(text + ".", file=sys.stderr)
     if outcome.stopped:
         return 130

@@ -9,6 +9,7 @@ import argparse
 import sys
 from dataclasses import dataclass
 
+from core.command_name import command_line
 from core.errors import LoupeError
 from core.infer.shards import (
     PartRecord,
@@ -24,7 +25,7 @@ SHARD_HELP = (
     "classify only part K of N (K from 1 to N, like sbatch --array=1-N with "
     "--shard $SLURM_ARRAY_TASK_ID/N): a contiguous run of whole batches of the folder's "
     "sorted listing. The parts' CSVs, in order K=1..N, join into exactly the CSV one run "
-    "writes (python main.py merge, or the header once and then each part's rows); each "
+    f"writes ({command_line('merge')}, or the header once and then each part's rows); each "
     "part also writes OUT.shard.json for merge"
 )
 

@@ -17,6 +17,7 @@ from core.cli.cli_support import check_folder, first_ctrl_c
 from core.cli.samples_command import add_samples_parser, cmd_samples
 from core.cli.train_events import add_event_flags, event_output, human_stream, run_control
 from core.cli.train_flags import add_train_flags, given_settings
+from core.command_name import command_line
 from core.errors import LoupeError
 from core.train.config import AUTO, TrainConfig, resume_config
 from core.train.presets import PRESET_WORDS, preset_values
@@ -202,7 +203,8 @@ def _what_is_kept(cfg: TrainConfig) -> str:
         return "No model was saved yet."
     text = f"The model so far is in {run}."
     if os.path.isfile(os.path.join(run, LAST_CKPT)):
-        text += f" Continue with: python main.py train {cfg.data_dir} --out {run} --resume"
+        resume = command_line("train", cfg.data_dir, "--out", run, "--resume")
+        text += f" Continue with: {resume}"
     return text
 
 

@@ -8,6 +8,7 @@ import os
 import sys
 
 from core.cli.progress import _Line, bar
+from core.command_name import command_line
 
 
 class _StageLine(_Line):
@@ -47,7 +48,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="move images to other classes (or exclude them) from a CSV, with undo",
         description="Apply CHANGES.csv (columns path,new_label; new_label _exclude moves the "
         "image into DATA_DIR/_excluded/<class>/). Nothing is overwritten; a manifest is "
-        "written for 'python main.py undo MANIFEST'.",
+        f"written for '{command_line('undo', 'MANIFEST')}'.",
     )
     r.add_argument("data_dir", metavar="DATA_DIR")
     r.add_argument("changes", metavar="CHANGES.csv")
@@ -107,7 +108,7 @@ def cmd_relabel(args: argparse.Namespace) -> int:
         print(f"not moved: {path}: {reason}", file=sys.stderr)
     print(
         f"Moved {outcome.done} of {len(plan.ops)} files. "
-        f"Undo with: python main.py undo {outcome.manifest_path}",
+        f"Undo with: {command_line('undo', outcome.manifest_path)}",
         file=sys.stderr,
     )
     print(os.path.abspath(outcome.manifest_path or ""))

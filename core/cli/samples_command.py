@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from core.command_name import command_line
 from core.data.samples import SAMPLES, write_sample
 
 
@@ -45,5 +46,5 @@ def cmd_samples(args: argparse.Namespace) -> int:
         sys.stderr.write("\n")
     info = SAMPLES[args.name]
     print(f"Wrote {info.title} to {out} (train/ and test/, {len(info.classes)} classes).")
-    print(f"Train on it with: python main.py train {out} --out RUN_DIR")
+    print(f"Train on it with: {command_line('train', out, '--out', 'RUN_DIR')}")
     return 0

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
+from core.command_name import command_line
 from core.data.augment import to_device
 from core.data.datasets import Sample
 from core.data.imaging import load_square, open_rgb
@@ -306,7 +307,7 @@ class StreamingSource:
                     example = self.skipped[-1][0] if self.skipped else "?"
                     raise LoupeError(
                         f"A whole training batch was unreadable (e.g. {example}): remove the "
-                        "broken files (python main.py doctor DATA_DIR) and train again."
+                        f"broken files ({command_line('doctor', 'DATA_DIR')}) and train again."
                     )
                 batch = previous
             previous = batch

@@ -14,6 +14,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.command_name import command_line
 from core.errors import LoupeError
 from core.files.atomic import AtomicFile
 from core.infer.shards import RECORD_SUFFIX, PartRecord, read_part_record
@@ -112,7 +113,7 @@ def merge_parts(csv_paths: Sequence[str], out_path: str, force: bool = False) ->
     """Write the parts' rows, in part order under one header, to `out_path`."""
     if not csv_paths:
         raise LoupeError(
-            "Name the parts to merge, e.g. python main.py merge part-*.csv --out all.csv."
+            f"Name the parts to merge, e.g. {command_line('merge', 'part-*.csv', '--out', 'all.csv')}."
         )
     out_full = os.path.abspath(out_path)
     if any(os.path.abspath(p) == out_full for p in csv_paths):

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import torch
 from torch import nn
 
+from core.command_name import command_line
 from core.data.augment import IMAGENET_MEAN, IMAGENET_STD
 from core.errors import LoupeError, ModelFileError, WeightsUnavailableError
 from core.models import efficientnet_lite
@@ -127,7 +128,7 @@ def arch_info(name: str) -> ArchInfo:
         return ArchInfo(name, custom.description, "loupe", has_weights, custom.min_image_size, None)
     if name not in _torchvision_names() or name in _UNSUPPORTED:
         raise LoupeError(
-            f"Unknown architecture '{name}'. Run 'python main.py models --all' to list them."
+            f"Unknown architecture '{name}'. Run '{command_line('models', '--all')}' to list them."
         )
     weights = _default_weights(name)
     meta = weights.meta if weights is not None else {}

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from core.command_name import command_line
 from core.train.settings import find_setting, setting
 from core.train.unlabelled_config import UnlabelledConfig
 
@@ -104,8 +105,8 @@ class TrainConfig:
     arch: str = setting(
         AUTO,
         "Architecture",
-        "The network to train ('python main.py models' lists them). 'auto' picks a small CNN "
-        "for small images and a pretrained model for photos.",
+        f"The network to train ('{command_line('models')}' lists them). 'auto' picks a small "
+        "CNN for small images and a pretrained model for photos.",
         auto=AUTO,
     )
     pretrained: bool = setting(

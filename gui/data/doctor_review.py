@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.command_name import command_line
 from core.data.doctor import DoctorConfig, DoctorFinished, DoctorProgress, check_dataset
 from core.errors import LoupeError
 from gui.data.doctor_review_model import DoctorReviewModel, ReviewItem
@@ -196,7 +197,7 @@ class DoctorDialog(QDialog):
             QMessageBox.warning(self, "Check dataset", str(exc))
             return
         if manifest:
-            self.status_label.setText(f"Moved. Undo, or: python main.py undo {manifest}")
+            self.status_label.setText(f"Moved. Undo, or: {command_line('undo', manifest)}")
         self._refill()
 
     def _on_move_clicked(self) -> None:

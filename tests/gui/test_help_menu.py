@@ -26,3 +26,19 @@ def test_help_offers_quick_start_and_shortcuts(qtbot, tmp_path):
     for keys, what in (("Ctrl+1", "Data"), ("Ctrl+4", "Classify"), ("Ctrl+O", "Open dataset")):
         assert keys in shortcuts and what in shortcuts, (keys, shortcuts)
     assert "Ctrl+Return" in shortcuts and "Delete" in shortcuts
+
+
+def test_quick_start_shows_the_command_this_installation_runs(monkeypatch, tmp_path):
+    import sys
+
+    from gui.help_dialogs import quick_start_html
+
+    monkeypatch.delattr(sys, "frozen", raising=False)
+    assert "<code>python main.py train DATA_DIR --out RUN_DIR</code>" in quick_start_html()
+    bundled = tmp_path / "Loupe" / "Loupe"  # an unpacked, not installed, Linux bundle
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(bundled))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    text = quick_start_html()
+    assert f"<code>{bundled} classify RUN_DIR IMAGES_DIR --out results.csv</code>" in text
+    assert f"<code>{bundled} --help</code>" in text and "main.py" not in text
