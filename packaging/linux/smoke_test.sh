@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Use a built Linux bundle the way a user does, beyond its --self-test: draw the demo dataset,
-# train one epoch, classify, check the dataset (the doctor), export to ONNX with the parity check,
+# train one epoch, train as the window does (the bundle as a child process: JSON events on stdout,
+# a control file that stops it), classify, check the dataset (the doctor), export to ONNX with the parity check,
 # explain one image (Grad-CAM), and, where the bundle has the command, train in 2 processes under
 # torch.distributed.run (gloo on the CPU). With a display (DISPLAY set, e.g. Xvfb), also time the
 # window and take a screenshot (needs xdotool; the screenshot needs ImageMagick's `import`).
@@ -37,7 +38,74 @@ step() {
 
 step self-test "$LOUPE" --self-test
 step samples "$LOUPE" samples demo --out data
+# The hints a bundle prints name its own command: a user of the installer has no python main.py.
+grep -q -E "Train on it with: (\"?$LOUPE\"?|loupe) train" samples.log \
+    || { echo "FAIL  samples: the hint does not name the bundle: $(tail -1 samples.log)" >&2; exit 1; }
 step train "$LOUPE" train data --out run --arch loupe_net --epochs 1 --image-size 32 --cpu-threads 1
+
+# The window's training path: Train in the window runs the bundle again as a child process,
+# `Loupe train ... --events json --control-file F` (core.train.launch), reads one JSON event per
+# line from its stdout and writes "stop" into F for Stop. Check both: stdout holds nothing but a
+# whole run's events, and the control file stops a run with its model kept (and the hint to go on
+# names the bundle's command, not python main.py).
+check_events() {  # FILE STATUS
+    python3 - "$1" "$2" <<'EOF'
+import json
+import sys
+
+path, status = sys.argv[1], sys.argv[2]
+events = []
+with open(path, encoding="utf-8") as f:
+    for number, line in enumerate(f, 1):
+        try:
+            events.append(json.loads(line))
+            events[-1]["event"]
+        except (ValueError, KeyError, TypeError):
+            sys.exit(f"{path}:{number}: not a JSON event: {line[:80]!r}")
+names = [e["event"] for e in events]
+whole = "RunStarted" in names and "EpochEnded" in names[names.index("RunStarted") :]
+if not whole or names[-1] != "RunFinished":  # log messages may come before RunStarted
+    sys.exit(f"{path}: events {sorted(set(names))}, the last {names[-1:]}: not a whole run")
+if events[-1]["status"] != status:
+    sys.exit(f"{path}: the run ended {events[-1]['status']!r}, not {status!r}: {events[-1]['reason']}")
+print(f"{len(names)} events, {names.count('EpochEnded')} epoch(s), {status}")
+EOF
+}
+CHILD_FLAGS=(--arch loupe_net --image-size 32 --cpu-threads 1 --events json)
+if command -v python3 >/dev/null; then
+    step child-train sh -c 'exec "$@" >child-events.jsonl' sh "$LOUPE" train data --out run-child \
+        --epochs 1 "${CHILD_FLAGS[@]}" --control-file child.control
+    check_events child-events.jsonl completed >child-events.log 2>&1 \
+        || { echo "FAIL  child-train: $(cat child-events.log)" >&2; exit 1; }
+    printf 'ok    %-12s %7s  %s\n' child-events "" "$(cat child-events.log)"
+
+    start=$(date +%s.%N)
+    QT_QPA_PLATFORM=offscreen timeout 600 "$LOUPE" train data --out run-stop --epochs 50 \
+        "${CHILD_FLAGS[@]}" --control-file stop.control >stop-events.jsonl 2>child-stop.log &
+    pid=$!
+    for _ in $(seq 1 3000); do  # up to 5 minutes for the first epoch
+        grep -q '"event":"EpochEnded"' stop-events.jsonl && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    printf 'stop\n' >stop.control.tmp && mv stop.control.tmp stop.control  # as the window: atomic
+    rc=0
+    wait "$pid" || rc=$?
+    if [[ "$rc" != 130 ]] || ! check_events stop-events.jsonl stopped >stop-events.log 2>&1; then
+        echo "FAIL  child-stop: exit code $rc (130 expected); $(cat stop-events.log 2>/dev/null)" >&2
+        tail -5 child-stop.log >&2
+        exit 1
+    fi
+    if ! grep -q -E "Continue with: (\"?$LOUPE\"?|loupe) train" child-stop.log; then
+        echo "FAIL  child-stop: the hint to continue does not name the bundle: $(tail -1 child-stop.log)" >&2
+        exit 1
+    fi
+    printf 'ok    %-12s %5.1f s  %s\n' child-stop "$(echo "$(date +%s.%N) - $start" | bc)" \
+        "$(cat stop-events.log); $(tail -1 child-stop.log)"
+else
+    echo "skip  child-train  (python3 is needed to read the JSON events)"
+fi
+
 step classify "$LOUPE" classify run data/test --out results.csv
 step doctor "$LOUPE" doctor data --out doctor
 step export-onnx "$LOUPE" export run --format onnx --out model.onnx
