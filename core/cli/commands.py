@@ -15,7 +15,13 @@ from core.cli.classify_command import cmd_classify
 from core.cli.classify_parts import SHARD_HELP, add_merge_parser, cmd_merge, shard_argument
 from core.cli.cli_support import check_folder, first_ctrl_c
 from core.cli.samples_command import add_samples_parser, cmd_samples
-from core.cli.train_events import add_event_flags, event_output, human_stream, run_control
+from core.cli.train_events import (
+    add_event_flags,
+    event_output,
+    human_stream,
+    log_file_output,
+    run_control,
+)
 from core.cli.train_flags import add_train_flags, given_settings
 from core.command_name import command_line
 from core.errors import LoupeError
@@ -268,6 +274,11 @@ def run_cli(argv: list[str]) -> int:
     if args.command is None:
         build_parser().print_help()
         return 2
+    with log_file_output(args):  # `train --log-file`: the window's training process
+        return _run_command(args)
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except LoupeError as exc:

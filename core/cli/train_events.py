@@ -1,8 +1,16 @@
-"""The `train` flags a window uses to follow a run in another process (Train page, "All N
-GPUs"): `--events json` prints every training event as one JSON line on stdout (only rank 0
-under torch.distributed.run; everything meant for people goes to stderr then), and
-`--control-file PATH` lets the window pause, resume and stop the run (core.control_file).
-A terminate signal then ends the run as Ctrl+C does: run.json says so, the lock is freed."""
+"""The `train` flags a window uses to follow a run in another process (every run started
+from the window): `--events json` prints every training event as one JSON line on stdout (only
+rank 0 under torch.distributed.run; everything meant for people goes to stderr then), or into
+`--events-file PATH`; `--log-file PATH` takes what is meant for people (progress, warnings,
+the error that ended the run, a crash's traceback); `--control-file PATH` lets the window
+pause, resume and stop the run (core.control_file). A terminate signal then ends the run as
+Ctrl+C does: run.json says so, the lock is freed.
+
+Why files and not the pipes a parent usually reads: the window's child is the bundle's own
+executable, and a windowed (no console) PyInstaller build on Windows leaves sys.stdout and
+sys.stderr as None, as pythonw.exe does (PyInstaller >= 5.7), so whatever a pipe would carry
+is lost and a print() fails. A file the parent names on the command line works the same in
+a console build, a windowed one, an .app bundle and from source."""
 
 from __future__ import annotations
 
@@ -10,6 +18,7 @@ import argparse
 import contextlib
 import signal
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
@@ -38,6 +47,18 @@ def add_event_flags(parser: argparse.ArgumentParser) -> None:
         help="pause, resume or stop the run when PATH says 'pause', 'resume' or 'stop' "
         "(read by rank 0 between steps)",
     )
+    group.add_argument(
+        "--events-file",
+        default=None,
+        metavar="PATH",
+        help="with --events json: append the events to PATH instead of printing them",
+    )
+    group.add_argument(
+        "--log-file",
+        default=None,
+        metavar="PATH",
+        help="append progress, messages and errors to PATH instead of the terminal",
+    )
 
 
 def is_rank_zero() -> bool:
@@ -60,9 +81,40 @@ def event_output(args: argparse.Namespace) -> Iterator[Callable[[object], None]]
     if getattr(args, "events", None) != "json":
         yield lambda _event: None
         return
-    send = _writer(sys.stdout) if is_rank_zero() else _discard
-    with contextlib.redirect_stdout(sys.stderr), _sigterm_as_interrupt():
+    path = getattr(args, "events_file", None)
+    with contextlib.ExitStack() as stack:
+        if not is_rank_zero():
+            send = _discard
+        elif path:
+            send = _writer(stack.enter_context(open(path, "a", encoding="utf-8")))
+        else:
+            send = _writer(sys.stdout)
+        stack.enter_context(contextlib.redirect_stdout(sys.stderr))
+        stack.enter_context(_sigterm_as_interrupt())
         yield send
+
+
+@contextlib.contextmanager
+def log_file_output(args: argparse.Namespace) -> Iterator[None]:
+    """With --log-file: sys.stdout and sys.stderr write to that file (line by line, so the
+    window sees a failure's reason as it is written), and an exception nobody caught is
+    written there with its traceback and ends the process with exit code 1, rather than
+    going to a stderr that may not exist (a windowed bundle) or to a crash dialog."""
+    path = getattr(args, "log_file", None)
+    if not path:
+        yield
+        return
+    with open(path, "a", encoding="utf-8", errors="replace", buffering=1) as log:
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = log
+        try:
+            yield
+        except Exception as exc:
+            traceback.print_exc(file=log)
+            print(f"loupe: error: Training crashed: {type(exc).__name__}: {exc}", file=log)
+            raise SystemExit(1) from None
+        finally:
+            sys.stdout, sys.stderr = saved
 
 
 def _writer(stream: TextIO) -> Callable[[object], None]:

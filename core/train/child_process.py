@@ -91,7 +91,7 @@ def _send(pid: int, sig: int) -> None:
 
 
 class ChildProcess:
-    """`command` running with its stdout and stderr piped (text, UTF-8) and no stdin."""
+    """`command` running with its stdout and stderr on one pipe (text, UTF-8), no stdin."""
 
     def __init__(self, command: Sequence[str], env: dict[str, str] | None = None) -> None:
         options: dict[str, Any] = {}
@@ -103,7 +103,7 @@ class ChildProcess:
             list(command),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
             encoding="utf-8",
             errors="replace",

@@ -1,7 +1,10 @@
 """The command that trains a TrainConfig in other processes: `main.py train ...` with every
 setting as its flag, under torch.distributed.run for more than one process.
 
-The window uses it for "All N GPUs" (core.train.child_run runs the command). The arguments
+The window trains every run this way, in one child process (several for "All N GPUs"), so
+its own process never runs the training loop: core.train.child_run runs the command. The
+events, the messages and pause/stop travel through the three files of a ChildFiles (why
+files and not stdout: core.cli.train_events). The arguments
 come from the settings' own metadata (core.train.settings), so every setting reaches the
 child, and `python main.py train` parses them back into the same config (tested).
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.train.config import TrainConfig
@@ -25,6 +29,27 @@ ALL_GPUS = "cuda:all"  # the device key of "All N GPUs": one process per GPU
 WORKER_DEVICE = "cuda"
 LAUNCH_COMMAND = "distributed-train"  # main.py's hidden entry into torch.distributed.run
 MAIN_SCRIPT = str(Path(__file__).resolve().parents[2] / "main.py")
+
+
+@dataclass(frozen=True)
+class ChildFiles:
+    """Where a training child reads its orders and writes what it has to say: `control`
+    (pause/resume/stop, core.control_file), `events` (JSON lines, core.event_stream) and
+    `log` (progress, messages and the error that ended it, for people)."""
+
+    control: str
+    events: str
+    log: str
+
+    @classmethod
+    def in_folder(cls, folder: str) -> ChildFiles:
+        return cls(*(os.path.join(folder, name) for name in ("control", "events.jsonl", "log.txt")))
+
+    def flags(self) -> list[str]:
+        return [
+            "--events", "json", "--events-file", self.events,
+            "--log-file", self.log, "--control-file", self.control,
+        ]  # fmt: skip
 
 
 def _flag_words(item: SettingField, value: object) -> list[str]:
@@ -58,18 +83,20 @@ def is_frozen() -> bool:
 def child_command(
     config: TrainConfig,
     processes: int,
-    control_file: str,
-    worker_device: str = WORKER_DEVICE,
+    files: ChildFiles,
+    worker_device: str | None = WORKER_DEVICE,
     frozen: bool | None = None,
     executable: str | None = None,
 ) -> list[str]:
     """The command line that trains `config` in `processes` processes (1: one plain process,
-    no launcher) on `worker_device` each, printing its events as JSON lines and obeying
-    `control_file`. `frozen`/`executable` default to this interpreter's (tests vary them)."""
+    no launcher) on `worker_device` each (None: the config's own device), writing its events
+    and messages into `files` and obeying their control file. `frozen`/`executable` default
+    to this interpreter's (tests vary them)."""
     frozen = is_frozen() if frozen is None else frozen
     executable = executable or sys.executable
-    config = dataclasses.replace(config, device=worker_device)
-    train = [*train_arguments(config), "--events", "json", "--control-file", control_file]
+    if worker_device is not None:
+        config = dataclasses.replace(config, device=worker_device)
+    train = [*train_arguments(config), *files.flags()]
     program = [executable] if frozen else [executable, MAIN_SCRIPT]
     if processes <= 1:
         return [*program, *train]

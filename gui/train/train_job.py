@@ -1,6 +1,8 @@
-"""A training run as a job for gui.jobs: `core.train.loop.fit`'s events, with the promise
-that the last one is always a RunFinished (a crash outside the engine included), so the
-Train page always learns why a run ended. Qt-free."""
+"""A training run as a job for gui.jobs: the events of a training process the window starts
+(core.train.child_run.child_fit: the window's own process never runs the training loop, so
+its GUI thread never waits for a training thread's GIL), with the promise that the last one
+is always a RunFinished (a crash outside the engine included), so the Train page always
+learns why a run ended. Qt-free."""
 
 from __future__ import annotations
 
@@ -10,16 +12,10 @@ from typing import Any
 
 from core.control import RunControl
 from core.events import LogMessage, RunFinished
+from core.train.child_run import child_fit
 from core.train.config import TrainConfig
 
 FitFunction = Callable[[TrainConfig, RunControl], Iterable[Any]]
-
-
-def _default_fit(config: TrainConfig, control: RunControl) -> Iterable[Any]:
-    # Imported here, on the worker thread: core.train.loop imports torch.
-    from core.train.loop import fit
-
-    return fit(config, control)
 
 
 def _failed(config: TrainConfig, reason: str) -> RunFinished:
@@ -29,9 +25,10 @@ def _failed(config: TrainConfig, reason: str) -> RunFinished:
 def training_job(
     config: TrainConfig, fit: FitFunction | None = None
 ) -> Callable[[RunControl], Iterator[Any]]:
-    """The job that trains `config` (tests pass a fake `fit`). fit() handles stop and pause
-    itself (it keeps the best model and says why it ended): run it with stop_at_yield=False."""
-    run_fit = fit or _default_fit
+    """The job that trains `config` in a child process (tests of the page's behaviour pass a
+    fake `fit`). The child handles stop and pause itself (it keeps the best model and says
+    why it ended): run it with stop_at_yield=False."""
+    run_fit = fit or child_fit
 
     def job(control: RunControl) -> Iterator[Any]:
         finished = False

@@ -1,6 +1,6 @@
 """The Train page: the settings on the left, the live dashboard on the right, and the one
-training run in progress (a gui.jobs job). Its rules live in TrainPageModel; this class
-shows them and forwards clicks."""
+training run in progress (a gui.jobs job following a training process: core.train.child_run).
+Its rules live in TrainPageModel; this class shows them and forwards clicks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QWidget
 
 from core.errors import LoupeError
 from core.events import RunFinished
-from core.train.child_run import distributed_fit
+from core.train.child_run import child_fit, distributed_fit, is_launch_message
 from core.train.config import TrainConfig, resume_config
 from core.train.launch import ALL_GPUS
 from gui.jobs import JobEnded, JobRunner
@@ -20,6 +20,7 @@ from gui.train.train_page_model import Refusal, TrainPageModel
 from gui.train.training_dashboard import TrainingDashboard
 
 CLOSE_TIMEOUT_S = 20.0  # a CPU step of a big model can take seconds; after this we still wait
+STARTING_TEXT = "starting the training process…"  # until it says anything (torch loads)
 
 
 class TrainPage(QWidget):
@@ -37,8 +38,9 @@ class TrainPage(QWidget):
         self.setObjectName("trainPage")
         self.model = TrainPageModel()
         self.runner = JobRunner(self, name="train")
-        # "All N GPUs" trains in other processes (one per GPU) whose events stream back; the
-        # multi-GPU test replaces this with CPU processes.
+        # Every run trains in a child process whose events stream back (one per GPU for
+        # "All N GPUs"); the multi-GPU test replaces that one with CPU processes.
+        self.child_fit: FitFunction = child_fit
         self.multi_gpu_fit: FitFunction = distributed_fit
         self.runner.event.connect(self.on_event)
         self.settings_panel = ModelSettingsPanel()
@@ -109,16 +111,18 @@ class TrainPage(QWidget):
         self.start_training(config)
 
     def start_training(self, config: TrainConfig, fit: FitFunction | None = None) -> None:
-        """Start a run (the Train button, Resume from the Runs page, tests with a fake fit)."""
+        """Start a run (the Train button, Resume from the Runs page, tests with a fake fit): in
+        a child process unless a test gives its own `fit`."""
         self.model.run_started()
         # A resumed run continues its curves: read them before the run appends to the files.
         history = load_run(config.out_dir) if config.resume else None
-        if fit is None and config.device == ALL_GPUS:
-            fit = self.multi_gpu_fit
+        if fit is None:
+            fit = self.multi_gpu_fit if config.device == ALL_GPUS else self.child_fit
         # Connected since __init__: a run that fails at once is still reported.
         self.runner.start(training_job(config, fit), stop_at_yield=False)
         verb = "Resuming" if config.resume else "Training on"
         self.dashboard.start_run(f"{verb} {config.data_dir} → {config.out_dir}")
+        self.dashboard.status_label.setText(STARTING_TEXT)
         if history is not None:
             self.dashboard.plots.set_history(history.steps, history.metrics)
         self.settings_panel.setEnabled(False)  # edits would not reach the running engine
@@ -149,6 +153,10 @@ class TrainPage(QWidget):
             self.settings_panel.setEnabled(True)
             self.runEnded.emit()
             return
+        if self.model.starting and not is_launch_message(event):
+            self.model.child_spoke()  # PyTorch has loaded: the run is being prepared
+            if self.dashboard.status_label.text() == STARTING_TEXT:
+                self.dashboard.status_label.setText("preparing…")
         self.dashboard.on_event(event)
         if isinstance(event, RunFinished):
             # The thread ends a moment after its last event: Train waits for JobEnded.

@@ -46,6 +46,7 @@ class TrainPageModel:
         self.dataset_report: Any = None  # its core.data.datasets.DatasetReport
         self.scanning = False  # the Data page is checking a (new) folder
         self.running = False
+        self.starting = False  # the run's process has not said anything yet
         self.refusal_reason: RefusalReason = ""
 
     # -- the dataset, as the Data page reports it -----------------------------------------
@@ -101,10 +102,16 @@ class TrainPageModel:
 
     def run_started(self) -> None:
         self.running = True
+        self.starting = True
         self.refusal_reason = ""  # the run's own banner (a failure) must stay
+
+    def child_spoke(self) -> None:
+        """The run's first event from its training process: it is no longer starting."""
+        self.starting = False
 
     def run_ended(self) -> None:
         self.running = False
+        self.starting = False
 
     def _clear_if(self, reason: RefusalReason) -> bool:
         if self.refusal_reason == reason:

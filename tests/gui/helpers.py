@@ -10,11 +10,13 @@ Helpers:
     tiny_config(data_dir, out_dir, **overrides) -> TrainConfig   (fast, deterministic)
     make_window(qtbot, tmp_path, load_torch=False) -> MainWindow (isolated settings + workspace)
     run_tiny_training(data_dir, out_dir, **overrides) -> list of events (no Qt)
-    folder_drop(path) -> QDropEvent                              (a file manager's drop)"""
+    folder_drop(path) -> QDropEvent                              (a file manager's drop)
+    processes_mentioning(text) -> pids of running processes whose command line holds text"""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +107,17 @@ def folder_drop(path: str | Path):
     )
     event._mime = mime
     return event
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """Running processes whose command line contains `text` (zombies do not run; Linux)."""
+    found = []
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{name}/cmdline").read_bytes().replace(b"\0", b" ")
+            state = Path(f"/proc/{name}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if text.encode() in cmdline and state != b"Z":
+            found.append(int(name))
+    return found

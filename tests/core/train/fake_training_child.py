@@ -1,11 +1,13 @@
-"""A stand-in for `main.py train --events json --control-file F`, for the tests of
-core.train.child_run that need no torch: `python fake_training_child.py MODE CONTROL_FILE`.
+"""A stand-in for `main.py train --events json --events-file E --log-file L --control-file C`,
+for the tests of core.train.child_run that need no torch: `python fake_training_child.py MODE
+FOLDER`, its files being core.train.launch.ChildFiles.in_folder(FOLDER).
 
   obey       report steps, obey the control file like the real trainer (core.control_file),
              log "paused"/"resumed", end with RunFinished("stopped") once told to stop
   stubborn   start a grandchild in a session of its own (as torchrun starts its workers),
              report both pids, then ignore SIGTERM and the control file: only SIGKILL ends it
-  noise      print a line that is not an event, then one event, then end without RunFinished
+  noise      print a line to its stdout, send one event, log a traceback, end without
+             RunFinished
   flood      send 2 MB of events (more than a pipe holds), then write CONTROL_FILE.done and end
 """
 
@@ -23,10 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from core.control_file import FileControl  # noqa: E402
 from core.event_stream import encode  # noqa: E402
 from core.events import LogMessage, RunFinished, StepEnded  # noqa: E402
+from core.train.launch import ChildFiles  # noqa: E402
+
+FILES: ChildFiles
 
 
 def send(event: object) -> None:
-    print(encode(event), flush=True)
+    with open(FILES.events, "a", encoding="utf-8") as f:
+        f.write(encode(event) + "\n")
 
 
 def obey(control_file: str) -> None:
@@ -70,12 +76,14 @@ def flood(control_file: str) -> None:
 def noise() -> None:
     print("a library printed this", flush=True)
     send(LogMessage("info", "hello"))
-    print("Traceback (most recent call last):\nValueError: bad thing", file=sys.stderr)
+    with open(FILES.log, "a", encoding="utf-8") as log:
+        log.write("Traceback (most recent call last):\nValueError: bad thing\n")
     sys.exit(3)
 
 
 if __name__ == "__main__":
-    mode, control_file = sys.argv[1], sys.argv[2]
+    mode, FILES = sys.argv[1], ChildFiles.in_folder(sys.argv[2])
+    control_file = FILES.control
     modes = {
         "obey": obey,
         "flood": flood,

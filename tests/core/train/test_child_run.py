@@ -25,7 +25,13 @@ from core.events import EpochEnded, LogMessage, PredictionsSampled, RunFinished,
 from core.train.child_process import ChildProcess, is_alive
 from core.train.child_run import Timeouts, distributed_fit, run_child
 from core.train.config import AugmentConfig, TrainConfig
-from core.train.launch import LAUNCH_COMMAND, MAIN_SCRIPT, child_command, train_arguments
+from core.train.launch import (
+    LAUNCH_COMMAND,
+    MAIN_SCRIPT,
+    ChildFiles,
+    child_command,
+    train_arguments,
+)
 from core.train.settings import setting_fields
 from tests.core.image_factory import make_shapes_dataset
 
@@ -33,9 +39,8 @@ FAKE_CHILD = str(Path(__file__).with_name("fake_training_child.py"))
 QUICK = Timeouts(stop_grace_s=0.5, terminate_grace_s=0.5, finished_grace_s=5.0)
 
 
-def _fake(mode: str, tmp_path: Path) -> tuple[list[str], str]:
-    control_file = str(tmp_path / "control")
-    return [sys.executable, FAKE_CHILD, mode, control_file], control_file
+def _fake(mode: str, tmp_path: Path) -> tuple[list[str], ChildFiles]:
+    return [sys.executable, FAKE_CHILD, mode, str(tmp_path)], ChildFiles.in_folder(str(tmp_path))
 
 
 def test_the_command_carries_every_setting_back_into_the_same_config(tmp_path):
@@ -53,9 +58,11 @@ def test_the_command_carries_every_setting_back_into_the_same_config(tmp_path):
         early_stopping_patience=3,
         device="cuda:all",
     )
-    command = child_command(config, 1, "CONTROL", worker_device="cpu")
+    files = ChildFiles("CONTROL", "EVENTS", "LOG")
+    command = child_command(config, 1, files, worker_device="cpu")
     assert command[:3] == [sys.executable, MAIN_SCRIPT, "train"]
-    assert command[-4:] == ["--events", "json", "--control-file", "CONTROL"]
+    assert command[-8:] == ["--events", "json", "--events-file", "EVENTS", "--log-file", "LOG",
+                            "--control-file", "CONTROL"]  # fmt: skip
     parsed = _train_config(build_parser().parse_args(command[2:]))
     assert parsed == TrainConfig(**{**config.__dict__, "device": "cpu"})
     assert "--no-hflip" in command and "--vflip" in command
@@ -79,11 +86,12 @@ def test_a_resumed_run_is_resumed_by_the_child(tmp_path):
 
 def test_the_launcher_command_from_source_and_from_a_bundle():
     config = TrainConfig(data_dir="/d", out_dir="/r")
-    source = child_command(config, 2, "F", frozen=False, executable="/py")
+    files = ChildFiles("F", "E", "L")
+    source = child_command(config, 2, files, frozen=False, executable="/py")
     assert source[:6] == ["/py", "-m", "torch.distributed.run", "--standalone",
                           "--nproc-per-node=2", MAIN_SCRIPT]  # fmt: skip
     assert source[6:9] == ["train", "/d", "--out"] and "--device=cuda" in source
-    bundled = child_command(config, 4, "F", frozen=True, executable="/app/loupe")
+    bundled = child_command(config, 4, files, frozen=True, executable="/app/loupe")
     assert bundled[:6] == ["/app/loupe", LAUNCH_COMMAND, "--standalone",
                            "--nproc-per-node=4", "--no-python", "/app/loupe"]  # fmt: skip
     assert bundled[6:8] == ["train", "/d"] and bundled[-2:] == ["--control-file", "F"]
@@ -120,12 +128,12 @@ def test_the_control_file_pauses_resumes_and_stops_a_waiting_loop(tmp_path):
 
 
 def test_pause_resume_and_stop_reach_the_child(tmp_path):
-    command, control_file = _fake("obey", tmp_path)
+    command, files = _fake("obey", tmp_path)
     control = RunControl()
     texts: list[str] = []
     steps = 0
     config = TrainConfig(data_dir="d", out_dir=str(tmp_path / "run"))
-    for event in run_child(command, control, config, control_file, QUICK):
+    for event in run_child(command, control, config, files, QUICK):
         if isinstance(event, StepEnded):
             steps += 1
             if steps == 3:
@@ -144,12 +152,12 @@ def test_pause_resume_and_stop_reach_the_child(tmp_path):
 def test_the_child_never_waits_for_a_paused_window_to_read_its_events(tmp_path):
     # While the window is paused its job thread does not read; a child blocked on a full
     # pipe could not reach its pause (and its peers would wait in a collective until failing).
-    command, control_file = _fake("flood", tmp_path)
+    command, files = _fake("flood", tmp_path)
     config = TrainConfig(data_dir="d", out_dir=str(tmp_path / "run"))
-    events = run_child(command, RunControl(), config, control_file, QUICK)
+    events = run_child(command, RunControl(), config, files, QUICK)
     first = next(events)
     assert first.text.startswith("0 ")
-    done = Path(control_file + ".done")
+    done = Path(files.control + ".done")
     deadline = time.monotonic() + 20
     while not done.exists() and time.monotonic() < deadline:
         time.sleep(0.05)  # not reading, as a paused job
@@ -159,30 +167,31 @@ def test_the_child_never_waits_for_a_paused_window_to_read_its_events(tmp_path):
 
 
 def test_a_crash_ends_with_a_failure_saying_why(tmp_path):
-    command, control_file = _fake("noise", tmp_path)
+    command, files = _fake("noise", tmp_path)
     config = TrainConfig(data_dir="d", out_dir=str(tmp_path / "run"))
-    events = list(run_child(command, RunControl(), config, control_file, QUICK))
+    events = list(run_child(command, RunControl(), config, files, QUICK))
     texts = [e.text for e in events if isinstance(e, LogMessage)]
-    assert texts[:2] == ["a library printed this", "hello"]  # a stray line is shown, not fatal
-    assert "ValueError: bad thing" in texts[-1]  # the child's stderr goes to the log
+    assert texts[0] == "hello"
+    # What the child printed and logged goes to the window's log with the failure.
+    assert "a library printed this" in texts[-1] and "ValueError: bad thing" in texts[-1]
     finished = events[-1]
     assert isinstance(finished, RunFinished) and finished.status == "failed"
     assert "exit code 3" in finished.reason and "ValueError: bad thing" in finished.reason
 
 
 def test_a_child_that_ignores_stop_is_ended_with_everything_it_started(tmp_path):
-    command, control_file = _fake("stubborn", tmp_path)
+    command, files = _fake("stubborn", tmp_path)
     control = RunControl()
     config = TrainConfig(data_dir="d", out_dir=str(tmp_path / "run"))
     pids: list[int] = []
-    for event in run_child(command, control, config, control_file, QUICK):
+    for event in run_child(command, control, config, files, QUICK):
         if isinstance(event, LogMessage) and event.text.startswith("pids"):
             pids = [int(p) for p in event.text.split()[1:]]
             assert all(is_alive(p) for p in pids)
             time.sleep(1.0)  # the relay looks at the tree once a second
             control.request_stop()
         last = event
-    assert read_control(control_file) == "stop"  # asked politely first
+    assert read_control(files.control) == "stop"  # asked politely first
     assert last.status == "stopped" and "did not stop in time" in last.reason
     assert len(pids) == 2 and not any(is_alive(p) for p in pids)
 
@@ -246,3 +255,28 @@ def test_all_gpus_without_two_gpus_fails_in_one_sentence_before_starting_anythin
     assert [type(e) for e in events] == [LogMessage, RunFinished]
     assert events[-1].status == "failed" and "has 1" in events[-1].reason
     assert not (tmp_path / "run").exists()
+
+
+def test_a_crash_in_the_training_process_is_written_to_its_log_file(tmp_path, monkeypatch):
+    # A windowed bundle has no stderr: the traceback and a one-line reason must reach the
+    # --log-file the window reads, and the process must end with an error, not a dialog.
+    def crashing_fit(config, control):
+        raise RuntimeError("CUDA error: an illegal memory access was encountered")
+        yield
+
+    monkeypatch.setattr("core.train.loop.fit", crashing_fit)
+    data = make_shapes_dataset(tmp_path / "shapes", per_class=4, size=16)
+    log = tmp_path / "log.txt"
+    events = tmp_path / "events.jsonl"
+    argv = ["train", str(data), "--out", str(tmp_path / "run"), "--events", "json",
+            "--events-file", str(events), "--log-file", str(log)]  # fmt: skip
+    with pytest.raises(SystemExit) as ended:
+        main.main(argv)
+    assert ended.value.code == 1
+    lines = log.read_text().splitlines()
+    assert "Traceback (most recent call last):" in lines
+    assert lines[-1] == (
+        "loupe: error: Training crashed: RuntimeError: CUDA error: an illegal memory access "
+        "was encountered"
+    )
+    assert sys.stderr is not None and sys.stdout is not None  # restored

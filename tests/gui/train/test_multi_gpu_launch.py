@@ -24,23 +24,9 @@ from PySide6.QtWidgets import QComboBox, QLineEdit
 from core.device import list_devices
 from core.train.child_run import distributed_fit
 from tests.core.image_factory import make_shapes_dataset
-from tests.gui.helpers import make_window
+from tests.gui.helpers import make_window, processes_mentioning
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads processes from /proc")
-
-
-def _processes_mentioning(text: str) -> list[int]:
-    """Running processes whose command line contains `text` (zombies do not run)."""
-    found = []
-    for name in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            cmdline = Path(f"/proc/{name}/cmdline").read_bytes().replace(b"\0", b" ")
-            state = Path(f"/proc/{name}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if text.encode() in cmdline and state != b"Z":
-            found.append(int(name))
-    return found
 
 
 @pytest.fixture
@@ -95,7 +81,7 @@ def test_all_2_gpus_trains_in_two_processes_and_closing_ends_them(
     workspace = str(tmp_path / "workspace")
     qtbot.waitUntil(lambda: _epochs_plotted(dash) >= 2, timeout=120_000)
     # A launcher and two training processes, each told its own run folder.
-    assert len(_processes_mentioning(f"--out {workspace}")) == 3
+    assert len(processes_mentioning(f"--out {workspace}")) == 3
     assert "Training in 2 processes" in dash.log.toPlainText()
     assert " · 2 × CPU (" in dash.run_info.full_text()  # one device per process
     assert dash.grid.source_model.rowCount() > 0 and dash.matrix.model().rowCount() == 3
@@ -103,7 +89,7 @@ def test_all_2_gpus_trains_in_two_processes_and_closing_ends_them(
     assert window.close()  # stops the run and waits for its end
     assert not page.runner.is_running()
     assert dash.status_label.text().startswith("stopped"), dash.status_label.text()
-    assert _processes_mentioning(f"--out {workspace}") == []
+    assert processes_mentioning(f"--out {workspace}") == []
     (run_dir,) = [p for p in Path(workspace).iterdir() if p.is_dir()]
     assert json.loads((run_dir / "run.json").read_text())["status"] == "stopped"
     assert json.loads((run_dir / "config.json").read_text())["world_size"] == 2

@@ -38,8 +38,12 @@ def _finished(status: str = "completed") -> RunFinished:
 
 
 def test_real_run_arrives_as_signals_in_order(qtbot, shapes_dataset, tmp_path):
+    # The engine itself on the job's thread (the window trains in a child process, whose
+    # events arrive the same way: tests/gui/train/test_training_window.py): quicker here.
+    from core.train.loop import fit
+
     runner = JobRunner()
-    seen = _start(runner, tiny_config(shapes_dataset, tmp_path / "run"))
+    seen = _start(runner, tiny_config(shapes_dataset, tmp_path / "run"), fit)
     _wait_ended(qtbot, seen, timeout=60_000)
     seen.pop()  # the JobEnded
     names = [type(e).__name__ for e in seen]

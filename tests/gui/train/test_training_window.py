@@ -1,5 +1,6 @@
-"""The main window end to end: choose a dataset, train, pause/stop, close while training,
-errors in the window, settings remembered, responsiveness."""
+"""The main window end to end: choose a dataset, train (in a child process: the window's own
+process never runs the training loop), pause/stop, close while training, errors in the
+window, settings remembered, responsiveness."""
 
 # Fixtures come from tests.gui.helpers: imported by name, used as arguments.
 # ruff: noqa: F401, F811
@@ -9,6 +10,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -18,11 +20,13 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QLineEdit
 
+from core.events import RunFinished
 from gui.main_window import CLASSIFY_PAGE, DATA_PAGE, RUNS_PAGE, TRAIN_PAGE
 from tests.core.image_factory import make_shapes_dataset
 from tests.gui.helpers import (
     folder_drop,
     make_window,
+    processes_mentioning,
     shapes_dataset,
     tiny_config,
     trained_run_dir,
@@ -86,15 +90,25 @@ def test_train_from_the_window_shows_curves_predictions_and_saves_the_model(
     monkeypatch,
 ):
     window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch)
+
+    def in_this_process(*_args, **_kwargs):
+        raise AssertionError("the window's process ran the training loop")
+
+    monkeypatch.setattr("core.train.loop.fit", in_this_process)
     qtbot.mouseClick(
         window.findChild(type(window.train_page.dashboard.train_button), "trainButton"),
         Qt.MouseButton.LeftButton,
     )
     assert window.current_page() == TRAIN_PAGE
+    # PyTorch loads in the new process for a few seconds: the page says so meanwhile.
+    assert window.train_page.dashboard.status_label.text() == "starting the training process…"
     _wait_for_end(qtbot, window)
 
     run_dir = _only_run_dir(window)
     assert re.fullmatch(r"\d{8}-\d{6}-shapes-simple_cnn", run_dir.name), run_dir.name
+    # Trained by another process, which wrote the run folder's summary.
+    assert json.loads((run_dir / "run.json").read_text())["pid"] != os.getpid()
+    assert "Training in a separate process" in window.train_page.dashboard.log.toPlainText()
     assert (run_dir / "model.safetensors").is_file()
     status = window.train_page.dashboard.status_label.text()
     assert status.startswith("completed") and "best validation accuracy" in status, status
@@ -117,21 +131,9 @@ def test_train_from_the_window_shows_curves_predictions_and_saves_the_model(
     assert window.train_page.settings_panel.isEnabled()
 
 
-def test_stop_during_training_keeps_the_model(qtbot, tmp_path, shapes_dataset, monkeypatch):
-    window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=500)
-    window.train_page.dashboard.train_button.click()
-    qtbot.waitUntil(lambda: _points(window, "val_acc") >= 1, timeout=30_000)
-    assert window.train_page.runner.is_running()
-    qtbot.mouseClick(window.train_page.dashboard.stop_button, Qt.MouseButton.LeftButton)
-    _wait_for_end(qtbot, window, 30_000)  # a loose bound: a step is milliseconds
-    status = window.train_page.dashboard.status_label.text()
-    assert status.startswith("stopped") and "kept the best model" in status, status
-    run_dir = _only_run_dir(window)
-    assert (run_dir / "model.safetensors").is_file()
-    assert json.loads((run_dir / "run.json").read_text())["status"] == "stopped"
-
-
-def test_pause_and_resume_from_the_dashboard(qtbot, tmp_path, shapes_dataset, monkeypatch):
+def test_pause_resume_and_stop_from_the_dashboard_keep_the_model(
+    qtbot, tmp_path, shapes_dataset, monkeypatch
+):
     window = _ready_to_train(qtbot, tmp_path, shapes_dataset, monkeypatch, epochs=500)
     dash = window.train_page.dashboard
     dash.train_button.click()
@@ -146,9 +148,15 @@ def test_pause_and_resume_from_the_dashboard(qtbot, tmp_path, shapes_dataset, mo
     dash.pause_button.click()
     assert dash.pause_button.text() == "Pause" and not window.train_page.runner.control.paused
     qtbot.waitUntil(lambda: dash.progress.last_step.global_step > held + 2, timeout=10_000)
-    dash.stop_button.click()
-    _wait_for_end(qtbot, window, 10_000)
-    assert dash.status_label.text().startswith("stopped")
+    qtbot.waitUntil(lambda: _points(window, "val_acc") >= 1, timeout=30_000)
+    qtbot.mouseClick(dash.stop_button, Qt.MouseButton.LeftButton)
+    _wait_for_end(qtbot, window, 30_000)  # a loose bound: a step is milliseconds
+    status = dash.status_label.text()
+    assert status.startswith("stopped") and "kept the best model" in status, status
+    run_dir = _only_run_dir(window)
+    assert (run_dir / "model.safetensors").is_file()
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "stopped"
+    assert processes_mentioning(f"--out {run_dir}") == []  # the training process has ended
 
 
 def test_closing_during_training_asks_then_stops_cleanly(
@@ -177,6 +185,7 @@ def test_closing_during_training_asks_then_stops_cleanly(
     assert window.train_page.dashboard.status_label.text().startswith("stopped")
     run_dir = _only_run_dir(window)
     assert json.loads((run_dir / "run.json").read_text())["status"] == "stopped"
+    assert processes_mentioning(f"--out {run_dir}") == []  # no process is left behind
 
 
 def test_a_failing_run_shows_its_error_in_the_window(qtbot, tmp_path):
@@ -340,7 +349,12 @@ def test_training_takes_back_the_classify_page_model_and_shares_its_device(qtbot
     kept = window.classify_view.kept_model
     kept._kept = ("folder", 0.0, "cpu", object())  # a model kept on a GPU
     one_class = make_shapes_dataset(tmp_path / "one", classes=("circle",), per_class=6)
-    window.train_page.start_training(tiny_config(one_class, tmp_path / "workspace" / "failed-run"))
+
+    def failing_fit(config, control):  # what happens in the run does not matter here
+        yield RunFinished("failed", "no", config.out_dir, 0, None, None, None)
+
+    config = tiny_config(one_class, tmp_path / "workspace" / "failed-run")
+    window.train_page.start_training(config, fit=failing_fit)
     assert kept._kept is None  # released for the run
     _wait_for_end(qtbot, window)
 
