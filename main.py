@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         from core.train.launch import run_launcher
 
         return run_launcher(argv[1:])
+    if argv == ["classify-worker"]:  # hidden: the window's classification process
+        from core.infer.classify_worker import run_worker
+
+        return run_worker()
     if argv and argv[0] in CLI_COMMANDS:
         from core.cli.commands import run_cli
 

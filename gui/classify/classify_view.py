@@ -2,7 +2,8 @@
 results as a filterable thumbnail grid, export them, sort the files into class folders.
 
 Importing this module does not import torch: the model's description is read from its
-model.json, and the model itself is loaded by the classification job (gui.classify.classify_job)."""
+model.json; the model is loaded, and the images classified, in the classification process
+(gui.classify.classify_job, kept_model): the window's GUI thread never waits for that work."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import os
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -59,7 +60,7 @@ class ClassifyView(QWidget):
         self.setObjectName("classifyView")
         self.setAcceptDrops(True)
         self.page = ClassifyPageModel()
-        self.kept_model = KeptModel()  # the last classification's, for the next one
+        self.kept_model = KeptModel()  # the classification process and its loaded model
         self._device = "auto"  # the Train page's device (set by the window)
         self._total = 0
         self._classified_folder = ""
@@ -281,13 +282,8 @@ class ClassifyView(QWidget):
         self.progress_bar.setRange(0, 0)  # busy until the folder is listed
         self.progress_label.setText("Loading the model…" if loaded is None else "Listing images…")
         self._set_status("")
-        job = classify_job(
-            model,
-            folder,
-            self.folder_chooser.include_subfolders(),
-            device=self._device,
-            loaded_model=loaded,
-        )
+        subfolders = self.folder_chooser.include_subfolders()
+        job = classify_job(self.kept_model.process, model, folder, subfolders, self._device)
         self.runner.start(job, stop_at_yield=False)
         self._update_buttons()
         return True
@@ -303,8 +299,13 @@ class ClassifyView(QWidget):
         self._device = key or "auto"
 
     def release_model(self) -> None:
-        """Forget the kept model (a training run wants the GPU memory it holds)."""
-        self.kept_model.release()
+        """End the classification process (a training run wants the GPU memory it holds)."""
+        self.kept_model.release(wait=False)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # The user is here to classify: the process imports torch while a folder is chosen.
+        QTimer.singleShot(1000, self, lambda: self.isVisible() and self.kept_model.warm_up())
 
     def on_event(self, event: object) -> None:
         """One event of the classification job."""
@@ -318,12 +319,12 @@ class ClassifyView(QWidget):
         elif isinstance(event, ImagesListed):
             self._on_listed(event.count)
         elif isinstance(event, ModelLoaded):
-            self._on_model_loaded(event.model)
+            self._on_model_loaded(event)
         elif isinstance(event, JobEnded):
             self._on_finished(event.status, event.message or str(event.result or ""))
 
-    def _on_model_loaded(self, model: Any) -> None:
-        self.kept_model.keep(model, self._device)
+    def _on_model_loaded(self, loaded: ModelLoaded) -> None:
+        self.kept_model.keep(loaded, self._device)
         self.progress_label.setText("Listing images…")
 
     def _on_listed(self, total: int) -> None:
@@ -428,8 +429,10 @@ class ClassifyView(QWidget):
 
     # -- shutdown ------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Stop and wait for every background thread (classification, sort, undo, add to dataset, thumbnails)."""
+        """Stop and wait for every background thread and process (classification, sort, undo,
+        add to dataset, thumbnails)."""
         self.runner.shutdown(timeout_ms)
+        self.kept_model.close()
         self.actions.shutdown(timeout_ms)
         self.add_to_dataset.shutdown(timeout_ms)
         self.thumbnails.shutdown(timeout_ms)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from core.infer.classify_process import ClassifyProcess
 from core.train.config import TrainConfig
 from gui.classify.classify_view import ClassifyView
 from tests.core.image_factory import make_shapes_dataset, write_all_corrupt
@@ -40,12 +41,24 @@ def photos(tmp_path_factory) -> tuple[Path, dict[Path, str]]:
     return root, corrupt
 
 
+@pytest.fixture(scope="session")
+def classify_process():
+    """One classification process for the session's views: each start imports torch (seconds);
+    the window too keeps its process from one classification to the next."""
+    process = ClassifyProcess()
+    yield process
+    process.end()
+
+
 @pytest.fixture
-def view(qtbot, workspace):
+def view(qtbot, workspace, classify_process):
     widget = ClassifyView()
     qtbot.addWidget(widget)
     widget.resize(1100, 760)
     widget.set_workspace(str(workspace))
     widget.set_model(str(workspace / "shapes-run"))
+    widget.kept_model.process = classify_process
     yield widget
+    if widget.kept_model.process is classify_process:
+        widget.kept_model.process = ClassifyProcess()  # the next test's view reuses it
     widget.shutdown()

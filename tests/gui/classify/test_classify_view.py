@@ -287,11 +287,11 @@ def test_classifies_on_the_chosen_device_and_keeps_the_model_until_released(qtbo
     from gui.classify.classify_job import ModelLoaded
 
     loads = []
-    view.runner.event.connect(lambda e: isinstance(e, ModelLoaded) and loads.append(e.model))
+    view.runner.event.connect(lambda e: isinstance(e, ModelLoaded) and loads.append(e))
     view.set_device("cpu")
     assert classify(qtbot, view, folder)[0] == "finished"
     assert classify(qtbot, view, folder)[0] == "finished"
-    assert [m.device.type for m in loads] == ["cpu"]  # loaded once, kept for the next folder
+    assert [m.device for m in loads] == ["cpu"]  # loaded once, kept for the next folder
     view.release_model()  # what starting a training run does: its GPU memory goes
     assert classify(qtbot, view, folder)[0] == "finished"
     assert len(loads) == 2
