@@ -88,7 +88,9 @@ class ClassifyProcess:
                 _escalate(self._popen, self._threads, 0)
             options: dict[str, Any] = {}
             if WINDOWS:
-                flags = subprocess.CREATE_NEW_PROCESS_GROUP | 0x08000000  # CREATE_NO_WINDOW
+                # CREATE_NO_WINDOW (0x08000000); below normal: the window comes first (worker NICENESS)
+                flags = subprocess.CREATE_NEW_PROCESS_GROUP | 0x08000000
+                flags |= subprocess.BELOW_NORMAL_PRIORITY_CLASS
                 options["creationflags"] = flags
             else:
                 options["start_new_session"] = True  # a terminal's Ctrl-C goes to the window

@@ -305,7 +305,7 @@ class ClassifyView(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         # The user is here to classify: the process imports torch while a folder is chosen.
-        QTimer.singleShot(1000, self, lambda: self.isVisible() and self.kept_model.warm_up())
+        QTimer.singleShot(300, self, lambda: self.isVisible() and self.kept_model.warm_up())
 
     def on_event(self, event: object) -> None:
         """One event of the classification job."""
