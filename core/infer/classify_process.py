@@ -226,8 +226,8 @@ def _escalate(popen: subprocess.Popen, threads: list[threading.Thread], grace_s:
     popen.wait()
     for thread in threads:
         thread.join(timeout=5)
-    for stream in (popen.stdout, popen.stderr):
-        with contextlib.suppress(OSError):
+    for stream in (popen.stdin, popen.stdout, popen.stderr):
+        with contextlib.suppress(OSError, ValueError):
             stream.close()
 
 

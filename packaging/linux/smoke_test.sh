@@ -107,6 +107,19 @@ else
 fi
 
 step classify "$LOUPE" classify run data/test --out results.csv
+# The window's classification process is the bundle again (`Loupe classify-worker`, hidden): one
+# request on stdin, its events as JSON lines on stdout. stdin stays open until the run has ended
+# (a closed stdin means the window is gone: the run stops).
+start=$(date +%s.%N)
+(printf '{"op":"classify","model_path":"run","folder":"data/test","device":"cpu"}\n'
+ for _ in $(seq 1 600); do grep -q '"type":"\(ended\|failed\)"' classify-worker.log && break; sleep 0.2; done
+) | QT_QPA_PLATFORM=offscreen "$LOUPE" classify-worker >classify-worker.log 2>classify-worker.err || true
+if ! grep -q '"type":"ended","message":"Classified' classify-worker.log; then
+    echo "FAIL  classify-worker: $(tail -c 300 classify-worker.log) $(tail -5 classify-worker.err)" >&2
+    exit 1
+fi
+printf 'ok    %-12s %5.1f s  %s\n' classify-worker "$(echo "$(date +%s.%N) - $start" | bc)" \
+    "$(grep -o '"message":"[^"]*"' classify-worker.log | tail -1)"
 step doctor "$LOUPE" doctor data --out doctor
 step export-onnx "$LOUPE" export run --format onnx --out model.onnx
 grep -q "parity ok" export-onnx.log || { echo "FAIL  export-onnx: no parity check" >&2; exit 1; }
