@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Use a built Linux bundle the way a user does, beyond its --self-test: draw the demo dataset,
-# train one epoch, train as the window does (the bundle as a child process: JSON events on stdout,
-# a control file that stops it), classify, check the dataset (the doctor), export to ONNX with the parity check,
-# explain one image (Grad-CAM), and, where the bundle has the command, train in 2 processes under
+# train one epoch, train as the window does (the bundle as a child process: JSON events into a
+# file, a control file that stops it), classify (also through the window's classification
+# process), check the dataset (the doctor), export to ONNX with the parity check, explain one
+# image (Grad-CAM), and, where the bundle has the command, train in 2 processes under
 # torch.distributed.run (gloo on the CPU). With a display (DISPLAY set, e.g. Xvfb), also time the
 # window and take a screenshot (needs xdotool; the screenshot needs ImageMagick's `import`).
 #
@@ -44,10 +45,10 @@ grep -q -E "Train on it with: (\"?$LOUPE\"?|loupe) train" samples.log \
 step train "$LOUPE" train data --out run --arch loupe_net --epochs 1 --image-size 32 --cpu-threads 1
 
 # The window's training path: Train in the window runs the bundle again as a child process,
-# `Loupe train ... --events json --control-file F` (core.train.launch), reads one JSON event per
-# line from its stdout and writes "stop" into F for Stop. Check both: stdout holds nothing but a
-# whole run's events, and the control file stops a run with its model kept (and the hint to go on
-# names the bundle's command, not python main.py).
+# `Loupe train ... --events json --events-file E --log-file L --control-file C` (core.train.launch,
+# ChildFiles), reads one JSON event per line from E and writes "stop" into C for Stop. Check both:
+# E holds a whole run's events and nothing else, and C stops a run with its model kept (and the
+# hint to go on, in L, names the bundle's command, not python main.py).
 check_events() {  # FILE STATUS
     python3 - "$1" "$2" <<'EOF'
 import json
@@ -71,37 +72,43 @@ if events[-1]["status"] != status:
 print(f"{len(names)} events, {names.count('EpochEnded')} epoch(s), {status}")
 EOF
 }
-CHILD_FLAGS=(--arch loupe_net --image-size 32 --cpu-threads 1 --events json)
+child_flags() {  # FOLDER: the window's files for one child (core.train.launch.ChildFiles)
+    mkdir -p "$1"
+    echo --arch loupe_net --image-size 32 --cpu-threads 1 --events json \
+        --events-file "$1/events.jsonl" --log-file "$1/log.txt" --control-file "$1/control"
+}
 if command -v python3 >/dev/null; then
-    step child-train sh -c 'exec "$@" >child-events.jsonl' sh "$LOUPE" train data --out run-child \
-        --epochs 1 "${CHILD_FLAGS[@]}" --control-file child.control
-    check_events child-events.jsonl completed >child-events.log 2>&1 \
-        || { echo "FAIL  child-train: $(cat child-events.log)" >&2; exit 1; }
-    printf 'ok    %-12s %7s  %s\n' child-events "" "$(cat child-events.log)"
+    # shellcheck disable=SC2046 (the folder names have no spaces)
+    step child-train "$LOUPE" train data --out run-child --epochs 1 $(child_flags child)
+    [[ ! -s child-train.log ]] || { echo "FAIL  child-train: wrote to the terminal:" >&2; cat child-train.log >&2; exit 1; }
+    check_events child/events.jsonl completed >child/check.txt 2>&1 \
+        || { echo "FAIL  child-train: $(cat child/check.txt)" >&2; exit 1; }
+    printf 'ok    %-12s %7s  %s; %s\n' child-events "" "$(cat child/check.txt)" "$(tail -1 child/log.txt)"
 
     start=$(date +%s.%N)
+    # shellcheck disable=SC2046
     QT_QPA_PLATFORM=offscreen timeout 600 "$LOUPE" train data --out run-stop --epochs 50 \
-        "${CHILD_FLAGS[@]}" --control-file stop.control >stop-events.jsonl 2>child-stop.log &
+        $(child_flags stop) >stop/terminal.txt 2>&1 &
     pid=$!
     for _ in $(seq 1 3000); do  # up to 5 minutes for the first epoch
-        grep -q '"event":"EpochEnded"' stop-events.jsonl && break
+        grep -q '"event":"EpochEnded"' stop/events.jsonl 2>/dev/null && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
-    printf 'stop\n' >stop.control.tmp && mv stop.control.tmp stop.control  # as the window: atomic
+    printf 'stop\n' >stop/control.tmp && mv stop/control.tmp stop/control  # as the window: atomic
     rc=0
     wait "$pid" || rc=$?
-    if [[ "$rc" != 130 ]] || ! check_events stop-events.jsonl stopped >stop-events.log 2>&1; then
-        echo "FAIL  child-stop: exit code $rc (130 expected); $(cat stop-events.log 2>/dev/null)" >&2
-        tail -5 child-stop.log >&2
+    if [[ "$rc" != 130 ]] || ! check_events stop/events.jsonl stopped >stop/check.txt 2>&1; then
+        echo "FAIL  child-stop: exit code $rc (130 expected); $(cat stop/check.txt 2>/dev/null)" >&2
+        tail -5 stop/log.txt stop/terminal.txt >&2
         exit 1
     fi
-    if ! grep -q -E "Continue with: (\"?$LOUPE\"?|loupe) train" child-stop.log; then
-        echo "FAIL  child-stop: the hint to continue does not name the bundle: $(tail -1 child-stop.log)" >&2
+    if ! grep -q -E "Continue with: (\"?$LOUPE\"?|loupe) train" stop/log.txt; then
+        echo "FAIL  child-stop: the hint to continue does not name the bundle: $(tail -1 stop/log.txt)" >&2
         exit 1
     fi
-    printf 'ok    %-12s %5.1f s  %s\n' child-stop "$(echo "$(date +%s.%N) - $start" | bc)" \
-        "$(cat stop-events.log); $(tail -1 child-stop.log)"
+    printf 'ok    %-12s %5.1f s  %s; %s\n' child-stop "$(echo "$(date +%s.%N) - $start" | bc)" \
+        "$(cat stop/check.txt)" "$(tail -1 stop/log.txt)"
 else
     echo "skip  child-train  (python3 is needed to read the JSON events)"
 fi
