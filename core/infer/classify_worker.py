@@ -100,6 +100,9 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> int:
     try:
         while (item := inbox.runs.get()) is not None:
             request, control = item
+            if control.stop_requested:  # stopped while torch was still importing
+                send(RunEnded("Stopped before any image was classified."))
+                continue
             engine.join()
             run = classify_run(request, control, keeper)
             try:
