@@ -251,7 +251,7 @@ def run_child(
     with exactly one RunFinished. `watch_tree`: look at the processes it starts once a
     second (torchrun's workers); one plain process keeps its own in its process group, and
     reading every process of the system would take the GIL from the window for nothing."""
-    child = ChildProcess(command, env=_child_environment())
+    child = ChildProcess(command, env=_child_environment(), lower_priority=True)
     tail = MessageTail()
     output = OutputReader(child.popen.stdout, tail)
     relay = ControlRelay(control, files.control, child, timeouts, watch_tree)

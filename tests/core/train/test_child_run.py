@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -22,7 +23,7 @@ from core.control import RunControl
 from core.control_file import FileControl, read_control, write_control
 from core.event_stream import EventStreamError, decode
 from core.events import EpochEnded, LogMessage, PredictionsSampled, RunFinished, StepEnded
-from core.train.child_process import ChildProcess, is_alive
+from core.train.child_process import NICENESS, ChildProcess, is_alive
 from core.train.child_run import Timeouts, distributed_fit, run_child
 from core.train.config import AugmentConfig, TrainConfig
 from core.train.launch import (
@@ -280,3 +281,13 @@ def test_a_crash_in_the_training_process_is_written_to_its_log_file(tmp_path, mo
         "was encountered"
     )
     assert sys.stderr is not None and sys.stdout is not None  # restored
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="Unix niceness")
+def test_a_training_process_runs_below_the_window_so_the_window_gets_a_core_first():
+    child = ChildProcess([sys.executable, "-c", "import time; time.sleep(60)"], lower_priority=True)
+    try:
+        here = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(19, here + NICENESS) > here
+    finally:
+        child.end(terminate_grace_s=2.0)
