@@ -15,12 +15,12 @@ from PySide6.QtCore import (
     QPoint,
     QSize,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
+    QRegion,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from core.infer.results import UnreadableImage
 from gui.classify.result_tiles import PLACEHOLDER_TEXT, ResultTileDelegate
 from gui.classify.results_model import ResultRole
+from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.grid_fit import fitted_cell
 from gui.widgets.thumbnail_cache import DEFAULT_SIZE
 
@@ -74,10 +75,7 @@ class ResultsView(QListView):
         self.setDragEnabled(False)
         self.setMouseTracking(False)
         self.empty_text = "No results yet."
-        self._more_tiles = QTimer(self)  # a frame left tiles unrendered: paint again soon
-        self._more_tiles.setSingleShot(True)
-        self._more_tiles.setInterval(0)
-        self._more_tiles.timeout.connect(self._on_more_tiles_timeout)
+        self._unrendered = QRegion()  # tiles a frame left to the next ones
         self.clicked.connect(self._on_index_clicked)
         self.activated.connect(self._on_index_activated)
 
@@ -137,16 +135,19 @@ class ResultsView(QListView):
         if cell != self.gridSize():
             self.setGridSize(cell)
 
-    def _on_more_tiles_timeout(self) -> None:
-        self.viewport().update(self.delegate.tiles.deferred)  # only where tiles are missing
+    def _on_pacer_turn(self) -> None:
+        region, self._unrendered = self._unrendered, QRegion()
+        self.viewport().update(region)  # only where tiles are missing
 
     def paintEvent(self, event: QPaintEvent) -> None:
         self.delegate.tiles.start_frame()
         super().paintEvent(event)
         if not self.delegate.tiles.deferred.isNull():
             # Tiles left for the next frames: one frame renders only so many, so a jump to a
-            # new page of results never stalls the window.
-            self._more_tiles.start()
+            # new page of results never stalls the window; the frames are the window's
+            # (gui.widgets.frame_pacer), shared with the other live views.
+            self._unrendered += self.delegate.tiles.deferred
+            shared_pacer().request(self, self._on_pacer_turn)
         model = self.model()
         if model is None or model.rowCount() == 0:
             painter = QPainter(self.viewport())

@@ -40,6 +40,7 @@ from gui.train.visible_updates import VisibleUpdates
 from gui.widgets.class_metrics_table import ClassMetricsTable
 from gui.widgets.confusion_matrix import ConfusionMatrixView
 from gui.widgets.elided_label import ElidedLabel
+from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.image_detail import ImageDetailDialog
 from gui.widgets.metrics_plot import MetricsPlots
 
@@ -315,6 +316,9 @@ class TrainingDashboard(QWidget):
 
     def _on_predictions_sampled(self, ev: PredictionsSampled) -> None:
         self._class_names = list(ev.class_names)
+        # New tiles, new layout: the grid repaints in its own frame (at 4K its repaint alone
+        # is ~10 ms; with the matrix and the plots in the same frame, 50 ms and more).
+        shared_pacer().repaint_later(self.predictions.grid)
         self.predictions.set_predictions(ev)
 
     def _on_checkpoint_saved(self, ev: CheckpointSaved) -> None:

@@ -2,7 +2,9 @@
 
 The dashboard's "Per class" and "Confusion matrix" tabs (and the whole Train page while the
 user is on another page) get a new table every epoch; rebuilding a hidden one only costs the
-window time. The latest update of a hidden widget is kept and applied when it is shown."""
+window time. The latest update of a hidden widget is kept and applied when it is shown.
+A visible widget takes its update at once but repaints in its own frame
+(gui.widgets.frame_pacer), not in the one where every live view changed at an epoch's end."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QWidget
+
+from gui.widgets.frame_pacer import shared_pacer
 
 
 class VisibleUpdates(QObject):
@@ -22,6 +26,7 @@ class VisibleUpdates(QObject):
         latest update of a widget is kept: each one replaces the whole content)."""
         if widget.isVisible():
             self._pending.pop(widget, None)
+            shared_pacer().repaint_later(widget)
             update()
             return
         if widget not in self._pending:

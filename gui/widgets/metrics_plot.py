@@ -1,7 +1,10 @@
 """Live training curves: loss, accuracy and learning rate against (fractional) epochs.
 
 Events can arrive hundreds of times a second; `add_*` only append to numpy buffers and a
-~15 Hz timer pushes them to pyqtgraph, so the GUI thread never redraws per event.
+~15 Hz timer pushes them to pyqtgraph, so the GUI thread never redraws per event. Only the
+curves that changed are handed to pyqtgraph (the accuracy plot changes once an epoch, not at
+every step), and each plot redraws in its own frame (gui.widgets.frame_pacer): maximised on
+a 4K screen one plot's repaint is several ms of software rendering.
 Accuracies are fractions (0..1) in the events and are drawn in percent."""
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.events import EpochEnded, StepEnded
+from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.plot_axes import LearningRateAxis, cache_axes
 from gui.widgets.plot_legends import LEGEND_BRUSH, LEGEND_CORNERS, best_legend_corner, curve_points
 from gui.widgets.plot_ranges import steady_range
+from gui.widgets.plot_series import Series, number
 
 pg.setConfigOptions(antialias=True, background="w", foreground="k")
 
@@ -34,46 +39,6 @@ LR_HEADROOM = 1.1  # the learning-rate axis runs from 0 to 110 % of the largest 
 LR_FOOTROOM = 0.1
 LOSS_LIMITS = (0.0, math.inf)  # y ranges stay inside these unless the data does not
 ACCURACY_LIMITS = (0.0, 100.0)
-
-
-class _Series:
-    """A growable pair of float arrays (amortised O(1) append, no copy on read)."""
-
-    def __init__(self) -> None:
-        self._x = np.empty(256)
-        self._y = np.empty(256)
-        self.size = 0
-
-    def append(self, x: float, y: float) -> None:
-        # A resumed run restarts at an earlier x: drop the points it replaces so the
-        # curve never doubles back on itself.
-        if self.size and x <= self._x[self.size - 1]:
-            self.size = int(np.searchsorted(self._x[: self.size], x, side="left"))
-        if self.size == len(self._x):
-            self._x = np.concatenate([self._x, np.empty(len(self._x))])
-            self._y = np.concatenate([self._y, np.empty(len(self._y))])
-        self._x[self.size] = x
-        self._y[self.size] = y
-        self.size += 1
-
-    def clear(self) -> None:
-        self.size = 0
-
-    @property
-    def x(self) -> np.ndarray:
-        return self._x[: self.size]
-
-    @property
-    def y(self) -> np.ndarray:
-        return self._y[: self.size]
-
-
-def _number(value: Any) -> float:
-    """metrics.csv values arrive as strings, possibly empty."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def _pen(color: Any, width: float = 2.0, dashed: bool = False) -> Any:
@@ -136,10 +101,19 @@ class MetricsPlots(QWidget):
             "lr": self._curve(self.lr_plot, None, _pen(LR_COLOR)),
         }
         self.overlays: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
-        self._series = {name: _Series() for name in self.curves}
+        self._series = {name: Series() for name in self.curves}
+        self._plot_of = {  # which plot draws each curve
+            "train_loss_raw": self.loss_plot,
+            "train_loss_smooth": self.loss_plot,
+            "val_loss": self.loss_plot,
+            "train_acc": self.accuracy_plot,
+            "val_acc": self.accuracy_plot,
+            "lr": self.lr_plot,
+        }
         self._ema_raw = 0.0
         self._ema_count = 0
-        self._dirty = False
+        self._stale: set[str] = set()  # curves whose series changed since they were drawn
+        self._stale_plots: set[str] = set()  # plots to refit even with no stale curve
         self._planned_epochs = 0  # the x axis spans them while a run trains
         self._y_ranges: dict[str, tuple[float, float]] = {}  # shown by _fit_y_range
         self._show_empty_ranges()
@@ -208,7 +182,7 @@ class MetricsPlots(QWidget):
         self._ema_raw = 0.0
         self._ema_count = 0
         self._planned_epochs = 0
-        self._dirty = True
+        self._stale.update(self.curves)
         self._show_empty_ranges()
 
     def set_planned_epochs(self, epochs: int) -> None:
@@ -240,17 +214,17 @@ class MetricsPlots(QWidget):
             self._append_step(float(x), float(loss), float(lr))
         has_steps = self._series["lr"].size > 0
         for row in epochs:
-            x = _number(row.get("epoch")) + 1
+            x = number(row.get("epoch")) + 1
             if math.isnan(x):
                 continue
             self._append_epoch(
                 x,
-                _number(row.get("val_loss")),
-                _number(row.get("train_acc")),
-                _number(row.get("val_acc")),
+                number(row.get("val_loss")),
+                number(row.get("train_acc")),
+                number(row.get("val_acc")),
             )
             if not has_steps:  # no per-step log: the per-epoch lr is the best we have
-                self._series["lr"].append(x, _number(row.get("lr")))
+                self._series["lr"].append(x, number(row.get("lr")))
         self._redraw()
 
     def _append_step(self, x: float, loss: float, lr: float) -> None:
@@ -265,36 +239,65 @@ class MetricsPlots(QWidget):
                 x, self._ema_raw / (1 - EMA_BETA**self._ema_count)
             )
         self._series["lr"].append(x, lr)
-        self._dirty = True
+        self._stale.update(("train_loss_raw", "train_loss_smooth", "lr"))
 
     def _append_epoch(self, x: float, val_loss: float, train_acc: float, val_acc: float) -> None:
         self._series["val_loss"].append(x, val_loss)
         self._series["train_acc"].append(x, 100.0 * train_acc)
         self._series["val_acc"].append(x, 100.0 * val_acc)
-        self._dirty = True
+        self._stale.update(("val_loss", "train_acc", "val_acc"))
+
+    def plots(self) -> tuple[pg.PlotWidget, pg.PlotWidget, pg.PlotWidget]:
+        return self.loss_plot, self.accuracy_plot, self.lr_plot
+
+    def _stale_plot_names(self) -> list[str]:
+        names = {self._plot_of[curve].objectName() for curve in self._stale} | self._stale_plots
+        return [p.objectName() for p in self.plots() if p.objectName() in names]
 
     def _on_timer_timeout(self) -> None:
-        if self._dirty:
-            self._redraw()
-        self._place_legends()
+        pacer = shared_pacer()
+        for name in self._stale_plot_names():
+            pacer.request(self, lambda name=name: self._refresh(name), part=name)
+        # (A plot waiting for its turn places its legend then: a move repaints the plot.)
+        self._place_legends(
+            [p for p in self.plots()[:2] if not pacer.is_pending(self, p.objectName())]
+        )
 
     def _redraw(self) -> None:
-        self._dirty = False
+        """Draw every plot now (a finished run's history, tests)."""
+        pacer = shared_pacer()
+        for plot in self.plots():
+            pacer.cancel(self, plot.objectName())
+            self._refresh(plot.objectName())
+
+    def _refresh(self, plot_name: str) -> None:
+        """Hand the plot's changed curves to pyqtgraph and fit its ranges: one plot's
+        repaint per frame."""
+        self._stale_plots.discard(plot_name)
         for name, curve in self.curves.items():
-            series = self._series[name]
-            # connect="finite": a NaN (diverged step, missing csv value) leaves a gap.
-            curve.setData(series.x.copy(), series.y.copy(), connect="finite")
+            if name in self._stale and self._plot_of[name].objectName() == plot_name:
+                self._stale.discard(name)
+                series = self._series[name]
+                # connect="finite": a NaN (diverged step, missing csv value) leaves a gap.
+                curve.setData(series.x.copy(), series.y.copy(), connect="finite")
         if not self._has_data():
             self._show_empty_ranges()
             return
-        self._fit_y_range(self.loss_plot, LOSS_LIMITS)
-        self._fit_y_range(self.accuracy_plot, ACCURACY_LIMITS)
+        if plot_name == self.loss_plot.objectName():
+            self._fit_y_range(self.loss_plot, LOSS_LIMITS)
+            self._fit_x_range()
+        elif plot_name == self.accuracy_plot.objectName():
+            self._fit_y_range(self.accuracy_plot, ACCURACY_LIMITS)
+        else:
+            self._fit_lr_range()
+        self._place_legends([p for p in self.plots()[:2] if p.objectName() == plot_name])
+
+    def _fit_x_range(self) -> None:
         last_x = max((float(s.x[-1]) for s in self._series.values() if s.size), default=0.0)
         if self._planned_epochs and last_x <= self._planned_epochs:
             self.loss_plot.setXRange(0, self._planned_epochs, padding=0.02)
         else:
             self.loss_plot.enableAutoRange(axis="x")
-        self._fit_lr_range()
 
     def _fit_y_range(self, plot: pg.PlotWidget, limits: tuple[float, float]) -> None:
         """Every point of every visible curve in view, on a range that changes only when the
@@ -324,10 +327,11 @@ class MetricsPlots(QWidget):
         else:
             self.lr_plot.enableAutoRange(axis="y")
 
-    def _place_legends(self) -> None:
-        """Move each legend to its least crowded corner, but only when something that
-        matters changed (data, view range, plot or legend size): cheap at 15 Hz."""
-        for plot in (self.loss_plot, self.accuracy_plot):
+    def _place_legends(self, plots: list[pg.PlotWidget]) -> None:
+        """Move each legend (of the loss and accuracy plots among `plots`) to its least
+        crowded corner, but only when something that matters changed (data, view range,
+        plot or legend size): cheap at 15 Hz."""
+        for plot in plots:
             legend = plot.getPlotItem().legend
             view = plot.getViewBox()
             items = plot.getPlotItem().listDataItems()
@@ -359,23 +363,24 @@ class MetricsPlots(QWidget):
         """Draw another run's val loss and val acc (metrics.csv rows) dashed, for comparison."""
         self.remove_overlay(name)
         rows = list(epochs)
-        x = np.array([_number(r.get("epoch")) + 1 for r in rows])
-        val_loss = np.array([_number(r.get("val_loss")) for r in rows])
-        val_acc = 100.0 * np.array([_number(r.get("val_acc")) for r in rows])
+        x = np.array([number(r.get("epoch")) + 1 for r in rows])
+        val_loss = np.array([number(r.get("val_loss")) for r in rows])
+        val_acc = 100.0 * np.array([number(r.get("val_acc")) for r in rows])
         pen = _pen(color, 2, dashed=True)
         loss_item = self._curve(self.loss_plot, f"{name}: val loss", pen)
         acc_item = self._curve(self.accuracy_plot, f"{name}: val acc", pen)
         loss_item.setData(x, val_loss, connect="finite")
         acc_item.setData(x, val_acc, connect="finite")
         self.overlays[name] = (loss_item, acc_item)
-        self._dirty = True
+        self._stale_plots.update((self.loss_plot.objectName(), self.accuracy_plot.objectName()))
 
     def remove_overlay(self, name: str) -> None:
         items = self.overlays.pop(name, None)
         if items:
             self.loss_plot.removeItem(items[0])  # also drops it from the legend
             self.accuracy_plot.removeItem(items[1])
-            self._dirty = True  # the y ranges may shrink
+            # the y ranges may shrink
+            self._stale_plots.update((self.loss_plot.objectName(), self.accuracy_plot.objectName()))
 
     def clear_overlays(self) -> None:
         for name in list(self.overlays):

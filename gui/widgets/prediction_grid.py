@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
     QPixmap,
+    QRegion,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.events import PredictionSample, PredictionsSampled
+from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.grid_fit import fitted_cell
 from gui.widgets.prediction_model import (
     CONFIDENCE_GAP,
@@ -53,6 +55,8 @@ from gui.widgets.prediction_model import (
     tile_color,
 )
 from gui.widgets.tile_cache import TileCache
+
+FRAME_BUDGET_S = 0.006  # CPU spent rendering new tiles per frame
 
 
 def tile_text_width(font: QFont, class_names: Sequence[str]) -> int:
@@ -87,9 +91,11 @@ class PredictionTileDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.min_width = MIN_TILE_WIDTH
         self.width = MIN_TILE_WIDTH  # what the grid's cells allow, at least min_width
-        # Rendered tiles: an epoch redraws only those whose prediction changed. No frame
-        # budget: a grid holds a few dozen tiles, all of which an epoch may change.
-        self.tiles = TileCache(frame_budget_s=float("inf"))
+        # Rendered tiles: an epoch redraws only those whose prediction changed, at most
+        # FRAME_BUDGET_S of them per frame: maximised on a 4K screen the grid shows ~60 tiles
+        # (~25 ms to render), and an epoch may change them all. Until its turn a tile shows
+        # last epoch's version (its family is the image).
+        self.tiles = TileCache(frame_budget_s=FRAME_BUDGET_S)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         return self.tile_size(option.font, max(self.width, self.min_width))
@@ -116,7 +122,13 @@ class PredictionTileDelegate(QStyledItemDelegate):
             thumbnail.cacheKey() if thumbnail is not None else 0,
             highlight,
         )
-        self.tiles.paint(painter, option.rect, key, lambda p: self._paint_tile(p, option, index))
+        self.tiles.paint(
+            painter,
+            option.rect,
+            key,
+            lambda p: self._paint_tile(p, option, index),
+            family=sample.path,
+        )
 
     def _paint_tile(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         painter.save()
@@ -200,6 +212,7 @@ class PredictionGrid(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalScrollBar().setSingleStep(24)
         self.setMinimumWidth(MIN_TILE_WIDTH + 40)
+        self._unrendered = QRegion()  # tiles a frame left to the next ones
         self.activated.connect(self._on_view_activated)
         self.selectionModel().currentChanged.connect(self._on_selection_current_changed)
 
@@ -273,6 +286,10 @@ class PredictionGrid(QListView):
             self.delegate.width = cell.width() - 2 * self.spacing()
             self.setGridSize(cell)
 
+    def _on_pacer_turn(self) -> None:
+        region, self._unrendered = self._unrendered, QRegion()
+        self.viewport().update(region)
+
     def _on_view_activated(self, index: QModelIndex) -> None:
         sample = index.data(SampleRole)
         if sample is not None:
@@ -284,7 +301,12 @@ class PredictionGrid(QListView):
             self.sampleSelected.emit(sample)
 
     def paintEvent(self, event: Any) -> None:
+        tiles = self.delegate.tiles
+        tiles.start_frame()
         super().paintEvent(event)
+        if not tiles.deferred.isNull():  # tiles left for the next frames
+            self._unrendered += tiles.deferred
+            shared_pacer().request(self, self._on_pacer_turn)
         if self.model().rowCount() == 0:
             # An empty white box reads as "broken"; say why it is empty.
             painter = QPainter(self.viewport())

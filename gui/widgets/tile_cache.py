@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtGui import QPainter, QPixmap, QRegion
 
 MAX_BYTES = 48 * 1024 * 1024  # ~400 tiles of 150x190 px: a maximised 4K grid and some
 FRAME_BUDGET_S = 0.012  # CPU spent rendering per frame; later tiles wait for the next frame
@@ -31,13 +31,15 @@ class TileCache:
         self.updated = 0  # tiles made from their family's previous tile
         self._frame_started: float | None = None
         self._frame_rendered = 0
-        self.deferred = QRect()  # where this frame left tiles unrendered: paint there again
+        # Where this frame left tiles unrendered: paint there again (the tiles, not their
+        # bounding rect: a rect spanning two far tiles repainted the whole grid).
+        self.deferred = QRegion()
 
     def start_frame(self) -> None:
         """A view's paint begins: from now on it renders for at most `frame_budget_s`."""
         self._frame_started = time.thread_time()
         self._frame_rendered = 0
-        self.deferred = QRect()
+        self.deferred = QRegion()
 
     def paint(
         self,
@@ -50,7 +52,8 @@ class TileCache:
     ) -> bool:
         """Draw the tile for `key` at `rect`; on a miss `render(painter)` draws it first,
         in the same coordinates as `painter` (so `option.rect` stays valid). False (nothing
-        drawn) when this frame's rendering budget is spent: the caller draws a stand-in.
+        drawn) when this frame's rendering budget is spent and no tile of the `family` is
+        cached (else that one stands in): the caller draws a stand-in.
 
         Tiles of one `family` differ only in a part that `update(painter)` redraws over the
         family's previous tile (a thumbnail that arrived): far cheaper than `render`."""
@@ -64,8 +67,14 @@ class TileCache:
                 self._store(full_key, pixmap)
                 self._families[family_key] = full_key
         if pixmap is None and self._over_budget():
-            self.deferred = self.deferred.united(rect)
-            return False
+            self.deferred += rect
+            # Meanwhile the family's previous tile (last epoch's prediction of this image)
+            # rather than a gap; it is replaced within a few frames.
+            previous = self._tiles.get(self._families.get(family_key)) if family else None
+            if previous is None:
+                return False
+            painter.drawPixmap(QPoint(rect.left(), rect.top()), previous)
+            return True
         if pixmap is None:
             pixmap = QPixmap(round(rect.width() * ratio), round(rect.height() * ratio))
             pixmap.setDevicePixelRatio(ratio)

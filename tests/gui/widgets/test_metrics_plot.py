@@ -48,10 +48,11 @@ def test_plots_hold_one_point_per_step_and_epoch_after_the_timer(qtbot, plots):
         plots.add_step(ev)
     for ev in demo_epochs(NAMES, epochs=3):
         plots.add_epoch(ev)
-    qtbot.waitUntil(lambda: _points(plots.curves["val_acc"]) == 3, timeout=2000)
+    # The plots redraw in successive frames (one plot per frame): wait for the last one.
+    qtbot.waitUntil(lambda: _points(plots.curves["lr"]) == 30, timeout=2000)
+    assert _points(plots.curves["val_acc"]) == 3
     assert _points(plots.curves["train_loss_raw"]) == 30
     assert _points(plots.curves["train_loss_smooth"]) == 30
-    assert _points(plots.curves["lr"]) == 30
     # Steps and epochs share the x axis in epochs: the last step of epoch 0 is at 1.0.
     step_x, _ = plots.curves["train_loss_raw"].getOriginalDataset()
     epoch_x, val_acc = plots.curves["val_acc"].getOriginalDataset()
@@ -84,8 +85,8 @@ def test_five_thousand_signalled_steps_are_all_plotted(qtbot, plots):
     emitter.stepped.connect(plots.add_step)
     for ev in demo_steps(epochs=50, steps_per_epoch=100):
         emitter.stepped.emit(ev)
-    qtbot.waitUntil(lambda: _points(plots.curves["train_loss_raw"]) == 5000, timeout=5000)
-    assert _points(plots.curves["lr"]) == 5000
+    qtbot.waitUntil(lambda: _points(plots.curves["lr"]) == 5000, timeout=5000)
+    assert _points(plots.curves["train_loss_raw"]) == 5000
 
 
 def test_a_resumed_run_replaces_the_steps_it_repeats(qtbot, plots):
