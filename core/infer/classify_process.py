@@ -148,6 +148,19 @@ class ClassifyProcess:
     # -- one run ---------------------------------------------------------------------------
     def classify(self, request: ClassifyRequest, control: RunControl) -> Iterator[object]:
         """Classify in the process; yields its events, returns its closing sentence."""
+        ended = False
+        try:
+            sentence = yield from self._run(request, control)
+            ended = True
+            return sentence
+        except LoupeError:
+            ended = True  # the run failed and said why: the process itself is fine
+            raise
+        finally:
+            if not ended:  # abandoned mid-run: its late events must not reach the next run
+                self.end(wait=False)
+
+    def _run(self, request: ClassifyRequest, control: RunControl) -> Iterator[object]:
         self.start()
         events = self._events
         try:

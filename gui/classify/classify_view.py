@@ -2,8 +2,7 @@
 results as a filterable thumbnail grid, export them, sort the files into class folders.
 
 Importing this module does not import torch: the model's description is read from its
-model.json; the model is loaded, and the images classified, in the classification process
-(gui.classify.classify_job, kept_model): the window's GUI thread never waits for that work."""
+model.json; the images are classified in another process (classify_job, kept_model)."""
 
 from __future__ import annotations
 
@@ -268,9 +267,7 @@ class ClassifyView(QWidget):
         self.thumbnails.clear()
         self.results_model.clear()
         self.results_model.set_root(folder)  # tiles name files below it: "2019/IMG_1.jpg"
-        self.results_model.set_class_names(
-            self.model_info["class_names"] if self.model_info else []
-        )
+        self.results_model.set_class_names((self.model_info or {}).get("class_names", []))
         self.results_view.set_class_names(self.results_model.class_names)
         self.results_view.set_empty_text("Classifying… the first images appear in a moment.")
         self.unreadable_files.clear()
@@ -278,9 +275,9 @@ class ClassifyView(QWidget):
         self._classified_folder = folder
         self._classified_model = model  # "Why?" explains with the model that judged
         self.folder_chooser.remember(folder)
-        loaded = self.kept_model.get(model, self._device)
+        loaded = self.kept_model.get(model, self._device) is not None
         self.progress_bar.setRange(0, 0)  # busy until the folder is listed
-        self.progress_label.setText("Loading the model…" if loaded is None else "Listing images…")
+        self.progress_label.setText("Listing images…" if loaded else "Loading the model…")
         self._set_status("")
         subfolders = self.folder_chooser.include_subfolders()
         job = classify_job(self.kept_model.process, model, folder, subfolders, self._device)
@@ -304,8 +301,12 @@ class ClassifyView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        # The user is here to classify: the process imports torch while a folder is chosen.
-        QTimer.singleShot(300, self, lambda: self.isVisible() and self.kept_model.warm_up())
+        QTimer.singleShot(300, self, self._warm_up)
+
+    def _warm_up(self) -> None:
+        """Here to classify, with a model: the process imports torch while a folder is chosen."""
+        if self.isVisible() and self.model_info is not None:
+            self.kept_model.warm_up()
 
     def on_event(self, event: object) -> None:
         """One event of the classification job."""
@@ -429,8 +430,7 @@ class ClassifyView(QWidget):
 
     # -- shutdown ------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Stop and wait for every background thread and process (classification, sort, undo,
-        add to dataset, thumbnails)."""
+        """Stop and wait for every background thread and process (classifying, sorting...)."""
         self.runner.shutdown(timeout_ms)
         self.kept_model.close()
         self.actions.shutdown(timeout_ms)

@@ -80,3 +80,29 @@ def test_a_process_that_died_while_idle_is_replaced_by_a_new_one():
     finally:
         process.end()
     assert not process.running()
+
+
+SAY_PID = textwrap.dedent(
+    """
+    import os, sys
+    for line in sys.stdin:
+        print('{"type":"listed","count":1}', flush=True)
+        print('{"type":"ended","message":"pid %d"}' % os.getpid(), flush=True)
+    """
+)
+
+
+def test_a_run_abandoned_half_way_leaves_nothing_for_the_next_run():
+    process = ClassifyProcess([sys.executable, "-c", SAY_PID])
+    try:
+        run = process.classify(ClassifyRequest("/runs/a", "/photos"), RunControl())
+        assert next(run) == ImagesListed(1)
+        first_pid = process.pid
+        run.close()  # its "ended" is still in the pipe: the next run must not take it
+        run = process.classify(ClassifyRequest("/runs/a", "/photos"), RunControl())
+        assert next(run) == ImagesListed(1)
+        with pytest.raises(StopIteration) as end:
+            next(run)
+        assert end.value.value == f"pid {process.pid}" and process.pid != first_pid
+    finally:
+        process.end()
