@@ -194,6 +194,7 @@ def test_cancel_stops_promptly(qtbot, view, tmp_path):
     status, message = blocker.args
     assert status == "stopped", message
     assert 0 < view.results_model.rowCount() < total
+    assert message == f"Stopped: {view.results_model.rowCount()} of {total} images classified."
     assert not view.is_running() and view.classify_button.isEnabled()
 
 
