@@ -53,4 +53,10 @@ if __name__ == "__main__":
         import multiprocessing
 
         multiprocessing.freeze_support()  # DataLoader workers in a bundled app
+    command = sys.argv[1:]
+    if command and not command[0].startswith("-") and "--self-test" not in command:
+        # train, classify, ...: the process ends with the command (core.cli.short_lived).
+        from core.cli.short_lived import run_command
+
+        run_command(main, command)
     sys.exit(main())

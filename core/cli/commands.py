@@ -15,6 +15,7 @@ from core.cli.classify_command import cmd_classify
 from core.cli.classify_parts import SHARD_HELP, add_merge_parser, cmd_merge, shard_argument
 from core.cli.cli_support import check_folder, first_ctrl_c
 from core.cli.samples_command import add_samples_parser, cmd_samples
+from core.cli.short_lived import training_started
 from core.cli.train_events import (
     add_event_flags,
     event_output,
@@ -25,6 +26,7 @@ from core.cli.train_events import (
 from core.cli.train_flags import add_train_flags, given_settings
 from core.command_name import command_line
 from core.errors import LoupeError
+from core.events import RunStarted
 from core.train.config import AUTO, TrainConfig, resume_config
 from core.train.presets import PRESET_WORDS, preset_values
 from core.train.settings import replace_values
@@ -174,6 +176,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         with first_ctrl_c(on_first_ctrl_c), event_output(args) as send:
             for event in events:
+                if isinstance(event, RunStarted):
+                    training_started()  # the garbage collector resumes (core.cli.short_lived)
                 progress.handle(event)
                 send(event)
                 finished = event

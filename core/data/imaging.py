@@ -241,6 +241,29 @@ def _tail_is_complete(img_format: str | None, tail: bytes) -> bool:
     return True
 
 
+def _png_exif_after_pixels(path: str) -> bool:
+    """True when the PNG has an eXIf chunk after its image data. Pillow finds such a chunk
+    only by decoding the pixels (PngImageFile.getexif loads the image): walking the chunk
+    headers finds it without that."""
+    with open(path, "rb") as fp:
+        fp.seek(8)  # the PNG signature
+        while len(header := fp.read(8)) == 8:
+            length, kind = struct.unpack(">I4s", header)
+            if kind == b"eXIf":
+                return True
+            if kind == b"IEND":
+                return False
+            fp.seek(length + 4, os.SEEK_CUR)  # the data and its CRC
+    return False
+
+
+def _header_orientation(path: str, img: ImageFile.ImageFile) -> int:
+    """The EXIF orientation without decoding the pixels where the format allows it."""
+    if img.format == "PNG" and "exif" not in img.info and not _png_exif_after_pixels(path):
+        return 1  # no EXIF at all: getexif() would decode the whole image to find that out
+    return _orientation(img)
+
+
 def quick_check(path: str) -> tuple[str | None, tuple[int, int] | None]:
     """Cheap header + tail check without decoding pixels: (skip reason or None, (w, h)).
 
@@ -250,7 +273,7 @@ def quick_check(path: str) -> tuple[str | None, tuple[int, int] | None]:
         n_bytes = _check_not_empty(path)
         with _opened(path) as img:
             w, h = img.size
-            if _orientation(img) in (5, 6, 7, 8):
+            if _header_orientation(path, img) in (5, 6, 7, 8):
                 w, h = h, w
             img_format = img.format
         if not _tail_is_complete(img_format, _tail(path, n_bytes)):

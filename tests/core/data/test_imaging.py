@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -156,6 +158,39 @@ def test_corrupt_files_raise_with_reason(tmp_path, kind):
     assert info.value.reason == reason
     assert info.value.path == str(path)
     assert str(path) in str(info.value)
+
+
+def _with_exif_chunk_before_end(png: Path, orientation: int) -> Path:
+    """The PNG with an eXIf chunk after its pixels, where some tools write it (Pillow's
+    own writer puts it before)."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    payload = exif.tobytes()
+    chunk = struct.pack(">I", len(payload)) + b"eXIf" + payload
+    chunk += struct.pack(">I", zlib.crc32(b"eXIf" + payload) & 0xFFFFFFFF)
+    data = png.read_bytes()
+    end = data.rindex(b"IEND") - 4  # the IEND chunk starts with its length
+    png.write_bytes(data[:end] + chunk + data[end:])
+    return png
+
+
+def test_quick_check_of_a_png_decodes_no_pixels(tmp_path, monkeypatch):
+    """The dataset scan checks every file: for PNGs it decoded each one in full (Pillow's
+    getexif loads the image to look for EXIF after the pixels), as slow as training's own
+    decode for big screenshots."""
+    plain = make_image(tmp_path / "plain.png", (40, 20))
+    late = _with_exif_chunk_before_end(make_image(tmp_path / "late.png", (40, 20)), 6)
+    decoded = []
+    real_load = ImageFile.ImageFile.load
+    monkeypatch.setattr(
+        ImageFile.ImageFile, "load", lambda img: decoded.append(img.format) or real_load(img)
+    )
+    assert imaging.quick_check(str(plain)) == (None, (40, 20))
+    assert decoded == []
+    # An orientation stored after the pixels still turns the size as a viewer shows it.
+    assert imaging.quick_check(str(late)) == (None, (20, 40))
+    monkeypatch.undo()
+    assert imaging.open_rgb(str(late)).size == (20, 40)
 
 
 @pytest.mark.parametrize("kind", sorted(CORRUPT_KINDS))
