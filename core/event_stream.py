@@ -5,6 +5,12 @@ or several under torch.distributed.run) sends its core.events back to it over a 
 typed event, nested ClassMetrics and PredictionSample included. Thumbnails travel as their raw
 uint8 bytes (base64) with their shape: exact, and no image codec on either side.
 
+A stream that the same reader follows from its first line (the window's events file) can say
+each array once: `EventEncoder` sends an array already sent as `{"id": n}`, and `EventDecoder`
+gives back the array it kept. A run's prediction thumbnails are the same every epoch: sent in
+full each time they were 3.5 MB per epoch for 96 of them, and parsing such a line held the
+window's GIL for tens of milliseconds. `encode`/`decode` keep every line self-contained.
+
 Decoding is driven by the events' own type hints, so an event added to core.events travels
 without a change here; a line that is not one of them is refused with one sentence saying what
 is wrong (EventStreamError). Plain Python and numpy: no torch, no Qt."""
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import json
 import types
 import typing
@@ -46,35 +53,65 @@ def event_types() -> dict[str, type]:
 # -- encoding ----------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    """`value` as JSON-ready data: dataclasses as objects, arrays as bytes and shape."""
+def _plain_array(value: np.ndarray, sent: dict[bytes, int] | None) -> dict[str, Any]:
+    data = np.ascontiguousarray(value)
+    raw = data.tobytes()
+    plain: dict[str, Any] = {}
+    if sent is not None:
+        digest = hashlib.blake2b(
+            raw + f"{data.dtype.str}{data.shape}".encode(), digest_size=16
+        ).digest()
+        if digest in sent:
+            return {"id": sent[digest]}
+        plain["id"] = sent[digest] = len(sent)
+    plain.update(
+        dtype=data.dtype.str,
+        shape=list(data.shape),
+        base64=base64.b64encode(raw).decode("ascii"),
+    )
+    return plain
+
+
+def _plain(value: Any, sent: dict[bytes, int] | None = None) -> Any:
+    """`value` as JSON-ready data: dataclasses as objects, arrays as bytes and shape (or the
+    number of the same array sent before, when `sent` remembers them)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _plain(getattr(value, f.name), sent) for f in dataclasses.fields(value)}
     if isinstance(value, np.ndarray):
-        data = np.ascontiguousarray(value)
-        return {
-            "dtype": data.dtype.str,
-            "shape": list(data.shape),
-            "base64": base64.b64encode(data.tobytes()).decode("ascii"),
-        }
+        return _plain_array(value, sent)
     if isinstance(value, np.generic):  # a numpy float or int that slipped into an event
         return value.item()
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, sent) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, sent) for v in value]
     return value
 
 
-def encode(event: object) -> str:
-    """One JSON line (without its newline) for an event of core.events."""
+def _encode(event: object, sent: dict[bytes, int] | None) -> str:
     name = type(event).__name__
     if event_types().get(name) is not type(event):
         raise TypeError(f"{name} is not an event of core.events")
-    data = {TYPE_KEY: name, **_plain(event)}
+    data = {TYPE_KEY: name, **_plain(event, sent)}
     # NaN and infinity are allowed (a diverged loss is a real value); json writes them as
     # NaN/Infinity, which json.loads reads back.
     return json.dumps(data, separators=(",", ":"))
+
+
+def encode(event: object) -> str:
+    """One JSON line (without its newline) for an event of core.events, readable alone."""
+    return _encode(event, None)
+
+
+class EventEncoder:
+    """`encode` for one stream read from its start by one EventDecoder: an array already
+    sent on it goes as its number."""
+
+    def __init__(self) -> None:
+        self._sent: dict[bytes, int] = {}
+
+    def encode(self, event: object) -> str:
+        return _encode(event, self._sent)
 
 
 # -- decoding ----------------------------------------------------------------------------
@@ -85,19 +122,27 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _array(value: Any, where: str) -> np.ndarray:
+def _array(value: Any, where: str, seen: dict[int, np.ndarray] | None) -> np.ndarray:
+    if isinstance(value, dict) and value.keys() == {"id"} and seen is not None:
+        if value["id"] not in seen:
+            raise EventStreamError(f"{where} refers to an array not sent before.")
+        return seen[value["id"]]
     if not isinstance(value, dict) or {"dtype", "shape", "base64"} - value.keys():
         raise EventStreamError(f"{where} should be an encoded array (dtype, shape, base64).")
     try:
         raw = base64.b64decode(value["base64"], validate=True)
         array = np.frombuffer(raw, dtype=np.dtype(value["dtype"]))
-        return array.reshape([int(n) for n in value["shape"]]).copy()
+        array = array.reshape([int(n) for n in value["shape"]]).copy()
     except (ValueError, TypeError) as exc:
         raise EventStreamError(f"{where} is not a readable array ({exc}).") from None
+    if seen is not None and isinstance(value.get("id"), int):
+        seen[value["id"]] = array  # shared by every event that names it, as fit()'s are
+    return array
 
 
-def _convert(value: Any, hint: Any, where: str) -> Any:
-    """`value` (parsed JSON) as the type `hint` asks for, or EventStreamError."""
+def _convert(value: Any, hint: Any, where: str, seen: dict[int, np.ndarray] | None = None) -> Any:
+    """`value` (parsed JSON) as the type `hint` asks for, or EventStreamError; `seen`: the
+    arrays of the stream so far, by number (EventDecoder)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if hint is Any:
         return value
@@ -106,7 +151,7 @@ def _convert(value: Any, hint: Any, where: str) -> Any:
             return None
         for arg in (a for a in args if a is not type(None)):
             try:
-                return _convert(value, arg, where)
+                return _convert(value, arg, where, seen)
             except EventStreamError:
                 continue
         raise EventStreamError(f"{where} has an unexpected value {value!r:.80}.")
@@ -115,20 +160,21 @@ def _convert(value: Any, hint: Any, where: str) -> Any:
             raise EventStreamError(f"{where} should be one of {', '.join(map(str, args))}.")
         return value
     if hint is np.ndarray:
-        return _array(value, where)
+        return _array(value, where, seen)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _dataclass(value, hint, where)
+        return _dataclass(value, hint, where, seen)
     if origin is list:
         if not isinstance(value, list):
             raise EventStreamError(f"{where} should be a list.")
-        return [_convert(v, args[0] if args else Any, f"{where}[{i}]") for i, v in enumerate(value)]
+        item = args[0] if args else Any
+        return [_convert(v, item, f"{where}[{i}]", seen) for i, v in enumerate(value)]
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
             args = (args[0],) * len(value) if isinstance(value, list) else ()
         if not isinstance(value, list) or len(args) != len(value):
             raise EventStreamError(f"{where} should be a list of {len(args)} values.")
         pairs = enumerate(zip(value, args, strict=True))
-        return tuple(_convert(v, a, f"{where}[{i}]") for i, (v, a) in pairs)
+        return tuple(_convert(v, a, f"{where}[{i}]", seen) for i, (v, a) in pairs)
     if origin is dict or hint is dict:
         if not isinstance(value, dict):
             raise EventStreamError(f"{where} should be an object.")
@@ -147,14 +193,14 @@ def _scalar(value: Any, hint: Any, where: str) -> Any:
     raise EventStreamError(f"{where} should be a {name}, not {value!r:.80}.")
 
 
-def _dataclass(value: Any, cls: type, where: str) -> Any:
+def _dataclass(value: Any, cls: type, where: str, seen: dict[int, np.ndarray] | None) -> Any:
     if not isinstance(value, dict):
         raise EventStreamError(f"{where} should be an object ({cls.__name__}).")
     hints = _hints(cls)
     values = {}
     for f in dataclasses.fields(cls):
         if f.name in value:
-            values[f.name] = _convert(value[f.name], hints[f.name], f"{where}.{f.name}")
+            values[f.name] = _convert(value[f.name], hints[f.name], f"{where}.{f.name}", seen)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise EventStreamError(f"{where} lacks its field '{f.name}'.")
     # Fields this version does not know are left out: a newer engine may send more.
@@ -163,6 +209,20 @@ def _dataclass(value: Any, cls: type, where: str) -> Any:
 
 def decode(line: str | bytes) -> object:
     """The event encoded in `line`; EventStreamError (one sentence) when it is not one."""
+    return _decode(line, None)
+
+
+class EventDecoder:
+    """`decode` for a stream written by one EventEncoder, read from its first line."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, np.ndarray] = {}
+
+    def decode(self, line: str | bytes) -> object:
+        return _decode(line, self._seen)
+
+
+def _decode(line: str | bytes, seen: dict[int, np.ndarray] | None) -> object:
     text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
     shown = text.strip()[:60]
     try:
@@ -175,4 +235,4 @@ def decode(line: str | bytes) -> object:
     cls = event_types().get(name)
     if cls is None:
         raise EventStreamError(f"Unknown event '{name}' in the training process's output.")
-    return _dataclass(data, cls, name)
+    return _dataclass(data, cls, name, seen)

@@ -24,7 +24,7 @@ from typing import TextIO
 
 from core.control import RunControl
 from core.control_file import FileControl
-from core.event_stream import encode
+from core.event_stream import EventEncoder, encode
 from core.train.shards import process_rank
 
 EVENT_FORMATS = ("json",)
@@ -85,10 +85,11 @@ def event_output(args: argparse.Namespace) -> Iterator[Callable[[object], None]]
     with contextlib.ExitStack() as stack:
         if not is_rank_zero():
             send = _discard
-        elif path:
-            send = _writer(stack.enter_context(open(path, "a", encoding="utf-8")))
-        else:
-            send = _writer(sys.stdout)
+        elif path:  # read from its start by one reader: each thumbnail is sent once
+            events_file = stack.enter_context(open(path, "a", encoding="utf-8"))
+            send = _writer(events_file, EventEncoder().encode)
+        else:  # every line readable alone, for any program
+            send = _writer(sys.stdout, encode)
         stack.enter_context(contextlib.redirect_stdout(sys.stderr))
         stack.enter_context(_sigterm_as_interrupt())
         yield send
@@ -117,9 +118,9 @@ def log_file_output(args: argparse.Namespace) -> Iterator[None]:
             sys.stdout, sys.stderr = saved
 
 
-def _writer(stream: TextIO) -> Callable[[object], None]:
+def _writer(stream: TextIO, to_line: Callable[[object], str]) -> Callable[[object], None]:
     def write(event: object) -> None:
-        stream.write(encode(event) + "\n")
+        stream.write(to_line(event) + "\n")
         stream.flush()  # the window shows each event as it happens, not when a buffer fills
 
     return write

@@ -31,7 +31,7 @@ from typing import BinaryIO
 
 from core.control import RunControl
 from core.control_file import write_control
-from core.event_stream import EventStreamError, decode
+from core.event_stream import EventDecoder, EventStreamError
 from core.events import LogMessage, RunFinished, RunStarted, TrainEvent
 from core.train.child_process import ChildProcess
 from core.train.config import TrainConfig
@@ -140,6 +140,7 @@ class EventReader:
     ) -> None:
         self.events: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._events, self._log = _NewLines(files.events), _NewLines(files.log)
+        self._decoder = EventDecoder()  # the file's thumbnails come once, then by number
         self._child, self._tail, self._on_finished = child, tail, on_finished
         self._thread = threading.Thread(target=self._run, name="loupe-event-reader", daemon=True)
         self._thread.start()
@@ -164,7 +165,7 @@ class EventReader:
             if not line.strip():
                 continue
             try:
-                event: object = decode(line)
+                event: object = self._decoder.decode(line)
             except EventStreamError as exc:  # a line cut short by a killed child
                 event = LogMessage("warning", str(exc))
             if isinstance(event, RunFinished):

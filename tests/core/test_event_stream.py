@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from core import events as ev
-from core.event_stream import EventStreamError, decode, encode, event_types
+from core.event_stream import (
+    EventDecoder,
+    EventEncoder,
+    EventStreamError,
+    decode,
+    encode,
+    event_types,
+)
 
 
 def _thumbnail(seed: int, shape=(24, 32, 3)) -> np.ndarray:
@@ -155,3 +162,23 @@ def test_garbage_is_refused_with_one_sentence(line, words):
 def test_only_core_events_are_encoded():
     with pytest.raises(TypeError, match="not an event"):
         encode({"epoch": 1})
+
+
+def test_a_stream_sends_each_thumbnail_once_and_gives_back_the_same_images():
+    # The window's events file carries the same 96 thumbnails every epoch: after the first
+    # epoch a PredictionsSampled line must not carry them again.
+    sampled = EXAMPLES[ev.PredictionsSampled]
+    encoder, decoder = EventEncoder(), EventDecoder()
+    first, again = encoder.encode(sampled), encoder.encode(sampled)
+    assert len(again) < len(first) / 3 and '"base64"' not in again
+    one, two = decoder.decode(first), decoder.decode(again)
+    assert one.all_pred == two.all_pred == sampled.all_pred
+    for a, b, original in zip(one.samples, two.samples, sampled.samples, strict=True):
+        assert a.image is b.image and np.array_equal(a.image, original.image)
+        assert (a.path, a.top_k) == (b.path, b.top_k) == (original.path, original.top_k)
+    # A line that names an array the reader never got is refused in one sentence, and the
+    # self-contained lines of `encode` stay readable alone.
+    with pytest.raises(EventStreamError, match="not sent before"):
+        EventDecoder().decode(again)
+    alone = decode(encode(sampled))
+    assert np.array_equal(alone.samples[0].image, sampled.samples[0].image)

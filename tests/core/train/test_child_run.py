@@ -21,7 +21,7 @@ import main
 from core.cli.commands import _train_config, build_parser
 from core.control import RunControl
 from core.control_file import FileControl, read_control, write_control
-from core.event_stream import EventStreamError, decode
+from core.event_stream import EventDecoder, EventStreamError
 from core.events import EpochEnded, LogMessage, PredictionsSampled, RunFinished, StepEnded
 from core.train.child_process import NICENESS, ChildProcess, is_alive
 from core.train.child_run import Timeouts, distributed_fit, run_child
@@ -200,14 +200,16 @@ def test_a_child_that_ignores_stop_is_ended_with_everything_it_started(tmp_path)
 def test_a_real_training_process_streams_its_events_and_stops(tmp_path, monkeypatch):
     stray: list[str] = []  # stdout lines that are not events: there must be none
 
-    def strict_decode(line: str):
+    real_decode = EventDecoder.decode
+
+    def strict_decode(self, line: str):
         try:
-            return decode(line)
+            return real_decode(self, line)
         except EventStreamError:
             stray.append(line)
             raise
 
-    monkeypatch.setattr("core.train.child_run.decode", strict_decode)
+    monkeypatch.setattr(EventDecoder, "decode", strict_decode)
     data = make_shapes_dataset(tmp_path / "shapes", per_class=8, size=16)
     run = tmp_path / "run"
     config = TrainConfig(
