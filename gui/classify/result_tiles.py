@@ -71,8 +71,13 @@ class ResultTileDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         tile = index.data(TileRole)  # asking queues a visible tile's missing thumbnail
-        if tile is None:
-            return
+        if tile is not None:
+            self.paint_tile(painter, option, index, tile)
+
+    def paint_tile(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: Index, tile: Any
+    ) -> None:
+        """Draw `tile` (the model's TileRole: result, unsure, thumbnail) at option.rect."""
         result, unsure, image = tile
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         highlight = option.palette.color(QPalette.ColorRole.Highlight).rgba() if selected else 0

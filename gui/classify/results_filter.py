@@ -128,8 +128,20 @@ class ResultsFilterModel(QAbstractListModel):
         """What the view shows, in its order."""
         return [self.result(r) for r in range(len(self._ascending_rows))]
 
+    def index(self, row: int, column: int = 0, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        # QAbstractListModel.index asks rowCount() through Qt for every index: the grid
+        # makes ~300 indexes a frame.
+        if parent.isValid() or column != 0 or not 0 <= row < len(self._ascending_rows):
+            return QModelIndex()
+        return self.createIndex(row, 0)
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else len(self._ascending_rows)
+
+    def tile(self, row: int) -> tuple[ClassifiedImage, bool, Any]:
+        """TileRole of `row`, without the Qt model round trip (the grid asks ~300 times a
+        frame at 4K)."""
+        return self._source.tile(self.source_row(row))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ascending_rows):

@@ -238,11 +238,17 @@ class ResultsModel(QAbstractListModel):
         if role == UnsureRole:
             return self.is_unsure(row)
         if role == TileRole:
-            thumbnail = self.thumbnails.get(result.path) if self.thumbnails is not None else None
-            return result, self.is_unsure(row), thumbnail
+            return self.tile(row)
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip_text(result, self.is_unsure(row))
         return None
+
+    def tile(self, row: int) -> tuple[ClassifiedImage, bool, Any]:
+        """What a tile paints (TileRole): the result, unsure, and the thumbnail or None (asking
+        queues its decode)."""
+        result = self._results[row]
+        thumbnail = self.thumbnails.get(result.path) if self.thumbnails is not None else None
+        return result, self.is_unsure(row), thumbnail
 
     def _on_thumbnails_ready(self, path: str) -> None:
         row = self._row_of_path.get(path)

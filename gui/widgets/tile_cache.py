@@ -17,7 +17,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QPainter, QPixmap, QRegion
 
 MAX_BYTES = 48 * 1024 * 1024  # ~400 tiles of 150x190 px: a maximised 4K grid and some
-FRAME_BUDGET_S = 0.012  # CPU spent rendering per frame; later tiles wait for the next frame
+FRAME_BUDGET_S = 0.008  # CPU spent rendering per frame; later tiles wait for the next frame
 
 
 class TileCache:

@@ -250,6 +250,9 @@ def test_view_of_50000_rows_decodes_only_visible_tiles(qapp, qtbot, tmp_path):
     )
     assert 0 < visible < 100
     assert requested <= visible + 10
+    # The view lays out 50,000 tiles in batches (one per event-loop turn): let it finish.
+    last = proxy.index(49_999, 0)
+    qtbot.waitUntil(lambda: view.visualRect(last).isValid(), timeout=20_000)
     view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
     view.grab()
     assert view.visible_rows().stop == 50_000

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QImage
 from gui.classify.results_filter import ResultsFilterModel
 from gui.classify.results_model import ResultsModel
 from gui.classify.results_view import ResultsView
+from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.thumbnail_cache import ThumbnailCache
 from tests.gui.classify.test_results_model import fake_results
 
@@ -23,11 +24,13 @@ def _view(qtbot, count: int = 40):
     qtbot.waitExposed(view)
     results = fake_results(count, seed=3)
     source.append_results(results)
+    shared_pacer().flush()  # a batch of results repaints the grid in its own frame
     return view, source, cache, results
 
 
 def _settled(view: ResultsView) -> QImage:
     """The view once every visible tile is rendered (a frame renders only so many)."""
+    shared_pacer().flush()
     image = view.grab().toImage()
     for _ in range(200):
         if view.delegate.tiles.deferred.isNull():
@@ -105,4 +108,52 @@ def test_finished_thumbnails_repaint_their_own_rows_not_the_whole_grid(qtbot):
     # (Painting also queues decodes of the visible tiles: unreadable here, also announced.)
     qtbot.waitUntil(lambda: len(changed) >= 2, timeout=5000)
     assert all(first == last for first, last in changed)  # one tile each, not a range
+    cache.shutdown()
+
+
+def test_batches_that_arrive_together_repaint_the_grid_once_in_its_own_frame(
+    qtbot, qapp, monkeypatch
+):
+    from PySide6.QtCore import QEvent, QObject
+
+    from gui.widgets import frame_pacer
+
+    view, source, cache, results = _view(qtbot, count=30)
+    _settled(view)
+    manual = frame_pacer.FramePacer(interval_ms=10**8, parent=qapp)  # frames when we say
+    monkeypatch.setattr(frame_pacer, "_shared", manual)
+    paints = []
+
+    class Count(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint:
+                paints.append(event.region().boundingRect())
+            return False
+
+    counter = Count()
+    view.viewport().installEventFilter(counter)
+    more = fake_results(60, seed=9)
+    source.append_results(more[:30])
+    source.append_results(more[30:])
+    qtbot.wait(50)
+    assert paints == [] and not view.updatesEnabled()  # not inside the batches' events
+    assert len(manual._queue) == 1  # one repaint for both batches, in the next frame
+    manual._on_timer_timeout()
+    assert view.updatesEnabled() and view.model().rowCount() == 90
+    cache.shutdown()
+
+
+def test_the_grid_paints_exactly_the_tiles_in_view_after_a_scroll(qtbot):
+    view, source, cache, results = _view(qtbot, count=400)
+    _settled(view)
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 2)
+    area = view.viewport().rect()
+    rows = [row for row, _index, _rect in view._tiles_in(area)]
+    model = view.model()
+    seen = [
+        r for r in range(model.rowCount()) if view.visualRect(model.index(r, 0)).intersects(area)
+    ]
+    assert rows == seen and rows[0] > 0
+    top = view.viewport().rect().adjusted(0, 0, 0, -view.viewport().height() // 2)
+    assert [row for row, _, _ in view._tiles_in(top)][0] == rows[0]
     cache.shutdown()
