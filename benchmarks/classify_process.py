@@ -62,26 +62,24 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="loupe-bench-process-"))
     photos = str(make_photos(tmp / "photos", args.images))
     models = [str(make_model(tmp / f"model{i}", args.arch, args.image_size)) for i in (1, 2)]
-    print(f"{args.images:,} JPEGs 160x120, {args.arch} at {args.image_size} px, "
-          f"{len(CLASSES)} classes, CPU")  # fmt: skip
+    shown = f"{args.arch} at {args.image_size} px, {len(CLASSES)} classes, CPU"
+    print(f"{args.images:,} JPEGs 160x120, {shown}")
 
     def request(model: str) -> ClassifyRequest:
         return ClassifyRequest(model, photos, True, "cpu", 32)
 
-    rows = []
     import torch  # as the window has it, before any classification
 
     torch.set_num_threads(max(1, (os.cpu_count() or 1) - 1))
-    rows.append(("(a) in-process", timed(classify_run(request(models[0]), RunControl(),
-                                                      ModelKeeper()))))  # fmt: skip
+    rows = [
+        ("(a) in-process", timed(classify_run(request(models[0]), RunControl(), ModelKeeper())))
+    ]
     process = ClassifyProcess()
+    runs = [("(b) process, cold", models[0]), ("(c) process, warm", models[0]),
+            ("(d) warm, new model", models[1])]  # fmt: skip
     try:
-        rows.append(("(b) process, cold", timed(process.classify(request(models[0]),
-                                                                 RunControl()))))  # fmt: skip
-        rows.append(("(c) process, warm", timed(process.classify(request(models[0]),
-                                                                 RunControl()))))  # fmt: skip
-        rows.append(("(d) warm, new model", timed(process.classify(request(models[1]),
-                                                                   RunControl()))))  # fmt: skip
+        for name, model in runs:
+            rows.append((name, timed(process.classify(request(model), RunControl()))))
     finally:
         process.end()
     base = rows[0][1][1]

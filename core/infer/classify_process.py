@@ -110,13 +110,13 @@ class ClassifyProcess:
                     args=(self._popen.stdout, self._events),
                     name="loupe-classify-events",
                     daemon=True,
-                ),  # fmt: skip
+                ),
                 threading.Thread(
                     target=self._read_stderr,
                     args=(self._popen.stderr,),
                     name="loupe-classify-stderr",
                     daemon=True,
-                ),  # fmt: skip
+                ),
             ]
             for thread in self._threads:
                 thread.start()
@@ -202,8 +202,8 @@ class ClassifyProcess:
     def _crash_sentence(self, classified: int, total: int) -> str:
         popen = self._popen
         code = popen.wait(timeout=10) if popen is not None else None
-        how = f"was killed by signal {-code}" if code is not None and code < 0 else (
-            f"ended (exit code {code})")  # fmt: skip
+        killed = code is not None and code < 0
+        how = f"was killed by signal {-code}" if killed else f"ended (exit code {code})"
         said = [line for line in self._stderr if line.strip()]
         why = f": {said[-1]}" if said else ""
         done = f" after {classified:,} of {total:,} images" if total else ""
