@@ -168,6 +168,8 @@ class EventReader:
                 event: object = self._decoder.decode(line)
             except EventStreamError as exc:  # a line cut short by a killed child
                 event = LogMessage("warning", str(exc))
+            if event is None:
+                continue  # an array for the events that follow (a thumbnail)
             if isinstance(event, RunFinished):
                 self._on_finished()
             self.events.put(event)
