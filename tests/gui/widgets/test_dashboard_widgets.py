@@ -63,6 +63,12 @@ def test_confusion_matrix_click_emits_true_and_predicted(qtbot):
         qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert blocker.args == [2, 1]
     assert view.model().highlighted == (2, 1)
+    # The clicked cell is framed in near-black; the cell next to it is not.
+    image = view.table.viewport().grab().toImage()
+    left_edge = image.pixelColor(rect.left() + 1, rect.center().y())
+    beside = image.pixelColor(rect.left() - 4, rect.center().y())
+    assert max(left_edge.red(), left_edge.green(), left_edge.blue()) < 60
+    assert max(beside.red(), beside.green(), beside.blue()) > 100
 
 
 def test_confusion_matrix_takes_thirty_classes_with_long_names(qtbot):
