@@ -13,12 +13,20 @@ The CPU tuner's choice is remembered in a cache shared by all runs (one warm-up 
 first), so no run spends its first steps measuring. Medians over the pairs, because other
 jobs on a shared machine slow single runs by 2-3x; the load average is printed.
 
+With --phases it prints instead where a run's start-up and end go: the steps of `train` before
+its first step, one after another in a fresh interpreter (the CLI's modules, torch with Loupe's
+engine, the scan, the decode, the model, the optimizer whose first use imports torch._dynamo,
+the closing garbage collection, the exit), wall and CPU seconds each, with the collector on and
+a normal exit as before, and paused/frozen with the shortened exit (core.cli.short_lived) as now.
+
     python benchmarks/cli_startup.py --previous d129689 --pairs 5
+    python benchmarks/cli_startup.py --phases --pairs 3
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -70,15 +78,100 @@ def one_run(code: str, data: str, cache: str, flags: list[str]) -> dict[str, flo
     return figures
 
 
+# The steps of a default `train` before its first step, as the engine does them, timed one by
+# one; argv: DATA and "paused" (core.cli.short_lived's pause, freeze and exit) or "on".
+_PHASES = """
+import gc, json, sys, time
+data, mode = sys.argv[1], sys.argv[2]
+if mode == "paused":
+    gc.disable()
+t = [time.perf_counter(), time.process_time()]
+out = []
+def lap(name):
+    now = [time.perf_counter(), time.process_time()]
+    out.append((name, now[0] - t[0], now[1] - t[1]))
+    t[:] = now
+import core.cli.commands
+lap("the CLI's modules")
+import core.train.loop
+lap("torch and Loupe's engine")
+from core.data.datasets import scan_dataset
+scan = scan_dataset(data, 0.2, 0, None)
+lap("scan (3,000 PNGs)")
+from core.data.batches import decode_into_array
+for split in (scan.train, scan.val):
+    decoder = decode_into_array([s.path for s in split], 28, "crop")
+    while True:
+        try:
+            next(decoder)
+        except StopIteration:
+            break
+lap("decode into the cache")
+import torch
+from core.models.registry import build_model
+model = build_model("loupe_net_slim", 10, False, None, False)
+lap("model")
+torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True)
+lap("optimizer (imports torch._dynamo)")
+if mode == "paused":
+    gc.freeze()
+    gc.enable()
+gc.collect()
+lap("the run's closing gc.collect")
+print(json.dumps(out), flush=True)
+if mode == "paused":
+    from core.cli.short_lived import end_process
+    end_process(0)
+"""
+
+
+def phases(data: str, pairs: int) -> None:
+    """Where the time before the first step and after the last epoch goes, step by step."""
+    rows: dict[str, dict[str, list[tuple[float, float]]]] = {"on": {}, "paused": {}}
+    for _ in range(pairs):
+        for mode, steps in rows.items():
+            t0 = time.perf_counter()
+            process = subprocess.Popen(
+                [sys.executable, "-c", _PHASES, data, mode],
+                cwd=REPO, stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            line = process.stdout.readline()
+            printed = time.perf_counter() - t0
+            _, _, usage = os.wait4(process.pid, 0)
+            wall = time.perf_counter() - t0
+            timed = json.loads(line)
+            inside = sum(w for _, w, _ in timed)
+            steps.setdefault("Python itself", []).append((printed - inside, float("nan")))
+            for name, w, c in timed:
+                steps.setdefault(name, []).append((w, c))
+            cpu_total = usage.ru_utime + usage.ru_stime
+            exit_cpu = cpu_total - sum(c for _, _, c in timed)  # the exit, and Python's start
+            steps.setdefault("exit (+ Python's start, CPU)", []).append((wall - printed, exit_cpu))
+    print(f"\nmedians of {pairs} runs each, load {_load()}; wall s / CPU s")
+    print("| step | collector on, normal exit | paused + frozen, short exit |")
+    print("|---|---:|---:|")
+    for name in rows["on"]:
+        cells = []
+        for mode in rows:
+            w = statistics.median(v[0] for v in rows[mode][name])
+            c = statistics.median(v[1] for v in rows[mode][name])
+            cells.append(f"{w:.2f} / {c:.2f}" if c == c else f"{w:.2f} / -")
+        print(f"| {name} | {cells[0]} | {cells[1]} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--previous", default="d129689", help="commit to compare with")
     p.add_argument("--pairs", type=int, default=5)
     p.add_argument("--epochs", type=int, default=2, help="epochs per run (start-up is the same)")
     p.add_argument("--root", default="/tmp/loupe-bench/small-images")
+    p.add_argument("--phases", action="store_true", help="where the time goes, step by step")
     args = p.parse_args(argv)
     os.makedirs(args.root, exist_ok=True)
     data, _ = make_datasets(["digits"], args.root, 0)["digits"]
+    if args.phases:
+        phases(data, args.pairs)
+        return 0
     codes = {"previous": previous_code(args.previous, args.root), "this code": REPO}
     flags = ["--epochs", str(args.epochs)]
     cache = tempfile.mkdtemp(prefix="loupe-cache-")
