@@ -23,9 +23,12 @@ GUESSING_STYLE = (
 )
 
 
+PREPARING = "Preparing the run: reading the dataset, then choosing the model and device for it…"
+
+
 class RunNotice(QLabel):
-    """objectName "runNotice"; its `kind` property is "plan", "guessing" or "unlabelled"
-    (for tests)."""
+    """objectName "runNotice"; its `kind` property is "preparing", "plan", "guessing" or
+    "unlabelled" (for tests)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -34,10 +37,24 @@ class RunNotice(QLabel):
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.hide()
 
+    def on_run_requested(self) -> None:
+        """Train was pressed: hold the notice's place at once. Appearing later, with the
+        run's plan, it pushed the plots down while they were live, and re-laying out three
+        plots in one frame stalled a 4K window ~50 ms; now the plots move once, while they
+        are being cleared anyway."""
+        self.setMinimumHeight(0)
+        self._show(PREPARING, "preparing")
+
     def on_run_started(self, event: RunStarted) -> None:
-        self._show(event.plan, "plan")
+        if event.plan:
+            self.setMinimumHeight(self.height())  # a shorter plan must not pull the plots up
+            self._show(event.plan, "plan")
+        else:
+            self.hide()
 
     def on_run_finished(self, event: RunFinished) -> None:
+        if self.property("kind") == "preparing":  # ended before it started: nothing prepared
+            self.hide()
         if event.verdict:
             self._show(event.verdict, "guessing")
         elif event.unlabelled_verdict:

@@ -243,6 +243,7 @@ class TrainingDashboard(QWidget):
         self.progress.start()
         self.run_info.set_parts("", description)
         self.run_info.setVisible(bool(description))
+        self.run_notice.on_run_requested()
         self.status_label.setText("preparing…")
         self.progress_bar.setRange(0, 0)  # busy until the engine knows the step count
         self.progress_bar.setFormat("Preparing…")

@@ -158,3 +158,31 @@ def test_auto_epochs_that_may_stop_early_read_up_to_n(qtbot):
     dash._update_progress()
     assert dash.progress_bar.format().startswith("Epoch 3/6 · step 4/21")
     assert dash.status_label.text() == "training — epoch 3 of 6"
+
+
+def test_pressing_train_holds_the_notices_place_before_the_plan_arrives(qtbot):
+    """The notice appearing with the plan pushed the live plots down mid-run (a 4K window
+    stalled re-laying them out): it now takes its place when the run is requested, and a run
+    that fails before it starts leaves no 'preparing' sentence behind."""
+    from dataclasses import replace
+
+    from core.events import RunFinished
+
+    dashboard = TrainingDashboard()
+    qtbot.addWidget(dashboard)
+    dashboard.show()
+    notice = dashboard.run_notice
+    dashboard.start_run("Training on /data/digits → /runs/r1")  # as the Train page does
+
+    def plots_top() -> int:
+        qtbot.wait(20)  # the layout settles in the event loop
+        return dashboard.plots.mapTo(dashboard, dashboard.plots.rect().topLeft()).y()
+
+    assert notice.isVisible() and notice.property("kind") == "preparing"
+    before = plots_top()
+    dashboard.on_event(replace(_run_started(), plan="Training loupe_net_slim from scratch."))
+    assert notice.property("kind") == "plan"
+    assert plots_top() == before
+    dashboard.start_run()
+    dashboard.on_event(RunFinished("failed", "No images in /x.", RUN_DIR, 0, None, None, None))
+    assert not notice.isVisible()
