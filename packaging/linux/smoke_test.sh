@@ -55,21 +55,28 @@ import json
 import sys
 
 path, status = sys.argv[1], sys.argv[2]
-events = []
+events, arrays = [], set()
 with open(path, encoding="utf-8") as f:
     for number, line in enumerate(f, 1):
         try:
-            events.append(json.loads(line))
-            events[-1]["event"]
-        except (ValueError, KeyError, TypeError):
+            data = json.loads(line)
+            if isinstance(data.get("array"), int):  # a thumbnail, sent once for later events
+                arrays.add(data["array"])
+                continue
+            data["event"]
+        except (ValueError, KeyError, TypeError, AttributeError):
             sys.exit(f"{path}:{number}: not a JSON event: {line[:80]!r}")
+        named = {s["image"]["id"] for s in data.get("samples", ()) if "id" in s.get("image", {})}
+        if named - arrays:
+            sys.exit(f"{path}:{number}: names thumbnails {sorted(named - arrays)} never sent")
+        events.append(data)
 names = [e["event"] for e in events]
 whole = "RunStarted" in names and "EpochEnded" in names[names.index("RunStarted") :]
 if not whole or names[-1] != "RunFinished":  # log messages may come before RunStarted
     sys.exit(f"{path}: events {sorted(set(names))}, the last {names[-1:]}: not a whole run")
 if events[-1]["status"] != status:
     sys.exit(f"{path}: the run ended {events[-1]['status']!r}, not {status!r}: {events[-1]['reason']}")
-print(f"{len(names)} events, {names.count('EpochEnded')} epoch(s), {status}")
+print(f"{len(names)} events, {names.count('EpochEnded')} epoch(s), {len(arrays)} thumbnails, {status}")
 EOF
 }
 child_flags() {  # FOLDER: the window's files for one child (core.train.launch.ChildFiles)
