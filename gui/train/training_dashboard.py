@@ -232,6 +232,7 @@ class TrainingDashboard(QWidget):
 
     def start_run(self, description: str = "") -> None:
         """A new run was requested: clear the previous one and show that it is preparing."""
+        self.plots.repaint_in_turns()  # first: what follows changes all three plots
         self.plots.clear()
         self.log.clear()
         self._visible_updates.apply(self.matrix, lambda: self.matrix.set_matrix([], []))

@@ -175,6 +175,14 @@ class MetricsPlots(QWidget):
     def add_epoch(self, ev: EpochEnded) -> None:
         self._append_epoch(ev.epoch + 1, ev.val_loss, ev.train_acc, ev.val_acc)
 
+    def repaint_in_turns(self) -> None:
+        """The plots are about to change all at once (a run starts: cleared, and shrunk by
+        the run's notice lines on the first run): each repaints in its own frame, not all
+        three in one (~40-50 ms of the GUI thread at 1600x1000, benchmarks/README.md)."""
+        pacer = shared_pacer()
+        for plot in self.plots():
+            pacer.repaint_later(plot)
+
     def clear(self) -> None:
         """Forget the current run (overlays of other runs stay)."""
         for series in self._series.values():

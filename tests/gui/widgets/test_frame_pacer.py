@@ -196,3 +196,31 @@ def test_a_prediction_tile_waiting_for_its_turn_shows_last_epochs_tile(qtbot):
     assert not grid.delegate.tiles.deferred.isNull()
     qtbot.waitUntil(lambda: grid.delegate.tiles.deferred.isNull(), timeout=10000)
     assert grid.grab().toImage() != before
+
+
+def test_pressing_train_repaints_the_three_plots_one_per_frame(qtbot, pacer):
+    """Pressing Train clears the plots and, on the first run, shows the run's lines above
+    them (the plots shrink): all three repainted in one frame of ~50 ms at 1600x1000."""
+    from gui.train.training_dashboard import TrainingDashboard
+
+    dash = TrainingDashboard()
+    qtbot.addWidget(dash)
+    dash.resize(1400, 900)
+    dash.show()
+    qtbot.waitExposed(dash)
+    dash.plots._timer.stop()
+    plots = dash.plots.plots()
+    before = [plot.height() for plot in plots]
+    views = {plot.objectName(): plot.viewport() for plot in plots}
+    log = PaintLog(views)
+    log.frame()
+
+    dash.start_run("Training on /data/shapes → /runs/r1")
+    assert log.frame() == set()  # the press itself repaints no plot...
+    assert [plot.height() for plot in plots] != before  # ...though they shrank in it
+    frames = []
+    while pacer._queue:
+        pacer._on_timer_timeout()
+        frames.append(log.frame())
+    assert all(len(painted) <= 1 for painted in frames), frames
+    assert set().union(*frames) == set(views)  # each in its turn
