@@ -4,9 +4,11 @@ the command that starts it from source and from a bundle."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -22,6 +24,7 @@ from core.infer.classify_wire import (
     encode_event,
     encode_request,
 )
+from core.infer.classify_worker import NICENESS
 from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
 
 
@@ -104,5 +107,27 @@ def test_a_run_abandoned_half_way_leaves_nothing_for_the_next_run():
         with pytest.raises(StopIteration) as end:
             next(run)
         assert end.value.value == f"pid {process.pid}" and process.pid != first_pid
+    finally:
+        process.end()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/autogroup"), reason="Linux autogroups only")
+def test_the_worker_yields_the_cpu_to_the_window_under_linux_autogroups():
+    # In a session (an autogroup) of its own, os.nice alone left the worker an equal share
+    # of the CPU beside the window's GUI thread: its autogroup is lowered too.
+    process = ClassifyProcess()
+    process.start()
+    try:
+        said = ""
+        for _ in range(200):  # the worker lowers itself first thing, before it serves
+            with open(f"/proc/{process.pid}/autogroup") as autogroup:
+                said = autogroup.read()
+            if said.split()[-1] == str(NICENESS):
+                break
+            time.sleep(0.05)
+        assert said.split()[-1] == str(NICENESS)
+        with open("/proc/self/autogroup") as ours:
+            assert said.split()[0] != ours.read().split()[0]  # the window's group is untouched
+        assert os.getpriority(os.PRIO_PROCESS, process.pid) > os.getpriority(os.PRIO_PROCESS, 0)
     finally:
         process.end()
