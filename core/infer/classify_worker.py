@@ -24,6 +24,7 @@ from core.control import RunControl
 from core.errors import LoupeError
 from core.infer.classify_run import ClassifyRequest, ModelKeeper, classify_run
 from core.infer.classify_wire import RunEnded, RunFailed, decode_request, encode_event
+from core.process_priority import lower_autogroup
 
 WORKER_COMMAND = "classify-worker"  # main.py's hidden entry
 NICENESS = 10  # added to the process's nice value (POSIX): lower priority than the window
@@ -119,24 +120,6 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> int:
     return 0
 
 
-def lower_autogroup(niceness: int, path: str = "/proc/self/autogroup") -> bool:
-    """Give this process's Linux autogroup `niceness`; True when it was set. With autogroups
-    on (most desktop kernels) each session shares the CPU equally whatever its threads' nice,
-    and the window starts this process in a session of its own: os.nice alone left it an
-    equal share beside the window's GUI thread (it ran ~500 ms inside 800 ms of the window's
-    4K stalls; ~70 ms with this). Now it yields as BELOW_NORMAL does on Windows. Only a
-    session's leader does it, so a worker started from a terminal leaves the terminal's
-    session alone; raising a nice value needs no privilege."""
-    if not hasattr(os, "getsid") or os.getsid(0) != os.getpid():
-        return False
-    try:
-        with open(path, "w") as autogroup:
-            autogroup.write(str(niceness))
-    except OSError:  # no autogroups (kernel option, other systems): os.nice is enough
-        return False
-    return True
-
-
 def run_worker() -> int:
     """`main.py classify-worker`: serve on stdin/stdout, keeping stdout for messages only.
     Never returns: it ends the process at once when its stdin closes."""
@@ -148,7 +131,7 @@ def run_worker() -> int:
         # A batch job beside an interactive window: when both want a core, the window's GUI
         # thread gets it first (its repaint waited behind this process's threads at 4K).
         os.nice(NICENESS)
-        lower_autogroup(NICENESS)
+        lower_autogroup(NICENESS)  # os.nice alone does nothing across sessions (autogroups)
     code = serve(requests, replies)
     sys.stderr.flush()
     # Nothing is left to save: skip the interpreter's and torch's teardown (the window, when

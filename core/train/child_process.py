@@ -19,6 +19,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from core.process_priority import lower_autogroup
+
 WINDOWS = sys.platform == "win32"
 
 # How much lower than the window a training process runs (Unix niceness; "below normal" on
@@ -103,6 +105,9 @@ def _lower_priority(pid: int) -> None:
     with contextlib.suppress(OSError, AttributeError):
         here = os.getpriority(os.PRIO_PROCESS, 0)
         os.setpriority(os.PRIO_PROCESS, pid, min(19, here + NICENESS))
+    # Its own session is its own autogroup on Linux: without this, the niceness above made
+    # no difference beside the window (core.process_priority).
+    lower_autogroup(NICENESS, pid)
 
 
 class ChildProcess:

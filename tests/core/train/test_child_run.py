@@ -293,3 +293,17 @@ def test_a_training_process_runs_below_the_window_so_the_window_gets_a_core_firs
         assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(19, here + NICENESS) > here
     finally:
         child.end(terminate_grace_s=2.0)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/autogroup"), reason="Linux autogroups only")
+def test_a_training_process_yields_the_cpu_to_the_window_under_linux_autogroups():
+    # The child leads a session of its own, which autogroups schedule as a whole: its nice
+    # value alone gave it an equal share beside the window's GUI thread.
+    child = ChildProcess([sys.executable, "-c", "import time; time.sleep(60)"], lower_priority=True)
+    try:
+        with open(f"/proc/{child.pid}/autogroup") as theirs, open("/proc/self/autogroup") as ours:
+            said, own = theirs.read().split(), ours.read().split()
+        assert said[-1] == str(NICENESS)
+        assert said[0] != own[0]  # its own group; the window's is untouched
+    finally:
+        child.end(terminate_grace_s=2.0)

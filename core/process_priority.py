@@ -1,0 +1,29 @@
+"""Lower a background process's share of the CPU below the window's, on Linux autogroups too.
+
+With autogroups on (most desktop kernels) the scheduler first shares the CPU equally between
+sessions, whatever the nice values of their threads; the window starts its training and
+classification processes in sessions of their own (one signal reaches each whole group), so
+os.nice alone left each an equal share beside the window's GUI thread: the classification
+process ran ~500 ms inside 800 ms of the window's 4K stalls, ~70 ms with its autogroup
+lowered (benchmarks/README.md). Lowering a session leader's autogroup does what
+BELOW_NORMAL_PRIORITY_CLASS does on Windows. Raising a nice value needs no privilege. Plain
+Python: no torch, no Qt."""
+
+from __future__ import annotations
+
+import os
+
+
+def lower_autogroup(niceness: int, pid: int | None = None) -> bool:
+    """Give the autogroup of `pid` (this process by default) `niceness`; True when it was
+    set. Only a session's leader's: a process started from a terminal (in the terminal's
+    session) leaves that session alone."""
+    pid = os.getpid() if pid is None else pid
+    try:
+        if os.getsid(pid) != pid:
+            return False
+        with open(f"/proc/{pid}/autogroup", "w") as autogroup:
+            autogroup.write(str(niceness))
+    except (OSError, AttributeError):  # no autogroups (kernel option, other systems)
+        return False
+    return True
