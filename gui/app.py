@@ -12,7 +12,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core import APP_NAME, __version__
-from gui.collector import freeze_long_lived_objects
+from gui.collector import GuiThreadCollector, freeze_long_lived_objects
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
@@ -80,7 +80,11 @@ def run_gui(argv: list[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     freeze_long_lived_objects()  # the window and its imports: gui.collector says why
-    return app.exec()
+    collector = GuiThreadCollector()  # cyclic garbage freed on this thread only: it says why
+    try:
+        return app.exec()
+    finally:
+        collector.stop()
 
 
 if __name__ == "__main__":

@@ -90,6 +90,23 @@ def _private_user_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("LOUPE_CACHE_DIR", str(tmp_path_factory.mktemp("user-cache")))
 
 
+_collector = None
+
+
+@pytest.fixture(autouse=True)
+def _gui_thread_collection():
+    """As in the app (gui.collector.GuiThreadCollector): once a QApplication exists, cyclic
+    garbage (a widget of an earlier test) is freed on the GUI thread, never by a thread that
+    happens to allocate (which crashed the suite in Qt's timer dispatch)."""
+    global _collector
+    yield
+    qt = sys.modules.get("PySide6.QtWidgets")
+    if _collector is None and qt is not None and qt.QApplication.instance() is not None:
+        from gui.collector import GuiThreadCollector
+
+        _collector = GuiThreadCollector()
+
+
 @pytest.fixture(autouse=True)
 def _no_leaked_qthreads(request):
     """Fail a test that leaves a QThread running: at exit that is a crash. Every QThread in

@@ -42,3 +42,47 @@ def test_live_objects_are_frozen_and_garbage_is_freed_first():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+THREAD_SCRIPT = textwrap.dedent(
+    """
+    import gc, os, threading
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QListView
+    from gui.collector import GuiThreadCollector
+
+    app = QApplication([])
+    collector = GuiThreadCollector(interval_ms=20)
+    deleted_on = []
+
+    kept = []
+
+    def allocate():  # a reader thread parsing events: enough to trigger a collection
+        kept.extend([i] for i in range(200_000))
+
+    worker = threading.Thread(target=allocate, name="reader")
+    gc.collect()  # counts start at zero: the reader's allocations trigger the next one
+    view = QListView()
+    view.cycle = view  # garbage only the cyclic collector frees
+    view.destroyed.connect(lambda: deleted_on.append(threading.current_thread().name))
+    del view
+    worker.start()
+    worker.join()
+    assert deleted_on == [], f"collected on {deleted_on}"
+    QTimer.singleShot(300, app.quit)
+    app.exec()
+    assert deleted_on == ["MainThread"], deleted_on
+    assert collector.collections > 0
+    print("ok")
+    """
+)
+
+
+def test_widgets_in_reference_cycles_are_freed_on_the_gui_thread_not_by_a_worker():
+    done = subprocess.run(
+        [sys.executable, "-c", THREAD_SCRIPT], cwd=ROOT, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
