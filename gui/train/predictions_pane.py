@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from core.events import PredictionsSampled
 from gui.widgets.image_detail import ImageDetailDialog
-from gui.widgets.prediction_grid import PredictionGrid
+from gui.widgets.prediction_grid import NOTHING_SAMPLED, PredictionGrid
 from gui.widgets.prediction_model import SampleRole
 
 
@@ -32,7 +32,7 @@ class PredictionsPane(QWidget):
         self._detail: ImageDetailDialog | None = None
         self.run_dir = ""  # the run being shown: "Why?" explains with its best model
         self.grid = PredictionGrid()
-        self.filter_label = QLabel("Predictions appear after the first epoch")
+        self.filter_label = QLabel(NOTHING_SAMPLED)
         self.filter_label.setObjectName("predictionFilterLabel")
         self.filter_label.setProperty("role", "muted")
         self.filter_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

@@ -80,6 +80,9 @@ def _bold(font: QFont) -> QFont:
     return bold
 
 
+NOTHING_SAMPLED = "Predictions appear after the first epoch"
+
+
 class PredictionTileDelegate(QStyledItemDelegate):
     """Thumbnail above two lines: "true: <class>" and the predicted class in bold with its
     confidence right-aligned; framed green when right, red when wrong.
@@ -261,8 +264,8 @@ class PredictionGrid(QListView):
             parts.append(f"predicted as {class_label(names, self.proxy.pred_index)}")
         if self.proxy.only_mistakes:
             parts.append("mistakes only")
-        if not parts:
-            return f"All {total} sampled images"
+        if not parts:  # before the first epoch: nothing sampled yet ("All 0" read as a fault)
+            return f"All {total} sampled images" if total else NOTHING_SAMPLED
         text = f"{', '.join(parts).capitalize()}: {shown} of {total} sampled images"
         pairs = zip(self.source_model.all_true, self.source_model.all_pred, strict=False)
         in_val = sum(self.proxy.accepts(t, p) for t, p in pairs)

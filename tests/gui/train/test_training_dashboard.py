@@ -186,3 +186,11 @@ def test_pressing_train_holds_the_notices_place_before_the_plan_arrives(qtbot):
     dashboard.start_run()
     dashboard.on_event(RunFinished("failed", "No images in /x.", RUN_DIR, 0, None, None, None))
     assert not notice.isVisible()
+
+
+def test_before_the_first_epoch_the_predictions_caption_says_when_they_come(qtbot):
+    # It read "All 0 sampled images" once Train was pressed, as if the run had sampled nothing.
+    dashboard = TrainingDashboard()
+    qtbot.addWidget(dashboard)
+    dashboard.start_run("Training on /data → /runs/r1")
+    assert dashboard.predictions.filter_label.text() == "Predictions appear after the first epoch"
