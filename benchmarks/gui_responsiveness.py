@@ -14,6 +14,7 @@ the same run:
 
     python benchmarks/gui_responsiveness.py                  # about 1-2 min on 2 CPU cores
     python benchmarks/gui_responsiveness.py --only train --epochs 20
+    python benchmarks/gui_responsiveness.py --only train classify --stacks 40  # profile stalls
 """
 
 from __future__ import annotations
@@ -114,6 +115,10 @@ def main() -> None:
     parser.add_argument(
         "--only", nargs="*", default=[], choices=("idle", "train", "classify", "results")
     )
+    parser.add_argument(
+        "--stacks", type=float, default=0.0, metavar="MS",
+        help="sample the GUI thread's stack and report what it did in gaps over MS ms",
+    )
     parser.add_argument("--floor", help=argparse.SUPPRESS)  # the bare-QApplication process
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--repeats", type=int, default=3)
@@ -124,7 +129,9 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} at start (shared machines: figures move)")
     only = set(args.only)
     if not only or only - {"results"}:
-        plan = Plan(args.epochs, args.per_class, args.images, args.idle_seconds, only)
+        plan = Plan(
+            args.epochs, args.per_class, args.images, args.idle_seconds, only, args.stacks
+        )
         print_scenarios(measure_window(plan, __file__))
         print(f"    load average {os.getloadavg()[0]:.1f} after (a)")
     if not only or "results" in only:

@@ -148,6 +148,7 @@ class Plan:
     images: int
     idle_seconds: float
     only: set[str] = field(default_factory=set)  # action names; empty: all
+    stacks_over_ms: float = 0.0  # > 0: sample the GUI thread and report its stalls' stacks
 
 
 def make_photos(folder: Path, count: int) -> Path:
@@ -191,6 +192,11 @@ def measure_window(plan: Plan, script: str) -> list[Scenario]:
     if freeze is not None:
         freeze()  # as the app does once the window is up and torch has loaded
     recorder = TickRecorder()
+    sampler = None
+    if plan.stacks_over_ms > 0:
+        from benchmarks.stall_stacks import StackSampler
+
+        sampler = StackSampler()
     todo = [s for s in scenarios(plan.idle_seconds) if not plan.only or s.action in plan.only]
     runs: list[str] = []
     pages = {"train": window.train_page, "classify": window.classify_view}
@@ -263,8 +269,16 @@ def measure_window(plan: Plan, script: str) -> list[Scenario]:
     floor = Floor(script)
     time.sleep(1.0)  # the floor process's QApplication is up before the first scenario
     recorder.start()
+    if sampler is not None:
+        sampler.start()
     QTimer.singleShot(0, next_scenario)
     app.exec()
+    if sampler is not None:
+        sampler.stop()
+        print(f"\nGUI thread's stacks during gaps over {plan.stacks_over_ms:g} ms")
+        for scenario in done:
+            print(f"    {scenario.name}")
+            sampler.report(recorder.ticks, scenario.start, scenario.end, plan.stacks_over_ms)
     floor_ticks = floor.ticks()
     window.close()
     for scenario in done:
