@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.events import EpochEnded, StepEnded
 from gui.widgets.frame_pacer import shared_pacer
-from gui.widgets.plot_axes import LearningRateAxis, cache_axes
+from gui.widgets.plot_axes import GridAxis, LearningRateAxis, cache_axes
 from gui.widgets.plot_legends import LEGEND_BRUSH, LEGEND_CORNERS, best_legend_corner, curve_points
 from gui.widgets.plot_ranges import steady_range
 from gui.widgets.plot_series import Series, number
@@ -136,7 +136,12 @@ class MetricsPlots(QWidget):
 
     @staticmethod
     def _make_plot(object_name: str, y_label: str, left_axis: Any = None) -> pg.PlotWidget:
-        plot = pg.PlotWidget(axisItems={"left": left_axis} if left_axis is not None else None)
+        plot = pg.PlotWidget(
+            axisItems={
+                "left": left_axis if left_axis is not None else GridAxis("left"),
+                "bottom": GridAxis("bottom"),
+            }
+        )
         # PlotWidget(objectName=...) would go to the PlotItem, not to the Qt widget.
         plot.setObjectName(object_name)
         plot.setLabel("left", y_label)
