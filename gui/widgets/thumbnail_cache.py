@@ -6,15 +6,16 @@ decoded, so a folder of 50,000 photos costs what the visible tiles cost.
 
 Why it stays smooth when scrolling fast through 50,000 tiles:
 - QImageReader.setScaledSize decodes JPEGs at reduced size (2-5x faster than a full decode);
-- requests run newest first (rising QThreadPool priority) and only MAX_PENDING wait in the
-  queue: tiles scrolled past are dropped with QThreadPool.tryTake before they cost anything;
+- requests run newest first and only MAX_PENDING wait in the queue: tiles scrolled past are
+  dropped before they cost anything;
 - a file that cannot be decoded is remembered as failed instead of retried on every paint.
 """
 
 from __future__ import annotations
 
-import itertools
+import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThread, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader
@@ -74,21 +75,15 @@ class _Relay(QObject):
     decoded = Signal(str, int, QImage)  # path, generation, image (null when unreadable)
 
 
-class _DecodeTask(QRunnable):
-    def __init__(self, relay: _Relay, path: str, size: int, generation: int) -> None:
+class _Decoder(QRunnable):
+    """A pool thread's work: the cache's queue until it is empty."""
+
+    def __init__(self, drain: Callable[[], None]) -> None:
         super().__init__()
-        self.setAutoDelete(False)  # the cache holds it until done, so tryTake stays safe
-        self.relay = relay
-        self.path = path
-        self.size = size
-        self.generation = generation
+        self.drain = drain
 
     def run(self) -> None:
-        try:
-            image = decode_thumbnail(self.path, self.size)
-        except Exception:  # never let a bad file kill a pool thread
-            image = QImage()
-        self.relay.decoded.emit(self.path, self.generation, image)
+        self.drain()
 
 
 class ThumbnailCache(QObject):
@@ -112,8 +107,11 @@ class ThumbnailCache(QObject):
         self._images: OrderedDict[str, QImage] = OrderedDict()  # least recently used first
         self._bytes = 0
         self._failed: set[str] = set()
-        self._pending: OrderedDict[str, _DecodeTask] = OrderedDict()  # oldest request first
-        self._priority = itertools.count()
+        # Decodes waiting (newest last) and running, shared with the pool's threads.
+        self._lock = threading.Lock()
+        self._queued: OrderedDict[str, None] = OrderedDict()
+        self._running: set[str] = set()
+        self._decoders = 0  # pool threads draining the queue
         self._generation = 0  # bumped by clear(): late results of old requests are ignored
         self._pool = QThreadPool(self)
         # Leave the GUI thread a core: it paints while the pool decodes.
@@ -151,38 +149,54 @@ class ThumbnailCache(QObject):
 
     @property
     def pending_count(self) -> int:
-        return len(self._pending)
+        """Decodes queued or running."""
+        with self._lock:
+            return len(self._queued) + len(self._running)
 
     # -- requests ------------------------------------------------------------------------
     def request(self, path: str) -> None:
-        """Queue a decode (newest requests first); a repeated request is moved to the front."""
-        task = self._pending.get(path)
-        if task is not None:
-            # Asked again (still visible): give it a fresh, higher priority.
-            if self._pool.tryTake(task):
-                self._pool.start(task, next(self._priority) % 2**30)
-            self._pending.move_to_end(path)
-            return
-        task = _DecodeTask(self._relay, path, self.size, self._generation)
-        self._pending[path] = task
-        self._pool.start(task, next(self._priority) % 2**30)
-        while len(self._pending) > MAX_PENDING and self._drop_oldest_request():
-            pass
+        """Queue a decode (newest requests first); a repeated request moves to the front.
 
-    def _drop_oldest_request(self) -> bool:
-        for path, task in self._pending.items():
-            # False: already running; it stays pending until its result arrives.
-            if self._pool.tryTake(task):
-                del self._pending[path]
-                return True
-        return False
+        Every visible tile asks on every repaint (~300 maximised on a 4K screen), so asking
+        again costs a dictionary move: re-queueing each in QThreadPool's priority queue
+        (tryTake and start, linear in its length) was a third of a full repaint."""
+        with self._lock:
+            if path in self._running:
+                return
+            if path in self._queued:
+                self._queued.move_to_end(path)
+                return
+            self._queued[path] = None
+            while len(self._queued) > MAX_PENDING:  # scrolled out of view before decoding
+                self._queued.popitem(last=False)
+            start = self._decoders < self._pool.maxThreadCount()
+            if start:
+                self._decoders += 1
+        if start:
+            self._pool.start(_Decoder(self._decode_queued))
+
+    def _decode_queued(self) -> None:
+        """One pool thread: decode the newest queued request until none is left."""
+        while True:
+            with self._lock:
+                if not self._queued:
+                    self._decoders -= 1
+                    return
+                path, _ = self._queued.popitem(last=True)
+                self._running.add(path)
+                generation, size = self._generation, self.size
+            try:
+                image = decode_thumbnail(path, size)
+            except Exception:  # never let a bad file kill a pool thread
+                image = QImage()
+            self._relay.decoded.emit(path, generation, image)
 
     def clear(self) -> None:
         """Forget every thumbnail and queued request (e.g. a new folder or a new tile size)."""
-        self._generation += 1
-        for task in list(self._pending.values()):
-            self._pool.tryTake(task)
-        self._pending.clear()
+        with self._lock:
+            self._generation += 1
+            self._queued.clear()
+            self._running.clear()
         self._images.clear()
         self._failed.clear()
         self._bytes = 0
@@ -200,9 +214,10 @@ class ThumbnailCache(QObject):
 
     # -- results -------------------------------------------------------------------------
     def _on_relay_decoded(self, path: str, generation: int, image: QImage) -> None:
-        if generation != self._generation:
-            return  # requested before clear(): stale
-        self._pending.pop(path, None)
+        with self._lock:
+            if generation != self._generation:
+                return  # requested before clear(): stale
+            self._running.discard(path)
         self.decoded_count += 1
         if image.isNull():
             self._failed.add(path)
