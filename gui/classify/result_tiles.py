@@ -7,6 +7,7 @@ thumbnail and the badge is rendered once per tile and kept (gui.widgets.tile_cac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt
@@ -72,25 +73,35 @@ class ResultTileDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         tile = index.data(TileRole)  # asking queues a visible tile's missing thumbnail
         if tile is not None:
-            self.paint_tile(painter, option, index, tile)
+            self.paint_tile(painter, option, lambda: index, tile)
 
     def paint_tile(
-        self, painter: QPainter, option: QStyleOptionViewItem, index: Index, tile: Any
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index_of: Callable[[], Index],
+        tile: Any,
     ) -> None:
-        """Draw `tile` (the model's TileRole: result, unsure, thumbnail) at option.rect."""
+        """Draw `tile` (the model's TileRole: result, unsure, thumbnail) at option.rect;
+        `index_of()` gives its model index when the tile is rendered anew."""
         result, unsure, image = tile
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         highlight = option.palette.color(QPalette.ColorRole.Highlight).rgba() if selected else 0
         # One cached pixmap per tile; a thumbnail arriving is drawn over the tile's previous
         # pixmap (the placeholder's), not rendered from scratch. A repaint is one blit.
         body = (result.path, result.label, result.confidence, unsure, highlight)
-        state = None if image is None else image.cacheKey()
-        rect, font = option.rect, option.font
+        key = (body, None if image is None else image.cacheKey())
+        rect = option.rect
+        if self.tiles.blit(painter, rect, key):
+            return
+        font = option.font
         if self.tiles.paint(
             painter,
             rect,
-            (body, state),
-            lambda tile: self._paint_tile(tile, option, index, result, unsure, selected, image),
+            key,
+            lambda tile: self._paint_tile(
+                tile, option, index_of(), result, unsure, selected, image
+            ),
             family=body,
             update=lambda tile: self._paint_picture(tile, rect, image, unsure, font),
         ):

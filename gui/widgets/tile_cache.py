@@ -41,6 +41,22 @@ class TileCache:
         self._frame_rendered = 0
         self.deferred = QRegion()
 
+    def blit(self, painter: QPainter, rect: QRect, key: Hashable) -> bool:
+        """Draw the cached tile for `key` at `rect`; False (nothing drawn) when it is not
+        cached. The cheap first try of a repaint: no render callbacks to build."""
+        ratio = self._ratio(painter)
+        full_key = (key, rect.width(), rect.height(), ratio)
+        pixmap = self._tiles.get(full_key)
+        if pixmap is None:
+            return False
+        self._tiles.move_to_end(full_key)
+        painter.drawPixmap(rect.left(), rect.top(), pixmap)
+        return True
+
+    def _ratio(self, painter: QPainter) -> float:
+        device = painter.device()
+        return device.devicePixelRatioF() if device else 1.0
+
     def paint(
         self,
         painter: QPainter,
@@ -57,7 +73,7 @@ class TileCache:
 
         Tiles of one `family` differ only in a part that `update(painter)` redraws over the
         family's previous tile (a thumbnail that arrived): far cheaper than `render`."""
-        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        ratio = self._ratio(painter)
         full_key = (key, rect.width(), rect.height(), ratio)
         pixmap = self._tiles.get(full_key)
         family_key = (family, rect.width(), rect.height(), ratio)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QImage
 
 from gui.classify.results_filter import ResultsFilterModel
@@ -148,12 +149,21 @@ def test_the_grid_paints_exactly_the_tiles_in_view_after_a_scroll(qtbot):
     _settled(view)
     view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 2)
     area = view.viewport().rect()
-    rows = [row for row, _index, _rect in view._tiles_in(area)]
+    tiles = view._tiles_in(area)
     model = view.model()
     seen = [
-        r for r in range(model.rowCount()) if view.visualRect(model.index(r, 0)).intersects(area)
+        (r, view.visualRect(model.index(r, 0)))
+        for r in range(model.rowCount())
+        if view.visualRect(model.index(r, 0)).intersects(area)
     ]
-    assert rows == seen and rows[0] > 0
+    assert tiles == seen and tiles[0][0] > 0  # the rows and where QListView puts them
     top = view.viewport().rect().adjusted(0, 0, 0, -view.viewport().height() // 2)
-    assert [row for row, _, _ in view._tiles_in(top)][0] == rows[0]
+    assert [row for row, _ in view._tiles_in(top)][0] == tiles[0][0]
+    # A strip through the middle of the second line of tiles: that line only.
+    second = tiles[0][1].translated(0, view.gridSize().height())
+    strip = QRect(0, second.center().y(), view.viewport().width(), 2)
+    columns = sum(1 for _, rect in tiles if rect.top() == tiles[0][1].top())
+    assert [row for row, _ in view._tiles_in(strip)] == [
+        tiles[0][0] + columns + c for c in range(columns)
+    ]
     cache.shutdown()
