@@ -74,7 +74,15 @@ class GridAxis(pg.AxisItem):
     translucent hairline ~50 times slower than it fills the same pixels: drawing one plot's
     axis (~60 grid lines) took 20-30 ms maximised on a 4K screen, each time its range
     changed, and that was the window's longest stall while training
-    (benchmarks/gui_responsiveness.py --stacks). Filled, 0.3 ms; the same pixels."""
+    (benchmarks/gui_responsiveness.py --stacks). Filled, 0.3 ms; the same pixels.
+
+    Ticks and grid lines go two levels deep (major, minor), not three: pyqtgraph adds a third
+    level when the plot is large enough, so maximised on 4K each plot drew ~3 times the
+    lines it draws at 1600x1000, and resizing the three plots took 55-90 ms, 28-35 without."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.setStyle(maxTickLevel=1)
 
     def drawPicture(self, p: QPainter, axisSpec, tickSpecs, textSpecs) -> None:  # noqa: N802, N803
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)

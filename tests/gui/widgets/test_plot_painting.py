@@ -8,6 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QPainter, QPixmap
 
 from core.events import StepEnded
 from gui.widgets.metrics_plot import MetricsPlots
@@ -90,8 +91,15 @@ def test_repainting_an_unchanged_plot_does_not_draw_its_axes_again(plots, qtbot,
     assert painted  # a new range draws the axis again
 
 
-def _grid_plot(axis_class: type) -> pg.PlotWidget:
-    plot = pg.PlotWidget(axisItems={"left": axis_class("left"), "bottom": axis_class("bottom")})
+def _two_level_axis(orientation: str) -> pg.AxisItem:
+    """pyqtgraph's own axis, ticks two levels deep like GridAxis."""
+    axis = pg.AxisItem(orientation)
+    axis.setStyle(maxTickLevel=1)
+    return axis
+
+
+def _grid_plot(make_axis) -> pg.PlotWidget:
+    plot = pg.PlotWidget(axisItems={"left": make_axis("left"), "bottom": make_axis("bottom")})
     plot.showGrid(x=True, y=True, alpha=0.25)
     plot.plot([0, 1, 2, 3], [0.3, 0.9, 0.4, 0.7], pen=pg.mkPen((31, 119, 180), width=2))
     plot.setXRange(0, 3.3, padding=0)
@@ -104,8 +112,8 @@ def test_the_fast_grid_draws_the_same_picture_as_pyqtgraphs(qtbot):
     # GridAxis fills the translucent grid hairlines instead of stroking them (~50x faster
     # maximised on a 4K screen): the plot must look the same, grid lines and ticks included.
     pictures = []
-    for axis_class in (pg.AxisItem, GridAxis):
-        plot = _grid_plot(axis_class)
+    for make_axis in (_two_level_axis, GridAxis):
+        plot = _grid_plot(make_axis)
         qtbot.addWidget(plot)
         plot.show()
         qtbot.waitExposed(plot)
@@ -116,6 +124,24 @@ def test_the_fast_grid_draws_the_same_picture_as_pyqtgraphs(qtbot):
     pyqtgraphs, ours = pictures
     assert len(np.unique(pyqtgraphs)) > 10  # grid, ticks, labels and a curve were drawn
     assert (pyqtgraphs != ours).mean() < 0.002  # a stray pixel at most
+
+
+def test_a_plot_maximised_on_4k_draws_two_levels_of_grid_lines_not_three(qtbot):
+    # pyqtgraph adds a third, finer level of lines when a plot is large: ~3x the lines to
+    # draw each time a range changes, and a busier grid than at 1600x1000.
+    levels = {}
+    for make_axis in (pg.AxisItem, GridAxis):
+        plot = _grid_plot(make_axis)
+        qtbot.addWidget(plot)
+        plot.resize(3600, 900)
+        plot.show()
+        qtbot.waitExposed(plot)
+        device = QPixmap(4, 4)
+        painter = QPainter(device)
+        specs = plot.getAxis("bottom").generateDrawSpecs(painter)
+        painter.end()
+        levels[make_axis] = len({pen.color().alpha() for pen, _, _ in specs[1]})
+    assert levels == {pg.AxisItem: 3, GridAxis: 2}
 
 
 def test_hairline_rects_cover_the_pixels_drawline_covers():
