@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, QRect
-from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtGui import QPainter, QPixmap, QRegion
 from PySide6.QtWidgets import QApplication, QWidget
 
 from gui.demo.demo_data import demo_class_names, demo_epochs, demo_predictions, demo_steps
@@ -163,6 +163,32 @@ def test_tiles_left_for_the_next_frame_are_repainted_alone_not_their_bounding_re
     assert tiles.deferred.contains(QRect(0, 300, 100, 100))
     assert tiles.deferred.contains(QRect(300, 0, 100, 100))
     assert not tiles.deferred.intersects(QRect(150, 150, 100, 100))  # between them
+
+
+def test_thumbnails_arriving_together_are_drawn_in_over_several_frames(qapp):
+    # A classified folder's thumbnails arrive by the dozen: each is drawn over its tile
+    # within the frame's budget, and meanwhile the tile shows its placeholder version.
+    tiles = TileCache(frame_budget_s=0.0)  # one new or updated tile per frame
+    target = QPixmap(400, 100)
+    places = [QRect(x, 0, 100, 100) for x in (0, 100, 200, 300)]
+    painter = QPainter(target)
+    for rect in places:  # every tile without its thumbnail, a frame each
+        tiles.start_frame()
+        tiles.paint(painter, rect, ("card", rect.x(), None), lambda p: None, family=rect.x())
+    drawn = []
+
+    def arrived(p: QPainter) -> None:
+        drawn.append(p)
+
+    tiles.start_frame()
+    for rect in places:  # all four thumbnails have arrived
+        shown = tiles.paint(
+            painter, rect, ("card", rect.x(), "thumb"), lambda p: None, rect.x(), arrived
+        )
+        assert shown  # the placeholder version stands in for the three that wait
+    painter.end()
+    assert len(drawn) == 1 and tiles.updated == 1
+    assert tiles.deferred == QRegion(QRect(100, 0, 300, 100))  # the other three, next frame
 
 
 def test_a_prediction_tile_waiting_for_its_turn_shows_last_epochs_tile(qtbot):
