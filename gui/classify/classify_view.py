@@ -41,6 +41,7 @@ from gui.classify.results_view import ResultsView, UnreadableFiles
 from gui.classify.sort_dialog import SortDialog
 from gui.jobs import JobEnded, JobRunner
 from gui.widgets.image_detail import ImageDetailDialog
+from gui.widgets.progress_bars import set_progress
 from gui.widgets.roles import set_role
 from gui.widgets.thumbnail_cache import ThumbnailCache
 
@@ -342,9 +343,7 @@ class ClassifyView(QWidget):
 
     def _show_count(self, done: int, total: int) -> None:
         # Qt's "%v of %m" has no thousands separators: "2816 of 6000" next to "2,753".
-        self.progress_bar.setRange(0, max(total, 1))
-        self.progress_bar.setValue(done)
-        self.progress_bar.setFormat(f"{done:,} of {total:,}")
+        set_progress(self.progress_bar, done, max(total, 1), f"{done:,} of {total:,}")
 
     def _on_finished(self, status: str, message: str) -> None:
         if status == "finished":

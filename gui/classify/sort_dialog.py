@@ -42,6 +42,7 @@ from core.files.sorting import (
 )
 from core.infer.results import ClassifiedImage
 from gui.jobs import JobControl, JobEnded, JobProgress, JobRunner, call_job
+from gui.widgets.progress_bars import set_progress
 from gui.widgets.roles import set_role
 
 MAX_LISTED_FAILURES = 20
@@ -312,8 +313,7 @@ class SortDialog(QDialog):
             self._on_ended()
 
     def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(total)
-        self.progress.setValue(done)
+        set_progress(self.progress, done, total)
         self.status_label.setText(f"Sorting… {done:,} of {total:,} files")
 
     def _on_succeeded(self, outcome: SortOutcome) -> None:

@@ -38,6 +38,7 @@ from gui.data.dataset_samples import SampleGrid
 from gui.data.dataset_scan import scan_job
 from gui.data.empty_state import DataEmptyState
 from gui.jobs import JobEnded, JobProgress, JobRunner
+from gui.widgets.progress_bars import set_progress
 
 EMPTY_HINT = (
     "<p style='font-size:12pt'><b>Choose a dataset folder</b></p>"
@@ -230,9 +231,12 @@ class DatasetView(QWidget):
 
     def _on_scan_event(self, event: object) -> None:
         if isinstance(event, JobProgress):
-            self.progress_bar.setRange(0, max(event.total, 1))
-            self.progress_bar.setValue(event.done)
-            self.progress_bar.setFormat(f"Checking images: {event.done:,} of {event.total:,}")
+            set_progress(
+                self.progress_bar,
+                event.done,
+                max(event.total, 1),
+                f"Checking images: {event.done:,} of {event.total:,}",
+            )
         elif isinstance(event, JobEnded):
             if event.status == "finished":
                 self._on_scan_succeeded(event.result)

@@ -30,6 +30,7 @@ from core.data.doctor import DoctorConfig, DoctorFinished, DoctorProgress, check
 from core.errors import LoupeError
 from gui.data.doctor_review_model import DoctorReviewModel, ReviewItem
 from gui.jobs import JobEnded, JobRunner
+from gui.widgets.progress_bars import set_progress
 from gui.widgets.thumbnail_cache import decode_thumbnail
 
 THUMB = 72  # px per image in a row
@@ -128,8 +129,7 @@ class DoctorDialog(QDialog):
             if event.total <= 1 and event.done == 0:  # a stage that counts nothing: busy
                 self.progress_bar.setRange(0, 0)
             else:
-                self.progress_bar.setRange(0, event.total)
-                self.progress_bar.setValue(event.done)
+                set_progress(self.progress_bar, event.done, event.total)
         elif isinstance(event, DoctorFinished):
             self.status_label.setText(event.reason)
             if event.report is not None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from core.control import RunControl
 from core.data.samples import FROM_FILE_HINT, SAMPLES, SampleProgress, write_sample
 from gui.jobs import JobEnded, JobRunner
+from gui.widgets.progress_bars import set_progress
 
 SAMPLES_FOLDER = os.path.join(os.path.expanduser("~"), "Loupe samples")
 
@@ -137,8 +138,7 @@ class SampleDatasetDialog(QDialog):
     def _on_runner_event(self, event: object) -> None:
         if isinstance(event, SampleProgress):
             if event.total:
-                self.progress.setRange(0, event.total)
-                self.progress.setValue(event.done)
+                set_progress(self.progress, event.done, event.total)
             self._say(event.text)
         elif isinstance(event, JobEnded):
             self._set_busy(False)

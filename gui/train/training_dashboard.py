@@ -43,6 +43,7 @@ from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.image_detail import ImageDetailDialog
 from gui.widgets.metrics_plot import MetricsPlots
+from gui.widgets.progress_bars import set_progress
 
 PROGRESS_INTERVAL_MS = 500
 
@@ -359,12 +360,13 @@ class TrainingDashboard(QWidget):
     def _update_progress(self) -> None:
         ev = self.progress.last_step
         if ev is not None and self._epochs:
-            if self.progress_bar.maximum() == 0:
-                self.progress_bar.setRange(0, max(1, self._epochs * ev.steps_per_epoch))
-            self.progress_bar.setValue(min(self.progress_bar.maximum(), ev.global_step + 1))
-            self.progress_bar.setFormat(
+            maximum = self.progress_bar.maximum() or max(1, self._epochs * ev.steps_per_epoch)
+            set_progress(
+                self.progress_bar,
+                min(maximum, ev.global_step + 1),
+                maximum,
                 f"Epoch {ev.epoch + 1}{self._of_epochs('/')} · step {ev.step + 1}/"
-                f"{ev.steps_per_epoch} · %p%"
+                f"{ev.steps_per_epoch} · %p%",
             )
         if not self._running:
             return
