@@ -3,13 +3,15 @@ and tiles scrolled past are dropped before they cost a decode."""
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 import pytest
 from PySide6.QtGui import QImage
 
 import gui.widgets.thumbnail_cache as thumbnail_cache
-from gui.widgets.thumbnail_cache import MAX_PENDING, ThumbnailCache
+from gui.widgets.thumbnail_cache import DECODER_NICENESS, MAX_PENDING, ThumbnailCache
 
 
 @pytest.fixture
@@ -82,3 +84,22 @@ def test_clearing_forgets_queued_decodes_and_late_results(qtbot, held_decodes, c
     qtbot.waitUntil(lambda: decoded == ["a"])
     qtbot.wait(50)
     assert len(cache) == 0 and cache.pending_count == 0 and decoded == ["a"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values")
+def test_thumbnails_are_decoded_below_the_gui_threads_priority(qtbot, monkeypatch):
+    # At the same priority the GUI thread shared a core with the decoder half and half,
+    # and waited for it inside the window's longest stalls.
+    niceness = []
+
+    def decode(path: str, size: int) -> QImage:
+        niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return QImage()
+
+    monkeypatch.setattr(thumbnail_cache, "decode_thumbnail", decode)
+    cache = ThumbnailCache(threads=1)
+    cache.get("a.jpg")
+    qtbot.waitUntil(lambda: cache.pending_count == 0)
+    assert cache.shutdown()
+    here = os.getpriority(os.PRIO_PROCESS, 0)
+    assert niceness == [min(19, here + DECODER_NICENESS)]
