@@ -86,11 +86,13 @@ class ResultsView(QListView):
         if old is not None:
             old.modelReset.disconnect(self.delegate.forget_tiles)
             old.rowsAboutToBeInserted.disconnect(self._on_model_rows_about_to_be_inserted)
+            old.layoutAboutToBeChanged.disconnect(self._on_model_rows_about_to_be_inserted)
         super().setModel(model)
         if model is not None:
             # A new folder's results: names are relative to another root.
             model.modelReset.connect(self.delegate.forget_tiles)
             model.rowsAboutToBeInserted.connect(self._on_model_rows_about_to_be_inserted)
+            model.layoutAboutToBeChanged.connect(self._on_model_rows_about_to_be_inserted)
 
     def _on_model_rows_about_to_be_inserted(self, *_args: Any) -> None:
         # A batch of results moves the tiles after it (or the scroll bar): the grid repaints

@@ -100,6 +100,39 @@ def test_streamed_rows_land_where_a_full_sort_puts_them(qapp, key, descending, l
         assert proxy.mapFromSource(src).row() == row
 
 
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_batch_landing_everywhere_is_one_insert_and_one_reorder_and_keeps_the_selection(
+    qtbot, descending
+):
+    # A batch of 600 results from seven folders, shown by name, lands in hundreds of
+    # places: an insert for each made the view lay itself out hundreds of times a batch.
+    results = fake_results(900, seed=5)
+    source = ResultsModel()
+    proxy = ResultsFilterModel(source)
+    QAbstractItemModelTester(proxy, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    proxy.set_sort("name", descending)
+    source.append_results(results[:300])
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.setModel(proxy)
+    picked = proxy.index(123)
+    chosen = picked.data(ResultRole).path
+    view.selectionModel().select(picked, view.selectionModel().SelectionFlag.Select)
+    view.setCurrentIndex(picked)
+    inserts, reorders = [], []
+    proxy.rowsInserted.connect(lambda *args: inserts.append(args))
+    proxy.layoutChanged.connect(lambda *args: reorders.append(args))
+
+    source.append_results(results[300:])
+
+    assert (len(inserts), len(reorders)) == (1, 1)
+    assert shown_paths(proxy) == expected_order(results, descending=descending)
+    selected = view.selectionModel().selectedIndexes()
+    assert [index.data(ResultRole).path for index in selected] == [chosen]
+    assert view.currentIndex().data(ResultRole).path == chosen
+    assert view.currentIndex().row() != 123  # it moved with its result
+
+
 def test_filters_and_roles(qapp):
     results = fake_results(200, seed=1)
     source = ResultsModel()
