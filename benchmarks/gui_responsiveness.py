@@ -116,7 +116,10 @@ def main() -> None:
         "--only", nargs="*", default=[], choices=("idle", "train", "classify", "results")
     )
     parser.add_argument(
-        "--stacks", type=float, default=0.0, metavar="MS",
+        "--stacks",
+        type=float,
+        default=0.0,
+        metavar="MS",
         help="sample the GUI thread's stack and report what it did in gaps over MS ms",
     )
     parser.add_argument("--floor", help=argparse.SUPPRESS)  # the bare-QApplication process
@@ -129,9 +132,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} at start (shared machines: figures move)")
     only = set(args.only)
     if not only or only - {"results"}:
-        plan = Plan(
-            args.epochs, args.per_class, args.images, args.idle_seconds, only, args.stacks
-        )
+        plan = Plan(args.epochs, args.per_class, args.images, args.idle_seconds, only, args.stacks)
         print_scenarios(measure_window(plan, __file__))
         print(f"    load average {os.getloadavg()[0]:.1f} after (a)")
     if not only or "results" in only:

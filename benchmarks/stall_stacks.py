@@ -54,7 +54,9 @@ class StackSampler:
         """Print, for the gaps over `over_ms` between start and end, the functions most often
         on the GUI thread's stack, and the innermost frames most often on top."""
         inside = [t for t in ticks if start <= t <= end]
-        gaps = [(a, b) for a, b in zip(inside, inside[1:], strict=False) if (b - a) * 1000 > over_ms]
+        gaps = [
+            (a, b) for a, b in zip(inside, inside[1:], strict=False) if (b - a) * 1000 > over_ms
+        ]
         if not gaps:
             print(f"      no gaps over {over_ms:.0f} ms")
             return
@@ -68,8 +70,10 @@ class StackSampler:
                     leaf[stack[0]] += 1
                     total.update(set(stack))
         longest = max(b - a for a, b in gaps) * 1000
-        print(f"      {len(gaps)} gaps over {over_ms:.0f} ms (longest {longest:.0f} ms), "
-              f"{count} samples")
+        print(
+            f"      {len(gaps)} gaps over {over_ms:.0f} ms (longest {longest:.0f} ms), "
+            f"{count} samples"
+        )
         if not count:
             return
         print("      on the stack:")
