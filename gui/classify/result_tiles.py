@@ -40,6 +40,7 @@ CLASS_COLORS = [
 ]  # fmt: skip
 
 Index = QModelIndex | QPersistentModelIndex
+FRAME_BUDGET_S = 0.004  # CPU a frame spends rendering new result tiles (after its blits)
 
 
 class ResultTileDelegate(QStyledItemDelegate):
@@ -47,7 +48,9 @@ class ResultTileDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.thumbnail_size = thumbnail_size
         self.class_order: dict[str, int] = {}
-        self.tiles = TileCache()
+        # New tiles rendered per frame: a repaint of a full 4K grid already blits ~250 tiles
+        # (~9 ms), and a batch of results sorted into the visible rows brings dozens of new ones.
+        self.tiles = TileCache(frame_budget_s=FRAME_BUDGET_S)
         self._badges: dict[tuple[str, float], QPixmap] = {}  # the "unsure" badge, per font
 
     def set_class_names(self, names: list[str]) -> None:
@@ -84,31 +87,44 @@ class ResultTileDelegate(QStyledItemDelegate):
     ) -> None:
         """Draw `tile` (the model's TileRole: result, unsure, thumbnail) at option.rect;
         `index_of()` gives its model index when the tile is rendered anew."""
-        result, unsure, image = tile
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        highlight = option.palette.color(QPalette.ColorRole.Highlight).rgba() if selected else 0
-        # One cached pixmap per tile; a thumbnail arriving is drawn over the tile's previous
-        # pixmap (the placeholder's), not rendered from scratch. A repaint is one blit.
-        body = (result.path, result.label, result.confidence, unsure, highlight)
-        key = (body, None if image is None else image.cacheKey())
+        key, body = _keys(option, tile)
         rect = option.rect
         if self.tiles.blit(painter, rect, key):
             return
-        font = option.font
-        if self.tiles.paint(
-            painter,
-            rect,
-            key,
-            lambda tile: self._paint_tile(
-                tile, option, index_of(), result, unsure, selected, image
-            ),
-            family=body,
-            update=lambda tile: self._paint_picture(tile, rect, image, unsure, font),
-        ):
+        render, update = self._renderers(option, index_of, tile)
+        if self.tiles.paint(painter, rect, key, render, family=body, update=update):
             return
         # Rendered in one of the next frames (a few ms apart); meanwhile a blank card: one
         # call, where drawing its thumbnail too cost as much as 300 cached tiles at 4K.
-        painter.fillRect(QRect(rect).adjusted(1, 1, -1, -1), _background(unsure))
+        painter.fillRect(QRect(rect).adjusted(1, 1, -1, -1), _background(tile[1]))
+
+    def render_ahead(
+        self, option: QStyleOptionViewItem, index_of: Callable[[], Index], tile: Any, ratio: float
+    ) -> bool:
+        """Have the tile cached for the next repaint without drawing it (TileCache.
+        render_ahead); False when this frame's rendering budget is spent."""
+        key, body = _keys(option, tile)
+        render, update = self._renderers(option, index_of, tile)
+        return self.tiles.render_ahead(
+            option.rect, key, ratio, option.font, render, family=body, update=update
+        )
+
+    def _renderers(
+        self, option: QStyleOptionViewItem, index_of: Callable[[], Index], tile: Any
+    ) -> tuple[Callable[[QPainter], None], Callable[[QPainter], None]]:
+        """How to draw the whole tile, and how to draw a thumbnail that arrived over the
+        tile's previous version (the placeholder's): far cheaper."""
+        result, unsure, image = tile
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        rect, font = QRect(option.rect), option.font  # both are called before the caller moves on
+
+        def render(painter: QPainter) -> None:
+            self._paint_tile(painter, option, index_of(), result, unsure, selected, image)
+
+        def update(painter: QPainter) -> None:
+            self._paint_picture(painter, rect, image, unsure, font)
+
+        return render, update
 
     def _paint_picture(
         self, painter: QPainter, rect: QRect, image: Any, unsure: bool, font: QFont
@@ -258,6 +274,16 @@ class ResultTileDelegate(QStyledItemDelegate):
             filled.setWidth(rect.width() * min(confidence, 1.0))
             painter.setBrush(UNSURE_COLOR if unsure else CONFIDENT_BAR)
             painter.drawRoundedRect(filled, 2, 2)
+
+
+def _keys(option: QStyleOptionViewItem, tile: Any) -> tuple[Any, Any]:
+    """The tile cache's key for what `tile` shows, and its family (the same tile without
+    its thumbnail): one cached pixmap per tile."""
+    result, unsure, image = tile
+    selected = bool(option.state & QStyle.StateFlag.State_Selected)
+    highlight = option.palette.color(QPalette.ColorRole.Highlight).rgba() if selected else 0
+    body = (result.path, result.label, result.confidence, unsure, highlight)
+    return (body, None if image is None else image.cacheKey()), body
 
 
 def _background(unsure: bool) -> QColor:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRect
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QImage, QRegion
 
 from gui.classify.results_filter import ResultsFilterModel
 from gui.classify.results_model import ResultsModel
@@ -72,8 +72,28 @@ def test_a_frame_renders_only_so_many_tiles_and_the_next_frames_the_rest(qtbot):
     view.delegate.tiles.frame_budget_s = 0.0  # one tile per frame
     view.grab()
     assert view.delegate.tiles.rendered == 1 and not view.delegate.tiles.deferred.isNull()
-    qtbot.waitUntil(lambda: view.delegate.tiles.deferred.isNull(), timeout=10000)
-    assert view.delegate.tiles.rendered >= len(view.visible_rows())
+    visible = len(view.visible_rows())
+    qtbot.waitUntil(lambda: view.delegate.tiles.rendered >= visible, timeout=10000)
+    qtbot.waitUntil(lambda: not shared_pacer().is_pending(view))
+    rendered = view.delegate.tiles.rendered
+    view.grab()
+    assert view.delegate.tiles.rendered == rendered  # every tile was there for the repaint
+    assert view.delegate.tiles.deferred.isNull()
+    cache.shutdown()
+
+
+def test_a_frame_repaints_only_the_tiles_it_rendered_not_every_waiting_one(qtbot):
+    # 200 blank cards waiting: repainting them all at each turn cost ~11 ms a frame at 4K.
+    view, source, cache, results = _view(qtbot)
+    view.delegate.tiles.frame_budget_s = 0.0  # one tile per frame
+    view.grab()
+    waiting = view._unrendered.rectCount()
+    assert waiting > 10
+    painted = []
+    view.viewport().update = lambda region: painted.append(QRegion(region))
+    view._on_pacer_turn()
+    assert len(painted) == 1 and painted[0].rectCount() == 1  # the one tile it rendered
+    assert view._unrendered.rectCount() == waiting - 1
     cache.shutdown()
 
 
