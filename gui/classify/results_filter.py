@@ -45,7 +45,7 @@ class ResultsFilterModel(QAbstractListModel):
         # Their keys, in the same order: new rows find their places by comparing keys in C
         # (bisect, merge), not by calling self._key for rows already placed (a batch into
         # 10,000 rows sorted by name took 20 ms that way, growing with the rows).
-        self._ascending_keys: list[Any] = []
+        self._ascending_keys: list[Any] | None = []
         self._inverse: np.ndarray | None = None  # source row -> proxy row (-1 hidden), lazy
         self._key: Callable[[int], Any] = self._name_key
         source.modelAboutToBeReset.connect(self.beginResetModel)
@@ -188,11 +188,17 @@ class ResultsFilterModel(QAbstractListModel):
         return mask
 
     def _rebuild(self) -> None:
-        key = self._key
-        placed = sorted((key(row), row) for row in np.flatnonzero(self._accepted_mask()).tolist())
-        self._ascending_keys = [k for k, _ in placed]
-        self._ascending_rows = [row for _, row in placed]
+        rows = np.flatnonzero(self._accepted_mask()).tolist()
+        rows.sort(key=self._key)
+        self._ascending_rows = rows
+        self._ascending_keys = None  # worked out when rows first arrive: a sort stays quick
         self._inverse = None
+
+    def _keys(self) -> list[Any]:
+        """The sort keys of the shown rows, in their order."""
+        if self._ascending_keys is None:
+            self._ascending_keys = list(map(self._key, self._ascending_rows))
+        return self._ascending_keys
 
     # -- source changes ------------------------------------------------------------------
     def _on_source_reset(self) -> None:
@@ -205,7 +211,7 @@ class ResultsFilterModel(QAbstractListModel):
         new = sorted((key(r), r) for r in range(first, last + 1) if self._accepts(r))
         if not new:
             return
-        keys = self._ascending_keys
+        keys = self._keys()
         positions = [bisect.bisect_right(keys, k) for k, _ in new]
         groups = [
             (pos, [pair for _, pair in grp])
@@ -231,7 +237,7 @@ class ResultsFilterModel(QAbstractListModel):
         the view lay itself out again each time: 10-15 ms of the window for a batch of 600
         results (benchmarks/gui_responsiveness.py). Selected and current rows keep their
         results."""
-        rows, keys = self._ascending_rows, self._ascending_keys  # as they were: sliced below
+        rows, keys = self._ascending_rows, self._keys()  # as they were: sliced below
         arriving = [row for _, group in groups for _, row in group]
         self.beginInsertRows(QModelIndex(), len(rows), len(rows) + len(arriving) - 1)
         # Meanwhile at the end of the view (of the list, or its start when descending).
