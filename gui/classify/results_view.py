@@ -154,16 +154,15 @@ class ResultsView(QListView):
             return False
         self.delegate.tiles.start_frame()
         ratio = self.viewport().devicePixelRatioF()
-        rendered, left = QRegion(), QRegion()
+        rendered = QRegion()
         for row, option in self._tile_options(waiting.boundingRect(), waiting):
             index_of = lambda row=row: model.index(row, 0)  # noqa: E731
-            if self.delegate.render_ahead(option, index_of, model.tile(row), ratio):
-                rendered += option.rect
-            else:
-                left += option.rect
+            if not self.delegate.render_ahead(option, index_of, model.tile(row), ratio):
+                break  # the frame's budget is spent: the rest wait for the next turn
+            rendered += option.rect
         self.viewport().update(rendered)
-        self._unrendered = left
-        return not left.isEmpty()
+        self._unrendered = waiting.subtracted(rendered)
+        return not self._unrendered.isEmpty()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         self.delegate.tiles.start_frame()
