@@ -91,9 +91,13 @@ class ResultTileDelegate(QStyledItemDelegate):
         rect = option.rect
         if self.tiles.blit(painter, rect, key):
             return
-        render, update = self._renderers(option, index_of, tile)
-        if self.tiles.paint(painter, rect, key, render, family=body, update=update):
-            return
+        if self.tiles.spent():  # no renderers to build: ~180 tiles a repaint at 4K wait
+            if self.tiles.wait(painter, rect, body):
+                return
+        else:
+            render, update = self._renderers(option, index_of, tile)
+            if self.tiles.paint(painter, rect, key, render, family=body, update=update):
+                return
         # Rendered in one of the next frames (a few ms apart); meanwhile a blank card: one
         # call, where drawing its thumbnail too cost as much as 300 cached tiles at 4K.
         painter.fillRect(QRect(rect).adjusted(1, 1, -1, -1), _background(tile[1]))

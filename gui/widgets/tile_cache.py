@@ -76,15 +76,27 @@ class TileCache:
         ratio = self._ratio(painter)
         pixmap = self._tile(rect, key, ratio, painter.font(), render, family, update)
         if pixmap is None:
-            self.deferred += rect
-            # Meanwhile the family's previous tile (last epoch's prediction of this image)
-            # rather than a gap; it is replaced within a few frames.
-            family_key = (family, rect.width(), rect.height(), ratio)
-            previous = self._tiles.get(self._families.get(family_key)) if family else None
-            if previous is None:
-                return False
-            pixmap = previous
+            return self.wait(painter, rect, family)
         painter.drawPixmap(QPoint(rect.left(), rect.top()), pixmap)
+        return True
+
+    def spent(self) -> bool:
+        """This frame's rendering budget is spent: a tile not cached waits (`wait`)."""
+        return self._over_budget()
+
+    def wait(self, painter: QPainter, rect: QRect, family: Hashable = None) -> bool:
+        """The tile at `rect` is rendered in a later frame (it joins `deferred`). Meanwhile
+        the family's previous tile (last epoch's prediction of this image, the tile before
+        its thumbnail came) stands in rather than a gap; False when there is none: the
+        caller draws a stand-in."""
+        self.deferred += rect
+        if family is None:
+            return False
+        ratio = self._ratio(painter)
+        previous = self._tiles.get(self._families.get((family, rect.width(), rect.height(), ratio)))
+        if previous is None:
+            return False
+        painter.drawPixmap(QPoint(rect.left(), rect.top()), previous)
         return True
 
     def render_ahead(
