@@ -36,15 +36,16 @@ def lower_autogroup(niceness: int, pid: int | None = None) -> bool:
 
 
 def lower_this_thread(niceness: int) -> bool:
-    """Run the calling thread `niceness` lower than it runs now (Linux, where each thread
-    has its own nice value); True when it was lowered. Elsewhere a thread id is not a
-    process id that setpriority understands, so nothing is done."""
+    """Run the calling thread `niceness` lower than the process's main thread (Linux, where
+    each thread has its own nice value); True when it was lowered. Calling it again changes
+    nothing: a pool thread's Python state (and any thread-local "done" flag) can be made
+    anew for each task, and lowering relative to the thread's own value crept to 19.
+    Elsewhere a thread id is not a process id that setpriority understands: nothing is done."""
     if not sys.platform.startswith("linux"):
         return False
     try:
-        thread = threading.get_native_id()
-        here = os.getpriority(os.PRIO_PROCESS, thread)
-        os.setpriority(os.PRIO_PROCESS, thread, min(19, here + niceness))
+        main = os.getpriority(os.PRIO_PROCESS, os.getpid())  # the main thread's id is the pid
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, main + niceness))
     except OSError:
         return False
     return True

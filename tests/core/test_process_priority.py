@@ -18,6 +18,7 @@ def test_a_lowered_thread_runs_below_the_others_and_they_stay_where_they_were():
 
     def work() -> None:
         seen["lowered"] = lower_this_thread(5)
+        lower_this_thread(5)  # again (a pool thread's next task): no lower than that
         seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     thread = threading.Thread(target=work)
