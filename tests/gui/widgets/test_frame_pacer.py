@@ -124,15 +124,21 @@ def test_an_epoch_end_repaints_one_live_view_per_frame(qtbot, pacer):
     assert set().union(*frames) == set(views)
 
 
-def test_a_training_step_repaints_the_loss_plot_but_not_the_accuracy_plot(qtbot, pacer):
+def _shown_plots(qtbot, width: int, height: int):
+    """Live training plots on screen, their redraw timer stopped (the test ticks)."""
     from gui.widgets.metrics_plot import MetricsPlots
 
     plots = MetricsPlots()
     qtbot.addWidget(plots)
-    plots.resize(700, 700)
+    plots.resize(width, height)
     plots.show()
     qtbot.waitExposed(plots)
     plots._timer.stop()
+    return plots
+
+
+def test_a_training_step_repaints_the_loss_plot_but_not_the_accuracy_plot(qtbot, pacer):
+    plots = _shown_plots(qtbot, 700, 700)
     plots.set_planned_epochs(2)  # as a run does: the epoch axis stays put
     steps = demo_steps(epochs=2, steps_per_epoch=20)
     for ev in steps[:20]:
@@ -255,14 +261,7 @@ def test_pressing_train_repaints_the_three_plots_one_per_frame(qtbot, pacer):
 def test_a_runs_plan_repaints_the_three_linked_plots_one_per_frame(qtbot, pacer):
     """The plan (how many epochs) sets the epoch axis, which the three plots share: they
     repainted in one frame of 40-60 ms maximised on a 4K screen."""
-    from gui.widgets.metrics_plot import MetricsPlots
-
-    plots = MetricsPlots()
-    qtbot.addWidget(plots)
-    plots.resize(900, 700)
-    plots.show()
-    qtbot.waitExposed(plots)
-    plots._timer.stop()
+    plots = _shown_plots(qtbot, 900, 700)
     views = {plot.objectName(): plot.viewport() for plot in plots.plots()}
     log = PaintLog(views)
     log.frame()
