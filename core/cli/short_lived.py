@@ -2,8 +2,8 @@
 long-lived process (the window, a test calling `run_cli` in its own process) must not take;
 main.py takes them only when it runs a command as the program itself.
 
-- While `train` imports torch (and torch._dynamo, which the optimizer imports) and prepares
-  its run, the cyclic garbage collector is paused: those imports create some 300,000
+- While `train` imports torch and prepares its run, the cyclic garbage collector is paused:
+  those imports create some 300,000
   long-lived objects and each automatic full collection scanned them all again (about a fifth
   of the import time on 2 cores). When training starts they are frozen (`gc.freeze`: never
   scanned again, like the objects a forking server shares) and collection resumes for what

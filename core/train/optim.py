@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.train.config import TrainConfig
+from core.train.eager_optimizers import eager
 
 
 def build_optimizer(params, cfg: TrainConfig, lr: float) -> torch.optim.Optimizer:
@@ -18,7 +19,7 @@ def build_optimizer(params, cfg: TrainConfig, lr: float) -> torch.optim.Optimize
     on_cuda = bool(params) and params[0].device.type == "cuda"
     fused = {"fused": True} if on_cuda else {}
     if cfg.optimizer in ("sgd", "nesterov"):
-        return torch.optim.SGD(
+        return eager(torch.optim.SGD)(
             params,
             lr=lr,
             momentum=cfg.momentum,
@@ -27,11 +28,11 @@ def build_optimizer(params, cfg: TrainConfig, lr: float) -> torch.optim.Optimize
             **fused,
         )
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=cfg.weight_decay, **fused)
+        return eager(torch.optim.Adam)(params, lr=lr, weight_decay=cfg.weight_decay, **fused)
     if cfg.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=cfg.weight_decay, **fused)
+        return eager(torch.optim.AdamW)(params, lr=lr, weight_decay=cfg.weight_decay, **fused)
     if cfg.optimizer == "rmsprop":
-        return torch.optim.RMSprop(
+        return eager(torch.optim.RMSprop)(
             params, lr=lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, eps=1e-3
         )
     raise ValueError(f"unknown optimizer {cfg.optimizer}")
