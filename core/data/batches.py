@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -15,6 +14,7 @@ import torch
 from core.command_name import command_line
 from core.data.augment import to_device
 from core.data.datasets import Sample
+from core.data.file_work import map_files
 from core.data.imaging import load_square, open_rgb
 from core.errors import ImageLoadError, LoupeError
 
@@ -36,31 +36,35 @@ def decode_into_array(
     resize_mode: str,
     should_stop: Callable[[], bool] | None = None,
 ) -> Generator[tuple[int, int], None, tuple[np.ndarray, list[int], list[tuple[str, str]]]]:
-    """Decode every image once, in parallel (PIL releases the GIL while decoding).
+    """Decode every image once (in threads where that helps: core.data.file_work).
     Yields (done, total) as it goes; returns (N_ok,S,S,3) uint8, the indices that decoded,
     and (path, reason) for the files that did not."""
     out = np.empty((len(paths), size, size, 3), dtype=np.uint8)
     ok = np.zeros(len(paths), dtype=bool)
     skipped: list[tuple[str, str]] = []
 
-    def work(i: int) -> tuple[int, str | None]:
+    def work(i: int) -> str | None:
         try:
             out[i] = load_square(paths[i], size, resize_mode)
-            return i, None
+            return None
         except ImageLoadError as exc:
-            return i, exc.reason
+            return exc.reason
 
-    chunk = 256
-    with ThreadPoolExecutor(decode_threads()) as pool:
-        for start in range(0, len(paths), chunk):
-            if should_stop and should_stop():
-                break
-            for i, reason in pool.map(work, range(start, min(start + chunk, len(paths)))):
-                if reason is None:
-                    ok[i] = True
-                else:
-                    skipped.append((paths[i], reason))
-            yield min(start + chunk, len(paths)), len(paths)
+    every = 256
+    decoded = map_files(work, range(len(paths)), decode_threads(), "loupe-decode")
+    try:
+        for i, reason in enumerate(decoded):
+            if reason is None:
+                ok[i] = True
+            else:
+                skipped.append((paths[i], reason))
+            done = i + 1
+            if done % every == 0 or done == len(paths):
+                yield done, len(paths)
+                if should_stop and should_stop():
+                    break
+    finally:
+        decoded.close()  # a stop: the files not yet started are not decoded
     kept = np.flatnonzero(ok).tolist()
     if len(kept) < len(paths):
         # Compact in place: boolean indexing would copy the whole cache once more.

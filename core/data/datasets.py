@@ -15,7 +15,6 @@ import re
 import statistics
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 from core.data.dataset_folders import (
@@ -24,6 +23,7 @@ from core.data.dataset_folders import (
     stray_files,
     visible_subfolders,
 )
+from core.data.file_work import map_files
 from core.data.imaging import IMAGE_EXTENSIONS, quick_check
 from core.errors import DatasetError
 from core.train.config import named
@@ -33,7 +33,7 @@ Progress = Callable[[int, int], None]
 _FEW_IMAGES = 10
 _IMBALANCE_RATIO = 5.0
 _PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress calls per second
-_CHECK_THREADS = 8  # the header checks wait on the disk, not the CPU
+_CHECK_THREADS = 8  # slow header checks wait on the disk, not the CPU
 _SKIPPED_WARNING = re.compile(r"^\d+ files? could not be read")
 
 
@@ -139,19 +139,18 @@ def _hold_out(paths: list[str], val_split: float, seed: int, root: str) -> tuple
 
 
 def _check_all(paths: list[str], progress: Progress | None) -> list[tuple]:
-    """quick_check every path in a thread pool; results come back in input order."""
+    """quick_check every path (in threads where that helps); results in input order."""
     total = len(paths)
     if progress:
         progress(0, total)
     results: list[tuple] = []
     last_report = time.monotonic()
-    with ThreadPoolExecutor(max_workers=_CHECK_THREADS, thread_name_prefix="loupe-scan") as pool:
-        for result in pool.map(quick_check, paths):
-            results.append(result)
-            now = time.monotonic()
-            if progress and now - last_report >= _PROGRESS_INTERVAL_S and len(results) < total:
-                progress(len(results), total)
-                last_report = now
+    for result in map_files(quick_check, paths, _CHECK_THREADS, "loupe-scan"):
+        results.append(result)
+        now = time.monotonic()
+        if progress and now - last_report >= _PROGRESS_INTERVAL_S and len(results) < total:
+            progress(len(results), total)
+            last_report = now
     if progress:
         progress(total, total)
     return results
