@@ -81,6 +81,9 @@ class MainWindow(QMainWindow):
 
         self.nav = PageNavigation()
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        # A passing message speaks of the page it was said on ("completed — best validation
+        # accuracy 81 %" under the Classify page's other model read as that model's result).
+        self.nav.currentRowChanged.connect(lambda _row: self.statusBar().clearMessage())
 
         central = QWidget()
         row = QHBoxLayout(central)

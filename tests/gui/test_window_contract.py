@@ -158,3 +158,15 @@ def test_a_resumed_run_starts_with_its_curves_so_far(qtbot, tmp_path, trained_ru
     finally:
         release.set()
     qtbot.waitSignal(window.train_page.runEnded, timeout=10_000).wait()
+
+
+def test_a_passing_status_message_goes_when_another_page_is_shown(qtbot, tmp_path):
+    from gui.main_window import CLASSIFY_PAGE, DATA_PAGE
+
+    window = make_window(qtbot, tmp_path)
+    window.show_page(DATA_PAGE)
+    window._on_dataset_failed("Dataset folder not found: /nowhere")
+    window.show_page(DATA_PAGE)  # the same page: the message stays
+    assert window.statusBar().currentMessage() == "Dataset folder not found: /nowhere"
+    window.show_page(CLASSIFY_PAGE)
+    assert window.statusBar().currentMessage() == ""
