@@ -15,7 +15,8 @@ jobs on a shared machine slow single runs by 2-3x; the load average is printed.
 
 With --phases it prints instead where a run's start-up and end go: the steps of `train` before
 its first step, one after another in a fresh interpreter (the CLI's modules, torch with Loupe's
-engine, the scan, the decode, the model, the optimizer whose first use imports torch._dynamo,
+engine, the scan, the decode, the model, the optimizer (which imported torch._dynamo until Loupe's
+optimizers stopped it: core/train/eager_optimizers.py),
 the closing garbage collection, the exit), wall and CPU seconds each, with the collector on and
 a normal exit as before, and paused/frozen with the shortened exit (core.cli.short_lived) as now.
 
@@ -111,8 +112,12 @@ import torch
 from core.models.registry import build_model
 model = build_model("loupe_net_slim", 10, False, None, False)
 lap("model")
-torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True)
-lap("optimizer (imports torch._dynamo)")
+from core.train.config import TrainConfig
+from core.train.optim import build_optimizer
+optimizer = build_optimizer(model.parameters(), TrainConfig(data_dir=data, out_dir=""), 0.05)
+optimizer.zero_grad()
+optimizer.step()
+lap("optimizer and its first step (torch's own imported torch._dynamo: 1-2 s)")
 if mode == "paused":
     gc.freeze()
     gc.enable()

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from core.infer.temperature import MAX_TEMPERATURE, MIN_TEMPERATURE
+from core.train.eager_optimizers import eager
 
 ECE_BINS = 15  # as in Guo et al.; also what report.json documents
 MIN_IMAGES = 2
@@ -119,7 +120,7 @@ def fit_temperature(logits: torch.Tensor, labels: torch.Tensor, max_iter: int = 
         labels = labels.detach().to("cpu").long().clone()
         # LBFGS searches log T: T stays positive without a constraint.
         log_t = torch.zeros((), dtype=torch.float32, requires_grad=True)
-        optimizer = torch.optim.LBFGS(
+        optimizer = eager(torch.optim.LBFGS)(  # torch's, without importing torch._dynamo
             [log_t], lr=0.5, max_iter=max_iter, line_search_fn="strong_wolfe"
         )
 

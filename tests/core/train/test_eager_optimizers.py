@@ -21,6 +21,11 @@ from core.train.loop import fit
 from core.train.optim import build_optimizer
 from tests.core.image_factory import make_shapes_dataset
 
+from core.infer.calibration import fit_temperature
+
+# Calibration first (`evaluate` fits a temperature without training anything before it).
+assert fit_temperature(torch.randn(50, 4), torch.randint(0, 4, (50,))) > 0
+assert "torch._dynamo" not in sys.modules, "fitting a temperature imported torch._dynamo"
 data = make_shapes_dataset(sys.argv[1] + "/data", per_class=6, size=16)
 for optimizer in ("nesterov", "adamw", "adam", "rmsprop"):
     cfg = TrainConfig(data_dir=str(data), out_dir=f"{sys.argv[1]}/{optimizer}", epochs=2,
