@@ -24,6 +24,11 @@ WARMUP_STEPS = 2  # the first steps allocate and tune kernels: not representativ
 ROUNDS = 2  # each candidate is visited this many times, interleaved with the others
 STEPS_PER_VISIT = 3  # the first step of a visit is discarded (new kernels for that setting)
 SLOWER_THAN_BEST = 0.5  # after the first round, settings below this share of the best stop
+# Slow steps (a pretrained network on photos, on a CPU): the plan above would time 26 steps,
+# a minute or more, a quarter of a small run, with no time left shown meanwhile. A step this
+# long averages over enough work that one round, and one kept step per visit, suffice.
+SLOW_STEP_S = 1.0
+SLOW_STEPS_PER_VISIT = 2
 
 FP32 = Precision(False, None, False)
 BF16 = Precision(True, torch.bfloat16, False)
@@ -82,11 +87,16 @@ class CpuTuner:
         if self.chosen is not None:
             torch.set_num_threads(self.chosen.threads)
             self.precision = self.chosen.precision
-        self._plan = [c for _ in range(ROUNDS) for c in candidates for _ in range(STEPS_PER_VISIT)]
+        self._steps_per_visit = STEPS_PER_VISIT
+        self._plan = self._visits(ROUNDS)
         self._times: dict[CpuSetting, list[float]] = {c: [] for c in candidates}
         self._slot = 0
         self._t0 = 0.0
         self._current: CpuSetting | None = None
+
+    def _visits(self, rounds: int) -> list[CpuSetting]:
+        visit = self._steps_per_visit
+        return [c for _ in range(rounds) for c in self.candidates for _ in range(visit)]
 
     def _apply(self, setting: CpuSetting) -> None:
         if setting != self._current:
@@ -95,22 +105,28 @@ class CpuTuner:
             self._current = setting
 
     def before_step(self, global_step: int) -> Precision:
-        if self.enabled and global_step >= WARMUP_STEPS:
-            self._apply(self._plan[self._slot])
+        if self.enabled:
+            if global_step >= WARMUP_STEPS:
+                self._apply(self._plan[self._slot])
             self._t0 = time.perf_counter()
         return self.precision
 
     def after_step(self, global_step: int, images: int) -> None:
         # On CPU the step's work is done when it returns: nothing is queued asynchronously.
-        if not self.enabled or global_step <= WARMUP_STEPS:
+        if not self.enabled:
             return
         seconds = time.perf_counter() - self._t0
+        if global_step == WARMUP_STEPS and seconds >= SLOW_STEP_S:
+            self._steps_per_visit = SLOW_STEPS_PER_VISIT  # the last warm-up step was slow
+            self._plan = self._visits(1)
+        if global_step <= WARMUP_STEPS:
+            return
         setting = self._plan[self._slot]
-        first_of_visit = self._slot % STEPS_PER_VISIT == 0
+        first_of_visit = self._slot % self._steps_per_visit == 0
         if not first_of_visit:
             self._times[setting].append(images / max(seconds, 1e-9))
         self._slot += 1
-        if self._slot == len(self.candidates) * STEPS_PER_VISIT:
+        if self._slot == len(self.candidates) * self._steps_per_visit:
             self._drop_the_clearly_slower()
         if self._slot < len(self._plan):
             return

@@ -64,3 +64,34 @@ def test_a_clearly_slower_setting_is_not_visited_twice():
     assert tuner.chosen == fast
     assert used.count(FP32) == STEPS_PER_VISIT  # one visit: its second would be wasted time
     assert used.count(BF16) == ROUNDS * STEPS_PER_VISIT
+
+
+def test_slow_steps_are_timed_in_one_short_round(monkeypatch):
+    """A pretrained network on photos takes seconds a step on a CPU: the full plan would spend
+    a quarter of a small run measuring, with no time left shown meanwhile."""
+    from core.train import cpu_tuner
+
+    monkeypatch.setattr(cpu_tuner, "SLOW_STEP_S", 0.01)  # "slow" here: 20 ms steps
+    candidates = [CpuSetting(1, FP32), CpuSetting(2, FP32), CpuSetting(1, BF16)]
+    tuner = CpuTuner(candidates, FP32)
+    step = 0
+    while tuner.enabled:
+        precision = tuner.before_step(step)
+        time.sleep(0.02 if precision == FP32 else 0.03)
+        tuner.after_step(step + 1, 8)
+        step += 1
+    assert step == WARMUP_STEPS + len(candidates) * cpu_tuner.SLOW_STEPS_PER_VISIT  # 8, not 20
+    assert tuner.chosen.precision == FP32  # and it still chose by what it measured
+    assert "measured 1 thread, fp32" in tuner.messages()[0]
+
+
+def test_fast_steps_keep_the_full_plan():
+    candidates = [CpuSetting(1, FP32), CpuSetting(1, BF16)]
+    tuner = CpuTuner(candidates, FP32)
+    step = 0
+    while tuner.enabled:
+        tuner.before_step(step)
+        time.sleep(0.001)
+        tuner.after_step(step + 1, 8)
+        step += 1
+    assert step == WARMUP_STEPS + ROUNDS * len(candidates) * STEPS_PER_VISIT
