@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         from core.train.launch import run_launcher
 
         return run_launcher(argv[1:])
+    if argv == ["train-standby"]:  # hidden: the window's next training process, made ready
+        from core.train.standby import run_standby
+
+        return run_standby()
     if argv == ["classify-worker"]:  # hidden: the window's classification process
         from core.infer.classify_worker import run_worker
 

@@ -363,6 +363,7 @@ class MainWindow(QMainWindow):
             if hasattr(view, "shutdown"):  # pages that own threads stop them here
                 view.shutdown()
         self.loader.shutdown()  # a torch import cannot be interrupted: wait for it
+        self.train_page.end_standby()
         event.accept()
 
 

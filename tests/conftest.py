@@ -90,6 +90,16 @@ def _private_user_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("LOUPE_CACHE_DIR", str(tmp_path_factory.mktemp("user-cache")))
 
 
+@pytest.fixture(autouse=True)
+def _no_standby_training_process(monkeypatch):
+    """A window keeps its next training process ready, torch loaded (core.train.standby): in
+    the suite every window would load torch once more in the background, on 2 cores. The
+    standby's own tests switch it back on."""
+    from core.train import standby
+
+    monkeypatch.setattr(standby, "START_AHEAD", False)
+
+
 _collector = None
 
 

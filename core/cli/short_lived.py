@@ -70,6 +70,6 @@ def end_process(code: int) -> NoReturn:
 
 def run_command(main: Callable[[list[str]], int], argv: list[str]) -> NoReturn:
     """main.py's way to run a command-line command as the whole process."""
-    if argv[:1] == ["train"]:
+    if argv[:1] in (["train"], ["train-standby"]):
         pause_collection()
     end_process(main(argv))

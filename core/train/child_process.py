@@ -11,6 +11,7 @@ Plain Python: no torch."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -110,15 +111,25 @@ def _lower_priority(pid: int) -> None:
     lower_autogroup(NICENESS, pid)
 
 
+def child_environment() -> dict[str, str]:
+    """The environment of a training process the window starts."""
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"  # stderr lines arrive as written
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    return env
+
+
 class ChildProcess:
     """`command` running with its stdout and stderr on one pipe (text, UTF-8), no stdin;
-    with `lower_priority`, below this process's priority (NICENESS)."""
+    with `lower_priority`, below this process's priority (NICENESS). With `command_on_stdin`,
+    a process that waits for its command (core.train.standby): `send_command` gives it."""
 
     def __init__(
         self,
         command: Sequence[str],
         env: dict[str, str] | None = None,
         lower_priority: bool = False,
+        command_on_stdin: bool = False,
     ) -> None:
         options: dict[str, Any] = {}
         if WINDOWS:
@@ -130,7 +141,7 @@ class ChildProcess:
             options["start_new_session"] = True  # its own process group: one signal reaches it
         self.popen = subprocess.Popen(
             list(command),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if command_on_stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -149,6 +160,19 @@ class ChildProcess:
 
     def running(self) -> bool:
         return self.popen.poll() is None
+
+    def send_command(self, argv: Sequence[str]) -> bool:
+        """Hand a waiting process its command (one JSON line) and close its stdin; False when
+        it can no longer read it (it ended)."""
+        stdin = self.popen.stdin
+        if stdin is None or stdin.closed:
+            return False
+        try:
+            stdin.write(json.dumps(list(argv)) + "\n")
+            stdin.close()
+        except (OSError, ValueError):
+            return False
+        return True
 
     def tree(self) -> set[int]:
         """The processes of the tree that still run: the launcher and what it started.
@@ -202,3 +226,6 @@ class ChildProcess:
         if self.tree():
             self.kill()
         self.popen.wait()
+        if self.popen.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.popen.stdin.close()

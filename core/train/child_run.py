@@ -33,9 +33,10 @@ from core.control import RunControl
 from core.control_file import write_control
 from core.event_stream import EventDecoder, EventStreamError
 from core.events import LogMessage, RunFinished, RunStarted, TrainEvent
-from core.train.child_process import ChildProcess
+from core.train.child_process import ChildProcess, child_environment
 from core.train.config import TrainConfig
 from core.train.launch import ALL_GPUS, WORKER_DEVICE, ChildFiles, child_command
+from core.train.standby import Standby
 
 STOP_GRACE_S = 15.0  # a step, or saving the model after a stop, may take a few seconds
 TERMINATE_GRACE_S = 10.0  # torchrun itself gives its workers 30 s: we do not wait that long
@@ -235,13 +236,6 @@ class ControlRelay:
                 return
 
 
-def _child_environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONUNBUFFERED"] = "1"  # stderr lines arrive as written
-    env.setdefault("PYTHONIOENCODING", "utf-8")
-    return env
-
-
 def run_child(
     command: Sequence[str],
     control: RunControl,
@@ -249,12 +243,17 @@ def run_child(
     files: ChildFiles,
     timeouts: Timeouts = Timeouts(),
     watch_tree: bool = True,
+    standby: Standby | None = None,
 ) -> Iterator[TrainEvent]:
     """Run `command` (a `train ...` command writing into `files`) and yield its events; ends
     with exactly one RunFinished. `watch_tree`: look at the processes it starts once a
     second (torchrun's workers); one plain process keeps its own in its process group, and
-    reading every process of the system would take the GIL from the window for nothing."""
-    child = ChildProcess(command, env=_child_environment(), lower_priority=True)
+    reading every process of the system would take the GIL from the window for nothing.
+    `standby`: a process that has loaded torch already runs the command where it can."""
+    env = child_environment()
+    child = standby.take(command, env) if standby is not None else None
+    if child is None:
+        child = ChildProcess(command, env=env, lower_priority=True)
     tail = MessageTail()
     output = OutputReader(child.popen.stdout, tail)
     relay = ControlRelay(control, files.control, child, timeouts, watch_tree)
@@ -289,12 +288,15 @@ def is_launch_message(event: object) -> bool:
     return isinstance(event, LogMessage) and event.text.startswith(LAUNCH_TEXT)
 
 
-def child_fit(config: TrainConfig, control: RunControl) -> Iterator[TrainEvent]:
+def child_fit(
+    config: TrainConfig, control: RunControl, standby: Standby | None = None
+) -> Iterator[TrainEvent]:
     """`fit` in a child process: the window's way to train. One process on the config's own
-    device; one per GPU under torch.distributed.run for "All N GPUs"."""
+    device (the `standby` one where it is ready); one per GPU under torch.distributed.run for
+    "All N GPUs"."""
     if config.device == ALL_GPUS:
         return distributed_fit(config, control)
-    return distributed_fit(config, control, processes=1, worker_device=None)
+    return distributed_fit(config, control, processes=1, worker_device=None, standby=standby)
 
 
 def distributed_fit(
@@ -302,6 +304,7 @@ def distributed_fit(
     control: RunControl,
     processes: int | None = None,
     worker_device: str | None = WORKER_DEVICE,
+    standby: Standby | None = None,
 ) -> Iterator[TrainEvent]:
     """Train `config` in `processes` processes (default: one per usable GPU, "All N GPUs")
     under torch.distributed.run, or in one plain process when `processes` is 1.
@@ -327,7 +330,8 @@ def distributed_fit(
         command = child_command(config, processes, files, worker_device)
         where = f"{processes} processes" if processes > 1 else "a separate process"
         yield LogMessage("info", f"{LAUNCH_TEXT}{where}: {shlex.join(command)}")
-        for event in run_child(command, control, config, files, watch_tree=processes > 1):
+        watch = processes > 1
+        for event in run_child(command, control, config, files, watch_tree=watch, standby=standby):
             if isinstance(event, RunStarted) and processes > 1:
                 # Process 0 names its own device; the run uses one per process.
                 event = dataclasses.replace(event, device=f"{processes} × {event.device}")

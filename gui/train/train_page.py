@@ -1,6 +1,7 @@
 """The Train page: the settings on the left, the live dashboard on the right, and the one
 training run in progress (a gui.jobs job following a training process: core.train.child_run).
-Its rules live in TrainPageModel; this class shows them and forwards clicks."""
+Its rules live in TrainPageModel; this class shows them and forwards clicks. While nothing
+trains, the next run's process waits ready, torch loaded (core.train.standby)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from core.events import RunFinished
 from core.train.child_run import child_fit, distributed_fit, is_launch_message
 from core.train.config import TrainConfig, resume_config
 from core.train.launch import ALL_GPUS
+from core.train.standby import Standby
 from gui.jobs import JobEnded, JobRunner
 from gui.runs.run_records import load_run
 from gui.train.model_settings import ModelSettingsPanel
@@ -39,8 +41,13 @@ class TrainPage(QWidget):
         self.model = TrainPageModel()
         self.runner = JobRunner(self, name="train")
         # Every run trains in a child process whose events stream back (one per GPU for
-        # "All N GPUs"); the multi-GPU test replaces that one with CPU processes.
-        self.child_fit: FitFunction = child_fit
+        # "All N GPUs"); the multi-GPU test replaces that one with CPU processes. A run on
+        # one device takes the standby process, which has loaded torch already.
+        self.standby = Standby()
+        self._closing = False  # no standby after the window closed
+        self.child_fit: FitFunction = lambda config, control: child_fit(
+            config, control, self.standby
+        )
         self.multi_gpu_fit: FitFunction = distributed_fit
         self.runner.event.connect(self.on_event)
         self.settings_panel = ModelSettingsPanel()
@@ -89,6 +96,7 @@ class TrainPage(QWidget):
     def set_torch_info(self, info: dict) -> None:
         self.settings_panel.set_devices(info["devices"])
         self.settings_panel.set_architectures(info["architectures"])
+        self._start_standby()  # after the window's own import: the two would share the cores
 
     def torch_failed(self, message: str) -> None:
         self._show_refusal(Refusal("torch", message))
@@ -151,6 +159,7 @@ class TrainPage(QWidget):
             self.model.run_ended()
             self.dashboard.set_running(False)
             self.settings_panel.setEnabled(True)
+            self._start_standby()  # the next run's process (this one's has ended)
             self.runEnded.emit()
             return
         if self.model.starting and not is_launch_message(event):
@@ -172,6 +181,16 @@ class TrainPage(QWidget):
     def shutdown(self, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
         """Stop the run and wait for its end (the window is closing)."""
         self.runner.shutdown(int(timeout_s * 1000))
+        self.end_standby()
+
+    def _start_standby(self) -> None:
+        if not self._closing:
+            self.standby.start()
+
+    def end_standby(self) -> None:
+        """The window is closing: end the waiting training process and start no other."""
+        self._closing = True
+        self.standby.end()
 
     # -- the settings and the refusal banner ------------------------------------------------
 

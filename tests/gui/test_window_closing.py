@@ -50,3 +50,32 @@ def test_closing_while_classifying_asks_first(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(classify, "is_running", lambda: False)
     window.close()
     assert not window.isVisible()
+
+
+def test_the_next_runs_process_waits_ready_between_runs_and_goes_with_the_window(
+    qtbot, tmp_path, monkeypatch
+):
+    import sys
+
+    from core.train import standby
+    from core.train.child_process import is_alive
+
+    monkeypatch.setattr(standby, "START_AHEAD", True)
+    window = make_window(qtbot, tmp_path)
+    page = window.train_page
+    # A stand-in that waits for its command as the real one does, without loading torch.
+    page.standby = standby.Standby([sys.executable, "-c", "import sys; sys.stdin.readline()"])
+    assert not page.standby.ready()
+    run_dir = tmp_path / "run"
+
+    def finished_fit(config, control):
+        yield RunFinished("completed", "done", str(run_dir), 1, 0.9, 0, None)
+
+    page.start_training(tiny_config(tmp_path, run_dir), fit=finished_fit)
+    qtbot.waitUntil(lambda: not page.is_running(), timeout=10_000)
+    assert page.standby.ready()  # after a run: ready for the next one
+    pid = page.standby.pid
+    window.close()
+    assert not page.standby.ready() and not is_alive(pid)
+    page._start_standby()  # a late "torch loaded" after closing starts nothing
+    assert not page.standby.ready()
