@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Use a built Linux bundle the way a user does, beyond its --self-test: draw the demo dataset,
 # train one epoch, train as the window does (the bundle as a child process: JSON events into a
-# file, a control file that stops it), classify (also through the window's classification
+# file, a control file that stops it; and the standby process that waits for its command),
+# classify (also through the window's classification
 # process), check the dataset (the doctor), export to ONNX with the parity check, explain one
 # image (Grad-CAM), and, where the bundle has the command, train in 2 processes under
 # torch.distributed.run (gloo on the CPU). With a display (DISPLAY set, e.g. Xvfb), also time the
@@ -91,6 +92,15 @@ if command -v python3 >/dev/null; then
     check_events child/events.jsonl completed >child/check.txt 2>&1 \
         || { echo "FAIL  child-train: $(cat child/check.txt)" >&2; exit 1; }
     printf 'ok    %-12s %7s  %s; %s\n' child-events "" "$(cat child/check.txt)" "$(tail -1 child/log.txt)"
+
+    # The window's next run waits in `Loupe train-standby` (core.train.standby): torch loaded,
+    # it reads one JSON line, the train command's arguments, and runs it as `Loupe train` would.
+    # shellcheck disable=SC2046
+    python3 -c 'import json, sys; print(json.dumps(["train", *sys.argv[1:]]))' data --out run-standby \
+        --epochs 1 $(child_flags standby) >standby-command.json
+    step standby bash -c '"$0" train-standby <standby-command.json' "$LOUPE"
+    check_events standby/events.jsonl completed >standby/check.txt 2>&1 \
+        || { echo "FAIL  standby: $(cat standby/check.txt)" >&2; exit 1; }
 
     start=$(date +%s.%N)
     # shellcheck disable=SC2046
