@@ -334,14 +334,23 @@ def test_about_dialog_names_the_version(qtbot, tmp_path):
     dialog.close()
 
 
-def test_window_loads_torch_in_the_background(qtbot, tmp_path):
+def test_window_loads_torch_in_the_background(qtbot, tmp_path, monkeypatch):
+    import sys
+
+    from core.train import standby
+
+    monkeypatch.setattr(standby, "START_AHEAD", True)
     window = make_window(qtbot, tmp_path, load_torch=True)
+    # A stand-in for the next run's process, waiting as the real one does (without torch).
+    window.train_page.standby = standby.Standby([sys.executable, "-c", "input()"])
     assert window.device_label.text() == "Detecting device…" or window.torch_info
     qtbot.waitUntil(lambda: window.torch_info is not None, timeout=120_000)
     assert window.device_label.text() != "Detecting device…"
     assert window.train_page.settings_panel.archCombo.findData("resnet18") >= 0
+    assert window.train_page.standby.ready()  # torch loaded here: the next run's process waits
     window.close()
     assert not window.loader.is_running()
+    assert not window.train_page.standby.ready()
 
 
 def test_training_takes_back_the_classify_page_model_and_shares_its_device(qtbot, tmp_path):
