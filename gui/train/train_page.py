@@ -1,11 +1,12 @@
 """The Train page: the settings on the left, the live dashboard on the right, and the one
 training run in progress (a gui.jobs job following a training process: core.train.child_run).
-Its rules live in TrainPageModel; this class shows them and forwards clicks. While nothing
-trains, the next run's process waits ready, torch loaded (core.train.standby)."""
+Its rules live in TrainPageModel; this class shows them and forwards clicks. Once the page is
+shown, the next run's process waits ready, torch loaded (core.train.standby)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QWidget
 
 from core.errors import LoupeError
@@ -44,6 +45,7 @@ class TrainPage(QWidget):
         # "All N GPUs"); the multi-GPU test replaces that one with CPU processes. A run on
         # one device takes the standby process, which has loaded torch already.
         self.standby = Standby()
+        self._torch_loaded = False  # in the window: a standby now would share the cores with it
         self._closing = False  # no standby after the window closed
         self.child_fit: FitFunction = lambda config, control: child_fit(
             config, control, self.standby
@@ -96,7 +98,9 @@ class TrainPage(QWidget):
     def set_torch_info(self, info: dict) -> None:
         self.settings_panel.set_devices(info["devices"])
         self.settings_panel.set_architectures(info["architectures"])
-        self._start_standby()  # after the window's own import: the two would share the cores
+        self._torch_loaded = True
+        if self.isVisible():
+            self._start_standby()
 
     def torch_failed(self, message: str) -> None:
         self._show_refusal(Refusal("torch", message))
@@ -182,6 +186,13 @@ class TrainPage(QWidget):
         """Stop the run and wait for its end (the window is closing)."""
         self.runner.shutdown(int(timeout_s * 1000))
         self.end_standby()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Here to train: the next run's process loads torch while the settings are chosen (not
+        # before: a window used only to classify has no use for it, ~400 MB).
+        if self._torch_loaded:
+            self._start_standby()
 
     def _start_standby(self) -> None:
         if not self._closing:

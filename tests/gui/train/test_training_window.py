@@ -343,11 +343,14 @@ def test_window_loads_torch_in_the_background(qtbot, tmp_path, monkeypatch):
     window = make_window(qtbot, tmp_path, load_torch=True)
     # A stand-in for the next run's process, waiting as the real one does (without torch).
     window.train_page.standby = standby.Standby([sys.executable, "-c", "input()"])
+    window.show_page(DATA_PAGE)
     assert window.device_label.text() == "Detecting device…" or window.torch_info
     qtbot.waitUntil(lambda: window.torch_info is not None, timeout=120_000)
     assert window.device_label.text() != "Detecting device…"
     assert window.train_page.settings_panel.archCombo.findData("resnet18") >= 0
-    assert window.train_page.standby.ready()  # torch loaded here: the next run's process waits
+    assert not window.train_page.standby.ready()  # only a window used to train needs one
+    window.show_page(TRAIN_PAGE)
+    assert window.train_page.standby.ready()  # here to train: the next run's process waits
     window.close()
     assert not window.loader.is_running()
     assert not window.train_page.standby.ready()
