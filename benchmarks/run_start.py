@@ -7,8 +7,8 @@ alternating pairs on the same data, through the window's own path (core.train.ch
                  and optimizer done: the next thing the process does is its first step)
   whole          to the RunFinished event
 
-The standby is started a few seconds before its run, as the window does once it has loaded
-torch or after the previous run: the time it takes to get ready is the user's idle time.
+The standby is started a few seconds before its run, as the window does when its Train page is
+shown or after the previous run: the time it takes to get ready is the user's time choosing.
 
     python benchmarks/run_start.py [DATA] [--pairs 3]
 """
