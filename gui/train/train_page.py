@@ -195,7 +195,8 @@ class TrainPage(QWidget):
             self._start_standby()
 
     def _start_standby(self) -> None:
-        if not self._closing:
+        # Not beside a run: it would take the run's cores while it loads torch.
+        if not self._closing and not self.is_running():
             self.standby.start()
 
     def end_standby(self) -> None:

@@ -56,6 +56,7 @@ def test_the_next_runs_process_waits_ready_between_runs_and_goes_with_the_window
     qtbot, tmp_path, monkeypatch
 ):
     import sys
+    import threading
 
     from core.train import standby
     from core.train.child_process import is_alive
@@ -68,10 +69,18 @@ def test_the_next_runs_process_waits_ready_between_runs_and_goes_with_the_window
     assert not page.standby.ready()
     run_dir = tmp_path / "run"
 
+    shown_again = threading.Event()
+
     def finished_fit(config, control):
+        shown_again.wait(10)  # the run lasts until the page has been shown again
         yield RunFinished("completed", "done", str(run_dir), 1, 0.9, 0, None)
 
+    page._torch_loaded = True  # as once the window has loaded torch
     page.start_training(tiny_config(tmp_path, run_dir), fit=finished_fit)
+    page.hide()
+    page.show()  # back on the Train page mid-run: no second process beside the run
+    assert not page.standby.ready()
+    shown_again.set()
     qtbot.waitUntil(lambda: not page.is_running(), timeout=10_000)
     assert page.standby.ready()  # after a run: ready for the next one
     pid = page.standby.pid
