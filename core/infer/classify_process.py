@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from core.control import RunControl
@@ -35,13 +34,13 @@ from core.infer.classify_wire import (
     encode_request,
 )
 from core.infer.classify_worker import WORKER_COMMAND
+from core.train.launch import main_program
 
 STOP_GRACE_S = 10.0  # the run stops before its next file: seconds only on a huge GPU batch
 END_GRACE_S = 3.0  # after stdin closes, before SIGTERM (and as long again before SIGKILL)
 POLL_S = 0.05  # how often a waiting run looks at its control
 STDERR_LINES = 40
 WINDOWS = sys.platform == "win32"
-MAIN_SCRIPT = str(Path(__file__).resolve().parents[2] / "main.py")
 _END = object()  # the process's stdout closed
 
 
@@ -49,14 +48,7 @@ def worker_command(frozen: bool | None = None, executable: str | None = None) ->
     """How to start the classification process: `main.py classify-worker`, or in a
     PyInstaller bundle its own executable (on Windows the console one, loupe-cli.exe, when
     present: a windowed .exe's standard streams are not reliable)."""
-    frozen = bool(getattr(sys, "frozen", False)) if frozen is None else frozen
-    executable = executable or sys.executable
-    if not frozen:
-        return [executable, MAIN_SCRIPT, WORKER_COMMAND]
-    console = os.path.join(os.path.dirname(executable), "loupe-cli.exe")
-    if WINDOWS and os.path.isfile(console):
-        executable = console
-    return [executable, WORKER_COMMAND]
+    return [*main_program(frozen, executable, console=True), WORKER_COMMAND]
 
 
 class ClassifyProcess:

@@ -80,6 +80,23 @@ def is_frozen() -> bool:
     return bool(getattr(sys, "frozen", False))
 
 
+def main_program(
+    frozen: bool | None = None, executable: str | None = None, console: bool = False
+) -> list[str]:
+    """How this installation runs one of main.py's commands, without the command: `python
+    main.py`, or a bundle's own executable. `console`: the command talks over stdin/stdout,
+    which a windowed Windows executable does not have reliably: there its console twin,
+    loupe-cli.exe, where present."""
+    frozen = is_frozen() if frozen is None else frozen
+    executable = executable or sys.executable
+    if not frozen:
+        return [executable, MAIN_SCRIPT]
+    console_exe = os.path.join(os.path.dirname(executable), "loupe-cli.exe")
+    if console and sys.platform == "win32" and os.path.isfile(console_exe):
+        return [console_exe]
+    return [executable]
+
+
 def child_command(
     config: TrainConfig,
     processes: int,
@@ -97,7 +114,7 @@ def child_command(
     if worker_device is not None:
         config = dataclasses.replace(config, device=worker_device)
     train = [*train_arguments(config), *files.flags()]
-    program = [executable] if frozen else [executable, MAIN_SCRIPT]
+    program = main_program(frozen, executable)
     if processes <= 1:
         return [*program, *train]
     launcher = ["--standalone", f"--nproc-per-node={processes}"]

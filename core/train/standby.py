@@ -24,7 +24,7 @@ import threading
 from collections.abc import Sequence
 
 from core.train.child_process import ChildProcess, child_environment
-from core.train.launch import MAIN_SCRIPT, is_frozen
+from core.train.launch import is_frozen, main_program
 
 STANDBY_COMMAND = "train-standby"  # main.py's hidden entry
 # Tests turn this off (each window would otherwise load torch a second time in the
@@ -32,19 +32,12 @@ STANDBY_COMMAND = "train-standby"  # main.py's hidden entry
 START_AHEAD = True
 
 
-def standby_program(frozen: bool | None = None, executable: str | None = None) -> list[str]:
-    """How a one-process train command starts, without its arguments (core.train.launch)."""
-    frozen = is_frozen() if frozen is None else frozen
-    executable = executable or sys.executable
-    return [executable] if frozen else [executable, MAIN_SCRIPT]
-
-
 class Standby:
     """At most one training process on standby. `start` and `end` from the window's thread,
     `take` from a run's job thread."""
 
     def __init__(self, program: Sequence[str] | None = None) -> None:
-        self.program = list(program) if program else standby_program()
+        self.program = list(program) if program else main_program()  # as child_command's
         # A windowed Windows bundle has no reliable standard input: its runs start cold.
         self.supported = program is not None or not (sys.platform == "win32" and is_frozen())
         self._lock = threading.Lock()

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from core.control import RunControl
-from core.infer.classify_process import MAIN_SCRIPT, ClassifyProcess, worker_command
+from core.infer.classify_process import ClassifyProcess, worker_command
 from core.infer.classify_run import ClassifyRequest, ImagesListed, ModelLoaded, ResultsBatch
 from core.infer.classify_wire import (
     RunEnded,
@@ -26,6 +26,7 @@ from core.infer.classify_wire import (
 )
 from core.infer.classify_worker import NICENESS
 from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
+from core.train.launch import MAIN_SCRIPT
 
 
 def test_events_and_requests_read_back_exactly():
