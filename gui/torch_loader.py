@@ -35,18 +35,12 @@ def device_line(devices: list[Any]) -> str:
 
 
 def _architectures(interrupted) -> list[dict[str, Any]]:
-    from core.models.registry import arch_facts, architecture_names, parameter_count
+    from core.models.parameter_counts import parameter_counts
+    from core.models.registry import arch_facts, architecture_names
 
-    result = []
-    for name in architecture_names():
-        if interrupted():
-            break
-        try:
-            params = parameter_count(name, 10)
-        except Exception:  # one odd torchvision builder must not hide the others
-            params = 0
-        result.append({**arch_facts(name), "params": params})
-    return result
+    names = architecture_names()
+    counts = parameter_counts(names, 10, interrupted=interrupted)
+    return [{**arch_facts(name), "params": counts[name]} for name in names if name in counts]
 
 
 @dataclass(frozen=True)

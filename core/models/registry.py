@@ -104,6 +104,10 @@ def _torchvision():
     return torchvision
 
 
+def torchvision_version() -> str:
+    return str(_torchvision().__version__)
+
+
 @functools.cache
 def _torchvision_names() -> tuple[str, ...]:
     models = _torchvision().models
