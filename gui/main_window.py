@@ -296,7 +296,7 @@ class MainWindow(QMainWindow):
             f"PyTorch {info.get('torch_version')}, loaded in {info.get('seconds', 0):.1f} s"
         )
         self.train_page.set_torch_info(info)
-        freeze_long_lived_objects()  # torch's modules: never garbage, costly to walk
+        freeze_long_lived_objects(collect_first=False)  # torch's: never garbage, costly to walk
 
     def _on_loader_failed(self, message: str) -> None:
         self.device_label.setText("PyTorch unavailable")

@@ -340,6 +340,12 @@ def test_window_loads_torch_in_the_background(qtbot, tmp_path, monkeypatch):
     from core.train import standby
 
     monkeypatch.setattr(standby, "START_AHEAD", True)
+    import gui.main_window
+
+    freezes: list[dict] = []
+    monkeypatch.setattr(
+        gui.main_window, "freeze_long_lived_objects", lambda **kw: freezes.append(kw)
+    )
     window = make_window(qtbot, tmp_path, load_torch=True)
     # A stand-in for the next run's process, waiting as the real one does (without torch).
     window.train_page.standby = standby.Standby([sys.executable, "-c", "input()"])
@@ -348,6 +354,8 @@ def test_window_loads_torch_in_the_background(qtbot, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: window.torch_info is not None, timeout=120_000)
     assert window.device_label.text() != "Detecting device…"
     assert window.train_page.settings_panel.archCombo.findData("resnet18") >= 0
+    # torch's objects are frozen without a full collection on the GUI thread first (~250 ms)
+    assert freezes == [{"collect_first": False}]
     assert not window.train_page.standby.ready()  # only a window used to train needs one
     window.show_page(TRAIN_PAGE)
     assert window.train_page.standby.ready()  # here to train: the next run's process waits
