@@ -194,16 +194,17 @@ class Ranks:
         try:
             for event in events:
                 if isinstance(event, RunFinished):
-                    self._ending()
+                    self.ending()
                     yield event
                 elif self.writer:
                     yield event
         finally:
             events.close()
 
-    def _ending(self) -> None:
-        """The run has its outcome (and run.json its record): torchrun's SIGTERM to the
-        survivors of a failed process must not cut this process's own ending short."""
+    def ending(self) -> None:
+        """The run is recording its outcome (run.json) or has it: torchrun's SIGTERM to the
+        survivors of a failed process must not cut this process's own ending short (it left
+        run.json saying "running" when it came during the write)."""
         if self._started and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
 

@@ -73,6 +73,7 @@ def _fit(config: TrainConfig, control: RunControl, ranks: Ranks) -> Iterator[Tra
     except OSError as exc:  # the run folder's disk is full, read-only, gone, ...
         yield from trainer.fail(trainer.file_problem(exc))
     except Exception as exc:  # an engine bug must still end the run with a readable message
+        ranks.ending()  # torchrun's SIGTERM must not cut the record of this ending short
         if is_out_of_memory(exc):  # what _epochs_recovering could not recover from
             reason = out_of_memory_reason(trainer.cfg.batch_size)
         elif lost := ranks.lost_contact(exc):  # another process of the run died
@@ -188,10 +189,12 @@ class _Trainer:
             record_interrupted(self.folder, self.epochs_done, saved)
 
     def fail(self, reason: str) -> Iterator[TrainEvent]:
+        self.ranks.ending()  # before the log line: the record must be written after it
         yield LogMessage("error", reason)
         yield self._finished("failed", reason)
 
     def _finished(self, status: str, reason: str, verdict: str = "") -> RunFinished:
+        self.ranks.ending()
         model_path = None
         semi_run = self.setup is not None and self.setup.semi is not None
         run_dir = self.folder.path if self.folder else os.path.abspath(self.cfg.out_dir)

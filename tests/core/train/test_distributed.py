@@ -301,3 +301,31 @@ def test_a_stuck_loader_worker_in_a_share_is_named_as_such_not_as_a_lost_process
     source._make_loader = lambda batches: _Stuck()
     with pytest.raises(LoupeError, match="loader worker"):
         list(source.batches_in(torch.arange(4), [2, 2], keep_steps=True))
+
+
+def test_a_failing_run_ignores_torchruns_sigterm_before_it_writes_its_record(tmp_path, monkeypatch):
+    """torchrun sends SIGTERM to the survivors of a failed process: arriving while rank 0 wrote
+    its failure into run.json, it cut the write short and the run kept saying "running"."""
+    from core.train import loop
+
+    order: list[str] = []
+    monkeypatch.setattr(Ranks, "ending", lambda self: order.append("SIGTERM ignored"))
+    real_record = loop.record_finished
+
+    def recording(*args, **kwargs):
+        order.append("run.json written")
+        return real_record(*args, **kwargs)
+
+    def peer_died(*args, **kwargs):
+        raise LoupeError("Training process 0 of 2 lost contact with the others")
+
+    monkeypatch.setattr(loop, "record_finished", recording)
+    monkeypatch.setattr(loop, "train_step", peer_died)
+    data = make_shapes_dataset(tmp_path / "data", per_class=6, size=16)
+    config = TrainConfig(
+        data_dir=str(data), out_dir=str(tmp_path / "run"), epochs=1, batch_size=8, device="cpu"
+    )
+    finished = list(loop.fit(config))[-1]
+    assert finished.status == "failed"
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "failed"
+    assert order[0] == "SIGTERM ignored" and "run.json written" in order
