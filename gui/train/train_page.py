@@ -45,7 +45,9 @@ class TrainPage(QWidget):
         # "All N GPUs"); the multi-GPU test replaces that one with CPU processes. A run on
         # one device takes the standby process, which has loaded torch already.
         self.standby = Standby()
-        self._torch_loaded = False  # in the window: a standby now would share the cores with it
+        # Whether torch has loaded in the window: a standby started before would share the
+        # cores with that import.
+        self._torch_loaded = False
         self._closing = False  # no standby after the window closed
         self.child_fit: FitFunction = lambda config, control: child_fit(
             config, control, self.standby
