@@ -1,12 +1,12 @@
 """A training process on standby: started before the Train click, it imports torch and the
 engine (about 1.5 s of the 2 s a run takes to its first step on 2 cores) and then waits, idle,
 for its command; handed one, it trains exactly as `main.py train ...` would, as the window's
-child process (core.train.child_run). The window keeps one ready while nothing trains, so its
-runs start that much sooner. Each standby runs one command and ends; the window starts the
+child process (core.train.child_run). The window keeps one ready while nothing trains (once
+its Train page has been shown), so its runs start that much sooner. Each standby runs one command and ends; the window starts the
 next one after the run.
 
-Window side (`Standby`, plain Python, no torch): `start()` once torch has loaded in the window
-(the two imports would share the cores) and after each run; `take(command, env)` hands a
+Window side (`Standby`, plain Python, no torch): `start()` when the Train page is shown, once
+torch has loaded in the window (the two imports would share the cores), and after each run; `take(command, env)` hands a
 one-process `train` command to the standby and returns its ChildProcess, or None when there is
 none ready or the command needs another (torchrun, another program or environment): then the
 caller starts a process of its own. `end()` when the window closes.
