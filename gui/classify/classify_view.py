@@ -15,15 +15,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QMenu,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
-from core.words import format_duration
+from core.infer.results import ClassifiedImage, UnreadableImage
 from gui.classify.add_to_dataset_menu import AddToDatasetMenu
 from gui.classify.classify_inputs import (
     FolderChooser,
@@ -34,14 +31,15 @@ from gui.classify.classify_inputs import (
 from gui.classify.classify_job import ImagesListed, ModelLoaded, ResultsBatch, classify_job
 from gui.classify.classify_page_model import ClassifyPageModel
 from gui.classify.kept_model import KeptModel
+from gui.classify.progress_row import ProgressRow
 from gui.classify.results_actions import ResultsActions
 from gui.classify.results_filter import ResultsFilterModel
 from gui.classify.results_model import ResultsModel
 from gui.classify.results_view import ResultsView, UnreadableFiles
 from gui.classify.sort_dialog import SortDialog
+from gui.classify.undo_sort_button import UndoSortButton
 from gui.jobs import JobEnded, JobRunner
 from gui.widgets.image_detail import ImageDetailDialog
-from gui.widgets.progress_bars import set_progress
 from gui.widgets.roles import set_role
 from gui.widgets.thumbnail_cache import ThumbnailCache
 
@@ -62,7 +60,6 @@ class ClassifyView(QWidget):
         self.page = ClassifyPageModel()
         self.kept_model = KeptModel()  # the classification process and its loaded model
         self._device = "auto"  # the Train page's device (set by the window)
-        self._total = 0
         self._classified_folder = ""
         self._classified_model = ""
         self._detail: ImageDetailDialog | None = None
@@ -89,11 +86,8 @@ class ClassifyView(QWidget):
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("cancelClassifyButton")
 
-        self.progress_bar = QProgressBar(self)
-        self.progress_bar.setObjectName("classifyProgress")
-        self.progress_bar.setFormat("")  # "1,234 of 6,000": see _show_count
-        self.progress_label = QLabel(self)
-        self.progress_label.setObjectName("classifyProgressLabel")
+        self.progress = ProgressRow(self)
+        self.progress_bar, self.progress_label = self.progress.bar, self.progress.label
         self.status_label = QLabel(self)
         self.status_label.setObjectName("classifyStatusLabel")
         self.status_label.setWordWrap(True)
@@ -118,8 +112,7 @@ class ClassifyView(QWidget):
             "Save the images shown, the model and the unreadable files as JSON")  # fmt: skip
         self.sort_button = self._button("Sort into folders…", "sortButton",
             "Copy or move the images shown into one folder per predicted class")  # fmt: skip
-        self.undo_sort_button = self._button("Undo sort", "undoSortButton",
-            "Reverse the last sort (only files still unchanged are touched)")  # fmt: skip
+        self.undo_sort_button = UndoSortButton(self.page, self.actions, self)
 
         top = QFormLayout()
         top.addRow("Model:", self.model_chooser)
@@ -127,8 +120,7 @@ class ClassifyView(QWidget):
         run_row = QHBoxLayout()
         run_row.addWidget(self.classify_button)
         run_row.addWidget(self.cancel_button)
-        run_row.addWidget(self.progress_bar, 1)
-        run_row.addWidget(self.progress_label)
+        self.progress.add_to(run_row)
         bottom = QHBoxLayout()
         bottom.addWidget(self.filter_bar.count_label)
         bottom.addSpacing(12)
@@ -164,7 +156,6 @@ class ClassifyView(QWidget):
         self.export_csv_button.clicked.connect(lambda: self.export_csv())
         self.export_json_button.clicked.connect(lambda: self.export_json())
         self.sort_button.clicked.connect(lambda: self.open_sort_dialog())
-        self.undo_sort_button.clicked.connect(self._on_undo_sort_clicked)
         self.actions.statusChanged.connect(self._set_status)
         self.actions.busyChanged.connect(self._update_buttons)
         # Rows arrive in many small inserts while classifying: update the buttons once after.
@@ -272,13 +263,11 @@ class ClassifyView(QWidget):
         self.results_view.set_class_names(self.results_model.class_names)
         self.results_view.set_empty_text("Classifying… the first images appear in a moment.")
         self.unreadable_files.clear()
-        self._total = 0
         self._classified_folder = folder
         self._classified_model = model  # "Why?" explains with the model that judged
         self.folder_chooser.remember(folder)
         loaded = self.kept_model.get(model, self._device) is not None
-        self.progress_bar.setRange(0, 0)  # busy until the folder is listed
-        self.progress_label.setText("Listing images…" if loaded else "Loading the model…")
+        self.progress.starting(loaded)
         self._set_status("")
         subfolders = self.folder_chooser.include_subfolders()
         job = classify_job(self.kept_model.process, model, folder, subfolders, self._device)
@@ -289,7 +278,7 @@ class ClassifyView(QWidget):
     def cancel(self) -> None:
         if self.is_running():
             self.runner.request_stop()
-            self.progress_label.setText("Stopping…")
+            self.progress.stopping()
             self.cancel_button.setEnabled(False)
 
     def set_device(self, key: str) -> None:
@@ -317,40 +306,17 @@ class ClassifyView(QWidget):
             if event.unreadable:
                 self.unreadable_files.add(event.unreadable)
             if event.progress is not None:
-                self._on_progress(event.progress)
+                self.progress.advanced(event.progress)
         elif isinstance(event, ImagesListed):
-            self._on_listed(event.count)
+            self.progress.listed(event.count)
         elif isinstance(event, ModelLoaded):
-            self._on_model_loaded(event)
+            self.kept_model.keep(event, self._device)
+            self.progress.model_loaded()
         elif isinstance(event, JobEnded):
             self._on_finished(event.status, event.message or str(event.result or ""))
 
-    def _on_model_loaded(self, loaded: ModelLoaded) -> None:
-        self.kept_model.keep(loaded, self._device)
-        self.progress_label.setText("Listing images…")
-
-    def _on_listed(self, total: int) -> None:
-        self._total = total
-        self._show_count(0, total)
-        self.progress_label.setText(f"Found {total:,} images")
-
-    def _on_progress(self, progress: ClassifyProgress) -> None:
-        self._show_count(progress.done, progress.total)
-        left = format_duration(progress.eta_seconds)
-        self.progress_label.setText(
-            f"{progress.images_per_second:,.0f} images/s · about {left} left"
-        )
-
-    def _show_count(self, done: int, total: int) -> None:
-        # Qt's "%v of %m" has no thousands separators: "2816 of 6000" next to "2,753".
-        set_progress(self.progress_bar, done, max(total, 1), f"{done:,} of {total:,}")
-
     def _on_finished(self, status: str, message: str) -> None:
-        if status == "finished":
-            self._show_count(self._total, self._total)
-        elif self.progress_bar.maximum() == 0:
-            self.progress_bar.setRange(0, 1)
-        self.progress_label.setText("")
+        self.progress.ended(status)
         self.filter_bar.refresh()  # exact counts now, not after the throttle
         self._set_status(message, error=status == "failed")
         self.results_view.set_empty_text(
@@ -378,25 +344,7 @@ class ClassifyView(QWidget):
             button.setEnabled(shown > 0)
             button.setToolTip(self.page.export_tooltip(kind, shown, total))
         self.sort_button.setEnabled(shown > 0 and not busy)
-        candidates = self.page.undo_candidates()
-        self.undo_sort_button.setEnabled(bool(candidates) and not busy)
-        self.undo_sort_button.setToolTip(
-            f"Reverse the sort of {candidates[0].text()} (only files still unchanged are "
-            "touched)"
-            + (f"; {len(candidates) - 1} earlier sort(s) too" if len(candidates) > 1 else "")
-            if candidates
-            else "Reverse a sort into folders (none to undo)"
-        )
-
-    def _on_undo_sort_clicked(self) -> None:
-        candidates = self.page.undo_candidates()
-        if len(candidates) <= 1:
-            self.undo_last_sort()
-            return
-        menu = QMenu(self)  # the sorts of earlier sessions too, newest first
-        for record in candidates:
-            menu.addAction(f"Undo: {record.text()}", lambda r=record: self.actions.undo_sort(r))
-        menu.exec(self.undo_sort_button.mapToGlobal(self.undo_sort_button.rect().bottomLeft()))
+        self.undo_sort_button.refresh(busy)
 
     # -- results -------------------------------------------------------------------------
     def show_result(self, result: ClassifiedImage) -> None:

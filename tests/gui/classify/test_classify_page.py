@@ -115,7 +115,7 @@ def test_six_thousand_results_keep_a_steady_filter_bar_and_no_horizontal_scrollb
     assert not view.results_view.horizontalScrollBar().isVisible()
     name = view.proxy.index(0, 0).data()
     assert name.startswith("folder") and name.endswith(".jpg")  # the relative folder shows
-    view._show_count(2816, 6000)
+    view.progress.show_count(2816, 6000)
     assert view.progress_bar.text() == "2,816 of 6,000"
 
 
