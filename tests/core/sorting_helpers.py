@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from pathlib import Path
@@ -45,3 +46,12 @@ def files_under(root: Path) -> list[str]:
         for f in files
         if not f.endswith(".jsonl")
     )
+
+
+def disable_hard_links(monkeypatch) -> None:
+    """As on another disk or FAT: moves must copy, verify, then delete."""
+
+    def no_link(*args, **kwargs):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_link)
