@@ -178,12 +178,18 @@ def parse_text(item: SettingField, text: str) -> Any:
             number = float(word)
             if not number.is_integer():
                 raise ValueError(word)
-            return int(word) if word.lstrip("+-").isdigit() else int(number)
-        if item.kind is float:
-            return float(word)
+            value = int(word) if word.lstrip("+-").isdigit() else int(number)
+        elif item.kind is float:
+            value = float(word)
+        else:
+            return word
     except (ValueError, OverflowError):
         raise ValueError(f"{item.name} must be {allowed_text(item)}; got {text!r}.") from None
-    return word
+    if s.auto is not None and value == s.auto and not _in_range(s, value):
+        # The number that stands for auto inside the config ("--epochs 0") is out of range
+        # to a user: auto comes only from its word.
+        raise ValueError(f"{item.name} must be {allowed_text(item)}; got {text!r}.")
+    return value
 
 
 def find_setting(config_class: type, key: str) -> SettingField:

@@ -155,3 +155,33 @@ def test_cli_says_what_a_non_number_should_be(capsys):
     assert "Epochs (--epochs) must be a whole number from 1 to 10,000, or auto; got 'many'." in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize(
+    "flag, text, words",
+    [
+        ("--epochs", "0", "Epochs (--epochs) must be a whole number from 1 to 10,000, or auto"),
+        ("--lr", "0", "Learning rate (--lr) must be from 1e-07 to 10, or auto"),
+        (
+            "--image-size",
+            "0",
+            "Image size (--image-size) must be a whole number from 16 to 1,024 px, or auto",
+        ),
+        ("--cpu-threads", "0", "(--cpu-threads) must be a whole number from 1 to 1,024, or auto"),
+        ("--num-workers", "-1", "(--num-workers) must be a whole number from 0 to 256, or auto"),
+    ],
+)
+def test_the_number_that_stands_for_auto_is_refused_on_the_command_line(capsys, flag, text, words):
+    # "--epochs 0" trained 23 epochs (auto) although the help says "from 1 to 10,000".
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "d", "--out", "o", flag, text])
+    assert f"{words}; got '{text}'." in capsys.readouterr().err
+
+
+def test_zero_stays_a_value_where_it_is_in_range():
+    args = build_parser().parse_args(
+        ["train", "d", "--out", "o", "--early-stopping", "0", "--num-workers", "0"]
+    )
+    from core.cli.train_flags import given_settings
+
+    assert given_settings(args) == {"early_stopping_patience": 0, "num_workers": 0}
