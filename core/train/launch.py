@@ -57,6 +57,9 @@ def _flag_words(item: SettingField, value: object) -> list[str]:
         return []  # an optional setting left empty (no weights file): its flag's default
     if item.kind is bool:
         return [item.flag if value else "--no-" + item.flag[2:]]
+    auto = item.setting.auto
+    if auto is not None and not isinstance(value, bool) and value == auto:
+        return [f"{item.flag}={item.setting.auto_word}"]  # the CLI takes auto only as its word
     # repr() of a float reads back as the same float; "=" keeps "-1" from looking like a flag.
     text = repr(value) if isinstance(value, float) else str(value)
     return [f"{item.flag}={text}"]

@@ -54,7 +54,7 @@ from core.train.step_report import ReportWindow, check_finite, report_step
 from core.train.stream_skips import report_stream_skips
 from core.train.test_evaluation import evaluate_best_model
 from core.train.train_step import train_step
-from core.train.validation import check_config
+from core.train.validation import check_config, out_folder_problem
 
 
 def fit(config: TrainConfig, control: RunControl | None = None) -> Iterator[TrainEvent]:
@@ -116,6 +116,12 @@ class _Trainer:
         check_config(self.cfg)  # before the run folder exists: a refused run leaves nothing
         if self.ranks.distributed and self.cfg.unlabelled.folder:
             raise LoupeError(UNLABELLED_UNDER_TORCHRUN)
+        if (
+            self.ranks.writer
+            and not self.cfg.resume
+            and (problem := out_folder_problem(self.cfg.out_dir))
+        ):
+            raise LoupeError(problem)  # before the lock: nothing is added to the user's folder
         self.ranks.start(self.cfg.device)
         # One writer per run folder: the lock comes before anything is written into it.
         self.lock, self.folder = self.ranks.open_folder(self.cfg.out_dir)

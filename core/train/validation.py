@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.errors import LoupeError
+from core.files.run_lock import LOCK_FILE
 from core.train.config import AUTO, WEIGHTS_EXTENSIONS, TrainConfig, named
 from core.train.launch import ALL_GPUS
 from core.train.settings import iter_problems
@@ -106,3 +107,33 @@ def _arch_problems(config: TrainConfig, facts: Mapping[str, Any]) -> list[str]:
     if config.pretrained and status == "none":
         found.append(f"{arch} has no ImageNet weights: turn off {named('pretrained')}.")
     return found
+
+
+# What file managers leave in any folder they show: not the user's files.
+_FOLDER_LITTER = frozenset({LOCK_FILE, ".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
+def out_folder_problem(out_dir: str) -> str:
+    """Why a new run cannot be written into `out_dir` ("" when it can): a new run writes
+    config.json, metrics.csv, run.json and more there, so the folder must be new or empty.
+    Reads the folder, creates nothing; run it before the run folder is locked (a lock file
+    alone does not count: another run holding it is said by the lock)."""
+    folder = os.path.abspath(out_dir)
+    if not os.path.isdir(folder):
+        return ""  # a new folder (a file there is refused by the lock, in its words)
+    try:
+        names = sorted(n for n in os.listdir(folder) if n not in _FOLDER_LITTER)
+    except OSError:
+        return ""  # unreadable: the lock says why, in its words
+    if not names:
+        return ""
+    if "run.json" in names or "last.ckpt" in names:  # a run's own record or checkpoint
+        return (
+            f"{folder} already holds a run: continue it with --resume (Runs page: Resume), "
+            "or train into a new folder."
+        )
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return (
+        f"{folder} already holds other files ({shown}): a run writes config.json, run.json "
+        "and more into its folder, so train into a new or empty folder."
+    )

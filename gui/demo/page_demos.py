@@ -71,6 +71,7 @@ def metrics_plots_demo() -> MetricsPlots:
     plots.resize(800, 700)
     return plots
 
+
 def training_dashboard_demo() -> TrainingDashboard:
     """Four epochs of a made-up six-class run."""
     from gui.demo.demo_data import (

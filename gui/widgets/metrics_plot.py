@@ -405,7 +405,6 @@ class MetricsPlots(QWidget):
             self.remove_overlay(name)
 
 
-
 if __name__ == "__main__":
     from gui.demo.demo_app import run_demo
     from gui.demo.page_demos import metrics_plots_demo

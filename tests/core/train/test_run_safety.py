@@ -56,6 +56,39 @@ def test_a_failed_start_leaves_no_run_folder(tmp_path, problem):
     assert sorted(os.listdir(tmp_path)) == ["data"]  # no folder holding only run.json
 
 
+def test_a_new_run_refuses_a_folder_holding_other_files_and_adds_nothing(shapes_data, tmp_path):
+    # A run into an existing folder replaced the user's own config.json (audit, session 7).
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("precious")
+    (out / "config.json").write_text('{"mine": 1}')
+    (out / ".DS_Store").write_bytes(b"")  # a file manager's litter does not count
+    before = file_bytes(out)
+    finished = list(fit(_config(shapes_data, out)))[-1]
+    assert finished.status == "failed"
+    assert "already holds other files (.DS_Store" not in finished.reason
+    assert f"{out} already holds other files (config.json, notes.txt)" in finished.reason
+    assert file_bytes(out) == before and sorted(os.listdir(out)) == sorted(before)
+
+
+def test_a_new_run_into_an_earlier_runs_folder_points_to_resume(shapes_data, tmp_path):
+    run = make_run_folder(tmp_path / "run")  # an earlier run (no model: it failed early)
+    (run / "model.safetensors").unlink(missing_ok=True)
+    before = file_bytes(run)
+    finished = list(fit(_config(shapes_data, run)))[-1]
+    assert finished.status == "failed" and "already holds a run: continue it with --resume" in (
+        finished.reason
+    )
+    assert file_bytes(run) == before
+
+
+def test_a_new_run_into_an_empty_existing_folder_trains(shapes_data, tmp_path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    finished = list(fit(_config(shapes_data, out)))[-1]
+    assert finished.status == "completed", finished.reason
+
+
 def test_a_refused_resume_keeps_the_runs_own_record(shapes_data, tmp_path):
     run = make_run_folder(tmp_path / "run")  # a finished run without last.ckpt
     before = file_bytes(run)
