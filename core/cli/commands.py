@@ -21,6 +21,7 @@ from core.cli.train_events import (
     event_output,
     human_stream,
     log_file_output,
+    open_log_file,
     run_control,
 )
 from core.cli.train_flags import add_train_flags, given_settings
@@ -278,7 +279,12 @@ def run_cli(argv: list[str]) -> int:
     if args.command is None:
         build_parser().print_help()
         return 2
-    with log_file_output(args):  # `train --log-file`: the window's training process
+    try:
+        log = open_log_file(args)  # `train --log-file`: the window's training process
+    except LoupeError as exc:  # a folder, a missing folder: said before anything is trained
+        print(f"loupe: error: {exc}", file=sys.stderr)
+        return 1
+    with log_file_output(log):
         return _run_command(args)
 
 

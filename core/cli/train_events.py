@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import traceback
@@ -24,7 +25,9 @@ from typing import TextIO
 
 from core.control import RunControl
 from core.control_file import FileControl
+from core.errors import LoupeError
 from core.event_stream import EventEncoder, encode
+from core.files.file_transfer import describe_os_error
 from core.train.shards import process_rank
 
 EVENT_FORMATS = ("json",)
@@ -95,17 +98,34 @@ def event_output(args: argparse.Namespace) -> Iterator[Callable[[object], None]]
         yield send
 
 
-@contextlib.contextmanager
-def log_file_output(args: argparse.Namespace) -> Iterator[None]:
-    """With --log-file: sys.stdout and sys.stderr write to that file (line by line, so the
-    window sees a failure's reason as it is written), and an exception nobody caught is
-    written there with its traceback and ends the process with exit code 1, rather than
-    going to a stderr that may not exist (a windowed bundle) or to a crash dialog."""
+def open_log_file(args: argparse.Namespace) -> TextIO | None:
+    """The file of `--log-file`, opened for appending (None without it). Raises LoupeError,
+    one sentence, when it cannot be (a folder, a missing folder), before anything is done."""
     path = getattr(args, "log_file", None)
     if not path:
+        return None
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise LoupeError(f"--log-file {path} is a folder: give a file name.")
+    if not os.path.isdir(folder):
+        raise LoupeError(f"--log-file {path}: the folder {folder} does not exist.")
+    try:
+        return open(path, "a", encoding="utf-8", errors="replace", buffering=1)  # noqa: SIM115
+    except OSError as exc:
+        raise LoupeError(f"Cannot write --log-file {path} ({describe_os_error(exc)}).") from exc
+
+
+@contextlib.contextmanager
+def log_file_output(log: TextIO | None) -> Iterator[None]:
+    """With a log file (open_log_file): sys.stdout and sys.stderr write to it (line by line,
+    so the window sees a failure's reason as it is written), and an exception nobody caught
+    is written there with its traceback and ends the process with exit code 1, rather than
+    going to a stderr that may not exist (a windowed bundle) or to a crash dialog. The file
+    is closed at the end."""
+    if log is None:
         yield
         return
-    with open(path, "a", encoding="utf-8", errors="replace", buffering=1) as log:
+    with log:
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = log
         try:

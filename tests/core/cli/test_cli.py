@@ -133,6 +133,12 @@ def test_unsure_threshold_sends_images_below_it_to_unsure(cli_run, tmp_path):
         (["classify", "/no/such/run", "{empty}", "--out", "{tmp}/r.csv"], "not found"),
         (["train", "{empty}", "--out", "{tmp}/x", "--epochs", "-1"], "from 1 to 10,000"),
         (["frobnicate"], "invalid choice"),
+        # --log-file into a missing folder or onto a folder was a traceback (audit, session 7)
+        (
+            ["train", "{empty}", "--out", "{tmp}/x", "--log-file", "{tmp}/no/x.log"],
+            "does not exist",
+        ),
+        (["train", "{empty}", "--out", "{tmp}/x", "--log-file", "{empty}"], "is a folder"),
     ],
 )
 def test_user_errors_are_one_line_never_a_traceback(tmp_path, args, words):
