@@ -270,13 +270,13 @@ def _assign_splits(
     warnings: list[str],
 ) -> dict[str, dict[str, list[str]]]:
     """Hold out val from train when there is no val folder; warn about gaps in a split set."""
+    for name in class_names:
+        if not readable["train"].get(name):  # in val/ or test/ only
+            warnings.append(
+                f"Class '{name}' has no images in the train folder, so the model cannot learn it."
+            )
     if "val" in readable:
         for name in class_names:
-            if not readable["train"].get(name):
-                warnings.append(
-                    f"Class '{name}' has no images in the train folder, so the model "
-                    "cannot learn it."
-                )
             if not readable["val"].get(name):
                 warnings.append(
                     f"Class '{name}' has no images in the val folder, so its accuracy "

@@ -201,6 +201,18 @@ def test_split_layout_without_val_holds_out_from_train(tmp_path):
     assert _warned(report, "No val folder")
 
 
+def test_a_class_only_in_the_test_folder_is_warned_about(tmp_path):
+    # It became a model class with no training image, silently (audit, session 7).
+    root = tmp_path / "data"
+    for cls in ("a", "b"):
+        for i in range(10):
+            make_image(root / "train" / cls / f"{i}.png", (6, 6))
+    make_image(root / "test" / "zebra" / "t.png", (6, 6))
+    report = scan_dataset(str(root)).report
+    assert _warned(report, "'zebra'", "no images in the train folder", "cannot learn it")
+    assert not _warned(report, "'a'", "train folder")
+
+
 def test_a_class_called_train_in_a_flat_dataset(tmp_path):
     root = tmp_path / "data"
     for cls in ("train", "car"):
