@@ -55,6 +55,7 @@ from core.train.stream_skips import report_stream_skips
 from core.train.test_evaluation import evaluate_best_model
 from core.train.train_step import train_step
 from core.train.validation import check_config, out_folder_problem
+from core.words import format_count
 
 
 def fit(config: TrainConfig, control: RunControl | None = None) -> Iterator[TrainEvent]:
@@ -325,7 +326,7 @@ class _Trainer:
             if self.control.stop_requested:
                 return "stopped", stop_reason(epoch + 1, self.best_acc)
         best = f"best validation accuracy {self.best_acc:.1%}" if self.best_acc is not None else ""
-        return "completed", f"Completed {cfg.epochs} epochs; {best}."
+        return "completed", f"Completed {format_count(cfg.epochs, 'epoch')}; {best}."
 
     def _train_epoch(self, epoch: int) -> Iterator[TrainEvent]:
         s, cfg = self.setup, self.cfg

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.train.defaults import is_small_from_scratch, stops_on_plateau
+from core.words import format_count
 
 if TYPE_CHECKING:
     from core.train.setup import Setup
@@ -88,7 +89,7 @@ class PlateauWatch:
         )
         return (
             f"Stopped after {self.epochs} of up to {self.rule.max_epochs} epochs: validation "
-            f"accuracy had not improved for {self.since_progress} epochs{kept}."
+            f"accuracy had not improved for {format_count(self.since_progress, 'epoch')}{kept}."
         )
 
 

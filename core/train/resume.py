@@ -17,6 +17,7 @@ from core.device import restore_device_rng
 from core.errors import LoupeError
 from core.train.config import TrainConfig, named
 from core.train.optim import lr_factor
+from core.words import format_count
 
 # Changing these would change the network itself: the saved weights would not fit.
 SHAPE_FIELDS = ("arch", "image_size", "freeze_backbone")
@@ -98,7 +99,7 @@ def restore(
     start_epoch = int(ckpt["next_epoch"])
     if start_epoch >= cfg.epochs:
         raise LoupeError(
-            f"{run_dir} has already trained {start_epoch} epochs: to extend it, raise "
+            f"{run_dir} has already trained {format_count(start_epoch, 'epoch')}: to extend it, raise "
             f"{named('epochs')} above that (e.g. {start_epoch + 5})."
         )
     # The schedule is a function of the step; its position follows the epoch the run resumes

@@ -12,6 +12,7 @@ from core.files.run_folder import RunFolder
 from core.train.config import TrainConfig, named
 from core.train.setup import Setup
 from core.train.verdict import chance_accuracy, guessing_verdict
+from core.words import format_count
 
 LONG_RUN_SECONDS = 3600
 
@@ -27,7 +28,7 @@ def stop_reason(epoch: int, best_acc: float | None) -> str:
 
 def early_stop_reason(patience: int, best_acc: float, best_epoch: int) -> str:
     return (
-        f"Early stop: validation accuracy did not improve for {patience} epochs "
+        f"Early stop: validation accuracy did not improve for {format_count(patience, 'epoch')} "
         f"(best {best_acc:.1%} at epoch {best_epoch + 1})."
     )
 

@@ -348,9 +348,13 @@ def prepare(
     if tuner_note:
         yield LogMessage("info", tuner_note)
     data_mode = train.mode
+    # The precision the steps will use: the tuner's (remembered) choice, not the setting's.
+    precision_words = (
+        "precision timed in the first steps" if tuner.enabled else tuner.precision.label
+    )
     yield LogMessage(
         "info",
-        f"{cfg.arch}: {param_count:,} parameters on {dev_name}, {precision.label}, "
+        f"{cfg.arch}: {param_count:,} parameters on {dev_name}, {precision_words}, "
         f"{cfg.image_size} px, batch {cfg.batch_size}{ranks.batch_words()}, lr {cfg.lr:g}.",
     )
     started = RunStarted(

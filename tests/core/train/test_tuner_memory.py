@@ -83,6 +83,11 @@ def test_the_cache_folder_follows_the_environment(tmp_path, monkeypatch):
     assert TunerMemory().path == str(tmp_path / "c" / FILE_NAME)
 
 
+def chosen_precision(tuner_line: str) -> str:
+    """'bf16' from the tuner's line 'CPU: using 1 thread, bf16 (...' or '..., bf16, the ...'."""
+    return tuner_line.split("using ", 1)[1].split(" (", 1)[0].split(", ")[1]
+
+
 def test_second_identical_run_skips_the_measurement(shapes_data, tmp_path):
     from core.events import LogMessage, RunFinished
     from core.train.config import TrainConfig
@@ -98,11 +103,18 @@ def test_second_identical_run_skips_the_measurement(shapes_data, tmp_path):
         )  # fmt: skip
         events = list(fit(cfg))
         assert isinstance(events[-1], RunFinished) and events[-1].status == "completed"
-        return [e.text for e in events if isinstance(e, LogMessage) and e.text.startswith("CPU")]
+        texts = [e.text for e in events if isinstance(e, LogMessage)]
+        models.append(next(t for t in texts if " parameters on " in t))
+        return [t for t in texts if t.startswith("CPU")]
 
+    models: list[str] = []
     first, second = run("first"), run("second")  # 36 steps: the tuner needs at most 26
     torch.set_num_threads(before)
     assert len(first) == 1 and "measured" in first[0]
+    # The model line names the precision the steps use: timed first, then the remembered one
+    # (it said fp32 beside "CPU: using 2 threads, bf16", audit, session 7).
+    assert "precision timed in the first steps" in models[0]
+    assert f", {chosen_precision(first[0])}, " in models[1]
     chosen = first[0].split("using ", 1)[1].split(" (", 1)[0]
     assert second == [
         f"CPU: using {chosen}, the fastest when last measured on this machine for this model, "
