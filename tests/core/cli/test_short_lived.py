@@ -66,7 +66,7 @@ def test_a_training_process_ends_with_its_output_and_imports_only_what_it_uses(t
     assert done.returncode == 0, done.stderr
     # stdout is a pipe here, so block-buffered: the final sentence arrives only if the
     # shortened exit flushed it.
-    assert done.stdout.strip().splitlines()[-1].startswith("Completed 1 epochs")
+    assert done.stdout.strip().splitlines()[-1].startswith("Completed 1 epoch;")
     assert "epoch 1/1" in done.stderr and "Traceback" not in done.stderr
     seen = json.loads(report.read_text())  # the exit handlers still ran
     # The collector was paused during start-up and runs again, the start-up's objects frozen.
