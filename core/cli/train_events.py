@@ -81,10 +81,12 @@ def run_control(args: argparse.Namespace) -> RunControl:
 def event_output(args: argparse.Namespace) -> Iterator[Callable[[object], None]]:
     """Yields `send(event)`. With --events json, stdout carries the events and nothing else:
     print() calls meant for people (the engine's, a library's) go to stderr meanwhile."""
+    path = getattr(args, "events_file", None)
     if getattr(args, "events", None) != "json":
+        if path:
+            raise LoupeError("--events-file needs --events json (it is where the events go).")
         yield lambda _event: None
         return
-    path = getattr(args, "events_file", None)
     with contextlib.ExitStack() as stack:
         if not is_rank_zero():
             send = _discard
