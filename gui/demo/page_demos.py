@@ -14,7 +14,6 @@ if TYPE_CHECKING:  # the pages import this module from their __main__ blocks
     from gui.runs.runs_view import RunsView
     from gui.train.model_settings import ModelSettingsPanel
     from gui.train.training_dashboard import TrainingDashboard
-    from gui.widgets.metrics_plot import MetricsPlots
 
 
 def model_settings_demo() -> ModelSettingsPanel:
@@ -50,26 +49,6 @@ def scrolled_model_settings_demo():
     scroll.setWidgetResizable(True)
     scroll.resize(380, 900)
     return scroll
-
-
-def metrics_plots_demo() -> MetricsPlots:
-    """Eight epochs of a made-up five-class run, beside an older run's curves."""
-    from gui.demo.demo_data import demo_class_names, demo_epochs, demo_steps
-    from gui.widgets.metrics_plot import MetricsPlots
-
-    plots = MetricsPlots()
-    names = demo_class_names(5)
-    for ev in demo_steps(epochs=8, steps_per_epoch=50):
-        plots.add_step(ev)
-    for ev in demo_epochs(names, epochs=8):
-        plots.add_epoch(ev)
-    older = [
-        {"epoch": e.epoch, "val_loss": e.val_loss * 1.15, "val_acc": e.val_acc * 0.92}
-        for e in demo_epochs(names, epochs=8, seed=3)
-    ]
-    plots.add_overlay("run 2024-05-01", older, (120, 60, 170))
-    plots.resize(800, 700)
-    return plots
 
 
 def training_dashboard_demo() -> TrainingDashboard:

@@ -405,8 +405,31 @@ class MetricsPlots(QWidget):
             self.remove_overlay(name)
 
 
-if __name__ == "__main__":
-    from gui.demo.demo_app import run_demo
-    from gui.demo.page_demos import metrics_plots_demo
+def _demo() -> MetricsPlots:
+    from gui.demo.demo_data import demo_class_names, demo_epochs, demo_steps
 
-    run_demo(metrics_plots_demo, "MetricsPlots demo")
+    plots = MetricsPlots()
+    names = demo_class_names(5)
+    for ev in demo_steps(epochs=8, steps_per_epoch=50):
+        plots.add_step(ev)
+    for ev in demo_epochs(names, epochs=8):
+        plots.add_epoch(ev)
+    older = [
+        {"epoch": e.epoch, "val_loss": e.val_loss * 1.15, "val_acc": e.val_acc * 0.92}
+        for e in demo_epochs(names, epochs=8, seed=3)
+    ]
+    plots.add_overlay("run 2024-05-01", older, (120, 60, 170))
+    plots.resize(800, 700)
+    return plots
+
+
+if __name__ == "__main__":
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv)
+    widget = _demo()
+    widget.setWindowTitle("MetricsPlots demo")
+    widget.show()
+    sys.exit(app.exec())

@@ -13,11 +13,10 @@ from gui.demo import page_demos
     [
         page_demos.scrolled_model_settings_demo,
         page_demos.training_dashboard_demo,
-        page_demos.metrics_plots_demo,
         page_demos.dataset_view_demo,
         lambda: page_demos.classify_view_demo([]),
     ],
-    ids=["model_settings", "training_dashboard", "metrics_plots", "dataset_view", "classify_view"],
+    ids=["model_settings", "training_dashboard", "dataset_view", "classify_view"],
 )
 def test_page_demo_builds_and_renders(qtbot, build, tmp_path):
     widget = build()

@@ -139,7 +139,10 @@ def test_unsure_threshold_sends_images_below_it_to_unsure(cli_run, tmp_path):
             "does not exist",
         ),
         (["train", "{empty}", "--out", "{tmp}/x", "--log-file", "{empty}"], "is a folder"),
-        (["train", "{empty}", "--out", "{tmp}/x", "--events-file", "{tmp}/e"], "needs --events json"),
+        (
+            ["train", "{empty}", "--out", "{tmp}/x", "--events-file", "{tmp}/e"],
+            "needs --events json",
+        ),
     ],
 )
 def test_user_errors_are_one_line_never_a_traceback(tmp_path, args, words):
