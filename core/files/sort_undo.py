@@ -82,6 +82,8 @@ def _undo_copy(placed: PlacedFile) -> str | None:
 
 def _undo_move(placed: PlacedFile) -> str | None:
     copy_ok = _matches(placed.destination, placed)
+    if placed.link is not None and os.path.lexists(placed.destination):
+        return _undo_link_move(placed, copy_ok)
     if os.path.lexists(placed.source):
         if not _matches(placed.source, placed):
             return f"{placed.source} exists again; kept both files"
@@ -104,6 +106,32 @@ def _undo_move(placed: PlacedFile) -> str | None:
     if restored != (placed.size, placed.sha256):  # changed between the check and the copy
         os.remove(placed.source)
         return "changed since sort; left in place"
+    os.remove(placed.destination)
+    return None
+
+
+def _undo_link_move(placed: PlacedFile, copy_ok: bool) -> str | None:
+    """A moved symbolic link: the link goes back, and the copy of its target's bytes is
+    removed only while the target is still there and identical (it may be the last one)."""
+    if os.path.lexists(placed.source):
+        if not (os.path.islink(placed.source) and os.readlink(placed.source) == placed.link):
+            return f"{placed.source} exists again; kept both files"
+        # The link was never removed (interrupted sort, or removal failed).
+    elif not copy_ok:
+        return "changed since sort; left in place"
+    else:
+        os.makedirs(os.path.dirname(placed.source), exist_ok=True)
+        try:
+            os.symlink(placed.link, placed.source)
+        except FileExistsError:
+            return f"{placed.source} exists again; kept both files"
+    if not copy_ok:
+        return "changed since sort; left in place (the link is back too)"
+    if not _matches(placed.source, placed):
+        return (
+            f"put the symbolic link {placed.source} back, but the file it points to is gone "
+            "or changed; kept this copy (it may be the only one)"
+        )
     os.remove(placed.destination)
     return None
 
