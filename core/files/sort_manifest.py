@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from core.errors import LoupeError
+from core.files.file_transfer import describe_os_error
 
 MANIFEST_VERSION = 1
 MANIFEST_PREFIX = "loupe-sort-manifest-"  # + timestamp + ".jsonl", in the destination root
@@ -184,13 +185,22 @@ def _parse_placed(record: dict[str, Any], root: str) -> PlacedFile | None:
 
 def read_manifest(path: str) -> ManifestContents:
     """Parse and validate a manifest; raises LoupeError naming the file if it is malformed."""
+    if os.path.isdir(path):  # checked first: Windows says "permission denied" for a folder
+        raise LoupeError(
+            f"{path} is a folder, not a sort manifest: name the {MANIFEST_PREFIX}….jsonl "
+            "file the sort wrote in it."
+        )
     try:
         with open(path, encoding="utf-8", newline="") as f:
             text = f.read()
     except FileNotFoundError:
         raise LoupeError(f"Sort manifest not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise LoupeError(f"Cannot read sort manifest {path}: {e}") from None
+    except UnicodeDecodeError:
+        raise LoupeError(
+            f"{path} is not a sort manifest (it is not a text file); nothing was undone."
+        ) from None
+    except OSError as e:
+        raise LoupeError(f"Cannot read sort manifest {path}: {describe_os_error(e)}.") from None
     # What undo may touch is decided by where the manifest really is, never by what it says:
     # a crafted "dest_root" must not let undo delete files elsewhere.
     trusted = os.path.realpath(os.path.dirname(os.path.abspath(path)))

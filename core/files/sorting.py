@@ -46,6 +46,7 @@ from core.files.sort_names import (
 )
 from core.files.sort_undo import UndoOutcome, undo_sort
 from core.infer.results import ClassifiedImage
+from core.words import format_count
 
 __all__ = [
     "UNSURE_FOLDER",
@@ -208,7 +209,8 @@ class _SortRun:
 
     def abort(self, op: SortOp, path: str, error: OSError) -> SortAborted:
         done = (
-            f" The {self.done} file(s) sorted before are listed in {self.manifest.path}"
+            f" The {format_count(self.done, 'file')} sorted before "
+            f"{'is' if self.done == 1 else 'are'} listed in {self.manifest.path}"
             " and can be undone."
             if self.done
             else ""
