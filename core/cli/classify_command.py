@@ -1,9 +1,11 @@
 """`loupe classify`: classify a folder, write CSV/JSON, optionally sort the images.
 
 Every output is checked before the model is loaded, so a bad --out fails at once, not after
-an hour of classifying. A sort reports every file it could not place and exits non-zero
-then; Ctrl+C stops it between files (a second Ctrl+C at once, still leaving every file in
-exactly one place) and says how to undo what was done."""
+an hour of classifying. An existing --out/--json is replaced only with --force, and never
+when it is a file of a run or model folder or an image of the folder being classified. A
+sort reports every file it could not place and exits non-zero then; Ctrl+C stops it between
+files (a second Ctrl+C at once, still leaving every file in exactly one place) and says how
+to undo what was done."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ import sys
 import threading
 
 from core.cli.classify_parts import PartSlice
-from core.cli.cli_support import check_folder, check_output_file, first_ctrl_c
+from core.cli.cli_support import check_folder, check_output_file, first_ctrl_c, same_file
 from core.command_name import command_line
 from core.errors import LoupeError
 from core.files.file_transfer import describe_os_error
+from core.files.run_folder import own_file_of
 
 
 def check_classify_outputs(args: argparse.Namespace) -> None:
@@ -28,11 +31,55 @@ def check_classify_outputs(args: argparse.Namespace) -> None:
             "the folder the other parts are still listing, so they would miss or repeat "
             "images; sort a copy per part (--sort-into without --move) or move in one run."
         )
-    check_output_file(args.out, "--out")
-    if args.json:
-        check_output_file(args.json, "--json")
+    outputs = [("--out", args.out)] + ([("--json", args.json)] if args.json else [])
+    for flag, path in outputs:
+        check_output_file(path, flag)
+        _check_replaceable(path, flag, args)
+    if args.json and same_file(args.out, args.json):
+        raise LoupeError(
+            f"--out and --json both name {args.json}: one would replace the other; give "
+            "each its own file."
+        )
     if args.sort_into and os.path.exists(args.sort_into) and not os.path.isdir(args.sort_into):
         raise LoupeError(f"--sort-into {args.sort_into} is a file: choose a folder.")
+
+
+def _check_replaceable(path: str, flag: str, args: argparse.Namespace) -> None:
+    """Refuse an output that would replace a file: always a run's or model's own file or an
+    image of IMAGES_DIR (the classify's own inputs), any other existing file without
+    --force. Symbolic links resolved: `runs/latest/model.json` is the run's file too."""
+    from core.data.imaging import is_image_name
+
+    full = os.path.abspath(os.path.expanduser(path))
+    model = os.path.abspath(os.path.expanduser(args.model))
+    for candidate in dict.fromkeys((full, os.path.realpath(full))):
+        owner = own_file_of(candidate, model_folders=True)
+        if owner is not None or (os.path.isfile(model) and same_file(candidate, model)):
+            raise LoupeError(
+                f"Refusing to write {flag} {path}: it is a file of the model in "
+                f"{owner or os.path.dirname(model)}. Write the results somewhere else."
+            )
+        images = os.path.abspath(os.path.expanduser(args.images))
+        for folder in dict.fromkeys((images, os.path.realpath(images))):
+            inside = candidate.startswith(folder.rstrip(os.sep) + os.sep)
+            if inside and is_image_name(candidate):
+                raise LoupeError(
+                    f"Refusing to write {flag} {path}: it is an image in {args.images}, "
+                    "the folder being classified. Write the results somewhere else."
+                )
+    if os.path.lexists(full) and not args.force:
+        raise LoupeError(
+            f"{flag} {path} already exists: choose another name, or add --force to replace it."
+        )
+    if args.shard and flag == "--out":
+        from core.infer.shards import record_path
+
+        record = record_path(full)
+        if os.path.lexists(record) and not args.force:
+            raise LoupeError(
+                f"{record} (the part record of --out) already exists: choose another "
+                "--out, or add --force to replace both."
+            )
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -67,7 +114,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     line = ClassifyProgressLine(sys.stderr)
     top_k = max(1, args.top_k)
     try:
-        with ResultsCsvWriter(args.out, top_k=top_k if args.top_k > 1 else 0) as writer:
+        columns = top_k if args.top_k > 1 else 0
+        with ResultsCsvWriter(args.out, top_k=columns, overwrite=args.force) as writer:
             for item in classify_paths(lm, paths, batch_size=args.batch_size, top_k=top_k):
                 if isinstance(item, ClassifiedImage):
                     writer.write(item)
@@ -81,6 +129,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
                         line.message(item.note)
                     line.update(item)
             classified = writer.rows_written
+    except FileExistsError:
+        raise LoupeError(_appeared(args.out, "--out")) from None
     except OSError as exc:  # a write failed mid-way (disk full): the user's path, not a temp
         raise LoupeError(f"Cannot write {args.out}: {describe_os_error(exc)}.") from exc
     line.close()
@@ -92,8 +142,15 @@ def cmd_classify(args: argparse.Namespace) -> int:
     if args.json:
         try:
             write_results_json(
-                kept, args.json, lm.class_names, {"path": lm.path, "arch": lm.meta.arch}, unreadable
+                kept,
+                args.json,
+                lm.class_names,
+                {"path": lm.path, "arch": lm.meta.arch},
+                unreadable,
+                overwrite=args.force,
             )
+        except FileExistsError:
+            raise LoupeError(_appeared(args.json, "--json")) from None
         except OSError as exc:
             raise LoupeError(f"Cannot write {args.json}: {describe_os_error(exc)}.") from exc
     if part is not None:
@@ -106,6 +163,13 @@ def cmd_classify(args: argparse.Namespace) -> int:
     if args.sort_into:
         return sort_results(kept, args)
     return 0
+
+
+def _appeared(path: str, flag: str) -> str:
+    return (
+        f"{flag} {path} appeared while classifying and was left as it is: classify again "
+        "with another name, or add --force to replace it."
+    )
 
 
 def sort_results(kept: list, args: argparse.Namespace) -> int:
