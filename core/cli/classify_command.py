@@ -20,11 +20,17 @@ from core.command_name import command_line
 from core.errors import LoupeError
 from core.files.file_transfer import describe_os_error
 from core.files.run_folder import own_file_of
+from core.words import format_count
 
 
 def check_classify_outputs(args: argparse.Namespace) -> None:
     if args.move and not args.sort_into:
         raise LoupeError("--move only works with --sort-into DEST: say where to move the images.")
+    if args.unsure_threshold is not None and not args.sort_into:
+        raise LoupeError(
+            "--unsure-threshold only works with --sort-into DEST: it says which images go "
+            "to DEST/_unsure/."
+        )
     if args.move and args.shard:
         raise LoupeError(
             "--move cannot be used with --shard: a part that moves its images away changes "
@@ -112,9 +118,15 @@ def cmd_classify(args: argparse.Namespace) -> int:
     kept: list[ClassifiedImage] = []
     unreadable: list[UnreadableImage] = []
     line = ClassifyProgressLine(sys.stderr)
-    top_k = max(1, args.top_k)
+    top_k = min(args.top_k, len(lm.class_names))
+    if top_k < args.top_k:
+        print(
+            f"--top-k {args.top_k}: the model knows {format_count(top_k, 'class', 'classes')}; "
+            f"writing the top {top_k}.",
+            file=sys.stderr,
+        )
+    columns = top_k if args.top_k > 1 else 0  # the top-k columns of the CSV
     try:
-        columns = top_k if args.top_k > 1 else 0
         with ResultsCsvWriter(args.out, top_k=columns, overwrite=args.force) as writer:
             for item in classify_paths(lm, paths, batch_size=args.batch_size, top_k=top_k):
                 if isinstance(item, ClassifiedImage):
@@ -154,7 +166,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise LoupeError(f"Cannot write {args.json}: {describe_os_error(exc)}.") from exc
     if part is not None:
-        record = part.write_record(args, lm.path, classified, len(unreadable))
+        record = part.write_record(args, lm.path, classified, len(unreadable), columns)
         print(f"Part record: {record}", file=sys.stderr)
         if classified == 0:  # an empty part is still a part: merge needs its CSV
             return 0
@@ -182,7 +194,8 @@ def sort_results(kept: list, args: argparse.Namespace) -> int:
         plan_sort,
     )
 
-    plan = plan_sort(kept, args.sort_into, move=args.move, unsure_threshold=args.unsure_threshold)
+    threshold = args.unsure_threshold if args.unsure_threshold is not None else 0.0
+    plan = plan_sort(kept, args.sort_into, move=args.move, unsure_threshold=threshold)
     print(plan.summary(), file=sys.stderr)
     stop = threading.Event()
 

@@ -62,8 +62,9 @@ class PartSlice:
         return f"Part {self.shard}: images {self.start + 1} to {self.stop} of {self.files}."
 
     def write_record(
-        self, args: argparse.Namespace, model_path: str, rows: int, unreadable: int
+        self, args: argparse.Namespace, model_path: str, rows: int, unreadable: int, top_k: int
     ) -> str:
+        """`top_k`: the CSV's top-k columns (0 for none), as written."""
         from core.files.file_transfer import file_sha256
         from core.models.checkpoints import resolve_model_paths
 
@@ -78,7 +79,7 @@ class PartSlice:
             stop=self.stop,
             batch_size=args.batch_size,
             model_sha256=files_digest(weights_path, meta_path),
-            top_k=args.top_k if args.top_k > 1 else 0,
+            top_k=top_k,
             rows=rows,
             unreadable=unreadable,
             csv_sha256=file_sha256(args.out)[1],

@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--unsure-threshold",
         type=_fraction,
-        default=0.0,
+        default=None,  # given or not: refused without --sort-into; 0 when not given
         metavar="F",
         help="with --sort-into: images whose confidence is below F (0-1) are unsure and go to "
         "DEST/_unsure/ (the window's 'Unsure below')",

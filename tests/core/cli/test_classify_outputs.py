@@ -1,16 +1,18 @@
 """`classify` never replaces a file by surprise: an existing --out/--json needs --force, and
 a run's or model's own files, the images being classified and --out = --json are refused
-even with it, all before the model is loaded."""
+even with it, all before the model is loaded. Flags that would be ignored are refused, and
+--top-k above the class count writes the columns the model can fill."""
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
 import pytest
 
 from core.cli.commands import run_cli
-from tests.core.image_factory import make_shapes_dataset
+from tests.core.image_factory import make_image, make_shapes_dataset
 from tests.core.run_factory import file_bytes, make_run_folder
 
 
@@ -148,3 +150,30 @@ def test_a_file_that_appears_while_classifying_is_kept(capsys, monkeypatch, tmp_
         "classify again with another name, or add --force to replace it."
     )
     assert out.read_text() == "saved meanwhile"
+
+
+def test_top_k_above_the_class_count_writes_the_columns_the_model_has(capsys, tmp_path, run):
+    images = tmp_path / "images"
+    make_image(images / "a.png", size=(32, 32))
+    out = tmp_path / "r.csv"
+    code, _, err = cli(capsys, "classify", run, images, "--out", out, "--top-k", 5)
+    assert code == 0, err
+    assert "--top-k 5: the model knows 3 classes; writing the top 3." in err
+    [row] = list(csv.DictReader(out.open()))
+    assert list(row) == ["path", "label", "confidence"] + [
+        f"top{i}_{what}" for i in (1, 2, 3) for what in ("label", "confidence")
+    ]
+    assert all(row.values())  # no empty cells
+
+
+def test_unsure_threshold_without_sort_into_is_an_error(capsys, tmp_path, photos, no_model):
+    out = tmp_path / "r.csv"
+    code, _, err = cli(
+        capsys, "classify", tmp_path / "run", photos, "--out", out, "--unsure-threshold", 0.5
+    )
+    assert code == 1
+    assert one_line_error(err) == (
+        "loupe: error: --unsure-threshold only works with --sort-into DEST: it says which "
+        "images go to DEST/_unsure/."
+    )
+    assert not out.exists()
