@@ -98,6 +98,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     check_classify_outputs(args)
     check_folder(args.images, "Images folder")
     lm = load_model_for_inference(args.model, args.device)
+    if args.sort_into:  # a class folder linked elsewhere is refused before any work
+        check_class_folders(args.sort_into, lm.class_names)
     verdict = saved_verdict(args.model)
     if verdict:  # still classify (the user asked), but never silently with a guessing model
         print(f"warning: {verdict}", file=sys.stderr)
@@ -147,7 +149,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         raise LoupeError(f"Cannot write {args.out}: {describe_os_error(exc)}.") from exc
     line.close()
     print(
-        f"Classified {classified} images into {args.out}"
+        f"Classified {format_count(classified, 'image')} into {args.out}"
         + (f"; {len(unreadable)} unreadable (listed above)" if unreadable else ""),
         file=sys.stderr,
     )
@@ -184,6 +186,16 @@ def _appeared(path: str, flag: str) -> str:
     )
 
 
+def check_class_folders(dest: str, class_names: list[str]) -> None:
+    """The folders a sort into `dest` may use, checked as the sort itself checks them."""
+    from core.files.sort_names import folder_names
+    from core.files.sorting import UNSURE_FOLDER, check_sort_folders
+
+    names = [*folder_names(class_names).values(), UNSURE_FOLDER]
+    root = os.path.abspath(dest)  # as plan_sort makes it
+    check_sort_folders(root, [os.path.join(root, name) for name in names])
+
+
 def sort_results(kept: list, args: argparse.Namespace) -> int:
     """Sort into --sort-into; 0 only when every file was placed."""
     from core.files.sort_manifest import MANIFEST_PREFIX
@@ -215,8 +227,7 @@ def sort_results(kept: list, args: argparse.Namespace) -> int:
         outcome = interrupted.outcome
     for path, reason in outcome.failed:
         print(f"not sorted: {path}: {reason}", file=sys.stderr)
-    total = len(plan.ops)
-    text = f"Sorted {outcome.done} of {total} files"
+    text = f"Sorted {outcome.done:,} of {format_count(len(plan.ops), 'file')}"
     if outcome.failed:
         text += f"; {len(outcome.failed)} could not be sorted (listed above)"
     if outcome.stopped:

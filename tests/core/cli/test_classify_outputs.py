@@ -164,6 +164,7 @@ def test_top_k_above_the_class_count_writes_the_columns_the_model_has(capsys, tm
         f"top{i}_{what}" for i in (1, 2, 3) for what in ("label", "confidence")
     ]
     assert all(row.values())  # no empty cells
+    assert "Classified 1 image into" in err  # one image, not "1 images"
 
 
 def test_unsure_threshold_without_sort_into_is_an_error(capsys, tmp_path, photos, no_model):
@@ -177,3 +178,38 @@ def test_unsure_threshold_without_sort_into_is_an_error(capsys, tmp_path, photos
         "images go to DEST/_unsure/."
     )
     assert not out.exists()
+
+
+@pytest.mark.skipif(not hasattr(Path, "symlink_to"), reason="needs symbolic links")
+def test_a_class_folder_linked_outside_the_destination_is_refused_before_classifying(
+    capsys, monkeypatch, tmp_path, run, photos
+):
+    import core.infer.inference
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("images were classified before the destination was checked")
+
+    monkeypatch.setattr(core.infer.inference, "classify_paths", never)
+    dest, elsewhere = tmp_path / "sorted", tmp_path / "elsewhere"
+    dest.mkdir()
+    elsewhere.mkdir()
+    (dest / "square").symlink_to(elsewhere)
+    out = tmp_path / "r.csv"
+    code, _, err = cli(capsys, "classify", run, photos, "--out", out, "--sort-into", dest, "--move")
+    assert code == 1
+    assert one_line_error(err.splitlines()[-1]) == (
+        f"loupe: error: Cannot sort into {dest}: {dest / 'square'} is a symbolic link to "
+        f"{elsewhere}, outside {dest}, so the sort could not be undone; nothing was changed."
+    )
+    assert not out.exists() and len(list(photos.rglob("*.png"))) == 3
+
+
+def test_a_one_file_sort_speaks_of_one_file(capsys, tmp_path, run):
+    images = tmp_path / "images"
+    make_image(images / "a.png", size=(32, 32))
+    dest = tmp_path / "sorted"
+    code, _, err = cli(
+        capsys, "classify", run, images, "--out", tmp_path / "r.csv", "--sort-into", dest
+    )
+    assert code == 0, err
+    assert "Sorted 1 of 1 file. Undo with:" in err
