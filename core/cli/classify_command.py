@@ -1,9 +1,11 @@
 """`loupe classify`: classify a folder, write CSV/JSON, optionally sort the images.
 
 Every output is checked before the model is loaded, so a bad --out fails at once, not after
-an hour of classifying. A sort reports every file it could not place and exits non-zero
-then; Ctrl+C stops it between files (a second Ctrl+C at once, still leaving every file in
-exactly one place) and says how to undo what was done."""
+an hour of classifying. An existing --out/--json is replaced only with --force, and never
+when it is a file of a run or model folder or an image of the folder being classified. A
+sort reports every file it could not place and exits non-zero then; Ctrl+C stops it between
+files (a second Ctrl+C at once, still leaving every file in exactly one place) and says how
+to undo what was done."""
 
 from __future__ import annotations
 
@@ -13,26 +15,77 @@ import sys
 import threading
 
 from core.cli.classify_parts import PartSlice
-from core.cli.cli_support import check_folder, check_output_file, first_ctrl_c
+from core.cli.cli_support import check_folder, check_output_file, first_ctrl_c, same_file
 from core.command_name import command_line
 from core.errors import LoupeError
 from core.files.file_transfer import describe_os_error
+from core.files.run_folder import own_file_of
+from core.words import format_count
 
 
 def check_classify_outputs(args: argparse.Namespace) -> None:
     if args.move and not args.sort_into:
         raise LoupeError("--move only works with --sort-into DEST: say where to move the images.")
+    if args.unsure_threshold is not None and not args.sort_into:
+        raise LoupeError(
+            "--unsure-threshold only works with --sort-into DEST: it says which images go "
+            "to DEST/_unsure/."
+        )
     if args.move and args.shard:
         raise LoupeError(
             "--move cannot be used with --shard: a part that moves its images away changes "
             "the folder the other parts are still listing, so they would miss or repeat "
             "images; sort a copy per part (--sort-into without --move) or move in one run."
         )
-    check_output_file(args.out, "--out")
-    if args.json:
-        check_output_file(args.json, "--json")
+    outputs = [("--out", args.out)] + ([("--json", args.json)] if args.json else [])
+    for flag, path in outputs:
+        check_output_file(path, flag)
+        _check_replaceable(path, flag, args)
+    if args.json and same_file(args.out, args.json):
+        raise LoupeError(
+            f"--out and --json both name {args.json}: one would replace the other; give "
+            "each its own file."
+        )
     if args.sort_into and os.path.exists(args.sort_into) and not os.path.isdir(args.sort_into):
         raise LoupeError(f"--sort-into {args.sort_into} is a file: choose a folder.")
+
+
+def _check_replaceable(path: str, flag: str, args: argparse.Namespace) -> None:
+    """Refuse an output that would replace a file: always a run's or model's own file or an
+    image of IMAGES_DIR (the classify's own inputs), any other existing file without
+    --force. Symbolic links resolved: `runs/latest/model.json` is the run's file too."""
+    from core.data.imaging import is_image_name
+
+    full = os.path.abspath(os.path.expanduser(path))
+    model = os.path.abspath(os.path.expanduser(args.model))
+    for candidate in dict.fromkeys((full, os.path.realpath(full))):
+        owner = own_file_of(candidate, model_folders=True)
+        if owner is not None or (os.path.isfile(model) and same_file(candidate, model)):
+            raise LoupeError(
+                f"Refusing to write {flag} {path}: it is a file of the model in "
+                f"{owner or os.path.dirname(model)}. Write the results somewhere else."
+            )
+        images = os.path.abspath(os.path.expanduser(args.images))
+        for folder in dict.fromkeys((images, os.path.realpath(images))):
+            inside = candidate.startswith(folder.rstrip(os.sep) + os.sep)
+            if inside and is_image_name(candidate):
+                raise LoupeError(
+                    f"Refusing to write {flag} {path}: it is an image in {args.images}, "
+                    "the folder being classified. Write the results somewhere else."
+                )
+    if os.path.lexists(full) and not args.force:
+        raise LoupeError(
+            f"{flag} {path} already exists: choose another name, or add --force to replace it."
+        )
+    if args.shard and flag == "--out":
+        from core.infer.shards import record_path
+
+        record = record_path(full)
+        if os.path.lexists(record) and not args.force:
+            raise LoupeError(
+                f"{record} (the part record of --out) already exists: choose another "
+                "--out, or add --force to replace both."
+            )
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -45,6 +98,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     check_classify_outputs(args)
     check_folder(args.images, "Images folder")
     lm = load_model_for_inference(args.model, args.device)
+    if args.sort_into:  # a class folder linked elsewhere is refused before any work
+        check_class_folders(args.sort_into, lm.class_names)
     verdict = saved_verdict(args.model)
     if verdict:  # still classify (the user asked), but never silently with a guessing model
         print(f"warning: {verdict}", file=sys.stderr)
@@ -65,9 +120,16 @@ def cmd_classify(args: argparse.Namespace) -> int:
     kept: list[ClassifiedImage] = []
     unreadable: list[UnreadableImage] = []
     line = ClassifyProgressLine(sys.stderr)
-    top_k = max(1, args.top_k)
+    top_k = min(args.top_k, len(lm.class_names))
+    if top_k < args.top_k:
+        print(
+            f"--top-k {args.top_k}: the model knows {format_count(top_k, 'class', 'classes')}; "
+            f"writing the top {top_k}.",
+            file=sys.stderr,
+        )
+    columns = top_k if args.top_k > 1 else 0  # the top-k columns of the CSV
     try:
-        with ResultsCsvWriter(args.out, top_k=top_k if args.top_k > 1 else 0) as writer:
+        with ResultsCsvWriter(args.out, top_k=columns, overwrite=args.force) as writer:
             for item in classify_paths(lm, paths, batch_size=args.batch_size, top_k=top_k):
                 if isinstance(item, ClassifiedImage):
                     writer.write(item)
@@ -81,23 +143,32 @@ def cmd_classify(args: argparse.Namespace) -> int:
                         line.message(item.note)
                     line.update(item)
             classified = writer.rows_written
+    except FileExistsError:
+        raise LoupeError(_appeared(args.out, "--out")) from None
     except OSError as exc:  # a write failed mid-way (disk full): the user's path, not a temp
         raise LoupeError(f"Cannot write {args.out}: {describe_os_error(exc)}.") from exc
     line.close()
     print(
-        f"Classified {classified} images into {args.out}"
+        f"Classified {format_count(classified, 'image')} into {args.out}"
         + (f"; {len(unreadable)} unreadable (listed above)" if unreadable else ""),
         file=sys.stderr,
     )
     if args.json:
         try:
             write_results_json(
-                kept, args.json, lm.class_names, {"path": lm.path, "arch": lm.meta.arch}, unreadable
+                kept,
+                args.json,
+                lm.class_names,
+                {"path": lm.path, "arch": lm.meta.arch},
+                unreadable,
+                overwrite=args.force,
             )
+        except FileExistsError:
+            raise LoupeError(_appeared(args.json, "--json")) from None
         except OSError as exc:
             raise LoupeError(f"Cannot write {args.json}: {describe_os_error(exc)}.") from exc
     if part is not None:
-        record = part.write_record(args, lm.path, classified, len(unreadable))
+        record = part.write_record(args, lm.path, classified, len(unreadable), columns)
         print(f"Part record: {record}", file=sys.stderr)
         if classified == 0:  # an empty part is still a part: merge needs its CSV
             return 0
@@ -106,6 +177,23 @@ def cmd_classify(args: argparse.Namespace) -> int:
     if args.sort_into:
         return sort_results(kept, args)
     return 0
+
+
+def _appeared(path: str, flag: str) -> str:
+    return (
+        f"{flag} {path} appeared while classifying and was left as it is: classify again "
+        "with another name, or add --force to replace it."
+    )
+
+
+def check_class_folders(dest: str, class_names: list[str]) -> None:
+    """The folders a sort into `dest` may use, checked as the sort itself checks them."""
+    from core.files.sort_names import folder_names
+    from core.files.sorting import UNSURE_FOLDER, check_sort_folders
+
+    names = [*folder_names(class_names).values(), UNSURE_FOLDER]
+    root = os.path.abspath(dest)  # as plan_sort makes it
+    check_sort_folders(root, [os.path.join(root, name) for name in names])
 
 
 def sort_results(kept: list, args: argparse.Namespace) -> int:
@@ -118,7 +206,8 @@ def sort_results(kept: list, args: argparse.Namespace) -> int:
         plan_sort,
     )
 
-    plan = plan_sort(kept, args.sort_into, move=args.move, unsure_threshold=args.unsure_threshold)
+    threshold = args.unsure_threshold if args.unsure_threshold is not None else 0.0
+    plan = plan_sort(kept, args.sort_into, move=args.move, unsure_threshold=threshold)
     print(plan.summary(), file=sys.stderr)
     stop = threading.Event()
 
@@ -138,8 +227,7 @@ def sort_results(kept: list, args: argparse.Namespace) -> int:
         outcome = interrupted.outcome
     for path, reason in outcome.failed:
         print(f"not sorted: {path}: {reason}", file=sys.stderr)
-    total = len(plan.ops)
-    text = f"Sorted {outcome.done} of {total} files"
+    text = f"Sorted {outcome.done:,} of {format_count(len(plan.ops), 'file')}"
     if outcome.failed:
         text += f"; {len(outcome.failed)} could not be sorted (listed above)"
     if outcome.stopped:

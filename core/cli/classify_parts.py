@@ -20,6 +20,7 @@ from core.infer.shards import (
     shard_range,
     write_part_record,
 )
+from core.words import format_count
 
 SHARD_HELP = (
     "classify only part K of N (K from 1 to N, like sbatch --array=1-N with "
@@ -56,14 +57,16 @@ class PartSlice:
     def describe(self) -> str:
         if self.start == self.stop:
             return (
-                f"Part {self.shard} is empty: the folder's {self.files} images make fewer "
+                f"Part {self.shard} is empty: the folder's {format_count(self.files, 'image')} "
+                f"{'makes' if self.files == 1 else 'make'} fewer "
                 f"batches than parts; writing the header only."
             )
         return f"Part {self.shard}: images {self.start + 1} to {self.stop} of {self.files}."
 
     def write_record(
-        self, args: argparse.Namespace, model_path: str, rows: int, unreadable: int
+        self, args: argparse.Namespace, model_path: str, rows: int, unreadable: int, top_k: int
     ) -> str:
+        """`top_k`: the CSV's top-k columns (0 for none), as written."""
         from core.files.file_transfer import file_sha256
         from core.models.checkpoints import resolve_model_paths
 
@@ -78,7 +81,7 @@ class PartSlice:
             stop=self.stop,
             batch_size=args.batch_size,
             model_sha256=files_digest(weights_path, meta_path),
-            top_k=args.top_k if args.top_k > 1 else 0,
+            top_k=top_k,
             rows=rows,
             unreadable=unreadable,
             csv_sha256=file_sha256(args.out)[1],
@@ -106,8 +109,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
     outcome = merge_parts(args.parts, args.out, force=args.force)
     unreadable = f"; {outcome.unreadable} unreadable (see the parts' logs)"
     print(
-        f"Merged {outcome.parts} parts, {outcome.rows} images, into {outcome.out_path}"
-        + (unreadable if outcome.unreadable else ""),
+        f"Merged {format_count(outcome.parts, 'part')}, {format_count(outcome.rows, 'image')}, "
+        f"into {outcome.out_path}" + (unreadable if outcome.unreadable else ""),
         file=sys.stderr,
     )
     return 0 if outcome.rows else 1

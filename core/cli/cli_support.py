@@ -35,6 +35,18 @@ def check_output_file(path: str, flag: str) -> None:
         raise LoupeError(f"Cannot write {flag} {path}: the folder {parent} is not writable.")
 
 
+def same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file: the same path once links are resolved (also before
+    either exists), or one file on disk under two names (a hard link)."""
+    real_a, real_b = (os.path.normcase(os.path.realpath(os.path.expanduser(p))) for p in (a, b))
+    if real_a == real_b:
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either is missing
+        return False
+
+
 @contextlib.contextmanager
 def first_ctrl_c(on_first: Callable[[], None]) -> Iterator[None]:
     """The first Ctrl+C calls `on_first` (ask the work to stop at its next safe point); a

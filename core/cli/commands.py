@@ -97,13 +97,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--device", default="auto")
     c.add_argument("--json", default=None, metavar="FILE", help="also write results as JSON")
     c.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing --out/--json file (never a run's or model's own file, nor "
+        "an image of IMAGES_DIR)",
+    )
+    c.add_argument(
         "--sort-into", default=None, metavar="DEST", help="copy images into DEST/<class>/"
     )
     c.add_argument("--move", action="store_true", help="with --sort-into: move instead of copy")
     c.add_argument(
         "--unsure-threshold",
         type=_fraction,
-        default=0.0,
+        default=None,  # given or not: refused without --sort-into; 0 when not given
         metavar="F",
         help="with --sort-into: images whose confidence is below F (0-1) are unsure and go to "
         "DEST/_unsure/ (the window's 'Unsure below')",

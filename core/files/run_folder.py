@@ -33,6 +33,7 @@ RUN_FILES = frozenset(
         LOCK_FILE,
     }
 )
+MODEL_FILES = frozenset({"model.safetensors", "model.json"})  # a model folder holds just these
 # Any of these marks a folder as a training run's (a plain model folder has only the model).
 _RUN_MARKERS = ("run.json", "config.json", "metrics.csv", "last.ckpt", LOCK_FILE)
 
@@ -114,6 +115,20 @@ class RunFolder:
 
 def is_run_folder(path: str) -> bool:
     return os.path.isdir(path) and any(os.path.exists(os.path.join(path, n)) for n in _RUN_MARKERS)
+
+
+def own_file_of(path: str, model_folders: bool = False) -> str | None:
+    """The folder `path` is one of the own files of, or None: a RUN_FILES name inside a
+    training run's folder (only training writes those, --force or not), and with
+    `model_folders` also model.json or model.safetensors beside a saved model (a plain model
+    folder). Names are compared case-insensitively, as Windows and macOS compare them."""
+    folder, name = os.path.split(os.path.abspath(os.path.expanduser(path)))
+    name = name.casefold()
+    if name in RUN_FILES and is_run_folder(folder):
+        return folder
+    if not (model_folders and name in MODEL_FILES):
+        return None
+    return folder if any(os.path.exists(os.path.join(folder, n)) for n in MODEL_FILES) else None
 
 
 def read_run_summary(run_dir: str) -> dict[str, Any] | None:

@@ -10,7 +10,9 @@ placed (a torn last line is tolerated on reading).
      "size": 123, "sha256": "...", "label": "cats"}
 
 For a move the line is written after the copy is verified and before the source is
-deleted; undo copes with a source that still exists.
+deleted; undo copes with a source that still exists. A moved symbolic link (its target's
+bytes are copied; the link is removed, the file it points to is left alone) also records
+`"link": "<the link's text>"`, so undo puts the link back rather than a copy.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from core.errors import LoupeError
+from core.files.file_transfer import describe_os_error
 
 MANIFEST_VERSION = 1
 MANIFEST_PREFIX = "loupe-sort-manifest-"  # + timestamp + ".jsonl", in the destination root
@@ -54,6 +57,7 @@ class PlacedFile:
     size: int
     sha256: str
     label: str
+    link: str | None = None  # a moved symbolic link: what it pointed to (os.readlink)
 
 
 @dataclass(frozen=True)
@@ -89,16 +93,17 @@ class ManifestWriter:
         self._append({"op": "mkdir", "path": path})
 
     def file_placed(self, placed: PlacedFile) -> None:
-        self._append(
-            {
-                "op": placed.action,
-                "source": placed.source,
-                "destination": placed.destination,
-                "size": placed.size,
-                "sha256": placed.sha256,
-                "label": placed.label,
-            }
-        )
+        record = {
+            "op": placed.action,
+            "source": placed.source,
+            "destination": placed.destination,
+            "size": placed.size,
+            "sha256": placed.sha256,
+            "label": placed.label,
+        }
+        if placed.link is not None:
+            record["link"] = placed.link
+        self._append(record)
 
     def close(self) -> None:
         self._file.close()
@@ -112,9 +117,10 @@ def _inside(path: str, root: str) -> bool:
         return False
 
 
-def _really_inside(path: str, folder: str) -> bool:
-    """`path` lies inside `folder` once every symbolic link on the way is resolved. The
-    last component is not followed: undo removes or moves that entry itself."""
+def really_inside(path: str, folder: str) -> bool:
+    """`path` lies inside `folder` (a resolved path) once every symbolic link on the way is
+    resolved. The last component is not followed: undo removes or moves that entry itself.
+    The rule undo applies to a manifest, and a sort to its destination before it starts."""
     parent, name = os.path.split(os.path.abspath(path))
     if name in ("", ".", ".."):
         return False
@@ -159,6 +165,7 @@ def _parse_placed(record: dict[str, Any], root: str) -> PlacedFile | None:
             size=record["size"],
             sha256=record["sha256"],
             label=record.get("label", ""),
+            link=record.get("link"),
         )
     except KeyError:
         return None
@@ -171,19 +178,29 @@ def _parse_placed(record: dict[str, Any], root: str) -> PlacedFile | None:
         and isinstance(placed.size, int)
         and isinstance(placed.sha256, str)
         and _SHA256.fullmatch(placed.sha256) is not None
+        and (placed.link is None or (placed.action == "move" and isinstance(placed.link, str)))
     )
     return placed if ok else None
 
 
 def read_manifest(path: str) -> ManifestContents:
     """Parse and validate a manifest; raises LoupeError naming the file if it is malformed."""
+    if os.path.isdir(path):  # checked first: Windows says "permission denied" for a folder
+        raise LoupeError(
+            f"{path} is a folder, not a sort manifest: name the {MANIFEST_PREFIX}….jsonl "
+            "file the sort wrote in it."
+        )
     try:
         with open(path, encoding="utf-8", newline="") as f:
             text = f.read()
     except FileNotFoundError:
         raise LoupeError(f"Sort manifest not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise LoupeError(f"Cannot read sort manifest {path}: {e}") from None
+    except UnicodeDecodeError:
+        raise LoupeError(
+            f"{path} is not a sort manifest (it is not a text file); nothing was undone."
+        ) from None
+    except OSError as e:
+        raise LoupeError(f"Cannot read sort manifest {path}: {describe_os_error(e)}.") from None
     # What undo may touch is decided by where the manifest really is, never by what it says:
     # a crafted "dest_root" must not let undo delete files elsewhere.
     trusted = os.path.realpath(os.path.dirname(os.path.abspath(path)))
@@ -213,14 +230,14 @@ def read_manifest(path: str) -> ManifestContents:
             folder = record.get("path")
             if not isinstance(folder, str) or not _inside(folder, header.dest_root):
                 raise _malformed(path, f"line {number} names a folder outside {header.dest_root}")
-            if not _really_inside(folder, trusted):
+            if not really_inside(folder, trusted):
                 raise _outside(path, number, folder, trusted)
             folders.append(os.path.normpath(folder))
         elif op in ("copy", "move"):
             item = _parse_placed(record, header.dest_root)
             if item is None:
                 raise _malformed(path, f"line {number} is an incomplete or unsafe file record")
-            if not _really_inside(item.destination, trusted):
+            if not really_inside(item.destination, trusted):
                 raise _outside(path, number, item.destination, trusted)
             placed.append(item)
         else:

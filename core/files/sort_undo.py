@@ -6,6 +6,9 @@ Undo only ever restores. A copy is deleted only when its original is present and
 left, so it is kept and reported. Only files still identical to what the sort placed are
 touched, and nothing is overwritten. The manifest cannot point undo elsewhere: what it names
 must lie inside the folder the manifest file is really in (core.files.sort_manifest).
+
+A file already as it was before the sort (its copy gone, its original in place) counts as
+already undone, not as a problem: undoing a sort twice says so and changes nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from core.files.file_transfer import (
     place_file,
 )
 from core.files.sort_manifest import PlacedFile, read_manifest
+from core.words import format_count
+
+_ALREADY_UNDONE = "already undone"  # a file as it was before the sort: nothing to do
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class UndoOutcome:
     moved_back: int  # files a move sort took away, now at their original path again
     copies_removed: int  # copies deleted because their identical original is still there
     skipped: tuple[tuple[str, str], ...]  # (path, reason): left exactly as found
+    already_undone: int = 0  # files already as before the sort (an earlier undo)
 
     @property
     def undone(self) -> int:
@@ -37,6 +44,12 @@ class UndoOutcome:
     def summary(self) -> str:
         """One sentence that says what happened, e.g. "Undo: moved 3 files back to where
         they were; 2 files left as they are." Deleting copies is never called restoring."""
+        if self.already_undone and not (self.undone or self.skipped):
+            return (
+                "Undo: nothing to do, this sort is already undone: "
+                + ("its file is" if self.already_undone == 1 else "every file is")
+                + " as it was before the sort."
+            )
         parts = []
         if self.moved_back:
             where = "where it was" if self.moved_back == 1 else "where they were"
@@ -48,14 +61,17 @@ class UndoOutcome:
             )
         if not parts:
             parts.append("nothing was changed")
+        if self.already_undone:
+            parts.append(f"{_files(self.already_undone)} already as before the sort")
         text = "Undo: " + "; ".join(parts)
         if self.skipped:
-            text += f"; {_files(len(self.skipped))} left as they are"
+            n = len(self.skipped)
+            text += f"; {_files(n)} left as {'it is' if n == 1 else 'they are'}"
         return text + "."
 
 
 def _files(n: int) -> str:
-    return f"{n:,} file{'' if n == 1 else 's'}"
+    return format_count(n, "file")
 
 
 def _matches(path: str, placed: PlacedFile) -> bool:
@@ -67,6 +83,8 @@ def _matches(path: str, placed: PlacedFile) -> bool:
 
 def _undo_copy(placed: PlacedFile) -> str | None:
     if not os.path.lexists(placed.destination):
+        if os.path.lexists(placed.source):
+            return _ALREADY_UNDONE
         return "no longer in the destination folder"
     if not _matches(placed.destination, placed):
         return "changed since sort; left in place"
@@ -81,7 +99,13 @@ def _undo_copy(placed: PlacedFile) -> str | None:
 
 
 def _undo_move(placed: PlacedFile) -> str | None:
+    if not os.path.lexists(placed.destination):
+        if os.path.lexists(placed.source):
+            return _ALREADY_UNDONE
+        return "no longer in the destination folder"
     copy_ok = _matches(placed.destination, placed)
+    if placed.link is not None:
+        return _undo_link_move(placed, copy_ok)
     if os.path.lexists(placed.source):
         if not _matches(placed.source, placed):
             return f"{placed.source} exists again; kept both files"
@@ -89,11 +113,7 @@ def _undo_move(placed: PlacedFile) -> str | None:
         if copy_ok:
             os.remove(placed.destination)
             return None
-        if os.path.lexists(placed.destination):
-            return "changed since sort; left in place (the original is back too)"
-        return "already restored"
-    if not os.path.lexists(placed.destination):
-        return "no longer in the destination folder"
+        return "changed since sort; left in place (the original is back too)"
     if not copy_ok:
         return "changed since sort; left in place"
     os.makedirs(os.path.dirname(placed.source), exist_ok=True)
@@ -108,6 +128,32 @@ def _undo_move(placed: PlacedFile) -> str | None:
     return None
 
 
+def _undo_link_move(placed: PlacedFile, copy_ok: bool) -> str | None:
+    """A moved symbolic link: the link goes back, and the copy of its target's bytes is
+    removed only while the target is still there and identical (it may be the last one)."""
+    if os.path.lexists(placed.source):
+        if not (os.path.islink(placed.source) and os.readlink(placed.source) == placed.link):
+            return f"{placed.source} exists again; kept both files"
+        # The link was never removed (interrupted sort, or removal failed).
+    elif not copy_ok:
+        return "changed since sort; left in place"
+    else:
+        os.makedirs(os.path.dirname(placed.source), exist_ok=True)
+        try:
+            os.symlink(placed.link, placed.source)
+        except FileExistsError:
+            return f"{placed.source} exists again; kept both files"
+    if not copy_ok:
+        return "changed since sort; left in place (the link is back too)"
+    if not _matches(placed.source, placed):
+        return (
+            f"put the symbolic link {placed.source} back, but the file it points to is gone "
+            "or changed; kept this copy (it may be the only one)"
+        )
+    os.remove(placed.destination)
+    return None
+
+
 def undo_sort(manifest_path: str) -> UndoOutcome:
     """Reverse a sort recorded in `manifest_path`, newest step first. Moved files go back;
     a copy is removed only while its original is present and identical. Only files still
@@ -115,7 +161,7 @@ def undo_sort(manifest_path: str) -> UndoOutcome:
     sort created are removed; the manifest is kept. Raises LoupeError if the manifest is
     missing, malformed, or names paths outside the folder it is in."""
     contents = read_manifest(manifest_path)
-    moved_back = copies_removed = 0
+    moved_back = copies_removed = already_undone = 0
     skipped: list[tuple[str, str]] = []
     if contents.torn_last_line:
         skipped.append(
@@ -133,7 +179,9 @@ def undo_sort(manifest_path: str) -> UndoOutcome:
             reason = f"could not be restored ({e})"
         except OSError as e:
             reason = f"could not be restored ({describe_os_error(e)})"
-        if reason is not None:
+        if reason == _ALREADY_UNDONE:
+            already_undone += 1
+        elif reason is not None:
             skipped.append((placed.destination, reason))
         elif placed.action == "move":
             moved_back += 1
@@ -142,4 +190,4 @@ def undo_sort(manifest_path: str) -> UndoOutcome:
     for folder in reversed(contents.created_folders):
         with contextlib.suppress(OSError):  # not empty: the user put something there
             os.rmdir(folder)
-    return UndoOutcome(moved_back, copies_removed, tuple(skipped))
+    return UndoOutcome(moved_back, copies_removed, tuple(skipped), already_undone)

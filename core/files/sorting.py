@@ -3,9 +3,13 @@
 `plan_sort` decides where every file goes (`DEST/<class>/<name>`, or `DEST/_unsure/` below
 the confidence threshold) without touching the disk; the GUI shows `plan.summary()`.
 `execute_sort` carries the plan out:
+- every destination folder must lie inside the destination once symbolic links are resolved,
+  the rule its undo applies (`check_sort_folders`), or nothing is sorted at all;
 - nothing is overwritten: names are claimed with exclusive creation, a taken name (compared
   case-insensitively, as Windows and macOS do) gets " (1)", " (2)", ... before the extension;
-- every copy is checked (size + sha256) before a move deletes its source;
+- every copy is checked (size + sha256) before a move deletes its source; a moved symbolic
+  link leaves the file it points to alone (its bytes are copied) and the manifest records the
+  link, so undo puts the very link back;
 - a JSON-lines manifest records each step as it happens, so `undo_sort` works even after a
   crash;
 - when the destination cannot be written (read-only, disk full) the sort stops with a
@@ -30,7 +34,7 @@ from core.files.file_transfer import (
     file_sha256,
     place_file,
 )
-from core.files.sort_manifest import MANIFEST_PREFIX, ManifestWriter, PlacedFile
+from core.files.sort_manifest import MANIFEST_PREFIX, ManifestWriter, PlacedFile, really_inside
 from core.files.sort_names import (
     UNSURE_FOLDER,
     existing_names,
@@ -42,6 +46,7 @@ from core.files.sort_names import (
 )
 from core.files.sort_undo import UndoOutcome, undo_sort
 from core.infer.results import ClassifiedImage
+from core.words import format_count
 
 __all__ = [
     "UNSURE_FOLDER",
@@ -51,6 +56,7 @@ __all__ = [
     "SortOutcome",
     "SortPlan",
     "UndoOutcome",
+    "check_sort_folders",
     "execute_sort",
     "plan_sort",
     "safe_folder_name",
@@ -146,6 +152,35 @@ def plan_sort(
     return SortPlan(root, move, float(unsure_threshold), tuple(ops))
 
 
+def check_sort_folders(
+    dest_root: str, folders: Iterable[str], manifest_folder: str | None = None
+) -> None:
+    """Refuse a sort into any of `folders` that leads outside `dest_root` through a symbolic
+    link: its undo touches only what lies inside the folder its manifest is in, links
+    resolved (sort_manifest.really_inside), so files sorted there could never be undone.
+    Raises SortAborted naming the link; reads the disk, writes nothing."""
+    root = os.path.abspath(dest_root)
+    trusted = os.path.realpath(manifest_folder or root)
+    for folder in folders:
+        folder = os.path.abspath(folder)
+        # The check undo makes on each file placed in the folder.
+        if really_inside(os.path.join(folder, "file"), trusted):
+            continue
+        link = folder
+        while link.startswith(root + os.sep) and not os.path.islink(link):
+            link = os.path.dirname(link)
+        what = (
+            f"{link} is a symbolic link to {os.path.realpath(link)}"
+            if os.path.islink(link)
+            else f"{folder} is really {os.path.realpath(folder)}"
+        )
+        raise SortAborted(
+            f"Cannot sort into {root}: {what}, outside {root}, so the sort could not be "
+            "undone; nothing was changed.",
+            SortOutcome(0, (), None, False),
+        )
+
+
 def default_manifest_path(dest_root: str, prefix: str = MANIFEST_PREFIX) -> str:
     """A new manifest name in `dest_root`: prefix + timestamp (+ -N for two in one second).
     Relabelling and adding to a dataset pass a hidden prefix, so the scan skips the file."""
@@ -174,7 +209,8 @@ class _SortRun:
 
     def abort(self, op: SortOp, path: str, error: OSError) -> SortAborted:
         done = (
-            f" The {self.done} file(s) sorted before are listed in {self.manifest.path}"
+            f" The {format_count(self.done, 'file')} sorted before "
+            f"{'is' if self.done == 1 else 'are'} listed in {self.manifest.path}"
             " and can be undone."
             if self.done
             else ""
@@ -210,6 +246,12 @@ class _SortRun:
     def _place(self, op: SortOp) -> PlacedFile:
         """Claim a free name and put a verified copy there; record it in the manifest."""
         folder, planned = os.path.split(op.destination)
+        link = None
+        if self.plan.move and os.path.islink(op.source):
+            try:
+                link = os.readlink(op.source)
+            except OSError as e:
+                raise SourceProblem(op.source, f"could not be read ({describe_os_error(e)})") from e
         self._ensure_folder(op, folder)
         taken = self.names_in[folder]
         original = fit_file_name(os.path.basename(op.source))
@@ -229,7 +271,7 @@ class _SortRun:
         else:  # a file system that answers "exists" to every name: give up on this file
             raise FileExistsError(errno.EEXIST, "no free file name", destination)
         placed = PlacedFile(
-            "move" if self.plan.move else "copy", op.source, destination, size, sha, op.label
+            "move" if self.plan.move else "copy", op.source, destination, size, sha, op.label, link
         )
         try:
             self.manifest.file_placed(placed)
@@ -310,6 +352,9 @@ def execute_sort(
     if not plan.ops:
         return SortOutcome(0, (), None, False)
     root = plan.dest_root
+    folders = dict.fromkeys(os.path.dirname(op.destination) for op in plan.ops)
+    manifest_folder = os.path.dirname(os.path.abspath(manifest_path)) if manifest_path else None
+    check_sort_folders(root, folders, manifest_folder)
     try:
         os.makedirs(root, exist_ok=True)
         path = manifest_path or default_manifest_path(root)

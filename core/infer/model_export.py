@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from core.errors import LoupeError
 from core.files.atomic import atomic_write_bytes
 from core.files.file_transfer import describe_os_error
-from core.files.run_folder import RUN_FILES, is_run_folder
+from core.files.run_folder import own_file_of
 from core.infer.export_check import ParityResult, check_parity
 from core.infer.export_formats import serialise, sidecar_bytes
 from core.models.checkpoints import MODEL_META, MODEL_WEIGHTS, load_model, resolve_model_paths
@@ -58,8 +58,8 @@ def check_export_targets(out: str, fmt: str, force: bool = False) -> list[str]:
         raise LoupeError(f"Cannot export to {out}: the folder {parent} does not exist.")
     targets = export_targets(out, fmt)
     for target in targets:
-        folder, name = os.path.split(target)
-        if name in RUN_FILES and is_run_folder(folder):
+        folder = own_file_of(target)
+        if folder is not None:
             raise LoupeError(
                 f"Refusing to export to {target}: it is a file of the training run in "
                 f"{folder}. Export somewhere else."

@@ -44,15 +44,19 @@ class ResultsCsvWriter:
     """Streams results to a CSV in constant memory.
 
     Rows go to a hidden temporary file next to `out_path`; `close()` moves the finished file
-    into place. `abort()`, an exception inside `with`, or dropping the writer unclosed
+    into place (with `overwrite=False` never over a file there by then: FileExistsError, and
+    the file is left as it is). `abort()`, an exception inside `with`, or dropping the writer unclosed
     leaves `out_path` as it was (absent, or the previous export).
     """
 
-    def __init__(self, out_path: str | os.PathLike[str], top_k: int = 0) -> None:
+    def __init__(
+        self, out_path: str | os.PathLike[str], top_k: int = 0, overwrite: bool = True
+    ) -> None:
         if top_k < 0:
             raise ValueError(f"top_k must be 0 or more, got {top_k}")
         self.out_path = os.fspath(out_path)
         self.top_k = top_k
+        self.overwrite = overwrite
         self.rows_written = 0
         # newline="" hands line endings to the csv module, which quotes embedded newlines.
         self._file = AtomicFile(self.out_path, "w", newline="")
@@ -68,7 +72,7 @@ class ResultsCsvWriter:
     def close(self) -> None:
         """Finish the file. Idempotent, so `with` after an explicit close() is fine."""
         if not self._file.closed:
-            self._file.commit()
+            self._file.commit(self.overwrite)
 
     def abort(self) -> None:
         """Discard what was written; `out_path` is untouched."""
@@ -127,9 +131,11 @@ def write_results_json(
     class_names: Iterable[str] | None = None,
     model_info: dict[str, Any] | None = None,
     unreadable: Iterable[UnreadableImage] = (),
+    overwrite: bool = True,
 ) -> int:
     """Write `{"model", "classes", "results", "unreadable"}` to `out_path`; returns the
     number of results. Without `class_names`, "classes" lists every label seen, sorted.
+    With `overwrite=False` a file already at `out_path` is kept: FileExistsError.
 
     Results are streamed one per line, so a large export never holds a second copy of the
     whole document in memory (unless `class_names` must be derived from the results).
@@ -144,7 +150,8 @@ def write_results_json(
         return json.dumps(obj, ensure_ascii=False, allow_nan=False)
 
     count = 0
-    with AtomicFile(out_path, "w", newline="\n") as out:
+    out = AtomicFile(out_path, "w", newline="\n")
+    try:
         f = out.file
         f.write(f'{{\n"model": {dumps(model_info)},\n"classes": {dumps(classes)},\n"results": [')
         for result in results:
@@ -154,4 +161,8 @@ def write_results_json(
         for i, item in enumerate(unreadable):
             f.write(("\n" if i == 0 else ",\n") + dumps({"path": item.path, "reason": item.reason}))
         f.write("\n]\n}\n")
+    except BaseException:
+        out.abort()
+        raise
+    out.commit(overwrite)
     return count

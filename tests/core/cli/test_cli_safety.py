@@ -181,7 +181,7 @@ def test_long_class_and_file_names_are_shortened_to_fit(capsys, tmp_path):
 
     # The same image again: " (1)" still fits, by shortening the name, keeping ".png".
     code, _, err = cli(
-        capsys, "classify", run, images, "--out", tmp_path / "r.csv", "--sort-into", dest
+        capsys, "classify", run, images, "--out", tmp_path / "r2.csv", "--sort-into", dest
     )
     assert code == 0, err
     second = sorted(dest.rglob("*.png"), key=lambda p: len(p.name))[0]

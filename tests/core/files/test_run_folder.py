@@ -56,3 +56,20 @@ def test_list_runs_lists_unreadable_runs_and_skips_other_folders(tmp_path):
     assert runs["broken"]["status"] == "unreadable"
     assert "run.json" in runs["broken"]["reason"]
     assert list_runs(str(tmp_path / "missing")) == []
+
+
+def test_own_files_are_a_runs_names_inside_a_run_and_model_files_beside_a_model(tmp_path):
+    from core.files.run_folder import own_file_of
+
+    run, model, other = tmp_path / "run", tmp_path / "model", tmp_path / "other"
+    for folder in (run, model, other):
+        folder.mkdir()
+    (run / "run.json").write_text("{}")
+    (model / "model.json").write_text("{}")
+    assert own_file_of(str(run / "metrics.csv")) == str(run)
+    assert own_file_of(str(run / "Model.JSON")) == str(run)  # as Windows and macOS compare
+    assert own_file_of(str(run / "results.csv")) is None
+    # Export may refresh a model folder it wrote; classify must never write into one.
+    assert own_file_of(str(model / "model.safetensors")) is None
+    assert own_file_of(str(model / "model.safetensors"), model_folders=True) == str(model)
+    assert own_file_of(str(other / "model.json"), model_folders=True) is None

@@ -47,14 +47,17 @@ def test_undo_restores_the_original_tree(tree, move):
     assert os.path.exists(outcome.manifest_path)  # the record is kept
 
 
-def test_undo_twice_changes_nothing_more(tree):
+@pytest.mark.parametrize("move", [False, True])
+def test_undo_twice_says_the_sort_is_already_undone(tree, move):
     root, src, dest, results = tree
-    outcome = execute_sort(plan_sort(results, dest, move=True))
+    outcome = execute_sort(plan_sort(results, dest, move=move))
     undo_sort(outcome.manifest_path)
     after_first = snapshot(root)
     again = undo_sort(outcome.manifest_path)
-    assert again.undone == 0
-    assert {reason for _, reason in again.skipped} == {"already restored"}
+    assert (again.undone, again.skipped, again.already_undone) == (0, (), 5)
+    assert again.summary() == (
+        "Undo: nothing to do, this sort is already undone: every file is as it was before the sort."
+    )
     assert snapshot(root) == after_first
 
 
@@ -67,10 +70,11 @@ def test_undo_copy_keeps_a_copy_changed_since(tree):
 
     undone = undo_sort(outcome.manifest_path)
     assert undone.undone == 0
-    assert dict(undone.skipped) == {
-        str(changed): "changed since sort; left in place",
-        str(dest / "cats" / "x (1).jpg"): "no longer in the destination folder",
-    }
+    assert dict(undone.skipped) == {str(changed): "changed since sort; left in place"}
+    assert undone.already_undone == 1  # the deleted copy: as before the sort
+    assert undone.summary() == (
+        "Undo: nothing was changed; 1 file already as before the sort; 1 file left as it is."
+    )
     assert changed.read_bytes() == b"edited by the user"
 
 
