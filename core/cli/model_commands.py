@@ -81,6 +81,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from core.infer.explain_files import explain_paths
+    from core.words import format_count
 
     written = 0
     for result in explain_paths(
@@ -90,9 +91,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
             print(f"not explained: {result.path}: {result.error}", file=sys.stderr)
         else:
             written += 1
-    print(
-        f"Wrote {written} heat maps to {os.path.abspath(args.out)} (explanations.csv lists them)."
-    )
+    maps = format_count(written, "heat map")
+    print(f"Wrote {maps} to {os.path.abspath(args.out)} (explanations.csv lists them).")
     return 0 if written else 1
 
 
