@@ -45,6 +45,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1:
         raise LoupeError(f"--batch-size must be at least 1, got {args.batch_size}.")
+    data_dir = os.path.abspath(os.path.expanduser(args.data_dir))
+    if not os.path.exists(data_dir):  # both said before the model loads
+        raise LoupeError(f"Folder not found: {data_dir}")
+    if not os.path.isdir(data_dir):
+        raise LoupeError(
+            f"{data_dir} is a file, not a folder: DATA_DIR must be a folder of class subfolders."
+        )
     out = os.path.abspath(args.out)
     if os.path.exists(out) and not os.path.isdir(out):
         raise LoupeError(f"--out must be a folder, but {out} is a file.")
