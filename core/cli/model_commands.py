@@ -35,7 +35,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="explain this class instead of the predicted one",
     )
     ex.add_argument("--device", default="auto")
-    ex.add_argument("--force", action="store_true", help="replace earlier overlays in DIR")
+    ex.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the heat maps an earlier explain wrote in DIR (its explanations.csv "
+        "lists them); nothing else there is ever replaced",
+    )
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
