@@ -129,7 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("model", metavar="RUN_DIR")
     e.add_argument("--out", required=True, metavar="PATH")
-    e.add_argument("--format", choices=("torchscript", "onnx", "folder"), default="torchscript")
+    e.add_argument(
+        "--format",
+        choices=("torchscript", "onnx", "folder"),
+        default=None,
+        help="default: the one --out's extension names (.onnx, .pt)",
+    )
     e.add_argument("--force", action="store_true", help="replace existing export files")
 
     u = sub.add_parser("undo", help="undo a sort, using the manifest it wrote")
@@ -253,7 +258,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 1
     if result.parity is not None:
         print(result.parity.line())
-    print(f"Exported {args.format} model to {result.path}")
+    print(f"Exported {result.format} model to {result.path}")
     return 0
 
 

@@ -9,6 +9,7 @@ import sys
 
 from core.cli.progress import _Line, bar
 from core.command_name import command_line
+from core.errors import LoupeError
 
 
 class _StageLine(_Line):
@@ -43,6 +44,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="judge labels with this run's model, on the images it did not train on "
         "(default: 5-fold cross-validation of a fast model)",
     )
+    d.add_argument(
+        "--force", action="store_true", help="replace an earlier doctor.json/doctor.html"
+    )
     r = sub.add_parser(
         "relabel",
         help="move images to other classes (or exclude them) from a CSV, with undo",
@@ -64,9 +68,17 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         check_dataset,
         run_split_settings,
     )
-    from core.data.doctor_report import write_report
+    from core.data.doctor_report import existing_report_files, write_report
 
     check_folder(args.data_dir, "Dataset folder")  # one line before any progress output
+    out = os.path.abspath(os.path.expanduser(args.out))
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise LoupeError(f"--out must be a folder, but {out} is a file.")
+    existing = existing_report_files(out)
+    if existing and not args.force:
+        raise LoupeError(
+            f"{existing[0]} already exists: choose another --out folder, or pass --force."
+        )
     config = DoctorConfig(data_dir=args.data_dir, run_dir=args.run)
     if args.run:
         val_split, seed = run_split_settings(args.run)
@@ -90,7 +102,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         what = "error: " if not finished or finished.status == "failed" else ""
         print(f"loupe: {what}{finished.reason if finished else 'no result'}", file=sys.stderr)
         return 130 if finished and finished.status == "stopped" else 1
-    json_path, html_path = write_report(finished.report, args.out)
+    json_path, html_path = write_report(finished.report, out)
     print(finished.reason)
     print(f"Report: {html_path} (all findings: {json_path})")
     return 0

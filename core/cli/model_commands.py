@@ -35,7 +35,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="explain this class instead of the predicted one",
     )
     ex.add_argument("--device", default="auto")
-    ex.add_argument("--force", action="store_true", help="replace earlier overlays in DIR")
+    ex.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the heat maps an earlier explain wrote in DIR (its explanations.csv "
+        "lists them); nothing else there is ever replaced",
+    )
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -45,6 +50,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1:
         raise LoupeError(f"--batch-size must be at least 1, got {args.batch_size}.")
+    data_dir = os.path.abspath(os.path.expanduser(args.data_dir))
+    if not os.path.exists(data_dir):  # both said before the model loads
+        raise LoupeError(f"Folder not found: {data_dir}")
+    if not os.path.isdir(data_dir):
+        raise LoupeError(
+            f"{data_dir} is a file, not a folder: DATA_DIR must be a folder of class subfolders."
+        )
     out = os.path.abspath(args.out)
     if os.path.exists(out) and not os.path.isdir(out):
         raise LoupeError(f"--out must be a folder, but {out} is a file.")
@@ -81,6 +93,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from core.infer.explain_files import explain_paths
+    from core.words import format_count
 
     written = 0
     for result in explain_paths(
@@ -90,9 +103,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
             print(f"not explained: {result.path}: {result.error}", file=sys.stderr)
         else:
             written += 1
-    print(
-        f"Wrote {written} heat maps to {os.path.abspath(args.out)} (explanations.csv lists them)."
-    )
+    maps = format_count(written, "heat map")
+    print(f"Wrote {maps} to {os.path.abspath(args.out)} (explanations.csv lists them).")
     return 0 if written else 1
 
 

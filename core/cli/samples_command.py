@@ -30,9 +30,15 @@ def add_samples_parser(sub) -> None:
     )
 
 
+# Into a file or a pipe, a count is printed at every tenth of the work, not at every image:
+# a log of the demo's 400 pictures holds 10 lines, not 400.
+LOGGED_STEPS = 10
+
+
 def cmd_samples(args: argparse.Namespace) -> int:
     out = os.path.abspath(args.out)
     last_length = 0
+    logged = -1  # the last tenth printed when stderr is not a terminal
     for progress in write_sample(args.name, out, args.from_file):
         line = progress.text
         if progress.total:
@@ -40,8 +46,13 @@ def cmd_samples(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             sys.stderr.write("\r" + line.ljust(last_length))
             last_length = len(line)
-        else:
-            print(line, file=sys.stderr)
+            continue
+        if progress.total:  # a message without a count (downloading ...) is always printed
+            step = progress.done * LOGGED_STEPS // progress.total
+            if step == logged:
+                continue
+            logged = step
+        print(line, file=sys.stderr)
     if last_length:
         sys.stderr.write("\n")
     info = SAMPLES[args.name]

@@ -74,6 +74,35 @@ def run_split_settings(run_dir: str) -> tuple[float, int]:
     return float(config.val_split), int(config.seed)
 
 
+def check_run_fits(run_dir: str, data_dir: str, class_names: list[str]) -> None:
+    """Refuse a run that cannot tell which of these images it did not train on: one trained
+    on another folder (its config.json says which) or on other classes (its model.json)."""
+    from core.models.checkpoints import read_model_meta
+    from core.train.config import read_config
+
+    trained_on = read_config(os.path.join(run_dir, "config.json")).data_dir
+    if os.path.isabs(trained_on) and not _same_folder(trained_on, data_dir):
+        raise LoupeError(
+            f"{run_dir} was trained on {trained_on}, not {os.path.abspath(data_dir)}, so it "
+            "cannot say which of these images it never saw: leave out --run, or give the run "
+            "trained on this folder."
+        )
+    known = read_model_meta(run_dir).class_names
+    if sorted(known) != sorted(class_names):
+        only_run = ", ".join(sorted(set(known) - set(class_names))) or "none"
+        only_data = ", ".join(sorted(set(class_names) - set(known))) or "none"
+        raise LoupeError(
+            f"{run_dir} was trained on other classes than {os.path.abspath(data_dir)} holds "
+            f"(only in the run: {only_run}; only in the folder: {only_data}): leave out "
+            "--run, or give a run trained on these classes."
+        )
+
+
+def _same_folder(a: str, b: str) -> bool:
+    a, b = (os.path.normcase(os.path.realpath(p)) for p in (a, b))
+    return a == b
+
+
 def _scan(config: DoctorConfig) -> _Images:
     scan = scan_dataset(config.data_dir, config.val_split, config.seed)
     paths, labels, splits = [], [], []
@@ -114,6 +143,8 @@ def _check(config: DoctorConfig, control: RunControl):
     t0 = time.perf_counter()
     yield DoctorProgress("Scanning the folder", 0, 1)
     images = _scan(config)
+    if config.run_dir:  # before any work: a wrong run would make every label finding false
+        check_run_fits(config.run_dir, config.data_dir, images.class_names)
     seconds["scan"] = time.perf_counter() - t0
     n = len(images.paths)
 

@@ -28,6 +28,12 @@ td,th{padding:3px 8px;text-align:left}
 """
 
 
+def existing_report_files(out_dir: str) -> list[str]:
+    """The doctor.json / doctor.html already in `out_dir`: replaced only with --force."""
+    paths = [os.path.join(out_dir, name) for name in (JSON_NAME, HTML_NAME)]
+    return [p for p in paths if os.path.lexists(p)]
+
+
 def write_report(report: dict[str, Any], out_dir: str) -> tuple[str, str]:
     """Writes both files; returns (json path, html path)."""
     os.makedirs(out_dir, exist_ok=True)

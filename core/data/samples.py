@@ -129,6 +129,7 @@ def write_sample(
     info = SAMPLES.get(name)
     if info is None:
         raise LoupeError(f"Unknown sample dataset '{name}': choose {', '.join(SAMPLES)}.")
+    _check_out_folder(out_dir)
     if name == "demo":
         for done, total in write_demo_dataset(out_dir, DEMO_PER_CLASS, DEMO_TEST_PER_CLASS):
             yield SampleProgress("write", done, total, f"Drew {done} of {total} pictures")
@@ -154,6 +155,19 @@ def write_sample(
             done += 1
             if done % 500 == 0 or done == total:
                 yield SampleProgress("write", done, total, f"Wrote {done:,} of {total:,} images")
+
+
+def _check_out_folder(out_dir: str) -> None:
+    """Refuse, before any work, an out_dir that is (or lies under) a file: otherwise the
+    first write fails with the operating system's ".../train: Not a directory"."""
+    path = os.path.abspath(os.path.expanduser(out_dir))
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    if os.path.isdir(path):
+        return
+    if path == os.path.abspath(os.path.expanduser(out_dir)):
+        raise LoupeError(f"{path} is a file, not a folder: choose a folder for the dataset.")
+    raise LoupeError(f"Cannot write the dataset to {out_dir}: {path} is a file, not a folder.")
 
 
 # ---- CIFAR-10 (torchvision's pickled batches: only ever read from the checksummed archive) ----

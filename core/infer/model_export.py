@@ -22,6 +22,37 @@ from core.infer.export_formats import serialise, sidecar_bytes
 from core.models.checkpoints import MODEL_META, MODEL_WEIGHTS, load_model, resolve_model_paths
 
 FORMATS = ("torchscript", "onnx", "folder")
+# What a file name's extension says it holds; a name with another extension needs a format.
+EXTENSION_FORMATS = {
+    ".onnx": "onnx",
+    ".pt": "torchscript",
+    ".ts": "torchscript",
+    ".torchscript": "torchscript",
+}
+_FORMAT_NAMES = {"onnx": "ONNX", "torchscript": "TorchScript", "folder": "a model folder"}
+_FILE_WORDS = {"onnx": "an ONNX file", "torchscript": "a TorchScript file"}
+
+
+def export_format(out: str, fmt: str | None = None) -> str:
+    """The format to export to `out`: `fmt` when given, else the one its extension names.
+    Refuses a format the name contradicts (ONNX into model.pt) and a name that names none."""
+    if fmt is not None and fmt not in FORMATS:
+        raise LoupeError(f"Unknown export format '{fmt}': use {', '.join(FORMATS)}.")
+    ext = os.path.splitext(out.rstrip("/\\"))[1].lower()
+    named = EXTENSION_FORMATS.get(ext)
+    if fmt is None:
+        if named is None:
+            raise LoupeError(
+                f"Cannot tell the export format from {out}: end its name in .onnx or .pt, "
+                "or add --format onnx|torchscript|folder."
+            )
+        return named
+    if named is not None and named != fmt:
+        raise LoupeError(
+            f"Cannot export {_FORMAT_NAMES[fmt]} to {out}: its extension names "
+            f"{_FILE_WORDS[named]}; change the extension or the format."
+        )
+    return fmt
 
 
 def sidecar_path(out: str) -> str:
@@ -37,11 +68,11 @@ def export_targets(out: str, fmt: str) -> list[str]:
     return [out, sidecar_path(out)]
 
 
-def check_export_targets(out: str, fmt: str, force: bool = False) -> list[str]:
+def check_export_targets(out: str, fmt: str | None, force: bool = False) -> list[str]:
     """Refuse, in one sentence naming the path, any export that would overwrite a file
-    (without `force`), write into a training run's files, or cannot be written at all."""
-    if fmt not in FORMATS:
-        raise LoupeError(f"Unknown export format '{fmt}': use {', '.join(FORMATS)}.")
+    (without `force`), write into a training run's files, or cannot be written at all, and a
+    format its name contradicts (see export_format)."""
+    fmt = export_format(out, fmt)
     out = os.path.abspath(os.path.expanduser(out))
     if fmt == "folder":
         if os.path.exists(out) and not os.path.isdir(out):
@@ -77,6 +108,7 @@ def check_export_targets(out: str, fmt: str, force: bool = False) -> list[str]:
 class ExportResult:
     path: str
     parity: ParityResult | None  # None for a folder export (a copy of the model files)
+    format: str  # one of FORMATS: the one asked for, or the one the file name says
 
 
 class ParityError(LoupeError):
@@ -89,18 +121,20 @@ class ParityError(LoupeError):
         self.parity = parity
 
 
-def export_model(model_path: str, out: str, fmt: str = "torchscript", force: bool = False) -> str:
+def export_model(model_path: str, out: str, fmt: str | None = None, force: bool = False) -> str:
     """Returns the written path (see export_verified)."""
     return export_verified(model_path, out, fmt, force).path
 
 
 def export_verified(
-    model_path: str, out: str, fmt: str = "torchscript", force: bool = False
+    model_path: str, out: str, fmt: str | None = None, force: bool = False
 ) -> ExportResult:
     """Export and prove it: the serialised model is run on up to 64 validation images of the
     run and compared with PyTorch before anything is written (ParityError when it disagrees).
     TorchScript and ONNX take normalised float input (N, 3, S, S); the sidecar `OUT.json`
-    says how to make it and what the logits mean."""
+    says how to make it and what the logits mean. Without `fmt`, `out`'s extension names
+    the format (.onnx, .pt)."""
+    fmt = export_format(out, fmt)
     targets = check_export_targets(out, fmt, force)
     meta_path, weights_path = resolve_model_paths(model_path)
     sources = {os.path.realpath(p) for p in (meta_path, weights_path)}
@@ -118,7 +152,7 @@ def export_verified(
         except OSError as exc:
             raise LoupeError(f"Cannot create {out_dir} ({describe_os_error(exc)}).") from exc
         _write_all(targets, payloads, force, out_dir if created_folder else None)
-        return ExportResult(out_dir, None)
+        return ExportResult(out_dir, None, fmt)
     model, meta = load_model(model_path)
     data = serialise(model, meta, fmt)
     run_dir = os.path.dirname(meta_path)
@@ -127,7 +161,7 @@ def export_verified(
         raise ParityError(parity)
     sidecar = sidecar_bytes(meta, fmt, os.path.basename(targets[0]), parity.to_dict())
     _write_all(targets, [data, sidecar], force, None)
-    return ExportResult(targets[0], parity)
+    return ExportResult(targets[0], parity, fmt)
 
 
 def _write_all(

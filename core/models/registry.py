@@ -314,19 +314,14 @@ def _load_pretrained_state(arch: str) -> dict[str, torch.Tensor]:
 
 def read_state_dict(path: str) -> dict[str, torch.Tensor]:
     """A state dict from .safetensors or .pth/.pt, never executing pickled code."""
+    from core.models.checkpoints import load_safetensors, load_tensor_file
+
     if not os.path.isfile(path):
         raise ModelFileError(f"Weights file not found: {path}")
-    try:
-        if path.lower().endswith(".safetensors"):
-            from safetensors.torch import load_file
-
-            state = load_file(path)
-        else:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise ModelFileError(
-            f"{path}: not a loadable weights file (only plain tensors are accepted): {exc}"
-        ) from exc
+    if path.lower().endswith(".safetensors"):
+        state = load_safetensors(path)
+    else:
+        state = load_tensor_file(path)
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if isinstance(state, dict) and "model" in state and isinstance(state["model"], dict):

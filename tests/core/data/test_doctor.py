@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 
 import pytest
@@ -132,3 +133,36 @@ def test_a_runs_model_judges_only_the_images_it_did_not_train_on(trained_run, sh
     assert f"{run_dir} on the {held_out} images it did not train on" in report["label_method"]
     for issue in report["label_issues"]:
         assert report["files"][issue["path"]]["split"] == "val"
+
+
+def _run_trained_on(folder, data_dir):
+    """A run folder (no training) whose config.json says it was trained on `data_dir`."""
+    from tests.core.run_factory import make_run_folder
+
+    run = make_run_folder(folder)
+    config = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**config, "data_dir": str(data_dir)}))
+    return run
+
+
+@pytest.mark.parametrize(
+    ("trained_on", "classes", "words"),
+    [
+        ("other", ("circle", "square", "triangle"), "was trained on .*other, not .*data"),
+        (
+            "data",
+            ("circle", "square", "star"),
+            "only in the run: triangle; only in the folder: star",
+        ),
+    ],
+)
+def test_a_run_of_another_dataset_is_refused_before_any_work(tmp_path, trained_on, classes, words):
+    """`doctor DATA --run RUN` once scored DATA with a run trained on other images or other
+    classes and called them "the images it did not train on"."""
+    data = make_shapes_dataset(tmp_path / "data", classes=classes, per_class=3)
+    run = _run_trained_on(tmp_path / "run", tmp_path / trained_on)
+    events = list(check_dataset(DoctorConfig(str(data), str(run))))
+    assert [type(e) for e in events] == [DoctorProgress, DoctorFinished]  # only the scan
+    assert events[-1].status == "failed" and events[-1].report is None
+    assert re.search(words, events[-1].reason), events[-1].reason
+    assert "\n" not in events[-1].reason and "leave out --run" in events[-1].reason

@@ -46,6 +46,9 @@ def tiny_mnist_archive(path: Path, train: int = 12, test: int = 5) -> dict[str, 
 def test_demo_sample_is_a_split_photo_dataset_written_without_internet(tmp_path):
     result = loupe("samples", "demo", "--out", tmp_path / "demo")
     assert result.returncode == 0, result.stderr
+    # Not a terminal: a line at every tenth of the work (0 %, 10 %, ... 100 %), not 400.
+    drawn = [line for line in result.stderr.splitlines() if line.startswith("Drew ")]
+    assert len(drawn) == 11 and drawn[-1] == "Drew 400 of 400 pictures (100%)"
     scan = scan_dataset(str(tmp_path / "demo"), 0.2, 0)
     assert scan.report.layout == "split"
     assert scan.report.class_names == list(samples.DEMO_CLASSES)
@@ -102,3 +105,14 @@ def test_files_that_are_not_the_dataset_are_refused_by_name(tmp_path):
     (broken / "train-labels-idx1-ubyte").write_bytes(idx_bytes(np.zeros(1)))
     result = loupe("samples", "mnist", "--out", tmp_path / "m", "--from", broken)
     assert result.returncode == 1 and "train-images-idx3-ubyte: truncated" in result.stderr
+
+
+@pytest.mark.parametrize("under", ["", "sub"])
+def test_an_out_that_is_a_file_is_refused_by_name(tmp_path, under):
+    """--out afile once failed with the operating system's ".../afile/train: Not a directory"."""
+    afile = tmp_path / "afile"
+    afile.write_bytes(b"mine")
+    result = loupe("samples", "demo", "--out", afile / under if under else afile)
+    assert result.returncode == 1 and "Not a directory" not in result.stderr
+    assert f"{afile} is a file, not a folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and afile.read_bytes() == b"mine"

@@ -76,6 +76,17 @@ def test_evaluate_refuses_to_replace_a_report_without_force(split_run, tmp_path)
     assert loupe("evaluate", run, data / "val", "--out", out, "--force").returncode == 0
 
 
+def test_a_file_given_as_the_folder_is_called_a_file(split_run, tmp_path):
+    """`evaluate RUN afile` once said "Folder not found" of a file that exists."""
+    _, run, _ = split_run
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    result = loupe("evaluate", run, afile, "--out", tmp_path / "rep")
+    assert result.returncode == 1
+    assert f"{afile} is a file, not a folder" in result.stderr and "not found" not in result.stderr
+    assert not (tmp_path / "rep").exists()
+
+
 def test_a_folder_of_only_unknown_classes_is_one_clear_error(split_run, tmp_path):
     _, run, _ = split_run
     (tmp_path / "cars" / "red").mkdir(parents=True)

@@ -4,6 +4,7 @@ evidence, through Captum; and the `explain` command's files."""
 from __future__ import annotations
 
 import csv
+import shutil
 
 import numpy as np
 import pytest
@@ -85,3 +86,65 @@ def test_explain_writes_one_overlay_per_image_and_a_csv(split_run, tmp_path):
     assert again.returncode == 1 and "--force" in again.stderr
     unknown = loupe("explain", run, data / "test", "--out", tmp_path / "x", "--class", "dog")
     assert unknown.returncode == 1 and "no class 'dog'" in unknown.stderr
+
+
+def _images_with_a_shared_stem(folder, data):
+    """x.jpg and x.png (two different pictures) in `folder`: their overlays share a stem."""
+    from PIL import Image
+
+    folder.mkdir()
+    Image.open(data / "test" / "circle" / "circle_000.png").save(folder / "x.jpg")
+    shutil.copy(data / "test" / "square" / "square_000.png", folder / "x.png")
+    return (folder / "x.png").read_bytes()
+
+
+def test_explain_never_writes_into_the_folder_it_explains(split_run, tmp_path):
+    """--out IMAGES --force once replaced IMAGES/x.png with the heat map of IMAGES/x.jpg."""
+    data, run, _ = split_run
+    images = tmp_path / "images"
+    original = _images_with_a_shared_stem(images, data)
+    for out in (images, images / "why"):
+        result = loupe("explain", run, images, "--out", out, "--force")
+        assert result.returncode == 1 and "the folder being explained" in result.stderr
+    assert sorted(p.name for p in images.iterdir()) == ["x.jpg", "x.png"]
+    assert (images / "x.png").read_bytes() == original
+
+
+def test_explain_force_replaces_only_the_overlays_it_wrote(split_run, tmp_path):
+    data, run, _ = split_run
+    images, out = tmp_path / "images", tmp_path / "why"
+    _images_with_a_shared_stem(images, data)
+    first = loupe("explain", run, images, "--out", out)
+    assert first.returncode == 0, first.stderr
+    # One numbering rule with the sort: "x (1)", never "x (2)" first.
+    assert sorted(p.name for p in out.iterdir()) == ["explanations.csv", "x (1).png", "x.png"]
+    mine = out / "mine.png"  # the user's own file, in the way of the next overlay
+    shutil.copy(images / "x.png", mine)
+    kept = mine.read_bytes()
+    single = loupe("explain", run, data / "test" / "circle" / "circle_001.png", "--out", out)
+    assert single.returncode == 1 and "--force" in single.stderr  # no force: nothing replaced
+    # The input itself lies in --out: its overlay gets a free name, never the input's.
+    again = loupe("explain", run, mine, "--out", out, "--force")
+    assert again.returncode == 0, again.stderr
+    assert mine.read_bytes() == kept
+    rows = list(csv.DictReader(open(out / "explanations.csv", encoding="utf-8")))
+    assert [r["overlay"] for r in rows] == ["mine (1).png", "x.png", "x (1).png"]
+    before = (out / "x.png").read_bytes()
+    (out / "x.png").write_bytes(b"stale")  # an earlier overlay: --force may replace it
+    third = loupe("explain", run, images / "x.jpg", "--out", out, "--force")
+    assert third.returncode == 0, third.stderr
+    assert (out / "x.png").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["explanations.csv", "mine.png", "mine (1).png", "x.png", "x (1).png"]
+    )
+
+
+def test_explain_force_refuses_an_explanations_csv_it_did_not_write(split_run, tmp_path):
+    data, run, _ = split_run
+    out = tmp_path / "why"
+    out.mkdir()
+    (out / "explanations.csv").write_text("my,own,notes\n", encoding="utf-8")
+    result = loupe("explain", run, data / "test" / "circle", "--out", out, "--force")
+    assert result.returncode == 1 and "not written by Loupe" in result.stderr
+    assert (out / "explanations.csv").read_text(encoding="utf-8") == "my,own,notes\n"
+    assert sorted(p.name for p in out.iterdir()) == ["explanations.csv"]

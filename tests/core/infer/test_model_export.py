@@ -93,3 +93,30 @@ def test_unusable_targets_are_refused_before_anything_is_written(tmp_path, run, 
     with pytest.raises(LoupeError, match=words):
         export_model(str(run), str(tmp_path / out), "torchscript")
     assert sorted(os.listdir(tmp_path)) == ["run"]
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("m.onnx", "onnx"), ("m.pt", "torchscript")])
+def test_without_a_format_the_extension_names_it(tmp_path, run, name, fmt):
+    """`export RUN --out x.onnx` once wrote a TorchScript file named x.onnx."""
+    result = model_export.export_verified(str(run), str(tmp_path / name))
+    assert result.format == fmt
+    assert json.loads((tmp_path / f"{name}.json").read_text())["export"]["format"] == fmt
+    if fmt == "onnx":
+        import onnx
+
+        onnx.checker.check_model(onnx.load(str(tmp_path / name)))
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "words"),
+    [
+        ("m.pt", "onnx", "Cannot export ONNX to .*m.pt: its extension names a TorchScript"),
+        ("m.onnx", "torchscript", "its extension names an ONNX file"),
+        ("m.onnx", "folder", "Cannot export a model folder"),
+        ("m.bin", None, "Cannot tell the export format from .*m.bin"),
+    ],
+)
+def test_a_format_the_name_contradicts_is_refused(tmp_path, run, name, fmt, words):
+    with pytest.raises(LoupeError, match=words):
+        export_model(str(run), str(tmp_path / name), fmt)
+    assert sorted(os.listdir(tmp_path)) == ["run"]
