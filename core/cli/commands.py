@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="loupe", description=f"{APP_NAME} {__version__}: train and use image classifiers."
     )
     p.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    p.add_argument(  # main.py runs it before this parser: listed here for --help
+        "--self-test",
+        action="store_true",
+        help="check this installation headlessly (PyTorch, a tiny training run, Qt) and exit",
+    )
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     t = sub.add_parser(

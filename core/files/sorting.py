@@ -81,6 +81,7 @@ class SortPlan:
     move: bool
     unsure_threshold: float  # below this confidence a file goes to _unsure
     ops: tuple[SortOp, ...]
+    in_place: int = 0  # files already in their class folder: left where they are
 
     def counts(self) -> dict[str, int]:
         """Folder -> number of files; biggest first, "_unsure" last."""
@@ -93,7 +94,12 @@ class SortPlan:
         n = len(self.ops)
         text = f"{'Move' if self.move else 'Copy'} {n} file{'' if n == 1 else 's'} into {self.dest_root}"
         parts = ", ".join(f"{folder} {count}" for folder, count in self.counts().items())
-        return f"{text}: {parts}" if parts else text
+        text = f"{text}: {parts}" if parts else text
+        if self.in_place:
+            text += (
+                f" ({format_count(self.in_place, 'file')} already in its class folder, left there)"
+            )
+        return text
 
 
 @dataclass(frozen=True)
@@ -139,17 +145,28 @@ def plan_sort(
     folders = folder_names(result.label for _, result in unique.values())
     taken: dict[str, set[str]] = {}
     ops: list[SortOp] = []
+    in_place = 0
     for source, result in unique.values():
         # `not >=` also sends a NaN confidence to _unsure.
         unsure = not result.confidence >= unsure_threshold
         folder = UNSURE_FOLDER if unsure else folders[result.label]
+        if _same_folder(os.path.dirname(source), os.path.join(root, folder)):
+            in_place += 1  # sorting a sorted folder again: no "a (1).jpg" beside "a.jpg"
+            continue
         if folder not in taken:
             taken[folder] = existing_names(os.path.join(root, folder))
         original = fit_file_name(os.path.basename(source) or "file")
         name = free_name(original, original, taken[folder])
         taken[folder].add(name_key(name))
         ops.append(SortOp(source, os.path.join(root, folder, name), folder))
-    return SortPlan(root, move, float(unsure_threshold), tuple(ops))
+    return SortPlan(root, move, float(unsure_threshold), tuple(ops), in_place)
+
+
+def _same_folder(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # the class folder does not exist yet
+        return False
 
 
 def check_sort_folders(

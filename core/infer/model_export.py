@@ -99,7 +99,8 @@ def check_export_targets(out: str, fmt: str | None, force: bool = False) -> list
             raise LoupeError(f"Cannot export to {target}: a folder has that name.")
         if os.path.lexists(target) and not force:
             raise LoupeError(
-                f"{target} already exists: export to a new name, or add --force to replace it."
+                f"{target} already exists: export to a new name, or replace it ('Replace an "
+                "existing file' in the window, --force on the command line)."
             )
     return targets
 

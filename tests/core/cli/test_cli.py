@@ -242,3 +242,9 @@ def test_train_events_json_prints_only_events_on_stdout(tmp_path):
     events = [decode(line) for line in result.stdout.splitlines()]  # every line is an event
     assert isinstance(events[-1], RunFinished) and events[-1].status == "completed"
     assert "Model:" in result.stderr  # the sentence for people goes to stderr
+
+
+def test_top_level_help_lists_the_self_test():
+    # --self-test works (main.py runs it) but --help did not mention it (audit, session 7).
+    result = loupe("--help")
+    assert result.returncode == 0 and "--self-test" in result.stdout

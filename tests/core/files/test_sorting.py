@@ -299,3 +299,17 @@ def test_every_name_fits_the_file_systems_byte_limit():
     assert fit_file_name(long).endswith(".jpeg") and len(fit_file_name(long).encode()) <= 255
     assert numbered("a" * 251 + ".png", 12).endswith("a (12).png")
     assert len(numbered("a" * 251 + ".png", 12).encode()) == 255
+
+
+@pytest.mark.parametrize("move", [False, True])
+def test_a_file_already_in_its_class_folder_stays_as_it_is(tmp_path, move):
+    # Sorting a folder into itself renamed bricks/s1.jpg to bricks/s1 (1).jpg (audit, session 7).
+    src = tmp_path / "photos"
+    placed = make_file(src / "cats" / "a.jpg")
+    loose = make_file(src / "b.jpg")
+    plan = plan_sort([result(placed, "cats"), result(loose, "cats")], src, move=move)
+    assert [os.path.basename(op.destination) for op in plan.ops] == ["b.jpg"]
+    assert "1 file already in its class folder, left there" in plan.summary()
+    outcome = execute_sort(plan)
+    assert outcome.done == 1 and placed.exists()
+    assert sorted(os.listdir(src / "cats")) == ["a.jpg", "b.jpg"]

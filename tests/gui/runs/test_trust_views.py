@@ -125,6 +125,8 @@ def test_export_dialog_checks_parity_and_refuses_to_overwrite(qtbot, split_run, 
         dialog.start_export()
         qtbot.waitUntil(lambda: not dialog.runner.is_running(), timeout=60000)
         assert expected in dialog.result_label.text()
+    # It names the dialog's own checkbox, not only a command-line flag (GUI review, session 7).
+    assert "'Replace an existing file' in the window" in dialog.result_label.text()
     assert target.is_file() and (tmp_path / "m.pt.json").is_file()
 
 
