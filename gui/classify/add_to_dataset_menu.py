@@ -155,7 +155,8 @@ class AddToDatasetMenu(QObject):
         if outcome.done or outcome.failed:
             text = (
                 f"Copied {format_count(outcome.done, 'image')} into {plan.dest_root} as "
-                f"'{label}'{failed}. “Undo sort” removes them again."
+                f"'{label}'{failed}. “Undo sort” removes "
+                f"{'it' if outcome.done == 1 else 'them'} again."
             )
         else:
             text = f"Nothing was added to {plan.dest_root}."
