@@ -108,6 +108,8 @@ class MainWindow(QMainWindow):
         self.runs_view.workspaceChanged.connect(self._on_workspace_changed)
         self.classify_view.recentFoldersChanged.connect(self.settings.set_recent_classify_folders)
         self.classify_view.actions.sortsChanged.connect(self._on_classify_sorts_changed)
+        # Images added to the dataset from Classify (or a sort undone there): fresh counts.
+        self.classify_view.actions.filesChanged.connect(self.dataset_view.files_changed)
 
     def _build_menus(self) -> None:
         build_menus(

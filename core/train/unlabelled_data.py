@@ -4,9 +4,8 @@ dataset's (unreadable files skipped and reported the same way), and drawn in ran
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Generator, Iterable
+from collections.abc import Generator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +16,7 @@ from core.data.augment import to_device
 from core.data.batches import cache_bytes, decode_into_array
 from core.data.dataset_folders import images_under
 from core.data.datasets import DatasetReport, add_skipped
+from core.data.file_copies import dataset_copies
 from core.errors import LoupeError
 from core.events import LogMessage, TrainEvent
 from core.train.config import TrainConfig
@@ -47,40 +47,6 @@ class UnlabelledImages:
         idx = torch.randint(len(self.paths), (count,), generator=gen)
         picked = self.images[to_device(idx, self.images.device)]
         return to_device(picked, self.device).permute(0, 3, 1, 2)
-
-
-def _file_hash(path: str) -> str | None:
-    digest = hashlib.sha1()
-    try:
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError:
-        return None
-    return digest.hexdigest()
-
-
-def _size(path: str) -> int | None:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return None
-
-
-def dataset_copies(paths: list[str], labelled: Iterable[str]) -> set[str]:
-    """The files of `paths` whose bytes equal a labelled image's. Only files of a size some
-    labelled file also has are read: a few stat calls, not a second read of the dataset."""
-    labelled_by_size: dict[int, list[str]] = {}
-    for path in labelled:
-        size = _size(path)
-        if size is not None:
-            labelled_by_size.setdefault(size, []).append(path)
-    candidates = [p for p in paths if _size(p) in labelled_by_size]
-    if not candidates:
-        return set()
-    sizes = {_size(p) for p in candidates}
-    known = {_file_hash(p) for s in sizes for p in labelled_by_size[s]} - {None}
-    return {p for p in candidates if _file_hash(p) in known}
 
 
 def _fitting(paths: list[str], budget: int, size: int, seed: int) -> list[str]:

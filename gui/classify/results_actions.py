@@ -1,5 +1,7 @@
 """What the Classify page does with its results: export the images shown (CSV, JSON), sort
-their files into one folder per class, and undo the last sort, in the background."""
+their files into one folder per class, and undo the last sort, in the background. Folders
+whose files a sort, an undo or an "Add to dataset" changed are announced (`filesChanged`),
+so that the Data page can rescan the dataset on show."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from core.files.sorting import SortOutcome, SortPlan, UndoOutcome, undo_sort
 from core.infer.results_export import write_results_csv, write_results_json
+from core.words import format_count
 from gui.classify.classify_page_model import SortRecord
 from gui.classify.sort_dialog import SortDialog, moved_paths, undo_outcome_text
 from gui.jobs import JobEnded, JobRunner, call_job
@@ -31,6 +34,7 @@ class ResultsActions(QObject):
     statusChanged = Signal(str, bool)
     busyChanged = Signal()
     sortsChanged = Signal()  # a sort was done or undone: the window remembers them
+    filesChanged = Signal(list)  # folders whose files were placed, moved away or removed
 
     def __init__(self, view: ClassifyView) -> None:
         super().__init__(view)
@@ -136,11 +140,12 @@ class ResultsActions(QObject):
         self.page.sorted_files(record)
         self.sortsChanged.emit()
         verb = "Moved" if plan.move else "Copied"
+        files = format_count(outcome.done, "file")
         self.statusChanged.emit(
-            f"{verb} {outcome.done:,} files into {plan.dest_root}. “Undo sort” reverses it.", False
+            f"{verb} {files} into {plan.dest_root}. “Undo sort” reverses it.", False
         )
-        if plan.move:
-            self._follow_moves(record.manifest, undo=False)
+        sources = self._follow_moves(record.manifest, undo=False) if plan.move else []
+        self.filesChanged.emit([plan.dest_root, *sources])
         self.busyChanged.emit()
 
     def undo_last_sort(self) -> JobRunner | None:
@@ -169,21 +174,23 @@ class ResultsActions(QObject):
         else:
             self.page.undone(record.manifest)
             self.sortsChanged.emit()
-            self._on_undo_done(event.result, record.manifest, record.move)
+            self._on_undo_done(event.result, record)
         self.busyChanged.emit()
 
-    def _on_undo_done(self, outcome: UndoOutcome, manifest: str, move: bool) -> None:
-        self.statusChanged.emit(undo_outcome_text(outcome), bool(outcome.skipped))
-        if move:
-            self._follow_moves(manifest, undo=True)
+    def _on_undo_done(self, outcome: UndoOutcome, record: SortRecord) -> None:
+        text = undo_outcome_text(outcome, record.dest_root)
+        self.statusChanged.emit(text, bool(outcome.skipped))
+        sources = self._follow_moves(record.manifest, undo=True) if record.move else []
+        self.filesChanged.emit([record.dest_root, *sources])
 
-    def _follow_moves(self, manifest: str, undo: bool) -> None:
+    def _follow_moves(self, manifest: str, undo: bool) -> list[str]:
         """After a move (or its undo) point the results at where the files are now, so
-        thumbnails and the detail view keep working."""
+        thumbnails and the detail view keep working; returns the folders files left or came to."""
         moves = moved_paths(manifest, undo)
         if moves:
             self.view.thumbnails.clear()
             self.view.results_model.replace_paths(moves)
+        return sorted({os.path.dirname(path) for pair in moves.items() for path in pair})
 
     def shutdown(self, timeout_ms: int) -> None:
         """Wait for a running sort (stopped between files after `timeout_ms`) or undo (cannot

@@ -62,8 +62,11 @@ def outcome_text(outcome: SortOutcome, move: bool) -> str:
     return text
 
 
-def undo_outcome_text(outcome: UndoOutcome) -> str:
+def undo_outcome_text(outcome: UndoOutcome, folder: str = "") -> str:
+    """What an undo did; with `folder` (the sort's destination) it says where."""
     text = outcome.summary()
+    if folder:
+        text = text.replace("Undo: ", f"Undo in {folder}: ", 1)
     if outcome.skipped:
         text = text[:-1] + ":"
         for path, reason in outcome.skipped[:MAX_LISTED_FAILURES]:

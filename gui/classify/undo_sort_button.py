@@ -1,12 +1,23 @@
 """The Classify page's "Undo sort" button: it offers the last sort (its tooltip says which)
-and, when earlier sessions left sorts too, a menu of them, newest first."""
+and, when earlier sessions left sorts too, a menu of them, newest first. A sort of an earlier
+session is undone only after a question that names its files and folders."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMenu, QPushButton, QWidget
+from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QWidget
 
-from gui.classify.classify_page_model import ClassifyPageModel
+from core.files.sort_manifest import read_manifest
+from gui.classify.classify_page_model import ClassifyPageModel, SortRecord
 from gui.classify.results_actions import ResultsActions
+
+
+def placed_files(manifest: str) -> list[tuple[str, str]]:
+    """(source, destination) of every file a sort placed; [] when its manifest is unreadable
+    (the undo then reports that itself)."""
+    try:
+        return [(p.source, p.destination) for p in read_manifest(manifest).placed]
+    except Exception:
+        return []
 
 
 class UndoSortButton(QPushButton):
@@ -31,10 +42,31 @@ class UndoSortButton(QPushButton):
 
     def _on_clicked(self) -> None:
         candidates = self.page.undo_candidates()
-        if len(candidates) <= 1:
-            self.actions.undo_last_sort()
+        if not candidates:
+            return
+        if len(candidates) == 1:
+            self.undo(candidates[0])
             return
         menu = QMenu(self)  # the sorts of earlier sessions too, newest first
         for record in candidates:
-            menu.addAction(f"Undo: {record.text()}", lambda r=record: self.actions.undo_sort(r))
+            menu.addAction(f"Undo: {record.text()}", lambda r=record: self.undo(r))
         menu.exec(self.mapToGlobal(self.rect().bottomLeft()))
+
+    def undo(self, record: SortRecord) -> bool:
+        """Undo `record`, after asking when it is from an earlier session; False when not."""
+        if self.page.asks_before_undo(record):
+            question = self.page.undo_question(record, placed_files(record.manifest))
+            if not self.confirm("Undo a sort of an earlier session", question):
+                return False
+        return self.actions.undo_sort(record) is not None
+
+    def confirm(self, title: str, text: str) -> bool:
+        """Yes/No, No by default (tests replace this method)."""
+        answer = QMessageBox.question(
+            self,
+            title,
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes

@@ -63,3 +63,16 @@ class DataPageModel:
 
     def current_path(self) -> str:
         return self.scan.report.root if self.scan else ""
+
+    def changed_by(self, folders: list[str]) -> bool:
+        """Whether files placed in or taken from `folders` (a sort, an undo, images added
+        from Classify) change the dataset on show: one of them is its folder or inside it."""
+        root = self.current_path()
+        if not root:
+            return False
+        root = os.path.normcase(os.path.realpath(root))
+        for folder in folders:
+            folder = os.path.normcase(os.path.realpath(folder))
+            if folder == root or folder.startswith(root.rstrip(os.sep) + os.sep):
+                return True
+        return False

@@ -193,6 +193,17 @@ class DatasetView(QWidget):
         if self.path_edit.text().strip():
             self.load(self.path_edit.text())
 
+    def files_changed(self, folders: list[str]) -> bool:
+        """Another page placed or removed files in `folders`: scan the dataset on show again
+        when they are part of it (its counts and samples are stale). True when it does."""
+        if not self.page.changed_by(folders):
+            return False
+        scanning = os.path.normpath(clean_path(self.path_edit.text()) or ".")
+        if self.is_scanning() and scanning != os.path.normpath(self.current_path()):
+            return False  # another folder is being opened: the old one's counts go anyway
+        self.load(self.current_path())
+        return True
+
     def set_scan_options(self, val_split: float, seed: int) -> None:
         """Validation share and seed for the next scan (the Train page's settings). The
         summary of a flat dataset on show follows at once: training scans again anyway."""

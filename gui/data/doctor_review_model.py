@@ -3,16 +3,23 @@ actions on them. Every change is a file move through core.files.relabel (manifes
 "keep" is remembered in DATA/.loupe/reviewed.json so a kept finding is not shown again.
 
 An item is one finding: a group (exact/near duplicates, a leak) or one image (a probable
-label error, an outlier). Its `paths` are relative to the dataset folder."""
+label error, an outlier). Its `paths` are relative to the dataset folder.
+
+Moves are followed: an item is shown with its images where they are now, and goes only when
+what it reports is gone. Duplicates stay duplicates when one of them changes class (only
+excluding copies resolves them), "same picture, different classes" goes once the copies
+share a class, a leak once no copy is left in train beside one in val/test, a label error
+or an outlier once its image was moved or excluded."""
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.files.atomic import atomic_write_json
 from core.files.relabel import EXCLUDE, Relabel, apply_relabel, plan_relabel
+from core.files.sort_manifest import read_manifest
 from core.files.sort_undo import undo_sort
 
 REVIEWED_FILE = os.path.join(".loupe", "reviewed.json")
@@ -24,6 +31,10 @@ KIND_WORDS = {
     "label_issues": "Probable label error",
     "outliers": "Outlier",
 }
+ONE_IMAGE_KINDS = ("label_issues", "outliers")  # resolved by any move of their image
+_UNCHANGED = ("", "")  # an undo entry: the image had not been moved before
+
+Where = tuple[str, str] | None  # (path now, its class), or None: excluded
 
 
 @dataclass(frozen=True)
@@ -97,37 +108,77 @@ class DoctorReviewModel:
         self.class_names: list[str] = list(report.get("classes", []))
         self.items = items_from_report(report)
         self.reviewed: set[str] = self._read_reviewed()
-        self.moved: set[str] = set()  # paths (relative) moved away by this review
-        self.manifests: list[tuple[str, set[str]]] = []  # undo stack: manifest, moved paths
-        self.changed = False  # files moved since the check: a retrain would see new data
+        # Images this review moved: path in the report -> where it is now (None: excluded).
+        self.now: dict[str, Where] = {}
+        # Undo stack: manifest, and what `now` said before it for each image it moved.
+        self.manifests: list[tuple[str, dict[str, Where | tuple[str, str]]]] = []
+        self._undo_left_changes = False  # an undo left files moved (changed since)
+
+    @property
+    def changed(self) -> bool:
+        """Files moved since the check and not put back: a retrain would see new data."""
+        return bool(self.manifests) or self._undo_left_changes
 
     # ---- what is shown ------------------------------------------------------------------
 
     def open_items(self) -> list[ReviewItem]:
-        """Findings not kept and not resolved by a move (every group member still there)."""
-        return [
-            item
-            for item in self.items
-            if item.key not in self.reviewed and not (set(item.paths) & self.moved)
-        ]
+        """Findings not kept and not resolved by the moves so far, with their images where
+        they are now."""
+        shown = []
+        for item in self.items:
+            now = self.current(item)
+            if now is not None and now.key not in self.reviewed:
+                shown.append(now)
+        return shown
+
+    def current(self, item: ReviewItem) -> ReviewItem | None:
+        """`item` with its images where they are now; None when what it reports is gone."""
+        splits = item.splits or ("",) * len(item.paths)
+        if item.kind in ONE_IMAGE_KINDS:
+            return None if item.paths[0] in self.now else item
+        members = []
+        for path, label, split in zip(item.paths, item.labels, splits, strict=False):
+            where = self.now.get(path, (path, label))
+            if where is not None:
+                members.append((*where, split))
+        if len(members) < 2:
+            return None
+        paths, labels, splits = (tuple(column) for column in zip(*members, strict=True))
+        if item.kind == "label_conflicts" and len(set(labels)) < 2:
+            return None
+        if item.kind == "leaks" and not ("train" in splits and set(splits) - {"train"}):
+            return None
+        return replace(item, paths=paths, labels=labels, splits=splits)
 
     # ---- actions ------------------------------------------------------------------------
 
     def move(self, paths: list[str], new_label: str) -> str | None:
-        """Move images to class `new_label` (or EXCLUDE); returns the manifest path."""
+        """Move images (paths as shown now) to class `new_label` (or EXCLUDE); returns the
+        manifest path."""
         changes = [Relabel(p, new_label) for p in dict.fromkeys(paths)]
         plan = plan_relabel(self.data_dir, changes)
         if not plan.ops:
             return None
         outcome = apply_relabel(plan)
-        moved = {os.path.relpath(op.source, self.data_dir).replace(os.sep, "/") for op in plan.ops}
-        failed = {os.path.relpath(p, self.data_dir).replace(os.sep, "/") for p, _ in outcome.failed}
-        done = moved - failed
-        self.moved |= done
-        if outcome.manifest_path:
-            self.manifests.append((outcome.manifest_path, done))
-            self.changed = True
+        if not outcome.manifest_path:
+            return None
+        origin = {where[0]: path for path, where in self.now.items() if where is not None}
+        before: dict[str, Where | tuple[str, str]] = {}
+        for source, destination in self._placed(outcome.manifest_path):
+            path = origin.get(source, source)
+            before[path] = self.now.get(path, _UNCHANGED)
+            self.now[path] = None if new_label == EXCLUDE else (destination, new_label)
+        self.manifests.append((outcome.manifest_path, before))
         return outcome.manifest_path
+
+    def _placed(self, manifest: str) -> list[tuple[str, str]]:
+        """(source, destination) of each image a relabel moved, relative to the dataset."""
+
+        def relative(path: str) -> str:
+            return os.path.relpath(path, self.data_dir).replace(os.sep, "/")
+
+        placed = read_manifest(manifest).placed
+        return [(relative(p.source), relative(p.destination)) for p in placed]
 
     def exclude(self, paths: list[str]) -> str | None:
         return self.move(paths, EXCLUDE)
@@ -143,9 +194,14 @@ class DoctorReviewModel:
 
     def undo(self) -> str:
         """Undo the last move; returns the undo's one-sentence summary."""
-        manifest, paths = self.manifests.pop()
+        manifest, before = self.manifests.pop()
         outcome = undo_sort(manifest)
-        self.moved -= paths
+        for path, where in before.items():
+            if where == _UNCHANGED:
+                self.now.pop(path, None)
+            else:
+                self.now[path] = where
+        self._undo_left_changes |= bool(outcome.skipped)
         return outcome.summary()
 
     def _read_reviewed(self) -> set[str]:

@@ -1,5 +1,9 @@
 """The list of runs: one row per run folder (date, dataset, architecture, best validation
-accuracy, epochs, status), sortable by value, several rows selectable for comparison."""
+accuracy, epochs, status), sortable by value, several rows selectable for comparison.
+
+The status column always shows: when the list is narrower than its columns (a 1280x720
+window), the dataset and architecture names are elided first, then the date and the
+"· guessing" mark, before a horizontal scroll bar would hide the status."""
 
 from __future__ import annotations
 
@@ -13,7 +17,14 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from gui.runs.guessing_warning import GUESSING_COLOR, GUESSING_MARK, verdict_of
 from gui.runs.run_records import (
@@ -30,6 +41,12 @@ COLUMNS = ("date", "dataset", "architecture", "best val acc", "test acc", "epoch
 SortRole = Qt.ItemDataRole.UserRole + 1  # numbers and ISO dates, so columns sort by value
 RunDirRole = Qt.ItemDataRole.UserRole + 2
 MAX_COLUMN_WIDTH = 140  # px
+# Columns that give up width when the list is too narrow, tier by tier (within a tier in
+# proportion to what each has to give), down to their header's width or this many px.
+SHRINKING = (
+    {"dataset": 56, "architecture": 64},
+    {"date": 84, "best val acc": 58},
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -134,6 +151,39 @@ class RunsTableModel(QAbstractTableModel):
         return "\n".join(lines)
 
 
+def shrunk_widths(
+    natural: list[int], room: int, headers: dict[str, int] | None = None
+) -> list[int]:
+    """Column widths (all but the last) that fit `room` px, taken from the SHRINKING columns
+    tier by tier, none narrower than its minimum or its header text (`headers`: px by
+    column); unchanged when they already fit."""
+    widths = list(natural)
+    excess = sum(widths) - room
+    for tier in SHRINKING:
+        spare = {
+            COLUMNS.index(name): max(
+                widths[COLUMNS.index(name)] - max(least, (headers or {}).get(name, 0)), 0
+            )
+            for name, least in tier.items()
+        }
+        total = sum(spare.values())
+        if excess <= 0 or total <= 0:
+            continue
+        give = min(excess, total)
+        for column, can in spare.items():
+            widths[column] -= round(give * can / total)
+        excess -= give
+    return widths
+
+
+class _ElideRight(QStyledItemDelegate):
+    """ "20.0 % · guess…": the number is what must stay readable."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideRight
+
+
 class RunsTable(QTableView):
     """objectName "runsList"; `runs_model` holds the summaries, `proxy` sorts them."""
 
@@ -160,6 +210,9 @@ class RunsTable(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setSectionsMovable(True)  # e.g. status next to the date in a narrow window
+        self._elide_right = _ElideRight(self)
+        self.setItemDelegateForColumn(COLUMNS.index("best val acc"), self._elide_right)
+        self._natural: list[int] = []  # content widths of all but the last column
 
     def set_runs(self, runs: list[dict[str, Any]]) -> None:
         self.runs_model.set_runs(runs)
@@ -167,19 +220,45 @@ class RunsTable(QTableView):
 
     def fit_columns(self) -> None:
         """Columns as wide as their contents but no wider than MAX_COLUMN_WIDTH (long dataset
-        names are elided; the full path is in the tooltip); the user may resize them."""
+        names are elided; the full path is in the tooltip), narrower where the list is too
+        narrow for all of them (fit_width); the user may resize them."""
         self.resizeColumnsToContents()
         header = self.horizontalHeader()
-        for column in range(len(COLUMNS) - 1):
-            header.resizeSection(column, min(header.sectionSize(column), MAX_COLUMN_WIDTH))
+        self._natural = [
+            min(header.sectionSize(column), MAX_COLUMN_WIDTH) for column in range(len(COLUMNS) - 1)
+        ]
+        self.fit_width()
+
+    def fit_width(self) -> None:
+        """Shrink the SHRINKING columns so that the status column shows whole in the width
+        the list has now (and give them their width back as it grows)."""
+        if not self._natural:
+            return
+        header = self.horizontalHeader()
+        # The vertical scroll bar's width is kept free whether it shows or not: it comes and
+        # goes with the number of runs, without a resize event.
+        frame = 2 * self.frameWidth() + self.verticalScrollBar().sizeHint().width()
+        room = self.width() - frame - self._status_width()
+        metrics = header.fontMetrics()
+        headers = {name: metrics.horizontalAdvance(name) + 16 for name in COLUMNS}
+        for column, width in enumerate(shrunk_widths(self._natural, room, headers)):
+            header.resizeSection(column, width)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.fit_width()
+
+    def _status_width(self) -> int:
+        last = len(COLUMNS) - 1
+        header = self.horizontalHeader()
+        return max(self.sizeHintForColumn(last), header.sectionSizeHint(last), 90)
 
     def wanted_width(self) -> int:
         """The width that shows every column whole, the last one (status, stretched) at its
         content or header width, plus the vertical scroll bar and the frame."""
         header = self.horizontalHeader()
-        last = len(COLUMNS) - 1
-        status = max(self.sizeHintForColumn(last), header.sectionSizeHint(last), 90)
-        columns = sum(header.sectionSize(c) for c in range(last)) + status
+        natural = self._natural or [header.sectionSize(c) for c in range(len(COLUMNS) - 1)]
+        columns = sum(natural) + self._status_width()
         return columns + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
 
     def run_dir_at(self, row: int) -> str:

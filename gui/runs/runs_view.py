@@ -107,6 +107,10 @@ class RunsView(QWidget):
         left_layout.addWidget(self.empty_label)
         left_layout.addWidget(self.compare_hint)
         left_layout.addLayout(buttons)
+        evaluation = QHBoxLayout()  # what the last "Evaluate on a folder…" found
+        evaluation.addWidget(self.model_actions.result_label, 1)
+        evaluation.addWidget(self.model_actions.open_report_button, 0, Qt.AlignmentFlag.AlignTop)
+        left_layout.addLayout(evaluation)
         self.detail = RunDetail()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)

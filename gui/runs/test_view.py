@@ -30,6 +30,8 @@ from gui.widgets.thumbnail_cache import ThumbnailCache
 
 TEST_REPORT = os.path.join("test_report", "report.json")
 THUMB = 72  # px
+MIN_MISTAKES = THUMB + 40  # px: the mistakes keep at least their label and most of a row
+MIN_CLASS_ROWS = 2  # the per-class table keeps its header and this many rows
 PathRole = Qt.ItemDataRole.UserRole + 1
 
 
@@ -74,7 +76,8 @@ class TestView(QWidget):
         self.confusion = ConfusionMatrixView(name_prefix="test")
         self.class_table = ClassMetricsTable()
         self.class_table.setObjectName("testClassTable")
-        self.mistakes_label = QLabel(objectName="testMistakesLabel")
+        # Wrapped: one line of it would set the whole Runs detail's minimum width.
+        self.mistakes_label = QLabel(objectName="testMistakesLabel", wordWrap=True)
         self.mistakes = QListWidget(objectName="testMistakes")
         self.mistakes.setViewMode(QListWidget.ViewMode.IconMode)
         self.mistakes.setIconSize(QSize(THUMB, THUMB))
@@ -91,11 +94,13 @@ class TestView(QWidget):
         lower_box.setContentsMargins(0, 0, 0, 0)
         lower_box.addWidget(self.mistakes_label)
         lower_box.addWidget(self.mistakes, 1)
-        split = QSplitter(Qt.Orientation.Vertical)
+        split = self.split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.confusion)
         split.addWidget(self.class_table)
         split.addWidget(lower)
         split.setChildrenCollapsible(False)
+        self._split_dragged = False  # the user sized the parts: leave them as they are
+        split.splitterMoved.connect(self._on_split_moved)
         page = QWidget()
         box = QVBoxLayout(page)
         box.setContentsMargins(4, 6, 4, 4)
@@ -138,6 +143,55 @@ class TestView(QWidget):
             ]
         )
         self._show_mistakes(None)
+        self.fit_split()
+
+    def _on_split_moved(self, *_args: Any) -> None:
+        self._split_dragged = True
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.fit_split()  # the tab was hidden while its run was chosen: sizes were unknown
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.fit_split()
+
+    def fit_split(self) -> None:
+        """The whole confusion matrix first (no scroll bar for the few classes of most test
+        sets), then the per-class table, the misclassified images the rest, at least one row
+        of them; until the user drags the splitter."""
+        split = self.split
+        if self._split_dragged or self.report is None or not split.isVisible():
+            return
+        total = split.height() - 2 * split.handleWidth()
+        matrix, table = self._matrix_height(), self._table_height()
+        table_min = self._table_height(MIN_CLASS_ROWS)
+        matrix = max(min(matrix, total - MIN_MISTAKES - table_min), 0)
+        table = max(min(table, total - matrix - MIN_MISTAKES), table_min)
+        split.setSizes([matrix, table, max(total - matrix - table, 0)])
+
+    def _matrix_height(self) -> int:
+        """The matrix with every row at its smallest and its caption."""
+        view = self.confusion
+        table = view.table
+        rows = table.model().rowCount()
+        caption = view.caption.heightForWidth(max(view.width(), 1))
+        return (
+            max(caption, view.caption.sizeHint().height())
+            + view.layout().spacing()
+            + table.horizontalHeader().sizeHint().height()
+            + rows * table.verticalHeader().minimumSectionSize()
+            + 2 * table.frameWidth()
+        )
+
+    def _table_height(self, rows: int | None = None) -> int:
+        table = self.class_table
+        count = table.model().rowCount() if rows is None else rows
+        return (
+            table.horizontalHeader().sizeHint().height()
+            + count * table.verticalHeader().defaultSectionSize()
+            + 2 * table.frameWidth()
+        )
 
     def _show_mistakes(self, cell: tuple[str, str] | None) -> None:
         rows = (self.report or {}).get("misclassified", [])

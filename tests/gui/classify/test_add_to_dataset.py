@@ -36,8 +36,11 @@ def test_add_selected_to_the_training_data_then_undo(qtbot, view, workspace, tmp
     menu = view.add_to_dataset.build_menu()
     sub = menu.actions()[0].menu()
     assert sub.title() == "Add 3 images to dataset as"
-    assert [a.text() for a in sub.actions()] == [f"{c}…" for c in CLASSES]
-    sub.actions()[0].trigger()  # "circle…"
+    # The copy starts at once: no "…", which would promise a dialog.
+    assert [a.text() for a in sub.actions()] == list(CLASSES)
+    with qtbot.waitSignal(view.actions.filesChanged, timeout=30000) as changed:
+        sub.actions()[0].trigger()  # "circle"
+    assert changed.args == [[str(data)]]  # the Data page rescans it (the window connects)
     runner = view.add_to_dataset.runner
     qtbot.waitUntil(lambda: not runner.is_running(), timeout=30000)
     assert "Copied 3 images" in view.status_label.text()
@@ -71,3 +74,52 @@ def test_unknown_dataset_asks_for_a_folder(qtbot, view, photos, tmp_path, monkey
     runner = view.add_to_dataset.add_selected("square")
     qtbot.waitUntil(lambda: not runner.is_running(), timeout=30000)
     assert len(list((target / "square").iterdir())) == 1
+
+
+def test_one_image_is_counted_in_words(qtbot, view, photos, tmp_path):
+    classify(qtbot, view, photos[0])
+    _select_rows(view, [0])
+    sub = view.add_to_dataset.build_menu().actions()[0].menu()
+    assert sub.title() == "Add 1 image to dataset as"
+    target = tmp_path / "data"
+    make_shapes_dataset(target, CLASSES, per_class=1, size=24, seed=9)
+    runner = view.add_to_dataset.add_selected("square", str(target))
+    qtbot.waitUntil(lambda: not runner.is_running(), timeout=30000)
+    assert "Copied 1 image into" in view.status_label.text()
+
+
+def test_an_image_the_dataset_already_holds_is_left_out_and_named(qtbot, view, tmp_path):
+    # Classifying a folder that holds the dataset's own test images, then adding them, copied
+    # test/circle/circle_000.png into train/circle/ as "circle_000 (1).png": a silent leak.
+    data = make_shapes_dataset(
+        tmp_path / "split", CLASSES, per_class=2, size=32, split=True, test_per_class=1, seed=7
+    )
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    leak = inbox / "circle_000.png"
+    leak.write_bytes((data / "test" / "circle" / "circle_000.png").read_bytes())
+    new = make_shapes_dataset(tmp_path / "new", CLASSES[:1], per_class=1, size=36, seed=11)
+    (new / "circle" / "circle_000.png").rename(inbox / "fresh.png")
+    before = tree_checksums(data)
+    classify(qtbot, view, inbox)
+    _select_rows(view, range(view.proxy.rowCount()))
+    runner = view.add_to_dataset.add_selected("circle", str(data))
+    qtbot.waitUntil(lambda: not runner.is_running(), timeout=30000)
+
+    added = {k for k in tree_checksums(data) if k not in before and ".loupe-add-" not in k}
+    assert added == {"train/circle/fresh.png"}  # the test image was not copied into train
+    text = view.status_label.text()
+    assert "Copied 1 image into" in text
+    assert "Left out 1 image the dataset already has" in text
+    assert "circle_000.png is test/circle/circle_000.png" in text and "test split" in text
+    assert view.status_label.property("role") == "error"  # shown as a warning, in red
+
+    # Only copies selected: nothing is copied, and the page says so.
+    rows = range(view.proxy.rowCount())
+    _select_rows(
+        view, [r for r in rows if view.proxy.index(r, 0).data(ResultRole).path == str(leak)]
+    )
+    runner = view.add_to_dataset.add_selected("square", str(data))
+    qtbot.waitUntil(lambda: not runner.is_running(), timeout=30000)
+    assert "Nothing was added" in view.status_label.text()
+    assert not (data / "train" / "square" / "circle_000.png").exists()

@@ -123,3 +123,63 @@ def test_cancel_stops_the_check_and_changes_nothing(qtbot, dataset):
     assert dialog.list.count() == 0
     assert "stopped" in dialog.status_label.text().lower()
     assert _files(dataset) == before
+
+
+def _conflict_report() -> dict:
+    """circle_000.png and its copy square/wrong.png: one picture in two classes, so also an
+    exact-duplicate group; wrong.png is an outlier of square besides."""
+    pair = ["circle/circle_000.png", "square/wrong.png"]
+    return {
+        "classes": ["circle", "square", "triangle"],
+        "label_conflicts": [pair],
+        "exact_duplicates": [pair],
+        "outliers": [{"path": "square/wrong.png", "label": "square", "score": 0.8}],
+        "files": {
+            "circle/circle_000.png": {"label": "circle", "split": "train"},
+            "square/wrong.png": {"label": "square", "split": "train"},
+        },
+    }
+
+
+def test_moving_a_conflict_leaves_the_duplicates_listed_where_they_are_now(dataset):
+    # "Move to class" on "Same picture, different classes" hid the separate "Exact
+    # duplicates" item although both identical files were still in the dataset.
+    model = DoctorReviewModel(str(dataset), _conflict_report())
+    conflict = [i for i in model.open_items() if i.kind == "label_conflicts"][0]
+    model.move(list(conflict.paths), "circle")
+    assert (dataset / "circle" / "wrong.png").is_file()
+    open_now = model.open_items()
+    assert [i.kind for i in open_now] == ["exact_duplicates"]  # conflict and outlier resolved
+    duplicates = open_now[0]
+    assert duplicates.paths == ("circle/circle_000.png", "circle/wrong.png")
+    assert duplicates.labels == ("circle", "circle")
+    assert "circle/wrong.png" in duplicates.text()
+
+    model.exclude(duplicates.extra_copies())  # the copy goes: now the group is resolved
+    assert (dataset / "_excluded" / "circle" / "wrong.png").is_file()
+    assert model.open_items() == []
+    model.undo()
+    assert [i.paths for i in model.open_items()] == [duplicates.paths]
+    model.undo()
+    assert model.open_items() == model.items  # everything as the check found it
+    assert not model.changed  # every change undone: nothing to retrain on
+
+
+def test_retrain_is_offered_only_while_a_change_is_in_place(qtbot, dataset):
+    dialog = DoctorDialog(str(dataset), 0.2, 0)
+    qtbot.addWidget(dialog)
+    dialog.show_report(_conflict_report())
+    texts = [dialog.list.item(k).text() for k in range(dialog.list.count())]
+    dialog.list.item(0).setSelected(True)  # "Same picture, different classes"
+    assert texts[0].startswith("Same picture, different classes")
+    dialog.class_box.setCurrentText("circle")
+    dialog.move_button.click()
+    texts = [dialog.list.item(k).text() for k in range(dialog.list.count())]
+    assert texts == [
+        "Exact duplicates: circle/circle_000.png, circle/wrong.png\ntrain/circle, train/circle"
+    ]
+    assert dialog.retrain_button.isEnabled()
+    dialog.undo_button.click()
+    assert not dialog.retrain_button.isEnabled()  # it was enabled with nothing changed
+    assert not dialog.undo_button.isEnabled()
+    assert dialog.list.count() == 3
