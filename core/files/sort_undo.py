@@ -55,10 +55,8 @@ class UndoOutcome:
             where = "where it was" if self.moved_back == 1 else "where they were"
             parts.append(f"moved {_files(self.moved_back)} back to {where}")
         if self.copies_removed:
-            parts.append(
-                f"removed {_files(self.copies_removed)} copied by the sort "
-                "(the originals are unchanged)"
-            )
+            copies = format_count(self.copies_removed, "copy", "copies")
+            parts.append(f"removed {copies} (the originals are unchanged)")
         if not parts:
             parts.append("nothing was changed")
         if self.already_undone:

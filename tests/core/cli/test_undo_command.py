@@ -31,7 +31,7 @@ def sorted_copy(tmp_path) -> Path:
 def test_undo_twice_says_it_is_already_undone(capsys, sorted_copy):
     code, out, err = cli(capsys, "undo", sorted_copy)
     assert (code, err) == (0, "")
-    assert out.strip() == "Undo: removed 2 files copied by the sort (the originals are unchanged)."
+    assert out.strip() == "Undo: removed 2 copies (the originals are unchanged)."
 
     code, out, err = cli(capsys, "undo", sorted_copy)
     assert (code, err) == (0, "")
@@ -45,8 +45,7 @@ def test_one_file_left_is_one_file(capsys, sorted_copy):
     code, out, err = cli(capsys, "undo", sorted_copy)
     assert code == 1 and "changed since sort" in err
     assert out.strip() == (
-        "Undo: removed 1 file copied by the sort (the originals are unchanged); "
-        "1 file left as it is."
+        "Undo: removed 1 copy (the originals are unchanged); 1 file left as it is."
     )
 
 

@@ -192,9 +192,7 @@ def test_undo_summary_says_copies_were_removed_not_restored(tree):
     _, _, dest, results = tree
     copied = undo_sort(execute_sort(plan_sort(results[:2], dest)).manifest_path)
     assert copied.copies_removed == 2 and copied.moved_back == 0
-    assert copied.summary() == (
-        "Undo: removed 2 files copied by the sort (the originals are unchanged)."
-    )
+    assert copied.summary() == ("Undo: removed 2 copies (the originals are unchanged).")
     moved = undo_sort(execute_sort(plan_sort(results[:1], dest, move=True)).manifest_path)
     assert moved.summary() == "Undo: moved 1 file back to where it was."
 

@@ -151,7 +151,7 @@ def test_sort_copies_every_file_once_renames_collisions_and_undo_restores(qtbot,
     qtbot.waitUntil(lambda: not runner.is_running(), timeout=30000)
     assert not list(dest.rglob("*.jpg"))
     assert tree_checksums(src) == before
-    assert "removed 18 files copied by the sort" in view.status_label.text()
+    assert "removed 18 copies (the originals" in view.status_label.text()
     assert not view.undo_sort_button.isEnabled()
 
 

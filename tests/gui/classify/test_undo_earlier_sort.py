@@ -62,7 +62,7 @@ def test_undoing_an_earlier_sessions_sort_asks_first(qtbot, tmp_path):
     later.undo_sort_button.click()  # answered Yes
     qtbot.waitUntil(lambda: not later.actions.is_undoing(), timeout=30000)
     assert not (tmp_path / "data" / "square" / "circle_000.png").exists()
-    assert f"Undo in {record.dest_root}: removed 1 file" in later.status_label.text()
+    assert f"Undo in {record.dest_root}: removed 1 copy" in later.status_label.text()
     later.shutdown()
 
 
