@@ -118,3 +118,16 @@ class TrainPageModel:
             self.refusal_reason = ""
             return True
         return False
+
+
+def evaluation_note(epoch: int, best_epoch: int | None, finished: bool) -> str:
+    """What the confusion matrix and the per-class table show, next to the saved model they
+    may differ from: they are the last validation pass (`epoch`, 0-based), the saved model is
+    the best one (`best_epoch`; None: from before this run, when it was resumed)."""
+    shown = f"Epoch {epoch + 1}" + (" (the last)" if finished else "")
+    best = "the best" if finished else "the best so far"
+    if best_epoch == epoch:
+        return f"{shown}: {best}, the saved model."
+    if best_epoch is None:
+        return f"{shown}; the saved model is {best}, from an earlier epoch."
+    return f"{shown}; the saved model is {best}, from epoch {best_epoch + 1}."

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,13 +31,10 @@ from core.events import (
     RunStarted,
     StepEnded,
 )
-from gui.train.log_panel import LogPanel
+from gui.train.evaluation_tabs import EvaluationTabs
 from gui.train.predictions_pane import PredictionsPane
 from gui.train.run_notice import RunNotice
 from gui.train.run_progress import RunProgress
-from gui.train.visible_updates import VisibleUpdates
-from gui.widgets.class_metrics_table import ClassMetricsTable
-from gui.widgets.confusion_matrix import ConfusionMatrixView
 from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.image_detail import ImageDetailDialog
@@ -82,7 +78,6 @@ class TrainingDashboard(QWidget):
         self._steps_per_epoch = 0
         self._start_epoch = 0
         self._class_names: list[str] = []
-        self._visible_updates = VisibleUpdates(self)  # hidden tabs are rebuilt when shown
         self._handlers: dict[type, Callable[[Any], None]] = {
             RunStarted: self._on_run_started,
             LogMessage: self._on_log_message,
@@ -183,19 +178,16 @@ class TrainingDashboard(QWidget):
         self.filter_label = self.predictions.filter_label
         self.mistakes_check = self.predictions.mistakes_check
         self.show_all_button = self.predictions.show_all_button
-        self.matrix = ConfusionMatrixView()
-        self.class_table = ClassMetricsTable()
-        self.log = LogPanel()
-
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("dashboardTabs")
-        self.tabs.addTab(self.matrix, "Confusion matrix")
-        self.tabs.addTab(self.class_table, "Per class")
-        self.tabs.addTab(self.log, "Log")
+        # The matrix, the per-class table and the log, with which epoch they show.
+        self.evaluation = EvaluationTabs()
+        self.tabs = self.evaluation.tabs
+        self.matrix = self.evaluation.matrix
+        self.class_table = self.evaluation.class_table
+        self.log = self.evaluation.log
 
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
         self.right_splitter.addWidget(self.predictions)
-        self.right_splitter.addWidget(self.tabs)
+        self.right_splitter.addWidget(self.evaluation)
         self.right_splitter.setStretchFactor(0, 3)
         self.right_splitter.setStretchFactor(1, 2)
         self.body = QSplitter(Qt.Orientation.Horizontal)
@@ -235,9 +227,7 @@ class TrainingDashboard(QWidget):
         """A new run was requested: clear the previous one and show that it is preparing."""
         self.plots.repaint_in_turns()  # first: what follows changes all three plots
         self.plots.clear()
-        self.log.clear()
-        self._visible_updates.apply(self.matrix, lambda: self.matrix.set_matrix([], []))
-        self._visible_updates.apply(self.class_table, lambda: self.class_table.set_metrics([]))
+        self.evaluation.clear()
         self.predictions.clear()
         self.hide_error()
         self._epochs = self._steps_per_epoch = self._start_epoch = 0
@@ -301,13 +291,7 @@ class TrainingDashboard(QWidget):
     def _on_epoch_ended(self, ev: EpochEnded) -> None:
         self.plots.add_epoch(ev)
         self._epochs = ev.epochs
-        names = list(self._class_names)
-        self._visible_updates.apply(
-            self.matrix, lambda: self.matrix.set_matrix(ev.confusion, names)
-        )
-        self._visible_updates.apply(
-            self.class_table, lambda: self.class_table.set_metrics(ev.per_class)
-        )
+        self.evaluation.show_epoch(ev, self._class_names)
         best = " (best so far)" if ev.is_best else ""
         self.log.append(
             "info",
@@ -331,7 +315,7 @@ class TrainingDashboard(QWidget):
             )
 
     def _on_run_finished(self, ev: RunFinished) -> None:
-        self._visible_updates.flush()
+        self.evaluation.run_finished(ev.best_epoch)
         self.set_running(False)
         self.run_notice.on_run_finished(ev)
         self.status_label.setText(finished_text(ev))
