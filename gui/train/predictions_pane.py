@@ -31,6 +31,7 @@ class PredictionsPane(QWidget):
         super().__init__(parent)
         self._detail: ImageDetailDialog | None = None
         self.run_dir = ""  # the run being shown: "Why?" explains with its best model
+        self._epoch: int | None = None  # the validation pass the tiles come from
         self.grid = PredictionGrid()
         self.filter_label = QLabel(NOTHING_SAMPLED)
         self.filter_label.setObjectName("predictionFilterLabel")
@@ -65,6 +66,7 @@ class PredictionsPane(QWidget):
         self.mistakes_check.toggled.connect(self.grid.set_only_mistakes)
 
     def set_predictions(self, ev: PredictionsSampled) -> None:
+        self._epoch = ev.epoch
         self.grid.set_predictions(ev)
 
     def set_filter(self, true_index: int | None, pred_index: int | None) -> None:
@@ -72,6 +74,7 @@ class PredictionsPane(QWidget):
 
     def clear(self) -> None:
         """A new run: no tiles, no filter."""
+        self._epoch = None
         self.grid.set_predictions(PredictionsSampled(0, [], []))
         self.grid.clear_filter()
         self.mistakes_check.setChecked(False)
@@ -80,7 +83,7 @@ class PredictionsPane(QWidget):
         if self._detail is None:
             self._detail = ImageDetailDialog(self)
         self._detail.set_model(self.run_dir)
-        self._detail.show_sample(sample, self.grid.source_model.class_names)
+        self._detail.show_sample(sample, self.grid.source_model.class_names, self._epoch)
 
     def detail_dialog(self) -> ImageDetailDialog | None:
         return self._detail
