@@ -376,6 +376,27 @@ def test_dataset_report_hints_image_size_and_imbalance(loaded, tmp_path):
     assert loaded.build_config("/d", "/o").image_size == 0
 
 
+def test_the_image_size_hint_about_auto_goes_once_a_size_is_chosen(loaded, tmp_path):
+    """ "auto uses 224 px on a GPU…" stayed under an Image size of 96 px."""
+    root = make_shapes_dataset(tmp_path / "p", per_class=3, size=130)
+    loaded.set_dataset_report(scan_dataset(str(root)).report)
+    hint = loaded.image_size_hint
+    assert "auto uses 224 px" in hint.text() and hint.isVisibleTo(loaded)
+    size = child(loaded, QSpinBox, "imageSizeSpin")
+    size.setValue(QUICK_IMAGE_SIZE)
+    assert not hint.isVisibleTo(loaded)
+    size.setValue(size.minimum())  # auto again
+    assert "auto uses 224 px" in hint.text() and hint.isVisibleTo(loaded)
+    # Small images: what auto does while on auto, the warning when a size enlarges them.
+    small = make_shapes_dataset(tmp_path / "s", per_class=3, size=32)
+    loaded.set_dataset_report(scan_dataset(str(small)).report)
+    assert "auto trains at" in hint.text()
+    size.setValue(48)
+    assert not hint.isVisibleTo(loaded)
+    size.setValue(224)
+    assert "enlarges them" in hint.text() and hint.isVisibleTo(loaded)
+
+
 def test_pre_split_dataset_disables_validation_share(loaded, tmp_path):
     root = make_shapes_dataset(tmp_path / "s", per_class=4, split=True, size=16)
     loaded.set_dataset_report(scan_dataset(str(root)).report)
