@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from core.events import PredictionsSampled
 from gui.widgets.image_detail import ImageDetailDialog
-from gui.widgets.prediction_grid import NOTHING_SAMPLED, PredictionGrid
+from gui.widgets.prediction_grid import PredictionGrid
 from gui.widgets.prediction_model import SampleRole
 
 
@@ -33,13 +33,15 @@ class PredictionsPane(QWidget):
         self.run_dir = ""  # the run being shown: "Why?" explains with its best model
         self._epoch: int | None = None  # the validation pass the tiles come from
         self.grid = PredictionGrid()
-        self.filter_label = QLabel(NOTHING_SAMPLED)
+        self.filter_label = QLabel()  # blank until the first epoch: the grid says why
         self.filter_label.setObjectName("predictionFilterLabel")
         self.filter_label.setProperty("role", "muted")
         self.filter_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         # "True cat, predicted as dog: 5 of 60 sampled images (5 in the whole validation
         # set)" wraps rather than ending in "(5 in the".
         self.filter_label.setWordWrap(True)
+        # A line high even when blank: the tiles must not move down when it gets its text.
+        self.filter_label.setMinimumHeight(self.filter_label.fontMetrics().height())
         self.mistakes_check = QCheckBox("Mistakes only")
         self.mistakes_check.setObjectName("mistakesOnlyCheck")
         self.show_all_button = QPushButton("Show all")

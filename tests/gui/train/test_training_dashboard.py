@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 from core.events import RunStarted, StepEnded
+from gui.demo.demo_data import demo_class_names, demo_predictions
 from gui.train.training_dashboard import TrainingDashboard
 from gui.widgets.elided_label import ElidedLabel
+from gui.widgets.prediction_grid import NOTHING_SAMPLED
 
 RUN_DIR = "/home/someone/a/rather/long/workspace/folder/runs/20261128-172119-shapes-loupe_net"
 
@@ -192,5 +194,17 @@ def test_before_the_first_epoch_the_predictions_caption_says_when_they_come(qtbo
     # It read "All 0 sampled images" once Train was pressed, as if the run had sampled nothing.
     dashboard = TrainingDashboard()
     qtbot.addWidget(dashboard)
+    dashboard.resize(900, 700)
+    dashboard.show()
+    qtbot.waitExposed(dashboard)
     dashboard.start_run("Training on /data → /runs/r1")
-    assert dashboard.predictions.filter_label.text() == "Predictions appear after the first epoch"
+    # Said once, in the empty grid: the line above it said the very same words.
+    pane = dashboard.predictions
+    assert pane.filter_label.text() == ""
+    assert pane.grid.placeholder_text() == NOTHING_SAMPLED
+    assert NOTHING_SAMPLED == "Predictions appear here after the first epoch"
+    # The first epoch's line does not push the tiles down.
+    top = pane.grid.y()
+    names = demo_class_names(3)
+    dashboard.on_event(demo_predictions(names, epoch=0))
+    assert pane.filter_label.text().startswith("All ") and pane.grid.y() == top
