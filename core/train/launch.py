@@ -57,6 +57,10 @@ def _flag_words(item: SettingField, value: object) -> list[str]:
         return []  # an optional setting left empty (no weights file): its flag's default
     if item.kind is bool:
         return [item.flag if value else "--no-" + item.flag[2:]]
+    if item.setting.auto is not None and value == item.setting.auto:
+        # Its word: the number that stands for auto in the config ("--lr=0.0") is refused on
+        # the command line (core.train.settings.parse_text), and every run failed.
+        return [f"{item.flag}={item.setting.auto_word}"]
     # repr() of a float reads back as the same float; "=" keeps "-1" from looking like a flag.
     text = repr(value) if isinstance(value, float) else str(value)
     return [f"{item.flag}={text}"]
