@@ -8,6 +8,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core.events import RunFinished
 from core.files.run_folder import new_run_dir
 from core.train.config import TrainConfig
 from core.train.defaults import expected_arch
@@ -131,3 +132,22 @@ def evaluation_note(epoch: int, best_epoch: int | None, finished: bool) -> str:
     if best_epoch is None:
         return f"{shown}; the saved model is {best}, from an earlier epoch."
     return f"{shown}; the saved model is {best}, from epoch {best_epoch + 1}."
+
+
+def finished_text(ev: RunFinished) -> str:
+    """statusLabel's words when a run ends: the status as the Runs page words it
+    (completed, early stopped, stopped, failed)."""
+    best = (
+        f"best validation accuracy {ev.best_val_acc * 100:.1f} %"
+        if ev.best_val_acc is not None
+        else ""
+    )
+    if ev.status == "completed":
+        return f"completed — {best}" if best else "completed"
+    if ev.status == "early_stopped":
+        return f"early stopped — {best}" if best else "early stopped"
+    if ev.status == "stopped":
+        if best:
+            return f"stopped — kept the best model ({best})"
+        return "stopped — model saved" if ev.model_path else "stopped"
+    return "failed — see the message above"

@@ -35,6 +35,7 @@ from gui.train.evaluation_tabs import EvaluationTabs
 from gui.train.predictions_pane import PredictionsPane
 from gui.train.run_notice import RunNotice
 from gui.train.run_progress import RunProgress
+from gui.train.train_page_model import finished_text
 from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.image_detail import ImageDetailDialog
@@ -42,25 +43,12 @@ from gui.widgets.metrics_plot import MetricsPlots
 from gui.widgets.progress_bars import set_progress
 
 PROGRESS_INTERVAL_MS = 500
-
-
-def finished_text(ev: RunFinished) -> str:
-    """statusLabel's words when a run ends: the status as the Runs page words it
-    (completed, early stopped, stopped, failed)."""
-    best = (
-        f"best validation accuracy {ev.best_val_acc * 100:.1f} %"
-        if ev.best_val_acc is not None
-        else ""
-    )
-    if ev.status == "completed":
-        return f"completed — {best}" if best else "completed"
-    if ev.status == "early_stopped":
-        return f"early stopped — {best}" if best else "early stopped"
-    if ev.status == "stopped":
-        if best:
-            return f"stopped — kept the best model ({best})"
-        return "stopped — model saved" if ev.model_path else "stopped"
-    return "failed — see the message above"
+# Widths of the progress bar and the line beside it: while a run trains the bar's "Epoch 3/5
+# · step 12/40 · 30%" needs the room; once it ends, the sentence saying how ("Completed 5
+# epochs; best validation accuracy 88.3%; test accuracy 85.0%.") does (at 1280 px it was
+# cut after "best validation accuracy…").
+TRAINING_STRETCH = (3, 2)
+FINISHED_STRETCH = (1, 2)
 
 
 class TrainingDashboard(QWidget):
@@ -152,8 +140,8 @@ class TrainingDashboard(QWidget):
             QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
         )
         self._progress_row = QHBoxLayout()
-        self._progress_row.addWidget(self.progress_bar, 3)
-        self._progress_row.addWidget(self.progress_details, 2)
+        self._progress_row.addWidget(self.progress_bar, TRAINING_STRETCH[0])
+        self._progress_row.addWidget(self.progress_details, TRAINING_STRETCH[1])
 
         self.error_banner = QLabel()
         self.error_banner.setObjectName("errorBanner")
@@ -240,6 +228,7 @@ class TrainingDashboard(QWidget):
         self.progress_bar.setRange(0, 0)  # busy until the engine knows the step count
         self.progress_bar.setFormat("Preparing…")
         self.progress_details.setText("")
+        self._set_progress_stretch(TRAINING_STRETCH)
         self.set_running(True)
         self._progress_timer.start()
 
@@ -335,6 +324,7 @@ class TrainingDashboard(QWidget):
             if ev.status in ("completed", "early_stopped"):
                 self.progress_bar.setValue(self.progress_bar.maximum())
             self.progress_details.setText(ev.reason)
+            self._set_progress_stretch(FINISHED_STRETCH)
 
     # -- progress text (timer driven) -------------------------------------------------------
 
@@ -358,6 +348,10 @@ class TrainingDashboard(QWidget):
         if ev is None or self.progress.paused or not self.stop_button.isEnabled():
             return  # "paused", "resuming…" and "stopping…" stay until the run moves on
         self.status_label.setText(f"training — epoch {ev.epoch + 1}{self._of_epochs(' of ')}")
+
+    def _set_progress_stretch(self, stretch: tuple[int, int]) -> None:
+        for index, factor in enumerate(stretch):
+            self._progress_row.setStretch(index, factor)
 
     def _of_epochs(self, separator: str) -> str:
         """ "/25", or " of up to 25" when the run may stop earlier on its own (auto epochs)."""

@@ -123,6 +123,27 @@ def test_an_early_stop_sentence_is_cut_between_words_with_the_whole_in_its_toolt
         assert reason.startswith(kept) and reason[len(kept)] in " ·;,:", shown
 
 
+def test_a_finished_runs_sentence_is_shown_whole_at_1280_px(qtbot):
+    """It read "Completed 5 epochs; best validation accuracy…" in a 1280 px window."""
+    from core.events import RunFinished
+
+    dash = TrainingDashboard()
+    qtbot.addWidget(dash)
+    dash.resize(1280 - 124 - 380, 600)  # the dashboard's share of a 1280 px window
+    dash.show()
+    qtbot.waitExposed(dash)
+    dash.start_run()
+    bar_width = dash.progress_bar.width()
+    reason = "Completed 5 epochs; best validation accuracy 88.3%; test accuracy 85.0%."
+    dash.on_event(RunFinished("completed", reason, RUN_DIR, 5, 0.883, 2, "/r/m", test_acc=0.85))
+    details = dash.progress_details
+    qtbot.waitUntil(lambda: details.text() == reason)
+    assert details.toolTip() == reason
+    assert dash.progress_bar.width() >= dash.progress_bar.minimumSizeHint().width()
+    dash.start_run()  # the next run's bar gets its room back
+    qtbot.waitUntil(lambda: dash.progress_bar.width() == bar_width)
+
+
 def test_a_long_matrix_filter_caption_wraps_instead_of_being_cut(qtbot):
     from gui.train.predictions_pane import PredictionsPane
 
