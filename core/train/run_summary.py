@@ -57,6 +57,7 @@ def run_verdict(
         status=status,
         epochs_auto=epochs_auto,
         planned_steps=cfg.epochs * s.steps_per_epoch,
+        patience=cfg.early_stopping_patience,
     )
 
 

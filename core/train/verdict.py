@@ -84,10 +84,12 @@ def guessing_verdict(
     status: str = "completed",
     epochs_auto: bool = False,
     planned_steps: int = 0,
+    patience: int = 0,
 ) -> str:
     """'' for a model that learned something; else one paragraph saying so and what to try.
     The advice fits the run: `status` is how it ended (core.events.RunFinished), `epochs_auto`
-    whether Epochs was on auto, `planned_steps` the steps it would have made (0: unknown)."""
+    whether Epochs was on auto, `planned_steps` the steps it would have made (0: unknown),
+    `patience` its Early stopping (0: off)."""
     if not is_guessing(best_val_acc, chance):
         return ""
     tips = []
@@ -99,7 +101,7 @@ def guessing_verdict(
                 f"start from ImageNet weights (Architecture 'auto', or {BUNDLED_BACKBONE}, "
                 "whose weights are bundled)"
             )
-    steps = _steps_tip(total_steps, status, epochs_auto, planned_steps)
+    steps = _steps_tip(total_steps, status, epochs_auto, planned_steps, patience)
     if steps:
         tips.append(steps)
     if lr_chosen:
@@ -114,7 +116,9 @@ def guessing_verdict(
     )
 
 
-def _steps_tip(total_steps: int, status: str, epochs_auto: bool, planned_steps: int) -> str:
+def _steps_tip(
+    total_steps: int, status: str, epochs_auto: bool, planned_steps: int, patience: int
+) -> str:
     """Advice on the length of the run, never to set what is already set."""
     if status == "stopped":
         up_to = "up to " if epochs_auto else ""  # auto may end a run early on its own
@@ -122,10 +126,15 @@ def _steps_tip(total_steps: int, status: str, epochs_auto: bool, planned_steps: 
         return f"let it finish (it was stopped after {total_steps:,}{of} steps)"
     if total_steps >= MIN_STEPS:
         return ""
-    if status == "early_stopped":
+    if status == "early_stopped" and patience:
         return (
-            f"train longer (early stopping ended it after only {total_steps:,} steps: set "
-            "Early stopping higher or 'off'" + (", and Epochs to a number)" if epochs_auto else ")")
+            f"train longer (Early stopping ended it after only {total_steps:,} steps: raise it "
+            "or set it 'off')"
+        )
+    if status == "early_stopped":  # Epochs on auto's own rule (core.train.plateau)
+        return (
+            f"train longer (Epochs on auto ended it after only {total_steps:,} steps, when "
+            "validation accuracy stopped improving: set a number of Epochs)"
         )
     if epochs_auto:
         return (

@@ -84,8 +84,12 @@ def test_the_advice_fits_the_run_and_never_asks_for_what_is_set():
     assert "Epochs 'auto'" not in auto and "or 'auto'" not in auto
     chosen = guessing_verdict(0.2, 0.2, "loupe_net", False, 240, 40, False)
     assert "more Epochs, or 'auto'" in chosen
-    early = guessing_verdict(0.2, 0.2, "loupe_net", False, 240, 40, False, status="early_stopped")
-    assert "early stopping ended it" in early
+    early = dict(status="early_stopped")
+    patient = guessing_verdict(0.2, 0.2, "loupe_net", False, 240, 40, False, **early, patience=3)
+    assert "Early stopping ended it after only 40 steps: raise it or set it 'off'" in patient
+    # Epochs on auto ends a run by its own rule, Early stopping being off: not "set it off".
+    plateau = guessing_verdict(0.2, 0.2, "loupe_net", False, 240, 40, False, **early)
+    assert "Epochs on auto ended it" in plateau and "'off'" not in plateau
 
 
 def test_a_stopped_guessing_run_is_told_to_let_it_finish(indistinguishable, tmp_path):
