@@ -214,8 +214,7 @@ def test_image_detail_for_a_training_sample(qtbot):
 
 @pytest.mark.parametrize(
     "module",
-    [
-        "gui.widgets.metrics_plot",
+    [  # metrics_plot's demo is a page demo: tests/gui/test_page_demos.py
         "gui.widgets.prediction_grid",
         "gui.widgets.confusion_matrix",
         "gui.widgets.class_metrics_table",
