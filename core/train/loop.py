@@ -142,7 +142,10 @@ class _Trainer:
         reason = yield from self._evaluate_test(reason)
         if self.setup.semi is not None:  # whether the unlabelled images helped, said once
             reason = yield from self.setup.semi.finish(self.folder, self.best_acc, reason)
-        verdict = run_verdict(self.setup, self.cfg, self.best_acc, self.epochs_done, self.lr_chosen)
+        chosen = dict(lr_chosen=self.lr_chosen, epochs_auto=self.epochs_on_auto)
+        verdict = run_verdict(
+            self.setup, self.cfg, self.best_acc, self.epochs_done, status, **chosen
+        )
         if verdict:
             yield LogMessage("warning", verdict)
         yield self._finished(status, reason, verdict)

@@ -1,8 +1,12 @@
 """Training presets: named sets of values for the settings panel. Plain Python (no Qt).
 
 Values are keyed like the panel's fields: TrainConfig field names, and "augment.<name>" for
-AugmentConfig fields. A preset only sets the fields it names; the others keep what the
-user chose (architecture, device, batch size...)."""
+AugmentConfig fields. A preset is a whole recipe (`preset_recipe`): choosing one gives
+exactly that preset, every setting of the recipe (the architecture and its weights, epochs,
+batch size, learning rate, optimizer, schedule, augmentation, loss...) at the preset's value
+or, where the preset names none, at Loupe's default. Only the settings about the computer
+and the data (device, validation share, seed, workers, cache, unlabelled images) are kept,
+and a preset is shown as chosen only while every recipe setting equals it."""
 
 from __future__ import annotations
 
@@ -10,10 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from core.models.catalog import LOUPE_ARCHITECTURES, USABLE_WEIGHTS
 from core.train.config import TrainConfig
 from core.train.settings import flat_values
-from core.train.verdict import cannot_learn_from_scratch
 
 QUICK, BALANCED, BEST, CUSTOM = "Quick", "Balanced", "Best accuracy", "Custom"
 TUTORIAL = "Tutorial recipe"
@@ -40,15 +42,32 @@ DESCRIPTIONS: dict[str, str] = {
 QUICK_IMAGE_SIZE = 96  # px: a quarter of the pixels of 192, still enough to tell photos apart
 
 
+# Settings about the computer and the data, not about how to train: presets keep them.
+NOT_RECIPE = (
+    "data_dir",
+    "out_dir",
+    "resume",
+    "device",
+    "val_split",
+    "seed",
+    "cpu_threads",
+    "retune_cpu",
+    "num_workers",
+    "cache_memory_mb",
+    "prediction_samples",
+)
+_DEFAULTS = flat_values(TrainConfig(data_dir="", out_dir=""))
+RECIPE_KEYS: tuple[str, ...] = tuple(
+    key for key in _DEFAULTS if key not in NOT_RECIPE and not key.startswith("unlabelled.")
+)
+
+
 @dataclass(frozen=True)
 class PresetContext:
-    """What a preset may depend on: the chosen model and the dataset, when known."""
+    """What a preset may depend on: the dataset, when known. (Not the architecture on
+    screen: a preset chooses the architecture itself.)"""
 
-    weights_status: str | None = None  # see core.models.registry.WeightsStatus
-    fixed_image_size: int | None = None  # ViTs: only this size works
     small_images: bool = False  # the dataset's images are at most ~64 px: auto is best
-    arch: str = "auto"  # the architecture chosen in the panel
-    train_images: int | None = None  # training images of the dataset, when scanned
 
 
 _BALANCED: dict[str, Any] = {
@@ -98,18 +117,22 @@ _TUTORIAL: dict[str, Any] = {
 
 
 def preset_values(name: str, context: PresetContext | None = None) -> dict[str, Any]:
-    """The fields preset `name` sets; {} for Custom or an unknown name."""
+    """The fields preset `name` names (the command line's `--preset`, which starts from the
+    defaults anyway); {} for Custom or an unknown name. See preset_recipe for the rest."""
     context = context or PresetContext()
     if name == BALANCED:
         return dict(_BALANCED)
     if name == TUTORIAL:
         return dict(_TUTORIAL)
     if name == QUICK:
-        # Small images are already fast at their own size; ViTs only run at one size.
-        keep_auto = context.small_images or context.fixed_image_size is not None
-        return {**_BALANCED, "epochs": 5, "image_size": 0 if keep_auto else QUICK_IMAGE_SIZE}
+        # Small images are already fast at their own size.
+        size = 0 if context.small_images else QUICK_IMAGE_SIZE
+        return {**_BALANCED, "epochs": 5, "image_size": size}
     if name == BEST:
-        values = {
+        # Pretrained weights when available: architecture auto fine-tunes ImageNet weights
+        # for photos (EfficientNet-Lite0's bundled ones offline), and never trains a big
+        # network from random weights on a few hundred photos.
+        return {
             **_BALANCED,
             "epochs": 30,
             "augment.crop_scale_min": 0.25,
@@ -118,28 +141,16 @@ def preset_values(name: str, context: PresetContext | None = None) -> dict[str, 
             "label_smoothing": 0.1,
             "early_stopping_patience": 8,
         }
-        if context.weights_status in USABLE_WEIGHTS:
-            values["pretrained"] = True
-        elif _cannot_learn(context):
-            # Never a big network from random weights on a few hundred photos (it stays at
-            # chance): auto fine-tunes a pretrained one, EfficientNet-Lite0's bundled weights
-            # when torchvision's cannot be had.
-            values["arch"] = "auto"
-        return values
     return {}
 
 
-def _cannot_learn(context: PresetContext) -> bool:
-    source = "loupe" if context.arch in (*LOUPE_ARCHITECTURES, "auto") else "torchvision"
-    images = context.train_images if context.train_images is not None else 0
-    return not context.small_images and cannot_learn_from_scratch(source, False, images)
-
-
-def tutorial_undone() -> dict[str, Any]:
-    """Loupe's defaults for every field the tutorial recipe sets: what another preset starts
-    from when the user leaves the tutorial (its batch of 4 and small CNN must not stay)."""
-    defaults = flat_values(TrainConfig(data_dir="", out_dir=""))
-    return {key: defaults[key] for key in _TUTORIAL}
+def preset_recipe(name: str, context: PresetContext | None = None) -> dict[str, Any]:
+    """Every recipe setting as preset `name` has it: the values it names, Loupe's defaults
+    for the others (so leaving the tutorial's batch of 4 and small CNN leaves nothing of it
+    behind). {} for Custom or an unknown name."""
+    if name not in PRESET_NAMES:
+        return {}
+    return {**{key: _DEFAULTS[key] for key in RECIPE_KEYS}, **preset_values(name, context)}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -152,9 +163,10 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def matching_preset(values: dict[str, Any], context: PresetContext | None = None) -> str:
-    """The first preset whose every field equals `values`, else Custom."""
+    """The first preset whose whole recipe equals `values`, else Custom. A recipe setting
+    missing from `values` (one the window has no control for) is not compared."""
     for name in PRESET_NAMES:
-        wanted = preset_values(name, context)
-        if all(key in values and _same(values[key], v) for key, v in wanted.items()):
+        wanted = preset_recipe(name, context)
+        if all(key not in values or _same(values[key], v) for key, v in wanted.items()):
             return name
     return CUSTOM

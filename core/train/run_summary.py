@@ -34,9 +34,17 @@ def early_stop_reason(patience: int, best_acc: float, best_epoch: int) -> str:
 
 
 def run_verdict(
-    s: Setup | None, cfg: TrainConfig, best_acc: float | None, epochs_done: int, lr_chosen: bool
+    s: Setup | None,
+    cfg: TrainConfig,
+    best_acc: float | None,
+    epochs_done: int,
+    status: str,
+    *,
+    lr_chosen: bool,
+    epochs_auto: bool,
 ) -> str:
-    """Whether the run's best model only guesses (core.train.verdict), with advice."""
+    """Whether the run's best model only guesses (core.train.verdict), with advice that fits
+    how it ended (`status`) and whether Epochs was on auto."""
     if s is None or epochs_done == 0:
         return ""
     return guessing_verdict(
@@ -45,8 +53,12 @@ def run_verdict(
         cfg.arch,
         cfg.pretrained or bool(cfg.weights_file),
         len(s.train),
-        epochs_done * s.steps_per_epoch,
+        max(epochs_done * s.steps_per_epoch, s.global_step),
         lr_chosen,
+        status=status,
+        epochs_auto=epochs_auto,
+        planned_steps=cfg.epochs * s.steps_per_epoch,
+        patience=cfg.early_stopping_patience,
     )
 
 

@@ -17,6 +17,8 @@ BUNDLED_BACKBONE = "efficientnet_lite0"
 # A model is "guessing" when its best validation accuracy closes less than this share of the
 # gap between chance (always answering the most common class) and 100 %.
 GUESSING_SHARE = 0.15
+# A guessing run that made fewer optimizer steps than this is told to train longer.
+MIN_STEPS = 200
 
 
 def chance_accuracy(labels: Iterable[int]) -> float:
@@ -78,18 +80,30 @@ def guessing_verdict(
     train_images: int,
     total_steps: int,
     lr_chosen: bool,
+    *,
+    status: str = "completed",
+    epochs_auto: bool = False,
+    planned_steps: int = 0,
+    patience: int = 0,
 ) -> str:
-    """'' for a model that learned something; else one paragraph saying so and what to try."""
+    """'' for a model that learned something; else one paragraph saying so and what to try.
+    The advice fits the run: `status` is how it ended (core.events.RunFinished), `epochs_auto`
+    whether Epochs was on auto, `planned_steps` the steps it would have made (0: unknown),
+    `patience` its Early stopping (0: off)."""
     if not is_guessing(best_val_acc, chance):
         return ""
     tips = []
     if not starts_trained:
-        tips.append(
-            f"start from ImageNet weights (Architecture 'auto', or {BUNDLED_BACKBONE}, whose "
-            "weights are bundled)"
-        )
-    if total_steps < 200:
-        tips.append(f"train longer (Epochs 'auto'; this run made only {total_steps} steps)")
+        if arch == BUNDLED_BACKBONE:
+            tips.append(f"tick 'Start from ImageNet weights' ({arch}'s are bundled)")
+        else:
+            tips.append(
+                f"start from ImageNet weights (Architecture 'auto', or {BUNDLED_BACKBONE}, "
+                "whose weights are bundled)"
+            )
+    steps = _steps_tip(total_steps, status, epochs_auto, planned_steps, patience)
+    if steps:
+        tips.append(steps)
     if lr_chosen:
         tips.append("let Loupe choose the learning rate (auto)")
     if train_images < 50 * 2:
@@ -100,6 +114,34 @@ def guessing_verdict(
         f"what always answering the most common class gives ({chance:.0%}), so its answers "
         f"mean little. What to try: {'; '.join(tips)}."
     )
+
+
+def _steps_tip(
+    total_steps: int, status: str, epochs_auto: bool, planned_steps: int, patience: int
+) -> str:
+    """Advice on the length of the run, never to set what is already set."""
+    if status == "stopped":
+        up_to = "up to " if epochs_auto else ""  # auto may end a run early on its own
+        of = f" of {up_to}{planned_steps:,}" if planned_steps > total_steps else ""
+        return f"let it finish (it was stopped after {total_steps:,}{of} steps)"
+    if total_steps >= MIN_STEPS:
+        return ""
+    if status == "early_stopped" and patience:
+        return (
+            f"train longer (Early stopping ended it after only {total_steps:,} steps: raise it "
+            "or set it 'off')"
+        )
+    if status == "early_stopped":  # Epochs on auto's own rule (core.train.plateau)
+        return (
+            f"train longer (Epochs on auto ended it after only {total_steps:,} steps, when "
+            "validation accuracy stopped improving: set a number of Epochs)"
+        )
+    if epochs_auto:
+        return (
+            f"train longer (Epochs on auto gave it only {total_steps:,} steps: set a larger "
+            "number of Epochs)"
+        )
+    return f"train longer (more Epochs, or 'auto'; this run made only {total_steps:,} steps)"
 
 
 def saved_verdict(model_path: str) -> str:

@@ -32,7 +32,9 @@ from core.train.settings import find_setting, setting_fields
 
 # Every setting's tooltip is its help text in core.train.config (also the CLI's --help).
 TOOLTIPS: dict[str, str] = {
-    "preset": "Start from a ready-made set of values. Changing any value below switches to Custom.",
+    "preset": "A ready-made recipe: choosing one sets every setting below to it (only the "
+    "device, the validation share, the seed, the memory cache and the unlabelled images stay). "
+    "Changing any of them switches to Custom.",
     **{item.key: item.setting.help for item in setting_fields(TrainConfig)},
 }
 

@@ -32,11 +32,9 @@ from core.train.presets import (
     CUSTOM,
     DESCRIPTIONS,
     PRESET_NAMES,
-    TUTORIAL,
     PresetContext,
     matching_preset,
-    preset_values,
-    tutorial_undone,
+    preset_recipe,
 )
 from core.train.settings import replace_values
 from core.train.validation import config_problems
@@ -211,27 +209,13 @@ class ModelSettingsPanel(QWidget):
     # ---- presets ----------------------------------------------------------------------------
 
     def _preset_context(self) -> PresetContext:
-        info = self.arch_info()
-        return PresetContext(
-            weights_status=info.get("weights"),
-            fixed_image_size=info.get("fixed_image_size"),
-            small_images=self._small_images(),
-            arch=self._current_arch(),
-            train_images=self._train_images(),
-        )
-
-    def _train_images(self) -> int | None:
-        if self._report is None:
-            return None
-        return sum(self._report.counts.get("train", {}).values())
+        return PresetContext(small_images=self._small_images())
 
     def apply_preset(self, name: str) -> None:
-        values = preset_values(name, self._preset_context())
-        leaving_tutorial = matching_preset(self.values(), self._preset_context()) == TUTORIAL
-        if leaving_tutorial and name not in (TUTORIAL, CUSTOM):
-            values = {**tutorial_undone(), **values}
-        self._set_values(values)
-        self.presetCombo.setCurrentText(name)
+        """Exactly that preset: every recipe setting (core.train.presets.RECIPE_KEYS) at its
+        value; the device, validation share and the like stay. The box then shows the preset
+        whose recipe the values match (this one, unless a control refused a value)."""
+        self._set_values(preset_recipe(name, self._preset_context()))
 
     def _on_preset_activated(self, index: int) -> None:
         name = self.presetCombo.itemText(index)

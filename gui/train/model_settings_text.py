@@ -75,12 +75,19 @@ def pretrained_blocker(arch: str, weights_status: str | None, has_weights_file: 
 
 
 def image_size_hint(report: DatasetReport | None, size: int, info: dict[str, Any]) -> str:
+    """A word on Image size: what auto does with these images while it is on auto (0), a
+    warning when a chosen size enlarges small images; '' when there is nothing to say (a
+    chosen size is not followed by what auto would have done)."""
     fixed = info.get("fixed_image_size")
     if fixed:
         return f"This model always uses {fixed} px."
     median = report.median_size if report is not None else None
     if not median:
-        return "auto: near the images' own size for small images, 128–224 px for photos."
+        return (
+            ""
+            if size
+            else "auto: near the images' own size for small images, 128–224 px for photos."
+        )
     w, h = median
     if has_small_images(median):
         native = native_image_size(min(w, h))
@@ -89,7 +96,11 @@ def image_size_hint(report: DatasetReport | None, size: int, info: dict[str, Any
                 f"Your images are only about {w}×{h}: {size} px enlarges them, which slows "
                 "training without adding detail."
             )
+        if size:
+            return ""
         return f"Your images are small (about {w}×{h}): auto trains at {native} px, their own size."
+    if size:
+        return ""
     return f"Your images are about {w}×{h}: auto uses 224 px on a GPU, 128–160 px on a CPU."
 
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from core.events import PredictionsSampled
 from gui.widgets.image_detail import ImageDetailDialog
-from gui.widgets.prediction_grid import NOTHING_SAMPLED, PredictionGrid
+from gui.widgets.prediction_grid import PredictionGrid
 from gui.widgets.prediction_model import SampleRole
 
 
@@ -31,14 +31,17 @@ class PredictionsPane(QWidget):
         super().__init__(parent)
         self._detail: ImageDetailDialog | None = None
         self.run_dir = ""  # the run being shown: "Why?" explains with its best model
+        self._epoch: int | None = None  # the validation pass the tiles come from
         self.grid = PredictionGrid()
-        self.filter_label = QLabel(NOTHING_SAMPLED)
+        self.filter_label = QLabel()  # blank until the first epoch: the grid says why
         self.filter_label.setObjectName("predictionFilterLabel")
         self.filter_label.setProperty("role", "muted")
         self.filter_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         # "True cat, predicted as dog: 5 of 60 sampled images (5 in the whole validation
         # set)" wraps rather than ending in "(5 in the".
         self.filter_label.setWordWrap(True)
+        # A line high even when blank: the tiles must not move down when it gets its text.
+        self.filter_label.setMinimumHeight(self.filter_label.fontMetrics().height())
         self.mistakes_check = QCheckBox("Mistakes only")
         self.mistakes_check.setObjectName("mistakesOnlyCheck")
         self.show_all_button = QPushButton("Show all")
@@ -65,6 +68,7 @@ class PredictionsPane(QWidget):
         self.mistakes_check.toggled.connect(self.grid.set_only_mistakes)
 
     def set_predictions(self, ev: PredictionsSampled) -> None:
+        self._epoch = ev.epoch
         self.grid.set_predictions(ev)
 
     def set_filter(self, true_index: int | None, pred_index: int | None) -> None:
@@ -72,6 +76,7 @@ class PredictionsPane(QWidget):
 
     def clear(self) -> None:
         """A new run: no tiles, no filter."""
+        self._epoch = None
         self.grid.set_predictions(PredictionsSampled(0, [], []))
         self.grid.clear_filter()
         self.mistakes_check.setChecked(False)
@@ -80,7 +85,7 @@ class PredictionsPane(QWidget):
         if self._detail is None:
             self._detail = ImageDetailDialog(self)
         self._detail.set_model(self.run_dir)
-        self._detail.show_sample(sample, self.grid.source_model.class_names)
+        self._detail.show_sample(sample, self.grid.source_model.class_names, self._epoch)
 
     def detail_dialog(self) -> ImageDetailDialog | None:
         return self._detail

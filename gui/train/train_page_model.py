@@ -8,6 +8,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core.events import RunFinished
 from core.files.run_folder import new_run_dir
 from core.train.config import TrainConfig
 from core.train.defaults import expected_arch
@@ -118,3 +119,35 @@ class TrainPageModel:
             self.refusal_reason = ""
             return True
         return False
+
+
+def evaluation_note(epoch: int, best_epoch: int | None, finished: bool) -> str:
+    """What the confusion matrix and the per-class table show, next to the saved model they
+    may differ from: they are the last validation pass (`epoch`, 0-based), the saved model is
+    the best one (`best_epoch`; None: from before this run, when it was resumed)."""
+    shown = f"Epoch {epoch + 1}" + (" (the last)" if finished else "")
+    best = "the best" if finished else "the best so far"
+    if best_epoch == epoch:
+        return f"{shown}: {best}, the saved model."
+    if best_epoch is None:
+        return f"{shown}; the saved model is {best}, from an earlier epoch."
+    return f"{shown}; the saved model is {best}, from epoch {best_epoch + 1}."
+
+
+def finished_text(ev: RunFinished) -> str:
+    """statusLabel's words when a run ends: the status as the Runs page words it
+    (completed, early stopped, stopped, failed)."""
+    best = (
+        f"best validation accuracy {ev.best_val_acc * 100:.1f} %"
+        if ev.best_val_acc is not None
+        else ""
+    )
+    if ev.status == "completed":
+        return f"completed — {best}" if best else "completed"
+    if ev.status == "early_stopped":
+        return f"early stopped — {best}" if best else "early stopped"
+    if ev.status == "stopped":
+        if best:
+            return f"stopped — kept the best model ({best})"
+        return "stopped — model saved" if ev.model_path else "stopped"
+    return "failed — see the message above"

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,13 +31,11 @@ from core.events import (
     RunStarted,
     StepEnded,
 )
-from gui.train.log_panel import LogPanel
+from gui.train.evaluation_tabs import EvaluationTabs
 from gui.train.predictions_pane import PredictionsPane
 from gui.train.run_notice import RunNotice
 from gui.train.run_progress import RunProgress
-from gui.train.visible_updates import VisibleUpdates
-from gui.widgets.class_metrics_table import ClassMetricsTable
-from gui.widgets.confusion_matrix import ConfusionMatrixView
+from gui.train.train_page_model import finished_text
 from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.image_detail import ImageDetailDialog
@@ -46,25 +43,12 @@ from gui.widgets.metrics_plot import MetricsPlots
 from gui.widgets.progress_bars import set_progress
 
 PROGRESS_INTERVAL_MS = 500
-
-
-def finished_text(ev: RunFinished) -> str:
-    """statusLabel's words when a run ends: the status as the Runs page words it
-    (completed, early stopped, stopped, failed)."""
-    best = (
-        f"best validation accuracy {ev.best_val_acc * 100:.1f} %"
-        if ev.best_val_acc is not None
-        else ""
-    )
-    if ev.status == "completed":
-        return f"completed — {best}" if best else "completed"
-    if ev.status == "early_stopped":
-        return f"early stopped — {best}" if best else "early stopped"
-    if ev.status == "stopped":
-        if best:
-            return f"stopped — kept the best model ({best})"
-        return "stopped — model saved" if ev.model_path else "stopped"
-    return "failed — see the message above"
+# Widths of the progress bar and the line beside it: while a run trains the bar's "Epoch 3/5
+# · step 12/40 · 30%" needs the room; once it ends, the sentence saying how ("Completed 5
+# epochs; best validation accuracy 88.3%; test accuracy 85.0%.") does (at 1280 px it was
+# cut after "best validation accuracy…").
+TRAINING_STRETCH = (3, 2)
+FINISHED_STRETCH = (1, 2)
 
 
 class TrainingDashboard(QWidget):
@@ -82,7 +66,6 @@ class TrainingDashboard(QWidget):
         self._steps_per_epoch = 0
         self._start_epoch = 0
         self._class_names: list[str] = []
-        self._visible_updates = VisibleUpdates(self)  # hidden tabs are rebuilt when shown
         self._handlers: dict[type, Callable[[Any], None]] = {
             RunStarted: self._on_run_started,
             LogMessage: self._on_log_message,
@@ -157,8 +140,8 @@ class TrainingDashboard(QWidget):
             QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
         )
         self._progress_row = QHBoxLayout()
-        self._progress_row.addWidget(self.progress_bar, 3)
-        self._progress_row.addWidget(self.progress_details, 2)
+        self._progress_row.addWidget(self.progress_bar, TRAINING_STRETCH[0])
+        self._progress_row.addWidget(self.progress_details, TRAINING_STRETCH[1])
 
         self.error_banner = QLabel()
         self.error_banner.setObjectName("errorBanner")
@@ -183,19 +166,16 @@ class TrainingDashboard(QWidget):
         self.filter_label = self.predictions.filter_label
         self.mistakes_check = self.predictions.mistakes_check
         self.show_all_button = self.predictions.show_all_button
-        self.matrix = ConfusionMatrixView()
-        self.class_table = ClassMetricsTable()
-        self.log = LogPanel()
-
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("dashboardTabs")
-        self.tabs.addTab(self.matrix, "Confusion matrix")
-        self.tabs.addTab(self.class_table, "Per class")
-        self.tabs.addTab(self.log, "Log")
+        # The matrix, the per-class table and the log, with which epoch they show.
+        self.evaluation = EvaluationTabs()
+        self.tabs = self.evaluation.tabs
+        self.matrix = self.evaluation.matrix
+        self.class_table = self.evaluation.class_table
+        self.log = self.evaluation.log
 
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
         self.right_splitter.addWidget(self.predictions)
-        self.right_splitter.addWidget(self.tabs)
+        self.right_splitter.addWidget(self.evaluation)
         self.right_splitter.setStretchFactor(0, 3)
         self.right_splitter.setStretchFactor(1, 2)
         self.body = QSplitter(Qt.Orientation.Horizontal)
@@ -235,9 +215,7 @@ class TrainingDashboard(QWidget):
         """A new run was requested: clear the previous one and show that it is preparing."""
         self.plots.repaint_in_turns()  # first: what follows changes all three plots
         self.plots.clear()
-        self.log.clear()
-        self._visible_updates.apply(self.matrix, lambda: self.matrix.set_matrix([], []))
-        self._visible_updates.apply(self.class_table, lambda: self.class_table.set_metrics([]))
+        self.evaluation.clear()
         self.predictions.clear()
         self.hide_error()
         self._epochs = self._steps_per_epoch = self._start_epoch = 0
@@ -250,6 +228,7 @@ class TrainingDashboard(QWidget):
         self.progress_bar.setRange(0, 0)  # busy until the engine knows the step count
         self.progress_bar.setFormat("Preparing…")
         self.progress_details.setText("")
+        self._set_progress_stretch(TRAINING_STRETCH)
         self.set_running(True)
         self._progress_timer.start()
 
@@ -301,13 +280,7 @@ class TrainingDashboard(QWidget):
     def _on_epoch_ended(self, ev: EpochEnded) -> None:
         self.plots.add_epoch(ev)
         self._epochs = ev.epochs
-        names = list(self._class_names)
-        self._visible_updates.apply(
-            self.matrix, lambda: self.matrix.set_matrix(ev.confusion, names)
-        )
-        self._visible_updates.apply(
-            self.class_table, lambda: self.class_table.set_metrics(ev.per_class)
-        )
+        self.evaluation.show_epoch(ev, self._class_names)
         best = " (best so far)" if ev.is_best else ""
         self.log.append(
             "info",
@@ -331,7 +304,7 @@ class TrainingDashboard(QWidget):
             )
 
     def _on_run_finished(self, ev: RunFinished) -> None:
-        self._visible_updates.flush()
+        self.evaluation.run_finished(ev.best_epoch)
         self.set_running(False)
         self.run_notice.on_run_finished(ev)
         self.status_label.setText(finished_text(ev))
@@ -351,6 +324,7 @@ class TrainingDashboard(QWidget):
             if ev.status in ("completed", "early_stopped"):
                 self.progress_bar.setValue(self.progress_bar.maximum())
             self.progress_details.setText(ev.reason)
+            self._set_progress_stretch(FINISHED_STRETCH)
 
     # -- progress text (timer driven) -------------------------------------------------------
 
@@ -374,6 +348,10 @@ class TrainingDashboard(QWidget):
         if ev is None or self.progress.paused or not self.stop_button.isEnabled():
             return  # "paused", "resuming…" and "stopping…" stay until the run moves on
         self.status_label.setText(f"training — epoch {ev.epoch + 1}{self._of_epochs(' of ')}")
+
+    def _set_progress_stretch(self, stretch: tuple[int, int]) -> None:
+        for index, factor in enumerate(stretch):
+            self._progress_row.setStretch(index, factor)
 
     def _of_epochs(self, separator: str) -> str:
         """ "/25", or " of up to 25" when the run may stop earlier on its own (auto epochs)."""

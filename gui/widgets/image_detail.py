@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from core.events import PredictionSample
 from gui.widgets.prediction_model import RIGHT_COLOR, WRONG_COLOR, class_label, numpy_to_qimage
+from gui.widgets.why_job import WhyResult
 from gui.widgets.why_toggle import WhyToggle
 
 MAX_SIDE = 2048  # px: a 12 MP photo is decoded at this size, not in full
@@ -49,6 +50,12 @@ def load_image(source: ImageSource) -> tuple[QImage, str]:
         reader.setScaledSize(size.scaled(MAX_SIDE, MAX_SIDE, Qt.AspectRatioMode.KeepAspectRatio))
     image = reader.read()
     return image, "" if not image.isNull() else reader.errorString()
+
+
+def saved_model_words(epoch: int | None) -> str:
+    """Where "Why?"'s numbers come from: the model file it explains."""
+    when = f" (epoch {epoch + 1}, its best)" if epoch is not None else ""
+    return f"From the saved model{when}, which the heat map explains."
 
 
 def named_top_k(sample: PredictionSample, class_names: list[str]) -> list[tuple[str, float]]:
@@ -120,6 +127,14 @@ class ImageDetailDialog(QDialog):
         self.verdict.setObjectName("detailVerdict")
         self.verdict.setWordWrap(True)
         self.verdict.setTextFormat(Qt.TextFormat.RichText)
+        # Whose numbers the verdict and the table are: a Train-page tile's come from the
+        # epoch's validation pass, "Why?" shows the saved model's with its heat map.
+        self.source = QLabel(self)
+        self.source.setObjectName("detailSource")
+        self.source.setProperty("role", "muted")
+        self.source.setWordWrap(True)
+        self.source.hide()
+        self._numbers: tuple[list[tuple[str, float]], str | None, str] = ([], None, "")
 
         self.top_k_table = QTableWidget(0, 2, self)
         self.top_k_table.setObjectName("detailTopK")
@@ -136,6 +151,7 @@ class ImageDetailDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.close)
         self.why = WhyToggle(self.image.set_image, self)
+        self.why.numbersShown.connect(self._on_why_numbers_shown)
         self.top_k_table.cellClicked.connect(
             lambda row, _col: self.why.explain_class(self.top_k_table.item(row, 0).text())
         )
@@ -145,6 +161,7 @@ class ImageDetailDialog(QDialog):
         side.addWidget(self.path_label)
         side.addSpacing(4)
         side.addWidget(self.verdict)
+        side.addWidget(self.source)
         side.addSpacing(8)
         side.addWidget(QLabel("Most likely classes:", self))
         side.addWidget(self.top_k_table)
@@ -166,8 +183,11 @@ class ImageDetailDialog(QDialog):
         title: str,
         top_k: list[tuple[str, float]],
         true_label: str | None = None,
+        source: str = "",
     ) -> None:
-        """Fill the dialog and show it (non-modal; calling again replaces the content)."""
+        """Fill the dialog and show it (non-modal; calling again replaces the content).
+        `source` says where the numbers come from ("From the validation pass after epoch
+        5."), when the dialog's "Why?" may explain another model's."""
         image, error = load_image(image_or_path)
         if error or image.isNull():
             self.image.set_error(f"Cannot show this image:\n{error or 'unknown format'}")
@@ -177,9 +197,9 @@ class ImageDetailDialog(QDialog):
         self.title.setText(title)
         path = str(image_or_path) if isinstance(image_or_path, (str, Path)) else ""
         self.set_path(path)
+        self._numbers = (list(top_k), true_label, source)
         self.why.set_image(path, image)
-        self.verdict.setText(self._verdict_html(top_k, true_label))
-        self._fill_table(top_k, true_label)
+        self._show_numbers(list(top_k), source)
         self.show()
         self.raise_()
         self.activateWindow()
@@ -199,16 +219,34 @@ class ImageDetailDialog(QDialog):
         self.path_label.setToolTip(path)
         self.path_label.setVisible(bool(path))
 
-    def show_sample(self, sample: PredictionSample, class_names: list[str]) -> None:
-        """A training validation sample: its thumbnail (or the file, when it still exists)."""
+    def show_sample(
+        self, sample: PredictionSample, class_names: list[str], epoch: int | None = None
+    ) -> None:
+        """A training validation sample: its thumbnail (or the file, when it still exists);
+        `epoch` (0-based): the validation pass it comes from."""
         on_disk = Path(sample.path).is_file()
         self.show_prediction(
             sample.path if on_disk else sample.image,
             Path(sample.path).name,
             named_top_k(sample, class_names),
             class_label(class_names, sample.true_index),
+            f"From the validation pass after epoch {epoch + 1}." if epoch is not None else "",
         )
         self.set_path(sample.path)
+
+    def _show_numbers(self, top_k: list[tuple[str, float]], source: str) -> None:
+        true_label = self._numbers[1]
+        self.verdict.setText(self._verdict_html(top_k, true_label))
+        self._fill_table(top_k, true_label)
+        self.source.setText(source)
+        self.source.setVisible(bool(source))
+
+    def _on_why_numbers_shown(self, result: WhyResult | None) -> None:
+        """With a heat map, the explained model's numbers; without, the prediction's again."""
+        top_k, _true_label, source = self._numbers
+        if result is not None and result.top_k:
+            top_k, source = list(result.top_k), saved_model_words(result.model_epoch)
+        self._show_numbers(top_k, source)
 
     @staticmethod
     def _verdict_html(top_k: list[tuple[str, float]], true_label: str | None) -> str:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.events import EpochEnded, StepEnded
 from gui.widgets.frame_pacer import shared_pacer
-from gui.widgets.plot_axes import GridAxis, LearningRateAxis, cache_axes
+from gui.widgets.plot_axes import LearningRateAxis, epoch_plot
 from gui.widgets.plot_legends import LEGEND_BRUSH, LEGEND_CORNERS, best_legend_corner, curve_points
 from gui.widgets.plot_ranges import steady_range
 from gui.widgets.plot_series import Series, number
@@ -62,9 +62,9 @@ class MetricsPlots(QWidget):
         """`name_prefix` "run" names the plots runLossPlot, runAccuracyPlot, runLrPlot: a
         second instance in the window must not take the dashboard's automation names."""
         super().__init__(parent)
-        self.loss_plot = self._make_plot(prefixed(name_prefix, "lossPlot"), "loss")
-        self.accuracy_plot = self._make_plot(prefixed(name_prefix, "accuracyPlot"), "accuracy %")
-        self.lr_plot = self._make_plot(
+        self.loss_plot = epoch_plot(prefixed(name_prefix, "lossPlot"), "loss")
+        self.accuracy_plot = epoch_plot(prefixed(name_prefix, "accuracyPlot"), "accuracy %")
+        self.lr_plot = epoch_plot(
             prefixed(name_prefix, "lrPlot"), "learning rate", LearningRateAxis("left")
         )
         self.accuracy_plot.setXLink(self.loss_plot)
@@ -133,29 +133,6 @@ class MetricsPlots(QWidget):
         self._timer.start()
 
     # -- building ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _make_plot(object_name: str, y_label: str, left_axis: Any = None) -> pg.PlotWidget:
-        plot = pg.PlotWidget(
-            axisItems={
-                "left": left_axis if left_axis is not None else GridAxis("left"),
-                "bottom": GridAxis("bottom"),
-            }
-        )
-        # PlotWidget(objectName=...) would go to the PlotItem, not to the Qt widget.
-        plot.setObjectName(object_name)
-        plot.setLabel("left", y_label)
-        plot.setLabel("bottom", "epoch")
-        plot.showGrid(x=True, y=True, alpha=0.25)
-        # Epochs, losses and percentages read as they are: "x0.001" on an epoch axis in the
-        # first epoch (ticks "300 … 700") misled every new user.
-        plot.getAxis("bottom").enableAutoSIPrefix(False)
-        plot.getAxis("left").enableAutoSIPrefix(False)
-        plot.getAxis("left").setWidth(62)  # same width in all three keeps the epochs aligned
-        plot.setMenuEnabled(False)
-        plot.setMinimumSize(200, 110)
-        cache_axes(plot)
-        return plot
 
     @staticmethod
     def _curve(
@@ -424,12 +401,6 @@ def _demo() -> MetricsPlots:
 
 
 if __name__ == "__main__":
-    import sys
+    from gui.demo.demo_app import run_demo
 
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv)
-    widget = _demo()
-    widget.setWindowTitle("MetricsPlots demo")
-    widget.show()
-    sys.exit(app.exec())
+    run_demo(_demo, "MetricsPlots demo")

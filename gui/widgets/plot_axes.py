@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -67,6 +68,14 @@ def hairline_rect(pen: QPen, start: QPointF, end: QPointF) -> QRectF | None:
     return None
 
 
+# px a tick label may stick out past the end of its axis: the last epoch's "5" at the right
+# end of the epoch axis, the top value of a y axis. pyqtgraph hides a label that leaves the
+# axis with a grid (so a 1280 px window lost its last epoch label); the plot leaves this
+# much room around its view (PLOT_MARGINS) for it.
+LABEL_OVERHANG = 12
+PLOT_MARGINS = (1, LABEL_OVERHANG // 2 + 1, LABEL_OVERHANG, 1)  # left, top, right, bottom
+
+
 class GridAxis(pg.AxisItem):
     """An axis whose ticks and grid lines are drawn as filled 1-px rectangles.
 
@@ -83,6 +92,15 @@ class GridAxis(pg.AxisItem):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.setStyle(maxTickLevel=1)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
+        """pyqtgraph's, and room for a label at the far end (see LABEL_OVERHANG)."""
+        rect = super().boundingRect()
+        if self.orientation == "bottom":
+            return rect.adjusted(0, 0, LABEL_OVERHANG, 0)
+        if self.orientation == "left":
+            return rect.adjusted(0, -PLOT_MARGINS[1], 0, 0)
+        return rect
 
     def drawPicture(self, p: QPainter, axisSpec, tickSpecs, textSpecs) -> None:  # noqa: N802, N803
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -122,3 +140,30 @@ def cache_axes(plot: pg.PlotWidget) -> None:
     for name in ("left", "bottom", "right", "top"):
         axis = plot.getPlotItem().getAxis(name)
         axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def epoch_plot(object_name: str, y_label: str, left_axis: Any = None) -> pg.PlotWidget:
+    """One of the training plots: a value against epochs, on GridAxis axes kept as pixmaps."""
+    plot = pg.PlotWidget(
+        axisItems={
+            "left": left_axis if left_axis is not None else GridAxis("left"),
+            "bottom": GridAxis("bottom"),
+        }
+    )
+    # PlotWidget(objectName=...) would go to the PlotItem, not to the Qt widget.
+    plot.setObjectName(object_name)
+    plot.setLabel("left", y_label)
+    plot.setLabel("bottom", "epoch")
+    plot.showGrid(x=True, y=True, alpha=0.25)
+    # Epochs, losses and percentages read as they are: "x0.001" on an epoch axis in the
+    # first epoch (ticks "300 … 700") misled every new user.
+    plot.getAxis("bottom").enableAutoSIPrefix(False)
+    plot.getAxis("left").enableAutoSIPrefix(False)
+    plot.getAxis("left").setWidth(62)  # same width in all three keeps the epochs aligned
+    plot.setMenuEnabled(False)
+    plot.setMinimumSize(200, 110)
+    # Room for the last epoch's tick label and the top value's, which stick out of the
+    # view; at 1280x720 pyqtgraph dropped them (LABEL_OVERHANG).
+    plot.getPlotItem().layout.setContentsMargins(*PLOT_MARGINS)
+    cache_axes(plot)
+    return plot

@@ -80,7 +80,8 @@ def _bold(font: QFont) -> QFont:
     return bold
 
 
-NOTHING_SAMPLED = "Predictions appear after the first epoch"
+# Said once, in the empty grid itself: the line above it stays blank until then.
+NOTHING_SAMPLED = "Predictions appear here after the first epoch"
 
 
 class PredictionTileDelegate(QStyledItemDelegate):
@@ -264,14 +265,21 @@ class PredictionGrid(QListView):
             parts.append(f"predicted as {class_label(names, self.proxy.pred_index)}")
         if self.proxy.only_mistakes:
             parts.append("mistakes only")
-        if not parts:  # before the first epoch: nothing sampled yet ("All 0" read as a fault)
-            return f"All {total} sampled images" if total else NOTHING_SAMPLED
+        if not parts:  # before the first epoch: nothing sampled yet ("All 0" read as a fault);
+            # the empty grid says when its images come (NOTHING_SAMPLED): not twice
+            return f"All {total} sampled images" if total else ""
         text = f"{', '.join(parts).capitalize()}: {shown} of {total} sampled images"
         pairs = zip(self.source_model.all_true, self.source_model.all_pred, strict=False)
         in_val = sum(self.proxy.accepts(t, p) for t, p in pairs)
         if self.source_model.all_true:
             text += f" ({in_val} in the whole validation set)"
         return text
+
+    def placeholder_text(self) -> str:
+        """What the grid says while it shows no tile."""
+        if self.source_model.rowCount():
+            return "No sampled image matches this filter"
+        return NOTHING_SAMPLED
 
     def tile_size(self) -> QSize:
         """The smallest tile; the grid cells are wider when the row has room to spare."""
@@ -314,11 +322,7 @@ class PredictionGrid(QListView):
             # An empty white box reads as "broken"; say why it is empty.
             painter = QPainter(self.viewport())
             painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-            text = (
-                "No sampled image matches this filter"
-                if self.source_model.rowCount()
-                else "Predictions appear here after the first epoch"
-            )
+            text = self.placeholder_text()
             painter.drawText(
                 self.viewport().rect(),
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,

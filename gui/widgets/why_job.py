@@ -28,6 +28,11 @@ class WhyResult:
     class_name: str  # the class explained
     confidence: float  # its calibrated probability
     predicted: str
+    # The explained model's own numbers for the image, so the dialog can show them with its
+    # heat map (a Train-page tile's come from another epoch's model): (class, calibrated
+    # probability), best first; and the epoch the model was saved at (0-based; None: unknown).
+    top_k: tuple[tuple[str, float], ...] = ()
+    model_epoch: int | None = None
 
 
 def _explainer(model_path: str):
@@ -49,7 +54,10 @@ def explain_now(model_path: str, image_path: str, class_name: str | None) -> Why
     with _lock:
         explainer = _explainer(model_path)
         overlay, e = explain_file(explainer, image_path, class_name)
-    return WhyResult(image_path, overlay, e.class_name, e.confidence, e.predicted)
+        best = explainer.meta.raw.get("best")
+    epoch = best.get("epoch") if isinstance(best, dict) else None
+    epoch = epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None
+    return WhyResult(image_path, overlay, e.class_name, e.confidence, e.predicted, e.top_k, epoch)
 
 
 def why_job(model_path: str, image_path: str, class_name: str | None = None) -> Job:

@@ -19,9 +19,12 @@ HINT = "Show where in the image the evidence for a class lies (Grad-CAM)"
 class WhyToggle(QObject):
     """`widget` holds the button and a caption. `set_model(path)` and `set_image(path,
     image)` say what can be explained; `explain_class(name)` switches the class.
-    `overlayShown(class_name)` fires when a heat map is on screen (tests, screenshots)."""
+    `overlayShown(class_name)` fires when a heat map is on screen (tests, screenshots);
+    `numbersShown(result)` with the WhyResult then, and with None when the toggle goes off:
+    the dialog shows the explained model's numbers beside its heat map."""
 
     overlayShown = Signal(str)
+    numbersShown = Signal(object)  # WhyResult | None
 
     def __init__(self, show_image, parent: QWidget) -> None:
         super().__init__(parent)
@@ -90,6 +93,7 @@ class WhyToggle(QObject):
         self.caption.hide()
         if not self.photo.isNull():
             self._show_image(self.photo)
+        self.numbersShown.emit(None)
 
     def _start(self) -> None:
         self.runner.cancel()  # a newer question replaces an unanswered one
@@ -115,4 +119,5 @@ class WhyToggle(QObject):
             "warm areas pushed the model towards this class. Click a class above to see "
             "its evidence; the picture is the part of the image the model saw."
         )
+        self.numbersShown.emit(result)
         self.overlayShown.emit(result.class_name)

@@ -59,22 +59,10 @@ def test_epochs_the_user_chose_are_kept():
 
 
 def test_best_accuracy_preset_never_trains_a_big_network_from_scratch_on_few_photos():
-    from core.train.presets import BEST, PresetContext, preset_values
+    """The issue's case: MobileNetV3-Large chosen, offline, 240 photos. A preset chooses the
+    architecture too: auto, which fine-tunes ImageNet weights for photos (bundled offline)."""
+    from core.train.presets import BEST, PresetContext, preset_recipe
 
-    # The issue's case: MobileNetV3-Large chosen, offline (weights unavailable), 240 photos.
-    offline = PresetContext(
-        weights_status="unavailable", arch="mobilenet_v3_large", train_images=240
-    )
-    values = preset_values(BEST, offline)
-    assert values["arch"] == "auto" and "pretrained" not in values
-    # With weights at hand it fine-tunes the chosen network instead.
-    online = PresetContext(
-        weights_status="downloadable", arch="mobilenet_v3_large", train_images=240
-    )
-    assert preset_values(BEST, online)["pretrained"] is True and "arch" not in preset_values(
-        BEST, online
-    )
-    # Loupe's small CNN learns from scratch; so does anything on a big dataset.
-    assert "arch" not in preset_values(BEST, PresetContext(weights_status="none", arch="loupe_net"))
-    many = PresetContext(weights_status="unavailable", arch="resnet18", train_images=50_000)
-    assert "arch" not in preset_values(BEST, many)
+    for context in (PresetContext(), PresetContext(small_images=True)):
+        recipe = preset_recipe(BEST, context)
+        assert recipe["arch"] == "auto" and recipe["weights_file"] is None

@@ -24,7 +24,7 @@ def test_cli_preset_tutorial_is_the_tutorials_recipe():
     assert aug.rotation_degrees == 0 and aug.color_jitter == 0
     model = build_model(cfg.arch, 10)
     opt = build_optimizer(model.parameters(), cfg, cfg.lr)
-    assert type(opt) is torch.optim.SGD
+    assert isinstance(opt, torch.optim.SGD)  # core.train.eager_optimizers: a subclass
     group = opt.param_groups[0]
     assert (group["lr"], group["momentum"], group["weight_decay"]) == (0.001, 0.9, 0.0)
     assert group["nesterov"] is False

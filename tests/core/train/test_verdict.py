@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from core.events import LogMessage, RunFinished, RunStarted
+from core.control import RunControl
+from core.events import EpochEnded, LogMessage, RunFinished, RunStarted
 from core.train.config import TrainConfig
 from core.train.loop import fit
 from core.train.verdict import chance_accuracy, guessing_verdict, is_guessing
@@ -64,3 +65,49 @@ def test_chance_is_the_most_common_class_and_guessing_is_near_it():
     advice = guessing_verdict(0.21, 0.2, "loupe_net", False, 240, 40, lr_chosen=True)
     assert "train longer" in advice and "learning rate" in advice and "21%" in advice
     assert guessing_verdict(0.9, 0.2, "loupe_net", False, 240, 40, lr_chosen=False) == ""
+
+
+def test_the_advice_fits_the_run_and_never_asks_for_what_is_set():
+    """The review's case: Epochs on auto, efficientnet_lite0 without its weights, Stop pressed
+    after 122 steps. Not "train longer (Epochs 'auto')", not "or efficientnet_lite0"."""
+    stopped = guessing_verdict(
+        0.2, 0.2, "efficientnet_lite0", False, 240, 122, lr_chosen=True,
+        status="stopped", epochs_auto=True, planned_steps=1037,
+    )  # fmt: skip
+    assert "let it finish (it was stopped after 122 of up to 1,037 steps)" in stopped
+    assert "Epochs 'auto'" not in stopped and "or 'auto'" not in stopped
+    assert "tick 'Start from ImageNet weights' (efficientnet_lite0's are bundled)" in stopped
+    assert "Architecture 'auto'" not in stopped
+    # Completed on auto: raise Epochs; completed with Epochs set: more, or auto.
+    auto = guessing_verdict(0.2, 0.2, "loupe_net", False, 240, 40, False, epochs_auto=True)
+    assert "set a larger number of Epochs" in auto
+    assert "Epochs 'auto'" not in auto and "or 'auto'" not in auto
+    chosen = guessing_verdict(0.2, 0.2, "loupe_net", False, 240, 40, False)
+    assert "more Epochs, or 'auto'" in chosen
+    early = dict(status="early_stopped")
+    patient = guessing_verdict(0.2, 0.2, "loupe_net", False, 240, 40, False, **early, patience=3)
+    assert "Early stopping ended it after only 40 steps: raise it or set it 'off'" in patient
+    # Epochs on auto ends a run by its own rule, Early stopping being off: not "set it off".
+    plateau = guessing_verdict(0.2, 0.2, "loupe_net", False, 240, 40, False, **early)
+    assert "Epochs on auto ended it" in plateau and "'off'" not in plateau
+
+
+def test_a_stopped_guessing_run_is_told_to_let_it_finish(indistinguishable, tmp_path):
+    control = RunControl()
+    cfg = TrainConfig(
+        data_dir=indistinguishable,
+        out_dir=str(tmp_path / "run"),
+        arch="simple_cnn",
+        batch_size=8,
+        image_size=32,
+        device="cpu",
+    )  # epochs on auto
+    events = []
+    for event in fit(cfg, control):
+        events.append(event)
+        if isinstance(event, EpochEnded):
+            control.request_stop()
+    finished = events[-1]
+    assert finished.status == "stopped" and finished.verdict.startswith("This model is guessing")
+    assert "let it finish (it was stopped after 3 of up to " in finished.verdict
+    assert "Epochs" not in finished.verdict

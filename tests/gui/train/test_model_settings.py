@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import namedtuple
 
@@ -11,7 +12,15 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, Q
 
 from core.data.datasets import scan_dataset
 from core.train.config import TrainConfig
-from core.train.presets import BALANCED, BEST, CUSTOM, QUICK, QUICK_IMAGE_SIZE, TUTORIAL
+from core.train.presets import (
+    BALANCED,
+    BEST,
+    CUSTOM,
+    DESCRIPTIONS,
+    QUICK,
+    QUICK_IMAGE_SIZE,
+    TUTORIAL,
+)
 from gui.train.model_settings import ModelSettingsPanel
 from tests.core.image_factory import make_shapes_dataset
 
@@ -176,10 +185,11 @@ def test_presets_change_values_and_editing_switches_to_custom(loaded):
     loaded.apply_preset(QUICK)
     quick = loaded.build_config("/d", "/o")
     assert quick.epochs == 5 and quick.image_size == QUICK_IMAGE_SIZE
+    assert quick.arch == "auto"  # a preset chooses the architecture too
     loaded.apply_preset(BEST)
     best = loaded.build_config("/d", "/o")
     assert best.epochs > 10 and best.label_smoothing == pytest.approx(0.1)
-    assert best.pretrained  # resnet18's weights can be downloaded
+    assert best.arch == "auto"  # which fine-tunes ImageNet weights for photos by itself
     assert best.augment.color_jitter > 0 and best.augment.rotation_degrees > 0
     assert loaded.presetCombo.currentText() == BEST
     child(loaded, QSpinBox, "epochsSpin").setValue(31)
@@ -215,11 +225,48 @@ def test_tutorial_preset_is_selectable_and_leaving_it_restores_loupes_recipe(loa
     assert balanced.optimizer == default.optimizer and balanced.augment.hflip
 
 
-def test_best_preset_without_available_weights_stays_from_scratch(loaded):
-    select_arch(loaded, "mobilenet_v3_large")
+def test_best_preset_never_trains_a_chosen_big_network_from_scratch(loaded):
+    select_arch(loaded, "mobilenet_v3_large")  # weights unavailable offline
     loaded.apply_preset(BEST)
-    assert not loaded.build_config("/d", "/o").pretrained
+    config = loaded.build_config("/d", "/o")
+    assert config.arch == "auto" and not config.pretrained
     assert loaded.problems("/d") == []
+
+
+def test_a_preset_chosen_after_custom_edits_of_the_tutorial_is_that_preset_exactly(loaded, qtbot):
+    """Tutorial, then a changed learning rate (Custom), then Quick or Balanced: every setting
+    is the preset's (not only epochs and image size), the box and its description agree, and
+    a restart restores the same."""
+    combo = loaded.presetCombo
+    device = child(loaded, QComboBox, "deviceCombo")
+    device.setCurrentIndex(device.findData("cpu"))  # the computer's: a preset keeps it
+    child(loaded, QDoubleSpinBox, "valSplitSpin").setValue(30)  # %
+
+    def choose(name: str) -> None:
+        combo.setCurrentText(name)
+        combo.activated.emit(combo.currentIndex())
+
+    choose(TUTORIAL)
+    child(loaded, QDoubleSpinBox, "learningRateSpin").setValue(0.01)
+    assert combo.currentText() == CUSTOM
+    default = TrainConfig(data_dir="/d", out_dir="/o")
+    for name, epochs, size in ((QUICK, 5, QUICK_IMAGE_SIZE), (BALANCED, 0, 0)):
+        choose(name)
+        config = loaded.build_config("/d", "/o")
+        expected = dataclasses.replace(
+            default, epochs=epochs, image_size=size, device="cpu", val_split=0.3
+        )
+        assert config == expected, name
+        assert combo.currentText() == name
+        assert loaded.preset_description.text() == DESCRIPTIONS[name]
+    restored = ModelSettingsPanel()
+    qtbot.addWidget(restored)
+    restored.restore(json.loads(json.dumps(loaded.state())))
+    assert restored.presetCombo.currentText() == BALANCED
+    assert restored.build_config("/d", "/o") == loaded.build_config("/d", "/o")
+    # Values that only partly match a preset are Custom, whatever was chosen before.
+    child(loaded, QSpinBox, "batchSizeSpin").setValue(4)
+    assert combo.currentText() == CUSTOM
 
 
 def test_problems_flag_freeze_without_pretrained(loaded):
@@ -329,6 +376,27 @@ def test_dataset_report_hints_image_size_and_imbalance(loaded, tmp_path):
     assert loaded.build_config("/d", "/o").image_size == 0
 
 
+def test_the_image_size_hint_about_auto_goes_once_a_size_is_chosen(loaded, tmp_path):
+    """ "auto uses 224 px on a GPU…" stayed under an Image size of 96 px."""
+    root = make_shapes_dataset(tmp_path / "p", per_class=3, size=130)
+    loaded.set_dataset_report(scan_dataset(str(root)).report)
+    hint = loaded.image_size_hint
+    assert "auto uses 224 px" in hint.text() and hint.isVisibleTo(loaded)
+    size = child(loaded, QSpinBox, "imageSizeSpin")
+    size.setValue(QUICK_IMAGE_SIZE)
+    assert not hint.isVisibleTo(loaded)
+    size.setValue(size.minimum())  # auto again
+    assert "auto uses 224 px" in hint.text() and hint.isVisibleTo(loaded)
+    # Small images: what auto does while on auto, the warning when a size enlarges them.
+    small = make_shapes_dataset(tmp_path / "s", per_class=3, size=32)
+    loaded.set_dataset_report(scan_dataset(str(small)).report)
+    assert "auto trains at" in hint.text()
+    size.setValue(48)
+    assert not hint.isVisibleTo(loaded)
+    size.setValue(224)
+    assert "enlarges them" in hint.text() and hint.isVisibleTo(loaded)
+
+
 def test_pre_split_dataset_disables_validation_share(loaded, tmp_path):
     root = make_shapes_dataset(tmp_path / "s", per_class=4, split=True, size=16)
     loaded.set_dataset_report(scan_dataset(str(root)).report)
@@ -357,10 +425,11 @@ def test_a_device_from_last_session_that_is_gone_falls_back_to_auto(panel):
     assert child(panel, QComboBox, "deviceCombo").currentText() == "Auto"
 
 
-def test_quick_preset_keeps_a_vit_at_its_fixed_size(loaded):
+def test_quick_preset_after_a_vit_leaves_no_size_problem(loaded):
     select_arch(loaded, "vit_b_16")
     loaded.apply_preset(QUICK)
-    assert loaded.build_config("/d", "/o").image_size == 0
+    config = loaded.build_config("/d", "/o")
+    assert (config.arch, config.image_size) == ("auto", QUICK_IMAGE_SIZE)
     assert loaded.problems("/d") == []
 
 

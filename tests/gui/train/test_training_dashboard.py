@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 from core.events import RunStarted, StepEnded
+from gui.demo.demo_data import demo_class_names, demo_predictions
 from gui.train.training_dashboard import TrainingDashboard
 from gui.widgets.elided_label import ElidedLabel
+from gui.widgets.prediction_grid import NOTHING_SAMPLED
 
 RUN_DIR = "/home/someone/a/rather/long/workspace/folder/runs/20261128-172119-shapes-loupe_net"
 
@@ -121,6 +123,27 @@ def test_an_early_stop_sentence_is_cut_between_words_with_the_whole_in_its_toolt
         assert reason.startswith(kept) and reason[len(kept)] in " ·;,:", shown
 
 
+def test_a_finished_runs_sentence_is_shown_whole_at_1280_px(qtbot):
+    """It read "Completed 5 epochs; best validation accuracy…" in a 1280 px window."""
+    from core.events import RunFinished
+
+    dash = TrainingDashboard()
+    qtbot.addWidget(dash)
+    dash.resize(1280 - 124 - 380, 600)  # the dashboard's share of a 1280 px window
+    dash.show()
+    qtbot.waitExposed(dash)
+    dash.start_run()
+    bar_width = dash.progress_bar.width()
+    reason = "Completed 5 epochs; best validation accuracy 88.3%; test accuracy 85.0%."
+    dash.on_event(RunFinished("completed", reason, RUN_DIR, 5, 0.883, 2, "/r/m", test_acc=0.85))
+    details = dash.progress_details
+    qtbot.waitUntil(lambda: details.text() == reason)
+    assert details.toolTip() == reason
+    assert dash.progress_bar.width() >= dash.progress_bar.minimumSizeHint().width()
+    dash.start_run()  # the next run's bar gets its room back
+    qtbot.waitUntil(lambda: dash.progress_bar.width() == bar_width)
+
+
 def test_a_long_matrix_filter_caption_wraps_instead_of_being_cut(qtbot):
     from gui.train.predictions_pane import PredictionsPane
 
@@ -192,5 +215,17 @@ def test_before_the_first_epoch_the_predictions_caption_says_when_they_come(qtbo
     # It read "All 0 sampled images" once Train was pressed, as if the run had sampled nothing.
     dashboard = TrainingDashboard()
     qtbot.addWidget(dashboard)
+    dashboard.resize(900, 700)
+    dashboard.show()
+    qtbot.waitExposed(dashboard)
     dashboard.start_run("Training on /data → /runs/r1")
-    assert dashboard.predictions.filter_label.text() == "Predictions appear after the first epoch"
+    # Said once, in the empty grid: the line above it said the very same words.
+    pane = dashboard.predictions
+    assert pane.filter_label.text() == ""
+    assert pane.grid.placeholder_text() == NOTHING_SAMPLED
+    assert NOTHING_SAMPLED == "Predictions appear here after the first epoch"
+    # The first epoch's line does not push the tiles down.
+    top = pane.grid.y()
+    names = demo_class_names(3)
+    dashboard.on_event(demo_predictions(names, epoch=0))
+    assert pane.filter_label.text().startswith("All ") and pane.grid.y() == top
