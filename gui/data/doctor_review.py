@@ -35,6 +35,9 @@ from gui.widgets.thumbnail_cache import decode_thumbnail
 
 THUMB = 72  # px per image in a row
 MAX_SIDE_BY_SIDE = 4  # images drawn per group row; the text names them all
+# The role each image plays in training: a file under train/ may be held out for validation,
+# and "val/balls" beside train/balls/x.jpg read as a contradiction.
+SPLIT_WORDS = {"train": "training", "val": "validation", "test": "test"}
 _ITEM_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -165,7 +168,10 @@ class DoctorDialog(QDialog):
         assert self.model is not None
         self.list.clear()
         for finding in self.model.open_items():
-            where = ", ".join(f"{s}/{c}" for s, c in zip(finding.splits, finding.labels))
+            where = ", ".join(
+                f"{c} ({SPLIT_WORDS.get(s, s)})" if s else c
+                for s, c in zip(finding.splits, finding.labels)
+            )
             row = QListWidgetItem(self._thumbs(finding), f"{finding.text()}\n{where}")
             row.setData(_ITEM_ROLE, finding)
             self.list.addItem(row)

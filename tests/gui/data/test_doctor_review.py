@@ -95,6 +95,10 @@ def test_dialog_checks_moves_the_selection_and_undoes(qtbot, dataset):
         row for row, text in zip(rows, texts) if "Probable label error: square/wrong.png" in text
     ]
     assert wrong, texts
+    # Each image says the role it plays ("square (training)"), not "val/square" beside a
+    # train/square/... path (a held-out file read as a contradiction: GUI review, session 7).
+    wheres = [text.split("\n", 1)[1] for text in texts]
+    assert any("(training)" in w for w in wheres) and not any("/" in w for w in wheres), wheres
     assert not dialog.retrain_button.isEnabled()
     wrong[0].setSelected(True)
     assert dialog.class_box.currentText() == "circle"  # the suggestion is preselected
@@ -176,7 +180,7 @@ def test_retrain_is_offered_only_while_a_change_is_in_place(qtbot, dataset):
     dialog.move_button.click()
     texts = [dialog.list.item(k).text() for k in range(dialog.list.count())]
     assert texts == [
-        "Exact duplicates: circle/circle_000.png, circle/wrong.png\ntrain/circle, train/circle"
+        "Exact duplicates: circle/circle_000.png, circle/wrong.png\ncircle (training), circle (training)"
     ]
     assert dialog.retrain_button.isEnabled()
     dialog.undo_button.click()
