@@ -46,6 +46,14 @@ def check_classify_outputs(args: argparse.Namespace) -> None:
             f"--out and --json both name {args.json}: one would replace the other; give "
             "each its own file."
         )
+    if args.json and args.shard:
+        from core.infer.shards import record_path
+
+        if same_file(args.json, record_path(args.out)):
+            raise LoupeError(
+                f"--json {args.json} is the part record that --shard writes next to --out "
+                f"{args.out}: one would replace the other; give --json another name."
+            )
     if args.sort_into and os.path.exists(args.sort_into) and not os.path.isdir(args.sort_into):
         raise LoupeError(f"--sort-into {args.sort_into} is a file: choose a folder.")
 
