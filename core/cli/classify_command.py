@@ -15,11 +15,11 @@ import sys
 import threading
 
 from core.cli.classify_parts import PartSlice
-from core.cli.cli_support import check_folder, check_output_file, first_ctrl_c, same_file
+from core.cli.cli_support import check_folder, first_ctrl_c
 from core.command_name import command_line
 from core.errors import LoupeError
 from core.files.file_transfer import describe_os_error
-from core.files.run_folder import own_file_of
+from core.files.output_files import check_output_file, check_replaceable, same_file
 from core.words import format_count
 
 
@@ -46,6 +46,14 @@ def check_classify_outputs(args: argparse.Namespace) -> None:
             f"--out and --json both name {args.json}: one would replace the other; give "
             "each its own file."
         )
+    if args.json and args.shard:
+        from core.infer.shards import record_path
+
+        if same_file(args.json, record_path(args.out)):
+            raise LoupeError(
+                f"--json {args.json} is the part record that --shard writes next to --out "
+                f"{args.out}: one would replace the other; give --json another name."
+            )
     if args.sort_into and os.path.exists(args.sort_into) and not os.path.isdir(args.sort_into):
         raise LoupeError(f"--sort-into {args.sort_into} is a file: choose a folder.")
 
@@ -53,34 +61,18 @@ def check_classify_outputs(args: argparse.Namespace) -> None:
 def _check_replaceable(path: str, flag: str, args: argparse.Namespace) -> None:
     """Refuse an output that would replace a file: always a run's or model's own file or an
     image of IMAGES_DIR (the classify's own inputs), any other existing file without
-    --force. Symbolic links resolved: `runs/latest/model.json` is the run's file too."""
-    from core.data.imaging import is_image_name
-
-    full = os.path.abspath(os.path.expanduser(path))
-    model = os.path.abspath(os.path.expanduser(args.model))
-    for candidate in dict.fromkeys((full, os.path.realpath(full))):
-        owner = own_file_of(candidate, model_folders=True)
-        if owner is not None or (os.path.isfile(model) and same_file(candidate, model)):
-            raise LoupeError(
-                f"Refusing to write {flag} {path}: it is a file of the model in "
-                f"{owner or os.path.dirname(model)}. Write the results somewhere else."
-            )
-        images = os.path.abspath(os.path.expanduser(args.images))
-        for folder in dict.fromkeys((images, os.path.realpath(images))):
-            inside = candidate.startswith(folder.rstrip(os.sep) + os.sep)
-            if inside and is_image_name(candidate):
-                raise LoupeError(
-                    f"Refusing to write {flag} {path}: it is an image in {args.images}, "
-                    "the folder being classified. Write the results somewhere else."
-                )
-    if os.path.lexists(full) and not args.force:
-        raise LoupeError(
-            f"{flag} {path} already exists: choose another name, or add --force to replace it."
-        )
+    --force (core/files/output_files.py holds the rule, shared with merge)."""
+    check_replaceable(
+        path,
+        flag,
+        args.force,
+        model=args.model,
+        image_folders=[(args.images, args.images, "the folder being classified")],
+    )
     if args.shard and flag == "--out":
         from core.infer.shards import record_path
 
-        record = record_path(full)
+        record = record_path(os.path.abspath(os.path.expanduser(path)))
         if os.path.lexists(record) and not args.force:
             raise LoupeError(
                 f"{record} (the part record of --out) already exists: choose another "

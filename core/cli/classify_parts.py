@@ -100,7 +100,12 @@ def add_merge_parser(sub: argparse._SubParsersAction) -> None:
     )
     m.add_argument("parts", nargs="+", metavar="PART.csv")
     m.add_argument("--out", required=True, metavar="results.csv", help="the CSV to write")
-    m.add_argument("--force", action="store_true", help="replace --out if it exists")
+    m.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out if it exists (never a part, a part's record, an image of the "
+        "classified folder, or a run's or model's own file)",
+    )
 
 
 def cmd_merge(args: argparse.Namespace) -> int:

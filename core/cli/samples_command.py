@@ -20,13 +20,20 @@ def add_samples_parser(sub) -> None:
         "read an archive you downloaded elsewhere (--from).",
     )
     s.add_argument("name", choices=tuple(SAMPLES), metavar="NAME", help=", ".join(SAMPLES))
-    s.add_argument("--out", required=True, metavar="DIR", help="folder to write the classes into")
+    s.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="a new or empty folder to write the classes into, or an earlier (interrupted) "
+        "copy of the same sample, which is completed",
+    )
     s.add_argument(
         "--from",
         dest="from_file",
         default=None,
         metavar="FILE",
-        help="an archive (or folder) of the dataset downloaded elsewhere, for offline use",
+        help="an archive (or folder) of the dataset downloaded elsewhere, for offline use "
+        "(not for demo)",
     )
 
 

@@ -4,7 +4,7 @@ the Data page's "Try a sample dataset") and for the small-photo benchmark.
 Five procedural classes of textures and shapes (colour never gives the class away), each with
 random colours, scale, rotation,
 lighting, noise, blur and clutter, saved as JPEG at 96-160 px: hard enough that a CNN trained
-from scratch on a few hundred of them struggles, easy for ImageNet features. numpy + PIL only."""
+from scratch on a few hundred of them struggles, easy for ImageNet features. numpy + PIL, no torch."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
+
+from core.data.sample_files import save_new_image
 
 DEMO_CLASSES: tuple[str, ...] = ("balls", "bricks", "clouds", "flowers", "stripes")
 MIN_SIDE, MAX_SIDE = 96, 160
@@ -177,7 +179,8 @@ def write_demo_dataset(
 ) -> Iterator[tuple[int, int]]:
     """Write class folders of JPEGs (under train/ and test/ when test_per_class > 0), yielding
     (written, total) after each image. Existing files are never overwritten: a name that
-    exists is skipped, so a second call completes an interrupted one."""
+    exists is skipped, so a second call completes an interrupted one (an image appears
+    under its name only once complete)."""
     splits = (
         [("train", per_class), ("test", test_per_class)] if test_per_class else [("", per_class)]
     )
@@ -191,8 +194,8 @@ def write_demo_dataset(
                 # One generator per image: the same image whatever was written before.
                 image_rng = np.random.default_rng([seed, hash_name(split + name), i])
                 path = os.path.join(folder, f"{name}_{i:04d}.jpg")
-                if not os.path.exists(path):
-                    demo_photo(name, image_rng).save(path, "JPEG", quality=JPEG_QUALITY)
+                if not os.path.lexists(path):  # written whole or not at all
+                    save_new_image(demo_photo(name, image_rng), path, "JPEG", quality=JPEG_QUALITY)
                 done += 1
                 yield done, total
 

@@ -4,32 +4,37 @@ downloaded into torchvision's usual root with its checksums, or read from an arc
 downloaded elsewhere), and "demo", a photo-like set drawn on the spot with no internet.
 
 `write_sample(name, out_dir, from_file)` is a generator of SampleProgress, so the CLI and the
-window show progress and can stop between images. Files already there are never overwritten
-(a second call completes an interrupted one). torch is imported only when a dataset needs it."""
+window show progress and can stop between images. A sample goes into a new or empty folder,
+or into an earlier (perhaps interrupted) copy of the same sample, which it completes: files
+already there are never overwritten, and each image appears under its name only once whole
+(core/data/sample_files.py). torch is imported only when a dataset needs it."""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
+import json
 import os
-import shutil
+import re
 import socket
 import tarfile
 import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
 from PIL import Image
 
 from core.data.demo_photos import DEMO_CLASSES, write_demo_dataset
+from core.data.sample_files import md5, read_idx_pair, save_new_image, unpack
 from core.errors import LoupeError
+from core.files.atomic import atomic_write_json
 
 DEMO_PER_CLASS, DEMO_TEST_PER_CLASS = 60, 20  # a few hundred photos: trains in minutes on a CPU
+# Which sample a folder holds, written before its first image. Hidden: a dataset scan and the
+# Data page pass over it.
+MARKER = ".loupe-sample.json"
+_MARKER_FORMAT = "loupe-sample"
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,8 @@ class SampleInfo:
     description: str
     classes: tuple[str, ...]
     needs_download: bool
-    source: str  # where the files come from, for the offline sentence
+    source: str  # the download's address, for the offline sentence
+    get_it: str = ""  # what to download from `source` and give, for the offline sentence
 
 
 # Folder-safe class names (Fashion-MNIST's own 'T-shirt/top' holds a slash).
@@ -57,6 +63,10 @@ _FASHION = (
     "ankle_boot",
 )
 _CIFAR = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+_FOUR_FILES = (
+    "download its four .gz files elsewhere from {source}, put them in one folder (or one "
+    "archive) and choose it"
+)
 
 SAMPLES: dict[str, SampleInfo] = {
     "demo": SampleInfo(
@@ -76,6 +86,7 @@ SAMPLES: dict[str, SampleInfo] = {
         _CIFAR,
         True,
         "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+        "download {source} elsewhere and choose that file",
     ),
     "mnist": SampleInfo(
         "mnist",
@@ -83,7 +94,8 @@ SAMPLES: dict[str, SampleInfo] = {
         "70,000 handwritten digits, 28x28 px greyscale, 10 classes (12 MB download).",
         _DIGITS,
         True,
-        "https://ossci-datasets.s3.amazonaws.com/mnist/ (four .gz files)",
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        _FOUR_FILES,
     ),
     "fashion-mnist": SampleInfo(
         "fashion-mnist",
@@ -91,7 +103,8 @@ SAMPLES: dict[str, SampleInfo] = {
         "70,000 pictures of clothing, 28x28 px greyscale, 10 classes (30 MB download).",
         _FASHION,
         True,
-        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/ (four .gz files)",
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        _FOUR_FILES,
     ),
 }
 
@@ -115,10 +128,15 @@ def torchvision_root() -> str:
 FROM_FILE_HINT = "(--from FILE)"  # the window says where its file chooser is instead
 
 
+def _get_it(info: SampleInfo) -> str:
+    return f"{info.get_it.format(source=info.source)} {FROM_FILE_HINT}"
+
+
 def offline_sentence(info: SampleInfo) -> str:
+    get_it = _get_it(info)
     return (
-        f"Cannot download {info.title}: this computer seems to be offline. Download it "
-        f"elsewhere from {info.source} and choose that file {FROM_FILE_HINT}."
+        f"Cannot download {info.title}: this computer seems to be offline. "
+        f"{get_it[0].upper()}{get_it[1:]}."
     )
 
 
@@ -129,8 +147,12 @@ def write_sample(
     info = SAMPLES.get(name)
     if info is None:
         raise LoupeError(f"Unknown sample dataset '{name}': choose {', '.join(SAMPLES)}.")
-    _check_out_folder(out_dir)
+    if not info.needs_download and from_file is not None:
+        others = "/".join(n for n, i in SAMPLES.items() if i.needs_download)
+        raise LoupeError(f"{name} is drawn on your computer; --from is for {others}.")
+    _check_out_folder(out_dir, info)
     if name == "demo":
+        _mark(out_dir, info)
         for done, total in write_demo_dataset(out_dir, DEMO_PER_CLASS, DEMO_TEST_PER_CLASS):
             yield SampleProgress("write", done, total, f"Drew {done} of {total} pictures")
         return
@@ -143,31 +165,97 @@ def write_sample(
         splits = _cifar_splits(root, from_file, info)
     else:
         splits = _idx_splits(name, root, from_file, info)
+    _mark(out_dir, info)  # only now: a refused archive or a failed download leaves nothing
     total = sum(len(labels) for _, labels in splits.values())
     done = 0
+    made: set[str] = set()
     for split, (images, labels) in splits.items():
         for i, (pixels, label) in enumerate(zip(images, labels)):
             folder = os.path.join(out_dir, split, info.classes[int(label)])
-            path = os.path.join(folder, f"{split}_{i:05d}.png")
-            if not os.path.exists(path):
+            if folder not in made:
                 os.makedirs(folder, exist_ok=True)
-                Image.fromarray(pixels).save(path)
+                made.add(folder)
+            path = os.path.join(folder, f"{split}_{i:05d}.png")
+            if not os.path.lexists(path):
+                save_new_image(Image.fromarray(pixels), path, "PNG")
             done += 1
             if done % 500 == 0 or done == total:
                 yield SampleProgress("write", done, total, f"Wrote {done:,} of {total:,} images")
 
 
-def _check_out_folder(out_dir: str) -> None:
-    """Refuse, before any work, an out_dir that is (or lies under) a file: otherwise the
-    first write fails with the operating system's ".../train: Not a directory"."""
-    path = os.path.abspath(os.path.expanduser(out_dir))
+def _check_out_folder(out_dir: str, info: SampleInfo) -> None:
+    """Refuse, before any work, an out_dir that is (or lies under) a file (otherwise the
+    first write fails with the operating system's ".../train: Not a directory"), or a
+    folder holding anything but an earlier copy of this sample: train/ and test/ added to
+    a person's own class folders would hide them from training."""
+    given = os.path.abspath(os.path.expanduser(out_dir))
+    path = given
     while not os.path.exists(path) and os.path.dirname(path) != path:
         path = os.path.dirname(path)
-    if os.path.isdir(path):
+    if not os.path.isdir(path):
+        if path == given:
+            raise LoupeError(f"{path} is a file, not a folder: choose a folder for the dataset.")
+        raise LoupeError(f"Cannot write the dataset to {out_dir}: {path} is a file, not a folder.")
+    if path != given:
+        return  # a new folder
+    written = _marked_sample(given)
+    if written == info.name or (written is None and _is_earlier_copy(given, info)):
         return
-    if path == os.path.abspath(os.path.expanduser(out_dir)):
-        raise LoupeError(f"{path} is a file, not a folder: choose a folder for the dataset.")
-    raise LoupeError(f"Cannot write the dataset to {out_dir}: {path} is a file, not a folder.")
+    if written in SAMPLES:
+        raise LoupeError(
+            f"{given} holds the {written} sample: choose another folder for {info.name}."
+        )
+    raise LoupeError(
+        f"{given} already holds other files: choose a new or empty folder for the "
+        f"{info.name} sample, so that it is not mixed into them."
+    )
+
+
+def _marked_sample(folder: str) -> str | None:
+    """The sample MARKER names in `folder`, or None without a readable one."""
+    try:
+        with open(os.path.join(folder, MARKER), encoding="utf-8") as f:
+            marker = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if isinstance(marker, dict) and marker.get("format") == _MARKER_FORMAT:
+        sample = marker.get("sample")
+        return sample if isinstance(sample, str) else None
+    return None
+
+
+def _mark(out_dir: str, info: SampleInfo) -> None:
+    os.makedirs(out_dir, exist_ok=True)
+    if _marked_sample(out_dir) != info.name:
+        atomic_write_json(
+            os.path.join(out_dir, MARKER), {"format": _MARKER_FORMAT, "sample": info.name}
+        )
+
+
+def _visible(folder: str) -> list[os.DirEntry]:
+    """The entries of `folder` but hidden files (.DS_Store, a write's temporary file)."""
+    with os.scandir(folder) as entries:
+        return [e for e in entries if not (e.name.startswith(".") and e.is_file())]
+
+
+def _is_earlier_copy(folder: str, info: SampleInfo) -> bool:
+    """Whether `folder` holds nothing but what this sample writes (an interrupted copy, or
+    one from a Loupe that wrote no MARKER): train/ and test/, the sample's class folders,
+    and image files named as it names them. An empty folder is one too."""
+    for split in _visible(folder):
+        if split.name not in ("train", "test") or not split.is_dir(follow_symlinks=False):
+            return False
+        for cls in _visible(split.path):
+            if cls.name not in info.classes or not cls.is_dir(follow_symlinks=False):
+                return False
+            if info.name == "demo":
+                own = re.compile(rf"{re.escape(cls.name)}_\d{{4}}\.jpg")
+            else:
+                own = re.compile(rf"{split.name}_\d{{5}}\.png")
+            for image in _visible(cls.path):
+                if not (image.is_file(follow_symlinks=False) and own.fullmatch(image.name)):
+                    return False
+    return True
 
 
 # ---- CIFAR-10 (torchvision's pickled batches: only ever read from the checksummed archive) ----
@@ -179,7 +267,7 @@ def _cifar_splits(root: str, from_file: str | None, info: SampleInfo) -> dict:
     if from_file is not None:
         # The batches are Python pickles: unpickling a stranger's file could run code, so only
         # the exact official archive (torchvision's MD5) is accepted.
-        if _md5(from_file) != CIFAR10.tgz_md5:
+        if md5(from_file) != CIFAR10.tgz_md5:
             raise LoupeError(
                 f"{from_file}: not the CIFAR-10 archive torchvision expects "
                 f"(cifar-10-python.tar.gz from {info.source}); its checksum differs."
@@ -209,8 +297,8 @@ def _load_or_download(make, info: SampleInfo):
         return make(True)
     except (urllib.error.URLError, OSError, RuntimeError) as exc:
         raise LoupeError(
-            f"Could not download {info.title} ({exc}). If this computer is offline, download "
-            f"it elsewhere from {info.source} and choose that file {FROM_FILE_HINT}."
+            f"Could not download {info.title} ({exc}). If this computer is offline, "
+            f"{_get_it(info)}."
         ) from exc
 
 
@@ -240,10 +328,10 @@ _IDX_FILES = {
 def _idx_splits(name: str, root: str, from_file: str | None, info: SampleInfo) -> dict:
     if from_file is None:
         folder = _download_idx(name, root, info)
-        return {s: _read_idx_pair(folder, files) for s, files in _IDX_FILES.items()}
+        return {s: read_idx_pair(folder, files) for s, files in _IDX_FILES.items()}
     with tempfile.TemporaryDirectory() as unpacked:
-        folder = _unpack(from_file, unpacked)
-        return {s: _read_idx_pair(folder, files, from_file) for s, files in _IDX_FILES.items()}
+        folder = unpack(from_file, unpacked)
+        return {s: read_idx_pair(folder, files, from_file) for s, files in _IDX_FILES.items()}
 
 
 def _download_idx(name: str, root: str, info: SampleInfo) -> str:
@@ -254,76 +342,3 @@ def _download_idx(name: str, root: str, info: SampleInfo) -> str:
     dataset = _load_or_download(lambda download: cls(root, True, download=download), info)
     _load_or_download(lambda download: cls(root, False, download=download), info)
     return dataset.raw_folder
-
-
-def _unpack(path: str, dest: str) -> str:
-    """A folder holding the user's files: the folder itself, or an archive unpacked."""
-    if os.path.isdir(path):
-        return path
-    if not os.path.isfile(path):
-        raise LoupeError(f"{path}: file not found.")
-    try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                archive.extractall(dest)
-        elif tarfile.is_tarfile(path):
-            with tarfile.open(path) as archive:
-                archive.extractall(dest, filter="data")
-        else:  # a single .gz file: put it where the others are looked for
-            shutil.copy(path, os.path.join(dest, os.path.basename(path)))
-    except (OSError, zipfile.BadZipFile, tarfile.TarError) as exc:
-        raise LoupeError(f"{path}: cannot unpack this archive ({exc}).") from exc
-    return dest
-
-
-def _find(folder: str, stem: str) -> str | None:
-    for base, _dirs, files in os.walk(folder):
-        for f in files:
-            if f in (stem, stem + ".gz"):
-                return os.path.join(base, f)
-    return None
-
-
-def _read_idx_pair(folder: str, files: tuple[str, str], given: str | None = None):
-    paths = [_find(folder, stem) for stem in files]
-    missing = [stem for stem, p in zip(files, paths) if p is None]
-    if missing:
-        where = given or folder
-        raise LoupeError(f"{where}: does not contain {' and '.join(missing)} (or .gz).")
-    images, labels = (_read_idx(p) for p in paths)
-    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise LoupeError(
-            f"{paths[0]}: images and labels do not match ({images.shape}, {labels.shape})."
-        )
-    if labels.size and labels.max() > 9:
-        raise LoupeError(f"{paths[1]}: labels must be 0-9, found {int(labels.max())}.")
-    return images, labels
-
-
-def _read_idx(path: str) -> np.ndarray:
-    """An IDX file (LeCun's format: magic, dimensions, then uint8 data), gzipped or not."""
-    opener = gzip.open if path.endswith(".gz") else open
-    try:
-        with opener(path, "rb") as f:
-            data = f.read()
-    except (OSError, EOFError) as exc:
-        raise LoupeError(f"{path}: cannot be read ({exc}).") from exc
-    if len(data) < 4 or data[0:2] != b"\0\0" or data[2] != 0x08:
-        raise LoupeError(f"{path}: not an IDX file of bytes (bad magic number).")
-    ndim = data[3]
-    header = 4 + 4 * ndim
-    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    if len(data) != header + int(np.prod(dims)):
-        raise LoupeError(f"{path}: truncated or padded (expected {dims}).")
-    return np.frombuffer(data, np.uint8, offset=header).reshape(dims)
-
-
-def _md5(path: str) -> str:
-    digest = hashlib.md5()
-    try:
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as exc:
-        raise LoupeError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
-    return digest.hexdigest()

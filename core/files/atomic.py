@@ -127,14 +127,18 @@ class AtomicFile:
         """True once committed or aborted."""
         return not self._finalizer.alive
 
-    def commit(self, overwrite: bool = True) -> None:
+    def commit(self, overwrite: bool = True, durable: bool = True) -> None:
         """Flush, fsync and move the finished file into place. With `overwrite=False` an
-        existing file at the path is never replaced: FileExistsError, and nothing changes."""
+        existing file at the path is never replaced: FileExistsError, and nothing changes.
+        `durable=False` skips the fsyncs, for many small files that can be made again (a
+        sample dataset's 70,000 images): a crash or kill still leaves no torn file under
+        the name, a power cut may."""
         if self.closed:
             raise ValueError(f"{self.path}: atomic file already committed or aborted")
         try:
             self.file.flush()
-            os.fsync(self.file.fileno())
+            if durable:
+                os.fsync(self.file.fileno())
             self.file.close()
             if overwrite:
                 _replace(self.temp_path, self.path)
@@ -146,7 +150,8 @@ class AtomicFile:
                 raise _naming(e, self.path) from None
             raise
         self._finalizer.detach()
-        fsync_directory(os.path.dirname(self.path))
+        if durable:
+            fsync_directory(os.path.dirname(self.path))
 
     def abort(self) -> None:
         """Discard everything written; the target is untouched. Safe to call twice."""

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from core.command_name import command_line
 from core.errors import LoupeError
 from core.files.atomic import AtomicFile
-from core.infer.shards import RECORD_SUFFIX, PartRecord, read_part_record
+from core.files.output_files import check_output_file, check_replaceable
+from core.infer.shards import RECORD_SUFFIX, PartRecord, read_part_record, record_path
 
 # Fields every part of one classification shares, with what a difference means.
 _SAME = (
@@ -109,21 +110,32 @@ def _copy_rows(path: str, record: PartRecord, header: bytes | None, out) -> byte
     return first_line
 
 
+def _check_out(out_path: str, parts: list[tuple[str, PartRecord]], force: bool) -> None:
+    """classify's rule for its outputs (core/files/output_files.py), with the parts as the
+    inputs: never a part or its record, an image of the folder the parts classified (the
+    record names it as classify was given it: from here, or from the part's folder), or a
+    run's or model's own file, even with --force."""
+    inputs, folders = [], {}
+    for path, record in parts:
+        inputs.append((path, "one of the parts being merged"))
+        inputs.append((record_path(path), f"the part record of {path}"))
+        where = [record.images]
+        if not os.path.isabs(record.images):
+            where.append(os.path.join(os.path.dirname(os.path.abspath(path)), record.images))
+        for folder in where:
+            folders[folder] = (folder, record.images, "the folder the parts classified")
+    check_replaceable(out_path, "--out", force, inputs=inputs, image_folders=list(folders.values()))
+
+
 def merge_parts(csv_paths: Sequence[str], out_path: str, force: bool = False) -> MergeOutcome:
     """Write the parts' rows, in part order under one header, to `out_path`."""
     if not csv_paths:
         raise LoupeError(
             f"Name the parts to merge, e.g. {command_line('merge', 'part-*.csv', '--out', 'all.csv')}."
         )
-    out_full = os.path.abspath(out_path)
-    if any(os.path.abspath(p) == out_full for p in csv_paths):
-        raise LoupeError(f"--out {out_path} is one of the parts: choose another file to write.")
-    if os.path.lexists(out_path) and not force:
-        raise LoupeError(
-            f"--out {out_path} already exists: merge never replaces a file; choose another name "
-            "or pass --force."
-        )
+    check_output_file(out_path, "--out")
     ordered = _ordered_parts(csv_paths)
+    _check_out(out_path, ordered, force)
     try:
         target = AtomicFile(out_path, "wb")
     except OSError as exc:

@@ -152,9 +152,8 @@ def read_part_record(csv_path: str) -> PartRecord:
         value = raw.get(field.name)
         expected = str if field.type == "str" else int  # the annotations are strings here
         if type(value) is not expected:
-            raise LoupeError(
-                f"{path}: the field {field.name!r} is missing or not a {expected.__name__}."
-            )
+            kind = "text" if expected is str else "a whole number"
+            raise LoupeError(f"{path}: the field {field.name!r} is missing or not {kind}.")
         values[field.name] = value
     record = PartRecord(**values)
     if not (1 <= record.index <= record.count and 0 <= record.start <= record.stop <= record.files):

@@ -132,6 +132,24 @@ def test_out_and_json_naming_one_file_is_refused(capsys, tmp_path, photos, no_mo
     )
 
 
+@pytest.mark.parametrize("force", [False, True])
+def test_json_naming_the_part_record_is_refused(capsys, tmp_path, photos, no_model, force):
+    """--shard writes OUT.shard.json after --json: the JSON results were silently replaced."""
+    out = tmp_path / "r.csv"
+    record = tmp_path / "r.csv.shard.json"
+    flags = ["--force"] if force else []
+    code, _, err = cli(
+        capsys, "classify", tmp_path / "run", photos, "--out", out, "--json", record,
+        "--shard", "1/3", *flags,
+    )  # fmt: skip
+    assert code == 1
+    assert one_line_error(err) == (
+        f"loupe: error: --json {record} is the part record that --shard writes next to "
+        f"--out {out}: one would replace the other; give --json another name."
+    )
+    assert not out.exists() and not record.exists()
+
+
 def test_a_file_that_appears_while_classifying_is_kept(capsys, monkeypatch, tmp_path, run, photos):
     import core.infer.inference
 

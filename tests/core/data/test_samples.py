@@ -116,3 +116,76 @@ def test_an_out_that_is_a_file_is_refused_by_name(tmp_path, under):
     assert result.returncode == 1 and "Not a directory" not in result.stderr
     assert f"{afile} is a file, not a folder" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and afile.read_bytes() == b"mine"
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_a_folder_of_ones_own_classes_is_refused_and_left_as_it_is(tmp_path):
+    """train/ and test/ added beside a person's class folders would hide those from training."""
+    mine = tmp_path / "MYDATA"
+    for name in ("cats", "dogs"):
+        (mine / name).mkdir(parents=True)
+        Image.new("RGB", (8, 8)).save(mine / name / "a.jpg")
+    before = _listing(mine)
+    result = loupe("samples", "demo", "--out", mine)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"loupe: error: {mine} already holds other files: choose a new or empty folder for "
+        "the demo sample, so that it is not mixed into them."
+    )
+    assert _listing(mine) == before
+
+
+def test_one_sample_is_never_written_into_another(tmp_path):
+    archive = tmp_path / "idx.tar.gz"
+    tiny_mnist_archive(archive)
+    out = tmp_path / "fashion"
+    assert loupe("samples", "fashion-mnist", "--out", out, "--from", archive).returncode == 0
+    before = _listing(out)
+    result = loupe("samples", "mnist", "--out", out, "--from", archive)
+    assert result.returncode == 1
+    assert f"{out} holds the fashion-mnist sample: choose another folder for mnist" in (
+        result.stderr
+    )
+    (out / samples.MARKER).unlink()  # written by a Loupe without the marker: its classes tell
+    result = loupe("samples", "mnist", "--out", out, "--from", archive)
+    assert result.returncode == 1 and "already holds other files" in result.stderr
+    assert _listing(out) == [p for p in before if p != samples.MARKER]
+
+
+def test_an_earlier_copy_without_a_marker_is_completed(tmp_path):
+    """A copy interrupted (or written by an older Loupe) is recognised by its names, a
+    leftover temporary file included, and completed; the marker is added."""
+    archive = tmp_path / "mnist.tar.gz"
+    tiny_mnist_archive(archive)
+    out = tmp_path / "out"
+    assert loupe("samples", "mnist", "--out", out, "--from", archive).returncode == 0
+    (out / samples.MARKER).unlink()
+    for path in list((out / "train" / "1").iterdir())[:2]:
+        path.unlink()
+    (out / "train" / "1" / ".train_00004.png.0a1b2c3d.tmp").write_bytes(b"half")
+    result = loupe("samples", "mnist", "--out", out, "--from", archive)
+    assert result.returncode == 0, result.stderr
+    assert len(list(out.rglob("*.png"))) == 17 and (out / samples.MARKER).is_file()
+
+
+def test_demo_refuses_from(tmp_path):
+    archive = tmp_path / "mnist.tar.gz"
+    tiny_mnist_archive(archive)
+    result = loupe("samples", "demo", "--out", tmp_path / "d", "--from", archive)
+    assert result.returncode == 1 and result.stderr.strip() == (
+        "loupe: error: demo is drawn on your computer; --from is for cifar10/mnist/fashion-mnist."
+    )
+    assert not (tmp_path / "d").exists()
+
+
+def test_the_offline_sentence_asks_for_the_four_files_of_an_idx_dataset(tmp_path, monkeypatch):
+    monkeypatch.setattr(samples, "is_online", lambda url: False)
+    with pytest.raises(LoupeError) as info:
+        list(samples.write_sample("mnist", str(tmp_path / "out"), root=str(tmp_path / "tv")))
+    assert str(info.value).endswith(
+        "Download its four .gz files elsewhere from https://ossci-datasets.s3.amazonaws.com/"
+        "mnist/, put them in one folder (or one archive) and choose it (--from FILE)."
+    )
