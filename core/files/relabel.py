@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from core.data.dataset_folders import EXCLUDED_FOLDER, find_split_folders
 from core.data.imaging import is_image_name
 from core.errors import LoupeError
+from core.files.sort_manifest import read_manifest
 from core.files.sorting import (
     SortOp,
     SortOutcome,
@@ -30,6 +32,8 @@ from core.files.sorting import (
 MANIFEST_PREFIX = ".loupe-relabel-"
 
 EXCLUDE = "_exclude"
+# MANIFEST_PREFIX + "20261201-205720" (+ "-2" for a second one in that second) + ".jsonl"
+_MANIFEST_NAME = re.compile(re.escape(MANIFEST_PREFIX) + r"(\d{8}-\d{6})(?:-(\d+))?\.jsonl")
 
 
 @dataclass(frozen=True)
@@ -112,4 +116,36 @@ def apply_relabel(
     """Move the files; the outcome names the manifest for undo (None when nothing moved)."""
     return execute_sort(
         plan, default_manifest_path(plan.dest_root, MANIFEST_PREFIX), progress, should_stop
+    )
+
+
+def changes_in_place(data_dir: str) -> list[str]:
+    """The relabel manifests in the dataset folder whose every moved file is still where the
+    change put it (and not back where it came from), oldest first: the changes an undo could
+    still reverse in full. A manifest that cannot be read, or that was undone or overtaken in
+    part, is left out (`python main.py undo MANIFEST` still takes it)."""
+    root = os.path.abspath(data_dir)
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        match = _MANIFEST_NAME.fullmatch(name)
+        if match:
+            found.append(((match[1], int(match[2] or 1)), os.path.join(root, name)))
+    return [path for _, path in sorted(found) if _all_in_place(path)]
+
+
+def _all_in_place(manifest: str) -> bool:
+    try:
+        placed = read_manifest(manifest).placed
+    except LoupeError:
+        return False
+    return bool(placed) and all(
+        p.action == "move"
+        and os.path.isfile(p.destination)
+        and not os.path.lexists(p.source)
+        and os.path.getsize(p.destination) == p.size
+        for p in placed
     )

@@ -1,14 +1,15 @@
 """The "Check dataset" window: runs the dataset doctor off the GUI thread (gui.jobs) with
 progress and Cancel, then lists the findings for review: thumbnails side by side for
 duplicates and leaks, the suggested class for label errors. Actions on the selection:
-move to a class, exclude, keep; Undo reverses the last move; Retrain asks the window for a
+move to a class, exclude, keep; each says what it moved where. Undo reverses the last one
+(also a change made before this check and still in place); Retrain asks the window for a
 new run with the same settings. The rules live in DoctorReviewModel (Qt-free)."""
 
 from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,16 +29,18 @@ from PySide6.QtWidgets import (
 from core.command_name import command_line
 from core.data.doctor import DoctorConfig, DoctorFinished, DoctorProgress, check_dataset
 from core.errors import LoupeError
-from gui.data.doctor_review_model import DoctorReviewModel, ReviewItem
+from gui.data.doctor_review_model import SPLIT_WORDS, DoctorReviewModel, ReviewItem
 from gui.jobs import JobEnded, JobRunner
 from gui.widgets.progress_bars import set_progress
 from gui.widgets.thumbnail_cache import decode_thumbnail
 
 THUMB = 72  # px per image in a row
 MAX_SIDE_BY_SIDE = 4  # images drawn per group row; the text names them all
-# The role each image plays in training: a file under train/ may be held out for validation,
-# and "val/balls" beside train/balls/x.jpg read as a contradiction.
-SPLIT_WORDS = {"train": "training", "val": "validation", "test": "test"}
+MOVE_TIP = "Move the selected images into the class chosen on the left"
+GROUP_MOVE_TIP = (
+    "Move to class is for a label error, an outlier or the same picture in different "
+    "classes; copies of one picture in one class go with Exclude"
+)
 _ITEM_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -84,14 +87,19 @@ class DoctorDialog(QDialog):
 
         self.class_box = QComboBox()
         self.class_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.class_box.setPlaceholderText("Which class?")
+        self.class_box.currentIndexChanged.connect(self._update_buttons)
         self.move_button = QPushButton("Move to class")
         self.exclude_button = QPushButton("Exclude")
         self.exclude_button.setToolTip(
-            "Move into _excluded/ (training ignores it). For a group: the extra copies; for a "
-            "leak: the copies in train."
+            "Move into _excluded/ (training ignores it). Copies in different classes: all of "
+            "them (which label is right cannot be told); copies in train and in validation or "
+            "test: the train ones; other copies: all but the first."
         )
         self.keep_button = QPushButton("Keep")
-        self.keep_button.setToolTip("Nothing is wrong here: do not show it again")
+        self.keep_button.setToolTip(
+            "Nothing is wrong here: do not show it again (Undo while this window is open)"
+        )
         self.undo_button = QPushButton("Undo")
         self.retrain_button = QPushButton("Retrain")
         self.retrain_button.setToolTip("Start a new run on the corrected data, same settings")
@@ -149,7 +157,10 @@ class DoctorDialog(QDialog):
         self.model = DoctorReviewModel(self.config.data_dir, report)
         self.class_box.clear()
         self.class_box.addItems(self.model.class_names)
+        self.class_box.setCurrentIndex(-1)
         self._refill()
+        if self.model.earlier:
+            self.status_label.setText(f"{self.status_label.text()} {self.model.next_undo()}.")
 
     # ---- the list -----------------------------------------------------------------------
 
@@ -165,7 +176,12 @@ class DoctorDialog(QDialog):
         return QIcon(pixmap)
 
     def _refill(self) -> None:
+        """Rebuild the rows; the selection stays where it was: on the same findings while
+        they are listed, else on the next finding still listed (or the last one)."""
         assert self.model is not None
+        chosen = {item.number for item in self.selected()}
+        scrolled = self.list.verticalScrollBar().value()
+        self.list.blockSignals(True)
         self.list.clear()
         for finding in self.model.open_items():
             where = ", ".join(
@@ -175,52 +191,100 @@ class DoctorDialog(QDialog):
             row = QListWidgetItem(self._thumbs(finding), f"{finding.text()}\n{where}")
             row.setData(_ITEM_ROLE, finding)
             self.list.addItem(row)
-        self._update_buttons()
+        rows = [self.list.item(k) for k in range(self.list.count())]
+        again = [row for row in rows if row.data(_ITEM_ROLE).number in chosen]
+        if not again and chosen and rows:
+            later = [row for row in rows if row.data(_ITEM_ROLE).number > min(chosen)]
+            again = [later[0] if later else rows[-1]]
+        for row in again:
+            row.setSelected(True)
+        self.list.verticalScrollBar().setValue(scrolled)
+        if again:
+            self.list.setCurrentItem(again[0], QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.list.scrollToItem(again[0])
+        self.list.blockSignals(False)
+        self._on_list_selection_changed()
 
     def selected(self) -> list[ReviewItem]:
         return [row.data(_ITEM_ROLE) for row in self.list.selectedItems()]
 
     def _on_list_selection_changed(self) -> None:
-        chosen = self.selected()
-        if len(chosen) == 1 and chosen[0].suggested:
-            self.class_box.setCurrentText(chosen[0].suggested)
+        """A label error's suggestion is preselected; for anything else the class is yours
+        to choose (never a class left over from another row)."""
+        suggested = {item.suggested for item in self.selected()}
+        self.class_box.blockSignals(True)
+        if len(suggested) == 1 and "" not in suggested:
+            self.class_box.setCurrentText(suggested.pop())
+        else:
+            self.class_box.setCurrentIndex(-1)
+        self.class_box.blockSignals(False)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        some = bool(self.selected())
-        for button in (self.move_button, self.exclude_button, self.keep_button):
-            button.setEnabled(some)
-        self.class_box.setEnabled(some)
-        self.undo_button.setEnabled(self.model is not None and self.model.can_undo())
+        chosen = self.selected()
+        movable = bool(chosen) and all(item.movable for item in chosen)
+        self.class_box.setEnabled(movable)
+        self.move_button.setEnabled(movable and self.class_box.currentIndex() >= 0)
+        self.move_button.setToolTip(MOVE_TIP if movable or not chosen else GROUP_MOVE_TIP)
+        for button in (self.exclude_button, self.keep_button):
+            button.setEnabled(bool(chosen))
+        can_undo = self.model is not None and self.model.can_undo()
+        self.undo_button.setEnabled(can_undo)
+        self.undo_button.setToolTip(self.model.next_undo() if can_undo else "")
         self.retrain_button.setEnabled(self.model is not None and self.model.changed)
 
     # ---- actions ------------------------------------------------------------------------
 
     def _act(self, work) -> None:
+        """Run an action that returns the status sentence, then show the rows as they are."""
         try:
-            manifest = work()
+            self.status_label.setText(work())
         except (LoupeError, OSError) as exc:
             QMessageBox.warning(self, "Check dataset", str(exc))
-            return
-        if manifest:
-            self.status_label.setText(f"Moved. Undo, or: {command_line('undo', manifest)}")
         self._refill()
+
+    def _moved(self, manifest: str | None, done: str, nothing: str) -> str:
+        if not manifest:
+            return nothing
+        moves = self.model.moves_text(manifest)
+        return f"{done}: {moves}. Undo, or: {command_line('undo', manifest)}"
+
+    def _confirm(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "Check dataset", question)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _on_move_clicked(self) -> None:
         target = self.class_box.currentText()
-        paths = [p for item in self.selected() for p in item.paths]
-        self._act(lambda: self.model.move(paths, target))
+        chosen = self.selected()
+        question = self.model.move_question(chosen, target)
+        if question and not self._confirm(question):
+            return
+        paths = [p for item in chosen for p in item.paths]
+        self._act(
+            lambda: self._moved(
+                self.model.move(paths, target),
+                f"Moved to '{target}'",
+                f"Nothing moved: already '{target}'.",
+            )
+        )
 
     def _on_exclude_clicked(self) -> None:
-        paths = [p for item in self.selected() for p in item.extra_copies()]
-        self._act(lambda: self.model.exclude(paths))
+        chosen = self.selected()
+        paths = [p for item in chosen for p in item.extra_copies()]
+        done = "Excluded (training ignores _excluded/)"
+        if any(item.label_conflict for item in chosen):
+            done = (
+                "Excluded every copy of a picture in two classes (which label is right cannot "
+                "be told; to keep it, Undo and use Move to class)"
+            )
+        self._act(lambda: self._moved(self.model.exclude(paths), done, "Nothing moved."))
 
     def _on_keep_clicked(self) -> None:
         chosen = self.selected()
         self._act(lambda: self.model.keep(chosen))
 
     def _on_undo_clicked(self) -> None:
-        self._act(lambda: self.status_label.setText(self.model.undo()))
+        self._act(self.model.undo)
 
     def _on_retrain_clicked(self) -> None:
         self.retrainRequested.emit()

@@ -5,6 +5,15 @@ actions on them. Every change is a file move through core.files.relabel (manifes
 An item is one finding: a group (exact/near duplicates, a leak) or one image (a probable
 label error, an outlier). Its `paths` are relative to the dataset folder.
 
+Exclude never guesses a label: a group whose copies carry different classes loses every
+copy; a group spread over train and val/test loses its train copies, whichever row it is
+excluded from. Move to class is for findings about labels (a label error, an outlier, one
+picture in two classes), and asks first when it would change the class of a validation or
+test image or of several copies at once.
+
+Undo reverses this review's moves and keeps, newest first, then the relabel changes made
+before this check that are still in place (their manifests lie in the dataset folder), so
+closing the window does not lose them.
 Moves are followed: an item is shown with its images where they are now, and goes only when
 what it reports is gone. Duplicates stay duplicates when one of them changes class (only
 excluding copies resolves them), "same picture, different classes" goes once the copies
@@ -15,12 +24,15 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
+from core.data.dataset_folders import find_split_folders
 from core.files.atomic import atomic_write_json
-from core.files.relabel import EXCLUDE, Relabel, apply_relabel, plan_relabel
+from core.files.relabel import EXCLUDE, Relabel, apply_relabel, changes_in_place, plan_relabel
 from core.files.sort_manifest import read_manifest
 from core.files.sort_undo import undo_sort
+from core.words import format_count
 
 REVIEWED_FILE = os.path.join(".loupe", "reviewed.json")
 KIND_WORDS = {
@@ -32,6 +44,12 @@ KIND_WORDS = {
     "outliers": "Outlier",
 }
 ONE_IMAGE_KINDS = ("label_issues", "outliers")  # resolved by any move of their image
+MOVABLE_KINDS = (*ONE_IMAGE_KINDS, "label_conflicts")  # findings about a label
+# The role each image plays in training: a file under train/ may be held out for validation,
+# and "val/balls" beside train/balls/x.jpg read as a contradiction.
+SPLIT_WORDS = {"train": "training", "val": "validation", "test": "test"}
+HELD_OUT = ("val", "test")
+NAMED_MOVES = 3  # a status names this many moves, then counts the rest
 _UNCHANGED = ("", "")  # an undo entry: the image had not been moved before
 
 Where = tuple[str, str] | None  # (path now, its class), or None: excluded
@@ -45,6 +63,7 @@ class ReviewItem:
     splits: tuple[str, ...] = ()  # the split of each path: train, val or test
     suggested: str = ""  # label issues: the class the out-of-sample model prefers
     score: float = 0.0
+    number: int = field(default=-1, compare=False)  # its place in the report: rows keep it
 
     @property
     def key(self) -> str:
@@ -52,11 +71,30 @@ class ReviewItem:
         return f"{self.kind}:" + "|".join(sorted(self.paths))
 
     def extra_copies(self) -> list[str]:
-        """What "exclude" takes out of a group: for a leak its train copies (val/test keep
-        measuring honestly), for duplicates all but the first."""
-        if self.kind == "leaks" and self.splits:
-            return [p for p, s in zip(self.paths, self.splits) if s == "train"]
-        return list(self.paths[1:]) if len(self.paths) > 1 else list(self.paths)
+        """What "exclude" takes out, by what the images are, not by the row's kind:
+        - copies with different classes: every copy (which label is right cannot be told;
+          Move to class keeps the picture with the class you choose);
+        - copies in train and in val/test: the train copies (val/test keep measuring
+          honestly), from the leak row and the duplicates row alike;
+        - otherwise all copies but the first; one image: itself."""
+        if len(self.paths) < 2 or self.label_conflict:
+            return list(self.paths)
+        if self.spans_splits:
+            return [p for p, s in zip(self.paths, self.splits, strict=True) if s == "train"]
+        return list(self.paths[1:])
+
+    @property
+    def label_conflict(self) -> bool:
+        return len(set(self.labels)) > 1
+
+    @property
+    def spans_splits(self) -> bool:
+        return "train" in self.splits and any(s in HELD_OUT for s in self.splits)
+
+    @property
+    def movable(self) -> bool:
+        """Move to class fits a finding about a label, not copies of one picture."""
+        return self.kind in MOVABLE_KINDS
 
     def text(self) -> str:
         if self.suggested:
@@ -85,6 +123,7 @@ def items_from_report(report: dict) -> list[ReviewItem]:
                     tuple(group),
                     tuple(label(p) for p in group),
                     tuple(split(p) for p in group),
+                    number=len(items),
                 )
             )
     for kind in ("label_issues", "outliers"):
@@ -97,9 +136,20 @@ def items_from_report(report: dict) -> list[ReviewItem]:
                     (split(entry["path"]),),
                     entry.get("suggested", ""),
                     float(entry["score"]),
+                    len(items),
                 )
             )
     return items
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One thing Undo can reverse: a move (its manifest, and what `now` said before it for
+    each image it moved), or a keep (the findings it added to reviewed.json)."""
+
+    manifest: str = ""
+    before: dict[str, Where | tuple[str, str]] = field(default_factory=dict)
+    kept: tuple[ReviewItem, ...] = ()
 
 
 class DoctorReviewModel:
@@ -110,14 +160,18 @@ class DoctorReviewModel:
         self.reviewed: set[str] = self._read_reviewed()
         # Images this review moved: path in the report -> where it is now (None: excluded).
         self.now: dict[str, Where] = {}
-        # Undo stack: manifest, and what `now` said before it for each image it moved.
-        self.manifests: list[tuple[str, dict[str, Where | tuple[str, str]]]] = []
-        self._undo_left_changes = False  # an undo left files moved (changed since)
+        self.steps: list[_Step] = []  # this review's undo stack
+        # Relabel changes made before this check and still in full in place, oldest first:
+        # Undo reaches them once this review's own steps are undone.
+        self.earlier: list[str] = changes_in_place(self.data_dir)
+        self._moved_outside_steps = False  # an undo that moved files and left no step
 
     @property
     def changed(self) -> bool:
-        """Files moved since the check and not put back: a retrain would see new data."""
-        return bool(self.manifests) or self._undo_left_changes
+        """A relabel change is in place, or files moved since the check: a retrain would see
+        other data than the last run may have."""
+        moves = any(step.manifest for step in self.steps)
+        return moves or bool(self.earlier) or self._moved_outside_steps
 
     # ---- what is shown ------------------------------------------------------------------
 
@@ -150,6 +204,36 @@ class DoctorReviewModel:
             return None
         return replace(item, paths=paths, labels=labels, splits=splits)
 
+    def move_question(self, items: list[ReviewItem], new_label: str) -> str:
+        """What to ask before moving the images of `items` to `new_label`, or "" when
+        nothing needs asking: one image outside val/test, as its row suggests."""
+        moving = [
+            (path, label, split)
+            for item in items
+            for path, label, split in zip(
+                item.paths, item.labels, item.splits or ("",) * len(item.paths), strict=True
+            )
+            if label != new_label
+        ]
+        held_out = [m for m in moving if m[2] in HELD_OUT]
+        if not moving or (len(moving) == 1 and not held_out):
+            return ""
+        lines = [
+            f"{path}: '{label}' → '{new_label}'"
+            + (f" ({SPLIT_WORDS[s]})" if s in SPLIT_WORDS else "")
+            for path, label, s in moving[:8]
+        ]
+        if len(moving) > 8:
+            lines.append(f"… and {len(moving) - 8} more")
+        text = f"Move {_images(len(moving))} to class '{new_label}'?\n\n" + "\n".join(lines)
+        if held_out:
+            they = "It then counts" if len(held_out) == 1 else "They then count"
+            text += (
+                f"\n\nHeld out for validation or test: {_images(len(held_out))}. {they} as "
+                f"'{new_label}' when the model is measured."
+            )
+        return text
+
     # ---- actions ------------------------------------------------------------------------
 
     def move(self, paths: list[str], new_label: str) -> str | None:
@@ -168,7 +252,7 @@ class DoctorReviewModel:
             path = origin.get(source, source)
             before[path] = self.now.get(path, _UNCHANGED)
             self.now[path] = None if new_label == EXCLUDE else (destination, new_label)
-        self.manifests.append((outcome.manifest_path, before))
+        self.steps.append(_Step(outcome.manifest_path, before))
         return outcome.manifest_path
 
     def _placed(self, manifest: str) -> list[tuple[str, str]]:
@@ -180,29 +264,82 @@ class DoctorReviewModel:
         placed = read_manifest(manifest).placed
         return [(relative(p.source), relative(p.destination)) for p in placed]
 
+    def moves_text(self, manifest: str) -> str:
+        """What a change moved where, for a status line: "a → b; c → d and 3 more"."""
+        placed = self._placed(manifest)
+        named = "; ".join(f"{a} → {b}" for a, b in placed[:NAMED_MOVES])
+        rest = len(placed) - NAMED_MOVES
+        return named + (f" and {_images(rest)} more" if rest > 0 else "")
+
     def exclude(self, paths: list[str]) -> str | None:
         return self.move(paths, EXCLUDE)
 
-    def keep(self, items: list[ReviewItem]) -> None:
-        self.reviewed |= {item.key for item in items}
-        path = os.path.join(self.data_dir, REVIEWED_FILE)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        atomic_write_json(path, {"loupe_reviewed": 1, "kept": sorted(self.reviewed)})
+    def keep(self, items: list[ReviewItem]) -> str:
+        """Remember `items` as reviewed; returns the status sentence."""
+        added = tuple(item for item in items if item.key not in self.reviewed)
+        self.reviewed |= {item.key for item in added}
+        self._write_reviewed()
+        if added:
+            self.steps.append(_Step(kept=added))
+        what = items[0].text() if len(items) == 1 else _findings(len(items))
+        return f"Kept: {what}; not shown again (Undo shows it again while this window is open)."
 
     def can_undo(self) -> bool:
-        return bool(self.manifests)
+        return bool(self.steps or self.earlier)
+
+    def next_undo(self) -> str:
+        """What Undo would do, in a sentence without its full stop."""
+        if self.steps:
+            step = self.steps[-1]
+            if not step.manifest:
+                return f"Undo shows again {_findings(len(step.kept))} you kept"
+            return "Undo reverses: " + self.moves_text(step.manifest)
+        if self.earlier:
+            manifest = self.earlier[-1]
+            return (
+                f"Undo reverses your change of {_when(manifest)}, made before this check: "
+                + self.moves_text(manifest)
+            )
+        return "Nothing to undo"
 
     def undo(self) -> str:
-        """Undo the last move; returns the undo's one-sentence summary."""
-        manifest, before = self.manifests.pop()
-        outcome = undo_sort(manifest)
-        for path, where in before.items():
+        """Undo the last step; returns the undo's one-sentence summary."""
+        if not self.steps:
+            return self._undo_earlier()
+        step = self.steps.pop()
+        if not step.manifest:
+            self.reviewed -= {item.key for item in step.kept}
+            self._write_reviewed()
+            return f"Undo: {_findings(len(step.kept))} you kept shown again."
+        outcome = undo_sort(step.manifest)
+        for path, where in step.before.items():
             if where == _UNCHANGED:
                 self.now.pop(path, None)
             else:
                 self.now[path] = where
-        self._undo_left_changes |= bool(outcome.skipped)
+        self._moved_outside_steps |= bool(outcome.skipped)
         return outcome.summary()
+
+    def _undo_earlier(self) -> str:
+        """Undo the newest relabel change from before this check. The check saw its images
+        where it put them: a moved image is followed back; an excluded one comes back
+        unchecked."""
+        manifest = self.earlier.pop()
+        placed = self._placed(manifest)
+        outcome = undo_sort(manifest)
+        for source, destination in placed:
+            if os.path.isfile(os.path.join(self.data_dir, source)):
+                self.now[destination] = (source, self._class_of(source))
+        self._moved_outside_steps = True
+        return outcome.summary()[:-1] + (
+            f" (your change of {_when(manifest)}, made before this check): check again to "
+            "review these images."
+        )
+
+    def _class_of(self, path: str) -> str:
+        parts = path.split("/")
+        splits = {os.path.basename(p) for p in (find_split_folders(self.data_dir) or {}).values()}
+        return parts[1] if parts[0] in splits and len(parts) > 2 else parts[0]
 
     def _read_reviewed(self) -> set[str]:
         try:
@@ -211,3 +348,25 @@ class DoctorReviewModel:
         except (OSError, ValueError, AttributeError):
             return set()  # none yet, or unreadable: show everything again
         return {k for k in kept if isinstance(k, str)}
+
+    def _write_reviewed(self) -> None:
+        path = os.path.join(self.data_dir, REVIEWED_FILE)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        atomic_write_json(path, {"loupe_reviewed": 1, "kept": sorted(self.reviewed)})
+
+
+def _images(n: int) -> str:
+    return format_count(n, "image")
+
+
+def _findings(n: int) -> str:
+    return "the finding" if n == 1 else format_count(n, "finding")
+
+
+def _when(manifest: str) -> str:
+    """ "1 Dec 20:57": when a relabel change was made (its manifest's time)."""
+    try:
+        stamp = datetime.fromtimestamp(os.path.getmtime(manifest))
+    except OSError:
+        return "earlier"
+    return f"{stamp.day} {stamp:%b %H:%M}"

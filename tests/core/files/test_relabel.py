@@ -8,7 +8,8 @@ import pytest
 
 from core.cli.commands import run_cli
 from core.errors import LoupeError
-from core.files.relabel import Relabel, apply_relabel, plan_relabel
+from core.files.relabel import EXCLUDE, Relabel, apply_relabel, changes_in_place, plan_relabel
+from core.files.sort_undo import undo_sort
 from tests.core.image_factory import make_shapes_dataset
 
 
@@ -81,3 +82,21 @@ def test_bad_changes_are_refused_before_anything_moves(tmp_path, change, words):
     with pytest.raises(LoupeError, match=words):
         plan_relabel(str(root), [Relabel("circle/circle_001.png", "square"), change])
     assert _snapshot(root) == before
+
+
+def test_changes_in_place_lists_the_full_changes_oldest_first(tmp_path):
+    # The review window offers Undo for these after it was closed and opened again.
+    root = make_shapes_dataset(tmp_path / "data", per_class=3)
+    first = apply_relabel(plan_relabel(str(root), [Relabel("circle/circle_000.png", "square")]))
+    older = root / ".loupe-relabel-20260101-120000.jsonl"
+    os.replace(first.manifest_path, older)
+    second = apply_relabel(plan_relabel(str(root), [Relabel("circle/circle_001.png", EXCLUDE)]))
+    newer = root / ".loupe-relabel-20260101-120000-2.jsonl"  # same second, made later
+    os.replace(second.manifest_path, newer)
+    third = apply_relabel(plan_relabel(str(root), [Relabel("square/square_000.png", "circle")]))
+    (root / ".loupe-relabel-broken.jsonl").write_text("not a manifest", encoding="utf-8")
+    assert changes_in_place(str(root)) == [str(older), str(newer), third.manifest_path]
+
+    undo_sort(third.manifest_path)  # undone: no longer offered
+    os.replace(root / "square" / "circle_000.png", root / "square" / "moved_by_hand.png")
+    assert changes_in_place(str(root)) == [str(newer)]  # the older one is no longer whole

@@ -62,13 +62,25 @@ def test_move_to_the_suggested_class_then_undo(dataset):
     assert issue in model.open_items()
 
 
-def test_exclude_takes_out_the_extra_copy_only(dataset):
+def test_exclude_takes_the_train_copy_of_duplicates_across_splits(dataset):
+    # The pair is in training and in validation: its duplicates row excluded the validation
+    # copy (the first copy stayed), so the validation set shrank and the train copy stayed.
     model = DoctorReviewModel(str(dataset), _report(dataset))
+    group = [i for i in model.open_items() if i.kind == "exact_duplicates"][0]
+    model.exclude(group.extra_copies())
+    assert (dataset / "_excluded" / "triangle" / "triangle_001.png").is_file()
+    assert (dataset / "triangle" / "again.png").is_file()
+    assert group not in model.open_items()
+
+
+def test_exclude_takes_all_but_one_copy_within_one_split(dataset):
+    report = _report(dataset)
+    report["files"]["triangle/again.png"]["split"] = "train"
+    model = DoctorReviewModel(str(dataset), report)
     group = [i for i in model.open_items() if i.kind == "exact_duplicates"][0]
     model.exclude(group.extra_copies())
     assert (dataset / "triangle" / "triangle_001.png").is_file()
     assert (dataset / "_excluded" / "triangle" / "again.png").is_file()
-    assert group not in model.open_items()
 
 
 def test_keep_is_remembered_in_the_dataset(dataset):
