@@ -8,6 +8,10 @@ class LoupeError(Exception):
     """Base class: `str(error)` is the message shown to the user."""
 
 
+class ConfigError(LoupeError):
+    """Settings a run cannot start with (core.train.validation lists every problem)."""
+
+
 class DatasetError(LoupeError):
     """The dataset folder is missing, empty or laid out so that no classes can be found."""
 

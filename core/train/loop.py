@@ -110,7 +110,7 @@ class _Trainer:
         self.lr_chosen = cfg.lr != 0  # before auto fills it in: for the verdict's advice
         self.test_acc: float | None = None
         self.cache_retry: GpuCacheRetry | None = None
-        self.epochs_on_auto = cfg.epochs == 0  # then a ceiling: core.train.plateau
+        self.epochs_on_auto = cfg.epochs == 0 and not cfg.resume  # core.train.plateau's ceiling
 
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> Iterator[TrainEvent]:
