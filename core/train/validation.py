@@ -3,9 +3,9 @@
 `config_problems(config)` is THE check: the window lists its result live under the settings,
 `python main.py train` refuses with it, and core.train.loop.fit runs it again. Call it (or
 `check_config`) before creating the run folder: nothing here touches the disk except to see
-whether the weights file exists and, for a resume, to read the run's config.json. Each
-message names the window's control and the CLI flag, "Image size (--image-size)", and says
-what would fit. Plain Python, no torch."""
+whether the weights file and unlabelled folder exist and, for a resume, to read the run's
+config.json. Each message names the window's control and the CLI flag, "Image size
+(--image-size)", and says what would fit. Plain Python, no torch."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from core.errors import ConfigError
 from core.files.run_lock import LOCK_FILE
 from core.train.config import AUTO, WEIGHTS_EXTENSIONS, TrainConfig, named
 from core.train.launch import ALL_GPUS
-from core.train.resume_rules import resume_problems
+from core.train.resume_rules import resume_problems, unlabelled_gone
 from core.train.settings import iter_problems
 from core.train.unlabelled_config import UNLABELLED_ON_ALL_GPUS, unlabelled_problems
 
@@ -35,8 +35,9 @@ def config_problems(config: TrainConfig, arch_facts: Mapping[str, Any] | None = 
     found += _weights_problems(config)
     if config.resume:
         found += resume_problems(config)
-    folder = config.unlabelled.folder
-    found += unlabelled_problems(folder, config.data_dir, named("unlabelled.folder"))
+    folder, name = config.unlabelled.folder, named("unlabelled.folder")
+    gone = unlabelled_gone(config)  # a resumed run's own folder, deleted since
+    found += [gone] if gone else unlabelled_problems(folder, config.data_dir, name)
     if folder and config.device == ALL_GPUS:
         found.append(UNLABELLED_ON_ALL_GPUS)
     if arch_facts and config.arch != AUTO:

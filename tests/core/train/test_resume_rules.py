@@ -1,7 +1,7 @@
 """What a resume keeps: a resumed run validates on its own validation images (the split is a
 hash of the seed and each path, under the Validation share), continues from its last.ckpt
 rather than from start weights, and says so before anything changes. Epochs 'auto' on resume
-is the run's own number."""
+is the run's own number; an unlabelled folder gone since is named as the run's own."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from core.train.config import TrainConfig, resume_config
 from core.train.launch import train_arguments
 from core.train.loop import fit
 from core.train.resume import compatible_config
+from core.train.validation import config_problems
 from tests.core.cli.cli_helpers import PINNED_CPU, loupe
+from tests.core.image_factory import make_shapes_dataset
 from tests.core.run_factory import file_bytes
 
 FLAGS = ("--device", "cpu", "--arch", "loupe_net", "--batch-size", "16", "--image-size", "16")
@@ -117,3 +119,26 @@ def test_epochs_auto_on_resume_is_the_runs_own_number(shapes_data, run, tmp_path
     done = loupe("train", shapes_data, "--out", stopped, "--resume", "--epochs", "auto")
     assert done.returncode == 0, done.stderr
     assert "Resuming at epoch 2 of 3." in done.stderr and "epoch 3/3" in done.stderr
+
+
+def test_a_resume_whose_unlabelled_folder_is_gone_names_it_as_the_runs_own(shapes_data, tmp_path):
+    pool = make_shapes_dataset(tmp_path / "pool", per_class=2, size=16, seed=11)
+    run = tmp_path / "run"
+    _train(shapes_data, run, "--epochs", "1", "--unlabelled", pool, "--unlabelled-ratio", "1")
+    shutil.rmtree(pool)
+    before = file_bytes(run)
+    done = loupe("train", shapes_data, "--out", run, "--resume", "--epochs", "2")
+    assert done.returncode == 1
+    gone = (
+        f"This run learnt from unlabelled images in {pool}, which is gone: give --unlabelled "
+        "NEWDIR, or --unlabelled '' to continue without them."
+    )
+    assert gone in done.stderr and "folder not found" not in done.stderr
+    assert file_bytes(run) == before
+    assert gone in config_problems(resume_config(str(run), epochs=2))  # the window's Resume
+    done = loupe(
+        "train", shapes_data, "--out", run, "--resume", "--epochs", "2", "--unlabelled", ""
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Unlabelled images" not in done.stderr.splitlines()[-1]  # it went on without them
+    assert json.loads((run / "config.json").read_text())["unlabelled"]["folder"] == ""
