@@ -66,7 +66,9 @@ def _weights_problems(config: TrainConfig) -> list[str]:
         )
     if config.pretrained and config.weights_file:
         found.append(f"Use either {pretrained} or a {weights}, not both.")
-    if isinstance(config.weights_file, str) and config.weights_file:
+    # A resume reads last.ckpt, not the file the run started from (which may be gone since);
+    # another file is refused by core.train.resume_rules.
+    if isinstance(config.weights_file, str) and config.weights_file and not config.resume:
         path = os.path.expanduser(config.weights_file)
         if config.arch == AUTO:
             found.append(

@@ -142,3 +142,14 @@ def test_a_resume_whose_unlabelled_folder_is_gone_names_it_as_the_runs_own(shape
     assert done.returncode == 0, done.stderr
     assert "Unlabelled images" not in done.stderr.splitlines()[-1]  # it went on without them
     assert json.loads((run / "config.json").read_text())["unlabelled"]["folder"] == ""
+
+
+def test_a_resume_needs_no_start_weights_file_any_more(shapes_data, finished_run, tmp_path):
+    start = tmp_path / "start.safetensors"
+    shutil.copy(finished_run / "model.safetensors", start)
+    run = tmp_path / "run"
+    _train(shapes_data, run, "--epochs", "1", "--weights", start)
+    start.unlink()  # moved or deleted since: the run continues from its last.ckpt
+    done = loupe("train", shapes_data, "--out", run, "--resume", "--epochs", "2")
+    assert done.returncode == 0, done.stderr
+    assert json.loads((run / "config.json").read_text())["weights_file"] == str(start)
