@@ -9,7 +9,8 @@ class LoupeError(Exception):
 
 
 class ConfigError(LoupeError):
-    """Settings a run cannot start with (core.train.validation lists every problem)."""
+    """Settings a run cannot start with (core.train.validation lists every problem). Every
+    process of a run under torchrun reaches it alike, so only process 0 says it."""
 
 
 class DatasetError(LoupeError):

@@ -59,8 +59,8 @@ from core.words import format_count
 
 
 def fit(config: TrainConfig, control: RunControl | None = None) -> Iterator[TrainEvent]:
-    """Train as configured, yielding events; ends with exactly one RunFinished. Under
-    torchrun, one process of a data-parallel run (core.train.distributed)."""
+    """Train as configured, yielding events; ends with exactly one RunFinished. Under torchrun,
+    one process of a data-parallel run (core.train.distributed; Ranks.failure: refusals)."""
     ranks = Ranks.from_env()
     yield from ranks.own_events(_fit(config, control or RunControl(), ranks))
 
@@ -70,7 +70,7 @@ def _fit(config: TrainConfig, control: RunControl, ranks: Ranks) -> Iterator[Tra
     try:
         yield from trainer.run()
     except LoupeError as exc:
-        yield from trainer.fail(str(exc))
+        yield from trainer.fail(ranks.failure(exc))  # a refusal alike everywhere: said once
     except OSError as exc:  # the run folder's disk is full, read-only, gone, ...
         yield from trainer.fail(trainer.file_problem(exc))
     except Exception as exc:  # an engine bug must still end the run with a readable message
