@@ -30,6 +30,7 @@ from core.errors import ConfigError, LoupeError
 from core.events import RunStarted
 from core.train.config import AUTO, TrainConfig, resume_config
 from core.train.presets import PRESET_WORDS, preset_values
+from core.train.resume_rules import MAY_CHANGE
 from core.train.settings import replace_values
 from core.train.shards import PEER_FAILED, process_rank, wait_for_process_0
 from core.train.validation import check_config
@@ -80,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--resume",
         action="store_true",
-        help="continue RUN_DIR from its last.ckpt with its own settings; flags given change them",
+        help=f"continue RUN_DIR from its last.ckpt with its own settings. {MAY_CHANGE} On "
+        "resume, --epochs auto is the run's own number, and --unlabelled '' goes on without "
+        "its unlabelled images.",
     )
     t.add_argument(
         "--preset",

@@ -153,3 +153,10 @@ def test_a_resume_needs_no_start_weights_file_any_more(shapes_data, finished_run
     done = loupe("train", shapes_data, "--out", run, "--resume", "--epochs", "2")
     assert done.returncode == 0, done.stderr
     assert json.loads((run / "config.json").read_text())["weights_file"] == str(start)
+
+
+def test_train_help_says_what_a_resume_may_change():
+    done = loupe("train", "--help")
+    text = " ".join(done.stdout.split())
+    assert "A resume may change Epochs, Learning rate, Batch size" in text
+    assert "--epochs auto is the run's own number" in text and "--unlabelled ''" in text
