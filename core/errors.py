@@ -8,6 +8,11 @@ class LoupeError(Exception):
     """Base class: `str(error)` is the message shown to the user."""
 
 
+class ConfigError(LoupeError):
+    """Settings a run cannot start with (core.train.validation lists every problem). Every
+    process of a run under torchrun reaches it alike, so only process 0 says it."""
+
+
 class DatasetError(LoupeError):
     """The dataset folder is missing, empty or laid out so that no classes can be found."""
 

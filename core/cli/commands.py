@@ -26,12 +26,13 @@ from core.cli.train_events import (
 )
 from core.cli.train_flags import add_train_flags, given_settings
 from core.command_name import command_line
-from core.errors import LoupeError
+from core.errors import ConfigError, LoupeError
 from core.events import RunStarted
 from core.train.config import AUTO, TrainConfig, resume_config
 from core.train.presets import PRESET_WORDS, preset_values
+from core.train.resume_rules import MAY_CHANGE
 from core.train.settings import replace_values
-from core.train.shards import PEER_FAILED, process_rank
+from core.train.shards import PEER_FAILED, process_rank, wait_for_process_0
 from core.train.validation import check_config
 
 if TYPE_CHECKING:
@@ -80,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--resume",
         action="store_true",
-        help="continue RUN_DIR from its last.ckpt with its own settings; flags given change them",
+        help=f"continue RUN_DIR from its last.ckpt with its own settings. {MAY_CHANGE} On "
+        "resume, --epochs auto is the run's own number, and --unlabelled '' goes on without "
+        "its unlabelled images.",
     )
     t.add_argument(
         "--preset",
@@ -308,6 +311,9 @@ def _run_command(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except LoupeError as exc:
+        if isinstance(exc, ConfigError) and process_rank() > 0:
+            wait_for_process_0()  # which says what every process refuses (back if it did not)
+            exc = f"process {process_rank()}: {exc}"
         print(f"loupe: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # an output path that cannot be written, a full disk, ...

@@ -35,7 +35,7 @@ import torch.distributed as dist
 
 from core.control import RunControl
 from core.device import resolve_device
-from core.errors import LoupeError
+from core.errors import ConfigError, LoupeError
 from core.events import RunFinished, TrainEvent
 from core.files.run_folder import RunFolder
 from core.files.run_lock import RunLock
@@ -200,6 +200,14 @@ class Ranks:
                     yield event
         finally:
             events.close()
+
+    def failure(self, exc: LoupeError) -> str:
+        """The sentence this process ends with. A refusal that every process reaches alike (a
+        ConfigError: the settings, a batch too small to share) is raised again in the others:
+        process 0 says it, and the command line does not repeat it (core.cli.commands)."""
+        if not self.writer and isinstance(exc, ConfigError):
+            raise exc
+        return str(exc)
 
     def ending(self) -> None:
         """The run is recording its outcome (run.json) or has it: torchrun's SIGTERM to the

@@ -59,8 +59,8 @@ from core.words import format_count
 
 
 def fit(config: TrainConfig, control: RunControl | None = None) -> Iterator[TrainEvent]:
-    """Train as configured, yielding events; ends with exactly one RunFinished. Under
-    torchrun, one process of a data-parallel run (core.train.distributed)."""
+    """Train as configured, yielding events; ends with exactly one RunFinished. Under torchrun,
+    one process of a data-parallel run (core.train.distributed; Ranks.failure: refusals)."""
     ranks = Ranks.from_env()
     yield from ranks.own_events(_fit(config, control or RunControl(), ranks))
 
@@ -70,7 +70,7 @@ def _fit(config: TrainConfig, control: RunControl, ranks: Ranks) -> Iterator[Tra
     try:
         yield from trainer.run()
     except LoupeError as exc:
-        yield from trainer.fail(str(exc))
+        yield from trainer.fail(ranks.failure(exc))  # a refusal alike everywhere: said once
     except OSError as exc:  # the run folder's disk is full, read-only, gone, ...
         yield from trainer.fail(trainer.file_problem(exc))
     except Exception as exc:  # an engine bug must still end the run with a readable message
@@ -110,7 +110,7 @@ class _Trainer:
         self.lr_chosen = cfg.lr != 0  # before auto fills it in: for the verdict's advice
         self.test_acc: float | None = None
         self.cache_retry: GpuCacheRetry | None = None
-        self.epochs_on_auto = cfg.epochs == 0  # then a ceiling: core.train.plateau
+        self.epochs_on_auto = cfg.epochs == 0 and not cfg.resume  # core.train.plateau's ceiling
 
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> Iterator[TrainEvent]:

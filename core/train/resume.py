@@ -1,5 +1,5 @@
-"""Continue a run from its last.ckpt, safely: what would change the model's shape is refused
-with a one-line reason before anything is written; the schedule restarts from the epoch the
+"""Continue a run from its last.ckpt, safely: what would change the model, its start or its
+validation images is refused with a one-line reason before anything is written; the schedule restarts from the epoch the
 run resumes at, with the learning rate now asked for."""
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ import torch
 from torch import nn
 
 from core.device import restore_device_rng
-from core.errors import LoupeError
+from core.errors import ConfigError, LoupeError
 from core.train.config import TrainConfig, named
 from core.train.optim import lr_factor
+from core.train.resume_rules import changed_on_resume
 from core.words import format_count
-
-# Changing these would change the network itself: the saved weights would not fit.
-SHAPE_FIELDS = ("arch", "image_size", "freeze_backbone")
 
 
 @dataclass
@@ -33,30 +31,43 @@ class ResumePoint:
 
 
 def compatible_config(ckpt: dict[str, Any], cfg: TrainConfig, run_dir: str) -> TrainConfig:
-    """The config to resume with: values left on auto take what the run was trained with;
-    a changed architecture, image size or frozen backbone is refused."""
+    """The config to resume with: values left on auto take what the run was trained with
+    (Epochs too: 'auto' on resume is the run's own number); a change to what a resume keeps
+    (core.train.resume_rules), or an epoch count already trained, is refused."""
     saved = ckpt.get("config") or {}
     keep = {}
     if cfg.arch == "auto" and saved.get("arch"):
         keep["arch"] = saved["arch"]
+        keep["pretrained"] = bool(saved.get("pretrained", cfg.pretrained))
     if cfg.image_size == 0 and saved.get("image_size"):
         keep["image_size"] = int(saved["image_size"])
-    if cfg.epochs == 0 and saved.get("epochs"):
+    if not cfg.weights_file and "weights_file" in saved:
+        keep["weights_file"] = saved["weights_file"]
+    epochs_auto = cfg.epochs == 0
+    if epochs_auto and saved.get("epochs"):
         keep["epochs"] = int(saved["epochs"])
     if cfg.lr == 0 and saved.get("lr"):
         keep["lr"] = float(saved["lr"])
     cfg = dataclasses.replace(cfg, **keep)
     if cfg.arch == "simple_cnn" and _model_format(run_dir) == 1:
-        raise LoupeError(
+        raise ConfigError(
             f"Cannot resume {run_dir}: it was trained with an earlier simple_cnn (a padded first "
             "convolution). Its model still classifies; start a new run to train further."
         )
-    for name in SHAPE_FIELDS:
-        if name in saved and saved[name] != getattr(cfg, name):
-            raise LoupeError(
-                f"Cannot resume {run_dir} with {named(name)} {getattr(cfg, name)!r}: it was "
-                f"trained with {saved[name]!r}. Start a new run for a different model."
+    changed = changed_on_resume(saved, cfg, run_dir)
+    if changed:
+        raise ConfigError(" ".join(changed))
+    trained = int(ckpt.get("next_epoch", 0))
+    if "next_epoch" in ckpt and trained >= cfg.epochs:
+        done = f"{run_dir} has already trained {format_count(trained, 'epoch')}"
+        if epochs_auto:
+            raise ConfigError(
+                f"{done}, and {named('epochs')} auto on resume means the run's own number, "
+                f"{cfg.epochs}: to extend it, give a number above {trained} (e.g. {trained + 5})."
             )
+        raise ConfigError(
+            f"{done}: to extend it, raise {named('epochs')} above that (e.g. {trained + 5})."
+        )
     return cfg
 
 
@@ -96,12 +107,7 @@ def restore(
     if "torch_rng" in ckpt:
         torch.set_rng_state(ckpt["torch_rng"])
     restore_device_rng(ckpt.get("cuda_rng"), next(model.parameters()).device)
-    start_epoch = int(ckpt["next_epoch"])
-    if start_epoch >= cfg.epochs:
-        raise LoupeError(
-            f"{run_dir} has already trained {format_count(start_epoch, 'epoch')}: to extend it, raise "
-            f"{named('epochs')} above that (e.g. {start_epoch + 5})."
-        )
+    start_epoch = int(ckpt["next_epoch"])  # below cfg.epochs: compatible_config checked it
     # The schedule is a function of the step; its position follows the epoch the run resumes
     # at (not a saved step count: the batch size, and so the steps per epoch, may have
     # changed), and its base is the learning rate asked for now.

@@ -11,19 +11,35 @@ meaning. Validation is split into contiguous slices, gathered back in order."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import time
 
-from core.errors import LoupeError
+from core.errors import ConfigError
 
 MIN_PER_PROCESS = 2  # BatchNorm cannot train on a single image
 # In every sentence of a process that ends because another one did (core.train.distributed):
 # that process reports its own failure, this one need not repeat it.
 PEER_FAILED = "another process of the run"
+# How long a process waits for process 0 to say a refusal that every process reaches alike
+# (torchrun stops the others within its --monitor-interval, 0.1 s, of process 0 ending).
+ALIKE_WAIT_S = 10.0
 
 
 def process_rank() -> int:
     """This process's rank under torchrun (0 alone): read from torchrun's environment."""
     return _env_int("RANK", 0)
+
+
+def wait_for_process_0(seconds: float = ALIKE_WAIT_S) -> None:
+    """Let process 0 end first: once one process fails, torchrun stops the others (SIGTERM),
+    so a process that ended first with a refusal that process 0 says too could have it
+    stopped before it says it. Returns only if this process was not stopped in `seconds`:
+    process 0 did not refuse alike, and this process must say why itself."""
+    with contextlib.suppress(ValueError):  # not the main thread: it keeps its handler
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    time.sleep(seconds)
 
 
 def world_size() -> int:
@@ -92,17 +108,18 @@ def batch_sizes(count: int, batch: int) -> list[int]:
 
 
 def check_world(batch: int, train_images: int, world: int, where: str) -> None:
-    """Refuse a global batch or a dataset too small to give every process two images."""
+    """Refuse a global batch or a dataset too small to give every process two images (alike in
+    every process: process 0 says it)."""
     if world <= 1:
         return
     need = MIN_PER_PROCESS * world
     if batch < need:
-        raise LoupeError(
+        raise ConfigError(
             f"Batch size {batch} is the global batch shared by {world} processes: it must be at "
             f"least {need} (two images per process). Raise --batch-size."
         )
     if train_images < need:
-        raise LoupeError(
+        raise ConfigError(
             f"{where}: {train_images} training images cannot be shared by {world} processes "
             f"(at least {need} needed)."
         )

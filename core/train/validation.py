@@ -3,8 +3,9 @@
 `config_problems(config)` is THE check: the window lists its result live under the settings,
 `python main.py train` refuses with it, and core.train.loop.fit runs it again. Call it (or
 `check_config`) before creating the run folder: nothing here touches the disk except to see
-whether the weights file exists. Each message names the window's control and the CLI flag,
-"Image size (--image-size)", and says what would fit. Plain Python, no torch."""
+whether the weights file and unlabelled folder exist and, for a resume, to read the run's
+config.json. Each message names the window's control and the CLI flag, "Image size
+(--image-size)", and says what would fit. Plain Python, no torch."""
 
 from __future__ import annotations
 
@@ -12,16 +13,13 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from core.errors import LoupeError
+from core.errors import ConfigError
 from core.files.run_lock import LOCK_FILE
 from core.train.config import AUTO, WEIGHTS_EXTENSIONS, TrainConfig, named
 from core.train.launch import ALL_GPUS
+from core.train.resume_rules import resume_problems, unlabelled_gone
 from core.train.settings import iter_problems
 from core.train.unlabelled_config import UNLABELLED_ON_ALL_GPUS, unlabelled_problems
-
-
-class ConfigError(LoupeError):
-    """A TrainConfig a run cannot start with; the message lists every problem."""
 
 
 def config_problems(config: TrainConfig, arch_facts: Mapping[str, Any] | None = None) -> list[str]:
@@ -35,8 +33,11 @@ def config_problems(config: TrainConfig, arch_facts: Mapping[str, Any] | None = 
         found.append("Choose a dataset folder.")
     found += iter_problems(config)
     found += _weights_problems(config)
-    folder = config.unlabelled.folder
-    found += unlabelled_problems(folder, config.data_dir, named("unlabelled.folder"))
+    if config.resume:
+        found += resume_problems(config)
+    folder, name = config.unlabelled.folder, named("unlabelled.folder")
+    gone = unlabelled_gone(config)  # a resumed run's own folder, deleted since
+    found += [gone] if gone else unlabelled_problems(folder, config.data_dir, name)
     if folder and config.device == ALL_GPUS:
         found.append(UNLABELLED_ON_ALL_GPUS)
     if arch_facts and config.arch != AUTO:
@@ -65,7 +66,9 @@ def _weights_problems(config: TrainConfig) -> list[str]:
         )
     if config.pretrained and config.weights_file:
         found.append(f"Use either {pretrained} or a {weights}, not both.")
-    if isinstance(config.weights_file, str) and config.weights_file:
+    # A resume reads last.ckpt, not the file the run started from (which may be gone since);
+    # another file is refused by core.train.resume_rules.
+    if isinstance(config.weights_file, str) and config.weights_file and not config.resume:
         path = os.path.expanduser(config.weights_file)
         if config.arch == AUTO:
             found.append(

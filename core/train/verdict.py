@@ -9,6 +9,8 @@ import os
 from collections import Counter
 from collections.abc import Iterable
 
+from core.words import format_count
+
 # From scratch, the torchvision architectures (millions of weights, ImageNet-sized) need
 # thousands of images; below this they stay near chance (the issue's MobileNetV3-Large on
 # 240 photos stayed at 20 % for 5 classes). Loupe's own small CNNs are made for small data.
@@ -122,26 +124,24 @@ def _steps_tip(
     """Advice on the length of the run, never to set what is already set."""
     if status == "stopped":
         up_to = "up to " if epochs_auto else ""  # auto may end a run early on its own
-        of = f" of {up_to}{planned_steps:,}" if planned_steps > total_steps else ""
-        return f"let it finish (it was stopped after {total_steps:,}{of} steps)"
+        if planned_steps > total_steps:
+            made = f"{total_steps:,} of {up_to}{planned_steps:,} steps"  # "1 of 5 steps"
+        else:
+            made = format_count(total_steps, "step")
+        return f"let it finish (it was stopped after {made})"
     if total_steps >= MIN_STEPS:
         return ""
+    made = format_count(total_steps, "step")  # "only 1 step", "only 40 steps"
     if status == "early_stopped" and patience:
-        return (
-            f"train longer (Early stopping ended it after only {total_steps:,} steps: raise it "
-            "or set it 'off')"
-        )
+        return f"train longer (Early stopping ended it after only {made}: raise it or set it 'off')"
     if status == "early_stopped":  # Epochs on auto's own rule (core.train.plateau)
         return (
-            f"train longer (Epochs on auto ended it after only {total_steps:,} steps, when "
+            f"train longer (Epochs on auto ended it after only {made}, when "
             "validation accuracy stopped improving: set a number of Epochs)"
         )
     if epochs_auto:
-        return (
-            f"train longer (Epochs on auto gave it only {total_steps:,} steps: set a larger "
-            "number of Epochs)"
-        )
-    return f"train longer (more Epochs, or 'auto'; this run made only {total_steps:,} steps)"
+        return f"train longer (Epochs on auto gave it only {made}: set a larger number of Epochs)"
+    return f"train longer (more Epochs, or 'auto'; this run made only {made})"
 
 
 def saved_verdict(model_path: str) -> str:

@@ -181,6 +181,25 @@ def test_resume_across_world_sizes_and_a_killed_process(ddp_run):
         assert [r.split(",")[0] for r in f.read().strip().splitlines()[1:]] == ["0", "1", "2", "3"]
 
 
+def test_a_refusal_every_process_makes_alike_is_said_once_by_process_0(tmp_path):
+    """Not once per process ("loupe: error: ..." and "loupe: error: process 1: ..."), and not
+    never either: the other processes wait for torchrun to stop them once process 0 has said
+    it (ending first, they would have torchrun stop process 0 before it does)."""
+    data = make_shapes_dataset(
+        tmp_path / "data", classes=("circle", "square"), per_class=6, size=16
+    )
+    refusals = [
+        (["--batch-size", "3"], "Batch size 3 is the global batch shared by 2 processes"),
+        (["--lr", "99"], "Learning rate (--lr) must be from"),  # refused before torch loads
+    ]
+    for flags, sentence in refusals:
+        done = _torchrun(data, tmp_path / "run", "--epochs", "1", *flags)
+        assert done.returncode != 0
+        assert done.stderr.count(sentence) == 1, done.stderr[-3000:]
+        assert f"loupe: error: {sentence}" in done.stderr and "process 1:" not in done.stderr
+        assert not (tmp_path / "run").exists()
+
+
 # -- the agreements, with a scripted second process -----------------------------------------
 class _TwoRanks(Ranks):
     """Rank 0 of two, whose peer's contribution to each all_reduce is scripted."""

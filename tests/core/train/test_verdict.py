@@ -111,3 +111,22 @@ def test_a_stopped_guessing_run_is_told_to_let_it_finish(indistinguishable, tmp_
     assert finished.status == "stopped" and finished.verdict.startswith("This model is guessing")
     assert "let it finish (it was stopped after 3 of up to " in finished.verdict
     assert "Epochs" not in finished.verdict
+
+
+def test_one_step_is_one_step_not_one_steps():
+    """A guessing run of a single step says "only 1 step", in every ending."""
+    endings = [
+        {},
+        {"epochs_auto": True},
+        {"status": "early_stopped"},
+        {"status": "early_stopped", "patience": 3},
+        {"status": "stopped"},
+    ]
+    for ending in endings:
+        advice = guessing_verdict(0.2, 0.2, "loupe_net", False, 240, 1, False, **ending)
+        assert "1 steps" not in advice, ending
+        assert "1 step" in advice, ending
+    stopped = guessing_verdict(
+        0.2, 0.2, "loupe_net", False, 240, 1, False, status="stopped", planned_steps=5
+    )
+    assert "stopped after 1 of 5 steps" in stopped
