@@ -149,6 +149,7 @@ class ClassifyView(QWidget):
         self.classify_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
         self.results_view.resultActivated.connect(self.show_result)
+        self.results_view.showAllRequested.connect(self.filter_bar.show_all)
         self.export_csv_button.clicked.connect(lambda: self.export_csv())
         self.export_json_button.clicked.connect(lambda: self.export_json())
         self.sort_button.clicked.connect(lambda: self.open_sort_dialog())

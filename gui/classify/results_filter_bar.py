@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSignalBlocker, QTimer
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QWidget
 
 from gui.classify.results_filter import ResultsFilterModel
@@ -147,6 +147,15 @@ class ResultsFilterBar(QWidget):
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.source.rowCount()
         self.count_label.setText(f"Showing {shown:,} of {total:,}" if total else "No results")
+
+    def show_all(self) -> None:
+        """Clear the class and confidence filters (the order and the unsure threshold stay)."""
+        with QSignalBlocker(self.class_combo):
+            self.class_combo.setCurrentIndex(0)
+        for spin, value in ((self.min_spin, 0.0), (self.max_spin, 100.0)):
+            with QSignalBlocker(spin):
+                spin.setValue(value)
+        self.proxy.clear_filters()
 
     def set_class_filter(self, value: str | None) -> None:
         self.refresh()
