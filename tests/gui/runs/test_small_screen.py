@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+from PySide6.QtCore import Qt
+
 from gui.runs.runs_table import COLUMNS, shrunk_widths
 from tests.gui.runs.runs_helpers import write_run
 
@@ -88,3 +90,31 @@ def test_the_test_tabs_confusion_matrix_shows_every_row(qtbot, view, tmp_path):
     assert header.sectionViewportPosition(last) + header.sectionSize(last) <= (
         matrix.viewport().height()
     )
+
+
+def test_compared_settings_fit_the_tab_with_long_paths_elided(qtbot, view, tmp_path):
+    """A long run folder made the first run's column so wide that the second was off screen."""
+    ws = tmp_path / ("a-workspace-in-a-folder-with-a-very-long-name-" * 3)
+    a = write_run(ws, "20261201-210047-demo_doc-loupe_net", started="2026-12-01T21:00:47")
+    b = write_run(ws, "20261201-205931-demo_doc-loupe_net", started="2026-12-01T20:59:31")
+    view.resize(*PAGE_AT_1280x720)
+    view.show()
+    view.set_workspace(str(ws))
+    view.select_runs([str(a), str(b)])
+    table = view.detail.settings_table
+    view.detail.tabs.setCurrentWidget(table)
+    qtbot.waitUntil(lambda: table.isVisible())
+    header = table.horizontalHeader()
+    last = table.columnCount() - 1
+    assert last == 2
+    assert table.horizontalScrollBar().maximum() == 0
+    assert header.sectionViewportPosition(last) + header.sectionSize(last) <= (
+        table.viewport().width()
+    )
+    folder = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "run folder")
+    assert table.item(folder, 1).toolTip() == str(a)  # whole in the tooltip, elided in the cell
+    assert table.fontMetrics().horizontalAdvance(str(a)) > header.sectionSize(1)
+    assert table.textElideMode() == Qt.TextElideMode.ElideMiddle
+    # One run: its value column takes the width left, the path elided there too.
+    view.select_runs([str(a)])
+    assert table.columnCount() == 2 and table.horizontalScrollBar().maximum() == 0
