@@ -161,7 +161,7 @@ class MainWindow(QMainWindow):
         self.settings.set_geometry(self.saveGeometry())
         self.settings.set_splitter_state("train", self.train_page.splitter.saveState())
         self.settings.set_current_page(self.pages.currentIndex())
-        self.settings.set_model_settings(self.train_page.settings_panel.state())
+        self.settings.set_model_settings(self.train_page.settings_state())
         self.settings.set_recent_datasets(self.dataset_view.recent())
         self.settings.set_workspace(self.workspace)
         self.settings.set_classify_model(self.classify_view.model_path())
@@ -312,7 +312,7 @@ class MainWindow(QMainWindow):
 
     def _on_train_run_started(self) -> None:
         self.classify_view.release_model()  # its GPU memory belongs to the run now
-        self.settings.set_model_settings(self.train_page.settings_panel.state())
+        self.settings.set_model_settings(self.train_page.settings_state())
         self.show_page(TRAIN_PAGE)
 
     def _on_train_run_finished(self, event: RunFinished) -> None:
