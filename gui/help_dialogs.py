@@ -42,13 +42,22 @@ def quick_start_html() -> str:
     )
 
 
-# Shortcuts that live on widgets rather than in the menus (those are read from the menus).
+# Keys and clicks that live on widgets rather than in the menus (those are read from the
+# menus). What the widgets really do: tests/gui/test_help_menu.py tries the tiles' ones.
 WIDGET_SHORTCUTS = (
     ("Ctrl+Return", "Train: start training with the settings shown"),
-    ("Delete", "Runs: move the selected runs to the trash"),
     ("Return", "Data, Classify: load the folder typed in the field"),
+    (
+        "Click",
+        "A validation prediction (Train) or a result (Classify): the image large, top 5 classes",
+    ),
+    ("Arrow keys", "Train, Classify: move between the image tiles"),
+    ("Return", "Train, Classify: show the current tile's image large"),
+    ("Ctrl/Shift+click", "Classify: select several results (right-click: add them to the dataset)"),
+    ("Click", "A confusion-matrix cell: its images (Train), its mistakes (Runs ▸ Test)"),
     ("Ctrl+click", "Runs: select several runs to compare their curves"),
-    ("Double-click", "A sample or result tile: show the image large with its top 5"),
+    ("Delete", "Runs: move the selected runs to the trash"),
+    ("Escape", "Close the image shown large"),
 )
 
 

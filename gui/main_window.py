@@ -35,6 +35,12 @@ from gui.settings_store import SettingsStore
 from gui.torch_loader import TorchLoader
 from gui.train.train_page import CLOSE_TIMEOUT_S, TrainPage
 from gui.window_menus import build_menus
+from gui.window_size import (
+    content_minimum,
+    default_window_size,
+    minimum_window_size,
+    scrolling_pages,
+)
 
 # The page indexes are part of the window's interface (show_page, current_page).
 __all__ = ["CLASSIFY_PAGE", "DATA_PAGE", "RUNS_PAGE", "TRAIN_PAGE", "MainWindow"]
@@ -62,6 +68,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._restore_settings()
+        # After the window has its size: a smaller saved one grows to the minimum.
+        self.setMinimumSize(self.minimum_size())
         if load_torch:
             # After the first paint: the window must not wait for torch.
             QTimer.singleShot(0, self._start_loader)
@@ -90,7 +98,8 @@ class MainWindow(QMainWindow):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addWidget(self.nav)
-        row.addWidget(self.pages, 1)
+        self.page_scroll = scrolling_pages(self.pages)
+        row.addWidget(self.page_scroll, 1)
         self.setCentralWidget(central)
         self._connect_pages()
 
@@ -132,6 +141,11 @@ class MainWindow(QMainWindow):
         self.device_label.setToolTip("The device training uses when set to Auto")
         self.statusBar().addPermanentWidget(self.device_label)
 
+    def minimum_size(self) -> QSize:
+        """The smallest size at which every page is whole (gui.window_size)."""
+        available = self.screen().availableGeometry().size()
+        return minimum_window_size(content_minimum(self, self.nav, self.pages), available)
+
     # -- settings ---------------------------------------------------------------------------
 
     def _restore_settings(self) -> None:
@@ -161,7 +175,7 @@ class MainWindow(QMainWindow):
         self.settings.set_geometry(self.saveGeometry())
         self.settings.set_splitter_state("train", self.train_page.splitter.saveState())
         self.settings.set_current_page(self.pages.currentIndex())
-        self.settings.set_model_settings(self.train_page.settings_panel.state())
+        self.settings.set_model_settings(self.train_page.settings_state())
         self.settings.set_recent_datasets(self.dataset_view.recent())
         self.settings.set_workspace(self.workspace)
         self.settings.set_classify_model(self.classify_view.model_path())
@@ -312,7 +326,7 @@ class MainWindow(QMainWindow):
 
     def _on_train_run_started(self) -> None:
         self.classify_view.release_model()  # its GPU memory belongs to the run now
-        self.settings.set_model_settings(self.train_page.settings_panel.state())
+        self.settings.set_model_settings(self.train_page.settings_state())
         self.show_page(TRAIN_PAGE)
 
     def _on_train_run_finished(self, event: RunFinished) -> None:
@@ -367,9 +381,3 @@ class MainWindow(QMainWindow):
         self.loader.shutdown()  # a torch import cannot be interrupted: wait for it
         self.train_page.end_standby()
         event.accept()
-
-
-def default_window_size(available: QSize) -> QSize:
-    """1440x900 where the screen has room; on a smaller screen (a 1280x720 laptop) the whole
-    window, status bar and right-hand buttons included, stays on it."""
-    return QSize(min(1440, available.width()), min(900, available.height()))

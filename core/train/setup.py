@@ -52,7 +52,7 @@ from core.train.progress_log import PROGRESS_SECONDS, logged_progress
 from core.train.resume import compatible_config, restore
 from core.train.semi_supervised import SemiSupervised, start_semi_supervised
 from core.train.tuner_memory import TuningKey, build_tuner
-from core.train.verdict import describe_plan
+from core.train.verdict import describe_plan, resume_plan
 
 
 @dataclass
@@ -249,7 +249,7 @@ def prepare(
     for note in notes:
         yield LogMessage("info", note)
     plan = notes[0] if arch_was_auto and notes else _chosen_plan(cfg, len(scan.train))
-    if not arch_was_auto:
+    if not arch_was_auto and ckpt is None:  # a resumed run says so instead (below)
         yield LogMessage("warning" if "only guess" in plan else "info", plan)
     # Resuming loads every weight from last.ckpt: no need (nor network) for the start weights.
     # Under torchrun, DistributedDataParallel copies rank 0's weights to the other processes:
@@ -287,6 +287,7 @@ def prepare(
     scaler = torch.amp.GradScaler(device.type) if precision.use_scaler else None
 
     start_epoch, global_step, best_acc, best_epoch = 0, 0, None, None
+    shown_plan = plan
     if ckpt is not None:
         point = restore(
             ckpt,
@@ -305,7 +306,9 @@ def prepare(
         for note in point.notes:
             yield LogMessage("warning", note)
         folder.load_history(start_epoch)
-        yield LogMessage("info", f"Resuming at epoch {start_epoch + 1} of {cfg.epochs}.")
+        # The page shows this, not the plan of a new run (run.json keeps that one).
+        shown_plan = resume_plan(folder.path, start_epoch, cfg.epochs, cfg.arch)
+        yield LogMessage("info", shown_plan)
     semi = yield from start_semi_supervised(
         cfg, scan, train, model, optimizer, ckpt, device, control
     )
@@ -316,7 +319,7 @@ def prepare(
     folder.write_json("dataset.json", report.to_dict())
     dev_name = describe_device(device)
     folder.update_summary(
-        plan=plan,
+        plan=folder.summary.get("plan", plan) if ckpt is not None else plan,  # as it started
         status="running",
         dataset=os.path.abspath(cfg.data_dir),
         arch=cfg.arch,
@@ -370,7 +373,7 @@ def prepare(
         steps_per_epoch=steps_per_epoch,
         start_epoch=start_epoch,
         data_mode=data_mode,
-        plan=plan,
+        plan=shown_plan,
         epochs_are_a_ceiling=defaults.stops_on_plateau(
             defaults.is_small_from_scratch(cfg, report),
             cfg.early_stopping_patience,

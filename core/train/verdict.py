@@ -74,6 +74,15 @@ def describe_plan(
     return plan
 
 
+def resume_plan(run_dir: str, start_epoch: int, epochs: int, arch: str) -> str:
+    """The path of a resumed run (describe_plan's words are a new run's choice)."""
+    name = os.path.basename(os.path.normpath(run_dir))
+    return (
+        f"Resuming {name} at epoch {start_epoch + 1} of {epochs}: {arch} continues from its "
+        "last checkpoint, with the settings the run was started with."
+    )
+
+
 def guessing_verdict(
     best_val_acc: float | None,
     chance: float,

@@ -22,18 +22,14 @@ from PySide6.QtWidgets import (
 
 from core.infer.results import ClassifiedImage, UnreadableImage
 from gui.classify.add_to_dataset_menu import AddToDatasetMenu
-from gui.classify.classify_inputs import (
-    FolderChooser,
-    ModelChooser,
-    ResultsFilterBar,
-    is_model_path,
-)
+from gui.classify.classify_inputs import FolderChooser, ModelChooser, is_model_path
 from gui.classify.classify_job import ImagesListed, ModelLoaded, ResultsBatch, classify_job
 from gui.classify.classify_page_model import ClassifyPageModel
 from gui.classify.kept_model import KeptModel
 from gui.classify.progress_row import ProgressRow
 from gui.classify.results_actions import ResultsActions
 from gui.classify.results_filter import ResultsFilterModel
+from gui.classify.results_filter_bar import ResultsFilterBar
 from gui.classify.results_model import ResultsModel
 from gui.classify.results_view import ResultsView, UnreadableFiles
 from gui.classify.sort_dialog import SortDialog
@@ -153,6 +149,7 @@ class ClassifyView(QWidget):
         self.classify_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
         self.results_view.resultActivated.connect(self.show_result)
+        self.results_view.showAllRequested.connect(self.filter_bar.show_all)
         self.export_csv_button.clicked.connect(lambda: self.export_csv())
         self.export_json_button.clicked.connect(lambda: self.export_json())
         self.sort_button.clicked.connect(lambda: self.open_sort_dialog())

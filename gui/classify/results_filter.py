@@ -86,6 +86,16 @@ class ResultsFilterModel(QAbstractListModel):
             self._low, self._high = low, high
             self.invalidate()
 
+    def is_filtering(self) -> bool:
+        """Whether a class or confidence filter may hide results."""
+        return self._class is not None or (self._low, self._high) != (0.0, 1.0)
+
+    def clear_filters(self) -> None:
+        """Every class, every confidence (the order stays): one rebuild, not one per filter."""
+        if self.is_filtering():
+            self._class, self._low, self._high = None, 0.0, 1.0
+            self.invalidate()
+
     def set_sort(self, key: str, descending: bool = False) -> None:
         if key not in SORT_KEYS:
             raise ValueError(f"sort key must be one of {SORT_KEYS}, got {key!r}")

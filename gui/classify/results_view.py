@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QStyle,
     QStyleOptionViewItem,
     QToolButton,
@@ -44,13 +45,17 @@ from gui.widgets.grid_fit import fitted_cell
 from gui.widgets.thumbnail_cache import DEFAULT_SIZE
 
 LAYOUT_BATCH = 200  # rows laid out per event-loop turn
+FILTERED_OUT_TEXT = "No results match the filters."
 _SELECTING = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
 class ResultsView(QListView):
-    """Icon-mode list of result tiles; `resultActivated(ClassifiedImage)` on click or Enter."""
+    """Icon-mode list of result tiles; `resultActivated(ClassifiedImage)` on click or Enter.
+    When its (filter) model hides every result of its source, it says so and offers "Show
+    all": `showAllRequested()`."""
 
     resultActivated = Signal(object)
+    showAllRequested = Signal()
 
     def __init__(self, thumbnail_size: int = DEFAULT_SIZE, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,8 +88,23 @@ class ResultsView(QListView):
         self.setMouseTracking(False)
         self.empty_text = "No results yet."
         self._unrendered = QRegion()  # tiles a frame left to the next ones
+        # Results there, but a filter hides all of them: a way back (over the empty grid).
+        self.show_all_button = QPushButton("Show all", self.viewport())
+        self.show_all_button.setObjectName("showAllResultsButton")
+        self.show_all_button.setToolTip("Clear the class and confidence filters")
+        self.show_all_button.hide()
+        self.show_all_button.clicked.connect(self.showAllRequested)
         self.clicked.connect(self._on_index_clicked)
         self.activated.connect(self._on_index_activated)
+
+    def _count_signals(self, model: Any) -> list[Any]:
+        """The signals after which the model, or its source, may have rows or none."""
+        models = [model, *([model.sourceModel()] if hasattr(model, "sourceModel") else [])]
+        return [
+            signal
+            for m in models
+            for signal in (m.modelReset, m.rowsInserted, m.rowsRemoved, m.layoutChanged)
+        ]
 
     def setModel(self, model: Any) -> None:
         old = self.model()
@@ -92,12 +112,31 @@ class ResultsView(QListView):
             old.modelReset.disconnect(self.delegate.forget_tiles)
             old.rowsAboutToBeInserted.disconnect(self._on_model_rows_about_to_be_inserted)
             old.layoutAboutToBeChanged.disconnect(self._on_model_rows_about_to_be_inserted)
+            for signal in self._count_signals(old):
+                signal.disconnect(self._update_show_all)
         super().setModel(model)
         if model is not None:
             # A new folder's results: names are relative to another root.
             model.modelReset.connect(self.delegate.forget_tiles)
             model.rowsAboutToBeInserted.connect(self._on_model_rows_about_to_be_inserted)
             model.layoutAboutToBeChanged.connect(self._on_model_rows_about_to_be_inserted)
+            for signal in self._count_signals(model):
+                signal.connect(self._update_show_all)
+        self._update_show_all()
+
+    def filtered_out(self) -> bool:
+        """The model shows nothing of a source that has results (a filter hides them all)."""
+        model = self.model()
+        if model is None or model.rowCount() or not hasattr(model, "sourceModel"):
+            return False
+        return model.sourceModel().rowCount() > 0
+
+    def _update_show_all(self, *_args: Any) -> None:
+        filtered = self.filtered_out()
+        if filtered != self.show_all_button.isVisible():
+            self.show_all_button.setVisible(filtered)
+            self._place_show_all()
+            self.viewport().update()
 
     def _on_model_rows_about_to_be_inserted(self, *_args: Any) -> None:
         # A batch of results moves the tiles after it (or the scroll bar): the grid repaints
@@ -137,6 +176,14 @@ class ResultsView(QListView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._fit_grid()
         super().resizeEvent(event)
+        self._place_show_all()
+
+    def _place_show_all(self) -> None:
+        """Under the text that says why the grid is empty (drawn in the middle)."""
+        button, area = self.show_all_button, self.viewport().rect()
+        size = button.sizeHint()
+        top = area.center().y() + self.fontMetrics().height()
+        button.setGeometry(area.center().x() - size.width() // 2, top, size.width(), size.height())
 
     def _fit_grid(self) -> None:
         cell = fitted_cell(self, self.tile_size())
@@ -174,15 +221,22 @@ class ResultsView(QListView):
             self._unrendered += self.delegate.tiles.deferred
             if not shared_pacer().is_pending(self):
                 shared_pacer().request(self, self._on_pacer_turn)
-        model = self.model()
-        if model is None or model.rowCount() == 0:
+        text = self.placeholder_text()
+        if text:
             painter = QPainter(self.viewport())
             painter.setPen(PLACEHOLDER_TEXT)
             painter.drawText(
                 self.viewport().rect().adjusted(20, 20, -20, -20),
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                self.empty_text,
+                text,
             )
+
+    def placeholder_text(self) -> str:
+        """What the grid says in its middle: why it is empty ('' when it shows tiles)."""
+        model = self.model()
+        if model is not None and model.rowCount():
+            return ""
+        return FILTERED_OUT_TEXT if self.filtered_out() else self.empty_text
 
     def _paint_tiles(self, event: QPaintEvent) -> None:
         """QListView's paintEvent, for this grid: the tiles in the event's region, each a

@@ -5,18 +5,13 @@ gui.runs.run_records.load_run."""
 from __future__ import annotations
 
 import html
-from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -33,6 +28,7 @@ from gui.runs.run_records import (
     parse_time,
     status_style,
 )
+from gui.runs.settings_table import RunSettingsTable
 from gui.runs.test_view import TestView
 from gui.widgets.class_metrics_table import ClassMetricsTable
 from gui.widgets.confusion_matrix import ConfusionMatrixView
@@ -47,52 +43,6 @@ COMPARE_COLORS = [
 ]
 # fmt: on
 MAX_CLASS_TABLE_HEIGHT = 280  # px; more classes scroll, the matrix keeps the rest
-
-# config.json keys in words; the others are shown with "_" as spaces.
-# fmt: off
-SETTING_LABELS = {
-    "data_dir": "dataset folder", "out_dir": "run folder", "arch": "architecture",
-    "pretrained": "ImageNet pretrained", "weights_file": "weights file",
-    "freeze_backbone": "freeze backbone", "lr": "learning rate", "warmup_epochs": "warm-up epochs",
-    "step_size": "LR step (epochs)", "step_gamma": "LR step factor", "image_size": "image size (px)",
-    "val_split": "validation split", "class_balanced": "class-balanced loss",
-    "early_stopping_patience": "early-stopping patience", "mixed_precision": "mixed precision",
-    "cpu_threads": "CPU threads", "num_workers": "data loader workers",
-    "cache_memory_mb": "image cache (MB)", "prediction_samples": "prediction samples",
-    "resume": "resumed", "hflip": "horizontal flip", "vflip": "vertical flip",
-    "random_resized_crop": "random resized crop", "crop_scale_min": "smallest crop (area)",
-    "rotation_degrees": "rotation (°)", "color_jitter": "colour jitter",
-    "trivial_augment": "TrivialAugment",
-}
-# fmt: on
-
-
-def _flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in config.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}: "))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
-def _setting_label(key: str) -> str:
-    prefix, _, last = key.rpartition(": ")
-    label = SETTING_LABELS.get(last, last.replace("_", " "))
-    return f"{prefix}: {label}" if prefix else label
-
-
-def _setting_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list):
-        return ", ".join(_setting_text(v) for v in value)
-    return str(value)
 
 
 class RunDetail(QWidget):
@@ -125,11 +75,7 @@ class RunDetail(QWidget):
         self.class_table = ClassMetricsTable()
         self.evaluation_note = QLabel(wordWrap=True)
         self.evaluation_note.setProperty("role", "muted")
-        self.settings_table = QTableWidget(objectName="runSettings")
-        self.settings_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.settings_table.setAlternatingRowColors(True)
-        self.settings_table.verticalHeader().hide()
-        self.settings_table.setWordWrap(False)
+        self.settings_table = RunSettingsTable()
         self.tabs = QTabWidget(objectName="runTabs")
         self.tabs.setDocumentMode(True)
         self.no_curves_label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
@@ -211,7 +157,7 @@ class RunDetail(QWidget):
         names = compare_labels(runs) if len(runs) > 1 else []
         self._show_evaluation(runs[0], names[0] if names else None)
         self.test_view.show_run(runs[0].run_dir)
-        self._show_settings(runs, names)
+        self.settings_table.show_runs(runs, names)
 
     # -- one run -----------------------------------------------------------------------------
 
@@ -345,41 +291,3 @@ class RunDetail(QWidget):
         has_eval = run.eval_epoch is not None
         self.confusion.setVisible(has_eval)
         self.class_table.setVisible(has_eval)
-
-    def _show_settings(self, runs: list[RunData], labels: list[str]) -> None:
-        """One run: setting, value. Several: a column per run, headed by its `labels` entry."""
-        flats = [_flatten(run.config) for run in runs]
-        keys = list(dict.fromkeys(k for flat in flats for k in flat))
-        differs = {k for k in keys if len({_setting_text(f.get(k)) for f in flats}) > 1}
-        if len(runs) > 1:  # what differs is what the comparison is about: list it first
-            keys.sort(key=lambda k: k not in differs)
-        table = self.settings_table
-        table.clear()
-        headers = ["setting"] + (labels if len(runs) > 1 else ["value"])
-        table.setColumnCount(len(headers))
-        table.setHorizontalHeaderLabels(headers)
-        if len(runs) > 1:
-            for col, run in enumerate(runs, start=1):
-                table.horizontalHeaderItem(col).setToolTip(run.run_dir)
-        table.setRowCount(len(keys))
-        bold = QFont(table.font())
-        bold.setBold(True)
-        for row, key in enumerate(keys):
-            label = QTableWidgetItem(_setting_label(key))
-            label.setToolTip(key)
-            table.setItem(row, 0, label)
-            for col, flat in enumerate(flats, start=1):
-                item = QTableWidgetItem(_setting_text(flat.get(key)))
-                item.setToolTip(item.text())
-                table.setItem(row, col, item)
-            if key in differs:
-                for col in range(len(headers)):
-                    table.item(row, col).setFont(bold)
-                    table.item(row, col).setBackground(QColor(255, 244, 204))
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        table.resizeColumnsToContents()
-        header.setStretchLastSection(True)
-        if not keys:
-            table.setRowCount(1)
-            table.setItem(0, 0, QTableWidgetItem("config.json is missing or unreadable"))

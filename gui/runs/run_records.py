@@ -77,6 +77,21 @@ def format_time(value: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_short_time(value: Any, today: datetime | None = None) -> str:
+    """A start time where a full one does not fit: "1 Dec 20:59" this year, "1 Dec 2025"
+    before it (the month by name: "12-01" reads as January 12 in much of the world)."""
+    moment = parse_time(value)
+    if moment is None:
+        return "—"
+    day = f"{moment.day} {MONTHS[moment.month - 1]}"
+    if moment.year != (today or datetime.now()).year:
+        return f"{day} {moment.year}"
+    return f"{day} {moment:%H:%M}"
+
+
 def format_percent(fraction: Any) -> str:
     value = number(fraction)
     return "—" if value is None else f"{100 * value:.1f} %"

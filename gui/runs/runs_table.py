@@ -2,8 +2,10 @@
 accuracy, epochs, status), sortable by value, several rows selectable for comparison.
 
 The status column always shows: when the list is narrower than its columns (a 1280x720
-window), the dataset and architecture names are elided first, then the date and the
-"· guessing" mark, before a horizontal scroll bar would hide the status."""
+window), the date first shows in its short form ("1 Dec 20:59", the full date in the
+tooltip), the names and numbers give up the room kept for the sort arrow, then the dataset
+and architecture names are elided, and last the "· guessing" mark, before a horizontal
+scroll bar would hide the status."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -32,6 +35,7 @@ from gui.runs.run_records import (
     end_reason,
     folder_name,
     format_percent,
+    format_short_time,
     format_time,
     number,
     status_style,
@@ -40,13 +44,10 @@ from gui.runs.run_records import (
 COLUMNS = ("date", "dataset", "architecture", "best val acc", "test acc", "epochs", "status")
 SortRole = Qt.ItemDataRole.UserRole + 1  # numbers and ISO dates, so columns sort by value
 RunDirRole = Qt.ItemDataRole.UserRole + 2
+ShortTextRole = Qt.ItemDataRole.UserRole + 3  # the date's short form ("1 Dec 20:59")
 MAX_COLUMN_WIDTH = 140  # px
-# Columns that give up width when the list is too narrow, tier by tier (within a tier in
-# proportion to what each has to give), down to their header's width or this many px.
-SHRINKING = (
-    {"dataset": 56, "architecture": 64},
-    {"date": 84, "best val acc": 58},
-)
+NAMES_ELIDED_TO = {"dataset": 56, "architecture": 64}  # px, the narrowest a name column gets
+GUESSING_ELIDED_TO = 58  # px: "20.0 % · guess…" keeps the number
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -85,6 +86,8 @@ class RunsTableModel(QAbstractTableModel):
             return self._sort_value(run, column)
         if role == RunDirRole:
             return run.get("run_dir", "")
+        if role == ShortTextRole and column == "date":
+            return format_short_time(run.get("started"))
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(run, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == "status":
@@ -146,24 +149,40 @@ class RunsTableModel(QAbstractTableModel):
         if column == "best val acc" and verdict_of(run):
             return verdict_of(run)
         lines = [str(run.get("run_dir", ""))]
+        if column == "date":  # the full date, when the column shows its short form
+            lines.insert(0, f"Started {format_time(run.get('started'))}")
         if duration_text(run):
             lines.append(duration_text(run))
         return "\n".join(lines)
 
 
-def shrunk_widths(
-    natural: list[int], room: int, headers: dict[str, int] | None = None
-) -> list[int]:
-    """Column widths (all but the last) that fit `room` px, taken from the SHRINKING columns
-    tier by tier, none narrower than its minimum or its header text (`headers`: px by
-    column); unchanged when they already fit."""
+def shrinking_tiers(
+    headers: dict[str, int], contents: dict[str, int], short_date: int
+) -> list[dict[str, int]]:
+    """Which columns give up width, tier after tier, and down to how many px: `headers`,
+    the px each header's text needs (without the sort arrow's room), `contents` the px of
+    each column's content, `short_date` of the dates' short form."""
+    return [
+        # Nothing is lost: the full date is in the tooltip.
+        {"date": max(short_date, headers["date"])},
+        {"dataset": headers["dataset"], "architecture": headers["architecture"]},
+        # The room kept for the sort arrow; numbers are never elided.
+        {"best val acc": headers["best val acc"]}
+        | {name: max(headers[name], contents[name]) for name in ("test acc", "epochs")},
+        NAMES_ELIDED_TO,  # their headers elided too ("archi…")
+        {"best val acc": GUESSING_ELIDED_TO},
+    ]
+
+
+def shrunk_widths(natural: list[int], room: int, tiers: list[dict[str, int]]) -> list[int]:
+    """Column widths (all but the last) that fit `room` px, taken tier by tier from the
+    columns of `tiers` (within a tier in proportion to what each has to give), none
+    narrower than its tier's px; unchanged when they already fit."""
     widths = list(natural)
     excess = sum(widths) - room
-    for tier in SHRINKING:
+    for tier in tiers:
         spare = {
-            COLUMNS.index(name): max(
-                widths[COLUMNS.index(name)] - max(least, (headers or {}).get(name, 0)), 0
-            )
+            COLUMNS.index(name): max(widths[COLUMNS.index(name)] - least, 0)
             for name, least in tier.items()
         }
         total = sum(spare.values())
@@ -182,6 +201,23 @@ class _ElideRight(QStyledItemDelegate):
     def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideRight
+
+
+def text_margin(widget: QWidget) -> int:
+    """The px an item view leaves on either side of a cell's text."""
+    return widget.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
+
+
+class _ShortDate(QStyledItemDelegate):
+    """The date in its short form ("1 Dec 20:59") when the whole one does not fit: "2026-1…
+    20:59" lost the month and the day."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        width = option.rect.width()  # 0 when asked for a size hint: the whole date's
+        room = width - 2 * text_margin(option.widget or self.parent())
+        if width > 0 and option.fontMetrics.horizontalAdvance(option.text) > room:
+            option.text = index.data(ShortTextRole) or option.text
 
 
 class RunsTable(QTableView):
@@ -210,9 +246,19 @@ class RunsTable(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setSectionsMovable(True)  # e.g. status next to the date in a narrow window
+        # A header narrower than its text ends in "…" rather than being cut at both ends;
+        # elided in the weight the style sheet draws it in (measured in the regular one, the
+        # text overflowed).
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        bold = QFont(header.font())
+        bold.setWeight(QFont.Weight.DemiBold)
+        header.setFont(bold)
         self._elide_right = _ElideRight(self)
         self.setItemDelegateForColumn(COLUMNS.index("best val acc"), self._elide_right)
+        self._short_date = _ShortDate(self)
+        self.setItemDelegateForColumn(COLUMNS.index("date"), self._short_date)
         self._natural: list[int] = []  # content widths of all but the last column
+        self._tiers: list[dict[str, int]] = []  # what gives up width first (shrinking_tiers)
 
     def set_runs(self, runs: list[dict[str, Any]]) -> None:
         self.runs_model.set_runs(runs)
@@ -227,10 +273,29 @@ class RunsTable(QTableView):
         self._natural = [
             min(header.sectionSize(column), MAX_COLUMN_WIDTH) for column in range(len(COLUMNS) - 1)
         ]
+        self._tiers = shrinking_tiers(*self._measure())
         self.fit_width()
 
+    def _measure(self) -> tuple[dict[str, int], dict[str, int], int]:
+        """(px of each header's text, px of each column's content, px of the short dates)."""
+        header = self.horizontalHeader()
+        # Header sizes without the room every section keeps for the sort arrow: the text
+        # (in the style sheet's font and padding) is what must not be cut.
+        header.setSortIndicatorShown(False)
+        headers = {name: header.sectionSizeHint(c) for c, name in enumerate(COLUMNS)}
+        header.setSortIndicatorShown(True)
+        contents = {name: self.sizeHintForColumn(c) for c, name in enumerate(COLUMNS)}
+        date = COLUMNS.index("date")
+        short = [
+            self.proxy.index(row, date).data(ShortTextRole) or ""
+            for row in range(self.proxy.rowCount())
+        ]
+        metrics = self.fontMetrics()
+        short_date = max(map(metrics.horizontalAdvance, short), default=0)
+        return headers, contents, short_date + 2 * text_margin(self) + 1  # + the grid line
+
     def fit_width(self) -> None:
-        """Shrink the SHRINKING columns so that the status column shows whole in the width
+        """Shrink columns (shrinking_tiers) so that the status column shows whole in the width
         the list has now (and give them their width back as it grows)."""
         if not self._natural:
             return
@@ -239,9 +304,7 @@ class RunsTable(QTableView):
         # goes with the number of runs, without a resize event.
         frame = 2 * self.frameWidth() + self.verticalScrollBar().sizeHint().width()
         room = self.width() - frame - self._status_width()
-        metrics = header.fontMetrics()
-        headers = {name: metrics.horizontalAdvance(name) + 16 for name in COLUMNS}
-        for column, width in enumerate(shrunk_widths(self._natural, room, headers)):
+        for column, width in enumerate(shrunk_widths(self._natural, room, self._tiers)):
             header.resizeSection(column, width)
 
     def resizeEvent(self, event: Any) -> None:

@@ -5,21 +5,30 @@ shown, the next run's process waits ready, torch loaded (core.train.standby)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import dataclasses
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from core.errors import LoupeError
-from core.events import RunFinished
+from core.events import RunFinished, RunStarted
 from core.train.child_run import child_fit, distributed_fit, is_launch_message
 from core.train.config import TrainConfig, resume_config
 from core.train.launch import ALL_GPUS
+from core.train.presets import CUSTOM
 from core.train.standby import Standby
 from gui.jobs import JobEnded, JobRunner
 from gui.runs.run_records import load_run
 from gui.train.model_settings import ModelSettingsPanel
+from gui.train.run_notice import PLAN_STYLE
 from gui.train.train_job import FitFunction, training_job
-from gui.train.train_page_model import Refusal, TrainPageModel
+from gui.train.train_page_model import (
+    Refusal,
+    TrainPageModel,
+    resumed_settings_note,
+    settings_values,
+)
 from gui.train.training_dashboard import TrainingDashboard
 
 CLOSE_TIMEOUT_S = 20.0  # a CPU step of a big model can take seconds; after this we still wait
@@ -63,9 +72,20 @@ class TrainPage(QWidget):
         settings_scroll.setWidgetResizable(True)
         settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         settings_scroll.setMinimumWidth(320)
+        # While a resumed run trains, the fields show its settings, and this says so.
+        self.resume_note = QLabel()
+        self.resume_note.setObjectName("resumeSettingsNote")
+        self.resume_note.setWordWrap(True)
+        self.resume_note.setStyleSheet(PLAN_STYLE)
+        self.resume_note.hide()
+        settings_side = QWidget()
+        side = QVBoxLayout(settings_side)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.resume_note)
+        side.addWidget(settings_scroll, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("trainSplitter")
-        self.splitter.addWidget(settings_scroll)
+        self.splitter.addWidget(settings_side)
         self.splitter.addWidget(self.dashboard)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -140,7 +160,32 @@ class TrainPage(QWidget):
         if history is not None:
             self.dashboard.plots.set_history(history.steps, history.metrics)
         self.settings_panel.setEnabled(False)  # edits would not reach the running engine
+        if config.resume:
+            self._show_run_settings(config.out_dir, dataclasses.asdict(config))
         self.runStarted.emit()
+
+    def _show_run_settings(self, run_dir: str, config: dict) -> None:
+        """The fields show what a resumed run trains with (not the next run's settings, which
+        come back when it ends); the page's `changed` is not emitted: the user changed none."""
+        self.model.show_resumed_settings(self.settings_panel.state())
+        panel = self.settings_panel
+        with QSignalBlocker(panel):
+            panel.restore({"values": settings_values(config)})
+        if panel.presetCombo.currentText() == CUSTOM:  # not "Your own settings."
+            panel.preset_description.setText("The settings this run was started with.")
+        self.resume_note.setText(resumed_settings_note(run_dir, int(config.get("epochs", 0))))
+        self.resume_note.show()
+
+    def _show_own_settings(self) -> None:
+        own = self.model.take_own_settings()
+        if own is not None:
+            with QSignalBlocker(self.settings_panel):
+                self.settings_panel.restore(own)
+        self.resume_note.hide()
+
+    def settings_state(self) -> dict:
+        """The user's settings, to remember (not a resumed run's, while the fields show it)."""
+        return self.model.own_settings(self.settings_panel.state())
 
     def resume_run(self, run_dir: str, epochs: int) -> bool:
         """Continue `run_dir` until `epochs` epochs in total (the Runs page's Resume); False
@@ -164,6 +209,7 @@ class TrainPage(QWidget):
         if isinstance(event, JobEnded):
             self.model.run_ended()
             self.dashboard.set_running(False)
+            self._show_own_settings()
             self.settings_panel.setEnabled(True)
             self._start_standby()  # the next run's process (this one's has ended)
             self.runEnded.emit()
@@ -173,6 +219,8 @@ class TrainPage(QWidget):
             if self.dashboard.status_label.text() == STARTING_TEXT:
                 self.dashboard.status_label.setText("preparing…")
         self.dashboard.on_event(event)
+        if isinstance(event, RunStarted) and self.model.kept_settings is not None:
+            self._show_run_settings(event.run_dir, event.config)  # as the run resolved them
         if isinstance(event, RunFinished):
             # The thread ends a moment after its last event: Train waits for JobEnded.
             self.dashboard.train_button.setEnabled(False)

@@ -1,10 +1,12 @@
 """The Train page's state and rules, without Qt: which dataset a run would train, whether
 Train is allowed and, if not, why; when the refusal banner may go; where a new run's folder
-goes. gui.train.train_page renders it; tests drive it directly."""
+goes; whose settings the fields show while a run is resumed. gui.train.train_page renders
+it; tests drive it directly."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -49,6 +51,9 @@ class TrainPageModel:
         self.running = False
         self.starting = False  # the run's process has not said anything yet
         self.refusal_reason: RefusalReason = ""
+        # The user's settings (the panel's state), kept aside while the fields show those of
+        # a resumed run: it trains with its own, not with what the panel held.
+        self.kept_settings: dict[str, Any] | None = None
 
     # -- the dataset, as the Data page reports it -----------------------------------------
 
@@ -114,11 +119,47 @@ class TrainPageModel:
         self.running = False
         self.starting = False
 
+    # -- a resumed run's settings on show -------------------------------------------------
+
+    def show_resumed_settings(self, own: dict[str, Any]) -> None:
+        """The fields are about to show a resumed run's settings: keep the user's (`own`)."""
+        if self.kept_settings is None:
+            self.kept_settings = own
+
+    def own_settings(self, shown: dict[str, Any]) -> dict[str, Any]:
+        """The user's settings (to remember): those kept aside, else the ones `shown`."""
+        return shown if self.kept_settings is None else self.kept_settings
+
+    def take_own_settings(self) -> dict[str, Any] | None:
+        """The run ended: the settings to show again (None: the user's are on show)."""
+        kept, self.kept_settings = self.kept_settings, None
+        return kept
+
     def _clear_if(self, reason: RefusalReason) -> bool:
         if self.refusal_reason == reason:
             self.refusal_reason = ""
             return True
         return False
+
+
+def resumed_settings_note(run_dir: str, epochs: int) -> str:
+    """Above the fields while they show a resumed run's settings."""
+    name = os.path.basename(os.path.normpath(run_dir))
+    return (
+        f"These are the settings of {name}, resumed until epoch {epochs}. Your settings come "
+        "back when it ends."
+    )
+
+
+def settings_values(config: dict[str, Any]) -> dict[str, Any]:
+    """A run's config (as in config.json) as the settings panel's values ('augment.<name>')."""
+    values: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            values.update({f"{key}.{name}": item for name, item in value.items()})
+        else:
+            values[key] = value
+    return values
 
 
 def evaluation_note(epoch: int, best_epoch: int | None, finished: bool) -> str:

@@ -192,6 +192,16 @@ def test_resume_continues_from_last_checkpoint(shapes_data, tmp_path):
     assert second[-1].status == "completed", second[-1].reason
     assert [e.epoch for e in _of(second, EpochEnded)] == [2, 3]
     assert _of(second, RunStarted)[0].start_epoch == 2
+    # The Train page's line says that it resumes, not a new run's plan ("Training loupe_net
+    # from scratch because you chose it..."); run.json keeps the plan the run started with.
+    assert _of(second, RunStarted)[0].plan == (
+        f"Resuming run at epoch 3 of 4: {saved['arch']} continues from its last checkpoint, "
+        "with the settings the run was started with."
+    )
+    logged = [e.text for e in _of(second, LogMessage)]
+    assert not any(text.startswith("Training ") for text in logged)
+    summary = json.load(open(os.path.join(out, "run.json")))
+    assert summary["plan"] == _of(first, RunStarted)[0].plan
     with open(os.path.join(out, "metrics.csv")) as f:
         assert [r["epoch"] for r in csv.DictReader(f)] == ["0", "1", "2", "3"]
     # Asking for no more epochs than done is explained, not a crash.

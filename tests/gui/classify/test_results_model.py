@@ -14,8 +14,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtTest import QAbstractItemModelTester
 
 from core.infer.results import ClassifiedImage
-from gui.classify.classify_inputs import ResultsFilterBar
 from gui.classify.results_filter import ResultsFilterModel
+from gui.classify.results_filter_bar import ResultsFilterBar
 from gui.classify.results_model import (
     UNSURE,
     ConfidenceRole,
