@@ -118,7 +118,7 @@ def test_epochs_auto_on_resume_is_the_runs_own_number(shapes_data, run, tmp_path
             control.request_stop()
     done = loupe("train", shapes_data, "--out", stopped, "--resume", "--epochs", "auto")
     assert done.returncode == 0, done.stderr
-    assert "Resuming at epoch 2 of 3." in done.stderr and "epoch 3/3" in done.stderr
+    assert "at epoch 2 of 3: loupe_net continues" in done.stderr and "epoch 3/3" in done.stderr
 
 
 def test_a_resume_whose_unlabelled_folder_is_gone_names_it_as_the_runs_own(shapes_data, tmp_path):
