@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QWidget,
 )
@@ -34,6 +33,7 @@ from gui.runs.runs_view import RunsView
 from gui.settings_store import SettingsStore
 from gui.torch_loader import TorchLoader
 from gui.train.train_page import CLOSE_TIMEOUT_S, TrainPage
+from gui.widgets.questions import ask_yes_no
 from gui.window_menus import build_menus
 from gui.window_size import (
     content_minimum,
@@ -352,14 +352,7 @@ class MainWindow(QMainWindow):
         return ""
 
     def _ask_close(self) -> bool:
-        answer = QMessageBox.question(
-            self,
-            "Loupe is working",
-            self._close_question(),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_yes_no(self, "Loupe is working", self._close_question())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closing:

@@ -19,6 +19,20 @@ def check_folder(path: str, what: str) -> None:
         raise LoupeError(f"{what} is not a folder: {path}")
 
 
+def check_report_folder(out: str, existing_reports: Callable[[str], list[str]], force: bool) -> str:
+    """The absolute --out folder of a report (evaluate, doctor); LoupeError when it is a file,
+    or when it holds an earlier report (`existing_reports(folder)`) and --force is not given."""
+    folder = os.path.abspath(os.path.expanduser(out))
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise LoupeError(f"--out must be a folder, but {folder} is a file.")
+    existing = existing_reports(folder)
+    if existing and not force:
+        raise LoupeError(
+            f"{existing[0]} already exists: choose another --out folder, or pass --force."
+        )
+    return folder
+
+
 @contextlib.contextmanager
 def first_ctrl_c(on_first: Callable[[], None]) -> Iterator[None]:
     """The first Ctrl+C calls `on_first` (ask the work to stop at its next safe point); a

@@ -9,7 +9,6 @@ import sys
 
 from core.cli.progress import _Line, bar
 from core.command_name import command_line
-from core.errors import LoupeError
 
 
 class _StageLine(_Line):
@@ -59,7 +58,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from core.cli.cli_support import check_folder, first_ctrl_c
+    from core.cli.cli_support import check_folder, check_report_folder, first_ctrl_c
     from core.control import RunControl
     from core.data.doctor import (
         DoctorConfig,
@@ -71,14 +70,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from core.data.doctor_report import existing_report_files, write_report
 
     check_folder(args.data_dir, "Dataset folder")  # one line before any progress output
-    out = os.path.abspath(os.path.expanduser(args.out))
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise LoupeError(f"--out must be a folder, but {out} is a file.")
-    existing = existing_report_files(out)
-    if existing and not args.force:
-        raise LoupeError(
-            f"{existing[0]} already exists: choose another --out folder, or pass --force."
-        )
+    out = check_report_folder(args.out, existing_report_files, args.force)
     config = DoctorConfig(data_dir=args.data_dir, run_dir=args.run)
     if args.run:
         val_split, seed = run_split_settings(args.run)

@@ -44,6 +44,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from core.cli.cli_support import check_report_folder
     from core.cli.progress import ClassifyProgressLine
     from core.infer.evaluate import evaluate_folder, existing_report_files, write_report
     from core.infer.inference import load_model_for_inference
@@ -57,14 +58,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise LoupeError(
             f"{data_dir} is a file, not a folder: DATA_DIR must be a folder of class subfolders."
         )
-    out = os.path.abspath(args.out)
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise LoupeError(f"--out must be a folder, but {out} is a file.")
-    existing = existing_report_files(out)
-    if existing and not args.force:
-        raise LoupeError(
-            f"{existing[0]} already exists: choose another --out folder, or pass --force."
-        )
+    out = check_report_folder(args.out, existing_report_files, args.force)
     lm = load_model_for_inference(args.model, args.device)
     line = ClassifyProgressLine(sys.stderr)
     evaluation = evaluate_folder(lm, args.data_dir, args.batch_size)

@@ -4,11 +4,12 @@ session is undone only after a question that names its files and folders."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 
 from core.files.sort_manifest import read_manifest
 from gui.classify.classify_page_model import ClassifyPageModel, SortRecord
 from gui.classify.results_actions import ResultsActions
+from gui.widgets.questions import ask_yes_no
 
 
 def placed_files(manifest: str) -> list[tuple[str, str]]:
@@ -62,11 +63,4 @@ class UndoSortButton(QPushButton):
 
     def confirm(self, title: str, text: str) -> bool:
         """Yes/No, No by default (tests replace this method)."""
-        answer = QMessageBox.question(
-            self,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_yes_no(self, title, text)

@@ -44,6 +44,7 @@ from gui.runs.run_records import load_run
 from gui.runs.runs_page_model import ActionState, RunsPageModel
 from gui.runs.runs_table import COLUMNS, RunDirRole, RunsTable
 from gui.runs.workspace_watcher import WorkspaceWatcher
+from gui.widgets.questions import ask_yes_no
 
 # The table may take this share of the page to show every column whole; the run's curves
 # and matrix keep the rest (still ~500 px in a 1440 px window).
@@ -363,14 +364,7 @@ class RunsView(QWidget):
 
     def _confirm(self, title: str, text: str) -> bool:
         """Yes/No question (tests replace this method)."""
-        answer = QMessageBox.question(
-            self,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_yes_no(self, title, text)
 
     def shutdown(self) -> None:
         """The window is closing: an evaluation still running is stopped and waited for."""

@@ -55,3 +55,17 @@ def disable_hard_links(monkeypatch) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
     monkeypatch.setattr(os, "link", no_link)
+
+
+def visible_files(root) -> dict[str, bytes]:
+    """{relative path: bytes} of every file under `root` that is not hidden (nor in a hidden
+    folder): a dataset as training sees it, manifests and Loupe's own records left out."""
+    found = {}
+    for current, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            if not name.startswith("."):
+                path = os.path.join(current, name)
+                with open(path, "rb") as f:
+                    found[os.path.relpath(path, root)] = f.read()
+    return found

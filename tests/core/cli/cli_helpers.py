@@ -45,3 +45,20 @@ def loupe_process(*args, cwd=ROOT) -> subprocess.CompletedProcess:
 # One thread, no bf16: the CPU tuner would choose them by timing, moving the numbers (and the
 # accuracy some tests rely on) with the machine's load.
 PINNED_CPU = ("--cpu-threads", "1", "--mixed-precision", "off")
+
+
+def cli(capsys, *args) -> tuple[int, str, str]:
+    """run_cli in this process: (exit code, stdout, stderr) as pytest's capsys caught them."""
+    from core.cli.commands import run_cli
+
+    code = run_cli([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(err: str) -> str:
+    """The one `loupe: error: ...` line stderr must be (asserted)."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("loupe: error: "), err
+    assert "Traceback" not in err
+    return lines[0]

@@ -11,21 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from core.cli.commands import run_cli
+from tests.core.cli.cli_helpers import cli, one_line_error
 from tests.core.image_factory import make_image, make_shapes_dataset
 from tests.core.run_factory import file_bytes, make_run_folder
-
-
-def cli(capsys, *args) -> tuple[int, str, str]:
-    code = run_cli([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("loupe: error: "), err
-    return lines[0]
 
 
 @pytest.fixture

@@ -11,24 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from core.cli.commands import run_cli
 from core.events import StepEnded
-from tests.core.cli.cli_helpers import PINNED_CPU
+from tests.core.cli.cli_helpers import PINNED_CPU, cli, one_line_error
 from tests.core.image_factory import make_image, make_shapes_dataset
 from tests.core.run_factory import make_run_folder
-
-
-def cli(capsys, *args) -> tuple[int, str, str]:
-    code = run_cli([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("loupe: error: "), err
-    return lines[0]
-
 
 FAST = ["--arch", "loupe_net", "--epochs", 2, "--batch-size", 16, "--image-size", 16]
 FAST += ["--device", "cpu", *PINNED_CPU]

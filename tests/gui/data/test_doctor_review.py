@@ -12,18 +12,7 @@ from gui.data.doctor_review import DoctorDialog
 from gui.data.doctor_review_model import REVIEWED_FILE, DoctorReviewModel
 from gui.jobs import JobEnded
 from tests.core.image_factory import make_shapes_dataset
-
-
-def _files(root) -> dict[str, bytes]:
-    found = {}
-    for current, dirs, names in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in names:
-            if not name.startswith("."):
-                path = os.path.join(current, name)
-                with open(path, "rb") as f:
-                    found[os.path.relpath(path, root)] = f.read()
-    return found
+from tests.core.sorting_helpers import visible_files
 
 
 @pytest.fixture
@@ -50,7 +39,7 @@ def _report(root) -> dict:
 
 
 def test_move_to_the_suggested_class_then_undo(dataset):
-    before = _files(dataset)
+    before = visible_files(dataset)
     model = DoctorReviewModel(str(dataset), _report(dataset))
     issue = [i for i in model.open_items() if i.kind == "label_issues"][0]
     manifest = model.move(list(issue.paths), issue.suggested)
@@ -58,7 +47,7 @@ def test_move_to_the_suggested_class_then_undo(dataset):
     assert (dataset / "circle" / "wrong.png").is_file()
     assert issue not in model.open_items() and model.changed
     model.undo()
-    assert _files(dataset) == before
+    assert visible_files(dataset) == before
     assert issue in model.open_items()
 
 
@@ -94,7 +83,7 @@ def test_keep_is_remembered_in_the_dataset(dataset):
 
 
 def test_dialog_checks_moves_the_selection_and_undoes(qtbot, dataset):
-    before = _files(dataset)
+    before = visible_files(dataset)
     dialog = DoctorDialog(str(dataset), 0.2, 0)
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(
@@ -123,12 +112,12 @@ def test_dialog_checks_moves_the_selection_and_undoes(qtbot, dataset):
     with qtbot.waitSignal(dialog.retrainRequested):
         dialog.retrain_button.click()
     dialog.undo_button.click()
-    assert _files(dataset) == before
+    assert visible_files(dataset) == before
     assert not dialog.undo_button.isEnabled()
 
 
 def test_cancel_stops_the_check_and_changes_nothing(qtbot, dataset):
-    before = _files(dataset)
+    before = visible_files(dataset)
     dialog = DoctorDialog(str(dataset), 0.2, 0)
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(
@@ -138,7 +127,7 @@ def test_cancel_stops_the_check_and_changes_nothing(qtbot, dataset):
         dialog.cancel_button.click()
     assert dialog.list.count() == 0
     assert "stopped" in dialog.status_label.text().lower()
-    assert _files(dataset) == before
+    assert visible_files(dataset) == before
 
 
 def _conflict_report() -> dict:

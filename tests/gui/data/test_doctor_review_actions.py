@@ -15,23 +15,12 @@ from PySide6.QtCore import Qt
 from gui.data.doctor_review import DoctorDialog
 from gui.data.doctor_review_model import REVIEWED_FILE, DoctorReviewModel
 from tests.core.image_factory import make_shapes_dataset
+from tests.core.sorting_helpers import visible_files
 
 CONFLICT = ["train/square/wrong.png", "train/circle/circle_000.png"]  # the wrong label first
 LEAK = ["train/triangle/triangle_000.png", "test/triangle/leak.png"]  # train first, as found
 HELD_OUT_ISSUE = "test/circle/circle_001.png"
 ROLE = Qt.ItemDataRole.UserRole  # a row's finding
-
-
-def _files(root) -> dict[str, bytes]:
-    found = {}
-    for current, dirs, names in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in names:
-            if not name.startswith("."):
-                path = os.path.join(current, name)
-                with open(path, "rb") as f:
-                    found[os.path.relpath(path, root)] = f.read()
-    return found
 
 
 @pytest.fixture
@@ -133,7 +122,7 @@ def test_move_to_class_is_for_labels_and_asks_before_a_held_out_image_changes(
 ):
     # A duplicates row preselected the first class and moved the whole group, a test image
     # included, without asking.
-    before = _files(dataset)
+    before = visible_files(dataset)
     asked: list[str] = []
     answer = [False]
     monkeypatch.setattr(DoctorDialog, "_confirm", lambda self, q: asked.append(q) or answer[0])
@@ -146,7 +135,7 @@ def test_move_to_class_is_for_labels_and_asks_before_a_held_out_image_changes(
     assert dialog.class_box.currentText() == "square"  # its suggestion
     dialog.move_button.click()  # a test image would change class: asked, and declined
     assert len(asked) == 1 and "test" in asked[0] and HELD_OUT_ISSUE in asked[0]
-    assert _files(dataset) == before
+    assert visible_files(dataset) == before
     answer[0] = True
     dialog.move_button.click()
     assert (dataset / "test" / "square" / "circle_001.png").is_file()
@@ -160,7 +149,7 @@ def test_move_to_class_is_for_labels_and_asks_before_a_held_out_image_changes(
 
 def test_undo_outlives_the_window(qtbot, dataset):
     # Reopening Check dataset showed Undo and Retrain disabled though the change was on disk.
-    before = _files(dataset)
+    before = visible_files(dataset)
     first = DoctorReviewModel(str(dataset), _report(dataset))
     first.exclude([LEAK[0]])
     first.move([CONFLICT[0]], "circle")
@@ -174,7 +163,7 @@ def test_undo_outlives_the_window(qtbot, dataset):
     assert (dataset / CONFLICT[0]).is_file()
     assert "check again" in dialog.status_label.text()
     dialog.undo_button.click()
-    assert _files(dataset) == before
+    assert visible_files(dataset) == before
     assert not dialog.undo_button.isEnabled()
 
 
