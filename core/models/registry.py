@@ -314,7 +314,7 @@ def _load_pretrained_state(arch: str) -> dict[str, torch.Tensor]:
 
 def read_state_dict(path: str) -> dict[str, torch.Tensor]:
     """A state dict from .safetensors or .pth/.pt, never executing pickled code."""
-    from core.models.checkpoints import load_safetensors, load_tensor_file
+    from core.models.tensor_files import load_safetensors, load_tensor_file
 
     if not os.path.isfile(path):
         raise ModelFileError(f"Weights file not found: {path}")
