@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections import namedtuple
 
 import pytest
 from PySide6.QtCore import Qt
@@ -14,85 +12,13 @@ from core.data.datasets import scan_dataset
 from core.train.config import TrainConfig
 from core.train.presets import (
     BALANCED,
-    BEST,
     CUSTOM,
-    DESCRIPTIONS,
     QUICK,
     QUICK_IMAGE_SIZE,
-    TUTORIAL,
 )
 from gui.train.model_settings import ModelSettingsPanel
 from tests.core.image_factory import make_shapes_dataset
-
-Device = namedtuple("Device", "key label")
-
-ARCHITECTURES = [
-    {
-        "name": "simple_cnn",
-        "description": "The small CNN of PyTorch's CIFAR-10 tutorial",
-        "params": 62_006,
-        "weights": "none",
-        "min_image_size": 16,
-        "fixed_image_size": None,
-    },
-    {
-        "name": "loupe_net",
-        "description": "Loupe's small CNN",
-        "params": 620_000,
-        "weights": "none",
-        "min_image_size": 8,
-        "fixed_image_size": None,
-    },
-    {
-        "name": "resnet18",
-        "description": "ResNet-18: a sturdy all-rounder",
-        "params": 11_181_642,
-        "weights": "downloadable",
-        "min_image_size": 32,
-        "fixed_image_size": None,
-    },
-    {
-        "name": "mobilenet_v3_large",
-        "description": "MobileNetV3-Large",
-        "params": 4_214_842,
-        "weights": "unavailable",
-        "min_image_size": 32,
-        "fixed_image_size": None,
-    },
-    {
-        "name": "vit_b_16",
-        "description": "ViT-B/16: Vision Transformer, needs 224 px",
-        "params": 85_806_346,
-        "weights": "cached",
-        "min_image_size": 224,
-        "fixed_image_size": 224,
-    },
-]
-
-
-@pytest.fixture
-def panel(qtbot):
-    widget = ModelSettingsPanel()
-    qtbot.addWidget(widget)
-    return widget
-
-
-@pytest.fixture
-def loaded(panel):
-    panel.set_architectures(ARCHITECTURES)
-    panel.set_devices([Device("auto", "Auto (CPU)"), Device("cpu", "CPU (2 cores)")])
-    return panel
-
-
-def child(panel, cls, name):
-    widget = panel.findChild(cls, name)
-    assert widget is not None, name
-    return widget
-
-
-def select_arch(panel, name: str) -> None:
-    combo = child(panel, QComboBox, "archCombo")
-    combo.setCurrentIndex(combo.findData(name))
+from tests.gui.train.settings_panel import ARCHITECTURES, Device, child, select_arch
 
 
 def test_defaults_build_the_default_config(panel):
@@ -178,95 +104,6 @@ def test_build_config_reflects_edited_controls(loaded, tmp_path):
     assert (config.device, config.mixed_precision) == ("cpu", "off")
     assert loaded.presetCombo.currentText() == CUSTOM
     assert loaded.problems(str(tmp_path)) == []
-
-
-def test_presets_change_values_and_editing_switches_to_custom(loaded):
-    select_arch(loaded, "resnet18")
-    loaded.apply_preset(QUICK)
-    quick = loaded.build_config("/d", "/o")
-    assert quick.epochs == 5 and quick.image_size == QUICK_IMAGE_SIZE
-    assert quick.arch == "auto"  # a preset chooses the architecture too
-    loaded.apply_preset(BEST)
-    best = loaded.build_config("/d", "/o")
-    assert best.epochs > 10 and best.label_smoothing == pytest.approx(0.1)
-    assert best.arch == "auto"  # which fine-tunes ImageNet weights for photos by itself
-    assert best.augment.color_jitter > 0 and best.augment.rotation_degrees > 0
-    assert loaded.presetCombo.currentText() == BEST
-    child(loaded, QSpinBox, "epochsSpin").setValue(31)
-    assert loaded.presetCombo.currentText() == CUSTOM
-    # Choosing a preset in the combo applies it.
-    combo = loaded.presetCombo
-    combo.setCurrentText(BALANCED)
-    combo.activated.emit(combo.currentIndex())
-    assert loaded.build_config("/d", "/o").epochs == 0  # Balanced: epochs on auto
-    # Editing back to a preset's values shows that preset again.
-    child(loaded, QSpinBox, "epochsSpin").setValue(5)
-    child(loaded, QSpinBox, "imageSizeSpin").setValue(QUICK_IMAGE_SIZE)
-    assert loaded.presetCombo.currentText() == QUICK
-
-
-def test_tutorial_preset_is_selectable_and_leaving_it_restores_loupes_recipe(loaded):
-    combo = loaded.presetCombo
-    assert combo.findText(TUTORIAL) >= 0
-    combo.setCurrentText(TUTORIAL)
-    combo.activated.emit(combo.currentIndex())
-    tutorial = loaded.build_config("/d", "/o")
-    assert (tutorial.arch, tutorial.batch_size, tutorial.epochs) == ("simple_cnn", 4, 2)
-    assert (tutorial.optimizer, tutorial.lr, tutorial.momentum) == ("sgd", 0.001, 0.9)
-    assert not tutorial.augment.hflip and not tutorial.augment.random_resized_crop
-    assert combo.currentText() == TUTORIAL and loaded.problems("/d") == []
-    combo.setCurrentText(BALANCED)
-    combo.activated.emit(combo.currentIndex())
-    balanced = loaded.build_config("/d", "/o")
-    default = TrainConfig(data_dir="/d", out_dir="/o")
-    assert (balanced.arch, balanced.batch_size, balanced.lr) == (
-        default.arch, default.batch_size, default.lr
-    )  # fmt: skip
-    assert balanced.optimizer == default.optimizer and balanced.augment.hflip
-
-
-def test_best_preset_never_trains_a_chosen_big_network_from_scratch(loaded):
-    select_arch(loaded, "mobilenet_v3_large")  # weights unavailable offline
-    loaded.apply_preset(BEST)
-    config = loaded.build_config("/d", "/o")
-    assert config.arch == "auto" and not config.pretrained
-    assert loaded.problems("/d") == []
-
-
-def test_a_preset_chosen_after_custom_edits_of_the_tutorial_is_that_preset_exactly(loaded, qtbot):
-    """Tutorial, then a changed learning rate (Custom), then Quick or Balanced: every setting
-    is the preset's (not only epochs and image size), the box and its description agree, and
-    a restart restores the same."""
-    combo = loaded.presetCombo
-    device = child(loaded, QComboBox, "deviceCombo")
-    device.setCurrentIndex(device.findData("cpu"))  # the computer's: a preset keeps it
-    child(loaded, QDoubleSpinBox, "valSplitSpin").setValue(30)  # %
-
-    def choose(name: str) -> None:
-        combo.setCurrentText(name)
-        combo.activated.emit(combo.currentIndex())
-
-    choose(TUTORIAL)
-    child(loaded, QDoubleSpinBox, "learningRateSpin").setValue(0.01)
-    assert combo.currentText() == CUSTOM
-    default = TrainConfig(data_dir="/d", out_dir="/o")
-    for name, epochs, size in ((QUICK, 5, QUICK_IMAGE_SIZE), (BALANCED, 0, 0)):
-        choose(name)
-        config = loaded.build_config("/d", "/o")
-        expected = dataclasses.replace(
-            default, epochs=epochs, image_size=size, device="cpu", val_split=0.3
-        )
-        assert config == expected, name
-        assert combo.currentText() == name
-        assert loaded.preset_description.text() == DESCRIPTIONS[name]
-    restored = ModelSettingsPanel()
-    qtbot.addWidget(restored)
-    restored.restore(json.loads(json.dumps(loaded.state())))
-    assert restored.presetCombo.currentText() == BALANCED
-    assert restored.build_config("/d", "/o") == loaded.build_config("/d", "/o")
-    # Values that only partly match a preset are Custom, whatever was chosen before.
-    child(loaded, QSpinBox, "batchSizeSpin").setValue(4)
-    assert combo.currentText() == CUSTOM
 
 
 def test_problems_flag_freeze_without_pretrained(loaded):
@@ -423,14 +260,6 @@ def test_a_device_from_last_session_that_is_gone_falls_back_to_auto(panel):
     panel.set_devices([Device("auto", "Auto"), Device("cpu", "CPU")])
     assert panel.build_config("/d", "/o").device == "auto"
     assert child(panel, QComboBox, "deviceCombo").currentText() == "Auto"
-
-
-def test_quick_preset_after_a_vit_leaves_no_size_problem(loaded):
-    select_arch(loaded, "vit_b_16")
-    loaded.apply_preset(QUICK)
-    config = loaded.build_config("/d", "/o")
-    assert (config.arch, config.image_size) == ("auto", QUICK_IMAGE_SIZE)
-    assert loaded.problems("/d") == []
 
 
 def _wheel_over(widget, steps: int = -3) -> None:
