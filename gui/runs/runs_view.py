@@ -17,10 +17,9 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     Qt,
-    QUrl,
     Signal,
 )
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -44,6 +43,7 @@ from gui.runs.run_records import load_run
 from gui.runs.runs_page_model import ActionState, RunsPageModel
 from gui.runs.runs_table import COLUMNS, RunDirRole, RunsTable
 from gui.runs.workspace_watcher import WorkspaceWatcher
+from gui.widgets.open_path import open_path
 from gui.widgets.questions import ask_yes_no
 
 # The table may take this share of the page to show every column whole; the run's curves
@@ -330,7 +330,7 @@ class RunsView(QWidget):
     def _on_open_clicked(self) -> None:
         runs = self.selected_runs()
         if len(runs) == 1:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(runs[0]["run_dir"]))
+            open_path(self, runs[0]["run_dir"], "the run folder")
 
     def _on_delete_clicked(self) -> None:
         runs = self.page.deletable()

@@ -8,8 +8,8 @@ import json
 import os
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,6 +26,7 @@ from core.events import ClassMetrics
 from gui.widgets.class_metrics_table import ClassMetricsTable
 from gui.widgets.confusion_matrix import ConfusionMatrixView
 from gui.widgets.image_detail import ImageDetailDialog
+from gui.widgets.open_path import open_path
 from gui.widgets.thumbnail_cache import ThumbnailCache
 
 TEST_REPORT = os.path.join("test_report", "report.json")
@@ -248,4 +249,4 @@ class TestView(QWidget):
     def _on_open_clicked(self) -> None:
         html_path = os.path.join(self.run_dir, "test_report", "report.html")
         if os.path.isfile(html_path):
-            QDesktopServices.openUrl(QUrl.fromLocalFile(html_path))
+            open_path(self, html_path, "the test report")

@@ -85,11 +85,23 @@ def test_open_folder_opens_the_run_folder(view, tmp_path, monkeypatch):
     view.set_workspace(str(tmp_path))
     opened = []
     monkeypatch.setattr(
-        "gui.runs.runs_view.QDesktopServices.openUrl", lambda url: opened.append(url) or True
+        "gui.widgets.open_path.QDesktopServices.openUrl", lambda url: opened.append(url) or True
     )
     view.select_runs([str(run)])
     view.open_button.click()
     assert [url.toLocalFile() for url in opened] == [str(run)]
+
+
+def test_open_folder_on_the_runs_page_says_where_the_run_is(view, monkeypatch, tmp_path):
+    from tests.gui.widgets.test_open_path import no_program
+
+    # No file manager (a minimal desktop): the page says where the run is (GUI review, session 7).
+    told = no_program(monkeypatch)
+    run = write_run(tmp_path, "run-1", val_accs=(0.5, 0.9))
+    view.set_workspace(str(tmp_path))
+    view.select_runs([str(run)])
+    view.open_button.click()
+    assert len(told) == 1 and str(run) in told[0] and "the run folder" in told[0]
 
 
 def test_delete_without_a_trash_asks_again_before_deleting_for_good(view, tmp_path, monkeypatch):
