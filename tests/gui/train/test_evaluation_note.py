@@ -9,7 +9,6 @@ import dataclasses
 from core.events import RunFinished
 from gui.demo.demo_data import demo_class_names, demo_epochs
 from gui.train.train_page_model import evaluation_note
-from gui.train.training_dashboard import TrainingDashboard
 
 NAMES = demo_class_names(4)
 
@@ -20,13 +19,8 @@ def _epochs_best_at(best: int, count: int = 5):
     return [dataclasses.replace(ev, is_best=ev.epoch <= best) for ev in epochs]
 
 
-def test_the_matrix_and_table_say_they_are_the_last_epoch_not_the_saved_model(qtbot):
-    dash = TrainingDashboard()
-    qtbot.addWidget(dash)
-    dash.resize(1280 - 124 - 380, 600)  # the dashboard's share of a 1280 px window
-    dash.show()
-    qtbot.waitExposed(dash)
-    dash.start_run()
+def test_the_matrix_and_table_say_they_are_the_last_epoch_not_the_saved_model(dashboard_1280):
+    dash = dashboard_1280
     dash._class_names = NAMES
     note = dash.evaluation.note
     assert not note.isVisible()  # nothing to label before the first epoch

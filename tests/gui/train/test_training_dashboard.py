@@ -100,14 +100,12 @@ def test_the_page_says_which_path_the_run_takes_and_flags_a_guessing_model(qtbot
     assert notice.property("kind") == "guessing" and verdict in notice.text()
 
 
-def test_an_early_stop_sentence_is_cut_between_words_with_the_whole_in_its_tooltip(qtbot):
+def test_an_early_stop_sentence_is_cut_between_words_with_the_whole_in_its_tooltip(
+    qtbot, dashboard_1280
+):
     from core.events import RunFinished
 
-    dash = TrainingDashboard()
-    qtbot.addWidget(dash)
-    dash.resize(1280 - 124 - 380, 600)  # the dashboard's share of a 1280 px window
-    dash.show()
-    dash.start_run()
+    dash = dashboard_1280
     reason = (
         "Early stop: validation accuracy did not improve for 3 epochs (best 91.2 % in "
         "epoch 7); the best model is kept."
@@ -123,16 +121,11 @@ def test_an_early_stop_sentence_is_cut_between_words_with_the_whole_in_its_toolt
         assert reason.startswith(kept) and reason[len(kept)] in " ·;,:", shown
 
 
-def test_a_finished_runs_sentence_is_shown_whole_at_1280_px(qtbot):
+def test_a_finished_runs_sentence_is_shown_whole_at_1280_px(qtbot, dashboard_1280):
     """It read "Completed 5 epochs; best validation accuracy…" in a 1280 px window."""
     from core.events import RunFinished
 
-    dash = TrainingDashboard()
-    qtbot.addWidget(dash)
-    dash.resize(1280 - 124 - 380, 600)  # the dashboard's share of a 1280 px window
-    dash.show()
-    qtbot.waitExposed(dash)
-    dash.start_run()
+    dash = dashboard_1280
     bar_width = dash.progress_bar.width()
     reason = "Completed 5 epochs; best validation accuracy 88.3%; test accuracy 85.0%."
     dash.on_event(RunFinished("completed", reason, RUN_DIR, 5, 0.883, 2, "/r/m", test_acc=0.85))
