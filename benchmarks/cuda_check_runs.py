@@ -87,6 +87,7 @@ def train(
     """fit() as configured (on "cuda" unless `device` is given). `precision`: a
     core.device.Precision to force instead of the device's choice; `ram_cache`: keep the
     cache in RAM although it would fit on the GPU; `syncs`: count host syncs meanwhile."""
+    import core.train.labelled_data as labelled_data
     import core.train.loop as loop
     import core.train.setup as setup_module
     from core.train.config import TrainConfig
@@ -105,7 +106,7 @@ def train(
     if precision is not None:
         patches.append((setup_module, "choose_precision", lambda dev, setting: precision))
     if ram_cache:
-        patches.append((setup_module, "memory_hint", lambda dev: 0))
+        patches.append((labelled_data, "memory_hint", lambda dev: 0))
     if syncs is not None:
         patches.append((loop, "evaluate", syncs.wrap_evaluate(loop.evaluate)))
     finished, logs, speeds = None, [], []

@@ -120,7 +120,7 @@ def run_data_path(case: Case, lr: LoupeResult, device: str) -> float:
     torch.set_num_threads(lr.threads)
     n, s = lr.train_images, case.image_size
     arr = np.random.default_rng(0).integers(0, 256, size=(n, s, s, 3), dtype=np.uint8)
-    # Same placement rule as core.train.setup: on the GPU when it fits there.
+    # Same placement rule as core.train.labelled_data: on the GPU when it fits there.
     storage = dev if dev.type == "cuda" and arr.nbytes < memory_hint(dev) else torch.device("cpu")
     source = CachedSource(arr, [i % case.classes for i in range(n)], [""] * n, storage, dev)
     gen = torch.Generator().manual_seed(0)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+import core.train.labelled_data
 import core.train.loop
 import core.train.oom_retry
 import core.train.setup
@@ -18,8 +19,8 @@ import core.train.train_step
 from core.data.batches import CachedSource
 from core.events import EpochEnded, LogMessage
 from core.train.config import TrainConfig
+from core.train.labelled_data import cached_source
 from core.train.loop import fit
-from core.train.setup import cached_source
 
 
 def _config(data: str, out, **overrides) -> TrainConfig:
@@ -133,7 +134,7 @@ def test_oom_while_uploading_the_cache_keeps_it_in_ram(monkeypatch):
         move_to(self, where)
 
     monkeypatch.setattr(CachedSource, "move_to", no_room_on_the_gpu)
-    monkeypatch.setattr(core.train.setup, "release_memory", lambda dev: None)
+    monkeypatch.setattr(core.train.labelled_data, "release_memory", lambda dev: None)
     images = np.zeros((4, 8, 8, 3), dtype=np.uint8)
     source = cached_source(
         images, [0, 1, 0, 1], list("abcd"), torch.device("cuda"), torch.device("cpu")
