@@ -1,7 +1,9 @@
 """The training loop: `fit(config, control)` is a generator of typed events (core.events).
 
 One loop, one exit: each step starts at `control.checkpoint()`, the only place a stop or
-pause takes effect. GPU sync points are named in comments; `.item()` only when reporting."""
+pause takes effect. Here: the run's lifecycle (prepare, epochs, test, the one RunFinished,
+failures as sentences) and its epochs (validation, records, checkpoints, when to stop); the
+steps of an epoch are core.train.train_epoch's."""
 
 from __future__ import annotations
 
@@ -9,8 +11,6 @@ import os
 import time
 import traceback
 from collections.abc import Iterator
-
-import torch
 
 from core.control import RunControl
 from core.data.augment import forget_device_constants
@@ -30,18 +30,16 @@ from core.files.run_lock import RunLock
 from core.infer.calibration import Calibration
 from core.models.checkpoints import LAST_CKPT, MODEL_WEIGHTS
 from core.train import data_parallel
-from core.train.batch_backoff import BatchFeed, can_back_off, halve_batch
 from core.train.config import TrainConfig
-from core.train.cpu_tuner import SpeedMeter
 from core.train.distributed import Ranks
 from core.train.metrics import per_class_metrics
 from core.train.oom_retry import GpuCacheRetry
 from core.train.plateau import auto_epochs_watch
 from core.train.run_saving import record_epoch, save_best, save_last
 from core.train.run_summary import (
+    LongRunWarning,
     early_stop_reason,
     file_problem,
-    long_run_warning,
     out_of_memory_reason,
     record_finished,
     record_interrupted,
@@ -50,10 +48,8 @@ from core.train.run_summary import (
 )
 from core.train.semi_supervised import UNLABELLED_UNDER_TORCHRUN
 from core.train.setup import Setup, prepare
-from core.train.step_report import ReportWindow, check_finite, report_step
-from core.train.stream_skips import report_stream_skips
 from core.train.test_evaluation import evaluate_best_model
-from core.train.train_step import train_step
+from core.train.train_epoch import EpochTraining
 from core.train.validation import check_config, out_folder_problem
 from core.words import format_count
 
@@ -94,7 +90,7 @@ def _fit(config: TrainConfig, control: RunControl, ranks: Ranks) -> Iterator[Tra
 
 class _Trainer:
     def __init__(self, cfg: TrainConfig, control: RunControl, ranks: Ranks) -> None:
-        self.cfg = cfg
+        self.asked = cfg  # the settings as given; self.cfg once prepare() is done
         self.ranks = ranks
         self.control = ranks.shared_control(control)  # alone: `control` itself
         self.setup: Setup | None = None
@@ -103,14 +99,19 @@ class _Trainer:
         self.best_epoch: int | None = None
         self.epochs_done = 0
         self.model_saved = False
-        self.long_run_warned = False
+        self.long_run = LongRunWarning()
         self.lock: RunLock | None = None
         self.validation_seconds = 0.0  # the last validation's duration, for the ETA
-        self._tuner_was_measuring = False
         self.lr_chosen = cfg.lr != 0  # before auto fills it in: for the verdict's advice
         self.test_acc: float | None = None
-        self.cache_retry: GpuCacheRetry | None = None
+        self.training: EpochTraining | None = None  # the steps of each epoch
         self.epochs_on_auto = cfg.epochs == 0 and not cfg.resume  # core.train.plateau's ceiling
+
+    @property
+    def cfg(self) -> TrainConfig:
+        """The run's settings: as given until prepare() is done, then the setup's (auto values
+        filled in; a halved batch changes them during the run)."""
+        return self.setup.cfg if self.setup is not None else self.asked
 
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> Iterator[TrainEvent]:
@@ -132,7 +133,6 @@ class _Trainer:
             return
         self.setup = setup
         data_parallel.wrap_model(setup, self.ranks)
-        self.cfg = setup.cfg
         self.best_acc, self.best_epoch = setup.best_acc, setup.best_epoch
         self.epochs_done = setup.start_epoch
         self.model_saved = os.path.isfile(self.folder.file(MODEL_WEIGHTS)) and setup.start_epoch > 0
@@ -156,7 +156,10 @@ class _Trainer:
         moves to RAM and the first epoch starts again (core.train.oom_retry). A further one
         (a smaller batch) belongs after it, for the OOMs it declines; whatever is not
         recovered from ends the run in fit() with advice."""
-        self.cache_retry = cache_retry = GpuCacheRetry(self.setup)
+        cache_retry = GpuCacheRetry(self.setup)
+        self.training = EpochTraining(
+            self.setup, self.ranks, self.control, self.folder, cache_retry, self.long_run
+        )
         while True:
             try:
                 return (yield from self._epochs())
@@ -177,7 +180,7 @@ class _Trainer:
                 if isinstance(source, StreamingSource):
                     source.close()
             self.setup = None  # the model, optimizer state and a GPU cache go with it
-            self.cache_retry = None  # it holds the setup too
+            self.training = None  # it holds the setup too (and so does its GpuCacheRetry)
             forget_device_constants()
             release_memory(device)
         if self.lock is not None:
@@ -251,7 +254,8 @@ class _Trainer:
         plateau = auto_epochs_watch(s, self.epochs_on_auto, self.folder.metrics)
         for epoch in range(s.start_epoch, cfg.epochs):
             t0, paused_before = time.perf_counter(), self.control.paused_seconds
-            train_loss, train_acc, stopped = yield from self._train_epoch(epoch)
+            trained = self.training.epoch(epoch, self.epochs_done, self.validation_seconds)
+            train_loss, train_acc, stopped = yield from trained
             if stopped:
                 yield from self._save_on_stop(epoch)
                 return "stopped", stop_reason(epoch, self.best_acc)
@@ -291,8 +295,8 @@ class _Trainer:
             yield PredictionsSampled(epoch, s.class_names, ev.samples, ev.true, ev.pred)
             if semi[1]:
                 yield LogMessage("info", semi[1])
-            if epoch == s.start_epoch and not self.long_run_warned:
-                yield from self._warn_if_long(seconds * (cfg.epochs - epoch - 1))
+            if epoch == s.start_epoch and not self.long_run.checked:
+                yield from self.long_run.check(seconds * (cfg.epochs - epoch - 1), s.device.type)
             record_epoch(
                 self.folder,
                 epoch,
@@ -330,89 +334,6 @@ class _Trainer:
                 return "stopped", stop_reason(epoch + 1, self.best_acc)
         best = f"best validation accuracy {self.best_acc:.1%}" if self.best_acc is not None else ""
         return "completed", f"Completed {format_count(cfg.epochs, 'epoch')}; {best}."
-
-    def _train_epoch(self, epoch: int) -> Iterator[TrainEvent]:
-        s, cfg = self.setup, self.cfg
-        s.model.train()
-        dev = s.device
-        loss_sum = torch.zeros((), device=dev)  # accumulated on the device: no per-step sync
-        correct = torch.zeros((), device=dev, dtype=torch.long)
-        seen = 0
-        window = ReportWindow(dev, self.control.paused_seconds)
-        step = -1
-        feed = BatchFeed(cfg.batch_size)
-        batches = data_parallel.train_batches(s, self.ranks, cfg.batch_size, epoch)
-        for images, labels in feed.pieces(batches):
-            if self.control.checkpoint():
-                return 0.0, 0.0, True
-            precision = s.tuner.before_step(s.global_step)
-            try:
-                logits, loss = train_step(s, cfg.augment, images, labels, precision)
-            except Exception as exc:
-                # The cache moving to RAM first (it restarts the epoch); then a smaller batch.
-                retry_first = self.cache_retry.should_retry(exc, self.epochs_done)
-                alone = not self.ranks.distributed
-                if retry_first or not alone or not can_back_off(exc, cfg.batch_size):
-                    raise
-                logits = None  # the exception, its frames and activations end with this block
-            if logits is None:
-                step, message = halve_batch(s, feed, step + 1)
-                step -= 1  # the step that failed is trained next, in half batches
-                self.cfg = cfg = s.cfg
-                self.folder.write_json("config.json", self.ranks.run_record(cfg))  # for resume
-                yield LogMessage("warning", message)
-                continue
-            step += 1
-            n = labels.shape[0]
-            detached = loss.detach().float()
-            loss_sum += detached * n
-            window.add(detached, n)
-            correct += (logits.detach().argmax(1) == labels).sum()
-            seen += n
-            s.global_step += 1
-            s.tuner.after_step(s.global_step, n)
-            now = time.perf_counter()
-            last_step = step == s.steps_per_epoch - 1
-            if data_parallel.report_due(self.ranks, window, now, last_step):
-                paused = self.control.paused_seconds
-                mean_loss, ips = data_parallel.window_figures(self.ranks, window, now, paused)
-                check_finite(mean_loss, epoch, step, cfg.lr)
-                measuring = s.tuner.enabled
-                if measuring or self._tuner_was_measuring:
-                    # The settings being timed are not the run's: start the average afresh
-                    # with the chosen one (the ETA jumped while the tuner measured).
-                    s.speed = SpeedMeter()
-                    self._tuner_was_measuring = measuring
-                s.speed.add(ips)
-                event = report_step(
-                    s,
-                    cfg,
-                    self.folder,
-                    epoch,
-                    step,
-                    mean_loss,
-                    ips,
-                    measuring,
-                    self.validation_seconds,
-                )
-                yield event
-                for message in s.tuner.messages():
-                    yield LogMessage("info", message)
-                # Say it early: once the speed is known (the CPU tuner done, 20 s in), not
-                # after a first epoch that may itself take most of an hour.
-                if not self.long_run_warned and not s.tuner.enabled and now - s.t_start > 20:
-                    yield from self._warn_if_long(event.eta_seconds)
-                window.restart(self.control.paused_seconds)
-        if step < 0:
-            raise LoupeError("No training images could be read.")
-        yield from report_stream_skips(s, self.folder)
-        return (*data_parallel.epoch_figures(self.ranks, loss_sum, correct, seen), False)
-
-    def _warn_if_long(self, remaining_seconds: float) -> Iterator[TrainEvent]:
-        warning = long_run_warning(remaining_seconds, self.setup.device.type)
-        self.long_run_warned = True
-        if warning:
-            yield LogMessage("warning", warning)
 
     # -- saving --------------------------------------------------------------------------
     def _save_best(

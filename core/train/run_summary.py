@@ -1,12 +1,15 @@
 """The sentences and run.json records at a run's ends: why it stopped, what a failure means
-for the user, a warning for a run that will take hours, and the final summary fields."""
+for the user, a warning for a run that will take hours (said once: LongRunWarning), and the
+final summary fields."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import time
+from collections.abc import Iterator
 
+from core.events import LogMessage, TrainEvent
 from core.files.file_transfer import describe_os_error
 from core.files.run_folder import RunFolder
 from core.train.config import TrainConfig, named
@@ -97,6 +100,20 @@ def long_run_warning(remaining_seconds: float, device_type: str) -> str | None:
     if device_type == "cpu":
         advice += ", or a machine with a GPU"
     return f"At this speed the run needs about {hours:.1f} more hours. To go faster try {advice}."
+
+
+class LongRunWarning:
+    """long_run_warning, looked at once a run: as soon as the speed is known (the training
+    steps, core.train.train_epoch) or else after the first epoch (core.train.loop)."""
+
+    def __init__(self) -> None:
+        self.checked = False
+
+    def check(self, remaining_seconds: float, device_type: str) -> Iterator[TrainEvent]:
+        warning = long_run_warning(remaining_seconds, device_type)
+        self.checked = True
+        if warning:
+            yield LogMessage("warning", warning)
 
 
 def record_interrupted(folder: RunFolder, epochs_done: int, model_saved: bool) -> None:

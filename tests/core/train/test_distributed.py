@@ -325,7 +325,7 @@ def test_a_stuck_loader_worker_in_a_share_is_named_as_such_not_as_a_lost_process
 def test_a_failing_run_ignores_torchruns_sigterm_before_it_writes_its_record(tmp_path, monkeypatch):
     """torchrun sends SIGTERM to the survivors of a failed process: arriving while rank 0 wrote
     its failure into run.json, it cut the write short and the run kept saying "running"."""
-    from core.train import loop
+    from core.train import loop, train_epoch
 
     order: list[str] = []
     monkeypatch.setattr(Ranks, "ending", lambda self: order.append("SIGTERM ignored"))
@@ -339,7 +339,7 @@ def test_a_failing_run_ignores_torchruns_sigterm_before_it_writes_its_record(tmp
         raise LoupeError("Training process 0 of 2 lost contact with the others")
 
     monkeypatch.setattr(loop, "record_finished", recording)
-    monkeypatch.setattr(loop, "train_step", peer_died)
+    monkeypatch.setattr(train_epoch, "train_step", peer_died)
     data = make_shapes_dataset(tmp_path / "data", per_class=6, size=16)
     config = TrainConfig(
         data_dir=str(data), out_dir=str(tmp_path / "run"), epochs=1, batch_size=8, device="cpu"
