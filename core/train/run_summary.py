@@ -1,6 +1,6 @@
 """The sentences and run.json records at a run's ends: why it stopped, what a failure means
-for the user, a warning for a run that will take hours (said once: LongRunWarning), and the
-final summary fields."""
+for the user, a warning for a run that will take hours (at most once: LongRunWarning), and
+the final summary fields."""
 
 from __future__ import annotations
 
