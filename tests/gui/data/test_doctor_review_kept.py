@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 
+from gui.data.doctor_review import DoctorDialog
 from gui.data.doctor_review_model import REVIEWED_FILE, DoctorReviewModel
 from tests.core.image_factory import make_shapes_dataset
 
@@ -129,3 +130,58 @@ def test_a_kept_finding_follows_its_images(dataset):
 
     model.show_again([duplicates, outlier])
     assert _kept_on_disk(dataset) == ["outliers:square/gone.png"]
+
+
+def _texts(dialog) -> list[str]:
+    return [dialog.list.item(k).text() for k in range(dialog.list.count())]
+
+
+def _dialog(qtbot, root) -> DoctorDialog:
+    dialog = DoctorDialog(str(root), 0.2, 0)
+    qtbot.addWidget(dialog)
+    dialog.status_label.setText("Checked 14 images.")  # what the check says before the list
+    dialog.show_report(_report())
+    return dialog
+
+
+def test_the_dialog_lists_kept_findings_and_shows_them_again(qtbot, dataset):
+    issue = "Probable label error: circle/circle_002.png"
+    dialog = _dialog(qtbot, dataset)
+    box, show_again = dialog.kept_box, dialog.show_again_button
+    assert not box.isHidden() and box.text() == "Show kept (0)" and not box.isEnabled()
+    assert show_again.isHidden()
+    row = next(dialog.list.item(k) for k, t in enumerate(_texts(dialog)) if t.startswith(issue))
+    row.setSelected(True)
+    dialog.keep_button.click()
+    assert "Show kept lists it" in dialog.status_label.text()
+    assert not [t for t in _texts(dialog) if issue in t]
+    assert box.text() == "Show kept (1)" and box.isEnabled()
+
+    dialog = _dialog(qtbot, dataset)  # closed and opened again: Undo cannot reach the keep
+    box, show_again = dialog.kept_box, dialog.show_again_button
+    assert dialog.status_label.text() == (
+        "Checked 14 images. 1 finding you kept is listed only with Show kept."
+    )
+    assert not [t for t in _texts(dialog) if issue in t] and not dialog.undo_button.isEnabled()
+    box.click()
+    assert box.isChecked() and not show_again.isHidden() and not show_again.isEnabled()
+    texts = _texts(dialog)
+    kept = [k for k, t in enumerate(texts) if t.startswith("Kept: ")]
+    assert len(kept) == 1 and texts[kept[0]].startswith(f"Kept: {issue}"), texts
+    dialog.list.item(kept[0]).setSelected(True)
+    assert show_again.isEnabled() and not dialog.keep_button.isEnabled()
+    assert dialog.exclude_button.isEnabled() and dialog.move_button.isEnabled()
+
+    show_again.click()
+    assert dialog.status_label.text().startswith(f"Shown again: {issue}")
+    assert _kept_on_disk(dataset) == []
+    chosen = dialog.list.selectedItems()  # the same row, no longer marked
+    assert len(chosen) == 1 and chosen[0].text().startswith(issue)
+    assert not box.isChecked() and box.text() == "Show kept (0)" and not box.isEnabled()
+    assert show_again.isHidden() and dialog.keep_button.isEnabled()
+
+    assert dialog.undo_button.toolTip() == "Undo keeps the finding again"
+    dialog.undo_button.click()
+    assert dialog.status_label.text() == "Undo: kept the finding again."
+    assert len(_kept_on_disk(dataset)) == 1
+    assert not [t for t in _texts(dialog) if issue in t] and box.text() == "Show kept (1)"
