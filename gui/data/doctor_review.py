@@ -1,18 +1,21 @@
 """The "Check dataset" window: runs the dataset doctor off the GUI thread (gui.jobs) with
 progress and Cancel, then lists the findings for review: thumbnails side by side for
 duplicates and leaks, the suggested class for label errors. Actions on the selection:
-move to a class, exclude, keep; each says what it moved where. Undo reverses the last one
-(also a change made before this check and still in place); Retrain asks the window for a
-new run with the same settings. The rules live in DoctorReviewModel (Qt-free)."""
+move to a class, exclude, keep; each says what it moved where. "Show kept" lists the kept
+findings too, marked as kept, and "Show again" puts them back among the open ones. Undo
+reverses the last step (also a change made before this check and still in place); Retrain
+asks the window for a new run with the same settings. The rules live in DoctorReviewModel
+(Qt-free)."""
 
 from __future__ import annotations
 
 import os
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtGui import QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -40,6 +43,11 @@ MOVE_TIP = "Move the selected images into the class chosen on the left"
 GROUP_MOVE_TIP = (
     "Move to class is for a label error, an outlier or the same picture in different "
     "classes; copies of one picture in one class go with Exclude"
+)
+KEPT_MARK = "Kept: "  # starts a kept finding's row while Show kept lists it
+KEPT_TIP = (
+    "You kept this finding: it is not listed unless Show kept is on. Show again puts it back "
+    "among the open findings."
 )
 _ITEM_ROLE = Qt.ItemDataRole.UserRole
 
@@ -73,9 +81,17 @@ class DoctorDialog(QDialog):
         self.progress_bar = QProgressBar()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.kept_box = QCheckBox("Show kept")
+        self.kept_box.setObjectName("doctorShowKept")
+        self.kept_box.setToolTip(
+            "Also list the findings you kept (here or in an earlier check), marked 'Kept'; "
+            "Show again puts the selected ones back among the open findings"
+        )
+        self.kept_box.toggled.connect(self._refill)
         top = QHBoxLayout()
         top.addWidget(self.progress_bar, 1)
         top.addWidget(self.cancel_button)
+        top.addWidget(self.kept_box, 0, Qt.AlignmentFlag.AlignRight)
 
         self.list = QListWidget()
         self.list.setObjectName("doctorFindings")
@@ -98,7 +114,12 @@ class DoctorDialog(QDialog):
         )
         self.keep_button = QPushButton("Keep")
         self.keep_button.setToolTip(
-            "Nothing is wrong here: do not show it again (Undo while this window is open)"
+            "Nothing is wrong here: do not show it again (Undo, or later Show kept and Show again)"
+        )
+        self.show_again_button = QPushButton("Show again")
+        self.show_again_button.setToolTip(
+            "Put the selected kept findings back among the open ones, also in later checks "
+            "(Undo keeps them again)"
         )
         self.undo_button = QPushButton("Undo")
         self.retrain_button = QPushButton("Retrain")
@@ -106,10 +127,17 @@ class DoctorDialog(QDialog):
         self.move_button.clicked.connect(self._on_move_clicked)
         self.exclude_button.clicked.connect(self._on_exclude_clicked)
         self.keep_button.clicked.connect(self._on_keep_clicked)
+        self.show_again_button.clicked.connect(self._on_show_again_clicked)
         self.undo_button.clicked.connect(self._on_undo_clicked)
         self.retrain_button.clicked.connect(self._on_retrain_clicked)
         actions = QHBoxLayout()
-        for widget in (self.class_box, self.move_button, self.exclude_button, self.keep_button):
+        for widget in (
+            self.class_box,
+            self.move_button,
+            self.exclude_button,
+            self.keep_button,
+            self.show_again_button,
+        ):
             actions.addWidget(widget)
         actions.addStretch(1)
         actions.addWidget(self.undo_button)
@@ -159,15 +187,17 @@ class DoctorDialog(QDialog):
         self.class_box.addItems(self.model.class_names)
         self.class_box.setCurrentIndex(-1)
         self._refill()
-        if self.model.earlier:
-            self.status_label.setText(f"{self.status_label.text()} {self.model.next_undo()}.")
+        for note in (self.model.kept_note(), self.model.earlier and self.model.next_undo()):
+            if note:
+                self.status_label.setText(f"{self.status_label.text()} {note}.")
 
     # ---- the list -----------------------------------------------------------------------
 
-    def _thumbs(self, item: ReviewItem) -> QIcon:
+    def _thumbs(self, item: ReviewItem, faded: bool = False) -> QIcon:
         pixmap = QPixmap(THUMB * MAX_SIDE_BY_SIDE + 6, THUMB)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
+        painter.setOpacity(0.5 if faded else 1.0)
         for k, path in enumerate(item.paths[:MAX_SIDE_BY_SIDE]):
             image = decode_thumbnail(os.path.join(self.config.data_dir, path), THUMB, True)
             if not image.isNull():
@@ -176,20 +206,34 @@ class DoctorDialog(QDialog):
         return QIcon(pixmap)
 
     def _refill(self) -> None:
-        """Rebuild the rows; the selection stays where it was: on the same findings while
-        they are listed, else on the next finding still listed (or the last one)."""
+        """Rebuild the rows (with Show kept, the kept findings too, marked as kept); the
+        selection stays where it was: on the same findings while they are listed, else on the
+        next finding still listed (or the last one)."""
         assert self.model is not None
+        kept = len(self.model.kept_items())
+        self.kept_box.blockSignals(True)
+        if not kept:
+            self.kept_box.setChecked(False)  # nothing kept: nothing to show
+        self.kept_box.setText(f"Show kept ({kept})")
+        self.kept_box.setEnabled(bool(kept))
+        self.kept_box.blockSignals(False)
         chosen = {item.number for item in self.selected()}
         scrolled = self.list.verticalScrollBar().value()
         self.list.blockSignals(True)
         self.list.clear()
-        for finding in self.model.open_items():
+        faded = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        for finding in self.model.listed(with_kept=self.kept_box.isChecked()):
             where = ", ".join(
                 f"{c} ({SPLIT_WORDS.get(s, s)})" if s else c
                 for s, c in zip(finding.splits, finding.labels)
             )
-            row = QListWidgetItem(self._thumbs(finding), f"{finding.text()}\n{where}")
+            is_kept = self.model.is_kept(finding)
+            text = f"{KEPT_MARK if is_kept else ''}{finding.text()}\n{where}"
+            row = QListWidgetItem(self._thumbs(finding, faded=is_kept), text)
             row.setData(_ITEM_ROLE, finding)
+            if is_kept:
+                row.setForeground(faded)
+                row.setToolTip(KEPT_TIP)
             self.list.addItem(row)
         rows = [self.list.item(k) for k in range(self.list.count())]
         again = [row for row in rows if row.data(_ITEM_ROLE).number in chosen]
@@ -226,8 +270,12 @@ class DoctorDialog(QDialog):
         self.class_box.setEnabled(movable)
         self.move_button.setEnabled(movable and self.class_box.currentIndex() >= 0)
         self.move_button.setToolTip(MOVE_TIP if movable or not chosen else GROUP_MOVE_TIP)
-        for button in (self.exclude_button, self.keep_button):
-            button.setEnabled(bool(chosen))
+        self.exclude_button.setEnabled(bool(chosen))
+        kept = [self.model is not None and self.model.is_kept(item) for item in chosen]
+        self.keep_button.setEnabled(not all(kept))
+        self.show_again_button.setEnabled(any(kept))
+        self.show_again_button.setVisible(self.kept_box.isChecked())
+        self.kept_box.setVisible(self.model is not None)
         can_undo = self.model is not None and self.model.can_undo()
         self.undo_button.setEnabled(can_undo)
         self.undo_button.setToolTip(self.model.next_undo() if can_undo else "")
@@ -282,6 +330,10 @@ class DoctorDialog(QDialog):
     def _on_keep_clicked(self) -> None:
         chosen = self.selected()
         self._act(lambda: self.model.keep(chosen))
+
+    def _on_show_again_clicked(self) -> None:
+        chosen = self.selected()
+        self._act(lambda: self.model.show_again(chosen))
 
     def _on_undo_clicked(self) -> None:
         self._act(self.model.undo)

@@ -1,6 +1,8 @@
 """The review list of a dataset check, Qt-free: which findings are still open, and the
 actions on them. Every change is a file move through core.files.relabel (manifest + undo);
-"keep" is remembered in DATA/.loupe/reviewed.json so a kept finding is not shown again.
+"keep" is remembered in DATA/.loupe/reviewed.json so a kept finding is not shown again. Kept
+findings can still be listed (marked as kept) and shown again: "show again" takes them out of
+reviewed.json, and Undo keeps them again.
 
 An item is one finding: a group (exact/near duplicates, a leak) or one image (a probable
 label error, an outlier). Its `paths` are relative to the dataset folder.
@@ -11,9 +13,9 @@ excluded from. Move to class is for findings about labels (a label error, an out
 picture in two classes), and asks first when it would change the class of a validation or
 test image or of several copies at once.
 
-Undo reverses this review's moves and keeps, newest first, then the relabel changes made
-before this check that are still in place (their manifests lie in the dataset folder), so
-closing the window does not lose them.
+Undo reverses this review's moves, keeps and shows again, newest first, then the relabel
+changes made before this check that are still in place (their manifests lie in the dataset
+folder), so closing the window does not lose them.
 Moves are followed: an item is shown with its images where they are now, and goes only when
 what it reports is gone. Duplicates stay duplicates when one of them changes class (only
 excluding copies resolves them), "same picture, different classes" goes once the copies
@@ -145,11 +147,13 @@ def items_from_report(report: dict) -> list[ReviewItem]:
 @dataclass(frozen=True)
 class _Step:
     """One thing Undo can reverse: a move (its manifest, and what `now` said before it for
-    each image it moved), or a keep (the findings it added to reviewed.json)."""
+    each image it moved), a keep (the findings it added to reviewed.json) or a "show again"
+    (the kept findings it took out of reviewed.json)."""
 
     manifest: str = ""
     before: dict[str, Where | tuple[str, str]] = field(default_factory=dict)
     kept: tuple[ReviewItem, ...] = ()
+    shown: tuple[ReviewItem, ...] = ()
 
 
 class DoctorReviewModel:
@@ -178,12 +182,38 @@ class DoctorReviewModel:
     def open_items(self) -> list[ReviewItem]:
         """Findings not kept and not resolved by the moves so far, with their images where
         they are now."""
+        return self.listed(with_kept=False)
+
+    def kept_items(self) -> list[ReviewItem]:
+        """Findings of this check that are kept (now or in an earlier review) and not
+        resolved by the moves so far, with their images where they are now. A kept finding
+        is known by its images: once one of them has moved it is another finding (open, if
+        what it reports is still there), and keys in reviewed.json that this check does not
+        report stay there untouched (a later check may report them again)."""
+        return [item for item in self.listed(with_kept=True) if self.is_kept(item)]
+
+    def listed(self, with_kept: bool) -> list[ReviewItem]:
+        """The findings to list, in the report's order: the open ones, and with `with_kept`
+        the kept ones among them."""
         shown = []
         for item in self.items:
             now = self.current(item)
-            if now is not None and now.key not in self.reviewed:
+            if now is not None and (with_kept or not self.is_kept(now)):
                 shown.append(now)
         return shown
+
+    def is_kept(self, item: ReviewItem) -> bool:
+        """`item` (as it is now, see `current`) is kept: not shown unless asked for."""
+        return item.key in self.reviewed
+
+    def kept_note(self) -> str:
+        """What to say after the check when kept findings are left out of the list, without
+        its full stop; "" when none are."""
+        kept = len(self.kept_items())
+        if not kept:
+            return ""
+        are = "is" if kept == 1 else "are"
+        return f"{format_count(kept, 'finding')} you kept {are} listed only with Show kept"
 
     def current(self, item: ReviewItem) -> ReviewItem | None:
         """`item` with its images where they are now; None when what it reports is gone."""
@@ -276,13 +306,26 @@ class DoctorReviewModel:
 
     def keep(self, items: list[ReviewItem]) -> str:
         """Remember `items` as reviewed; returns the status sentence."""
-        added = tuple(item for item in items if item.key not in self.reviewed)
+        added = tuple(item for item in items if not self.is_kept(item))
         self.reviewed |= {item.key for item in added}
         self._write_reviewed()
         if added:
             self.steps.append(_Step(kept=added))
-        what = items[0].text() if len(items) == 1 else _findings(len(items))
-        return f"Kept: {what}; not shown again (Undo shows it again while this window is open)."
+        what = added or tuple(items)
+        it = _it(len(what))
+        return f"Kept: {_what(what)}; not shown again (Undo, or Show kept lists {it})."
+
+    def show_again(self, items: list[ReviewItem]) -> str:
+        """Forget that `items` were kept, so they are open findings again, also in later
+        checks; returns the status sentence."""
+        taken = tuple(item for item in items if self.is_kept(item))
+        if not taken:
+            return "Nothing to show again: none of these is kept."
+        self.reviewed -= {item.key for item in taken}
+        self._write_reviewed()
+        self.steps.append(_Step(shown=taken))
+        it = _it(len(taken))
+        return f"Shown again: {_what(taken)}; no longer kept (Undo keeps {it} again)."
 
     def can_undo(self) -> bool:
         return bool(self.steps or self.earlier)
@@ -291,6 +334,8 @@ class DoctorReviewModel:
         """What Undo would do, in a sentence without its full stop."""
         if self.steps:
             step = self.steps[-1]
+            if step.shown:
+                return f"Undo keeps {_findings(len(step.shown))} again"
             if not step.manifest:
                 return f"Undo shows again {_findings(len(step.kept))} you kept"
             return "Undo reverses: " + self.moves_text(step.manifest)
@@ -307,6 +352,10 @@ class DoctorReviewModel:
         if not self.steps:
             return self._undo_earlier()
         step = self.steps.pop()
+        if step.shown:
+            self.reviewed |= {item.key for item in step.shown}
+            self._write_reviewed()
+            return f"Undo: kept {_findings(len(step.shown))} again."
         if not step.manifest:
             self.reviewed -= {item.key for item in step.kept}
             self._write_reviewed()
@@ -361,6 +410,15 @@ def _images(n: int) -> str:
 
 def _findings(n: int) -> str:
     return "the finding" if n == 1 else format_count(n, "finding")
+
+
+def _it(n: int) -> str:
+    return "it" if n == 1 else "them"
+
+
+def _what(items: tuple[ReviewItem, ...] | list[ReviewItem]) -> str:
+    """A status line's name for `items`: the finding itself, or how many."""
+    return items[0].text() if len(items) == 1 else _findings(len(items))
 
 
 def _when(manifest: str) -> str:
