@@ -87,6 +87,7 @@ def train(
     """fit() as configured (on "cuda" unless `device` is given). `precision`: a
     core.device.Precision to force instead of the device's choice; `ram_cache`: keep the
     cache in RAM although it would fit on the GPU; `syncs`: count host syncs meanwhile."""
+    import core.train.data_parallel as data_parallel
     import core.train.labelled_data as labelled_data
     import core.train.loop as loop
     import core.train.setup as setup_module
@@ -108,7 +109,8 @@ def train(
     if ram_cache:
         patches.append((labelled_data, "memory_hint", lambda dev: 0))
     if syncs is not None:
-        patches.append((loop, "evaluate", syncs.wrap_evaluate(loop.evaluate)))
+        # validation calls core.train.evaluation.evaluate through data_parallel.validate
+        patches.append((data_parallel, "evaluate", syncs.wrap_evaluate(data_parallel.evaluate)))
     finished, logs, speeds = None, [], []
     watching = syncs.watching() if syncs is not None else contextlib.nullcontext()
     with _patched(patches), watching:

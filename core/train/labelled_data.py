@@ -14,13 +14,17 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import torch
 
 from core.control import RunControl
-from core.data.batches import CachedSource, StreamingSource, cache_bytes, decode_into_array
+from core.data.batches import CachedSource, StreamingSource, cache_bytes
 from core.data.datasets import DatasetScan, add_skipped, scan_dataset
 from core.device import is_out_of_memory, memory_hint, release_memory
 from core.errors import LoupeError
 from core.events import LogMessage, TrainEvent
 from core.train.config import TrainConfig
-from core.train.progress_log import PROGRESS_SECONDS, logged_progress
+from core.train.progress_log import (
+    PROGRESS_SECONDS,
+    SHOWN_SKIPPED,
+    decoded_with_progress,
+)
 
 
 def _workers(cfg: TrainConfig) -> int:
@@ -56,10 +60,12 @@ def scan_labelled(cfg: TrainConfig) -> Generator[TrainEvent, None, DatasetScan]:
     )
     for w in report.warnings:
         yield LogMessage("warning", w)
-    for skipped in report.skipped[:20]:
+    for skipped in report.skipped[:SHOWN_SKIPPED]:
         yield LogMessage("warning", f"Skipped {skipped.path}: {skipped.reason}")
-    if len(report.skipped) > 20:
-        yield LogMessage("warning", f"... and {len(report.skipped) - 20} more skipped files.")
+    if len(report.skipped) > SHOWN_SKIPPED:
+        yield LogMessage(
+            "warning", f"... and {len(report.skipped) - SHOWN_SKIPPED} more skipped files."
+        )
     if len(report.class_names) < 2:
         raise LoupeError(f"{cfg.data_dir}: training needs at least two classes (subfolders).")
     if not scan.train or not scan.val:
@@ -99,7 +105,7 @@ def labelled_sources(
     sources = []
     # Train and validation decode into separate arrays: splitting one would copy the cache.
     for split, split_samples in (("train", scan.train), ("val", scan.val)):
-        decoded = yield from _decode(split_samples, size, control)
+        decoded = yield from decoded_with_progress([s.path for s in split_samples], size, control)
         if decoded is None:
             return None
         arrays, kept, skipped = decoded
@@ -133,13 +139,3 @@ def cached_source(arrays, labels, paths, storage: torch.device, device: torch.de
             raise
     release_memory(device)
     return CachedSource(arrays, labels, paths, torch.device("cpu"), device)
-
-
-def _decode(samples, size: int, control) -> Generator[TrainEvent, None, tuple | None]:
-    decoder = decode_into_array(
-        [s.path for s in samples], size, "crop", lambda: control.stop_requested
-    )
-    result = yield from logged_progress(
-        decoder, lambda progress: f"Decoded {progress[0]:,} of {progress[1]:,} images ..."
-    )
-    return None if control.stop_requested else result

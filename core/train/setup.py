@@ -258,6 +258,7 @@ def prepare(
             epochs_were_auto,
         ),
     )
+    mean, std = normalization(cfg.arch)
     return Setup(
         cfg=cfg,
         device=device,
@@ -273,8 +274,8 @@ def prepare(
         class_names=class_names,
         steps_per_epoch=steps_per_epoch,
         eval_batch_size=cfg.batch_size * 2,
-        mean=normalization(cfg.arch)[0],
-        std=normalization(cfg.arch)[1],
+        mean=mean,
+        std=std,
         sample_indices=sample_indices,
         thumbnails=thumbnails,
         start_epoch=start_epoch,

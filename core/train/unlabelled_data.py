@@ -13,16 +13,14 @@ import torch
 
 from core.control import RunControl
 from core.data.augment import to_device
-from core.data.batches import cache_bytes, decode_into_array
+from core.data.batches import cache_bytes
 from core.data.dataset_folders import images_under
 from core.data.datasets import DatasetReport, add_skipped
 from core.data.file_copies import dataset_copies
 from core.errors import LoupeError
 from core.events import LogMessage, TrainEvent
 from core.train.config import TrainConfig
-from core.train.progress_log import logged_progress
-
-SHOWN_SKIPPED = 20  # like the dataset's scan: the first ones by name, then a count
+from core.train.progress_log import SHOWN_SKIPPED, decoded_with_progress
 
 
 @dataclass
@@ -105,7 +103,7 @@ def load_unlabelled(
     yield LogMessage(
         "info", f"Decoding {len(fitting):,} unlabelled images from {folder} into memory ..."
     )
-    decoded = yield from _decode(fitting, size, control)
+    decoded = yield from decoded_with_progress(fitting, size, control, "unlabelled images")
     if decoded is None:
         return None
     arrays, kept, skipped = decoded
@@ -129,12 +127,3 @@ def load_unlabelled(
         left_out_for_memory=len(paths) - len(fitting),
         skipped=skipped,
     )
-
-
-def _decode(paths, size: int, control) -> Generator[TrainEvent, None, tuple | None]:
-    decoder = decode_into_array(paths, size, "crop", lambda: control.stop_requested)
-    result = yield from logged_progress(
-        decoder,
-        lambda progress: f"Decoded {progress[0]:,} of {progress[1]:,} unlabelled images ...",
-    )
-    return None if control.stop_requested else result
