@@ -21,9 +21,9 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from core.events import EpochEnded, StepEnded
 from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.plot_axes import LearningRateAxis, epoch_plot
-from gui.widgets.plot_legends import LEGEND_BRUSH, LEGEND_CORNERS, best_legend_corner, curve_points
+from gui.widgets.plot_legends import LegendRow
 from gui.widgets.plot_ranges import steady_range
-from gui.widgets.plot_series import Series, number
+from gui.widgets.plot_series import Series, curve_points, number
 
 pg.setConfigOptions(antialias=True, background="w", foreground="k")
 
@@ -76,12 +76,9 @@ class MetricsPlots(QWidget):
         self.lr_plot.getAxis("left").enableAutoSIPrefix(False)
         self.lr_plot.setMinimumHeight(130)
 
-        # Legends start top-right and move to the corner that hides the least data
-        # (accuracy rises into the top-right, loss falls into the bottom-right).
-        self._legend_state: dict[str, tuple[Any, ...]] = {}
+        # Legends in a line above the data, never on it (plot_legends).
         for plot in (self.loss_plot, self.accuracy_plot):
-            legend = plot.addLegend(offset=LEGEND_CORNERS[0])
-            legend.setBrush(pg.mkBrush(*LEGEND_BRUSH))
+            LegendRow(plot)
 
         light_train = (*TRAIN_COLOR, 80)
         self.curves: dict[str, pg.PlotDataItem] = {
@@ -142,6 +139,13 @@ class MetricsPlots(QWidget):
         if symbol is not None:
             options.update(symbol="o", symbolSize=6, symbolBrush=symbol, symbolPen=None)
         item = plot.plot(**options)
+        if symbol is not None:
+            # The legend draws an entry's marker as the scatter's: pyqtgraph styles it only
+            # with the first points, and the legend, above the data, is not repainted then.
+            item.scatter.setSymbol("o")
+            item.scatter.setSize(6)
+            item.scatter.setBrush(pg.mkBrush(symbol))
+            item.scatter.setPen(pg.mkPen(None))
         item.setClipToView(True)
         item.setDownsampling(auto=True, method="peak")
         return item
@@ -253,10 +257,6 @@ class MetricsPlots(QWidget):
         pacer = shared_pacer()
         for name in self._stale_plot_names():
             pacer.request(self, lambda name=name: self._refresh(name), part=name)
-        # (A plot waiting for its turn places its legend then: a move repaints the plot.)
-        self._place_legends(
-            [p for p in self.plots()[:2] if not pacer.is_pending(self, p.objectName())]
-        )
 
     def _redraw(self) -> None:
         """Draw every plot now (a finished run's history, tests)."""
@@ -285,7 +285,6 @@ class MetricsPlots(QWidget):
             self._fit_y_range(self.accuracy_plot, ACCURACY_LIMITS)
         else:
             self._fit_lr_range()
-        self._place_legends([p for p in self.plots()[:2] if p.objectName() == plot_name])
 
     def _fit_x_range(self) -> None:
         last_x = max((float(s.x[-1]) for s in self._series.values() if s.size), default=0.0)
@@ -321,36 +320,6 @@ class MetricsPlots(QWidget):
             self.lr_plot.setYRange(-top * LR_FOOTROOM, top * LR_HEADROOM, padding=0)
         else:
             self.lr_plot.enableAutoRange(axis="y")
-
-    def _place_legends(self, plots: list[pg.PlotWidget]) -> None:
-        """Move each legend (of the loss and accuracy plots among `plots`) to its least
-        crowded corner, but only when something that matters changed (data, view range,
-        plot or legend size): cheap at 15 Hz."""
-        for plot in plots:
-            legend = plot.getPlotItem().legend
-            view = plot.getViewBox()
-            items = plot.getPlotItem().listDataItems()
-            state = (
-                legend.width(),
-                legend.height(),
-                view.width(),
-                view.height(),
-                tuple(np.ravel(view.viewRange())),
-                tuple((id(i), len(curve_points(i)[0]), i.isVisible()) for i in items),
-            )
-            if self._legend_state.get(plot.objectName()) == state:
-                continue
-            self._legend_state[plot.objectName()] = state
-            current = self.legend_corner(plot)
-            corner = best_legend_corner(plot, current)
-            if corner != current:
-                legend.setOffset(corner)
-
-    @staticmethod
-    def legend_corner(plot: pg.PlotWidget) -> tuple[float, float]:
-        """The legend's offset, one of LEGEND_CORNERS."""
-        # LegendItem.offset is shadowed by an attribute setOffset never updates: use opts.
-        return tuple(plot.getPlotItem().legend.opts["offset"])
 
     # -- comparing runs ---------------------------------------------------------------------
 
