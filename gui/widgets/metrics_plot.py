@@ -324,15 +324,17 @@ class MetricsPlots(QWidget):
     # -- comparing runs ---------------------------------------------------------------------
 
     def add_overlay(self, name: str, epochs: Iterable[Mapping[str, Any]], color: Any) -> None:
-        """Draw another run's val loss and val acc (metrics.csv rows) dashed, for comparison."""
+        """Draw another run's val loss and val acc (metrics.csv rows) dashed, for comparison,
+        named `name` in both legends: the axes say which is loss and which accuracy, and a
+        short name keeps several runs' legend to a line or two above the data."""
         self.remove_overlay(name)
         rows = list(epochs)
         x = np.array([number(r.get("epoch")) + 1 for r in rows])
         val_loss = np.array([number(r.get("val_loss")) for r in rows])
         val_acc = 100.0 * np.array([number(r.get("val_acc")) for r in rows])
         pen = _pen(color, 2, dashed=True)
-        loss_item = self._curve(self.loss_plot, f"{name}: val loss", pen)
-        acc_item = self._curve(self.accuracy_plot, f"{name}: val acc", pen)
+        loss_item = self._curve(self.loss_plot, name, pen)
+        acc_item = self._curve(self.accuracy_plot, name, pen)
         loss_item.setData(x, val_loss, connect="finite")
         acc_item.setData(x, val_acc, connect="finite")
         self.overlays[name] = (loss_item, acc_item)
