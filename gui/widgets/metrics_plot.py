@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.events import EpochEnded, StepEnded
 from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.plot_axes import LearningRateAxis, epoch_plot
+from gui.widgets.plot_curves import LR_COLOR, TRAIN_COLOR, VAL_COLOR, add_curve, line_pen
 from gui.widgets.plot_legends import LegendRow
 from gui.widgets.plot_ranges import steady_range
 from gui.widgets.plot_series import Series, curve_points, number
@@ -30,20 +31,12 @@ pg.setConfigOptions(antialias=True, background="w", foreground="k")
 REDRAW_INTERVAL_MS = 66  # ~15 Hz: smooth to the eye, cheap for long runs
 EMA_BETA = 0.95  # loss smoothing; debiased, so the first steps are not pulled towards 0
 
-TRAIN_COLOR = (31, 119, 180)  # blue
-VAL_COLOR = (230, 110, 0)  # orange
-LR_COLOR = (44, 140, 60)  # green
 LR_HEADROOM = 1.1  # the learning-rate axis runs from 0 to 110 % of the largest rate
 # ... and a little below 0: pyqtgraph drops a tick label that would stick out of the plot,
 # so 0 needs half a line of room to be labelled; a rate of 0 then stays off the axis line.
 LR_FOOTROOM = 0.1
 LOSS_LIMITS = (0.0, math.inf)  # y ranges stay inside these unless the data does not
 ACCURACY_LIMITS = (0.0, 100.0)
-
-
-def _pen(color: Any, width: float = 2.0, dashed: bool = False) -> Any:
-    style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
-    return pg.mkPen(color, width=width, style=style)
 
 
 def prefixed(prefix: str, name: str) -> str:
@@ -82,20 +75,22 @@ class MetricsPlots(QWidget):
 
         light_train = (*TRAIN_COLOR, 80)
         self.curves: dict[str, pg.PlotDataItem] = {
-            "train_loss_raw": self._curve(
-                self.loss_plot, "train loss (step)", _pen(light_train, 1)
+            "train_loss_raw": add_curve(
+                self.loss_plot, "train loss (step)", line_pen(light_train, 1)
             ),
-            "train_loss_smooth": self._curve(
-                self.loss_plot, "train loss (smoothed)", _pen(TRAIN_COLOR, 2.5)
+            "train_loss_smooth": add_curve(
+                self.loss_plot, "train loss (smoothed)", line_pen(TRAIN_COLOR, 2.5)
             ),
-            "val_loss": self._curve(self.loss_plot, "val loss", _pen(VAL_COLOR), symbol=VAL_COLOR),
-            "train_acc": self._curve(
-                self.accuracy_plot, "train acc", _pen(TRAIN_COLOR), symbol=TRAIN_COLOR
+            "val_loss": add_curve(
+                self.loss_plot, "val loss", line_pen(VAL_COLOR), marker_color=VAL_COLOR
             ),
-            "val_acc": self._curve(
-                self.accuracy_plot, "val acc", _pen(VAL_COLOR), symbol=VAL_COLOR
+            "train_acc": add_curve(
+                self.accuracy_plot, "train acc", line_pen(TRAIN_COLOR), marker_color=TRAIN_COLOR
             ),
-            "lr": self._curve(self.lr_plot, None, _pen(LR_COLOR)),
+            "val_acc": add_curve(
+                self.accuracy_plot, "val acc", line_pen(VAL_COLOR), marker_color=VAL_COLOR
+            ),
+            "lr": add_curve(self.lr_plot, None, line_pen(LR_COLOR)),
         }
         self.overlays: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         self._series = {name: Series() for name in self.curves}
@@ -128,27 +123,6 @@ class MetricsPlots(QWidget):
         self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._timer.start()
-
-    # -- building ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _curve(
-        plot: pg.PlotWidget, name: str | None, pen: Any, symbol: Any = None, dashed: bool = False
-    ) -> pg.PlotDataItem:
-        options: dict[str, Any] = {"pen": pen, "name": name}
-        if symbol is not None:
-            options.update(symbol="o", symbolSize=6, symbolBrush=symbol, symbolPen=None)
-        item = plot.plot(**options)
-        if symbol is not None:
-            # The legend draws an entry's marker as the scatter's: pyqtgraph styles it only
-            # with the first points, and the legend, above the data, is not repainted then.
-            item.scatter.setSymbol("o")
-            item.scatter.setSize(6)
-            item.scatter.setBrush(pg.mkBrush(symbol))
-            item.scatter.setPen(pg.mkPen(None))
-        item.setClipToView(True)
-        item.setDownsampling(auto=True, method="peak")
-        return item
 
     # -- live data --------------------------------------------------------------------------
 
@@ -332,9 +306,9 @@ class MetricsPlots(QWidget):
         x = np.array([number(r.get("epoch")) + 1 for r in rows])
         val_loss = np.array([number(r.get("val_loss")) for r in rows])
         val_acc = 100.0 * np.array([number(r.get("val_acc")) for r in rows])
-        pen = _pen(color, 2, dashed=True)
-        loss_item = self._curve(self.loss_plot, name, pen)
-        acc_item = self._curve(self.accuracy_plot, name, pen)
+        pen = line_pen(color, 2, dashed=True)
+        loss_item = add_curve(self.loss_plot, name, pen)
+        acc_item = add_curve(self.accuracy_plot, name, pen)
         loss_item.setData(x, val_loss, connect="finite")
         acc_item.setData(x, val_acc, connect="finite")
         self.overlays[name] = (loss_item, acc_item)
