@@ -192,7 +192,7 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> No
 
 
 def settle(seconds: float = 0.5) -> None:
-    """Let timers (plot redraws, progress text, legend placement) run before a grab."""
+    """Let timers (plot redraws, progress text) run before a grab."""
     from PySide6.QtWidgets import QApplication
 
     end = time.monotonic() + seconds

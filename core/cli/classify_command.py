@@ -191,12 +191,8 @@ def check_class_folders(dest: str, class_names: list[str]) -> None:
 def sort_results(kept: list, args: argparse.Namespace) -> int:
     """Sort into --sort-into; 0 only when every file was placed."""
     from core.files.sort_manifest import MANIFEST_PREFIX
-    from core.files.sorting import (
-        SortInterrupted,
-        default_manifest_path,
-        execute_sort,
-        plan_sort,
-    )
+    from core.files.sort_plan import plan_sort
+    from core.files.sorting import SortInterrupted, default_manifest_path, execute_sort
 
     threshold = args.unsure_threshold if args.unsure_threshold is not None else 0.0
     plan = plan_sort(kept, args.sort_into, move=args.move, unsure_threshold=threshold)

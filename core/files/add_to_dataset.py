@@ -14,10 +14,9 @@ from collections.abc import Callable, Iterable
 from core.data.dataset_folders import EXCLUDED_FOLDER, find_split_folders
 from core.errors import LoupeError
 from core.files.sort_names import UNSURE_FOLDER
+from core.files.sort_plan import SortOp, SortPlan
 from core.files.sorting import (
-    SortOp,
     SortOutcome,
-    SortPlan,
     default_manifest_path,
     execute_sort,
     safe_folder_name,

@@ -18,10 +18,9 @@ from core.data.dataset_folders import EXCLUDED_FOLDER, find_split_folders
 from core.data.imaging import is_image_name
 from core.errors import LoupeError
 from core.files.sort_manifest import read_manifest
+from core.files.sort_plan import SortOp, SortPlan
 from core.files.sorting import (
-    SortOp,
     SortOutcome,
-    SortPlan,
     default_manifest_path,
     execute_sort,
     safe_folder_name,

@@ -20,7 +20,8 @@ from core.data.dataset_folders import find_split_folders, images_under
 from core.data.file_copies import find_copies
 from core.errors import LoupeError
 from core.files.add_to_dataset import add_to_dataset, plan_add_to_dataset, training_data_dir
-from core.files.sorting import SortOutcome, SortPlan
+from core.files.sort_plan import SortPlan
+from core.files.sorting import SortOutcome
 from core.words import format_count
 from gui.classify.classify_page_model import SortRecord
 from gui.classify.results_model import ResultRole

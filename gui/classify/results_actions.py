@@ -14,7 +14,8 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog
 
-from core.files.sorting import SortOutcome, SortPlan, UndoOutcome, undo_sort
+from core.files.sort_plan import SortPlan
+from core.files.sorting import SortOutcome, UndoOutcome, undo_sort
 from core.infer.results_export import write_results_csv, write_results_json
 from core.words import format_count
 from gui.classify.classify_page_model import SortRecord

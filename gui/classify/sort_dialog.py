@@ -1,5 +1,5 @@
 """Sort classified images into class folders: choose where and how, see exactly what will
-happen (core.files.sorting.SortPlan.summary/counts), then copy or move in a background thread with
+happen (core.files.sort_plan.SortPlan.summary/counts), then copy or move in a background thread with
 progress. Nothing touches the disk before the user presses "Sort".
 
 The work runs as a gui.jobs job."""
@@ -32,14 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.files.sort_manifest import read_manifest
-from core.files.sorting import (
-    SortAborted,
-    SortOutcome,
-    SortPlan,
-    UndoOutcome,
-    execute_sort,
-    plan_sort,
-)
+from core.files.sort_plan import SortPlan, plan_sort
+from core.files.sorting import SortAborted, SortOutcome, UndoOutcome, execute_sort
 from core.infer.results import ClassifiedImage
 from gui.jobs import JobControl, JobEnded, JobProgress, JobRunner, call_job
 from gui.widgets.progress_bars import set_progress

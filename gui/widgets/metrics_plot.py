@@ -15,35 +15,28 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.events import EpochEnded, StepEnded
 from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.plot_axes import LearningRateAxis, epoch_plot
-from gui.widgets.plot_legends import LEGEND_BRUSH, LEGEND_CORNERS, best_legend_corner, curve_points
+from gui.widgets.plot_curves import LR_COLOR, TRAIN_COLOR, VAL_COLOR, add_curve, line_pen
+from gui.widgets.plot_legends import LegendRow
 from gui.widgets.plot_ranges import steady_range
-from gui.widgets.plot_series import Series, number
+from gui.widgets.plot_series import Series, curve_points, number
 
 pg.setConfigOptions(antialias=True, background="w", foreground="k")
 
 REDRAW_INTERVAL_MS = 66  # ~15 Hz: smooth to the eye, cheap for long runs
 EMA_BETA = 0.95  # loss smoothing; debiased, so the first steps are not pulled towards 0
 
-TRAIN_COLOR = (31, 119, 180)  # blue
-VAL_COLOR = (230, 110, 0)  # orange
-LR_COLOR = (44, 140, 60)  # green
 LR_HEADROOM = 1.1  # the learning-rate axis runs from 0 to 110 % of the largest rate
 # ... and a little below 0: pyqtgraph drops a tick label that would stick out of the plot,
 # so 0 needs half a line of room to be labelled; a rate of 0 then stays off the axis line.
 LR_FOOTROOM = 0.1
 LOSS_LIMITS = (0.0, math.inf)  # y ranges stay inside these unless the data does not
 ACCURACY_LIMITS = (0.0, 100.0)
-
-
-def _pen(color: Any, width: float = 2.0, dashed: bool = False) -> Any:
-    style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
-    return pg.mkPen(color, width=width, style=style)
 
 
 def prefixed(prefix: str, name: str) -> str:
@@ -76,29 +69,28 @@ class MetricsPlots(QWidget):
         self.lr_plot.getAxis("left").enableAutoSIPrefix(False)
         self.lr_plot.setMinimumHeight(130)
 
-        # Legends start top-right and move to the corner that hides the least data
-        # (accuracy rises into the top-right, loss falls into the bottom-right).
-        self._legend_state: dict[str, tuple[Any, ...]] = {}
+        # Legends in a line above the data, never on it (plot_legends).
         for plot in (self.loss_plot, self.accuracy_plot):
-            legend = plot.addLegend(offset=LEGEND_CORNERS[0])
-            legend.setBrush(pg.mkBrush(*LEGEND_BRUSH))
+            LegendRow(plot)
 
         light_train = (*TRAIN_COLOR, 80)
         self.curves: dict[str, pg.PlotDataItem] = {
-            "train_loss_raw": self._curve(
-                self.loss_plot, "train loss (step)", _pen(light_train, 1)
+            "train_loss_raw": add_curve(
+                self.loss_plot, "train loss (step)", line_pen(light_train, 1)
             ),
-            "train_loss_smooth": self._curve(
-                self.loss_plot, "train loss (smoothed)", _pen(TRAIN_COLOR, 2.5)
+            "train_loss_smooth": add_curve(
+                self.loss_plot, "train loss (smoothed)", line_pen(TRAIN_COLOR, 2.5)
             ),
-            "val_loss": self._curve(self.loss_plot, "val loss", _pen(VAL_COLOR), symbol=VAL_COLOR),
-            "train_acc": self._curve(
-                self.accuracy_plot, "train acc", _pen(TRAIN_COLOR), symbol=TRAIN_COLOR
+            "val_loss": add_curve(
+                self.loss_plot, "val loss", line_pen(VAL_COLOR), marker_color=VAL_COLOR
             ),
-            "val_acc": self._curve(
-                self.accuracy_plot, "val acc", _pen(VAL_COLOR), symbol=VAL_COLOR
+            "train_acc": add_curve(
+                self.accuracy_plot, "train acc", line_pen(TRAIN_COLOR), marker_color=TRAIN_COLOR
             ),
-            "lr": self._curve(self.lr_plot, None, _pen(LR_COLOR)),
+            "val_acc": add_curve(
+                self.accuracy_plot, "val acc", line_pen(VAL_COLOR), marker_color=VAL_COLOR
+            ),
+            "lr": add_curve(self.lr_plot, None, line_pen(LR_COLOR)),
         }
         self.overlays: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         self._series = {name: Series() for name in self.curves}
@@ -131,20 +123,6 @@ class MetricsPlots(QWidget):
         self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._timer.start()
-
-    # -- building ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _curve(
-        plot: pg.PlotWidget, name: str | None, pen: Any, symbol: Any = None, dashed: bool = False
-    ) -> pg.PlotDataItem:
-        options: dict[str, Any] = {"pen": pen, "name": name}
-        if symbol is not None:
-            options.update(symbol="o", symbolSize=6, symbolBrush=symbol, symbolPen=None)
-        item = plot.plot(**options)
-        item.setClipToView(True)
-        item.setDownsampling(auto=True, method="peak")
-        return item
 
     # -- live data --------------------------------------------------------------------------
 
@@ -253,10 +231,6 @@ class MetricsPlots(QWidget):
         pacer = shared_pacer()
         for name in self._stale_plot_names():
             pacer.request(self, lambda name=name: self._refresh(name), part=name)
-        # (A plot waiting for its turn places its legend then: a move repaints the plot.)
-        self._place_legends(
-            [p for p in self.plots()[:2] if not pacer.is_pending(self, p.objectName())]
-        )
 
     def _redraw(self) -> None:
         """Draw every plot now (a finished run's history, tests)."""
@@ -285,7 +259,6 @@ class MetricsPlots(QWidget):
             self._fit_y_range(self.accuracy_plot, ACCURACY_LIMITS)
         else:
             self._fit_lr_range()
-        self._place_legends([p for p in self.plots()[:2] if p.objectName() == plot_name])
 
     def _fit_x_range(self) -> None:
         last_x = max((float(s.x[-1]) for s in self._series.values() if s.size), default=0.0)
@@ -322,48 +295,20 @@ class MetricsPlots(QWidget):
         else:
             self.lr_plot.enableAutoRange(axis="y")
 
-    def _place_legends(self, plots: list[pg.PlotWidget]) -> None:
-        """Move each legend (of the loss and accuracy plots among `plots`) to its least
-        crowded corner, but only when something that matters changed (data, view range,
-        plot or legend size): cheap at 15 Hz."""
-        for plot in plots:
-            legend = plot.getPlotItem().legend
-            view = plot.getViewBox()
-            items = plot.getPlotItem().listDataItems()
-            state = (
-                legend.width(),
-                legend.height(),
-                view.width(),
-                view.height(),
-                tuple(np.ravel(view.viewRange())),
-                tuple((id(i), len(curve_points(i)[0]), i.isVisible()) for i in items),
-            )
-            if self._legend_state.get(plot.objectName()) == state:
-                continue
-            self._legend_state[plot.objectName()] = state
-            current = self.legend_corner(plot)
-            corner = best_legend_corner(plot, current)
-            if corner != current:
-                legend.setOffset(corner)
-
-    @staticmethod
-    def legend_corner(plot: pg.PlotWidget) -> tuple[float, float]:
-        """The legend's offset, one of LEGEND_CORNERS."""
-        # LegendItem.offset is shadowed by an attribute setOffset never updates: use opts.
-        return tuple(plot.getPlotItem().legend.opts["offset"])
-
     # -- comparing runs ---------------------------------------------------------------------
 
     def add_overlay(self, name: str, epochs: Iterable[Mapping[str, Any]], color: Any) -> None:
-        """Draw another run's val loss and val acc (metrics.csv rows) dashed, for comparison."""
+        """Draw another run's val loss and val acc (metrics.csv rows) dashed, for comparison,
+        named `name` in both legends: the axes say which is loss and which accuracy, and a
+        short name keeps several runs' legend to a line or two above the data."""
         self.remove_overlay(name)
         rows = list(epochs)
         x = np.array([number(r.get("epoch")) + 1 for r in rows])
         val_loss = np.array([number(r.get("val_loss")) for r in rows])
         val_acc = 100.0 * np.array([number(r.get("val_acc")) for r in rows])
-        pen = _pen(color, 2, dashed=True)
-        loss_item = self._curve(self.loss_plot, f"{name}: val loss", pen)
-        acc_item = self._curve(self.accuracy_plot, f"{name}: val acc", pen)
+        pen = line_pen(color, 2, dashed=True)
+        loss_item = add_curve(self.loss_plot, name, pen)
+        acc_item = add_curve(self.accuracy_plot, name, pen)
         loss_item.setData(x, val_loss, connect="finite")
         acc_item.setData(x, val_acc, connect="finite")
         self.overlays[name] = (loss_item, acc_item)

@@ -1,72 +1,90 @@
-"""Where a plot's legend goes: the corner that hides the least data (accuracy rises into
-the top-right, loss falls into the bottom-right)."""
+"""Legends in a row above their plot's data, so that they never hide a curve.
+
+A legend inside the plot hid data wherever it went once every corner held some: the flat,
+noisy loss of a pretrained model being fine-tuned fills the whole plot (the legend sat on the
+validation loss), and the names of four compared runs made a legend taller than half the Runs
+page's loss plot at 1280x720. `LegendRow` takes the plot's title row instead (pyqtgraph's
+PlotItem has one above the view; Loupe's plots have no title): as many entries a line as fit
+the width of the data, another line only when they do not, and the view below keeps its
+whole height for the curves."""
 
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSizePolicy
 
-LEGEND_MARGIN = 8  # px between a legend and the plot's edge
-LEGEND_BRUSH = (255, 255, 255, 170)  # see-through: a point it still covers stays visible
-# Legend offsets, in order of preference: top-right, top-left, bottom-right, bottom-left
-# (pyqtgraph: a negative offset counts from the right/bottom edge).
-LEGEND_CORNERS = (
-    (-LEGEND_MARGIN, LEGEND_MARGIN),
-    (LEGEND_MARGIN, LEGEND_MARGIN),
-    (-LEGEND_MARGIN, -LEGEND_MARGIN),
-    (LEGEND_MARGIN, -LEGEND_MARGIN),
-)
+# pyqtgraph's PlotItem grid: the title in row 0 above the view's column (1), the view in row 2.
+TITLE_ROW, VIEW_COLUMN = 0, 1
+SAMPLE_GAP = 4  # px between an entry's line sample and its name
+ENTRY_GAP = 14  # px between one entry's name and the next entry's line sample
+ROW_GAP = 2  # px between the legend and the top of the data
 
 
-def curve_points(item: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
-    x, y = item.getOriginalDataset()
-    if x is None or y is None or len(x) == 0:
-        return np.empty(0), np.empty(0)
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    keep = np.isfinite(x) & np.isfinite(y)
-    return x[keep], y[keep]
+def columns_that_fit(widths: list[float], available: float, gap: float = ENTRY_GAP) -> int:
+    """The most entries a line that fit `available` px, for entries of `widths` laid out in
+    a grid row by row (a column is as wide as its widest entry); at least 1."""
+    for columns in range(len(widths), 1, -1):
+        grid = [max(widths[column::columns]) for column in range(columns)]
+        if sum(grid) + gap * (columns - 1) <= available:
+            return columns
+    return 1
 
 
-def legend_cost(plot: pg.PlotWidget, offset: tuple[float, float]) -> float:
-    """How much of the plotted data a legend at this corner offset would cover.
+class LegendRow(pg.LegendItem):
+    """The plot's legend (`plot.getPlotItem().legend`, so curves plotted with a name join it
+    and removed ones leave it), laid out in the row above the data."""
 
-    Data points count 5 (markers, real measurements); the lines between them are sampled
-    at 100 places per curve, so a steep line between two epochs counts too."""
-    view = plot.getViewBox()
-    legend = plot.getPlotItem().legend
-    width, height = view.width(), view.height()
-    (x_min, x_max), (y_min, y_max) = view.viewRange()
-    if legend is None or width <= 0 or height <= 0 or x_max <= x_min or y_max <= y_min:
-        return 0.0
-    pad = 4  # px: a point just outside the box still touches it visually
-    left = offset[0] if offset[0] > 0 else width + offset[0] - legend.width()
-    top = offset[1] if offset[1] > 0 else height + offset[1] - legend.height()
-    right, bottom = left + legend.width(), top + legend.height()
+    def __init__(self, plot: pg.PlotWidget) -> None:
+        super().__init__(frame=False, horSpacing=SAMPLE_GAP, verSpacing=0)
+        self.layout.setContentsMargins(0, 0, 0, 0)  # a floating legend's padding
+        item = plot.getPlotItem()
+        self._plot_item = item
+        item.layout.removeItem(item.titleLabel)  # never shown: the legend has its place
+        item.titleLabel.hide()
+        # Never wider than the view's column can give: a legend must not push the view
+        # narrower than the other plots' (their epochs line up by pixel position).
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(0)
+        item.layout.addItem(
+            self,
+            TITLE_ROW,
+            VIEW_COLUMN,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+        )
+        item.legend = self
+        item.vb.sigResized.connect(self.fit)  # the legend's lines are as wide as the view
+        self.fit()
 
-    def covered(xs: np.ndarray, ys: np.ndarray) -> int:
-        px = (xs - x_min) / (x_max - x_min) * width
-        py = (y_max - ys) / (y_max - y_min) * height
-        inside = (px > left - pad) & (px < right + pad) & (py > top - pad) & (py < bottom + pad)
-        return int(np.count_nonzero(inside))
+    def entry_widths(self) -> list[float]:
+        hint = Qt.SizeHint.PreferredSize
+        return [
+            sample.effectiveSizeHint(hint).width()
+            + SAMPLE_GAP
+            + label.effectiveSizeHint(hint).width()
+            for sample, label in self.items
+        ]
 
-    cost = 0.0
-    for item in plot.getPlotItem().listDataItems():
-        if not item.isVisible():
-            continue
-        x, y = curve_points(item)
-        if len(x) == 0:
-            continue
-        cost += 5 * covered(x, y)
-        if len(x) > 1 and np.all(np.diff(x) > 0):
-            dense_x = np.linspace(x[0], x[-1], 100)
-            cost += covered(dense_x, np.interp(dense_x, x, y))
-    return cost
+    def fit(self) -> None:
+        """As many entries a line as fit the data's width; the title row as tall as the
+        lines need (none when the legend is empty)."""
+        columns = columns_that_fit(self.entry_widths(), self._plot_item.vb.width())
+        if columns != self.columnCount:
+            self.setColumnCount(columns)  # lays the entries out again, then calls updateSize
+            return
+        for column in range(columns):
+            self.layout.setColumnSpacing(2 * column + 1, ENTRY_GAP)
+        size = self.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+        height = size.height() if self.items else 0
+        self.setMaximumWidth(size.width())  # its entries side by side, not spread out
+        self.setFixedHeight(height)
+        self._plot_item.layout.setRowFixedHeight(TITLE_ROW, height + ROW_GAP if height else 0)
+        self.setVisible(bool(self.items))
 
+    def updateSize(self) -> None:  # noqa: N802 - pyqtgraph's name
+        """pyqtgraph sizes a floating legend here after each change; the title row's layout
+        places this one, so this only fits the lines again."""
+        self.fit()
 
-def best_legend_corner(plot: pg.PlotWidget, current: tuple[float, float]) -> tuple[float, float]:
-    """The corner covering the least data; the current one wins ties, so it does not jump."""
-    costs = {corner: legend_cost(plot, corner) for corner in LEGEND_CORNERS}
-    best = min(LEGEND_CORNERS, key=lambda corner: costs[corner])
-    if current in costs and costs[current] <= costs[best]:
-        return current
-    return best
+    def mouseDragEvent(self, ev) -> None:  # noqa: N802 - pyqtgraph's name
+        ev.ignore()  # a floating legend can be dragged about; this one stays in its row

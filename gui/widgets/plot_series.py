@@ -1,4 +1,5 @@
-"""The numbers behind a live curve: growable arrays, and values read from metrics.csv."""
+"""The numbers behind a live curve: growable arrays, values read from metrics.csv, and the
+points a plotted curve holds."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pyqtgraph as pg
 
 
 class Series:
@@ -46,3 +48,13 @@ def number(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         return math.nan
+
+
+def curve_points(item: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
+    """The finite (x, y) points a plotted curve was given."""
+    x, y = item.getOriginalDataset()
+    if x is None or y is None or len(x) == 0:
+        return np.empty(0), np.empty(0)
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    keep = np.isfinite(x) & np.isfinite(y)
+    return x[keep], y[keep]

@@ -127,17 +127,17 @@ def test_classify_into_a_missing_folder_names_the_users_path(capsys, tmp_path, p
 
 
 def test_a_sort_with_failed_files_exits_non_zero(capsys, monkeypatch, tmp_path, photos):
-    import core.files.sorting
+    import core.files.sort_plan
 
     run = make_run_folder(tmp_path / "run")
-    real_plan = core.files.sorting.plan_sort
+    real_plan = core.files.sort_plan.plan_sort
 
     def plan_then_lose_a_file(results, *args, **kwargs):
         plan = real_plan(results, *args, **kwargs)
         os.remove(plan.ops[0].source)  # vanished between classifying and sorting
         return plan
 
-    monkeypatch.setattr(core.files.sorting, "plan_sort", plan_then_lose_a_file)
+    monkeypatch.setattr(core.files.sort_plan, "plan_sort", plan_then_lose_a_file)
     dest = tmp_path / "sorted"
     code, _, err = cli(
         capsys, "classify", run, photos, "--out", tmp_path / "r.csv", "--sort-into", dest

@@ -20,7 +20,8 @@ def cli(capsys, *args) -> tuple[int, str, str]:
 @pytest.fixture
 def sorted_copy(tmp_path) -> Path:
     """A copy sort of two images (done through the engine: no model needed)."""
-    from core.files.sorting import execute_sort, plan_sort
+    from core.files.sort_plan import plan_sort
+    from core.files.sorting import execute_sort
     from tests.core.sorting_helpers import result
 
     src = tmp_path / "src"

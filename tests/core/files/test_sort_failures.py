@@ -10,7 +10,8 @@ import pytest
 
 from core.errors import LoupeError
 from core.files import file_transfer, sorting
-from core.files.sorting import SortAborted, execute_sort, plan_sort, undo_sort
+from core.files.sort_plan import plan_sort
+from core.files.sorting import SortAborted, execute_sort, undo_sort
 from tests.core.files.read_only import read_only_folder
 from tests.core.sorting_helpers import disable_hard_links, files_under, make_file, sha, snapshot
 

@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from core.files.sorting import SortAborted, execute_sort, plan_sort, undo_sort
+from core.files.sort_plan import plan_sort
+from core.files.sorting import SortAborted, execute_sort, undo_sort
 from tests.core.sorting_helpers import make_file, result, sha, snapshot
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="POSIX links")

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import LoupeError
-from core.files.sorting import execute_sort, plan_sort, undo_sort
+from core.files.sort_plan import plan_sort
+from core.files.sorting import execute_sort, undo_sort
 from tests.core.sorting_helpers import files_under, make_file, result, sha, snapshot
 
 

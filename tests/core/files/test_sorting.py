@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from core.files import file_transfer, sorting
-from core.files.sorting import execute_sort, plan_sort, safe_folder_name, undo_sort
+from core.files.sort_plan import plan_sort
+from core.files.sorting import execute_sort, safe_folder_name, undo_sort
 from tests.core.sorting_helpers import (
     disable_hard_links,
     files_under,

@@ -1,8 +1,7 @@
-"""MetricsPlots fed with demo events: curves, ranges, axes and legends."""
+"""MetricsPlots fed with demo events: curves, ranges, axes and legends (their place above
+the data: test_plot_legends.py)."""
 
 from __future__ import annotations
-
-import dataclasses
 
 import numpy as np
 import pytest
@@ -16,7 +15,6 @@ from gui.demo.demo_data import (
 )
 from gui.widgets.metrics_plot import MetricsPlots
 from gui.widgets.plot_axes import format_learning_rate_ticks
-from gui.widgets.plot_legends import LEGEND_CORNERS, legend_cost
 
 NAMES = demo_class_names(5)
 
@@ -151,14 +149,14 @@ def test_overlays_are_dashed_listed_in_the_legend_and_removable(plots):
     assert _points(acc_item) == 4
     assert acc_item.opts["pen"].style() == Qt.PenStyle.DashLine
     legend_labels = [label.text for _, label in plots.loss_plot.getPlotItem().legend.items]
-    assert "older run: val loss" in legend_labels
+    assert "older run" in legend_labels
     plots.add_overlay("older run", rows[:2], "m")  # same name replaces
     assert len(plots.overlays) == 1
     plots.clear_overlays()
     assert plots.overlays == {}
     assert loss_item not in plots.loss_plot.getPlotItem().listDataItems()
     legend_labels = [label.text for _, label in plots.loss_plot.getPlotItem().legend.items]
-    assert "older run: val loss" not in legend_labels
+    assert "older run" not in legend_labels
 
 
 def _constant_lr_steps(lr: float, steps: int = 20) -> list[StepEnded]:
@@ -198,24 +196,6 @@ def test_the_lr_axis_labels_its_ticks_with_the_formatter(plots):
     axis = plots.lr_plot.getAxis("left")
     axis.setRange(0, 2.2e-4)
     assert axis.tickStrings([1e-4, 2e-4], 1.0, 1e-4) == ["1e-4", "2e-4"]
-
-
-def test_legends_move_to_the_corner_that_hides_the_least_data(qtbot, plots):
-    plots.resize(600, 700)
-    plots.show()
-    qtbot.waitExposed(plots)
-    # One epoch: train and val accuracy sit at the right edge, at the top and at the bottom,
-    # where a right-hand legend would hide them.
-    for ev in _constant_lr_steps(0.01):
-        plots.add_step(ev)
-    first = demo_epochs(NAMES, epochs=1)[0]
-    plots.add_epoch(dataclasses.replace(first, train_acc=0.8, val_acc=0.27))
-    acc = plots.accuracy_plot
-    qtbot.waitUntil(lambda: plots.legend_corner(acc)[0] > 0, timeout=3000)  # a left corner
-    corner = plots.legend_corner(acc)
-    assert legend_cost(acc, corner) == min(legend_cost(acc, c) for c in LEGEND_CORNERS)
-    assert legend_cost(acc, corner) == 0
-    assert legend_cost(acc, LEGEND_CORNERS[0]) > 0  # the old top-right place covered a point
 
 
 def test_empty_plots_show_the_ranges_a_run_will_fill(qtbot, plots):

@@ -1,5 +1,5 @@
 """Reading packaging/loupe.spec without PyInstaller: its syntax tree and its definitions (the lists
-of hidden imports, excludes and trimmed files), for tests/test_packaging*.py."""
+of hidden imports, excludes and trimmed files), and the folders the packaging tests read."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import ast
 import importlib.util
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGING = ROOT / "packaging"
 SPEC = PACKAGING / "loupe.spec"
+ICONS = ROOT / "resources" / "icons"
 
 
 def spec_tree() -> ast.Module:

@@ -1,8 +1,8 @@
 """What the bundle must contain: packages Loupe imports inside functions (the engines), the
 distributed-training launcher, and nothing that the spec's excludes would cut away from them.
 
-The spec is read without PyInstaller (tests/packaging_spec.py); packaging/build.sh proves the same
-on a real bundle with its --self-test."""
+The spec is read without PyInstaller (tests/packaging/spec_reader.py); packaging/build.sh proves
+the same on a real bundle with its --self-test."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 
-from tests.packaging_spec import ROOT, spec_namespace, spec_tree
+from tests.packaging.spec_reader import ROOT, spec_namespace, spec_tree
 
 
 def test_export_and_explanation_libraries_are_dependencies_and_bundled():
