@@ -320,8 +320,8 @@ class MainWindow(QMainWindow):
 
     # -- training ---------------------------------------------------------------------------
 
-    def _on_resume_requested(self, run_dir: str, epochs: int) -> None:
-        if self.train_page.resume_run(run_dir, epochs):
+    def _on_resume_requested(self, run_dir: str, epochs: int, unlabelled: str | None) -> None:
+        if self.train_page.resume_run(run_dir, epochs, unlabelled):
             self.runs_view.note_extending(run_dir, epochs)
 
     def _on_train_run_started(self) -> None:

@@ -85,14 +85,23 @@ def resume_problems(cfg: TrainConfig) -> list[str]:
     return changed_on_resume(saved_config(cfg.out_dir), cfg, cfg.out_dir)
 
 
-def unlabelled_gone(cfg: TrainConfig) -> str:
-    """The sentence for a resume whose unlabelled folder, the run's own, has gone since ("" when
-    it has not, or when `cfg` is no resume or names another folder)."""
+def gone_unlabelled_folder(cfg: TrainConfig) -> str:
+    """The unlabelled folder a resume would learn from, when it is the run's own and has gone
+    since ("" when it has not, or when `cfg` is no resume or names another folder)."""
     folder = cfg.unlabelled.folder
     if not cfg.resume or not folder or os.path.isdir(os.path.expanduser(folder)):
         return ""
     saved = saved_config(cfg.out_dir).get("unlabelled")
     if not isinstance(saved, dict) or saved.get("folder") != folder:
+        return ""
+    return folder
+
+
+def unlabelled_gone(cfg: TrainConfig) -> str:
+    """The sentence for a resume whose unlabelled folder, the run's own, has gone since ("" when
+    it has not; the window asks instead: gui.runs.resume_questions)."""
+    folder = gone_unlabelled_folder(cfg)
+    if not folder:
         return ""
     return (
         f"This run learnt from unlabelled images in {folder}, which is gone: give --unlabelled "

@@ -102,6 +102,19 @@ class RunsPageModel:
         total = int(number(run.get("epochs")) or 0)
         return done, total if total > done else done + max(5, done // 2)
 
+    @staticmethod
+    def gone_unlabelled(run: Run) -> str:
+        """The unlabelled folder `run` learnt from when it has gone since ("" otherwise): a
+        resume must then be told another folder, or to go on without."""
+        from core.errors import LoupeError
+        from core.train.config import resume_config
+        from core.train.resume_rules import gone_unlabelled_folder
+
+        try:
+            return gone_unlabelled_folder(resume_config(run["run_dir"]))
+        except (LoupeError, OSError, KeyError):
+            return ""  # an unreadable config: the resume itself will say why
+
     def deletable(self) -> list[Run]:
         return [r for r in self.selected if r.get("status") != "running"]
 

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 from core.files.run_folder import list_runs
 from gui.runs.guessing_warning import confirm_classify_with
 from gui.runs.model_actions import ModelActions
+from gui.runs.resume_questions import ask_resume
 from gui.runs.run_detail import RunDetail
 from gui.runs.run_records import load_run
 from gui.runs.runs_page_model import ActionState, RunsPageModel
@@ -52,11 +52,12 @@ MAX_TABLE_SHARE = 0.6
 
 
 class RunsView(QWidget):
-    """Signals: workspaceChanged(path), resumeRequested(run_dir, total_epochs),
+    """Signals: workspaceChanged(path), resumeRequested(run_dir, total_epochs, unlabelled:
+    None for the run's own folder, "" for none, else another folder),
     classifyWithRun(run_dir)."""
 
     workspaceChanged = Signal(str)
-    resumeRequested = Signal(str, int)
+    resumeRequested = Signal(str, int, object)
     classifyWithRun = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -304,22 +305,14 @@ class RunsView(QWidget):
         if not self.page.resume_state().enabled:
             return
         run = self.page.selected[0]
-        done, default = self.page.resume_epochs(run)
-        epochs, ok = QInputDialog.getInt(
-            self,
-            "Resume / extend run",
-            f"{os.path.basename(run['run_dir'])} has trained {done} epochs.\n"
-            "Train until this many epochs in total:",
-            default,
-            done + 1,
-            100000,
-        )
-        if ok:
-            self.request_resume(run["run_dir"], epochs)
+        choice = ask_resume(self, self.page, run)
+        if choice is not None:
+            self.request_resume(run["run_dir"], choice.epochs, choice.unlabelled)
 
-    def request_resume(self, run_dir: str, epochs: int) -> None:
-        """Ask the trainer to continue `run_dir` until `epochs` epochs in total (no dialog)."""
-        self.resumeRequested.emit(os.path.abspath(run_dir), int(epochs))
+    def request_resume(self, run_dir: str, epochs: int, unlabelled: str | None = None) -> None:
+        """Ask the trainer to continue `run_dir` until `epochs` epochs in total (no dialog);
+        `unlabelled`: another unlabelled folder, "" for none, None for the run's own."""
+        self.resumeRequested.emit(os.path.abspath(run_dir), int(epochs), unlabelled)
 
     def _on_classify_clicked(self) -> None:
         if self.page.classify_state().enabled and confirm_classify_with(

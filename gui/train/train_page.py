@@ -17,6 +17,7 @@ from core.train.child_run import child_fit, distributed_fit, is_launch_message
 from core.train.config import TrainConfig, resume_config
 from core.train.launch import ALL_GPUS
 from core.train.presets import CUSTOM
+from core.train.settings import replace_values
 from core.train.standby import Standby
 from gui.jobs import JobEnded, JobRunner
 from gui.runs.run_records import load_run
@@ -187,15 +188,18 @@ class TrainPage(QWidget):
         """The user's settings, to remember (not a resumed run's, while the fields show it)."""
         return self.model.own_settings(self.settings_panel.state())
 
-    def resume_run(self, run_dir: str, epochs: int) -> bool:
-        """Continue `run_dir` until `epochs` epochs in total (the Runs page's Resume); False
-        (and the reason on the banner) when it cannot start."""
+    def resume_run(self, run_dir: str, epochs: int, unlabelled: str | None = None) -> bool:
+        """Continue `run_dir` until `epochs` epochs in total (the Runs page's Resume), with
+        another unlabelled folder ("" for none) when `unlabelled` is not None; False (and the
+        reason on the banner) when it cannot start."""
         if self.is_running():
             self.dashboard.show_error("Stop the current run before resuming another one.")
             self.runStarted.emit()
             return False
         try:
             config = resume_config(run_dir, epochs=int(epochs))
+            if unlabelled is not None:
+                config = replace_values(config, {"unlabelled.folder": unlabelled})
         except LoupeError as exc:
             self.dashboard.show_error(f"Cannot resume {run_dir}: {exc}")
             self.runStarted.emit()

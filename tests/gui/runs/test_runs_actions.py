@@ -26,7 +26,7 @@ def test_resume_is_offered_for_resumable_runs_and_emits_the_run_and_epochs(
 
     with qtbot.waitSignal(view.resumeRequested) as blocker:
         view.request_resume(str(done), 12)
-    assert blocker.args == [str(done), 12]
+    assert blocker.args == [str(done), 12, None]
 
     # Through the button: the dialog proposes the original target for a stopped run.
     asked = {}
@@ -39,7 +39,7 @@ def test_resume_is_offered_for_resumable_runs_and_emits_the_run_and_epochs(
     view.select_runs([str(stopped)])
     with qtbot.waitSignal(view.resumeRequested) as blocker:
         view.resume_button.click()
-    assert blocker.args == [str(stopped), 20]
+    assert blocker.args == [str(stopped), 20, None]
     assert asked == {"value": 10, "minimum": 2}
 
 
