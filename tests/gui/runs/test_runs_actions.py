@@ -35,7 +35,7 @@ def test_resume_is_offered_for_resumable_runs_and_emits_the_run_and_epochs(
         asked.update(value=value, minimum=minimum)
         return 20, True
 
-    monkeypatch.setattr("gui.runs.runs_view.QInputDialog.getInt", fake_get_int)
+    monkeypatch.setattr("gui.runs.resume_questions.QInputDialog.getInt", fake_get_int)
     view.select_runs([str(stopped)])
     with qtbot.waitSignal(view.resumeRequested) as blocker:
         view.resume_button.click()
