@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from core.command_name import command_line
+from gui.widgets.accessible import describe
 
 QUICK_START = """
 <h3>Train your first classifier in four steps</h3>
@@ -89,6 +90,7 @@ class HelpDialog(QDialog):
         self.browser = QTextBrowser(self)
         self.browser.setOpenExternalLinks(True)
         self.browser.setHtml(text)
+        describe(self.browser, title)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -35,6 +35,7 @@ from gui.classify.results_view import ResultsView, UnreadableFiles
 from gui.classify.sort_dialog import SortDialog
 from gui.classify.undo_sort_button import UndoSortButton
 from gui.jobs import JobEnded, JobRunner
+from gui.widgets.accessible import form_label_for
 from gui.widgets.image_detail import ImageDetailDialog
 from gui.widgets.roles import set_role
 from gui.widgets.thumbnail_cache import ThumbnailCache
@@ -113,6 +114,8 @@ class ClassifyView(QWidget):
         top = QFormLayout()
         top.addRow("Model:", self.model_chooser)
         top.addRow("Images:", self.folder_chooser)
+        form_label_for(top, self.model_chooser, self.model_combo)  # the labels name the inputs
+        form_label_for(top, self.folder_chooser, self.folder_edit)
         run_row = QHBoxLayout()
         run_row.addWidget(self.classify_button)
         run_row.addWidget(self.cancel_button)

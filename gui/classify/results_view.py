@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from core.infer.results import UnreadableImage
 from gui.classify.result_tiles import PLACEHOLDER_TEXT, ResultTileDelegate
 from gui.classify.results_model import ResultRole
+from gui.widgets.accessible import describe
 from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.grid_fit import fitted_cell
 from gui.widgets.thumbnail_cache import DEFAULT_SIZE
@@ -60,6 +61,7 @@ class ResultsView(QListView):
     def __init__(self, thumbnail_size: int = DEFAULT_SIZE, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("resultsView")
+        describe(self, "Classified images")
         self.delegate = ResultTileDelegate(thumbnail_size, self)
         self.setItemDelegate(self.delegate)
         self.setViewMode(QListView.ViewMode.IconMode)
@@ -344,6 +346,7 @@ class UnreadableFiles(QObject):
         self.toggle.setAutoRaise(True)
         self.list = QListWidget(parent)
         self.list.setObjectName("unreadableList")
+        describe(self.list, "Unreadable files")
         self.list.setUniformItemSizes(True)
         self.list.setMaximumHeight(140)
         self.list.setVisible(False)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.events import PredictionSample
+from gui.widgets.accessible import describe
 from gui.widgets.prediction_model import RIGHT_COLOR, WRONG_COLOR, class_label, numpy_to_qimage
 from gui.widgets.why_job import WhyResult
 from gui.widgets.why_toggle import WhyToggle
@@ -143,6 +144,7 @@ class ImageDetailDialog(QDialog):
         self.top_k_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.top_k_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.top_k_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        describe(self.top_k_table, "Most likely classes")
         header = self.top_k_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
@@ -195,6 +197,7 @@ class ImageDetailDialog(QDialog):
             self.image.set_image(image)
         self.setWindowTitle(title)
         self.title.setText(title)
+        describe(self.image, f"Image {title}")
         path = str(image_or_path) if isinstance(image_or_path, (str, Path)) else ""
         self.set_path(path)
         self._numbers = (list(top_k), true_label, source)
@@ -281,6 +284,7 @@ class ImageDetailDialog(QDialog):
             bar.setValue(round(probability * 1000))
             bar.setFormat(f"{probability * 100:.1f} %")
             bar.setTextVisible(True)
+            describe(bar, f"Probability of {name}")
             table.setCellWidget(row, 1, bar)
         # As tall as its rows: empty table space under five rows looks like missing data.
         height = table.horizontalHeader().height() + 2 * table.frameWidth()
