@@ -91,13 +91,14 @@ class ClassifyView(QWidget):
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.setVisible(False)
 
+        # Made before the grid it filters: Tab reaches the controls in reading order.
+        self.filter_bar = ResultsFilterBar(self.results_model, self.proxy, self, count_in_bar=False)
         self.results_view = ResultsView(parent=self)
         self.results_view.setModel(self.proxy)
         self.results_view.set_empty_text(
             "Choose a model and a folder of images, then press Classify.\n"
             "The images appear here as they are classified."
         )
-        self.filter_bar = ResultsFilterBar(self.results_model, self.proxy, self, count_in_bar=False)
 
         self.unreadable_files = UnreadableFiles(self)
         self.unreadable_toggle = self.unreadable_files.toggle

@@ -156,6 +156,7 @@ class SortDialog(QDialog):
         self.preview_table = QTableWidget(0, 2, self)
         self.preview_table.setObjectName("sortPreviewTable")
         describe(self.preview_table, "Files per folder")
+        self.preview_table.setTabKeyNavigation(False)  # Tab goes on to the buttons
         self.preview_table.setHorizontalHeaderLabels(["Folder", "Files"])
         self.preview_table.verticalHeader().hide()
         self.preview_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

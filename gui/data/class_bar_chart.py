@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
 
-from gui.widgets.accessible import describe
+from gui.widgets.accessible import describe, keep_out_of_tab_chain
 
 pg.setConfigOptions(antialias=True, background="w", foreground="k")
 
@@ -84,6 +84,7 @@ class ClassBarChart(QWidget):
         self.plot_widget.setObjectName("classBarPlot")
         self.plot_widget.setMinimumHeight(180)
         self.plot_widget.setMenuEnabled(False)
+        keep_out_of_tab_chain(self.plot_widget)  # nothing to do there with keys
         describe(self.plot_widget, "Images per class", counts_sentence([], []))
         plot = self.plot_widget.getPlotItem()
         plot.setMouseEnabled(x=False, y=False)

@@ -92,7 +92,6 @@ class SampleDatasetDialog(QDialog):
             "Get dataset", QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.get_button.setObjectName("sampleGetButton")
-        self.get_button.setDefault(True)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.get_button.clicked.connect(self.start)
         self.close_button.clicked.connect(self.reject)
@@ -102,6 +101,8 @@ class SampleDatasetDialog(QDialog):
         layout.addWidget(self.status)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
+        # Once the box is in the dialog: set before, the dialog made "Browse…" its default.
+        self.get_button.setDefault(True)
 
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
         self.dataset_combo.setCurrentIndex(max(0, list(SAMPLES).index(name)))

@@ -83,6 +83,7 @@ class ExportDialog(QDialog):
         box.addWidget(note)
         box.addWidget(self.result_label)
         box.addWidget(self.buttons)
+        self.export_button.setDefault(True)  # Return exports, Escape closes (once in the dialog)
         self.resize(620, 260)
 
         browse.clicked.connect(self._on_browse_clicked)

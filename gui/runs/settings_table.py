@@ -71,6 +71,7 @@ class RunSettingsTable(QTableWidget):
         super().__init__()
         self.setObjectName("runSettings")
         describe(self, "Run settings")
+        self.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it), no trap
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
         self.verticalHeader().hide()

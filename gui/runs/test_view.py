@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.events import ClassMetrics
-from gui.widgets.accessible import describe
+from gui.widgets.accessible import ItemViewKeys, describe
 from gui.widgets.class_metrics_table import ClassMetricsTable
 from gui.widgets.confusion_matrix import ConfusionMatrixView
 from gui.widgets.image_detail import ImageDetailDialog
@@ -90,6 +90,7 @@ class TestView(QWidget):
         self.mistakes.setWordWrap(True)
         self.mistakes.setGridSize(QSize(THUMB + 40, THUMB + 38))
         describe(self.mistakes, "Misclassified test images")
+        self.keys = ItemViewKeys(self.mistakes)  # Space opens one, as Return does
 
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
@@ -206,7 +207,7 @@ class TestView(QWidget):
         where = f" ({cell[0]} taken for {cell[1]})" if cell else ""
         self.mistakes_label.setText(
             f"Misclassified images{where}: {len(rows):,}, most confident first. "
-            "Double-click one to see it large and ask why."
+            "Double-click one (or Return) to see it large and ask why."
         )
         self.mistakes.clear()
         for m in rows:

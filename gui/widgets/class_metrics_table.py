@@ -132,6 +132,7 @@ class ClassMetricsTable(QTableView):
         super().__init__(parent)
         self.setObjectName("classMetricsTable")
         describe(self, "Per-class metrics", "Precision, recall, F1 and images of each class")
+        self.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it), no trap
         self.metrics_model = ClassMetricsModel(self)
         self.proxy = _OverallLastProxy(self)
         self.proxy.setSourceModel(self.metrics_model)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.widgets.accessible import describe
+from gui.widgets.accessible import ItemViewKeys, describe
 
 RIGHT_RGB = (46, 125, 50)  # green, same as the prediction tiles
 WRONG_RGB = (198, 40, 40)  # red
@@ -269,7 +269,11 @@ class ConfusionMatrixView(QWidget):
         layout.addWidget(self.table, 1)
 
         self.table.clicked.connect(self._on_table_clicked)
+        # From the keyboard: the arrow keys move, Return or Space filters as a click does.
+        self.table.activated.connect(self._on_table_clicked)
+        self.keys = ItemViewKeys(self.table)
         describe(self.table, "Confusion matrix", self.caption.text())
+        self.table.setTabKeyNavigation(False)  # Tab leaves the matrix, no trap
         self.table.horizontalHeader().sectionClicked.connect(self.predictedClassClicked)
         vertical.sectionClicked.connect(self.trueClassClicked)
 

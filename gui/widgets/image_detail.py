@@ -143,8 +143,8 @@ class ImageDetailDialog(QDialog):
         self.top_k_table.verticalHeader().hide()
         self.top_k_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.top_k_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.top_k_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        describe(self.top_k_table, "Most likely classes")
+        describe(self.top_k_table, "Most likely classes", "Return on a class: its heat map")
+        self.top_k_table.setTabKeyNavigation(False)  # Tab goes on to "Why?"
         header = self.top_k_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
@@ -156,6 +156,9 @@ class ImageDetailDialog(QDialog):
         self.why.numbersShown.connect(self._on_why_numbers_shown)
         self.top_k_table.cellClicked.connect(
             lambda row, _col: self.why.explain_class(self.top_k_table.item(row, 0).text())
+        )
+        self.top_k_table.activated.connect(  # Return or a double-click, as a click
+            lambda index: self.why.explain_class(self.top_k_table.item(index.row(), 0).text())
         )
 
         side = QVBoxLayout()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.events import PredictionSample, PredictionsSampled
+from gui.widgets.accessible import ItemViewKeys
 from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.grid_fit import fitted_cell
 from gui.widgets.prediction_model import (
@@ -190,8 +191,9 @@ class PredictionTileDelegate(QStyledItemDelegate):
 
 
 class PredictionGrid(QListView):
-    """The grid. `sampleActivated` (double-click or Enter) and `sampleSelected` (current tile
-    changed) carry the PredictionSample; `filterChanged` carries a readable description."""
+    """The grid. `sampleActivated` (double-click, Return or Space) and `sampleSelected`
+    (current tile changed) carry the PredictionSample; `filterChanged` carries a readable
+    description."""
 
     sampleActivated = Signal(object)
     sampleSelected = Signal(object)
@@ -218,6 +220,7 @@ class PredictionGrid(QListView):
         self.setMinimumWidth(MIN_TILE_WIDTH + 40)
         self._unrendered = QRegion()  # tiles a frame left to the next ones
         self.activated.connect(self._on_view_activated)
+        self.keys = ItemViewKeys(self)  # Space opens the current tile, as Return does
         self.selectionModel().currentChanged.connect(self._on_selection_current_changed)
 
     def set_predictions(self, ev: PredictionsSampled) -> None:
