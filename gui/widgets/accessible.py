@@ -118,7 +118,8 @@ class ItemViewKeys(QObject):
         view.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is not self.view or event.type() != QEvent.Type.KeyPress:
+        # getattr: while the view is being destroyed, this may be asked after its attributes
+        if watched is not getattr(self, "view", None) or event.type() != QEvent.Type.KeyPress:
             return False
         assert isinstance(event, QKeyEvent)
         key, modifiers = event.key(), event.modifiers()
