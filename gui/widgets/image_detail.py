@@ -290,6 +290,7 @@ class ImageDetailDialog(QDialog):
             describe(bar, f"Probability of {name}")
             table.setCellWidget(row, 1, bar)
         # As tall as its rows: empty table space under five rows looks like missing data.
+        table.ensurePolished()  # its frame is style.qss's (the focus frame's), not Fusion's
         height = table.horizontalHeader().height() + 2 * table.frameWidth()
         height += sum(table.rowHeight(r) for r in range(table.rowCount()))
         table.setFixedHeight(height)
