@@ -65,6 +65,7 @@ def test_tiles_and_cells_read_as_sentences(qtbot, tmp_path):
 
 def test_every_dialog_names_its_controls(qtbot, tmp_path, trained_run_dir):
     from gui.classify.sort_dialog import SortDialog
+    from gui.data.doctor_review import DoctorDialog
     from gui.data.sample_dialog import SampleDatasetDialog
     from gui.runs.export_dialog import ExportDialog
     from gui.widgets.image_detail import ImageDetailDialog
@@ -79,6 +80,7 @@ def test_every_dialog_names_its_controls(qtbot, tmp_path, trained_run_dir):
         window.show_quick_start(),
         window.show_shortcuts(),
         SampleDatasetDialog(window),
+        DoctorDialog(str(tmp_path), parent=window),  # Check dataset…, not started
         ExportDialog(str(trained_run_dir), window),
         SortDialog([ClassifiedImage("/x/1.jpg", "cat", 0.9, (("cat", 0.9),))], parent=window),
         detail,
