@@ -12,6 +12,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core import APP_NAME, __version__
+from gui.widgets.accessible import describe
 
 ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icons" / "loupe-128.png"
 DESCRIPTION = "Train an image classifier by point and click, then classify whole folders with it."
@@ -58,6 +59,7 @@ class AboutDialog(QDialog):
                 )
             )
         icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        describe(icon, f"{APP_NAME} icon")
 
         title = QLabel(f"{APP_NAME} {__version__}")
         title.setObjectName("aboutTitle")

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from core.command_name import command_line
+from gui.widgets.accessible import describe
 
 QUICK_START = """
 <h3>Train your first classifier in four steps</h3>
@@ -43,8 +44,13 @@ def quick_start_html() -> str:
 
 
 # Keys and clicks that live on widgets rather than in the menus (those are read from the
-# menus). What the widgets really do: tests/gui/test_help_menu.py tries the tiles' ones.
+# menus). What the widgets really do: tests/gui/test_help_menu.py tries the tiles' ones,
+# tests/gui/test_keyboard.py the others.
 WIDGET_SHORTCUTS = (
+    ("Tab, Shift+Tab", "Move to the next or previous control, top to bottom, left to right"),
+    ("Up, Down", "In the list of pages on the left: the previous or next page"),
+    ("Return, Space", "Press the button that has the focus"),
+    ("Ctrl+Tab", "Train, Runs: the next tab (Ctrl+Shift+Tab: the previous one)"),
     ("Ctrl+Return", "Train: start training with the settings shown"),
     ("Return", "Data, Classify: load the folder typed in the field"),
     (
@@ -52,12 +58,16 @@ WIDGET_SHORTCUTS = (
         "A validation prediction (Train) or a result (Classify): the image large, top 5 classes",
     ),
     ("Arrow keys", "Train, Classify: move between the image tiles"),
-    ("Return", "Train, Classify: show the current tile's image large"),
+    ("Return, Space", "Train, Classify: show the current tile's image large"),
     ("Ctrl/Shift+click", "Classify: select several results (right-click: add them to the dataset)"),
+    ("Shift+arrow keys", "Classify: select several results"),
+    ("Shift+F10, Menu", "Classify, Runs: the context menu of the current result or run"),
     ("Click", "A confusion-matrix cell: its images (Train), its mistakes (Runs ▸ Test)"),
+    ("Return, Space", "The current confusion-matrix cell: as a click"),
+    ("Return", "The image shown large: the heat map of the current class in its list"),
     ("Ctrl+click", "Runs: select several runs to compare their curves"),
     ("Delete", "Runs: move the selected runs to the trash"),
-    ("Escape", "Close the image shown large"),
+    ("Escape", "Close a dialog or the image shown large"),
 )
 
 
@@ -89,6 +99,7 @@ class HelpDialog(QDialog):
         self.browser = QTextBrowser(self)
         self.browser.setOpenExternalLinks(True)
         self.browser.setHtml(text)
+        describe(self.browser, title)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

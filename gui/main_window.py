@@ -33,6 +33,7 @@ from gui.runs.runs_view import RunsView
 from gui.settings_store import SettingsStore
 from gui.torch_loader import TorchLoader
 from gui.train.train_page import CLOSE_TIMEOUT_S, TrainPage
+from gui.widgets.accessible import enter_clicks_buttons
 from gui.widgets.questions import ask_yes_no
 from gui.window_menus import build_menus
 from gui.window_size import (
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self._build_pages()
         self._build_menus()
         self._build_status_bar()
+        enter_clicks_buttons(self)  # a keyboard user presses the focused button with Return
         self._restore_settings()
         # After the window has its size: a smaller saved one grows to the minimum.
         self.setMinimumSize(self.minimum_size())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QWidget
 
+from gui.widgets.accessible import describe
+
 PAGES = ("Data", "Train", "Runs", "Classify")
 DATA_PAGE, TRAIN_PAGE, RUNS_PAGE, CLASSIFY_PAGE = range(4)
 PAGE_ICONS = (
@@ -21,6 +23,7 @@ class PageNavigation(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("navList")
+        describe(self, "Pages", "Up and Down, or Ctrl+1 to Ctrl+4, switch the page")
         self.setIconSize(QSize(24, 24))
         self.setSpacing(2)
         style = self.style()

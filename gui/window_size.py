@@ -8,7 +8,7 @@ manager that ignores a window's minimum, the pages scroll instead of being cut."
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea, QWidget
 
@@ -70,6 +70,8 @@ def scrolling_pages(pages: QWidget) -> QScrollArea:
     pages' minimum: then they scroll, whole, rather than being squeezed and cut."""
     area = QScrollArea()
     area.setObjectName("pageScroll")
+    # Not a Tab stop of its own (nothing shows it focused): it scrolls to the focused control.
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidgetResizable(True)
     area.setWidget(_PagesFrame(pages))

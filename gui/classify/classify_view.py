@@ -35,6 +35,7 @@ from gui.classify.results_view import ResultsView, UnreadableFiles
 from gui.classify.sort_dialog import SortDialog
 from gui.classify.undo_sort_button import UndoSortButton
 from gui.jobs import JobEnded, JobRunner
+from gui.widgets.accessible import form_label_for
 from gui.widgets.image_detail import ImageDetailDialog
 from gui.widgets.roles import set_role
 from gui.widgets.thumbnail_cache import ThumbnailCache
@@ -90,13 +91,14 @@ class ClassifyView(QWidget):
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.setVisible(False)
 
+        # Made before the grid it filters: Tab reaches the controls in reading order.
+        self.filter_bar = ResultsFilterBar(self.results_model, self.proxy, self, count_in_bar=False)
         self.results_view = ResultsView(parent=self)
         self.results_view.setModel(self.proxy)
         self.results_view.set_empty_text(
             "Choose a model and a folder of images, then press Classify.\n"
             "The images appear here as they are classified."
         )
-        self.filter_bar = ResultsFilterBar(self.results_model, self.proxy, self, count_in_bar=False)
 
         self.unreadable_files = UnreadableFiles(self)
         self.unreadable_toggle = self.unreadable_files.toggle
@@ -113,6 +115,8 @@ class ClassifyView(QWidget):
         top = QFormLayout()
         top.addRow("Model:", self.model_chooser)
         top.addRow("Images:", self.folder_chooser)
+        form_label_for(top, self.model_chooser, self.model_combo)  # the labels name the inputs
+        form_label_for(top, self.folder_chooser, self.folder_edit)
         run_row = QHBoxLayout()
         run_row.addWidget(self.classify_button)
         run_row.addWidget(self.cancel_button)

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from core.infer.results import ClassifyProgress
 from core.words import format_duration
+from gui.widgets.accessible import describe
 from gui.widgets.progress_bars import set_progress
 
 
@@ -17,6 +18,7 @@ class ProgressRow:
     def __init__(self, parent: QWidget) -> None:
         self.bar = QProgressBar(parent)
         self.bar.setObjectName("classifyProgress")
+        describe(self.bar, "Classification progress")
         self.bar.setFormat("")  # "1,234 of 6,000": see show_count
         self.label = QLabel(parent)
         self.label.setObjectName("classifyProgressLabel")

@@ -225,8 +225,12 @@ class ResultsModel(QAbstractListModel):
             # A miss queues a decode and answers None (the delegate paints a placeholder);
             # a file that cannot be decoded answers a null QImage.
             return self.thumbnails.get(result.path) if self.thumbnails is not None else None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return display_name(result.path, self.root)
+        if role == Qt.ItemDataRole.AccessibleTextRole:  # what a screen reader says for a tile
+            unsure = ", unsure" if self.is_unsure(row) else ""
+            name = display_name(result.path, self.root)
+            return f"{name}: {result.label} {result.confidence * 100:.0f} %{unsure}"
         if role == ResultRole:
             return result
         if role == PathRole:

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from core.infer.results import UnreadableImage
 from gui.classify.result_tiles import PLACEHOLDER_TEXT, ResultTileDelegate
 from gui.classify.results_model import ResultRole
+from gui.widgets.accessible import ItemViewKeys, describe
 from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.grid_fit import fitted_cell
 from gui.widgets.thumbnail_cache import DEFAULT_SIZE
@@ -50,7 +51,8 @@ _SELECTING = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModi
 
 
 class ResultsView(QListView):
-    """Icon-mode list of result tiles; `resultActivated(ClassifiedImage)` on click or Enter.
+    """Icon-mode list of result tiles; `resultActivated(ClassifiedImage)` on a click, Return
+    or Space.
     When its (filter) model hides every result of its source, it says so and offers "Show
     all": `showAllRequested()`."""
 
@@ -60,6 +62,9 @@ class ResultsView(QListView):
     def __init__(self, thumbnail_size: int = DEFAULT_SIZE, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("resultsView")
+        describe(self, "Classified images")
+        # Space opens the current image as Return does; Shift+F10 or Menu: its context menu.
+        self.keys = ItemViewKeys(self)
         self.delegate = ResultTileDelegate(thumbnail_size, self)
         self.setItemDelegate(self.delegate)
         self.setViewMode(QListView.ViewMode.IconMode)
@@ -344,6 +349,7 @@ class UnreadableFiles(QObject):
         self.toggle.setAutoRaise(True)
         self.list = QListWidget(parent)
         self.list.setObjectName("unreadableList")
+        describe(self.list, "Unreadable files")
         self.list.setUniformItemSizes(True)
         self.list.setMaximumHeight(140)
         self.list.setVisible(False)

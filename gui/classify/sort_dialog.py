@@ -36,6 +36,7 @@ from core.files.sort_plan import SortPlan, plan_sort
 from core.files.sorting import SortAborted, SortOutcome, UndoOutcome, execute_sort
 from core.infer.results import ClassifiedImage
 from gui.jobs import JobControl, JobEnded, JobProgress, JobRunner, call_job
+from gui.widgets.accessible import describe, form_label_for
 from gui.widgets.progress_bars import set_progress
 from gui.widgets.roles import set_role
 
@@ -139,6 +140,7 @@ class SortDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Destination:", dest_row)
+        form_label_for(form, dest_row, self.dest_edit)
         form.addRow("Mode:", mode_row)
         form.addRow("Unsure below:", self.threshold_spin)
 
@@ -153,6 +155,8 @@ class SortDialog(QDialog):
         self.preview_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.preview_table = QTableWidget(0, 2, self)
         self.preview_table.setObjectName("sortPreviewTable")
+        describe(self.preview_table, "Files per folder")
+        self.preview_table.setTabKeyNavigation(False)  # Tab goes on to the buttons
         self.preview_table.setHorizontalHeaderLabels(["Folder", "Files"])
         self.preview_table.verticalHeader().hide()
         self.preview_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -163,6 +167,7 @@ class SortDialog(QDialog):
 
         self.progress = QProgressBar(self)
         self.progress.setObjectName("sortProgress")
+        describe(self.progress, "Sorting progress")
         self.progress.setVisible(False)
         self.status_label = QLabel(self)
         self.status_label.setObjectName("sortStatusLabel")

@@ -14,6 +14,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
 
+from gui.widgets.accessible import describe, keep_out_of_tab_chain
+
 pg.setConfigOptions(antialias=True, background="w", foreground="k")
 
 # Same blue/orange as the training curves (train/val); test in green.
@@ -27,6 +29,17 @@ BAR_WIDTH = 0.7  # in class slots: the gap between bars keeps neighbours apart
 MAX_VALUE_LABELS = 30  # above this many classes the numbers on the bars would collide
 LEVEL_LABEL_MIN_SLOT = 72  # px per bar from which level, elided labels still read well
 MAX_UPRIGHT_LABEL = 120  # px: longer upright names are elided, so the plot keeps its height
+MAX_SPOKEN_CLASSES = 30  # the chart's accessible description names this many classes
+
+
+def counts_sentence(class_names: Sequence[str], totals: Sequence[int]) -> str:
+    """What the bars show, for a screen reader: "cat 120, dog 80 images"."""
+    parts = [f"{name} {total:,}" for name, total in zip(class_names, totals, strict=False)]
+    more = len(parts) - MAX_SPOKEN_CLASSES
+    text = ", ".join(parts[:MAX_SPOKEN_CLASSES]) + (
+        f" and {more:,} more classes" if more > 0 else ""
+    )
+    return f"{text} images" if parts else "No dataset yet"
 
 
 class ClassAxis(pg.AxisItem):
@@ -71,6 +84,8 @@ class ClassBarChart(QWidget):
         self.plot_widget.setObjectName("classBarPlot")
         self.plot_widget.setMinimumHeight(180)
         self.plot_widget.setMenuEnabled(False)
+        keep_out_of_tab_chain(self.plot_widget)  # nothing to do there with keys
+        describe(self.plot_widget, "Images per class", counts_sentence([], []))
         plot = self.plot_widget.getPlotItem()
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
@@ -136,6 +151,7 @@ class ClassBarChart(QWidget):
         headroom = 1.25 if len(self._series) > 1 else 1.15
         plot.setYRange(0, max(top * headroom, 1), padding=0)
         self._update_tick_labels()
+        self.plot_widget.setAccessibleDescription(counts_sentence(self._class_names, bottom))
 
     def clear(self) -> None:
         plot = self.plot_widget.getPlotItem()
@@ -145,6 +161,7 @@ class ClassBarChart(QWidget):
         self._bars, self._value_labels = [], []
         self._class_names, self._series = [], {}
         plot.getAxis("bottom").setTicks([[]])
+        self.plot_widget.setAccessibleDescription(counts_sentence([], []))
 
     def class_names(self) -> list[str]:
         return list(self._class_names)

@@ -7,6 +7,7 @@ thumbnail size, upright by EXIF orientation, with a PIL fallback."""
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
@@ -14,6 +15,7 @@ from PySide6.QtGui import QFontMetrics, QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QWidget
 
 from core.data.datasets import Sample
+from gui.widgets.accessible import describe
 from gui.widgets.thumbnail_cache import decode_thumbnail
 
 THUMBNAIL_SIDE = 76  # px, longest side of a sample picture
@@ -56,6 +58,8 @@ class SampleGrid(QScrollArea):
         self.setObjectName("sampleGrid")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        # Focusable (the arrow keys and Page Up/Down scroll it): style.qss frames it then.
+        describe(self, "Sample images", "A few images of each class")
         self._pool = QThreadPool(self)
         # Leave the GUI thread (and the scan) a core on small machines.
         self._pool.setMaxThreadCount(
@@ -94,6 +98,7 @@ class SampleGrid(QScrollArea):
                 tile.setFixedSize(THUMBNAIL_SIDE + 4, THUMBNAIL_SIDE + 4)
                 tile.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 tile.setToolTip(path)
+                describe(tile, f"{name}: {os.path.basename(path)}")
                 grid.addWidget(tile, row, col + 1)
                 self._tiles.append(tile)
                 self._paths.append(path)

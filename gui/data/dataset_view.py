@@ -38,6 +38,7 @@ from gui.data.dataset_samples import SampleGrid
 from gui.data.dataset_scan import scan_job
 from gui.data.empty_state import DataEmptyState
 from gui.jobs import JobEnded, JobProgress, JobRunner
+from gui.widgets.accessible import describe, label_for
 from gui.widgets.progress_bars import set_progress
 
 EMPTY_HINT = (
@@ -93,7 +94,9 @@ class DatasetView(QWidget):
         self.recent_button.setMenu(self.recent_menu)
         self._rebuild_recent_menu()
         path_row = QHBoxLayout()
-        path_row.addWidget(QLabel("Dataset folder:"))
+        path_label = QLabel("Dataset folder:")
+        label_for(path_label, self.path_edit)
+        path_row.addWidget(path_label)
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(self.browse_button)
         path_row.addWidget(self.recent_button)
@@ -108,6 +111,7 @@ class DatasetView(QWidget):
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setObjectName("scanProgress")
+        describe(self.progress_bar, "Dataset check progress")
         self.progress_bar.setVisible(False)
         self.error_label = self._label("datasetErrorLabel", role="error")
         self.summary_label = self._label("datasetSummaryLabel")
@@ -117,6 +121,7 @@ class DatasetView(QWidget):
         self.issues = QTextBrowser()
         self.issues.setObjectName("datasetIssues")
         self.issues.setOpenLinks(False)
+        describe(self.issues, "Problems and warnings")
         self.samples = SampleGrid()
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self._card("Images per class", self.chart))

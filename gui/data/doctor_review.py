@@ -34,6 +34,7 @@ from core.data.doctor import DoctorConfig, DoctorFinished, DoctorProgress, check
 from core.errors import LoupeError
 from gui.data.doctor_review_model import SPLIT_WORDS, DoctorReviewModel, ReviewItem
 from gui.jobs import JobEnded, JobRunner
+from gui.widgets.accessible import describe
 from gui.widgets.progress_bars import set_progress
 from gui.widgets.thumbnail_cache import decode_thumbnail
 
@@ -79,6 +80,7 @@ class DoctorDialog(QDialog):
         self.status_label.setObjectName("doctorStatus")
         self.status_label.setWordWrap(True)
         self.progress_bar = QProgressBar()
+        describe(self.progress_bar, "Dataset check progress")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.kept_box = QCheckBox("Show kept")
@@ -95,6 +97,7 @@ class DoctorDialog(QDialog):
 
         self.list = QListWidget()
         self.list.setObjectName("doctorFindings")
+        describe(self.list, "Findings")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setIconSize(QSize(THUMB * MAX_SIDE_BY_SIDE + 6, THUMB))
         self.list.setWordWrap(True)
@@ -104,6 +107,7 @@ class DoctorDialog(QDialog):
         self.class_box = QComboBox()
         self.class_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.class_box.setPlaceholderText("Which class?")
+        describe(self.class_box, "Class to move to", "Move to class moves the selected images here")
         self.class_box.currentIndexChanged.connect(self._update_buttons)
         self.move_button = QPushButton("Move to class")
         self.exclude_button = QPushButton("Exclude")

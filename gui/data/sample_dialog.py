@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from core.control import RunControl
 from core.data.samples import FROM_FILE_HINT, SAMPLES, SampleProgress, write_sample
 from gui.jobs import JobEnded, JobRunner
+from gui.widgets.accessible import describe, form_label_for, label_for
 from gui.widgets.progress_bars import set_progress
 
 SAMPLES_FOLDER = os.path.join(os.path.expanduser("~"), "Loupe samples")
@@ -74,20 +75,23 @@ class SampleDatasetDialog(QDialog):
         self.from_browse.clicked.connect(self._on_from_browse_clicked)
         self.status = QLabel(objectName="sampleStatus", wordWrap=True)
         self.progress = QProgressBar(objectName="sampleProgress")
+        describe(self.progress, "Sample dataset progress")
         self.progress.setVisible(False)
 
         form = QFormLayout()
         form.addRow("Dataset", self.dataset_combo)
         form.addRow("", self.description)
-        form.addRow("Save into", _row(self.destination_edit, browse))
+        destination_row = _row(self.destination_edit, browse)
+        form.addRow("Save into", destination_row)
+        form_label_for(form, destination_row, self.destination_edit)
         self.from_label = QLabel("From a file")
         form.addRow(self.from_label, _row(self.from_edit, self.from_browse))
+        label_for(self.from_label, self.from_edit)
         self.buttons = QDialogButtonBox()
         self.get_button = self.buttons.addButton(
             "Get dataset", QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.get_button.setObjectName("sampleGetButton")
-        self.get_button.setDefault(True)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.get_button.clicked.connect(self.start)
         self.close_button.clicked.connect(self.reject)
@@ -97,6 +101,8 @@ class SampleDatasetDialog(QDialog):
         layout.addWidget(self.status)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
+        # Once the box is in the dialog: set before, the dialog made "Browse…" its default.
+        self.get_button.setDefault(True)
 
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
         self.dataset_combo.setCurrentIndex(max(0, list(SAMPLES).index(name)))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.jobs import JobEnded, JobRunner, call_job
+from gui.widgets.accessible import form_label_for
 
 FORMATS = {"ONNX (.onnx)": ("onnx", ".onnx"), "TorchScript (.pt)": ("torchscript", ".pt")}
 
@@ -70,6 +71,7 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Format:", self.format_combo)
         form.addRow("File:", path_row)
+        form_label_for(form, path_row, self.path_edit)
         form.addRow("", self.force_check)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.export_button = self.buttons.addButton(
@@ -81,6 +83,7 @@ class ExportDialog(QDialog):
         box.addWidget(note)
         box.addWidget(self.result_label)
         box.addWidget(self.buttons)
+        self.export_button.setDefault(True)  # Return exports, Escape closes (once in the dialog)
         self.resize(620, 260)
 
         browse.clicked.connect(self._on_browse_clicked)

@@ -40,6 +40,7 @@ from gui.runs.run_records import (
     number,
     status_style,
 )
+from gui.widgets.accessible import ItemViewKeys, describe
 
 COLUMNS = ("date", "dataset", "architecture", "best val acc", "test acc", "epochs", "status")
 SortRole = Qt.ItemDataRole.UserRole + 1  # numbers and ISO dates, so columns sort by value
@@ -242,6 +243,10 @@ class RunsTable(QTableView):
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        describe(self, "Runs")
+        self.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it), no trap
+        # Shift+F10 or Menu: the actions' menu at the current run; Space keeps selecting.
+        self.keys = ItemViewKeys(self, space_activates=False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)

@@ -43,6 +43,7 @@ from gui.runs.run_records import load_run
 from gui.runs.runs_page_model import ActionState, RunsPageModel
 from gui.runs.runs_table import COLUMNS, RunDirRole, RunsTable
 from gui.runs.workspace_watcher import WorkspaceWatcher
+from gui.widgets.accessible import label_for
 from gui.widgets.open_path import open_path
 from gui.widgets.questions import ask_yes_no
 
@@ -72,7 +73,9 @@ class RunsView(QWidget):
         self.change_button.setToolTip("Choose the folder that holds the run folders")
         self.refresh_button = QPushButton("Refresh", objectName="refreshRunsButton")
         top = QHBoxLayout()
-        top.addWidget(QLabel("Workspace:"))
+        workspace_label = QLabel("Workspace:")
+        label_for(workspace_label, self.workspace_edit)
+        top.addWidget(workspace_label)
         top.addWidget(self.workspace_edit, 1)
         top.addWidget(self.change_button)
         top.addWidget(self.refresh_button)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QFont, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from gui.runs.run_records import RunData
+from gui.widgets.accessible import describe
 
 MIN_VALUE_WIDTH = 80  # px; more runs than fit at this width scroll sideways
 MAX_SETTING_SHARE = 0.4  # of the width, for the setting names' column
@@ -69,6 +70,8 @@ class RunSettingsTable(QTableWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("runSettings")
+        describe(self, "Run settings")
+        self.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it), no trap
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
         self.verticalHeader().hide()

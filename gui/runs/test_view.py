@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.events import ClassMetrics
+from gui.widgets.accessible import ItemViewKeys, describe
 from gui.widgets.class_metrics_table import ClassMetricsTable
 from gui.widgets.confusion_matrix import ConfusionMatrixView
 from gui.widgets.image_detail import ImageDetailDialog
@@ -77,6 +78,8 @@ class TestView(QWidget):
         self.confusion = ConfusionMatrixView(name_prefix="test")
         self.class_table = ClassMetricsTable()
         self.class_table.setObjectName("testClassTable")
+        describe(self.class_table, "Per-class test metrics")
+        describe(self.confusion.table, "Test confusion matrix", self.confusion.caption.text())
         # Wrapped: one line of it would set the whole Runs detail's minimum width.
         self.mistakes_label = QLabel(objectName="testMistakesLabel", wordWrap=True)
         self.mistakes = QListWidget(objectName="testMistakes")
@@ -86,6 +89,8 @@ class TestView(QWidget):
         self.mistakes.setMovement(QListWidget.Movement.Static)
         self.mistakes.setWordWrap(True)
         self.mistakes.setGridSize(QSize(THUMB + 40, THUMB + 38))
+        describe(self.mistakes, "Misclassified test images")
+        self.keys = ItemViewKeys(self.mistakes)  # Space opens one, as Return does
 
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
@@ -202,13 +207,18 @@ class TestView(QWidget):
         where = f" ({cell[0]} taken for {cell[1]})" if cell else ""
         self.mistakes_label.setText(
             f"Misclassified images{where}: {len(rows):,}, most confident first. "
-            "Double-click one to see it large and ask why."
+            "Double-click one (or Return) to see it large and ask why."
         )
         self.mistakes.clear()
         for m in rows:
             item = QListWidgetItem(f"{m['predicted']}\n{m['confidence'] * 100:.0f} %")
             item.setData(PathRole, m["path"])
             item.setToolTip(f"{m['path']}\ntrue: {m['label']} · predicted: {m['predicted']}")
+            item.setData(
+                Qt.ItemDataRole.AccessibleTextRole,
+                f"{os.path.basename(m['path'])}: true {m['label']}, predicted "
+                f"{m['predicted']} {m['confidence'] * 100:.0f} %",
+            )
             image = self.thumbnails.get(m["path"])
             if image is not None and not image.isNull():
                 item.setIcon(QIcon(QPixmap.fromImage(image)))

@@ -1,8 +1,8 @@
 """Building blocks of the settings panel: spin boxes that suit learning rates, a collapsible
 section, and `Binding`s that read and write one config value through one control.
 
-Tooltips and ranges come from the settings' metadata in core.train.config, written once for
-the window, the CLI and the validation."""
+Tooltips, accessible names and ranges come from the settings' metadata in core.train.config,
+written once for the window, the CLI and the validation."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from core.train.config import TrainConfig
 from core.train.settings import find_setting, setting_fields
+from gui.widgets.accessible import describe
 
 # Every setting's tooltip is its help text in core.train.config (also the CLI's --help).
 TOOLTIPS: dict[str, str] = {
@@ -36,6 +37,11 @@ TOOLTIPS: dict[str, str] = {
     "device, the validation share, the seed, the memory cache and the unlabelled images stay). "
     "Changing any of them switches to Custom.",
     **{item.key: item.setting.help for item in setting_fields(TrainConfig)},
+}
+# ... and its label (the form's text beside it) is what a screen reader calls the control.
+LABELS: dict[str, str] = {
+    "preset": "Preset",
+    **{item.key: item.setting.label for item in setting_fields(TrainConfig)},
 }
 
 
@@ -193,6 +199,7 @@ def _set_up_spin(
     spin.setSpecialValueText(special or _auto_text(key))
     spin.setSuffix(suffix)
     spin.setToolTip(TOOLTIPS.get(key, ""))
+    describe(spin, LABELS.get(key, ""))
     return spin
 
 
@@ -229,6 +236,7 @@ def combo(key: str, name: str, items: Sequence[tuple[str, str]]) -> Binding:
     for text, value in items:
         box.addItem(text, value)
     box.setToolTip(TOOLTIPS.get(key, ""))
+    describe(box, LABELS.get(key, ""))  # else the reader names a combo box by its value
 
     def set_value(value: Any) -> None:
         index = box.findData(str(value))

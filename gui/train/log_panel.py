@@ -9,6 +9,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from core.events import LogMessage
+from gui.widgets.accessible import describe
 
 MAX_LINES = 5000  # older lines drop off: a week-long run must not grow memory forever
 LEVEL_STYLES = {
@@ -23,6 +24,7 @@ class LogPanel(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("logPanel")
+        describe(self, "Training log")
         self.setReadOnly(True)
         self.setMaximumBlockCount(MAX_LINES)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)

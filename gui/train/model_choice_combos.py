@@ -11,13 +11,14 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from gui.train.hyperparameter_fields import TOOLTIPS, Binding
+from gui.train.hyperparameter_fields import LABELS, TOOLTIPS, Binding
 from gui.train.model_settings_text import (
     AUTO_DESCRIPTION,
     FALLBACK_ARCHITECTURES,
     arch_item_text,
     weights_text,
 )
+from gui.widgets.accessible import describe
 
 
 class ArchitectureCombo(QComboBox):
@@ -27,6 +28,7 @@ class ArchitectureCombo(QComboBox):
         super().__init__(parent)
         self.setObjectName("archCombo")
         self.setToolTip(TOOLTIPS["arch"])
+        describe(self, LABELS["arch"])
         # Long names with their parameter counts must not widen the whole panel.
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(14)
@@ -72,6 +74,7 @@ class DeviceCombo(QComboBox):
         super().__init__(parent)
         self.setObjectName("deviceCombo")
         self.setToolTip(TOOLTIPS.get("device", ""))
+        describe(self, LABELS["device"])
         self.addItem("Auto", "auto")
         self._key = "auto"  # kept while the device list is not known yet
         # Connected first, so the key is current for every later handler of the change.

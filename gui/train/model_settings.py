@@ -38,7 +38,7 @@ from core.train.presets import (
 )
 from core.train.settings import replace_values
 from core.train.validation import config_problems
-from gui.train.hyperparameter_fields import TOOLTIPS, Binding, check
+from gui.train.hyperparameter_fields import LABELS, TOOLTIPS, Binding, check
 from gui.train.model_choice_combos import ArchitectureCombo
 from gui.train.model_settings_sections import (
     align_form_labels,
@@ -58,6 +58,7 @@ from gui.train.model_settings_text import (
     pretrained_blocker,
     weights_text,
 )
+from gui.widgets.accessible import describe, form_label_for
 from gui.widgets.wheel_guard import wheel_only_when_focused
 
 STATE_VERSION = 1
@@ -88,6 +89,7 @@ class ModelSettingsPanel(QWidget):
         self.presetCombo.setObjectName("presetCombo")
         self.presetCombo.addItems([*PRESET_NAMES, CUSTOM])
         self.presetCombo.setToolTip(TOOLTIPS["preset"])
+        describe(self.presetCombo, LABELS["preset"])
         self.preset_description = muted_label("presetDescription")
         preset_row = QFormLayout()
         preset_row.addRow("Preset", self.presetCombo)
@@ -114,6 +116,7 @@ class ModelSettingsPanel(QWidget):
         self.weightsFileEdit, self.bindings["weights_file"] = weights.widget, weights
         self.weights_browse.clicked.connect(self._on_weights_browse_clicked)
         form.addRow("Weights file", weights_row)
+        form_label_for(form, weights_row, self.weightsFileEdit)
 
         training = QGroupBox("Training")
         training_form = QFormLayout(training)

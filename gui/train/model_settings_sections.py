@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from core.train.config import TrainConfig
 from core.train.settings import flat_values
 from gui.train.hyperparameter_fields import (
+    LABELS,
     TOOLTIPS,
     Binding,
     CollapsibleSection,
@@ -30,6 +31,7 @@ from gui.train.hyperparameter_fields import (
 )
 from gui.train.model_choice_combos import DeviceCombo
 from gui.train.unlabelled_section import build_unlabelled_section
+from gui.widgets.accessible import describe
 
 OPTIMIZERS = [
     ("Auto", "auto"),
@@ -90,6 +92,8 @@ def weights_file_field() -> tuple[Binding, QToolButton, QHBoxLayout]:
     browse.setObjectName("weightsFileBrowse")
     browse.setText("…")
     browse.setToolTip("Choose a weights file")
+    describe(edit, LABELS["weights_file"])
+    describe(browse, "Choose a weights file")  # its text, "…", says nothing read aloud
     # style.qss gives this one (#weightsFileBrowse) no padding: it sits beside a line edit.
     browse.setFixedHeight(edit.sizeHint().height())
     binding, row = path_field(edit, browse)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.events import PredictionsSampled
+from gui.widgets.accessible import describe
 from gui.widgets.image_detail import ImageDetailDialog
 from gui.widgets.prediction_grid import PredictionGrid
 from gui.widgets.prediction_model import SampleRole
@@ -33,6 +34,7 @@ class PredictionsPane(QWidget):
         self.run_dir = ""  # the run being shown: "Why?" explains with its best model
         self._epoch: int | None = None  # the validation pass the tiles come from
         self.grid = PredictionGrid()
+        describe(self.grid, "Validation predictions")
         self.filter_label = QLabel()  # blank until the first epoch: the grid says why
         self.filter_label.setObjectName("predictionFilterLabel")
         self.filter_label.setProperty("role", "muted")

@@ -73,6 +73,8 @@ class TrainPage(QWidget):
         settings_scroll.setWidgetResizable(True)
         settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         settings_scroll.setMinimumWidth(320)
+        # Tab goes from field to field, which scrolls into view; the area is not a stop.
+        settings_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         # While a resumed run trains, the fields show its settings, and this says so.
         self.resume_note = QLabel()
         self.resume_note.setObjectName("resumeSettingsNote")

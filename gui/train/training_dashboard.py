@@ -36,6 +36,7 @@ from gui.train.predictions_pane import PredictionsPane
 from gui.train.run_notice import RunNotice
 from gui.train.run_progress import RunProgress
 from gui.train.train_page_model import finished_text
+from gui.widgets.accessible import describe
 from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.image_detail import ImageDetailDialog
@@ -126,6 +127,7 @@ class TrainingDashboard(QWidget):
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setObjectName("trainProgress")
+        describe(self.progress_bar, "Training progress")
         self.progress_bar.setTextVisible(True)
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)

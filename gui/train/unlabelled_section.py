@@ -7,12 +7,14 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QToolButton
 
 from gui.train.hyperparameter_fields import (
+    LABELS,
     TOOLTIPS,
     Binding,
     CollapsibleSection,
     float_spin,
     path_field,
 )
+from gui.widgets.accessible import describe, form_label_for
 
 TITLE = "Also learn from unlabelled images"
 EMPTY_TEXT = "No folder chosen: the run learns from the labelled images only."
@@ -35,6 +37,8 @@ def _folder_field() -> tuple[Binding, QHBoxLayout, QLabel]:
     browse.setObjectName("unlabelledFolderBrowse")
     browse.setText("…")
     browse.setToolTip("Choose a folder of unlabelled images")
+    describe(edit, LABELS["unlabelled.folder"])
+    describe(browse, "Choose a folder of unlabelled images")  # its text, "…", says nothing
     browse.setFixedHeight(edit.sizeHint().height())
     hint = QLabel(EMPTY_TEXT)
     hint.setObjectName("unlabelledHint")
@@ -65,6 +69,7 @@ def build_unlabelled_section() -> tuple[CollapsibleSection, dict[str, Binding]]:
     weight = float_spin("unlabelled.weight", "unlabelledWeightSpin", 0.25)
     form = section.form
     form.addRow("Unlabelled images", row)
+    form_label_for(form, row, folder.widget)
     form.addRow(hint)
     form.addRow("Unlabelled confidence", threshold.widget)
     form.addRow("Unlabelled weight", weight.widget)

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from core.events import ClassMetrics
+from gui.widgets.accessible import describe
 
 COLUMNS = ("class", "precision", "recall", "F1", "support")
 OVERALL = "overall"  # short: the class column is narrow on the dashboard
@@ -130,6 +131,8 @@ class ClassMetricsTable(QTableView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("classMetricsTable")
+        describe(self, "Per-class metrics", "Precision, recall, F1 and images of each class")
+        self.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it), no trap
         self.metrics_model = ClassMetricsModel(self)
         self.proxy = _OverallLastProxy(self)
         self.proxy.setSourceModel(self.metrics_model)

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.accessible import ItemViewKeys, describe
+
 RIGHT_RGB = (46, 125, 50)  # green, same as the prediction tiles
 WRONG_RGB = (198, 40, 40)  # red
 MAX_HEADER_TEXT = 120  # px: longer class names are elided (full name in the tooltip)
@@ -114,7 +116,7 @@ class ConfusionMatrixModel(QAbstractTableModel):
             return None
         true, pred = index.row(), index.column()
         cell = self._cells[true][pred]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             return (
                 f"true {self._name(true)} predicted as {self._name(pred)}: "
                 f"{cell[CountRole]} ({cell[RowFractionRole] * 100:.1f} % of {self._name(true)})"
@@ -267,6 +269,11 @@ class ConfusionMatrixView(QWidget):
         layout.addWidget(self.table, 1)
 
         self.table.clicked.connect(self._on_table_clicked)
+        # From the keyboard: the arrow keys move, Return or Space filters as a click does.
+        self.table.activated.connect(self._on_table_clicked)
+        self.keys = ItemViewKeys(self.table)
+        describe(self.table, "Confusion matrix", self.caption.text())
+        self.table.setTabKeyNavigation(False)  # Tab leaves the matrix, no trap
         self.table.horizontalHeader().sectionClicked.connect(self.predictedClassClicked)
         vertical.sectionClicked.connect(self.trueClassClicked)
 

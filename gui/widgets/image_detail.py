@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.events import PredictionSample
+from gui.widgets.accessible import describe
 from gui.widgets.prediction_model import RIGHT_COLOR, WRONG_COLOR, class_label, numpy_to_qimage
 from gui.widgets.why_job import WhyResult
 from gui.widgets.why_toggle import WhyToggle
@@ -142,7 +143,8 @@ class ImageDetailDialog(QDialog):
         self.top_k_table.verticalHeader().hide()
         self.top_k_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.top_k_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.top_k_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        describe(self.top_k_table, "Most likely classes", "Return on a class: its heat map")
+        self.top_k_table.setTabKeyNavigation(False)  # Tab goes on to "Why?"
         header = self.top_k_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
@@ -154,6 +156,9 @@ class ImageDetailDialog(QDialog):
         self.why.numbersShown.connect(self._on_why_numbers_shown)
         self.top_k_table.cellClicked.connect(
             lambda row, _col: self.why.explain_class(self.top_k_table.item(row, 0).text())
+        )
+        self.top_k_table.activated.connect(  # Return or a double-click, as a click
+            lambda index: self.why.explain_class(self.top_k_table.item(index.row(), 0).text())
         )
 
         side = QVBoxLayout()
@@ -195,6 +200,7 @@ class ImageDetailDialog(QDialog):
             self.image.set_image(image)
         self.setWindowTitle(title)
         self.title.setText(title)
+        describe(self.image, f"Image {title}")
         path = str(image_or_path) if isinstance(image_or_path, (str, Path)) else ""
         self.set_path(path)
         self._numbers = (list(top_k), true_label, source)
@@ -281,8 +287,10 @@ class ImageDetailDialog(QDialog):
             bar.setValue(round(probability * 1000))
             bar.setFormat(f"{probability * 100:.1f} %")
             bar.setTextVisible(True)
+            describe(bar, f"Probability of {name}")
             table.setCellWidget(row, 1, bar)
         # As tall as its rows: empty table space under five rows looks like missing data.
+        table.ensurePolished()  # its frame is style.qss's (the focus frame's), not Fusion's
         height = table.horizontalHeader().height() + 2 * table.frameWidth()
         height += sum(table.rowHeight(r) for r in range(table.rowCount()))
         table.setFixedHeight(height)

@@ -19,6 +19,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.events import EpochEnded, StepEnded
+from gui.widgets.accessible import describe
 from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.plot_axes import LearningRateAxis, epoch_plot
 from gui.widgets.plot_curves import LR_COLOR, TRAIN_COLOR, VAL_COLOR, add_curve, line_pen
@@ -37,6 +38,16 @@ LR_HEADROOM = 1.1  # the learning-rate axis runs from 0 to 110 % of the largest 
 LR_FOOTROOM = 0.1
 LOSS_LIMITS = (0.0, math.inf)  # y ranges stay inside these unless the data does not
 ACCURACY_LIMITS = (0.0, 100.0)
+# What a screen reader says for each plot: its name, and what it draws (then the last epoch's
+# values, see _describe_last_epoch).
+PLOT_WORDS = {
+    "loss": (
+        "Loss per epoch",
+        "Training loss at every step, raw and smoothed, and validation loss after each epoch.",
+    ),
+    "accuracy": ("Accuracy per epoch", "Training and validation accuracy after each epoch."),
+    "lr": ("Learning rate per epoch", "The learning rate at every step."),
+}
 
 
 def prefixed(prefix: str, name: str) -> str:
@@ -68,6 +79,7 @@ class MetricsPlots(QWidget):
         # "x0.001" appended to the label would not fit the short plot; the ticks say "1e-4".
         self.lr_plot.getAxis("left").enableAutoSIPrefix(False)
         self.lr_plot.setMinimumHeight(130)
+        self._describe_plots()
 
         # Legends in a line above the data, never on it (plot_legends).
         for plot in (self.loss_plot, self.accuracy_plot):
@@ -152,6 +164,11 @@ class MetricsPlots(QWidget):
         self._planned_epochs = 0
         self._stale.update(self.curves)
         self._show_empty_ranges()
+        self._describe_plots()
+
+    def _describe_plots(self) -> None:
+        for key, plot in zip(PLOT_WORDS, self.plots(), strict=True):
+            describe(plot, *PLOT_WORDS[key])
 
     def set_planned_epochs(self, epochs: int) -> None:
         """A run of `epochs` epochs started: the x axis spans all of them, so the curves grow
@@ -219,6 +236,22 @@ class MetricsPlots(QWidget):
         self._series["train_acc"].append(x, 100.0 * train_acc)
         self._series["val_acc"].append(x, 100.0 * val_acc)
         self._stale.update(("val_loss", "train_acc", "val_acc"))
+        self._describe_last_epoch(x, val_loss, train_acc, val_acc)
+
+    def _describe_last_epoch(
+        self, epoch: float, val_loss: float, train_acc: float, val_acc: float
+    ) -> None:
+        """The plots' accessible descriptions end with the values of the last epoch drawn."""
+        last = f" Epoch {epoch:g}:"
+        words = {
+            self.loss_plot: ("loss", f"{last} validation loss {val_loss:.3g}."),
+            self.accuracy_plot: (
+                "accuracy",
+                f"{last} training {train_acc * 100:.1f} %, validation {val_acc * 100:.1f} %.",
+            ),
+        }
+        for plot, (key, values) in words.items():
+            plot.setAccessibleDescription(PLOT_WORDS[key][1] + values)
 
     def plots(self) -> tuple[pg.PlotWidget, pg.PlotWidget, pg.PlotWidget]:
         return self.loss_plot, self.accuracy_plot, self.lr_plot

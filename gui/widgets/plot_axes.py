@@ -12,6 +12,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPen, QPixmapCache
 from PySide6.QtWidgets import QGraphicsItem
 
+from gui.widgets.accessible import keep_out_of_tab_chain
+
 # Qt keeps item caches in QPixmapCache (10 MB by default). An axis with its grid is a pixmap
 # the size of the plot: three plots maximised on a 4K screen need ~30 MB, or the caches
 # evict each other and every repaint renders the axes again.
@@ -161,6 +163,7 @@ def epoch_plot(object_name: str, y_label: str, left_axis: Any = None) -> pg.Plot
     plot.getAxis("left").enableAutoSIPrefix(False)
     plot.getAxis("left").setWidth(62)  # same width in all three keeps the epochs aligned
     plot.setMenuEnabled(False)
+    keep_out_of_tab_chain(plot)  # no keyboard action; its name and values are read instead
     plot.setMinimumSize(200, 110)
     # Room for the last epoch's tick label and the top value's, which stick out of the
     # view; at 1280x720 pyqtgraph dropped them (LABEL_OVERHANG).

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.events import PredictionSample, PredictionsSampled
+from gui.widgets.accessible import ItemViewKeys
 from gui.widgets.frame_pacer import shared_pacer
 from gui.widgets.grid_fit import fitted_cell
 from gui.widgets.prediction_model import (
@@ -57,6 +58,7 @@ from gui.widgets.prediction_model import (
 from gui.widgets.tile_cache import TileCache
 
 FRAME_BUDGET_S = 0.006  # CPU spent rendering new tiles per frame
+SELECTED_RING = QColor(47, 111, 222)  # style.qss's accent, around the selected tile
 
 
 def tile_text_width(font: QFont, class_names: Sequence[str]) -> int:
@@ -139,9 +141,10 @@ class PredictionTileDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         correct = bool(index.data(CorrectRole))
         color = tile_color(correct)
-        rect = option.rect.adjusted(2, 2, -2, -2)
-
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        # The selected tile (where the arrow keys are) gives its outer pixels to a ring in
+        # the accent colour, around its green or red frame.
+        rect = option.rect.adjusted(*((3, 3, -3, -3) if selected else (2, 2, -2, -2)))
         background = (
             option.palette.color(QPalette.ColorRole.Highlight).lighter(170)
             if selected
@@ -149,9 +152,13 @@ class PredictionTileDelegate(QStyledItemDelegate):
             if correct
             else WRONG_BACKGROUND
         )
-        painter.setPen(QPen(color, 3 if selected else 2))
+        painter.setPen(QPen(color, 2))
         painter.setBrush(background)
         painter.drawRoundedRect(rect, 5, 5)
+        if selected:
+            painter.setPen(QPen(SELECTED_RING, 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(option.rect).adjusted(1, 1, -1, -1), 6, 6)
 
         pixmap: QPixmap | None = index.data(ThumbnailRole)
         box = QRect(rect.left(), rect.top() + TILE_PADDING, rect.width(), THUMBNAIL_SIZE)
@@ -190,8 +197,9 @@ class PredictionTileDelegate(QStyledItemDelegate):
 
 
 class PredictionGrid(QListView):
-    """The grid. `sampleActivated` (double-click or Enter) and `sampleSelected` (current tile
-    changed) carry the PredictionSample; `filterChanged` carries a readable description."""
+    """The grid. `sampleActivated` (double-click, Return or Space) and `sampleSelected`
+    (current tile changed) carry the PredictionSample; `filterChanged` carries a readable
+    description."""
 
     sampleActivated = Signal(object)
     sampleSelected = Signal(object)
@@ -218,6 +226,7 @@ class PredictionGrid(QListView):
         self.setMinimumWidth(MIN_TILE_WIDTH + 40)
         self._unrendered = QRegion()  # tiles a frame left to the next ones
         self.activated.connect(self._on_view_activated)
+        self.keys = ItemViewKeys(self)  # Space opens the current tile, as Return does
         self.selectionModel().currentChanged.connect(self._on_selection_current_changed)
 
     def set_predictions(self, ev: PredictionsSampled) -> None:

@@ -6,6 +6,7 @@ so their pixmaps are reused and only tiles whose prediction changed are drawn ag
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -148,6 +149,12 @@ class PredictionGridModel(QAbstractListModel):
             return pred_label
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{true_label} → {pred_label}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:  # what a screen reader says for a tile
+            verdict = "right" if tile_is_correct(sample) else "wrong"
+            return (
+                f"{os.path.basename(sample.path)}: true {true_label}, predicted {pred_label} "
+                f"{sample.confidence * 100:.0f} %, {verdict}"
+            )
         if role == Qt.ItemDataRole.ToolTipRole:
             top = "<br>".join(
                 f"{class_label(self.class_names, c)}: {p * 100:.1f} %" for c, p in sample.top_k

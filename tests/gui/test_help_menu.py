@@ -47,7 +47,8 @@ def test_quick_start_shows_the_command_this_installation_runs(monkeypatch, tmp_p
 
 
 def _open_by_click_then_keys(qtbot, view, titles) -> list[str]:
-    """Click the first tile, then Escape, Right, Return: the titles the detail showed."""
+    """Click the first tile, then Right, Return, then Right, Space: the titles the detail
+    showed."""
     seen = []
     qtbot.mouseClick(
         view.viewport(),
@@ -58,12 +59,16 @@ def _open_by_click_then_keys(qtbot, view, titles) -> list[str]:
     qtbot.keyClick(view, Qt.Key.Key_Right)
     qtbot.keyClick(view, Qt.Key.Key_Return)
     seen.append(titles())
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    seen.append(titles())
     return seen
 
 
 def test_the_shortcuts_help_says_what_a_click_and_the_keys_do_to_tiles(qtbot):
     """It said a double-click opens a tile, where a click does, and left out the arrow keys
-    and Return that move between tiles and open the current one; both grids are tried here."""
+    and Return (and Space) that move between tiles and open the current one; both grids are
+    tried here."""
     from core.infer.results import ClassifiedImage
     from gui.classify.classify_job import ResultsBatch
     from gui.classify.classify_view import ClassifyView
@@ -77,7 +82,7 @@ def test_the_shortcuts_help_says_what_a_click_and_the_keys_do_to_tiles(qtbot):
         "A validation prediction (Train) or a result (Classify): the image large, top 5 classes"
     ] == ("Click")
     assert said["Train, Classify: move between the image tiles"] == "Arrow keys"
-    assert said["Train, Classify: show the current tile's image large"] == "Return"
+    assert said["Train, Classify: show the current tile's image large"] == "Return, Space"
 
     classify = ClassifyView()
     qtbot.addWidget(classify)
@@ -90,8 +95,8 @@ def test_the_shortcuts_help_says_what_a_click_and_the_keys_do_to_tiles(qtbot):
     grid = classify.results_view
     qtbot.waitUntil(lambda: grid.visualRect(grid.model().index(5, 0)).isValid())
     seen = _open_by_click_then_keys(qtbot, grid, lambda: classify._detail.title.text())
-    assert seen == ["img_0.jpg", "img_1.jpg"]
-    assert said["Close the image shown large"] == "Escape"
+    assert seen == ["img_0.jpg", "img_1.jpg", "img_2.jpg"]
+    assert said["Close a dialog or the image shown large"] == "Escape"
     qtbot.keyClick(classify._detail, Qt.Key.Key_Escape)
     assert not classify._detail.isVisible()
     classify.shutdown()
@@ -103,4 +108,4 @@ def test_the_shortcuts_help_says_what_a_click_and_the_keys_do_to_tiles(qtbot):
     qtbot.waitExposed(pane)
     pane.set_predictions(demo_predictions(demo_class_names(3), count=6))
     seen = _open_by_click_then_keys(qtbot, pane.grid, lambda: pane.detail_dialog().title.text())
-    assert seen == ["img_0000.jpg", "img_0001.jpg"]
+    assert seen == ["img_0000.jpg", "img_0001.jpg", "img_0002.jpg"]
