@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.command_name import command_line
-from core.data.doctor import DoctorConfig, DoctorFinished, DoctorProgress, check_dataset
+from core.data.doctor import DoctorConfig, DoctorFinished, DoctorProgress
+from core.data.doctor_process import check_in_process
 from core.errors import LoupeError
 from gui.data.doctor_review_model import SPLIT_WORDS, DoctorReviewModel, ReviewItem
 from gui.jobs import JobEnded, JobRunner
@@ -53,8 +54,8 @@ _ITEM_ROLE = Qt.ItemDataRole.UserRole
 
 
 def doctor_job(config: DoctorConfig):
-    def job(control):
-        yield from check_dataset(config, control)
+    def job(control):  # in a process of its own: in a thread here it froze the window
+        yield from check_in_process(config, control)
 
     return job
 
