@@ -241,6 +241,7 @@ class DatasetView(QWidget):
         if dialog is not None:  # a check still running: its process ends with it
             dialog.runner.cancel()
             dialog.runner.shutdown(timeout_ms)
+            dialog.strips.stop(wait_s=timeout_ms / 1000)
 
     # ---- scan results -----------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The Check dataset window keeps the heavy work out of the window's process: the check runs
 in a process of its own (core.data.doctor_process) that Cancel, closing the dialog and
-closing the window end, and whose death is one sentence in the dialog."""
+closing the window end, and whose death is one sentence in the dialog; the rows' pictures
+are decoded and drawn in another thread, and drawn once per list, not again after an action."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import functools
 import shutil
 import sys
 import textwrap
+import threading
 
 import pytest
 
 import core.data.doctor_process as doctor_process
 import gui.data.doctor_review as doctor_review
+import gui.data.doctor_thumbnails as doctor_thumbnails
 from core.train.child_process import is_alive
 from gui.data.dataset_view import DatasetView
 from gui.data.doctor_review import DoctorDialog
@@ -113,3 +116,50 @@ def test_a_check_process_that_dies_says_so_in_the_dialog(qtbot, dataset, monkeyp
         "The dataset check's process ended (exit code 3) unexpectedly: MemoryError: no room"
     )
     assert dialog.progress_bar.isHidden() and dialog.cancel_button.isHidden()
+
+
+def _alpha(row, slot: int) -> int:
+    """The opacity at the middle of picture `slot` of the row's strip."""
+    image = row.icon().pixmap(doctor_review.THUMB * 4 + 6, doctor_review.THUMB).toImage()
+    x = slot * (doctor_review.THUMB + 2) + doctor_review.THUMB // 2
+    return image.pixelColor(x, doctor_review.THUMB // 2).alpha()
+
+
+def _rows(dialog):
+    return [dialog.list.item(k) for k in range(dialog.list.count())]
+
+
+def _row(dialog, paths):
+    return next(row for row in _rows(dialog) if row.data(doctor_review._ITEM_ROLE).paths == paths)
+
+
+def test_pictures_are_drawn_off_the_gui_thread_once_per_list(qtbot, dataset, monkeypatch):
+    decoded: list[tuple[str, bool]] = []
+    real = doctor_thumbnails.decode_thumbnail
+
+    def decode(path, size, upscale=False):
+        decoded.append((path, threading.current_thread() is threading.main_thread()))
+        return real(path, size, upscale)
+
+    monkeypatch.setattr(doctor_thumbnails, "decode_thumbnail", decode)
+    dialog = DoctorDialog(str(dataset), 0.2, 0)
+    qtbot.addWidget(dialog)
+    dialog.show_report(_report())
+    assert [_alpha(row, 0) for row in _rows(dialog)] == [0, 0]  # listed at once, blank
+    qtbot.waitUntil(lambda: dialog.strips.waiting() == 0 and dialog.strips.drawn_count == 2)
+    dialog.strips.flush()
+    assert len(decoded) == 3 and not any(on_gui for _path, on_gui in decoded)
+    pair, issue = _row(dialog, tuple(TRIANGLES)), _row(dialog, (ISSUE,))
+    assert [_alpha(pair, k) for k in range(3)] == [255, 255, 0]  # two pictures side by side
+    assert [_alpha(issue, k) for k in range(2)] == [255, 0]
+
+    issue.setSelected(True)
+    dialog.keep_button.click()  # the list is filled again: the pair's strip is reused
+    assert dialog.strips.waiting() == 0 and len(decoded) == 3
+    assert _alpha(_row(dialog, tuple(TRIANGLES)), 1) == 255
+
+    dialog.kept_box.click()  # the kept finding is listed faded: its strip at half opacity
+    kept = _row(dialog, (ISSUE,))
+    qtbot.waitUntil(lambda: dialog.strips.waiting() == 0)
+    dialog.strips.flush()
+    assert 120 <= _alpha(kept, 0) <= 135 and _alpha(kept, 1) == 0
