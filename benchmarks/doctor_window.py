@@ -66,12 +66,38 @@ def make_datasets(root: Path, small_per_class: int, photos: int) -> dict[str, Pa
 
 
 def _count(folder: Path) -> int:
-    return sum(1 for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    hidden = [p for p in folder.rglob("*") if p.is_file()]
+    return sum(
+        not any(part.startswith(".") for part in p.relative_to(folder).parts) for p in hidden
+    )
 
 
-def _longest_gaps(recorder, scenario, stages, top: int) -> list[str]:
+def _application(events_ms: float):
+    """The QApplication, and with `events_ms` > 0 a list that gets (end time, GUI CPU, event
+    type, receiver) of every event that took that much of the GUI thread's CPU or more
+    (diagnosis only: a notify() in Python slows every event a little)."""
+    from PySide6.QtWidgets import QApplication
+
+    if events_ms <= 0:
+        return QApplication([sys.argv[0]]), None
+    log: list[tuple[float, float, str, str]] = []
+
+    class Logged(QApplication):
+        def notify(self, receiver, event):
+            started = time.thread_time()
+            result = super().notify(receiver, event)
+            spent = time.thread_time() - started
+            if spent * 1000 >= events_ms:
+                name = f"{type(receiver).__name__} {receiver.objectName()}".strip()
+                log.append((time.monotonic(), spent, event.type().name, name))
+            return result
+
+    return Logged([sys.argv[0]]), log
+
+
+def _longest_gaps(recorder, scenario, stages, top: int, events=None) -> list[str]:
     """The `top` longest gaps of `scenario`: when (s after the click), how long, the GUI
-    thread's own CPU in it, and the doctor's stage at the time."""
+    thread's own CPU in it, the doctor's stage at the time, and the events logged in it."""
     ticks = [(t, c) for t, c in zip(recorder.ticks, recorder.cpu, strict=True)
              if scenario.start <= t <= scenario.end]  # fmt: skip
     gaps = [(b[0] - a[0], a[0], b[1] - a[1]) for a, b in zip(ticks, ticks[1:], strict=False)]
@@ -82,14 +108,21 @@ def _longest_gaps(recorder, scenario, stages, top: int) -> list[str]:
             f"{gap * 1000:5.0f} ms at {at - scenario.start:5.1f} s, GUI CPU {cpu * 1000:4.0f} ms"
             f"{'; ' + stage[0] if stage[0] and scenario.action == 'check' else ''}"
         )
+        for end, spent, kind, receiver in events or ():
+            if at < end <= at + gap:
+                lines.append(f"        {spent * 1000:4.0f} ms  {kind} to {receiver}")
     return lines
 
 
 def measure(
-    datasets: dict[str, Path], only: list[str], idle_s: float, stacks_ms: float, top_gaps: int
+    datasets: dict[str, Path],
+    only: list[str],
+    idle_s: float,
+    stacks_ms: float,
+    top_gaps: int,
+    events_ms: float = 0.0,
 ):
     from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
 
     import core.train.loop  # noqa: F401  (torch imported up front, as the app does in the background)
     from core.data.doctor import DoctorFinished, DoctorProgress
@@ -98,7 +131,7 @@ def measure(
     from gui.main_window import MainWindow
     from gui.settings_store import SettingsStore
 
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app, events = _application(events_ms)
     tmp = Path(tempfile.mkdtemp(prefix="loupe-bench-doctor-"))
     store = SettingsStore(QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat))
     store.set_workspace(str(tmp / "workspace"))
@@ -172,7 +205,7 @@ def measure(
         scenario.end = time.monotonic()
         scenario.loupe = GapSummary.of(gaps_between(recorder.ticks, scenario.start, scenario.end))
         scenario.cpu = GapSummary.of(cpu_between(recorder, scenario.start, scenario.end))
-        longest[scenario.name] = _longest_gaps(recorder, scenario, stages, top_gaps)
+        longest[scenario.name] = _longest_gaps(recorder, scenario, stages, top_gaps, events)
         done.append(scenario)
         dialog = getattr(view, "doctor_dialog", None)
         if dialog is not None:
@@ -215,6 +248,8 @@ def main() -> None:
     parser.add_argument("--stacks", type=float, default=0.0, metavar="MS",
                         help="sample the GUI thread's stack; report what it did in gaps over MS")  # fmt: skip
     parser.add_argument("--gaps", type=int, default=6, help="list each scenario's N longest")
+    parser.add_argument("--events", type=float, default=0.0, metavar="MS",
+                        help="list the events that took MS of GUI CPU in the longest gaps")  # fmt: skip
     parser.add_argument("--floor", help=argparse.SUPPRESS)  # the bare-QApplication process
     args = parser.parse_args()
     if args.floor:
@@ -222,7 +257,7 @@ def main() -> None:
         return
     datasets = make_datasets(Path(args.root), args.small_per_class, args.photos)
     print(f"load average {os.getloadavg()[0]:.1f} at start (shared machines: figures move)")
-    done = measure(datasets, args.only, args.idle_seconds, args.stacks, args.gaps)
+    done = measure(datasets, args.only, args.idle_seconds, args.stacks, args.gaps, args.events)
     print_scenarios(done)
     print(f"\nload average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
 
