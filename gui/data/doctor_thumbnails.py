@@ -22,7 +22,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QListWidgetItem
 
-from gui.widgets.thumbnail_cache import _lower_this_thread, decode_thumbnail
+from core.process_priority import lower_this_thread
+from gui.widgets.thumbnail_cache import DECODER_NICENESS, decode_thumbnail
 
 StripKey = tuple[tuple[str, ...], bool]  # (paths relative to the folder, faded)
 GAP = 2  # px between two images of a strip
@@ -127,7 +128,7 @@ class RowStrips(QObject):
 
     # -- the drawing thread --------------------------------------------------------------
     def _draw_queued(self) -> None:
-        _lower_this_thread()  # the GUI thread gets a core first
+        lower_this_thread(DECODER_NICENESS)  # the GUI thread gets a core first (Linux)
         while True:
             with self._lock:
                 if not self._queued:
