@@ -38,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         from core.infer.classify_worker import run_worker
 
         return run_worker()
+    if argv == ["doctor-worker"]:  # hidden: the window's dataset check process
+        from core.data.doctor_worker import run_worker as run_doctor_worker
+
+        return run_doctor_worker()
     if argv and argv[0] in CLI_COMMANDS:
         from core.cli.commands import run_cli
 

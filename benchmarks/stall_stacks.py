@@ -25,11 +25,15 @@ def _where(frame) -> str:
 
 
 class StackSampler:
-    """Samples one thread's stack (the GUI thread: the one that creates the sampler)."""
+    """Samples one thread's stack (the GUI thread: the one that creates the sampler), and
+    with `others` the innermost frames of every other Python thread (who else ran Python:
+    a worker thread holding the GIL shows there)."""
 
-    def __init__(self) -> None:
+    def __init__(self, others: bool = False) -> None:
         self.thread_id = threading.get_ident()
         self.samples: list[tuple[float, tuple[str, ...]]] = []
+        self.others = others
+        self.other_samples: list[tuple[float, tuple[str, ...]]] = []  # one "a < b < c" a thread
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stall-stacks", daemon=True)
 
@@ -42,8 +46,18 @@ class StackSampler:
         self._thread.join(timeout=2)
 
     def _run(self) -> None:
+        me = threading.get_ident()
         while not self._stop.wait(INTERVAL_S):
-            frame = sys._current_frames().get(self.thread_id)
+            frames = sys._current_frames()
+            frame = frames.get(self.thread_id)
+            if self.others:
+                now = time.monotonic()
+                inner = tuple(
+                    " < ".join(_where(f) for f in _outward(other, 3))
+                    for ident, other in frames.items()
+                    if ident not in (me, self.thread_id)
+                )
+                self.other_samples.append((now, inner))
             stack = []
             while frame is not None and len(stack) < DEPTH:
                 stack.append(_where(frame))
@@ -82,3 +96,21 @@ class StackSampler:
         print("      innermost:")
         for name, n in leaf.most_common(top // 2):
             print(f"        {100 * n / count:5.1f}%  {name}")
+        if self.others:
+            other: collections.Counter[str] = collections.Counter()
+            seen = 0
+            for a, b in gaps:
+                for at, stacks in self.other_samples:
+                    if a < at < b:
+                        seen += 1
+                        other.update(set(stacks))
+            print("      other threads, innermost 3 frames (share of the samples):")
+            for name, n in other.most_common(top // 2):
+                print(f"        {100 * n / max(seen, 1):5.1f}%  {name}")
+
+
+def _outward(frame, depth: int):
+    while frame is not None and depth > 0:
+        yield frame
+        frame = frame.f_back
+        depth -= 1

@@ -242,6 +242,11 @@ class DatasetView(QWidget):
         self.scan_runner.cancel()
         self.scan_runner.shutdown(timeout_ms)  # cancelled: ends after its current image
         self.samples.shutdown()
+        dialog = getattr(self, "doctor_dialog", None)
+        if dialog is not None:  # a check still running: its process ends with it
+            dialog.runner.cancel()
+            dialog.runner.shutdown(timeout_ms)
+            dialog.strips.stop(wait_s=timeout_ms / 1000)
 
     # ---- scan results -----------------------------------------------------------------------
 

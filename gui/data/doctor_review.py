@@ -9,10 +9,8 @@ asks the window for a new run with the same settings. The rules live in DoctorRe
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,13 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from core.command_name import command_line
-from core.data.doctor import DoctorConfig, DoctorFinished, DoctorProgress, check_dataset
+from core.data.doctor import DoctorConfig, DoctorFinished, DoctorProgress
+from core.data.doctor_process import check_in_process
 from core.errors import LoupeError
 from gui.data.doctor_review_model import SPLIT_WORDS, DoctorReviewModel, ReviewItem
+from gui.data.doctor_thumbnails import RowStrips
 from gui.jobs import JobEnded, JobRunner
 from gui.widgets.accessible import describe
 from gui.widgets.progress_bars import set_progress
-from gui.widgets.thumbnail_cache import decode_thumbnail
 
 THUMB = 72  # px per image in a row
 MAX_SIDE_BY_SIDE = 4  # images drawn per group row; the text names them all
@@ -54,8 +53,8 @@ _ITEM_ROLE = Qt.ItemDataRole.UserRole
 
 
 def doctor_job(config: DoctorConfig):
-    def job(control):
-        yield from check_dataset(config, control)
+    def job(control):  # in a process of its own: in a thread here it froze the window
+        yield from check_in_process(config, control)
 
     return job
 
@@ -73,6 +72,7 @@ class DoctorDialog(QDialog):
         self.model: DoctorReviewModel | None = None
         self.runner = JobRunner(self, name="doctor")
         self.runner.event.connect(self._on_job_event)
+        self.strips = RowStrips(data_dir, THUMB, MAX_SIDE_BY_SIDE, parent=self)  # in a thread
         self._build()
 
     def _build(self) -> None:
@@ -197,18 +197,6 @@ class DoctorDialog(QDialog):
 
     # ---- the list -----------------------------------------------------------------------
 
-    def _thumbs(self, item: ReviewItem, faded: bool = False) -> QIcon:
-        pixmap = QPixmap(THUMB * MAX_SIDE_BY_SIDE + 6, THUMB)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setOpacity(0.5 if faded else 1.0)
-        for k, path in enumerate(item.paths[:MAX_SIDE_BY_SIDE]):
-            image = decode_thumbnail(os.path.join(self.config.data_dir, path), THUMB, True)
-            if not image.isNull():
-                painter.drawImage(k * (THUMB + 2), (THUMB - image.height()) // 2, image)
-        painter.end()
-        return QIcon(pixmap)
-
     def _refill(self) -> None:
         """Rebuild the rows (with Show kept, the kept findings too, marked as kept); the
         selection stays where it was: on the same findings while they are listed, else on the
@@ -225,6 +213,7 @@ class DoctorDialog(QDialog):
         scrolled = self.list.verticalScrollBar().value()
         self.list.blockSignals(True)
         self.list.clear()
+        self.strips.begin()
         faded = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         for finding in self.model.listed(with_kept=self.kept_box.isChecked()):
             where = ", ".join(
@@ -233,7 +222,8 @@ class DoctorDialog(QDialog):
             )
             is_kept = self.model.is_kept(finding)
             text = f"{KEPT_MARK if is_kept else ''}{finding.text()}\n{where}"
-            row = QListWidgetItem(self._thumbs(finding, faded=is_kept), text)
+            row = QListWidgetItem(text)
+            self.strips.show(row, finding.paths, faded=is_kept)
             row.setData(_ITEM_ROLE, finding)
             if is_kept:
                 row.setForeground(faded)
@@ -251,6 +241,7 @@ class DoctorDialog(QDialog):
             self.list.setCurrentItem(again[0], QItemSelectionModel.SelectionFlag.NoUpdate)
             self.list.scrollToItem(again[0])
         self.list.blockSignals(False)
+        self.strips.end()
         self._on_list_selection_changed()
 
     def selected(self) -> list[ReviewItem]:
@@ -348,6 +339,7 @@ class DoctorDialog(QDialog):
     def done(self, result: int) -> None:
         if self.runner.is_running():
             self.runner.cancel()
+        self.strips.stop()
         super().done(result)
 
 

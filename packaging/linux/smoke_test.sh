@@ -145,6 +145,19 @@ fi
 printf 'ok    %-12s %5.1f s  %s\n' classify-worker "$(echo "$(date +%s.%N) - $start" | bc)" \
     "$(grep -o '"message":"[^"]*"' classify-worker.log | tail -1)"
 step doctor "$LOUPE" doctor data --out doctor
+# The window's dataset check is the bundle again (`Loupe doctor-worker`, hidden): the check's
+# settings as one JSON line on stdin, its events as JSON lines on stdout. stdin stays open until
+# the check has finished (a closed stdin means the window stopped the check or is gone).
+start=$(date +%s.%N)
+(printf '{"data_dir":"data"}\n'
+ for _ in $(seq 1 600); do grep -q '"type":"\(finished\|error\)"' doctor-worker.log && break; sleep 0.2; done
+) | QT_QPA_PLATFORM=offscreen "$LOUPE" doctor-worker >doctor-worker.log 2>doctor-worker.err || true
+if ! grep -q '"type":"finished","status":"completed"' doctor-worker.log; then
+    echo "FAIL  doctor-worker: $(tail -c 300 doctor-worker.log) $(tail -5 doctor-worker.err)" >&2
+    exit 1
+fi
+printf 'ok    %-12s %5.1f s  %s\n' doctor-worker "$(echo "$(date +%s.%N) - $start" | bc)" \
+    "$(grep -o '"reason":"[^"]*"' doctor-worker.log | tail -1)"
 step export-onnx "$LOUPE" export run --format onnx --out model.onnx
 grep -q "parity ok" export-onnx.log || { echo "FAIL  export-onnx: no parity check" >&2; exit 1; }
 image="$(find data/test -type f | sort | head -1)"
