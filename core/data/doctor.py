@@ -315,6 +315,9 @@ def _report(
 
 
 def summary_line(report: dict[str, Any]) -> str:
+    """One sentence counting every kind of finding the report lists (the review list shows
+    them all: a kind left out of the count reads as "nothing found" above a list of them)."""
+
     def count(key: str, one: str, many: str) -> str:
         k = len(report[key])
         return f"{k:,} {one if k == 1 else many}"
@@ -326,7 +329,13 @@ def summary_line(report: dict[str, Any]) -> str:
                 count("exact_duplicates", "exact-duplicate group", "exact-duplicate groups"),
                 count("near_duplicates", "near-duplicate group", "near-duplicate groups"),
                 count("leaks", "group leaking across splits", "groups leaking across splits"),
+                count(
+                    "label_conflicts",
+                    "picture in different classes",
+                    "pictures in different classes",
+                ),
                 count("label_issues", "probable label error", "probable label errors"),
+                count("outliers", "outlier", "outliers"),
             ]
         )
         + "."

@@ -10,7 +10,13 @@ import shutil
 import pytest
 from PIL import Image
 
-from core.data.doctor import DoctorConfig, DoctorFinished, DoctorProgress, check_dataset
+from core.data.doctor import (
+    DoctorConfig,
+    DoctorFinished,
+    DoctorProgress,
+    check_dataset,
+    summary_line,
+)
 from core.data.doctor_report import write_report
 from tests.core.image_factory import make_shapes_dataset
 
@@ -166,3 +172,20 @@ def test_a_run_of_another_dataset_is_refused_before_any_work(tmp_path, trained_o
     assert events[-1].status == "failed" and events[-1].report is None
     assert re.search(words, events[-1].reason), events[-1].reason
     assert "\n" not in events[-1].reason and "leave out --run" in events[-1].reason
+
+
+def test_the_summary_counts_every_kind_of_finding_the_list_shows():
+    # Outliers and one picture in two classes were listed under "0 probable label errors."
+    report = {
+        "images": 400,
+        "exact_duplicates": [],
+        "near_duplicates": [],
+        "leaks": [],
+        "label_conflicts": [["a/x.png", "b/x.png"]],
+        "label_issues": [],
+        "outliers": [{"path": "a/1.png"}, {"path": "b/2.png"}],
+    }
+    line = summary_line(report)
+    assert line.startswith("Checked 400 images: ")
+    assert "1 picture in different classes" in line and "2 outliers" in line
+    assert "0 probable label errors" in line
