@@ -18,7 +18,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
-import json
 import os
 import queue
 import signal
@@ -33,6 +32,7 @@ from core.control import RunControl
 from core.data.doctor import DoctorConfig, DoctorFinished, DoctorProgress
 from core.errors import LoupeError
 from core.train.launch import main_program
+from core.worker_wire import json_line, parse_json_line
 
 WORKER_COMMAND = "doctor-worker"  # main.py's hidden entry
 END_GRACE_S = 3.0  # after stdin closes, before SIGTERM (and as long again before SIGKILL)
@@ -63,23 +63,12 @@ def worker_command(frozen: bool | None = None, executable: str | None = None) ->
 # -- the messages -------------------------------------------------------------------------
 
 
-def _line(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, separators=(",", ":")).encode("utf-8") + b"\n"
-
-
 def _parse(line: bytes | str) -> dict[str, Any]:
-    try:
-        data = json.loads(line)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        shown = (line.decode("utf-8", "replace") if isinstance(line, bytes) else line)[:80]
-        raise DoctorWireError(f"Not a message of the dataset check: {shown.strip()!r}.")
-    return data
+    return parse_json_line(line, DoctorWireError, "the dataset check")
 
 
 def encode_config(config: DoctorConfig) -> bytes:
-    return _line(dataclasses.asdict(config))
+    return json_line(dataclasses.asdict(config))
 
 
 def decode_config(line: bytes) -> DoctorConfig:
@@ -92,11 +81,11 @@ def encode_event(event: object) -> bytes:
     """One line for a DoctorProgress, a DoctorFinished (its report is plain JSON data: the
     doctor.json contents) or a WorkerError."""
     if isinstance(event, DoctorProgress):
-        return _line({"type": "progress", **dataclasses.asdict(event)})
+        return json_line({"type": "progress", **dataclasses.asdict(event)})
     if isinstance(event, DoctorFinished):
-        return _line({"type": "finished", **dataclasses.asdict(event)})
+        return json_line({"type": "finished", **dataclasses.asdict(event)})
     if isinstance(event, WorkerError):
-        return _line({"type": "error", "message": event.message})
+        return json_line({"type": "error", "message": event.message})
     raise TypeError(f"{type(event).__name__} is not a dataset check event")
 
 

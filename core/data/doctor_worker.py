@@ -18,9 +18,7 @@ from typing import BinaryIO
 from core.control import RunControl
 from core.data.doctor_process import WorkerError, decode_config, encode_event
 from core.errors import LoupeError
-from core.process_priority import lower_autogroup
-
-NICENESS = 10  # as the classification process: a batch job beside an interactive window
+from core.worker_wire import worker_streams
 
 
 def _import_engine() -> None:
@@ -76,14 +74,7 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> int:
 
 def run_worker() -> int:
     """`main.py doctor-worker`: never returns; skips the interpreter's teardown."""
-    replies = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # print() and C libraries writing to fd 1 now reach stderr
-    sys.stdout = sys.stderr
-    requests = sys.stdin.buffer if sys.stdin is not None else os.fdopen(0, "rb")
-    if hasattr(os, "nice"):
-        # When the window and the check both want a core, the window's GUI thread gets it.
-        os.nice(NICENESS)
-        lower_autogroup(NICENESS)  # os.nice alone does nothing across sessions (autogroups)
+    requests, replies = worker_streams()
     try:
         code = serve(requests, replies)
     except BrokenPipeError:

@@ -10,13 +10,13 @@ Python: no torch, no Qt."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from core.errors import LoupeError
 from core.infer.classify_run import ClassifyRequest, ImagesListed, ModelLoaded, ResultsBatch
 from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
+from core.worker_wire import json_line, parse_json_line
 
 
 class WireError(LoupeError):
@@ -34,15 +34,11 @@ class RunFailed:
     error: str = "LoupeError"  # the exception's type name in the process
 
 
-def _line(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, separators=(",", ":")).encode("utf-8") + b"\n"
-
-
 def encode_request(request: ClassifyRequest) -> bytes:
-    return _line({"op": "classify", **dataclasses.asdict(request)})
+    return json_line({"op": "classify", **dataclasses.asdict(request)})
 
 
-STOP_LINE = _line({"op": "stop"})
+STOP_LINE = json_line({"op": "stop"})
 
 
 def decode_request(line: bytes) -> ClassifyRequest | str:
@@ -58,7 +54,7 @@ def decode_request(line: bytes) -> ClassifyRequest | str:
 def encode_event(event: object) -> bytes:
     if isinstance(event, ResultsBatch):
         progress = event.progress
-        return _line(
+        return json_line(
             {
                 "type": "batch",
                 "results": [[r.path, [list(pair) for pair in r.top_k]] for r in event.results],
@@ -67,25 +63,18 @@ def encode_event(event: object) -> bytes:
             }
         )
     if isinstance(event, ImagesListed):
-        return _line({"type": "listed", "count": event.count})
+        return json_line({"type": "listed", "count": event.count})
     if isinstance(event, ModelLoaded):
-        return _line({"type": "loaded", "path": event.path, "device": event.device})
+        return json_line({"type": "loaded", "path": event.path, "device": event.device})
     if isinstance(event, RunEnded):
-        return _line({"type": "ended", "message": event.message})
+        return json_line({"type": "ended", "message": event.message})
     if isinstance(event, RunFailed):
-        return _line({"type": "failed", "message": event.message, "error": event.error})
+        return json_line({"type": "failed", "message": event.message, "error": event.error})
     raise TypeError(f"{type(event).__name__} is not a classification event")
 
 
 def _parse(line: bytes | str) -> dict[str, Any]:
-    try:
-        data = json.loads(line)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        shown = (line.decode("utf-8", "replace") if isinstance(line, bytes) else line)[:80]
-        raise WireError(f"Not a message of the classification process: {shown.strip()!r}.")
-    return data
+    return parse_json_line(line, WireError, "the classification process")
 
 
 def _result(item: list) -> ClassifiedImage:

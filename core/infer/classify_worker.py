@@ -24,10 +24,9 @@ from core.control import RunControl
 from core.errors import LoupeError
 from core.infer.classify_run import ClassifyRequest, ModelKeeper, classify_run
 from core.infer.classify_wire import RunEnded, RunFailed, decode_request, encode_event
-from core.process_priority import lower_autogroup
+from core.worker_wire import worker_streams
 
 WORKER_COMMAND = "classify-worker"  # main.py's hidden entry
-NICENESS = 10  # added to the process's nice value (POSIX): lower priority than the window
 
 
 def _import_engine() -> None:
@@ -123,15 +122,7 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> int:
 def run_worker() -> int:
     """`main.py classify-worker`: serve on stdin/stdout, keeping stdout for messages only.
     Never returns: it ends the process at once when its stdin closes."""
-    replies = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # print() and C libraries writing to fd 1 now reach stderr
-    sys.stdout = sys.stderr
-    requests = sys.stdin.buffer if sys.stdin is not None else os.fdopen(0, "rb")
-    if hasattr(os, "nice"):
-        # A batch job beside an interactive window: when both want a core, the window's GUI
-        # thread gets it first (its repaint waited behind this process's threads at 4K).
-        os.nice(NICENESS)
-        lower_autogroup(NICENESS)  # os.nice alone does nothing across sessions (autogroups)
+    requests, replies = worker_streams()
     code = serve(requests, replies)
     sys.stderr.flush()
     # Nothing is left to save: skip the interpreter's and torch's teardown (the window, when

@@ -24,9 +24,9 @@ from core.infer.classify_wire import (
     encode_event,
     encode_request,
 )
-from core.infer.classify_worker import NICENESS
 from core.infer.results import ClassifiedImage, ClassifyProgress, UnreadableImage
 from core.train.launch import MAIN_SCRIPT
+from core.worker_wire import NICENESS
 
 
 def test_events_and_requests_read_back_exactly():
