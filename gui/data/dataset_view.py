@@ -326,7 +326,11 @@ class DatasetView(QWidget):
             self._results_sized = True
             side = self.samples.minimumWidth() + 20
             self._results_splitter.setSizes([max(self.width() - side, side), side])
+        focus = QApplication.focusWidget()
+        leaving = focus is not None and self.empty_state.isAncestorOf(focus)
         self.pages.setCurrentIndex(1)
+        if leaving:  # "Try a sample dataset" had the keyboard: it goes, the focus must not
+            self.check_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_error(self, message: str) -> None:
         self.progress_bar.setVisible(False)

@@ -12,7 +12,7 @@ import shutil
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QGraphicsView, QScrollArea
+from PySide6.QtWidgets import QApplication, QGraphicsView, QScrollArea
 
 from gui.main_window import CLASSIFY_PAGE, DATA_PAGE, RUNS_PAGE, TRAIN_PAGE
 from tests.gui.accessibility_helpers import control_name, names_of, tab_stops
@@ -246,3 +246,17 @@ def test_return_on_a_class_of_the_image_shown_large_asks_why(qtbot, tmp_path):
     table.setCurrentIndex(table.model().index(1, 0))
     QTest.keyClick(table, Qt.Key.Key_Return)
     assert asked == ["dog"]
+
+
+def test_the_keyboard_focus_survives_the_empty_state_going(qtbot, tmp_path, shapes_dataset):
+    # "Try a sample dataset" from the keyboard: once the dataset shows, its button is gone and
+    # the focus used to go with it (nothing focused until the next Tab).
+    window = make_window(qtbot, tmp_path)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    view = window.dataset_view
+    view.empty_state.try_button.setFocus()
+    assert QApplication.focusWidget() is view.empty_state.try_button
+    window.load_dataset(str(shapes_dataset))
+    qtbot.waitUntil(lambda: not view.is_scanning(), timeout=20_000)
+    assert QApplication.focusWidget() is view.check_button
