@@ -294,11 +294,19 @@ class MetricsPlots(QWidget):
             self._fit_lr_range()
 
     def _fit_x_range(self) -> None:
+        """The planned epochs while a run trains, else every epoch of every curve. Never
+        pyqtgraph's x auto-range: the curves clip to the view, so it measures only what is
+        already in view and a finished run's curves stayed cut at the range first shown."""
         last_x = max((float(s.x[-1]) for s in self._series.values() if s.size), default=0.0)
-        if self._planned_epochs and last_x <= self._planned_epochs:
-            self.loss_plot.setXRange(0, self._planned_epochs, padding=0.02)
-        else:
-            self.loss_plot.enableAutoRange(axis="x")
+        for loss_item, _ in self.overlays.values():
+            if loss_item.xData is not None and len(loss_item.xData):
+                last_x = max(last_x, float(loss_item.xData[-1]))
+        end = (
+            self._planned_epochs
+            if self._planned_epochs and last_x <= self._planned_epochs
+            else last_x
+        )
+        self.loss_plot.setXRange(0, max(1.0, end), padding=0.02)
 
     def _fit_y_range(self, plot: pg.PlotWidget, limits: tuple[float, float]) -> None:
         """Every point of every visible curve in view, on a range that changes only when the
