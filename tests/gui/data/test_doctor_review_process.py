@@ -19,7 +19,7 @@ import gui.data.doctor_thumbnails as doctor_thumbnails
 from core.train.child_process import is_alive
 from gui.data.dataset_view import DatasetView
 from gui.data.doctor_review import DoctorDialog
-from gui.jobs import JobEnded
+from gui.jobs import JobEnded, running_threads
 from tests.core.image_factory import make_shapes_dataset
 
 TRIANGLES = ["triangle/triangle_001.png", "triangle/again.png"]
@@ -88,8 +88,11 @@ def test_closing_the_dialog_mid_check_ends_its_process(qtbot, dataset, slow_chec
     qtbot.addWidget(dialog)
     dialog.show()
     _started(qtbot, dialog)
-    dialog.close()
+    dialog.close()  # asks the job to stop and returns: the window does not wait for it
     qtbot.waitUntil(lambda: not is_alive(slow_check[0]), timeout=30_000)
+    # the job's thread ends once it has reaped the process (CI failed when the test ended
+    # between the two: "test left 1 QThread(s) running: doctorThread")
+    qtbot.waitUntil(lambda: not running_threads(), timeout=30_000)
 
 
 def test_closing_the_window_mid_check_leaves_no_process(qtbot, dataset, slow_check):
@@ -163,3 +166,4 @@ def test_pictures_are_drawn_off_the_gui_thread_once_per_list(qtbot, dataset, mon
     qtbot.waitUntil(lambda: dialog.strips.waiting() == 0)
     dialog.strips.flush()
     assert 120 <= _alpha(kept, 0) <= 135 and _alpha(kept, 1) == 0
+
