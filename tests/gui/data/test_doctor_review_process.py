@@ -12,6 +12,8 @@ import textwrap
 import threading
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
 import core.data.doctor_process as doctor_process
 import gui.data.doctor_review as doctor_review
@@ -167,3 +169,36 @@ def test_pictures_are_drawn_off_the_gui_thread_once_per_list(qtbot, dataset, mon
     dialog.strips.flush()
     assert 120 <= _alpha(kept, 0) <= 135 and _alpha(kept, 1) == 0
 
+
+def test_return_during_a_check_does_not_stop_it(qtbot, dataset, slow_check):
+    """Qt focused Cancel when the dialog opened: a user pressing Return stopped the check."""
+    dialog = DoctorDialog(str(dataset), 0.2, 0)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _started(qtbot, dialog)
+    assert dialog.focusWidget() is dialog.list
+    QTest.keyClick(dialog.list, Qt.Key.Key_Return)
+    QTest.keyClick(dialog, Qt.Key.Key_Enter)
+    qtbot.wait(300)
+    assert dialog.runner.is_running() and is_alive(slow_check[0])
+    assert dialog.status_label.text() == "Reading images …"
+    dialog.cancel_button.setFocus()  # Return on a focused button still presses it
+    with qtbot.waitSignal(
+        dialog.runner.event, timeout=30_000, check_params_cb=lambda e: isinstance(e, JobEnded)
+    ):
+        QTest.keyClick(dialog.cancel_button, Qt.Key.Key_Return)
+    assert dialog.status_label.text() == "Check stopped; nothing was changed."
+
+
+def test_return_in_the_findings_list_moves_nothing(qtbot, dataset, monkeypatch):
+    dialog = DoctorDialog(str(dataset), 0.2, 0)
+    qtbot.addWidget(dialog)
+    monkeypatch.setattr(dialog, "_confirm", lambda question: True)
+    dialog.show()
+    dialog.show_report(_report())
+    _row(dialog, (ISSUE,)).setSelected(True)
+    dialog.class_box.setCurrentText("square")
+    assert dialog.move_button.isEnabled()
+    dialog.list.setFocus()
+    QTest.keyClick(dialog.list, Qt.Key.Key_Return)
+    assert (dataset / ISSUE).exists() and dialog.isVisible()
