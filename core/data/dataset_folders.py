@@ -16,8 +16,17 @@ EXCLUDED_FOLDER = "_excluded"
 _JUNK_FOLDERS = {"__macosx", "$recycle.bin", "system volume information"}
 
 
+LOUPE_PREFIX = ".loupe"  # Loupe's own entries: a sample's marker, manifests, reviewed findings
+
+
 def is_hidden(name: str) -> bool:
     return name.startswith(".") or name.lower() in _JUNK_FOLDERS or name == EXCLUDED_FOLDER
+
+
+def is_loupe_entry(name: str) -> bool:
+    """What Loupe itself keeps in a dataset folder: passed over without counting it among
+    the items a person left there (a fresh sample said "1 other item ... was ignored")."""
+    return name.startswith(LOUPE_PREFIX)
 
 
 def visible_subfolders(folder: str) -> tuple[list[str], int]:
@@ -26,7 +35,7 @@ def visible_subfolders(folder: str) -> tuple[list[str], int]:
     with os.scandir(folder) as entries:
         for entry in entries:
             if is_hidden(entry.name):
-                hidden += 1
+                hidden += not is_loupe_entry(entry.name)
             elif entry.is_dir():
                 names.append(entry.name)
     return sorted(names), hidden
@@ -48,12 +57,11 @@ def images_under(folder: str, sorts: list[str] | None = None) -> tuple[list[str]
             if sorts is not None:
                 sorts.append(current)
             continue
-        hidden_dirs = [d for d in dirs if is_hidden(d)]
-        ignored += len(hidden_dirs)
+        ignored += sum(1 for d in dirs if is_hidden(d) and not is_loupe_entry(d))
         dirs[:] = sorted(d for d in dirs if not is_hidden(d))  # prune hidden folders
         for name in files:
             if is_hidden(name) or not is_image_name(name):
-                ignored += 1
+                ignored += not is_loupe_entry(name)
             else:
                 found.append(os.path.join(current, name))
     return sorted(found), ignored

@@ -140,6 +140,22 @@ def test_nested_folders_hidden_files_and_extension_case(tmp_path):
     assert report.skipped == []
 
 
+def test_loupes_own_files_are_not_counted_as_ignored_items(tmp_path):
+    """A fresh sample dataset said "1 other item ... was ignored": its own marker file. Loupe's
+    entries (a sample's marker, reviewed findings, relabel and add manifests) are not the
+    user's stray items."""
+    root = tmp_path / "data"
+    for name in ("cats", "dogs"):
+        make_image(root / name / "a.png", (8, 8))
+    (root / ".loupe-sample.json").write_text("{}")
+    (root / ".loupe").mkdir()
+    (root / ".loupe" / "reviewed.json").write_text("[]")
+    (root / "cats" / ".loupe-add-1.json").write_text("{}")
+    assert scan_dataset(str(root)).report.ignored == 0
+    (root / ".DS_Store").write_bytes(b"\0")  # a person's hidden file still counts
+    assert scan_dataset(str(root)).report.ignored == 1
+
+
 def test_images_next_to_class_folders_are_ignored_with_a_warning(tmp_path):
     root = _flat(tmp_path, per_class=10)
     make_image(root / "stray.png", (8, 8))
