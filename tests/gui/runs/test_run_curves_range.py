@@ -15,10 +15,14 @@ def test_a_stopped_runs_curves_are_shown_to_their_last_epoch(view, qtbot, tmp_pa
     view.show()
     view.select_runs([str(run)])
     plots = _metrics_plots(view)
-    qtbot.wait(300)
-    for plot in (plots.loss_plot, plots.accuracy_plot, plots.lr_plot):
-        low, high = plot.getViewBox().viewRange()[0]
-        assert low <= 0.5 and 6.0 <= high < 7.0, (plot.objectName(), low, high)
+
+    def shown_to_the_last_epoch():
+        for plot in (plots.loss_plot, plots.accuracy_plot, plots.lr_plot):
+            low, high = plot.getViewBox().viewRange()[0]
+            assert low <= 0.5 and 6.0 <= high < 7.0, (plot.objectName(), low, high)
+
+    # the plots redraw on a timer: wait for it, however slow the machine
+    qtbot.waitUntil(shown_to_the_last_epoch, timeout=5000)
 
 
 def _metrics_plots(view):
