@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -171,8 +172,9 @@ def child(tree: str, data: str, report_path: str) -> None:
     app.exec()
     collector.stop()
     dialog.strips.stop(1.0)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"phases": phases, "ticks": recorder.ticks, "cpu": recorder.cpu,
-                      "rows": dialog.list.count()}))  # fmt: skip
+                      "rows": dialog.list.count(), "peak_mb": peak_mb}))  # fmt: skip
 
 
 def summary(ticks: list[float], cpu: list[float] | None, start: float, end: float) -> dict:
@@ -246,7 +248,8 @@ def main() -> None:
             s = summary(result["ticks"], result["cpu"], start, end)
             line += f"{s['worst']:>9.0f} ({s['cpu']:>4.0f}; {s['over50']:>2})    "
             floors.append(summary(floor_ticks, None, start, end)["worst"])
-        print(line + f"  floor {' '.join(f'{f:.0f}' for f in floors)}; {result['rows']} rows")
+        print(line + f"  floor {' '.join(f'{f:.0f}' for f in floors)}; {result['rows']} rows, "
+              f"peak {result['peak_mb']:.0f} MB")  # fmt: skip
     print(f"\nload average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
 
 
