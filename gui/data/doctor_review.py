@@ -9,17 +9,14 @@ asks the window for a new run with the same settings. The rules live in DoctorRe
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QPalette, QShowEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -31,7 +28,8 @@ from core.command_name import command_line
 from core.data.doctor import DoctorConfig, DoctorFinished, DoctorProgress
 from core.data.doctor_process import check_in_process
 from core.errors import LoupeError
-from gui.data.doctor_review_model import SPLIT_WORDS, DoctorReviewModel, ReviewItem
+from gui.data.doctor_findings_list import ROLE, FindingsList
+from gui.data.doctor_review_model import DoctorReviewModel, ReviewItem
 from gui.data.doctor_thumbnails import RowStrips
 from gui.jobs import JobEnded, JobRunner
 from gui.widgets.accessible import describe
@@ -44,12 +42,7 @@ GROUP_MOVE_TIP = (
     "Move to class is for a label error, an outlier or the same picture in different "
     "classes; copies of one picture in one class go with Exclude"
 )
-KEPT_MARK = "Kept: "  # starts a kept finding's row while Show kept lists it
-KEPT_TIP = (
-    "You kept this finding: it is not listed unless Show kept is on. Show again puts it back "
-    "among the open findings."
-)
-_ITEM_ROLE = Qt.ItemDataRole.UserRole
+_ITEM_ROLE = ROLE  # a row's finding
 
 
 def doctor_job(config: DoctorConfig):
@@ -95,13 +88,9 @@ class DoctorDialog(QDialog):
         top.addWidget(self.cancel_button)
         top.addWidget(self.kept_box, 0, Qt.AlignmentFlag.AlignRight)
 
-        self.list = QListWidget()
+        self.list = FindingsList(self.strips)  # only changed rows are made again
         self.list.setObjectName("doctorFindings")
         describe(self.list, "Findings")
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.list.setIconSize(QSize(THUMB * MAX_SIDE_BY_SIDE + 6, THUMB))
-        self.list.setWordWrap(True)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.itemSelectionChanged.connect(self._on_list_selection_changed)
 
         self.class_box = QComboBox()
@@ -212,50 +201,21 @@ class DoctorDialog(QDialog):
     # ---- the list -----------------------------------------------------------------------
 
     def _refill(self) -> None:
-        """Rebuild the rows (with Show kept, the kept findings too, marked as kept); the
-        selection stays where it was: on the same findings while they are listed, else on the
-        next finding still listed (or the last one)."""
+        """Show the findings as they are now (with Show kept, the kept ones too, marked as
+        kept); the selection stays where it was: on the same findings while they are
+        listed, else on the next finding still listed (or the last one)."""
         assert self.model is not None
-        kept = len(self.model.kept_items())
+        rows = [(item, self.model.is_kept(item)) for item in self.model.listed(with_kept=True)]
+        kept = sum(is_kept for _item, is_kept in rows)
         self.kept_box.blockSignals(True)
         if not kept:
             self.kept_box.setChecked(False)  # nothing kept: nothing to show
         self.kept_box.setText(f"Show kept ({kept})")
         self.kept_box.setEnabled(bool(kept))
         self.kept_box.blockSignals(False)
-        chosen = {item.number for item in self.selected()}
-        scrolled = self.list.verticalScrollBar().value()
-        self.list.blockSignals(True)
-        self.list.clear()
-        self.strips.begin()
-        faded = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        for finding in self.model.listed(with_kept=self.kept_box.isChecked()):
-            where = ", ".join(
-                f"{c} ({SPLIT_WORDS.get(s, s)})" if s else c
-                for s, c in zip(finding.splits, finding.labels)
-            )
-            is_kept = self.model.is_kept(finding)
-            text = f"{KEPT_MARK if is_kept else ''}{finding.text()}\n{where}"
-            row = QListWidgetItem(text)
-            self.strips.show(row, finding.paths, faded=is_kept)
-            row.setData(_ITEM_ROLE, finding)
-            if is_kept:
-                row.setForeground(faded)
-                row.setToolTip(KEPT_TIP)
-            self.list.addItem(row)
-        rows = [self.list.item(k) for k in range(self.list.count())]
-        again = [row for row in rows if row.data(_ITEM_ROLE).number in chosen]
-        if not again and chosen and rows:
-            later = [row for row in rows if row.data(_ITEM_ROLE).number > min(chosen)]
-            again = [later[0] if later else rows[-1]]
-        for row in again:
-            row.setSelected(True)
-        self.list.verticalScrollBar().setValue(scrolled)
-        if again:
-            self.list.setCurrentItem(again[0], QItemSelectionModel.SelectionFlag.NoUpdate)
-            self.list.scrollToItem(again[0])
-        self.list.blockSignals(False)
-        self.strips.end()
+        if not self.kept_box.isChecked():
+            rows = [row for row in rows if not row[1]]
+        self.list.show_findings(rows)
         self._on_list_selection_changed()
 
     def selected(self) -> list[ReviewItem]:
@@ -353,6 +313,7 @@ class DoctorDialog(QDialog):
     def done(self, result: int) -> None:
         if self.runner.is_running():
             self.runner.cancel()
+        self.list.stop()
         self.strips.stop()
         super().done(result)
 

@@ -122,21 +122,28 @@ class DoctorReviewModel:
 
     def current(self, item: ReviewItem) -> ReviewItem | None:
         """`item` with its images where they are now; None when what it reports is gone."""
-        splits = item.splits or ("",) * len(item.paths)
+        moved = not self.now.keys().isdisjoint(item.paths)  # asked of every finding listed
         if item.kind in ONE_IMAGE_KINDS:
-            return None if item.paths[0] in self.now else item
-        members = []
-        for path, label, split in zip(item.paths, item.labels, splits, strict=False):
-            where = self.now.get(path, (path, label))
-            if where is not None:
-                members.append((*where, split))
-        if len(members) < 2:
+            return None if moved else item
+        splits = item.splits or ("",) * len(item.paths)
+        paths, labels = item.paths, item.labels
+        if moved:
+            members = []
+            for path, label, split in zip(item.paths, item.labels, splits, strict=False):
+                where = self.now.get(path, (path, label))
+                if where is not None:
+                    members.append((*where, split))
+            if len(members) < 2:
+                return None
+            paths, labels, splits = (tuple(column) for column in zip(*members, strict=True))
+        if len(paths) < 2:
             return None
-        paths, labels, splits = (tuple(column) for column in zip(*members, strict=True))
         if item.kind == "label_conflicts" and len(set(labels)) < 2:
             return None
         if item.kind == "leaks" and not ("train" in splits and set(splits) - {"train"}):
             return None
+        if not moved and item.splits:
+            return item  # the same object: the list sees at once that its row is unchanged
         return replace(item, paths=paths, labels=labels, splits=splits)
 
     def move_question(self, items: list[ReviewItem], new_label: str) -> str:

@@ -5,12 +5,13 @@ the GUI thread while the list was filled froze the window for 160-380 ms at the 
 check, and again after each action (benchmarks/README.md, session 8). Now a row shows a blank
 strip at once; one thread, below the GUI thread's priority, decodes and draws the strips
 of the rows listed, first rows first (decode_thumbnail, QImage and QPainter are safe there),
-and the rows get the strips drawn so far every APPLY_MS: a row's new icon lays the whole list
-out again (14 ms for 500 word-wrapped rows), so one layout for many strips, not one each. A
-strip already drawn for the list before (the same images, equally faded) is reused at once
-when the list is filled again after an action.
+and the rows get the strips drawn so far every APPLY_MS: one update of the list for many
+strips, not one each. A row that stays listed after an action keeps its strip; a strip is
+kept as long as a row shows it.
 
-Use: `begin()`, then `show(row, paths, faded)` for each row of the new list, then `end()`."""
+Use: `show(row, paths, faded)` when a row starts showing the images of `paths`, `hide(row,
+paths, faded)` when it stops (it leaves the list, or shows other images), then
+`start_drawing()` once the list is up to date."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import os
 import threading
 from collections import OrderedDict
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QListWidgetItem
@@ -46,11 +48,12 @@ class RowStrips(QObject):
         blank = QPixmap(self.width, side)
         blank.fill(Qt.GlobalColor.transparent)
         self.blank = QIcon(blank)  # a row's strip until it is drawn
-        self._icons: dict[StripKey, QIcon] = {}  # the strips of the rows listed
-        self._before: dict[StripKey, QIcon] = {}  # those of the list before begin()
+        self._icons: dict[StripKey, QIcon] = {}  # drawn, of the strips rows show
+        self._shown: dict[StripKey, int] = {}  # how many rows show each strip
         self._waiting: dict[StripKey, list[QListWidgetItem]] = {}
         self._lock = threading.Lock()  # guards the queue, shared with the drawing thread
         self._queued: OrderedDict[StripKey, None] = OrderedDict()
+        self._stopped = False  # the dialog closed: nothing more to draw
         # A plain thread, not a QThreadPool owned by the dialog: deleting the dialog from
         # Python would wait for the pool with the GIL held, which the drawing thread needs.
         self._thread: threading.Thread | None = None
@@ -64,27 +67,39 @@ class RowStrips(QObject):
         self.drawn_count = 0  # strips drawn (tests)
 
     # -- the GUI thread ------------------------------------------------------------------
-    def begin(self) -> None:
-        """The list was cleared: rows of a new list follow."""
-        self._before, self._icons, self._waiting = {**self._before, **self._icons}, {}, {}
-
     def show(self, row: QListWidgetItem, paths: tuple[str, ...], faded: bool = False) -> None:
-        """Give `row` the strip of `paths` (half opacity when `faded`): now if drawn before,
-        else a blank one until it is drawn."""
+        """Give `row` the strip of `paths` (half opacity when `faded`): now if drawn, else a
+        blank one until it is drawn."""
         key = (tuple(paths), faded)
-        icon = self._icons.get(key) or self._before.get(key)
+        self._shown[key] = self._shown.get(key, 0) + 1
+        icon = self._icons.get(key)
         if icon is None:
             self._waiting.setdefault(key, []).append(row)
             icon = self.blank
-        else:
-            self._icons[key] = icon
         row.setIcon(icon)
 
-    def end(self) -> None:
-        """The new list is complete: draw the strips its rows wait for, in their order,
-        instead of any still queued for the list before."""
-        self._before = {}
+    def hide(self, row: QListWidgetItem, paths: tuple[str, ...], faded: bool = False) -> None:
+        """`row` no longer shows the strip of `paths`; a strip no row shows is forgotten."""
+        key = (tuple(paths), faded)
+        rows = self._waiting.get(key, [])
+        for k, waiting in enumerate(rows):
+            if waiting is row:
+                del rows[k]
+                break
+        if not rows:
+            self._waiting.pop(key, None)
+        left = self._shown.pop(key, 0) - 1
+        if left > 0:
+            self._shown[key] = left
+        else:
+            self._icons.pop(key, None)
+
+    def start_drawing(self) -> None:
+        """Draw the strips rows wait for, in the order they were asked for, instead of any
+        still queued that no row waits for any more. Nothing once stopped."""
         with self._lock:
+            if self._stopped:
+                return
             self._queued = OrderedDict.fromkeys(self._waiting)
             if self._queued and self._thread is None:
                 self._thread = threading.Thread(
@@ -97,8 +112,10 @@ class RowStrips(QObject):
         return len(self._waiting)
 
     def stop(self, wait_s: float = 0.0) -> None:
-        """Drop what is queued; wait up to `wait_s` for the strip being drawn."""
+        """Drop what is queued and draw nothing more; wait up to `wait_s` for the strip
+        being drawn."""
         with self._lock:
+            self._stopped = True
             self._queued.clear()
             thread = self._thread
         if thread is not None and wait_s > 0:
@@ -115,7 +132,7 @@ class RowStrips(QObject):
         for key, image in drawn.items():
             rows = self._waiting.pop(key, None)
             if rows is None:
-                continue  # not listed any more
+                continue  # no row shows it any more
             icon = self.blank if image.isNull() else QIcon(QPixmap.fromImage(image))
             self._icons[key] = icon
             for row in rows:
@@ -131,7 +148,8 @@ class RowStrips(QObject):
         lower_this_thread(DECODER_NICENESS)  # the GUI thread gets a core first (Linux)
         while True:
             with self._lock:
-                if not self._queued:
+                # also once the dialog was deleted without closing (Python let go of it)
+                if not self._queued or not shiboken6.isValid(self):
                     self._thread = None
                     return
                 key, _ = self._queued.popitem(last=False)

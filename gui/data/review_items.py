@@ -35,7 +35,11 @@ class ReviewItem:
     @property
     def key(self) -> str:
         """Stable name of the finding for reviewed.json."""
-        return f"{self.kind}:" + "|".join(sorted(self.paths))
+        try:
+            return self.__dict__["_key"]  # asked of every finding each time the list is shown
+        except KeyError:
+            key = self.__dict__["_key"] = f"{self.kind}:" + "|".join(sorted(self.paths))
+            return key
 
     def extra_copies(self) -> list[str]:
         """What "exclude" takes out, by what the images are, not by the row's kind:
