@@ -10,7 +10,7 @@ asks the window for a new run with the same settings. The rules live in DoctorRe
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -142,18 +142,19 @@ class DoctorDialog(QDialog):
         layout.addWidget(self.list, 1)
         layout.addLayout(actions)
         self._update_buttons()
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)  # see keyPressEvent
         self.list.setFocus()  # not Cancel, Qt's pick: Return would stop the check
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
-        # Qt makes the first auto-default button after the focus a dialog's default, which
-        # Return would press from the list: here Return presses only a focused button.
-        super().showEvent(event)
-        for button in self.findChildren(QPushButton):
-            button.setDefault(False)
-
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        # No button here is auto-default (_build): Qt would make the first one after the
+        # focus the dialog's default, framed as such, and Return in the list would press it
+        # ("Move to class"). Return presses the focused button, and nothing else.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            event.accept()  # not on a button (a focused one clicks itself): nothing to do
+            focused = self.focusWidget()
+            if isinstance(focused, QPushButton) and focused.isEnabled():
+                focused.click()
+            event.accept()
             return
         super().keyPressEvent(event)
 

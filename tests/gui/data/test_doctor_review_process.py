@@ -14,6 +14,7 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QPushButton
 
 import core.data.doctor_process as doctor_process
 import gui.data.doctor_review as doctor_review
@@ -202,3 +203,5 @@ def test_return_in_the_findings_list_moves_nothing(qtbot, dataset, monkeypatch):
     dialog.list.setFocus()
     QTest.keyClick(dialog.list, Qt.Key.Key_Return)
     assert (dataset / ISSUE).exists() and dialog.isVisible()
+    # ... and no button is framed as the one Return would press
+    assert not any(button.isDefault() for button in dialog.findChildren(QPushButton))
