@@ -1,8 +1,10 @@
-"""Loupe: `python main.py` opens the window; `python main.py train|classify|models|export|undo`
-runs the command line; `python main.py --self-test` checks an installation headlessly."""
+"""Loupe: `python main.py` opens the window (`python main.py FOLDER` with that dataset open);
+`python main.py train|classify|models|export|undo` runs the command line; `python main.py
+--self-test` checks an installation headlessly."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 CLI_COMMANDS = {
@@ -46,6 +48,17 @@ def main(argv: list[str] | None = None) -> int:
         from core.cli.commands import run_cli
 
         return run_cli(argv)
+    if len(argv) == 1 and _is_path(argv[0]):  # a file manager's "Open with", a launcher
+        if not os.path.isdir(argv[0]):
+            print(
+                f"loupe: {argv[0]} is not a folder: give a dataset folder (one subfolder per "
+                "class) to open it in the window, or a command (loupe --help lists them).",
+                file=sys.stderr,
+            )
+            return 2
+        from gui.app import run_gui
+
+        return run_gui([sys.argv[0]], dataset=os.path.abspath(argv[0]))
     if argv and not argv[0].startswith("-"):
         from core.cli.commands import run_cli
 
@@ -54,6 +67,17 @@ def main(argv: list[str] | None = None) -> int:
     from gui.app import run_gui
 
     return run_gui([sys.argv[0], *argv])
+
+
+def _is_path(arg: str) -> bool:
+    """A folder or file named on the command line rather than a command: written as a path
+    (a command word has no slash), or an existing entry whose name is no command (a folder
+    named `samples` next to you does not hide `loupe samples`)."""
+    if os.sep in arg or "/" in arg or arg in (".", ".."):
+        return True
+    from core.cli.commands import COMMANDS  # no torch: cheap
+
+    return os.path.exists(arg) and arg not in COMMANDS and not arg.startswith("-")
 
 
 if __name__ == "__main__":

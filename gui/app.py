@@ -68,8 +68,9 @@ def _install_excepthook() -> None:
     sys.excepthook = hook
 
 
-def run_gui(argv: list[str] | None = None) -> int:
-    """Show the main window and run the event loop; returns the exit code."""
+def run_gui(argv: list[str] | None = None, dataset: str | None = None) -> int:
+    """Show the main window (on the Data page with `dataset` open, if given) and run the
+    event loop; returns the exit code."""
     argv = list(sys.argv if argv is None else argv) or [APP_NAME]
     app = QApplication.instance() or QApplication(argv)
     configure_application(app)
@@ -79,6 +80,8 @@ def run_gui(argv: list[str] | None = None) -> int:
 
     window = MainWindow()
     window.show()
+    if dataset:
+        window.load_dataset(dataset)
     freeze_long_lived_objects()  # the window and its imports: gui.collector says why
     collector = GuiThreadCollector()  # cyclic garbage freed on this thread only: it says why
     try:

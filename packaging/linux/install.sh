@@ -33,7 +33,7 @@ rm -rf "$DEST"
 mv "$DEST.new" "$DEST"
 
 # A desktop file needs absolute paths: launchers do not search ~/.local/bin.
-sed -e "s|^Exec=.*|Exec=\"$DEST/Loupe\"|" -e "s|^Icon=.*|Icon=$DEST/loupe.png|" \
+sed -e "s|^Exec=.*|Exec=\"$DEST/Loupe\" %f|" -e "s|^Icon=.*|Icon=$DEST/loupe.png|" \
     "$HERE/loupe.desktop" > "$APPS/loupe.desktop"
 ln -sfn "$DEST/Loupe" "$BIN/loupe"
 command -v update-desktop-database >/dev/null && update-desktop-database "$APPS" || true

@@ -50,7 +50,7 @@ def test_install_script_installs_and_uninstalls_for_the_user(tmp_path):
     subprocess.run(["bash", str(unpacked / "install.sh")], env=env, check=True, capture_output=True)
     dest = home / ".local" / "opt" / "Loupe"
     desktop = (home / ".local" / "share" / "applications" / "loupe.desktop").read_text()
-    assert f'Exec="{dest}/Loupe"' in desktop
+    assert f'Exec="{dest}/Loupe" %f' in desktop  # a folder dropped on it opens as the dataset
     assert f"Icon={dest}/loupe.png" in desktop
     assert (dest / "loupe.png").exists()
     link = home / ".local" / "bin" / "loupe"
