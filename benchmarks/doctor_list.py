@@ -192,7 +192,8 @@ def child(tree: str, data: str, report_path: str) -> None:
     dialog.strips.stop(1.0)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"phases": phases, "ticks": recorder.ticks, "cpu": recorder.cpu,
-                      "rows": dialog.list.count(), "peak_mb": peak_mb}))  # fmt: skip
+                      "rows": dialog.list.count(), "peak_mb": peak_mb,
+                      "strips": dialog.strips.drawn_count}))  # fmt: skip
 
 
 def summary(ticks: list[float], cpu: list[float] | None, start: float, end: float) -> dict:
@@ -267,7 +268,7 @@ def main() -> None:
             line += f"{s['worst']:>9.0f} ({s['cpu']:>4.0f}; {s['over50']:>2})    "
             floors.append(summary(floor_ticks, None, start, end)["worst"])
         print(line + f"  floor {' '.join(f'{f:.0f}' for f in floors)}; {result['rows']} rows, "
-              f"peak {result['peak_mb']:.0f} MB")  # fmt: skip
+              f"{result['strips']} strips drawn, peak {result['peak_mb']:.0f} MB")  # fmt: skip
     print(f"\nload average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
 
 

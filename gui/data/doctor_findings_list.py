@@ -52,7 +52,7 @@ KEPT_TIP = (
 )
 SLICE_MS = 8  # of the GUI thread per slice of adding or measuring rows
 CHUNK = 100  # rows inserted between two looks at the clock, ~1 ms
-HIDDEN_SCREEN_PX = 600  # a hidden list has no height yet: the first rows this tall get pictures
+HIDDEN_SCREEN_PX = 600  # a hidden list has no height yet: its view is taken as this tall
 Row = tuple[ReviewItem, bool]  # a finding as it is now, and whether it is kept
 
 

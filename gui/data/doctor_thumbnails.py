@@ -36,7 +36,7 @@ from gui.widgets.thumbnail_cache import DECODER_NICENESS, decode_thumbnail
 StripKey = tuple[tuple[str, ...], bool]  # (paths relative to the folder, faded)
 GAP = 2  # px between two images of a strip
 APPLY_MS = 200  # rows get the strips drawn meanwhile at most this often
-CACHE_MB = 48  # drawn strips kept: ~570 of 294x72 px, some 20 screens of rows
+CACHE_MB = 48  # drawn strips kept: 594 of 294x72 px, some 20 screens of rows
 
 
 def strip_key(paths: Iterable[str], faded: bool = False) -> StripKey:
