@@ -4,9 +4,13 @@ A report with N findings (a twentieth groups of six near-duplicates, a fifth exa
 pairs, a quarter probable label errors, the rest outliers) on real tiny PNGs (24 px, built
 once per --root and N) is shown in the real DoctorDialog (900x640) inside the real
 `QApplication.exec()`; a 10 ms QTimer records the gaps between its ticks and the GUI thread's
-CPU in each (benchmarks/window_stalls.py). Three phases:
+CPU in each (benchmarks/window_stalls.py), and the process's peak memory is printed. Four
+phases:
 
-- open: `show_report` until the rows' pictures are all drawn, plus half a second;
+- open: `show_report` until the pictures the list waits for are drawn, plus half a second;
+- scroll: the list scrolled from top to bottom in SCROLL_STEPS jumps SCROLL_S apart (as one
+  drags its scroll bar: the rows in view want their pictures), its pictures waited for, then
+  back to the top;
 - keep: five times, three rows in the middle of the list are selected (scrolled to), and
   Keep is clicked 150 ms later;
 - other: Show kept on (the kept rows come back, faded), off, then Undo five times.
@@ -38,11 +42,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CLASSES = ("circle", "square", "triangle")
 SIDE = 24  # px of every image
-PHASES = ("open", "keep", "other")
+PHASES = ("open", "scroll", "keep", "other")
 KEEPS = 5
 ROWS_KEPT = 3  # rows selected for each Keep
 SETTLE_S = 0.7  # between two actions
-OPEN_LIMIT_S = 60.0  # the pictures of the open phase are waited for this long at most
+OPEN_LIMIT_S = 60.0  # the pictures of a phase are waited for this long at most
+SCROLL_STEPS = 40  # positions from the top to the bottom of the list
+SCROLL_S = 0.1  # between two
 
 
 def build(root: Path, findings: int) -> dict:
@@ -130,11 +136,21 @@ def child(tree: str, data: str, report_path: str) -> None:
         return 0.3
 
     def pictures_drawn() -> float:
-        started = phases["open"][0]
+        started = list(phases.values())[-1][0]  # of this phase
         if dialog.strips.waiting() and time.monotonic() - started < OPEN_LIMIT_S:
             steps.insert(0, pictures_drawn)
             return 0.1
         return 0.5
+
+    def scroll_to(k: int):
+        def step() -> float:
+            if "scroll" not in phases:
+                phase("scroll")
+            bar = dialog.list.verticalScrollBar()
+            bar.setValue(bar.maximum() * k // max(SCROLL_STEPS - 1, 1))
+            return SCROLL_S
+
+        return step
 
     def select_middle() -> float:
         if "keep" not in phases:
@@ -165,6 +181,8 @@ def child(tree: str, data: str, report_path: str) -> None:
         return SETTLE_S
 
     steps[:] = [open_report, pictures_drawn]
+    steps += [scroll_to(k) for k in range(SCROLL_STEPS)] + [pictures_drawn]
+    steps += [scroll_to(0), pictures_drawn]
     steps += [select_middle, keep] * KEEPS
     steps += [show_kept, hide_kept] + [undo] * KEEPS
     recorder.start()
@@ -174,7 +192,8 @@ def child(tree: str, data: str, report_path: str) -> None:
     dialog.strips.stop(1.0)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"phases": phases, "ticks": recorder.ticks, "cpu": recorder.cpu,
-                      "rows": dialog.list.count(), "peak_mb": peak_mb}))  # fmt: skip
+                      "rows": dialog.list.count(), "peak_mb": peak_mb,
+                      "strips": dialog.strips.drawn_count}))  # fmt: skip
 
 
 def summary(ticks: list[float], cpu: list[float] | None, start: float, end: float) -> dict:
@@ -249,7 +268,7 @@ def main() -> None:
             line += f"{s['worst']:>9.0f} ({s['cpu']:>4.0f}; {s['over50']:>2})    "
             floors.append(summary(floor_ticks, None, start, end)["worst"])
         print(line + f"  floor {' '.join(f'{f:.0f}' for f in floors)}; {result['rows']} rows, "
-              f"peak {result['peak_mb']:.0f} MB")  # fmt: skip
+              f"{result['strips']} strips drawn, peak {result['peak_mb']:.0f} MB")  # fmt: skip
     print(f"\nload average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
 
 

@@ -7,8 +7,10 @@ width), and a long report is listed a slice at a time."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
+import gui.data.doctor_thumbnails as doctor_thumbnails
 from gui.data.doctor_findings_list import KEPT_MARK, KEPT_TIP, ROLE
 from gui.data.doctor_review import DoctorDialog
 
@@ -135,3 +137,62 @@ def test_an_action_while_a_long_report_is_still_being_listed(qtbot, tmp_path):
     qtbot.waitUntil(lambda: dialog.list.count() == LONG - 1, timeout=30_000)
     assert _numbers(_rows(dialog)) == list(range(1, LONG))
     assert [row.data(ROLE).number for row in dialog.list.selectedItems()] == [1]
+
+
+def _in_view(dialog) -> list[int]:
+    view = dialog.list.viewport().rect()
+    return [k for k, row in enumerate(_rows(dialog))
+            if dialog.list.visualItemRect(row).intersects(view)]  # fmt: skip
+
+
+def _with_picture(dialog) -> list[int]:
+    blank = dialog.strips.blank.cacheKey()
+    return [k for k, row in enumerate(_rows(dialog)) if row.icon().cacheKey() != blank]
+
+
+def _pictures_drawn(qtbot, dialog) -> None:
+    qtbot.waitUntil(lambda: dialog.strips.waiting() == 0, timeout=30_000)
+    dialog.strips.flush()
+
+
+def test_only_rows_near_the_view_get_pictures_and_few_are_kept(qtbot, tmp_path, monkeypatch):
+    """A strip for every row held ~420 MB at 5,000 findings: now the rows in view and a
+    screen around them get theirs, and a bounded number of strips is kept."""
+    decoded: list[str] = []
+
+    def decode(path: str, size: int, upscale: bool = False) -> QImage:
+        decoded.append(path)
+        image = QImage(size, size, QImage.Format.Format_ARGB32)
+        image.fill(Qt.GlobalColor.darkRed)
+        return image
+
+    monkeypatch.setattr(doctor_thumbnails, "decode_thumbnail", decode)
+    monkeypatch.setattr(doctor_thumbnails, "CACHE_MB", 4)  # 49 strips of 294x72 px
+    dialog = _dialog(qtbot, tmp_path)
+    bar = dialog.list.verticalScrollBar()
+    _pictures_drawn(qtbot, dialog)
+    in_view = _in_view(dialog)
+    assert in_view[0] == 0 and set(in_view) <= set(_with_picture(dialog))
+    assert len(_with_picture(dialog)) <= 3 * len(in_view) + 2  # not the 3,000 rows
+    assert dialog.strips.drawn_count == len(_with_picture(dialog)) <= 4 * len(in_view)
+
+    top = _with_picture(dialog)
+    bar.setValue(bar.maximum())  # the rows now in view get theirs; the top keeps its own
+    _pictures_drawn(qtbot, dialog)
+    in_view = _in_view(dialog)
+    assert in_view[-1] == LONG - 1 and set(in_view + top) <= set(_with_picture(dialog))
+    for value in (bar.maximum() // 4, bar.maximum() // 2, 3 * bar.maximum() // 4):
+        bar.setValue(value)
+        _pictures_drawn(qtbot, dialog)
+        assert set(_in_view(dialog)) <= set(_with_picture(dialog))
+        assert len(_with_picture(dialog)) <= dialog.strips.held() <= dialog.strips.capacity
+    assert dialog.strips.capacity == 49 and 0 not in _with_picture(dialog)  # dropped
+    drawn = dialog.strips.drawn_count
+    assert drawn < 5 * 4 * len(in_view) and len(decoded) < 4 * drawn
+
+    bar.setValue(bar.maximum() * 3 // 4 - 1)  # back to rows seen last: no picture drawn again
+    _pictures_drawn(qtbot, dialog)
+    assert dialog.strips.drawn_count - drawn <= 2
+    bar.setValue(0)  # back to the top: its pictures come back
+    _pictures_drawn(qtbot, dialog)
+    assert set(_in_view(dialog)) <= set(_with_picture(dialog))
