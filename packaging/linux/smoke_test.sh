@@ -6,7 +6,8 @@
 # process), check the dataset (the doctor), export to ONNX with the parity check, explain one
 # image (Grad-CAM), and, where the bundle has the command, train in 2 processes under
 # torch.distributed.run (gloo on the CPU). With a display (DISPLAY set, e.g. Xvfb), also time the
-# window and take a screenshot (needs xdotool; the screenshot needs ImageMagick's `import`).
+# window opened on the demo dataset (`Loupe FOLDER`) and take a screenshot (needs xdotool; the
+# screenshot needs ImageMagick's `import`).
 #
 #     bash packaging/linux/smoke_test.sh [BUNDLE_DIR] [WORK_DIR]
 #
@@ -174,7 +175,7 @@ fi
 
 if [[ -n "${DISPLAY:-}" ]] && command -v xdotool >/dev/null; then
     start=$(date +%s.%N)
-    "$LOUPE" >window.log 2>&1 &
+    "$LOUPE" data >window.log 2>&1 &  # `Loupe FOLDER`: the window opens with that dataset
     pid=$!
     shown=""
     for _ in $(seq 1 600); do  # up to 60 s
