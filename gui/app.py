@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core import APP_NAME, __version__
 from gui.collector import GuiThreadCollector, freeze_long_lived_objects
+from gui.folder_open import FolderOpenEvents
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
@@ -82,6 +83,8 @@ def run_gui(argv: list[str] | None = None, dataset: str | None = None) -> int:
     window.show()
     if dataset:
         window.load_dataset(dataset)
+    # macOS: a folder dropped on the Dock icon, or "Open With" in Finder
+    app.installEventFilter(FolderOpenEvents(window.load_dataset, window))
     freeze_long_lived_objects()  # the window and its imports: gui.collector says why
     collector = GuiThreadCollector()  # cyclic garbage freed on this thread only: it says why
     try:

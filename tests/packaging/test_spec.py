@@ -92,3 +92,19 @@ def test_build_output_is_ignored_by_git():
     if result.returncode == 128:
         pytest.skip(f"not a git checkout: {result.stderr.strip()}")
     assert result.stdout.split() == paths
+
+
+def test_the_mac_app_opens_folders_without_becoming_finders_default_for_them():
+    """A folder dropped on the Dock icon reaches gui/folder_open.py only if the app declares
+    folders as documents; at any rank above "Alternate" Finder could open every folder in it."""
+    bundle = next(
+        node
+        for node in ast.walk(spec_tree())
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "BUNDLE"
+    )
+    plist = next(k.value for k in bundle.keywords if k.arg == "info_plist")
+    assert isinstance(plist, ast.Dict)
+    entries = {ast.literal_eval(key): value for key, value in zip(plist.keys, plist.values)}
+    (folders,) = ast.literal_eval(entries["CFBundleDocumentTypes"])
+    assert folders["LSItemContentTypes"] == ["public.folder"]
+    assert folders["LSHandlerRank"] == "Alternate" and folders["CFBundleTypeRole"] == "Viewer"
