@@ -114,6 +114,8 @@ class MainWindow(QMainWindow):
         train.settingsChanged.connect(self._on_train_settings_changed)
         train.runStarted.connect(self._on_train_run_started)
         train.runFinished.connect(self._on_train_run_finished)
+        train.dashboard.next_steps.classifyRequested.connect(self._on_classify_with_run)
+        train.dashboard.next_steps.openInRunsRequested.connect(self._on_open_in_runs_requested)
         self.runs_view.resumeRequested.connect(self._on_resume_requested)
         self.runs_view.classifyWithRun.connect(self._on_classify_with_run)
         self.runs_view.workspaceChanged.connect(self._on_workspace_changed)
@@ -275,6 +277,11 @@ class MainWindow(QMainWindow):
     def _on_classify_with_run(self, run_dir: str) -> None:
         self.classify_view.set_model(run_dir)
         self.show_page(CLASSIFY_PAGE)
+
+    def _on_open_in_runs_requested(self, run_dir: str) -> None:
+        self.runs_view.refresh()  # the run just trained may not be listed yet
+        self.runs_view.select_runs([run_dir])
+        self.show_page(RUNS_PAGE)
 
     # -- drag and drop a dataset folder -----------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The Train page's state and rules, without Qt: which dataset a run would train, whether
 Train is allowed and, if not, why; when the refusal banner may go; where a new run's folder
-goes; whose settings the fields show while a run is resumed. gui.train.train_page renders
-it; tests drive it directly."""
+goes; whose settings the fields show while a run is resumed; what a run that ended offers
+next. gui.train.train_page renders it; tests drive it directly."""
 
 from __future__ import annotations
 
@@ -192,3 +192,21 @@ def finished_text(ev: RunFinished) -> str:
             return f"stopped — kept the best model ({best})"
         return "stopped — model saved" if ev.model_path else "stopped"
     return "failed — see the message above"
+
+
+@dataclass(frozen=True)
+class NextSteps:
+    """What the Train page offers once a run has saved a model (gui.train.next_steps)."""
+
+    run_dir: str
+    # "" for a model that learned; else the guessing warning (run.json's "verdict", the same
+    # sentence), asked before classifying with it as the Runs page asks.
+    verdict: str
+
+
+def next_steps_for(ev: RunFinished) -> NextSteps | None:
+    """The run whose model can be used next (classify with it, open it in Runs), or None when
+    the run saved none (stopped before its first epoch ended) or failed."""
+    if ev.status == "failed" or not ev.model_path:
+        return None
+    return NextSteps(ev.run_dir, ev.verdict)

@@ -32,6 +32,7 @@ from core.events import (
     StepEnded,
 )
 from gui.train.evaluation_tabs import EvaluationTabs
+from gui.train.next_steps import NextStepsRow
 from gui.train.predictions_pane import PredictionsPane
 from gui.train.run_notice import RunNotice
 from gui.train.run_progress import RunProgress
@@ -84,6 +85,8 @@ class TrainingDashboard(QWidget):
         layout.setSpacing(6)
         layout.addLayout(self._controls)
         layout.addLayout(self._progress_row)
+        self.next_steps = NextStepsRow()  # once a run saved a model: classify, open in Runs
+        layout.addWidget(self.next_steps)
         layout.addWidget(self.error_banner)
         layout.addWidget(self.run_info)
         self.run_notice = RunNotice()  # which path the run takes and why; a guessing model
@@ -220,6 +223,7 @@ class TrainingDashboard(QWidget):
         self.evaluation.clear()
         self.predictions.clear()
         self.hide_error()
+        self.next_steps.clear()
         self._epochs = self._steps_per_epoch = self._start_epoch = 0
         self._ceiling = False
         self.progress.start()
@@ -309,6 +313,7 @@ class TrainingDashboard(QWidget):
         self.evaluation.run_finished(ev.best_epoch)
         self.set_running(False)
         self.run_notice.on_run_finished(ev)
+        self.next_steps.on_run_finished(ev)
         self.status_label.setText(finished_text(ev))
         self.status_label.setToolTip(ev.reason)
         level = "error" if ev.status == "failed" else "info"

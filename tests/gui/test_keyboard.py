@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QGraphicsView, QScrollArea
 
+from core.events import RunFinished
 from gui.main_window import CLASSIFY_PAGE, DATA_PAGE, RUNS_PAGE, TRAIN_PAGE
 from tests.gui.accessibility_helpers import control_name, names_of, tab_stops
 from tests.gui.helpers import make_window, shapes_dataset, trained_run_dir
@@ -135,6 +136,28 @@ def test_return_presses_the_focused_button(qtbot, tmp_path):
     assert section.is_expanded()
     QTest.keyClick(section.button, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
     assert not section.is_expanded()
+
+
+def test_tab_reaches_the_next_steps_after_train_and_return_presses_them(
+    qtbot, tmp_path, trained_run_dir
+):
+    window = make_window(qtbot, tmp_path)
+    run_dir = tmp_path / "workspace" / trained_run_dir.name
+    shutil.copytree(trained_run_dir, run_dir)
+    window.show_page(TRAIN_PAGE)
+    model = str(run_dir / "model.safetensors")
+    window.train_page.dashboard.on_event(
+        RunFinished("completed", "Done.", str(run_dir), 2, 0.9, 1, model)
+    )
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    steps = window.train_page.dashboard.next_steps
+    seen = names_of(tab_stops(window, window.train_page.dashboard.train_button))
+    wanted = ["trainButton", "nextClassifyButton", "nextOpenInRunsButton", "mistakesOnlyCheck"]
+    assert _is_subsequence(wanted, seen), seen
+    QTest.keyClick(steps.runs_button, Qt.Key.Key_Return)
+    assert window.current_page() == RUNS_PAGE
+    assert window.runs_view.selected_run_dirs() == [str(run_dir)]
 
 
 def test_ctrl_tab_switches_the_dashboard_tabs(qtbot, tmp_path):

@@ -1,4 +1,5 @@
-"""TrainPageModel without Qt: when Train may start, why not, and when the banner goes."""
+"""TrainPageModel without Qt: when Train may start, why not, and when the banner goes; what a
+run that ended offers next."""
 
 from __future__ import annotations
 
@@ -7,8 +8,15 @@ import sys
 from pathlib import Path
 
 from core.data.datasets import DatasetReport
+from core.events import RunFinished
 from core.train.config import TrainConfig
-from gui.train.train_page_model import NO_DATASET, STILL_SCANNING, TrainPageModel
+from gui.train.train_page_model import (
+    NO_DATASET,
+    STILL_SCANNING,
+    NextSteps,
+    TrainPageModel,
+    next_steps_for,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -69,3 +77,21 @@ def test_the_page_models_import_no_qt():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def _finished(status: str, model: bool, verdict: str = "") -> RunFinished:
+    model_path = "/ws/run/model.safetensors" if model else None
+    return RunFinished(status, "why", "/ws/run", 1, 0.5, 0, model_path, verdict=verdict)
+
+
+def test_a_run_that_saved_a_model_offers_it_next_and_says_when_it_only_guesses():
+    for status in ("completed", "early_stopped", "stopped"):
+        assert next_steps_for(_finished(status, model=True)) == NextSteps("/ws/run", "")
+    guessing = next_steps_for(_finished("completed", model=True, verdict="This model is guessing"))
+    assert guessing == NextSteps("/ws/run", "This model is guessing")
+
+
+def test_a_run_without_a_model_or_that_failed_offers_nothing():
+    assert next_steps_for(_finished("stopped", model=False)) is None  # before its first epoch
+    assert next_steps_for(_finished("failed", model=False)) is None
+    assert next_steps_for(_finished("failed", model=True)) is None
