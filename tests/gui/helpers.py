@@ -121,3 +121,19 @@ def processes_mentioning(text: str) -> list[int]:
         if text.encode() in cmdline and state != b"Z":
             found.append(int(name))
     return found
+
+
+def answer_questions(monkeypatch: Any, choice: str) -> list[str]:
+    """Every QMessageBox run with exec() is answered by clicking its button labelled `choice`;
+    returns the texts of the questions asked, in order."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+
+    def fake_exec(box: QMessageBox) -> int:
+        shown.append(box.text())
+        next(b for b in box.buttons() if b.text() == choice).click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    return shown

@@ -19,26 +19,19 @@ from PySide6.QtWidgets import QMessageBox
 from core.events import RunFinished
 from gui.main_window import CLASSIFY_PAGE, RUNS_PAGE, TRAIN_PAGE
 from tests.core.image_factory import make_shapes_dataset
-from tests.gui.helpers import make_window, shapes_dataset, tiny_config, trained_run_dir
+from tests.gui.helpers import (
+    answer_questions,
+    make_window,
+    shapes_dataset,
+    tiny_config,
+    trained_run_dir,
+)
 
 VERDICT = "This model is guessing: its best validation accuracy (34%) is about chance (33%)."
 
 
 def _wait_for_end(qtbot, window) -> None:
     qtbot.waitUntil(lambda: not window.train_page.runner.is_running(), timeout=60_000)
-
-
-def _answer(monkeypatch, choice: str) -> list[str]:
-    """Questions (QMessageBox) answered with the button `choice`; returns their texts."""
-    shown: list[str] = []
-
-    def fake_exec(box: QMessageBox) -> int:
-        shown.append(box.text())
-        next(b for b in box.buttons() if b.text() == choice).click()
-        return 0
-
-    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
-    return shown
 
 
 def test_after_a_run_the_train_page_offers_its_model_to_classify_and_in_runs(
@@ -56,7 +49,7 @@ def test_after_a_run_the_train_page_offers_its_model_to_classify_and_in_runs(
 
     # One epoch on 36 images may leave the model guessing: then it asks, as run.json says.
     verdict = json.loads((run_dir / "run.json").read_text()).get("verdict", "")
-    shown = _answer(monkeypatch, "Classify anyway")
+    shown = answer_questions(monkeypatch, "Classify anyway")
     qtbot.mouseClick(steps.classify_button, Qt.MouseButton.LeftButton)
     assert shown == ([verdict] if verdict else [])
     assert window.current_page() == CLASSIFY_PAGE
@@ -90,7 +83,7 @@ def test_a_guessing_model_asks_before_the_classify_page_gets_it(
 
     window.train_page.start_training(tiny_config(run_dir, run_dir), fit=guessing_fit)
     _wait_for_end(qtbot, window)
-    shown = _answer(monkeypatch, choice)
+    shown = answer_questions(monkeypatch, choice)
     classify_before = window.classify_view.model_path()
     qtbot.mouseClick(
         window.train_page.dashboard.next_steps.classify_button, Qt.MouseButton.LeftButton

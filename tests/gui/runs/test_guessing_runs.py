@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from gui.runs.runs_table import COLUMNS
 from gui.runs.runs_view import RunsView
+from tests.gui.helpers import answer_questions
 from tests.gui.runs.runs_helpers import column_texts, row_of, write_run
 
 VERDICT = "This model is guessing: its best validation accuracy (21%) is about chance (20%)."
@@ -39,15 +39,7 @@ def test_classifying_with_a_guessing_model_asks_first(
     run = write_run(tmp_path, "guessing", val_accs=(0.2, 0.21), verdict=VERDICT)
     view.set_workspace(str(tmp_path))
     view.select_runs([str(run)])
-    shown = []
-
-    def fake_exec(box: QMessageBox) -> int:
-        shown.append(box.text())
-        wanted = next(b for b in box.buttons() if b.text() == choice)
-        wanted.click()
-        return 0
-
-    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    shown = answer_questions(monkeypatch, choice)
     got = []
     view.classifyWithRun.connect(got.append)
     view.classify_button.click()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from core.events import RunFinished
 from gui.train.training_dashboard import TrainingDashboard
+from tests.gui.helpers import answer_questions
 
 RUN = "/ws/20240101-120000-shapes-simple_cnn"
 VERDICT = "This model is guessing: its best validation accuracy (34%) is about chance (33%)."
@@ -19,19 +20,6 @@ VERDICT = "This model is guessing: its best validation accuracy (34%) is about c
 def _finished(status: str = "completed", model: bool = True, verdict: str = "") -> RunFinished:
     model_path = f"{RUN}/model.safetensors" if model else None
     return RunFinished(status, "Completed 2 epochs.", RUN, 2, 0.9, 1, model_path, verdict=verdict)
-
-
-def _answer(monkeypatch, choice: str) -> list[str]:
-    """QMessageBox questions answered with the button `choice`; returns their texts."""
-    shown: list[str] = []
-
-    def fake_exec(box: QMessageBox) -> int:
-        shown.append(box.text())
-        next(b for b in box.buttons() if b.text() == choice).click()
-        return 0
-
-    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
-    return shown
 
 
 def test_a_run_that_saved_a_model_offers_classify_and_runs_near_the_status(dashboard_1280):
@@ -86,7 +74,7 @@ def test_classifying_with_a_guessing_model_asks_first(
     steps = dashboard_1280.next_steps
     dashboard_1280.on_event(_finished(verdict=VERDICT))
     assert "guessing" in steps.classify_button.toolTip()
-    shown = _answer(monkeypatch, choice)
+    shown = answer_questions(monkeypatch, choice)
     got: list[str] = []
     steps.classifyRequested.connect(got.append)
     steps.classify_button.click()
