@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -22,19 +22,37 @@ from torch import nn
 
 from core.control import RunControl
 from core.data.augment import augment_batch
-from core.data.batches import CachedSource, cache_bytes
+from core.data.batches import CachedSource, StreamingSource, cache_bytes
 from core.data.datasets import DatasetScan
 from core.device import Precision
 from core.events import LogMessage, TrainEvent
 from core.files.run_folder import RunFolder
 from core.train.config import AugmentConfig, TrainConfig
+from core.train.cpu_tuner import CpuTuner
 from core.train.evaluation import autocast, evaluate
 from core.train.optim import build_optimizer, optimizer_step
 from core.train.resume import load_optimizer_state
 from core.train.unlabelled_data import UnlabelledImages, load_unlabelled
 
-if TYPE_CHECKING:
-    from core.train.setup import Setup
+
+class RunParts(Protocol):
+    """What learning from unlabelled images uses of a run's set-up: core.train.setup.Setup
+    has it all (a Protocol, so this module need not import setup, which imports it)."""
+
+    device: torch.device
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    scaler: Any
+    criterion: nn.Module
+    gen: torch.Generator
+    val: CachedSource | StreamingSource
+    class_names: list[str]
+    eval_batch_size: int
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    tuner: CpuTuner
+
 
 # Each process would draw its own unlabelled batches and the labelled-only twin is not shared:
 # not built yet, so said plainly rather than trained wrongly.
@@ -150,7 +168,7 @@ class SemiSupervised:
     # -- training ----------------------------------------------------------------------
     def train_step(
         self,
-        s: Setup,
+        s: RunParts,
         augment: AugmentConfig,
         images: torch.Tensor,
         labels: torch.Tensor,
@@ -186,7 +204,7 @@ class SemiSupervised:
         return self.cfg.label_smoothing
 
     def _twin_step(
-        self, s: Setup, x: torch.Tensor, labels: torch.Tensor, precision: Precision
+        self, s: RunParts, x: torch.Tensor, labels: torch.Tensor, precision: Precision
     ) -> None:
         if not self.twin.training:
             self.twin.train()  # validation left it in eval mode
@@ -203,7 +221,7 @@ class SemiSupervised:
 
     # -- each epoch --------------------------------------------------------------------
     def end_epoch(
-        self, s: Setup, epoch: int, should_stop: Callable[[], bool]
+        self, s: RunParts, epoch: int, should_stop: Callable[[], bool]
     ) -> tuple[dict[str, float], str] | None:
         """Validate the twin; the epoch's metrics.csv columns and its log line (None when
         stopped during the twin's validation)."""
