@@ -77,11 +77,18 @@ def run_split_settings(run_dir: str) -> tuple[float, int]:
 def check_run_fits(run_dir: str, data_dir: str, class_names: list[str]) -> None:
     """Refuse a run that cannot tell which of these images it did not train on: one trained
     on another folder (its config.json says which) or on other classes (its model.json)."""
+    from core.files.run_folder import read_run_summary
     from core.models.checkpoints import read_model_meta
     from core.train.config import read_config
 
     trained_on = read_config(os.path.join(run_dir, "config.json")).data_dir
-    if os.path.isabs(trained_on) and not _same_folder(trained_on, data_dir):
+    if not os.path.isabs(trained_on):  # as typed after `train`: run.json has it resolved
+        trained_on = (read_run_summary(run_dir) or {}).get("dataset") or trained_on
+    if (
+        isinstance(trained_on, str)
+        and os.path.isabs(trained_on)
+        and not _same_folder(trained_on, data_dir)
+    ):
         raise LoupeError(
             f"{run_dir} was trained on {trained_on}, not {os.path.abspath(data_dir)}, so it "
             "cannot say which of these images it never saw: leave out --run, or give the run "

@@ -150,7 +150,8 @@ def list_architectures(include_all: bool = False) -> list[ArchInfo]:
 def arch_facts(name: str, check_weights: bool = True, check_network: bool = True) -> dict[str, Any]:
     """What the window shows and core.train.validation checks about an architecture, as
     plain data: name, description, min_image_size, fixed_image_size and (with
-    `check_weights`) weights: bundled / cached / downloadable / unavailable / none."""
+    `check_weights`) weights: bundled / cached / downloadable / unavailable / none, and for
+    unavailable weights weights_path: the file torchvision's cache would hold."""
     info = arch_info(name)
     facts: dict[str, Any] = {
         "name": info.name,
@@ -160,6 +161,8 @@ def arch_facts(name: str, check_weights: bool = True, check_network: bool = True
     }
     if check_weights:
         facts["weights"] = weights_status(name, check_network=check_network)
+        if facts["weights"] == "unavailable":  # where to copy the file by hand, offline
+            facts["weights_path"] = weights_cache_path(name)
     return facts
 
 

@@ -179,6 +179,13 @@ class Ranks:
         """config.json: the settings, and the number of processes that train with them when
         more than one (a single process's config.json stays exactly a TrainConfig)."""
         record = to_dict(cfg)
+        # Folders as typed are relative to the shell they were typed in; the window, a resume
+        # and `doctor --run` read them from anywhere (the weights file stays as given: a
+        # resume compares it, and never reads it again).
+        for key in ("data_dir", "out_dir"):
+            record[key] = _absolute(record[key])
+        if isinstance(record.get("unlabelled"), dict):
+            record["unlabelled"]["folder"] = _absolute(record["unlabelled"]["folder"])
         return {**record, "world_size": self.world} if self.distributed else record
 
     # -- the run folder and the events ---------------------------------------------------
@@ -307,6 +314,10 @@ class SharedControl(RunControl):
         self.report_agreed = agreed_report
         self._stopped = bool(flags[0])
         return self._stopped
+
+
+def _absolute(path: str | None) -> str | None:
+    return os.path.abspath(os.path.expanduser(path)) if path else path
 
 
 def _timeout_seconds() -> float:

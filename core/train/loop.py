@@ -16,7 +16,7 @@ from core.control import RunControl
 from core.data.augment import forget_device_constants
 from core.data.batches import StreamingSource
 from core.device import is_out_of_memory, release_memory
-from core.errors import LoupeError
+from core.errors import ConfigError, LoupeError
 from core.events import (
     CheckpointSaved,
     EpochEnded,
@@ -117,7 +117,7 @@ class _Trainer:
     def run(self) -> Iterator[TrainEvent]:
         check_config(self.cfg)  # before the run folder exists: a refused run leaves nothing
         if self.ranks.distributed and self.cfg.unlabelled.folder:
-            raise LoupeError(UNLABELLED_UNDER_TORCHRUN)
+            raise ConfigError(UNLABELLED_UNDER_TORCHRUN)  # alike everywhere: said once
         if (
             self.ranks.writer
             and not self.cfg.resume

@@ -230,9 +230,9 @@ def prepare(
         yield LogMessage("info", tuner_note)
     data_mode = train.mode
     # The precision the steps will use: the tuner's (remembered) choice, not the setting's.
-    precision_words = (
-        "precision timed in the first steps" if tuner.enabled else tuner.precision.label
-    )
+    # Only when the candidates differ in it: with mixed precision off, only threads are timed.
+    timed = tuner.enabled and len({c.precision for c in tuner.candidates}) > 1
+    precision_words = "precision timed in the first steps" if timed else tuner.precision.label
     yield LogMessage(
         "info",
         f"{cfg.arch}: {param_count:,} parameters on {dev_name}, {precision_words}, "

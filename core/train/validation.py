@@ -26,8 +26,9 @@ def config_problems(config: TrainConfig, arch_facts: Mapping[str, Any] | None = 
     """Every problem of `config`, one sentence each (empty when it can train).
 
     `arch_facts`: what is known about `config.arch` ("fixed_image_size", "min_image_size",
-    "weights": cached/downloadable/unavailable/none), from core.models.registry.arch_facts
-    or the window's torch loader; without it the architecture's own limits are not checked."""
+    "weights": cached/downloadable/unavailable/none, "weights_path" of unavailable ones), from
+    core.models.registry.arch_facts or the window's torch loader; without it the
+    architecture's own limits are not checked."""
     found: list[str] = []
     if not config.data_dir:
         found.append("Choose a dataset folder.")
@@ -103,9 +104,11 @@ def _arch_problems(config: TrainConfig, facts: Mapping[str, Any]) -> list[str]:
             )
     status = facts.get("weights")
     if config.pretrained and status == "unavailable":
+        folder, name = os.path.split(facts.get("weights_path") or "")
+        copy = f"copy {name} into {folder}, " if name else ""
         found.append(
             f"ImageNet weights for {arch} are not downloaded and this computer is offline: "
-            f"turn off {named('pretrained')}, or choose a {named('weights_file')}."
+            f"{copy}choose a {named('weights_file')}, or turn off {named('pretrained')}."
         )
     if config.pretrained and status == "none":
         found.append(f"{arch} has no ImageNet weights: turn off {named('pretrained')}.")

@@ -15,6 +15,7 @@ from core.data.doctor import (
     DoctorFinished,
     DoctorProgress,
     check_dataset,
+    check_run_fits,
     summary_line,
 )
 from core.data.doctor_report import write_report
@@ -172,6 +173,20 @@ def test_a_run_of_another_dataset_is_refused_before_any_work(tmp_path, trained_o
     assert events[-1].status == "failed" and events[-1].report is None
     assert re.search(words, events[-1].reason), events[-1].reason
     assert "\n" not in events[-1].reason and "leave out --run" in events[-1].reason
+
+
+def test_a_run_whose_config_names_its_dataset_relatively_is_still_checked(tmp_path):
+    """`train data --out run` from the dataset's parent writes "data_dir": "data" into
+    config.json; `doctor other --run run` then scored another folder as the images the run
+    did not train on. run.json's `dataset` says where "data" was."""
+    data = make_shapes_dataset(tmp_path / "data", per_class=3)
+    other = make_shapes_dataset(tmp_path / "other", per_class=3)  # same classes
+    run = _run_trained_on(tmp_path / "run", "data")
+    (run / "run.json").write_text(json.dumps({"status": "completed", "dataset": str(data)}))
+    events = list(check_dataset(DoctorConfig(str(other), str(run))))
+    assert events[-1].status == "failed", events[-1].reason
+    assert re.search("was trained on .*data, not .*other", events[-1].reason)
+    check_run_fits(str(run), str(data), ["circle", "square", "triangle"])  # its own: accepted
 
 
 def test_the_summary_counts_every_kind_of_finding_the_list_shows():

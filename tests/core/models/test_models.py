@@ -102,6 +102,25 @@ def test_offline_pretrained_request_gives_a_fix_not_a_traceback(tmp_path, monkey
     assert "--weights" in message and "offline" in message and "resnet18" in message
 
 
+def test_offline_pretrained_is_refused_with_the_file_to_copy_and_where(tmp_path, monkeypatch):
+    """README: offline and not cached, --pretrained "refuses to start and says how to fix it:
+    copy the file into that cache, or pass --weights FILE". The refusal train and the window
+    show (core.train.validation) named neither the file nor the cache folder."""
+    from core.train.config import TrainConfig
+    from core.train.validation import config_problems
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("LOUPE_OFFLINE", "1")
+    models._online.cache_clear()
+    config = TrainConfig(str(tmp_path), str(tmp_path / "run"), arch="resnet18", pretrained=True)
+    problems = config_problems(config, models.arch_facts("resnet18"))
+    path = models.weights_cache_path("resnet18")
+    folder, name = os.path.split(path)
+    refusal = [p for p in problems if "offline" in p]
+    assert len(refusal) == 1 and f"copy {name} into {folder}" in refusal[0], problems
+    assert "--weights" in refusal[0] and "--pretrained" in refusal[0]
+
+
 def test_cached_pretrained_weights_are_used_offline(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setenv("LOUPE_OFFLINE", "1")

@@ -188,9 +188,16 @@ def test_a_refusal_every_process_makes_alike_is_said_once_by_process_0(tmp_path)
     data = make_shapes_dataset(
         tmp_path / "data", classes=("circle", "square"), per_class=6, size=16
     )
+    unlabelled = make_shapes_dataset(
+        tmp_path / "unlabelled", classes=("circle", "square"), per_class=3, size=16
+    )
     refusals = [
         (["--batch-size", "3"], "Batch size 3 is the global batch shared by 2 processes"),
         (["--lr", "99"], "Learning rate (--lr) must be from"),  # refused before torch loads
+        (
+            ["--unlabelled", str(unlabelled)],  # README: "refused before anything starts"
+            "Learning from unlabelled images (--unlabelled) is not supported under torchrun",
+        ),
     ]
     for flags, sentence in refusals:
         done = _torchrun(data, tmp_path / "run", "--epochs", "1", *flags)

@@ -120,3 +120,22 @@ def test_second_identical_run_skips_the_measurement(shapes_data, tmp_path):
         f"CPU: using {chosen}, the fastest when last measured on this machine for this model, "
         "image size and batch size (measure again: --retune-cpu)."
     ]
+
+
+def test_the_model_line_names_a_precision_that_is_not_timed(shapes_data, tmp_path):
+    """`--preset tutorial` (mixed precision off) said "precision timed in the first steps"
+    while only the thread count was timed: every step ran in fp32, as README says it does."""
+    from core.events import LogMessage
+    from core.train.config import TrainConfig
+    from core.train.loop import fit
+
+    before = torch.get_num_threads()
+    cfg = TrainConfig(
+        data_dir=shapes_data, out_dir=str(tmp_path / "run"), arch="simple_cnn", image_size=16,
+        epochs=1, batch_size=2, device="cpu", cpu_threads=0, mixed_precision="off",
+        retune_cpu=True, prediction_samples=0,
+    )  # fmt: skip
+    texts = [e.text for e in fit(cfg) if isinstance(e, LogMessage)]
+    torch.set_num_threads(before)
+    line = next(t for t in texts if " parameters on " in t)
+    assert ", fp32, " in line and "timed" not in line, line
