@@ -92,9 +92,15 @@ def gone_unlabelled_folder(cfg: TrainConfig) -> str:
     if not cfg.resume or not folder or os.path.isdir(os.path.expanduser(folder)):
         return ""
     saved = saved_config(cfg.out_dir).get("unlabelled")
-    if not isinstance(saved, dict) or saved.get("folder") != folder:
+    then = saved.get("folder") if isinstance(saved, dict) else None
+    # config.json holds it absolute (older runs: as typed); `folder` is as typed now
+    if not isinstance(then, str) or not then or _absolute(then) != _absolute(folder):
         return ""
     return folder
+
+
+def _absolute(path: str) -> str:
+    return os.path.normpath(os.path.abspath(os.path.expanduser(path)))
 
 
 def unlabelled_gone(cfg: TrainConfig) -> str:

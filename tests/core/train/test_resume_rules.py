@@ -121,6 +121,21 @@ def test_epochs_auto_on_resume_is_the_runs_own_number(shapes_data, run, tmp_path
     assert "at epoch 2 of 3: loupe_net continues" in done.stderr and "epoch 3/3" in done.stderr
 
 
+def test_a_gone_unlabelled_folder_typed_relatively_again_is_still_the_runs_own(
+    shapes_data, tmp_path, monkeypatch
+):
+    """config.json keeps the folder absolute; the user types it again as before, relative."""
+    monkeypatch.chdir(tmp_path)
+    make_shapes_dataset(tmp_path / "pool", per_class=2, size=16, seed=11)
+    _train(shapes_data, "run", "--epochs", "1", "--unlabelled", "pool", "--unlabelled-ratio", "1")
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())["unlabelled"]["folder"]
+    assert saved == str(tmp_path / "pool")
+    shutil.rmtree(tmp_path / "pool")
+    done = loupe("train", shapes_data, "--out", "run", "--resume", "--unlabelled", "pool")
+    assert done.returncode == 1
+    assert "This run learnt from unlabelled images in pool, which is gone" in done.stderr
+
+
 def test_a_resume_whose_unlabelled_folder_is_gone_names_it_as_the_runs_own(shapes_data, tmp_path):
     pool = make_shapes_dataset(tmp_path / "pool", per_class=2, size=16, seed=11)
     run = tmp_path / "run"
