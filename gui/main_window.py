@@ -277,6 +277,9 @@ class MainWindow(QMainWindow):
     def _on_classify_with_run(self, run_dir: str) -> None:
         self.classify_view.set_model(run_dir)
         self.show_page(CLASSIFY_PAGE)
+        # the next thing to do there: choose the images, or classify the ones chosen before
+        view = self.classify_view
+        (view.classify_button if view.folder() else view.folder_edit).setFocus()
 
     def _on_open_in_runs_requested(self, run_dir: str) -> None:
         self.runs_view.refresh()  # the run just trained may not be listed yet

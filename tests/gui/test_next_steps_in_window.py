@@ -54,6 +54,8 @@ def test_after_a_run_the_train_page_offers_its_model_to_classify_and_in_runs(
     assert shown == ([verdict] if verdict else [])
     assert window.current_page() == CLASSIFY_PAGE
     assert Path(window.classify_view.model_path()) == run_dir
+    # the keyboard is where the next step is: no images chosen yet, so the Images field
+    assert window.focusWidget() is window.classify_view.folder_edit
 
     window.show_page(TRAIN_PAGE)
     qtbot.mouseClick(steps.runs_button, Qt.MouseButton.LeftButton)
