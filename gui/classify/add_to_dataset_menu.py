@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtWidgets import QFileDialog, QMenu
@@ -24,11 +23,9 @@ from core.files.sort_plan import SortPlan
 from core.files.sorting import SortOutcome
 from core.words import format_count
 from gui.classify.classify_page_model import SortRecord
+from gui.classify.results_actions import ResultsActions
 from gui.classify.results_model import ResultRole
 from gui.jobs import JobEnded, JobRunner, call_job
-
-if TYPE_CHECKING:
-    from gui.classify.results_actions import ResultsActions
 
 
 def without_dataset_copies(plan: SortPlan) -> tuple[SortPlan, dict[str, str]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
@@ -19,11 +18,9 @@ from core.files.sorting import SortOutcome, UndoOutcome, undo_sort
 from core.infer.results_export import write_results_csv, write_results_json
 from core.words import format_count
 from gui.classify.classify_page_model import SortRecord
+from gui.classify.results_page import ResultsPage
 from gui.classify.sort_dialog import SortDialog, moved_paths, undo_outcome_text
 from gui.jobs import JobEnded, JobRunner, call_job
-
-if TYPE_CHECKING:
-    from gui.classify.classify_view import ClassifyView
 
 MAX_EXPORT_TOP_K = 5
 
@@ -37,7 +34,7 @@ class ResultsActions(QObject):
     sortsChanged = Signal()  # a sort was done or undone: the window remembers them
     filesChanged = Signal(list)  # folders whose files were placed, moved away or removed
 
-    def __init__(self, view: ClassifyView) -> None:
+    def __init__(self, view: ResultsPage) -> None:
         super().__init__(view)
         self.view = view
         self.page = view.page  # its sorts: what "Undo sort" offers, across sessions too
